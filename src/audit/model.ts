@@ -1,0 +1,45 @@
+import { model, Schema, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../db/schema';
+
+export interface AuditEventDoc extends BaseDoc {
+  accountId: string;
+  workspaceId?: string | null;
+  /** Position in the account's chain: unique per account, so concurrent writers cannot fork it. */
+  seq: number;
+  prevHash: string;
+  hash: string;
+  at: Date;
+  actor: { type: 'user' | 'token' | 'system'; id: string; userId?: string | null };
+  action: string;
+  target: { type: string; id: string };
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  meta?: Record<string, unknown> | null;
+  requestId?: string | null;
+  ip?: string | null;
+}
+
+const auditSchema = docSchema<AuditEventDoc>(
+  {
+    accountId: { type: String, required: true },
+    workspaceId: { type: String, default: null },
+    seq: { type: Number, required: true },
+    prevHash: { type: String, required: true },
+    hash: { type: String, required: true },
+    at: { type: Date, required: true },
+    actor: { type: new Schema({ type: String, id: String, userId: String }, { _id: false }), required: true },
+    action: { type: String, required: true },
+    target: { type: new Schema({ type: String, id: String }, { _id: false }), required: true },
+    before: { type: Schema.Types.Mixed, default: null },
+    after: { type: Schema.Types.Mixed, default: null },
+    meta: { type: Schema.Types.Mixed, default: null },
+    requestId: { type: String, default: null },
+    ip: { type: String, default: null },
+  },
+  { timestamps: false },
+);
+auditSchema.index({ accountId: 1, seq: 1 }, { unique: true });
+auditSchema.index({ accountId: 1, at: 1 });
+auditSchema.index({ accountId: 1, action: 1 });
+
+export const AuditEvent: Model<AuditEventDoc> = model<AuditEventDoc>('AuditEvent', auditSchema);

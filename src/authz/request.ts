@@ -1,0 +1,94 @@
+// Per-request authorization state: the principal's compiled permissions for each account it touches,
+// loaded at most once per request, and reused across requests while the account's
+// permissionsVersion is unchanged (one indexed read — the account by id — keeps it fresh).
+import type { Loaders } from '../graphql/loaders';
+import type { Principal } from '../identity/principal';
+import type { AccountDoc, MemberDoc } from '../modules/accounts/model';
+import { Member } from '../modules/accounts/model';
+import { Role, RoleBinding, type RoleDoc } from '../modules/access/model';
+import { compilePermissions, type CompiledPermissions } from './compile';
+
+const MAX_CACHED = 20_000;
+const processCache = new Map<string, CompiledPermissions>();
+
+function cacheKey(p: Principal, accountId: string): string {
+  return p.kind === 'token' ? `t:${p.tokenId}:${accountId}` : `u:${p.userId}:${accountId}`;
+}
+
+/** Forgets every compiled entry (tests and benchmarks). */
+export function clearCompiledCache(): void {
+  processCache.clear();
+}
+
+export class RequestAuthz {
+  private readonly compiled = new Map<string, CompiledPermissions | null>();
+  private readonly pending = new Map<string, Promise<CompiledPermissions | null>>();
+
+  /** `principal` is read on each load: signUp and login set it mid-request. */
+  constructor(
+    private readonly currentPrincipal: () => Principal | null,
+    private readonly loaders: Loaders,
+  ) {}
+
+  get principal(): Principal | null {
+    return this.currentPrincipal();
+  }
+
+  /** Compiled permissions already loaded in this request: undefined when not loaded yet, null when not a member. */
+  peek(accountId: string): CompiledPermissions | null | undefined {
+    return this.compiled.get(accountId);
+  }
+
+  /** The principal's compiled permissions in `accountId`, or null when the account is not theirs. */
+  load(accountId: string): Promise<CompiledPermissions | null> {
+    const done = this.compiled.get(accountId);
+    if (done !== undefined) return Promise.resolve(done);
+    let p = this.pending.get(accountId);
+    if (!p) {
+      p = this.compile(accountId).then((c) => {
+        this.compiled.set(accountId, c);
+        this.pending.delete(accountId);
+        return c;
+      });
+      this.pending.set(accountId, p);
+    }
+    return p;
+  }
+
+  private async compile(accountId: string): Promise<CompiledPermissions | null> {
+    const principal = this.principal;
+    if (!principal) return null;
+    if (principal.kind === 'token' && principal.accountId !== accountId) return null;
+    const account = await this.loaders.load<AccountDoc>('Account', accountId);
+    if (!account) return null;
+    const version = account.permissionsVersion ?? 0;
+    const key = cacheKey(principal, accountId);
+    const hit = processCache.get(key);
+    const now = Date.now();
+    if (hit && hit.version === version && now < hit.validUntil) return hit;
+
+    const [member, bindings] = await Promise.all([
+      Member.findOne({ accountId, userId: principal.userId }).lean<MemberDoc>(),
+      RoleBinding.find({ accountId, userId: principal.userId }).lean(),
+    ]);
+    if (!member) {
+      processCache.delete(key);
+      return null;
+    }
+    const roleIds = [...new Set(bindings.map((b) => b.roleId).filter((id): id is string => !!id))];
+    const roles = roleIds.length ? await Role.find({ _id: { $in: roleIds } }).lean<RoleDoc[]>() : [];
+    const compiled = compilePermissions({
+      userId: principal.userId,
+      accountId,
+      version,
+      isOwner: account.ownerId === principal.userId,
+      bindings,
+      roles: new Map(roles.map((r) => [r._id, r])),
+      now,
+      token: principal.kind === 'token' ? { scopes: principal.scopes, workspaceIds: principal.workspaceIds } : null,
+    });
+    if (processCache.size >= MAX_CACHED) processCache.delete(processCache.keys().next().value!);
+    processCache.set(key, compiled);
+    return compiled;
+  }
+}

@@ -1,0 +1,81 @@
+// Configuration from the environment, validated once at start with a message naming the bad value.
+import path from 'node:path';
+import { projectRoot } from './paths';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Set: use this MongoDB server and start nothing. Unset: the embedded FerretDB. */
+  mongodbUri: string | undefined;
+  dbName: string;
+  /** Where the embedded default keeps its database and generated secret key. */
+  dataDir: string;
+  logLevel: string;
+  /** 32-byte AES-256-GCM key for secrets at rest (base64). Unset with the embedded default: made and kept in dataDir. */
+  secretKey: Buffer | undefined;
+  /** nodemailer SMTP transport URL; unset: mail is recorded, not delivered. */
+  smtpUrl: string | undefined;
+  sessionTtlHours: number;
+  maxQueryDepth: number;
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(`Invalid configuration: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const mongodbUri = env.MONGODB_URI || undefined;
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    throw new ConfigError('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  let secretKey: Buffer | undefined;
+  if (env.POSTERN_SECRET_KEY) {
+    secretKey = Buffer.from(env.POSTERN_SECRET_KEY, 'base64');
+    if (secretKey.length !== 32) {
+      throw new ConfigError('POSTERN_SECRET_KEY must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
+    }
+  } else if (mongodbUri) {
+    throw new ConfigError('POSTERN_SECRET_KEY is required with MONGODB_URI (openssl rand -base64 32)');
+  }
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  }
+  const dbName = env.POSTERN_DB_NAME || 'postern';
+  if (!/^[A-Za-z0-9_-]{1,60}$/.test(dbName)) {
+    throw new ConfigError('POSTERN_DB_NAME may hold only letters, digits, _ and - (at most 60)');
+  }
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    mongodbUri,
+    dbName,
+    dataDir: path.resolve(env.POSTERN_DATA_DIR || path.join(projectRoot, 'data')),
+    logLevel,
+    secretKey,
+    smtpUrl,
+    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
+    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 50),
+    seedDemo: env.POSTERN_SEED_DEMO !== 'false',
+  };
+}

@@ -1,0 +1,31 @@
+// Error classes with the stable `extensions.code` values of CONTRACT.md. Anything else that reaches
+// the client is turned into a generic INTERNAL_SERVER_ERROR by src/graphql/format-error.ts.
+import { GraphQLError } from 'graphql';
+
+export type ScopeRef = { type: string; id: string };
+
+export class UnauthenticatedError extends GraphQLError {
+  constructor(message = 'You must be signed in: send a valid token as "Authorization: Bearer <token>".') {
+    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+}
+
+export class ForbiddenError extends GraphQLError {
+  constructor(permission: string, scope: ScopeRef) {
+    super(`Missing permission ${permission} on ${scope.type} ${scope.id}`, {
+      extensions: { code: 'FORBIDDEN', permission, scope, canRequestAccess: true },
+    });
+  }
+}
+
+export class NotFoundError extends GraphQLError {
+  constructor(what = 'resource', id?: string) {
+    super(id ? `No ${what} with id ${JSON.stringify(id)}` : `No such ${what}`, { extensions: { code: 'NOT_FOUND' } });
+  }
+}
+
+export class BadInputError extends GraphQLError {
+  constructor(message: string, field?: string) {
+    super(message, { extensions: field ? { code: 'BAD_USER_INPUT', field } : { code: 'BAD_USER_INPUT' } });
+  }
+}

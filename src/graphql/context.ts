@@ -1,0 +1,65 @@
+// The per-request context: built once per HTTP request in src/http/app.ts, after the principal is
+// resolved. Resolvers and directives reach loaders, authorization state and the audit recorder here.
+//
+// Apollo Server shallow-copies the context object per operation, so state that changes during a
+// request (the principal, after signUp/login) lives in a shared holder behind a prototype getter.
+import type { Logger } from 'pino';
+import { AuditRecorder, type AuditActor } from '../audit/recorder';
+import { RequestAuthz } from '../authz/request';
+import type { Principal } from '../identity/principal';
+import type { Mailer } from '../mail/mailer';
+import { Loaders } from './loaders';
+import type { RequestSummary } from './plugins/logging';
+
+export interface ContextInput {
+  requestId: string;
+  ip: string | null;
+  principal: Principal | null;
+  /** A bearer token was sent but not accepted. */
+  authRejected: boolean;
+  log: Logger;
+  mailer: Mailer;
+}
+
+export class Context {
+  readonly requestId: string;
+  readonly ip: string | null;
+  readonly authRejected: boolean;
+  readonly log: Logger;
+  readonly mailer: Mailer;
+  readonly loaders = new Loaders();
+  readonly authz: RequestAuthz;
+  readonly audit: AuditRecorder;
+  /** Filled by the logging plugin for the request's one log line. */
+  readonly summary: RequestSummary = {};
+  private readonly session: { principal: Principal | null };
+
+  constructor(input: ContextInput) {
+    this.requestId = input.requestId;
+    this.ip = input.ip;
+    this.authRejected = input.authRejected;
+    this.log = input.log;
+    this.mailer = input.mailer;
+    const session = { principal: input.principal };
+    this.session = session;
+    this.authz = new RequestAuthz(() => session.principal, this.loaders);
+    this.audit = new AuditRecorder(() => actorOf(session.principal), input.requestId, input.ip);
+  }
+
+  get principal(): Principal | null {
+    return this.session.principal;
+  }
+
+  set principal(p: Principal | null) {
+    this.session.principal = p;
+  }
+}
+
+export function createContext(input: ContextInput): Context {
+  return new Context(input);
+}
+
+export function actorOf(p: Principal | null): AuditActor {
+  if (!p) return { type: 'system', id: 'anonymous', userId: null };
+  return p.kind === 'token' ? { type: 'token', id: p.tokenId, userId: p.userId } : { type: 'user', id: p.userId, userId: p.userId };
+}

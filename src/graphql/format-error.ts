@@ -1,0 +1,63 @@
+// What clients see of an error: the contract's codes pass through; database and programming errors
+// become a generic internal error (logged with the request id by the logging plugin).
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import mongoose from 'mongoose';
+import { UnknownPermissionError } from '../authz/catalogue';
+
+const PUBLIC_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/** Maps expected non-GraphQL errors (validation by mongoose, unknown permissions) to BAD_USER_INPUT. */
+export function publicError(original: unknown): { message: string; code: string; field?: string } | null {
+  if (original instanceof UnknownPermissionError) return { message: original.message, code: 'BAD_USER_INPUT' };
+  if (original instanceof mongoose.Error.ValidationError) {
+    const first = Object.values(original.errors)[0];
+    return { message: first?.message ?? 'Invalid input', code: 'BAD_USER_INPUT', field: first?.path };
+  }
+  if (original instanceof mongoose.Error.CastError) {
+    return { message: `Invalid value for ${original.path}`, code: 'BAD_USER_INPUT', field: original.path };
+  }
+  return null;
+}
+
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code as string | undefined;
+  const original = unwrapResolverError(error);
+  if (original instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
+    const { stacktrace: _s, http: _h, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
+    return { ...formatted, extensions: ext };
+  }
+  const mapped = publicError(original);
+  if (mapped) {
+    return {
+      message: mapped.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: mapped.field ? { code: mapped.code, field: mapped.field } : { code: mapped.code },
+    };
+  }
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+/** Whether an error is one the server did not expect (to be logged with its request id). */
+export function isUnexpected(error: GraphQLError): boolean {
+  const code = error.extensions?.code as string | undefined;
+  if (code && PUBLIC_CODES.has(code)) return false;
+  return !publicError(error.originalError);
+}

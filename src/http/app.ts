@@ -1,0 +1,137 @@
+// Where a request enters. Express routes: /graphql (Apollo Server), /graphiql, /healthz, /readyz.
+// For /graphql: request id → principal (src/identity/principal.ts) → per-request context
+// (src/graphql/context.ts) → Apollo → directives (src/authz/directives.ts) → resolvers.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import depthLimit from 'graphql-depth-limit';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import { authenticate } from '../identity/principal';
+import { createContext, type Context } from '../graphql/context';
+import { formatError } from '../graphql/format-error';
+import { authenticationPlugin } from '../graphql/plugins/authentication';
+import { loggingPlugin, type RequestSummary } from '../graphql/plugins/logging';
+import { pingDatabase } from '../db/connect';
+import type { Mailer } from '../mail/mailer';
+import { graphiqlPage } from './graphiql';
+
+export interface GatewayOptions {
+  schema: GraphQLSchema;
+  log: Logger;
+  mailer: Mailer;
+  maxQueryDepth: number;
+}
+
+export interface Gateway {
+  app: express.Express;
+  httpServer: http.Server;
+  apollo: ApolloServer<Context>;
+  /** Set while shutting down: new requests get 503. */
+  draining: boolean;
+}
+
+export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const httpServer = http.createServer(app);
+  const gateway: Gateway = { app, httpServer, apollo: undefined as unknown as ApolloServer<Context>, draining: false };
+
+  const apollo = new ApolloServer<Context>({
+    schema: opts.schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    // Bearer-token auth only (no cookies), so cross-site requests carry no ambient credentials.
+    csrfPrevention: false,
+    validationRules: [depthLimit(opts.maxQueryDepth)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      authenticationPlugin(),
+      loggingPlugin(),
+    ],
+  });
+  gateway.apollo = apollo;
+  await apollo.start();
+
+  // Request id and the one log line per request.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && /^[\w.:-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const s = res.locals.summary as RequestSummary | undefined;
+      opts.log.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          operationName: s?.operationName ?? undefined,
+          principalId: s?.principalId ?? res.locals.principalId ?? undefined,
+          outcome: s?.outcome ?? (res.statusCode < 400 ? 'ok' : 'error'),
+          errorCodes: s?.errorCodes?.length ? s.errorCodes : undefined,
+        },
+        'request',
+      );
+    });
+    if (gateway.draining) {
+      res.setHeader('connection', 'close');
+      res.status(503).json({ error: 'shutting down' });
+      return;
+    }
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await pingDatabase(1000);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
+  });
+  app.get('/graphiql', (_req, res) => {
+    res.type('html').send(graphiqlPage());
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const auth = await authenticate(req.get('authorization'));
+        res.locals.principalId = auth.principal?.id;
+        const ctx = createContext({
+          requestId: res.locals.requestId as string,
+          ip: req.ip ?? null,
+          principal: auth.principal,
+          authRejected: auth.rejected,
+          log: opts.log,
+          mailer: opts.mailer,
+        });
+        res.locals.summary = ctx.summary;
+        return ctx;
+      },
+    }),
+  );
+
+  // Malformed JSON bodies and anything else thrown before Apollo: a JSON error, never a stack trace.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: number }).status ?? 500;
+    if (status >= 500) opts.log.error({ requestId: res.locals.requestId, err }, 'unhandled HTTP error');
+    const message =
+      status === 400 ? 'Malformed request body: expected JSON' : status === 413 ? 'Request body too large' : 'Internal server error';
+    res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
+  });
+
+  return gateway;
+}

@@ -1,0 +1,53 @@
+// `npm start`: the gateway on PORT (default 4000), on the embedded FerretDB unless MONGODB_URI is set.
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { startServer } from './server';
+import { seedDemoIfEmpty } from './seed/demo';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const server = await startServer({
+    config,
+    log,
+    beforeListen: async (cfg, l) => {
+      if (cfg.seedDemo) await seedDemoIfEmpty(l);
+    },
+  });
+  log.info({ url: `${server.url}/graphql`, explorer: `${server.url}/graphiql` }, 'Postern is listening');
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      log.error('shutdown took over 10s: exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    server.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('Postern failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+
+export interface AccountDoc extends BaseDoc {
+  name: string;
+  ownerId: string;
+  /** Bumped by every change to roles, bindings, overrides, members or tokens (DESIGN.md §4 rule 6). */
+  permissionsVersion: number;
+  /** Role given to new members when none is named (least privilege by default). */
+  defaultRoleId?: string | null;
+  createdBy: string;
+}
+
+const accountSchema = docSchema<AccountDoc>({
+  name: { type: String, required: true },
+  ownerId: { type: String, required: true },
+  permissionsVersion: { type: Number, default: 0 },
+  defaultRoleId: { type: String, default: null },
+  createdBy: { type: String, required: true },
+});
+accountSchema.index({ ownerId: 1 });
+
+export const Account: Model<AccountDoc> = model<AccountDoc>('Account', accountSchema);
+
+/** Membership of a user in an account. A member with no bindings keeps no access (Mailtrap). */
+export interface MemberDoc extends BaseDoc {
+  accountId: string;
+  userId: string;
+  createdBy: string;
+}
+
+const memberSchema = docSchema<MemberDoc>({
+  accountId: { type: String, required: true },
+  userId: { type: String, required: true },
+  createdBy: { type: String, required: true },
+});
+memberSchema.index({ accountId: 1, userId: 1 }, { unique: true });
+memberSchema.index({ userId: 1 });
+
+export const Member: Model<MemberDoc> = model<MemberDoc>('Member', memberSchema);
+
+export interface WorkspaceDoc extends BaseDoc {
+  accountId: string;
+  name: string;
+  createdBy: string;
+}
+
+const workspaceSchema = docSchema<WorkspaceDoc>({
+  accountId: { type: String, required: true },
+  name: { type: String, required: true },
+  createdBy: { type: String, required: true },
+});
+workspaceSchema.index({ accountId: 1, _id: 1 });
+
+export const Workspace: Model<WorkspaceDoc> = model<WorkspaceDoc>('Workspace', workspaceSchema);
+
+/** Bumps an account's permissionsVersion: every replica recompiles on its next request. */
+export async function bumpPermissionsVersion(accountId: string): Promise<void> {
+  await Account.updateOne({ _id: accountId }, { $inc: { permissionsVersion: 1 } });
+}

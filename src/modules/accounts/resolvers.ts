@@ -1,0 +1,23 @@
+import type { Resolvers } from '../../graphql/generated';
+import { paginate } from '../../graphql/connection';
+import { Workspace, type AccountDoc } from './model';
+import type { UserDoc } from '../identity/model';
+import { createWorkspace } from './service';
+import { NotFoundError } from '../../errors';
+
+export const accountsResolvers: Resolvers = {
+  Query: {
+    account: (_, { id }, ctx) => ctx.loaders.load<AccountDoc>('Account', id),
+    workspace: (_, { id }, ctx) => ctx.loaders.load('Workspace', id),
+  },
+  Mutation: {
+    createWorkspace: (_, { input }, ctx) => createWorkspace(ctx, input),
+  },
+  Account: {
+    owner: async (a, _, ctx) => (await ctx.loaders.load<UserDoc>('User', a.ownerId)) ?? Promise.reject(new NotFoundError('user')),
+    workspaces: (a, args) => paginate(Workspace, { accountId: a._id }, args),
+  },
+  Workspace: {
+    account: async (w, _, ctx) => (await ctx.loaders.load<AccountDoc>('Account', w.accountId))!,
+  },
+};

@@ -1,0 +1,122 @@
+// Starts a real gateway in this test file's process, on its own database of the run's server.
+// Nothing is mocked: requests go over HTTP to Apollo, and mongoose talks to FerretDB (or MongoDB).
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import mongoose from 'mongoose';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/server';
+import { clearCompiledCache } from '../../src/authz/request';
+
+export interface GqlResponse<T = Record<string, any>> {
+  status: number;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+  /** The raw response text (search it for secrets that must not be there). */
+  text: string;
+}
+
+export interface TestGateway {
+  url: string;
+  server: RunningServer;
+  dbName: string;
+  /** Every log line the gateway wrote. */
+  logs: string[];
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<GqlResponse<T>>;
+  /** Signs up a new owner with a fresh account; returns its token, user id, account id and Default workspace id. */
+  signUp(overrides?: Partial<{ email: string; password: string; name: string; accountName: string }>): Promise<TestOwner>;
+  stop(): Promise<void>;
+}
+
+export interface TestOwner {
+  token: string;
+  userId: string;
+  accountId: string;
+  workspaceId: string;
+  email: string;
+  password: string;
+}
+
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+export const STRONG_PASSWORD = 'Correct-Horse-9-Battery';
+
+export function uniqueEmail(tag = 'user'): string {
+  return `${tag}-${randomBytes(5).toString('hex')}@example.com`;
+}
+
+export async function startTestGateway(opts: { monitorCommands?: boolean; env?: Record<string, string> } = {}): Promise<TestGateway> {
+  const uri = process.env.POSTERN_TEST_MONGODB_URI;
+  if (!uri) throw new Error('POSTERN_TEST_MONGODB_URI is unset: run the tests through jest (global setup starts the database)');
+  const dbName = `t_${randomBytes(6).toString('hex')}`;
+  const config = loadConfig({
+    MONGODB_URI: uri,
+    POSTERN_SECRET_KEY: TEST_SECRET_KEY,
+    POSTERN_DB_NAME: dbName,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    ...opts.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  clearCompiledCache();
+  const server = await startServer({ config, log: createLogger('info', sink), monitorCommands: opts.monitorCommands });
+  const url = server.url;
+
+  const gql: TestGateway['gql'] = async (query, variables, token, headers = {}) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text), text };
+  };
+
+  const signUp: TestGateway['signUp'] = async (overrides = {}) => {
+    const input = { email: uniqueEmail('owner'), password: STRONG_PASSWORD, name: 'Olive Owner', accountName: 'Acme Mail', ...overrides };
+    const r = await gql(
+      `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id } account { id workspaces { edges { node { id } } } } } }`,
+      { input },
+    );
+    if (r.body.errors) throw new Error(`signUp failed: ${JSON.stringify(r.body.errors)}`);
+    const p = r.body.data!.signUp;
+    return {
+      token: p.token,
+      userId: p.user.id,
+      accountId: p.account.id,
+      workspaceId: p.account.workspaces.edges[0].node.id,
+      email: input.email,
+      password: input.password,
+    };
+  };
+
+  return {
+    url,
+    server,
+    dbName,
+    logs,
+    gql,
+    signUp,
+    async stop() {
+      try {
+        await mongoose.connection.db?.dropDatabase();
+      } finally {
+        await server.stop();
+      }
+    },
+  };
+}
+
+/** The first error's extensions.code of a response. */
+export function errorCode(r: GqlResponse): string | undefined {
+  return r.body.errors?.[0]?.extensions?.code;
+}
