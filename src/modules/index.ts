@@ -1,6 +1,21 @@
-// Every module's resolvers. A module is a folder: model.ts (mongoose), service.ts (rules beyond a
-// plain permission check), resolvers.ts (thin: read through loaders, call services).
+// Every module's resolvers. A module is a folder per area of the tree: *.model.ts (mongoose, with
+// its indexes), *.service.ts (validation and the rules beyond a plain permission check, audit),
+// *.resolvers.ts (thin: read through the request's loaders, call services). No permission logic
+// here: the @requires/@sensitive directives on schema/*.graphql do that.
 import { identityResolvers } from './identity/resolvers';
 import { accountsResolvers } from './accounts/resolvers';
+import { accessResolvers } from './access';
+import { sendingResolvers } from './sending';
+import { marketingResolvers } from './marketing';
+import { testingResolvers } from './testing';
+import { billingResolvers } from './billing';
 
-export const moduleResolvers = [identityResolvers, accountsResolvers];
+export const moduleResolvers = [
+  identityResolvers,
+  accountsResolvers,
+  ...accessResolvers,
+  ...sendingResolvers,
+  ...marketingResolvers,
+  ...testingResolvers,
+  ...billingResolvers,
+];

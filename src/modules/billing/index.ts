@@ -1,0 +1,4 @@
+// The billing area's resolvers, merged into the schema by src/modules/index.ts.
+import type { Resolvers } from '../../graphql/generated';
+
+export const billingResolvers: Resolvers[] = [];

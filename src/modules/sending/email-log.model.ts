@@ -1,0 +1,47 @@
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+
+export type EmailStatus = 'QUEUED' | 'RECORDED' | 'DELIVERED' | 'FAILED';
+
+/**
+ * One sent (or recorded) email: transactional sends through a domain, and one entry per recipient
+ * of a campaign send. Bodies are sensitive (`emailContent:view`).
+ */
+export interface EmailLogDoc extends BaseDoc {
+  accountId: string;
+  workspaceId: string;
+  /** The sending domain; null for a campaign sent without one. */
+  domainId: string | null;
+  campaignId: string | null;
+  from: string;
+  to: string;
+  subject: string;
+  status: EmailStatus;
+  html: string | null;
+  text: string | null;
+  messageId: string | null;
+  error: string | null;
+  createdBy: string;
+}
+
+const emailLogSchema = docSchema<EmailLogDoc>({
+  accountId: { type: String, required: true },
+  workspaceId: { type: String, required: true },
+  domainId: { type: String, default: null },
+  campaignId: { type: String, default: null },
+  from: { type: String, required: true },
+  to: { type: String, required: true },
+  subject: { type: String, required: true },
+  status: { type: String, required: true, enum: ['QUEUED', 'RECORDED', 'DELIVERED', 'FAILED'] },
+  html: { type: String, default: null },
+  text: { type: String, default: null },
+  messageId: { type: String, default: null },
+  error: { type: String, default: null },
+  createdBy: { type: String, required: true },
+});
+emailLogSchema.index({ domainId: 1, _id: 1 });
+emailLogSchema.index({ campaignId: 1, _id: 1 });
+emailLogSchema.index({ workspaceId: 1, _id: 1 });
+emailLogSchema.index({ accountId: 1 });
+
+export const EmailLog: Model<EmailLogDoc> = model<EmailLogDoc>('EmailLog', emailLogSchema);

@@ -1,0 +1,4 @@
+// The sending area's resolvers, merged into the schema by src/modules/index.ts.
+import type { Resolvers } from '../../graphql/generated';
+
+export const sendingResolvers: Resolvers[] = [];
