@@ -8,8 +8,10 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import depthLimit from 'graphql-depth-limit';
-import type { GraphQLSchema } from 'graphql';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import { authenticate } from '../identity/principal';
 import { createContext, type Context } from '../graphql/context';
@@ -19,6 +21,11 @@ import { loggingPlugin, type RequestSummary } from '../graphql/plugins/logging';
 import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
 import { graphiqlPage } from './graphiql';
+
+const reportInsteadOfThrow = {
+  propagateOnRejection: false,
+  onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(err)],
+};
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -49,7 +56,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     introspection: true,
     // Bearer-token auth only (no cookies), so cross-site requests carry no ambient credentials.
     csrfPrevention: false,
-    validationRules: [depthLimit(opts.maxQueryDepth)],
+    // Query shape limits (GraphQL Armor), checked before execution. Rejections are reported as
+    // validation errors (GRAPHQL_VALIDATION_FAILED), not thrown (a throw would be a 500).
+    validationRules: [
+      maxDepthRule({ n: opts.maxQueryDepth, flattenFragments: true, exposeLimits: true, ...reportInsteadOfThrow }),
+      costLimitRule({ maxCost: 20_000, exposeLimits: true, ...reportInsteadOfThrow }),
+      maxAliasesRule({ n: 30, exposeLimits: true, ...reportInsteadOfThrow }),
+    ],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
