@@ -1,4 +1,6 @@
 // Roles, bindings, overrides, members, invitations, partner tokens and access requests.
 import type { Resolvers } from '../../graphql/generated';
+import { tokensResolvers } from './tokens.resolvers';
+import { requestsResolvers } from './requests.resolvers';
 
-export const accessResolvers: Resolvers[] = [];
+export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers];

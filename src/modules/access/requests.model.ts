@@ -1,0 +1,77 @@
+// Access requests (DESIGN.md §6) and the notifications they send.
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+import type { ScopeType } from '../../authz/resources';
+
+export type AccessRequestStatus = 'PENDING' | 'APPROVED' | 'DENIED';
+
+/** Carries the scope node's ancestor ids like a RoleBinding, so checks and filters need no extra reads. */
+export interface AccessRequestDoc extends BaseDoc {
+  accountId: string;
+  requesterId: string;
+  permission: string;
+  scopeType: ScopeType;
+  scopeId: string;
+  workspaceId?: string | null;
+  domainId?: string | null;
+  projectId?: string | null;
+  inboxId?: string | null;
+  note?: string | null;
+  status: AccessRequestStatus;
+  reason?: string | null;
+  expiresAt?: Date | null;
+  resolvedBy?: string | null;
+  resolvedAt?: Date | null;
+  /** The time-bound binding an approval created. */
+  bindingId?: string | null;
+  createdBy: string;
+}
+
+const accessRequestSchema = docSchema<AccessRequestDoc>({
+  accountId: { type: String, required: true },
+  requesterId: { type: String, required: true },
+  permission: { type: String, required: true },
+  scopeType: { type: String, required: true },
+  scopeId: { type: String, required: true },
+  workspaceId: { type: String, default: null },
+  domainId: { type: String, default: null },
+  projectId: { type: String, default: null },
+  inboxId: { type: String, default: null },
+  note: { type: String, default: null },
+  status: { type: String, required: true, default: 'PENDING' },
+  reason: { type: String, default: null },
+  expiresAt: { type: Date, default: null },
+  resolvedBy: { type: String, default: null },
+  resolvedAt: { type: Date, default: null },
+  bindingId: { type: String, default: null },
+  createdBy: { type: String, required: true },
+});
+accessRequestSchema.index({ accountId: 1, _id: 1 });
+accessRequestSchema.index({ requesterId: 1, scopeId: 1, permission: 1, status: 1 });
+
+export const AccessRequest: Model<AccessRequestDoc> = model<AccessRequestDoc>('AccessRequest', accessRequestSchema);
+
+/** A message for one user (an access request to resolve, or the outcome of theirs). */
+export interface NotificationDoc extends BaseDoc {
+  accountId: string;
+  userId: string;
+  kind: 'accessRequest.created' | 'accessRequest.approved' | 'accessRequest.denied';
+  message: string;
+  accessRequestId?: string | null;
+  readAt?: Date | null;
+  createdBy: string;
+}
+
+const notificationSchema = docSchema<NotificationDoc>({
+  accountId: { type: String, required: true },
+  userId: { type: String, required: true },
+  kind: { type: String, required: true },
+  message: { type: String, required: true },
+  accessRequestId: { type: String, default: null },
+  readAt: { type: Date, default: null },
+  createdBy: { type: String, required: true },
+});
+notificationSchema.index({ userId: 1, _id: 1 });
+notificationSchema.index({ accessRequestId: 1 });
+
+export const Notification: Model<NotificationDoc> = model<NotificationDoc>('Notification', notificationSchema);

@@ -1,0 +1,33 @@
+import type { Resolvers } from '../../graphql/generated';
+import { paginate } from '../../graphql/connection';
+import type { UserDoc } from '../identity/model';
+import { AccessRequest, Notification } from './requests.model';
+import { nodesHolding } from '../../authz/check';
+import { registerVisibility } from '../../authz/visibility';
+import { requestAccess, resolveAccessRequest } from './requests.service';
+
+export const requestsResolvers: Resolvers = {
+  Mutation: {
+    requestAccess: (_, { input }, ctx) => requestAccess(ctx, input),
+    resolveAccessRequest: (_, { input }, ctx) => resolveAccessRequest(ctx, input),
+  },
+  Account: {
+    accessRequests: (a, args) => paginate(AccessRequest, { accountId: a._id }, args),
+  },
+  Viewer: {
+    notifications: ({ userId }, args) => paginate(Notification, { userId }, args),
+  },
+  AccessRequest: {
+    requester: (r, _, ctx) => ctx.loaders.load<UserDoc>('User', r.requesterId),
+    resolvedBy: (r, _, ctx) => (r.resolvedBy ? ctx.loaders.load<UserDoc>('User', r.resolvedBy) : null),
+    scope: (r) => ({ type: r.scopeType, id: r.scopeId }),
+  },
+};
+
+// Account.accessRequests for someone who may view requests only below the account: the requests whose
+// scope lies at or under a node where they hold the permission.
+registerVisibility('AccessRequest', ({ compiled, bit }) => {
+  const ids = nodesHolding(compiled, bit);
+  if (!ids.length) return null;
+  return { $or: ['scopeId', 'workspaceId', 'domainId', 'projectId', 'inboxId'].map((k) => ({ [k]: { $in: ids } })) };
+});

@@ -1,0 +1,250 @@
+// Access requests (DESIGN.md §6): a member who met a FORBIDDEN asks for the missing permission on that
+// resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
+// time-bound grant (a binding with no role), denial records a reason. Both are audited.
+import type { Context } from '../../graphql/context';
+import { allowed } from '../../authz/check';
+import { parsePermission, permissionBit, UnknownPermissionError } from '../../authz/catalogue';
+import { compilePermissions } from '../../authz/compile';
+import { accountIdOf, RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../authz/resources';
+import { newId } from '../../db/ids';
+import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors';
+import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
+import { Role, RoleBinding, type RoleBindingDoc } from './model';
+import { AccessRequest, Notification, type AccessRequestDoc, type NotificationDoc } from './requests.model';
+import { validateExpiry } from './tokens.service';
+
+export const NOTE_MAX = 1000;
+export const GRANT_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
+const REQUEST_CHAIN = RESOURCE_TYPES.AccessRequest!.chain;
+
+type NodeDoc = Record<string, unknown> & { _id: string; accountId?: string };
+
+/** The ids of a scope node and its ancestors, as a binding at that node carries them. */
+export function ancestorsOf(
+  scopeType: ScopeType,
+  node: NodeDoc,
+): Pick<AccessRequestDoc, 'workspaceId' | 'domainId' | 'projectId' | 'inboxId'> {
+  const pick = (key: string): string | null => (typeof node[key] === 'string' ? (node[key] as string) : null);
+  return {
+    workspaceId: scopeType === 'WORKSPACE' ? node._id : pick('workspaceId'),
+    domainId: scopeType === 'DOMAIN' ? node._id : pick('domainId'),
+    projectId: scopeType === 'PROJECT' ? node._id : pick('projectId'),
+    inboxId: scopeType === 'INBOX' ? node._id : pick('inboxId'),
+  };
+}
+
+function cleanText(value: string | null | undefined, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  const s = value.trim();
+  if (s.length > NOTE_MAX) throw new BadInputError(`${field} must be at most ${NOTE_MAX} characters`, field);
+  return s || null;
+}
+
+/** Users who may resolve `req` (the owner, and whoever holds accessRequests:resolve on its scope). */
+export async function resolversOf(account: AccountDoc, req: AccessRequestDoc): Promise<string[]> {
+  const bit = permissionBit('accessRequests:resolve');
+  const [members, bindings] = await Promise.all([
+    Member.find({ accountId: account._id }).select({ userId: 1 }).lean(),
+    RoleBinding.find({ accountId: account._id }).lean<RoleBindingDoc[]>(),
+  ]);
+  const roleIds = [...new Set(bindings.map((b) => b.roleId).filter((id): id is string => !!id))];
+  const roles = new Map((roleIds.length ? await Role.find({ _id: { $in: roleIds } }).lean() : []).map((r) => [r._id, r]));
+  const byUser = new Map<string, RoleBindingDoc[]>();
+  for (const b of bindings) byUser.set(b.userId, [...(byUser.get(b.userId) ?? []), b]);
+  const out: string[] = [];
+  for (const { userId } of members) {
+    const compiled = compilePermissions({
+      userId,
+      accountId: account._id,
+      version: account.permissionsVersion ?? 0,
+      isOwner: account.ownerId === userId,
+      bindings: byUser.get(userId) ?? [],
+      roles,
+    });
+    if (allowed(compiled, bit, req as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) out.push(userId);
+  }
+  return out;
+}
+
+async function notify(docs: Omit<NotificationDoc, '_id' | 'createdAt' | 'updatedAt'>[]): Promise<void> {
+  if (docs.length) await Notification.insertMany(docs.map((d) => ({ _id: newId(), ...d })));
+}
+
+export async function requestAccess(
+  ctx: Context,
+  input: { permission: string; scope: { type: ScopeType; id: string }; note?: string | null },
+): Promise<AccessRequestDoc> {
+  const p = ctx.principal;
+  if (!p) throw new UnauthenticatedError();
+  if (p.kind !== 'user') throw new BadInputError('Access is requested by people: sign in rather than use an API token');
+  // The scope node must exist in an account the caller belongs to; anything else does not exist for them.
+  const modelName = SCOPE_MODEL[input.scope.type];
+  const node = modelName ? await ctx.loaders.load<NodeDoc>(modelName, input.scope.id) : null;
+  const accountId = node ? accountIdOf(modelName!, node) : undefined;
+  const compiled = accountId ? await ctx.authz.load(accountId) : null;
+  if (!node || !accountId || !compiled) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
+
+  let permission: string;
+  try {
+    permission = parsePermission(String(input.permission).trim()).text;
+  } catch (err) {
+    if (err instanceof UnknownPermissionError) throw new BadInputError(err.message, 'permission');
+    throw err;
+  }
+  const note = cleanText(input.note, 'note');
+  const fields = {
+    accountId,
+    requesterId: p.userId,
+    permission,
+    scopeType: input.scope.type,
+    scopeId: node._id,
+    ...ancestorsOf(input.scope.type, node),
+  };
+  if (allowed(compiled, permissionBit(permission), fields as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
+    throw new BadInputError(`You already hold ${permission} there`, 'permission');
+  }
+  // Asking twice does not pile up requests.
+  const pending = await AccessRequest.findOne({
+    requesterId: p.userId,
+    scopeId: node._id,
+    permission,
+    status: 'PENDING',
+  }).lean<AccessRequestDoc>();
+  if (pending) return pending;
+
+  const req = (await AccessRequest.create({ _id: newId(), ...fields, note, status: 'PENDING', createdBy: p.userId })).toObject();
+  try {
+    const account = await Account.findById(accountId).lean<AccountDoc>();
+    const recipients = (await resolversOf(account!, req)).filter((u) => u !== p.userId);
+    await notify(
+      recipients.map((userId) => ({
+        accountId,
+        userId,
+        kind: 'accessRequest.created' as const,
+        message: `Access requested: ${permission} on ${input.scope.type} ${node._id}`,
+        accessRequestId: req._id,
+        readAt: null,
+        createdBy: p.userId,
+      })),
+    );
+    await ctx.audit.change({
+      accountId,
+      workspaceId: req.workspaceId ?? null,
+      action: 'accessRequest.created',
+      target: { type: 'AccessRequest', id: req._id },
+      after: { permission, scopeType: req.scopeType, scopeId: req.scopeId, note, requesterId: p.userId },
+    });
+  } catch (err) {
+    await Promise.all([AccessRequest.deleteOne({ _id: req._id }), Notification.deleteMany({ accessRequestId: req._id })]);
+    throw err;
+  }
+  ctx.loaders.prime('AccessRequest', req as unknown as { _id: string });
+  return req;
+}
+
+export async function resolveAccessRequest(
+  ctx: Context,
+  input: { id: string; approve: boolean; expiresAt?: Date | string | null; reason?: string | null },
+): Promise<AccessRequestDoc> {
+  const p = ctx.principal;
+  if (!p) throw new UnauthenticatedError();
+  const req = await ctx.loaders.load<AccessRequestDoc>('AccessRequest', input.id);
+  if (!req) throw new NotFoundError('AccessRequest', input.id);
+  if (req.status !== 'PENDING') throw new BadInputError(`This request is already ${req.status.toLowerCase()}`, 'id');
+  // Rule 2: nobody changes their own access.
+  if (req.requesterId === p.userId) throw new BadInputError('You cannot resolve your own access request', 'id');
+  const reason = cleanText(input.reason, 'reason');
+  const now = new Date();
+
+  let expiresAt: Date | null = null;
+  if (input.approve) {
+    if (input.expiresAt === null || input.expiresAt === undefined) {
+      throw new BadInputError('expiresAt is required to approve: access granted on request is time-bound', 'expiresAt');
+    }
+    expiresAt = validateExpiry(input.expiresAt, 'expiresAt', GRANT_MAX_LIFETIME_MS, now.getTime());
+    // Rule 3: nobody grants what they do not hold, at that scope.
+    const compiled = await ctx.authz.load(req.accountId);
+    if (!compiled || !allowed(compiled, permissionBit(req.permission), req as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
+      throw new ForbiddenError(req.permission, { type: req.scopeType, id: req.scopeId });
+    }
+    if (!(await Member.exists({ accountId: req.accountId, userId: req.requesterId }))) {
+      throw new BadInputError('The requester is no longer a member of this account', 'id');
+    }
+  }
+
+  const status = input.approve ? 'APPROVED' : 'DENIED';
+  const bindingId = input.approve ? newId() : null;
+  // Claim the request first, so two resolvers cannot both act on it.
+  const after = await AccessRequest.findOneAndUpdate(
+    { _id: req._id, status: 'PENDING' },
+    { $set: { status, reason, expiresAt, resolvedBy: p.userId, resolvedAt: now, bindingId } },
+    { new: true },
+  ).lean<AccessRequestDoc>();
+  ctx.loaders.forget('AccessRequest', req._id);
+  if (!after) throw new BadInputError('This request was resolved meanwhile', 'id');
+
+  try {
+    if (input.approve) {
+      await RoleBinding.create({
+        _id: bindingId!,
+        accountId: req.accountId,
+        userId: req.requesterId,
+        roleId: null,
+        scopeType: req.scopeType,
+        scopeId: req.scopeId,
+        workspaceId: req.workspaceId ?? null,
+        domainId: req.domainId ?? null,
+        projectId: req.projectId ?? null,
+        inboxId: req.inboxId ?? null,
+        grant: [req.permission],
+        revoke: [],
+        expiresAt,
+        createdBy: p.userId,
+      });
+      await bumpPermissionsVersion(req.accountId);
+    }
+    await ctx.audit.change({
+      accountId: req.accountId,
+      workspaceId: req.workspaceId ?? null,
+      action: input.approve ? 'accessRequest.approved' : 'accessRequest.denied',
+      target: { type: 'AccessRequest', id: req._id },
+      before: { status: req.status },
+      after: {
+        status,
+        permission: req.permission,
+        scopeType: req.scopeType,
+        scopeId: req.scopeId,
+        requesterId: req.requesterId,
+        expiresAt,
+        reason,
+        bindingId,
+      },
+    });
+  } catch (err) {
+    // Undo: the request goes back to pending, and no grant outlives a failed approval.
+    if (bindingId) {
+      await RoleBinding.deleteOne({ _id: bindingId });
+      await bumpPermissionsVersion(req.accountId);
+    }
+    await AccessRequest.updateOne(
+      { _id: req._id },
+      { $set: { status: 'PENDING', reason: null, expiresAt: null, resolvedBy: null, resolvedAt: null, bindingId: null } },
+    );
+    throw err;
+  }
+  await notify([
+    {
+      accountId: req.accountId,
+      userId: req.requesterId,
+      kind: input.approve ? 'accessRequest.approved' : 'accessRequest.denied',
+      message: input.approve
+        ? `Access granted: ${req.permission} on ${req.scopeType} ${req.scopeId} until ${expiresAt!.toISOString()}`
+        : `Access request denied: ${req.permission} on ${req.scopeType} ${req.scopeId}${reason ? ` (${reason})` : ''}`,
+      accessRequestId: req._id,
+      readAt: null,
+      createdBy: p.userId,
+    },
+  ]).catch((err: unknown) => ctx.log.warn({ err, accessRequestId: req._id }, 'could not store the notification'));
+  ctx.loaders.prime('AccessRequest', after as unknown as { _id: string });
+  return after;
+}

@@ -1,0 +1,19 @@
+import type { Resolvers } from '../../graphql/generated';
+import { paginate } from '../../graphql/connection';
+import type { UserDoc } from '../identity/model';
+import { ApiToken } from './model';
+import { createApiToken, revokeApiToken } from './tokens.service';
+
+export const tokensResolvers: Resolvers = {
+  Mutation: {
+    createApiToken: (_, { input }, ctx) => createApiToken(ctx, input),
+    revokeApiToken: (_, { id }, ctx) => revokeApiToken(ctx, id),
+  },
+  Account: {
+    apiTokens: (a, args) => paginate(ApiToken, { accountId: a._id }, args),
+  },
+  ApiToken: {
+    createdBy: (t, _, ctx) => ctx.loaders.load<UserDoc>('User', t.createdBy),
+    workspaceIds: (t) => t.workspaceIds ?? null,
+  },
+};
