@@ -56,6 +56,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   ApiToken: { model: 'ApiToken', chain: acct },
   Billing: { model: 'Billing', chain: acct },
   SupportTicket: { model: 'SupportTicket', chain: acct },
+  SupportTicketComment: { model: 'SupportTicketComment', chain: acct },
   AuditEvent: { model: 'AuditEvent', chain: ['workspaceId', 'accountId'] },
   AccessRequest: { model: 'AccessRequest', chain: ['scopeId', 'inboxId', 'projectId', 'domainId', 'workspaceId', 'accountId'] },
   Invitation: { model: 'Invitation', chain: acct },

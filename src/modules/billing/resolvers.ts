@@ -1,0 +1,43 @@
+import type { Resolvers } from '../../graphql/generated';
+import { paginate } from '../../graphql/connection';
+import type { UserDoc } from '../identity/model';
+import { SupportTicket, SupportTicketComment, type SupportTicketDoc } from './model';
+import {
+  billingOf,
+  commentOnSupportTicket,
+  openSupportTicket,
+  PLAN_LIMITS,
+  removeCard,
+  setSendLimit,
+  setSupportTicketStatus,
+  updateBilling,
+} from './service';
+
+export const billingResolvers: Resolvers = {
+  Query: {
+    supportTicket: (_, { id }, ctx) => ctx.loaders.load<SupportTicketDoc>('SupportTicket', id),
+  },
+  Mutation: {
+    updateBilling: (_, { input }, ctx) => updateBilling(ctx, input),
+    removeCard: (_, { accountId }, ctx) => removeCard(ctx, accountId),
+    setSendLimit: (_, { input }, ctx) => setSendLimit(ctx, input),
+    openSupportTicket: (_, { input }, ctx) => openSupportTicket(ctx, input),
+    commentOnSupportTicket: (_, { id, input }, ctx) => commentOnSupportTicket(ctx, id, input),
+    setSupportTicketStatus: (_, { id, status }, ctx) => setSupportTicketStatus(ctx, id, status),
+  },
+  Account: {
+    billing: (a) => billingOf(a._id, a.ownerId),
+    supportTickets: (a, args) => paginate(SupportTicket, { accountId: a._id }, args),
+  },
+  Billing: {
+    planSendLimit: (b) => PLAN_LIMITS[b.plan].send,
+    planVerificationLimit: (b) => PLAN_LIMITS[b.plan].verification,
+  },
+  SupportTicket: {
+    openedBy: (t, _, ctx) => ctx.loaders.load<UserDoc>('User', t.createdBy),
+    comments: (t, args) => paginate(SupportTicketComment, { ticketId: t._id }, args),
+  },
+  SupportTicketComment: {
+    author: (c, _, ctx) => ctx.loaders.load<UserDoc>('User', c.createdBy),
+  },
+};

@@ -1,0 +1,10 @@
+// updateMySettings carries no @requires: everyone may edit their own profile (DESIGN.md §2). The
+// authentication plugin refuses it without a valid token; the service acts only on the caller.
+import type { Resolvers } from '../../graphql/generated';
+import { updateMySettings } from './settings.service';
+
+export const settingsResolvers: Resolvers = {
+  Mutation: {
+    updateMySettings: (_, { input }, ctx) => updateMySettings(ctx, input),
+  },
+};

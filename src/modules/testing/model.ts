@@ -1,0 +1,77 @@
+// Email testing (DESIGN.md §1): Project (workspace child, a scope node) → Inbox (scope node) → Message.
+// Messages are captured, never delivered; their bodies are sensitive (emailContent:view).
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+
+export interface ProjectDoc extends BaseDoc {
+  accountId: string;
+  workspaceId: string;
+  name: string;
+  createdBy: string;
+}
+
+const projectSchema = docSchema<ProjectDoc>({
+  accountId: { type: String, required: true },
+  workspaceId: { type: String, required: true },
+  name: { type: String, required: true },
+  createdBy: { type: String, required: true },
+});
+projectSchema.index({ workspaceId: 1, _id: 1 });
+projectSchema.index({ accountId: 1 });
+
+export const Project: Model<ProjectDoc> = model<ProjectDoc>('Project', projectSchema);
+
+export interface InboxDoc extends BaseDoc {
+  accountId: string;
+  workspaceId: string;
+  projectId: string;
+  name: string;
+  createdBy: string;
+}
+
+const inboxSchema = docSchema<InboxDoc>({
+  accountId: { type: String, required: true },
+  workspaceId: { type: String, required: true },
+  projectId: { type: String, required: true },
+  name: { type: String, required: true },
+  createdBy: { type: String, required: true },
+});
+inboxSchema.index({ projectId: 1, _id: 1 });
+inboxSchema.index({ workspaceId: 1 });
+inboxSchema.index({ accountId: 1 });
+
+export const Inbox: Model<InboxDoc> = model<InboxDoc>('Inbox', inboxSchema);
+
+export interface MessageDoc extends BaseDoc {
+  accountId: string;
+  workspaceId: string;
+  projectId: string;
+  inboxId: string;
+  from: string;
+  to: string;
+  subject: string;
+  html: string | null;
+  text: string | null;
+  size: number;
+  createdBy: string;
+}
+
+const messageSchema = docSchema<MessageDoc>({
+  accountId: { type: String, required: true },
+  workspaceId: { type: String, required: true },
+  projectId: { type: String, required: true },
+  inboxId: { type: String, required: true },
+  from: { type: String, required: true },
+  to: { type: String, required: true },
+  subject: { type: String, default: '' },
+  html: { type: String, default: null },
+  text: { type: String, default: null },
+  size: { type: Number, default: 0 },
+  createdBy: { type: String, required: true },
+});
+messageSchema.index({ inboxId: 1, _id: 1 });
+messageSchema.index({ projectId: 1 });
+messageSchema.index({ workspaceId: 1 });
+messageSchema.index({ accountId: 1 });
+
+export const Message: Model<MessageDoc> = model<MessageDoc>('Message', messageSchema);

@@ -1,0 +1,74 @@
+import DataLoader from 'dataloader';
+import type { Resolvers } from '../../graphql/generated';
+import { paginate } from '../../graphql/connection';
+import { NotFoundError } from '../../errors';
+import type { Context } from '../../graphql/context';
+import type { WorkspaceDoc } from '../accounts/model';
+import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './model';
+import {
+  clearInbox,
+  createInbox,
+  createProject,
+  deleteInbox,
+  deleteMessage,
+  deleteProject,
+  sendTestEmail,
+  updateInbox,
+  updateProject,
+} from './service';
+
+async function parent<T>(ctx: Context, type: string, id: string): Promise<T> {
+  const doc = await ctx.loaders.load<T>(type, id);
+  if (!doc) throw new NotFoundError(type, id);
+  return doc;
+}
+
+/** Message counts of many inboxes in one aggregation. */
+function messageCounts(ctx: Context): DataLoader<string, number> {
+  return ctx.loaders.keyed(
+    'Inbox.messageCount',
+    () =>
+      new DataLoader<string, number>(async (ids) => {
+        const rows = await Message.aggregate<{ _id: string; n: number }>([
+          { $match: { inboxId: { $in: [...ids] } } },
+          { $group: { _id: '$inboxId', n: { $sum: 1 } } },
+        ]);
+        const byId = new Map(rows.map((r) => [r._id, r.n]));
+        return ids.map((id) => byId.get(id) ?? 0);
+      }),
+  );
+}
+
+export const testingResolvers: Resolvers = {
+  Query: {
+    project: (_, { id }, ctx) => ctx.loaders.load<ProjectDoc>('Project', id),
+    inbox: (_, { id }, ctx) => ctx.loaders.load<InboxDoc>('Inbox', id),
+    message: (_, { id }, ctx) => ctx.loaders.load<MessageDoc>('Message', id),
+  },
+  Mutation: {
+    createProject: (_, { input }, ctx) => createProject(ctx, input),
+    updateProject: (_, { id, input }, ctx) => updateProject(ctx, id, input),
+    deleteProject: (_, { id }, ctx) => deleteProject(ctx, id),
+    createInbox: (_, { input }, ctx) => createInbox(ctx, input),
+    updateInbox: (_, { id, input }, ctx) => updateInbox(ctx, id, input),
+    deleteInbox: (_, { id }, ctx) => deleteInbox(ctx, id),
+    clearInbox: (_, { inboxId }, ctx) => clearInbox(ctx, inboxId),
+    sendTestEmail: (_, { input }, ctx) => sendTestEmail(ctx, input),
+    deleteMessage: (_, { id }, ctx) => deleteMessage(ctx, id),
+  },
+  Workspace: {
+    projects: (w, args) => paginate(Project, { workspaceId: w._id }, args),
+  },
+  Project: {
+    workspace: (p, _, ctx) => parent<WorkspaceDoc>(ctx, 'Workspace', p.workspaceId),
+    inboxes: (p, args) => paginate(Inbox, { projectId: p._id }, args),
+  },
+  Inbox: {
+    project: (i, _, ctx) => parent<ProjectDoc>(ctx, 'Project', i.projectId),
+    messageCount: (i, _, ctx) => messageCounts(ctx).load(i._id),
+    messages: (i, args) => paginate(Message, { inboxId: i._id }, args),
+  },
+  Message: {
+    inbox: (m, _, ctx) => parent<InboxDoc>(ctx, 'Inbox', m.inboxId),
+  },
+};

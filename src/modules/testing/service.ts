@@ -1,0 +1,230 @@
+// Email testing: projects, inboxes and captured messages. sendTestEmail stores a message in an inbox
+// and delivers nothing. Deleting a parent deletes its children (children first, so a failure leaves
+// the parent in place and the delete can simply be repeated).
+import type { Context } from '../../graphql/context';
+import { BadInputError, NotFoundError } from '../../errors';
+import { cleanName } from '../accounts/service';
+import { bumpPermissionsVersion, type WorkspaceDoc } from '../accounts/model';
+import { RoleBinding } from '../access/model';
+import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './model';
+
+export const SUBJECT_MAX = 998;
+export const BODY_MAX_BYTES = 256 * 1024;
+export const ADDRESS_MAX = 254;
+/** An inbox keeps its newest messages; older ones are dropped as new ones arrive (as Mailtrap does). */
+export const INBOX_MAX_MESSAGES = 1000;
+
+async function mustLoad<T>(ctx: Context, type: string, id: string): Promise<T> {
+  const doc = await ctx.loaders.load<T>(type, id);
+  if (!doc) throw new NotFoundError(type, id);
+  return doc;
+}
+
+/** Removes role bindings placed on deleted scope nodes (a project, or inboxes), so none dangle. */
+async function dropBindings(accountId: string, filter: Record<string, unknown>): Promise<void> {
+  const res = await RoleBinding.deleteMany({ accountId, ...filter });
+  if (res.deletedCount) await bumpPermissionsVersion(accountId);
+}
+
+// --- projects -----------------------------------------------------------------------------------
+
+export async function createProject(ctx: Context, input: { workspaceId: string; name: string }): Promise<ProjectDoc> {
+  const name = cleanName(input.name, 'name');
+  const ws = await mustLoad<WorkspaceDoc>(ctx, 'Workspace', input.workspaceId);
+  const project = (
+    await Project.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.principal!.userId })
+  ).toObject();
+  ctx.loaders.prime('Project', project as never);
+  await ctx.audit.change({
+    accountId: project.accountId,
+    workspaceId: project.workspaceId,
+    action: 'project.created',
+    target: { type: 'Project', id: project._id },
+    after: project,
+  });
+  return project;
+}
+
+export async function updateProject(ctx: Context, id: string, input: { name?: string | null }): Promise<ProjectDoc> {
+  const before = await mustLoad<ProjectDoc>(ctx, 'Project', id);
+  const set: Partial<ProjectDoc> = {};
+  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
+  if (!Object.keys(set).length) return before;
+  const after = await Project.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<ProjectDoc>();
+  if (!after) throw new NotFoundError('Project', id);
+  ctx.loaders.prime('Project', after as never);
+  await ctx.audit.change({
+    accountId: after.accountId,
+    workspaceId: after.workspaceId,
+    action: 'project.updated',
+    target: { type: 'Project', id },
+    before,
+    after,
+  });
+  return after;
+}
+
+export async function deleteProject(ctx: Context, id: string): Promise<boolean> {
+  const project = await mustLoad<ProjectDoc>(ctx, 'Project', id);
+  await Message.deleteMany({ projectId: id });
+  await Inbox.deleteMany({ projectId: id });
+  await dropBindings(project.accountId, { $or: [{ scopeId: id }, { projectId: id }] });
+  await Project.deleteOne({ _id: id });
+  ctx.loaders.forget('Project', id);
+  await ctx.audit.change({
+    accountId: project.accountId,
+    workspaceId: project.workspaceId,
+    action: 'project.deleted',
+    target: { type: 'Project', id },
+    before: project,
+  });
+  return true;
+}
+
+// --- inboxes ------------------------------------------------------------------------------------
+
+export async function createInbox(ctx: Context, input: { projectId: string; name: string }): Promise<InboxDoc> {
+  const name = cleanName(input.name, 'name');
+  const project = await mustLoad<ProjectDoc>(ctx, 'Project', input.projectId);
+  const inbox = (
+    await Inbox.create({
+      accountId: project.accountId,
+      workspaceId: project.workspaceId,
+      projectId: project._id,
+      name,
+      createdBy: ctx.principal!.userId,
+    })
+  ).toObject();
+  ctx.loaders.prime('Inbox', inbox as never);
+  await ctx.audit.change({
+    accountId: inbox.accountId,
+    workspaceId: inbox.workspaceId,
+    action: 'inbox.created',
+    target: { type: 'Inbox', id: inbox._id },
+    after: inbox,
+  });
+  return inbox;
+}
+
+export async function updateInbox(ctx: Context, id: string, input: { name?: string | null }): Promise<InboxDoc> {
+  const before = await mustLoad<InboxDoc>(ctx, 'Inbox', id);
+  const set: Partial<InboxDoc> = {};
+  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
+  if (!Object.keys(set).length) return before;
+  const after = await Inbox.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<InboxDoc>();
+  if (!after) throw new NotFoundError('Inbox', id);
+  ctx.loaders.prime('Inbox', after as never);
+  await ctx.audit.change({
+    accountId: after.accountId,
+    workspaceId: after.workspaceId,
+    action: 'inbox.updated',
+    target: { type: 'Inbox', id },
+    before,
+    after,
+  });
+  return after;
+}
+
+export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
+  const inbox = await mustLoad<InboxDoc>(ctx, 'Inbox', id);
+  await Message.deleteMany({ inboxId: id });
+  await dropBindings(inbox.accountId, { $or: [{ scopeId: id }, { inboxId: id }] });
+  await Inbox.deleteOne({ _id: id });
+  ctx.loaders.forget('Inbox', id);
+  await ctx.audit.change({
+    accountId: inbox.accountId,
+    workspaceId: inbox.workspaceId,
+    action: 'inbox.deleted',
+    target: { type: 'Inbox', id },
+    before: inbox,
+  });
+  return true;
+}
+
+export async function clearInbox(ctx: Context, inboxId: string): Promise<number> {
+  const inbox = await mustLoad<InboxDoc>(ctx, 'Inbox', inboxId);
+  const res = await Message.deleteMany({ inboxId });
+  await ctx.audit.record({
+    accountId: inbox.accountId,
+    workspaceId: inbox.workspaceId,
+    action: 'inbox.cleared',
+    target: { type: 'Inbox', id: inboxId },
+    meta: { deleted: res.deletedCount },
+  });
+  return res.deletedCount;
+}
+
+// --- messages -----------------------------------------------------------------------------------
+
+export interface SendTestEmailInput {
+  inboxId: string;
+  from: string;
+  to: string;
+  subject: string;
+  text?: string | null;
+  html?: string | null;
+}
+
+function address(value: string, field: string): string {
+  const v = value.trim();
+  if (!v) throw new BadInputError(`${field} must not be empty`, field);
+  if (v.length > ADDRESS_MAX) throw new BadInputError(`${field} must be at most ${ADDRESS_MAX} characters`, field);
+  return v;
+}
+
+function body(value: string | null | undefined, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (Buffer.byteLength(value, 'utf8') > BODY_MAX_BYTES) {
+    throw new BadInputError(`${field} must be at most ${BODY_MAX_BYTES / 1024} KiB`, field);
+  }
+  return value;
+}
+
+export async function sendTestEmail(ctx: Context, input: SendTestEmailInput): Promise<MessageDoc> {
+  const from = address(input.from, 'from');
+  const to = address(input.to, 'to');
+  if (/[\r\n]/.test(input.subject)) throw new BadInputError('subject must be a single line', 'subject');
+  const subject = input.subject.trim();
+  if (subject.length > SUBJECT_MAX) throw new BadInputError(`subject must be at most ${SUBJECT_MAX} characters`, 'subject');
+  const text = body(input.text, 'text');
+  const html = body(input.html, 'html');
+  const inbox = await mustLoad<InboxDoc>(ctx, 'Inbox', input.inboxId);
+  const size = Buffer.byteLength(text ?? '', 'utf8') + Buffer.byteLength(html ?? '', 'utf8');
+  const message = (
+    await Message.create({
+      accountId: inbox.accountId,
+      workspaceId: inbox.workspaceId,
+      projectId: inbox.projectId,
+      inboxId: inbox._id,
+      from,
+      to,
+      subject,
+      text,
+      html,
+      size,
+      createdBy: ctx.principal!.userId,
+    })
+  ).toObject();
+  await trimInbox(inbox._id);
+  return message;
+}
+
+/** Drops the oldest messages beyond INBOX_MAX_MESSAGES. */
+export async function trimInbox(inboxId: string, max = INBOX_MAX_MESSAGES): Promise<number> {
+  const count = await Message.countDocuments({ inboxId });
+  if (count <= max) return 0;
+  const oldest = await Message.find({ inboxId })
+    .sort({ _id: 1 })
+    .limit(count - max)
+    .select({ _id: 1 })
+    .lean();
+  const res = await Message.deleteMany({ _id: { $in: oldest.map((m) => m._id) } });
+  return res.deletedCount;
+}
+
+export async function deleteMessage(ctx: Context, id: string): Promise<boolean> {
+  await mustLoad<MessageDoc>(ctx, 'Message', id);
+  await Message.deleteOne({ _id: id });
+  ctx.loaders.forget('Message', id);
+  return true;
+}
