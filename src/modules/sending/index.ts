@@ -1,4 +1,7 @@
 // The sending area's resolvers, merged into the schema by src/modules/index.ts.
 import type { Resolvers } from '../../graphql/generated';
+import { sendingResolvers as resolvers } from './resolvers';
 
-export const sendingResolvers: Resolvers[] = [];
+export const sendingResolvers: Resolvers[] = [resolvers];
+export { deleteDomainChildren } from './domain.service';
+export { deleteSendingDataOfAccount, deleteSendingDataOfWorkspace } from './cascade';

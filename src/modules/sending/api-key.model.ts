@@ -1,0 +1,24 @@
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+
+/** Account API key: revealable to permitted roles, so sealed (AES-256-GCM) rather than hashed. */
+export interface ApiKeyDoc extends BaseDoc {
+  accountId: string;
+  name: string;
+  secretEnc: string;
+  expiresAt: Date | null;
+  rotatedAt: Date | null;
+  createdBy: string;
+}
+
+const schema = docSchema<ApiKeyDoc>({
+  accountId: { type: String, required: true },
+  name: { type: String, required: true },
+  secretEnc: { type: String, required: true },
+  expiresAt: { type: Date, default: null },
+  rotatedAt: { type: Date, default: null },
+  createdBy: { type: String, required: true },
+});
+schema.index({ accountId: 1, _id: 1 });
+
+export const ApiKey: Model<ApiKeyDoc> = model<ApiKeyDoc>('ApiKey', schema);

@@ -1,0 +1,241 @@
+// Secrets of the sending area: SMTP credentials (generated password), account API keys (generated
+// secret, rotatable) and sending servers (password given by the user). All sealed with AES-256-GCM;
+// every create, rotate, change and delete is audited (the diffs never hold a secret).
+import type { Context } from '../../graphql/context';
+import { BadInputError } from '../../errors';
+import { secretBox } from '../../crypto/secrets';
+import { randomSecret } from '../../crypto/tokens';
+import { bumpPermissionsVersion, type WorkspaceDoc } from '../accounts/model';
+import { RoleBinding } from '../access/model';
+import type { DomainDoc } from './domain.model';
+import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
+import { ApiKey, type ApiKeyDoc } from './api-key.model';
+import { SendingServer, type SendingServerDoc, type SendingServerProvider } from './sending-server.model';
+import { actorId, auditView, mustLoad } from './common';
+import { cleanHost, cleanInt, cleanLocalPart, cleanText, isDuplicateKey } from './validate';
+
+export const NAME_MAX = 100;
+export const USERNAME_MAX = 255;
+export const PASSWORD_MAX = 1024;
+/** An API key may be set to expire at most this far ahead. */
+export const API_KEY_MAX_LIFETIME_MS = 5 * 366 * 24 * 3600 * 1000;
+
+// ---------------------------------------------------------------------------------------------
+// SMTP credentials
+
+export async function createSmtpCredential(ctx: Context, input: { domainId: string; login: string }): Promise<SmtpCredentialDoc> {
+  const domain = await mustLoad<DomainDoc>(ctx, 'Domain', input.domainId);
+  let login = input.login.trim().toLowerCase();
+  const at = login.lastIndexOf('@');
+  if (at >= 0) {
+    if (login.slice(at + 1) !== domain.name) throw new BadInputError(`login must be a mailbox at ${domain.name}`, 'login');
+    login = login.slice(0, at);
+  }
+  const localPart = cleanLocalPart(login, 'login');
+  const duplicate = () => new BadInputError(`The login ${localPart}@${domain.name} already exists`, 'login');
+  if (await SmtpCredential.exists({ domainId: domain._id, localPart })) throw duplicate();
+  let doc: SmtpCredentialDoc;
+  try {
+    doc = (
+      await SmtpCredential.create({
+        accountId: domain.accountId,
+        workspaceId: domain.workspaceId,
+        domainId: domain._id,
+        localPart,
+        passwordEnc: secretBox().seal(randomSecret(24)),
+        createdBy: actorId(ctx),
+      })
+    ).toObject();
+  } catch (err) {
+    if (isDuplicateKey(err)) throw duplicate();
+    throw err;
+  }
+  await ctx.audit.change({
+    accountId: doc.accountId,
+    workspaceId: doc.workspaceId,
+    action: 'smtpCredential.created',
+    target: { type: 'SmtpCredential', id: doc._id },
+    after: auditView(doc),
+    meta: { domain: domain.name },
+  });
+  return doc;
+}
+
+export async function deleteSmtpCredential(ctx: Context, id: string): Promise<boolean> {
+  const before = await mustLoad<SmtpCredentialDoc>(ctx, 'SmtpCredential', id);
+  await SmtpCredential.deleteOne({ _id: id });
+  ctx.loaders.forget('SmtpCredential', id);
+  await ctx.audit.change({
+    accountId: before.accountId,
+    workspaceId: before.workspaceId,
+    action: 'smtpCredential.deleted',
+    target: { type: 'SmtpCredential', id },
+    before: auditView(before),
+  });
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys
+
+function newApiKeySecret(): string {
+  return `key-${randomSecret(32)}`;
+}
+
+export async function createApiKey(ctx: Context, input: { accountId: string; name: string; expiresAt?: Date | null }): Promise<ApiKeyDoc> {
+  const name = cleanText(input.name, 'name', NAME_MAX);
+  let expiresAt: Date | null = null;
+  if (input.expiresAt) {
+    const t = new Date(input.expiresAt).getTime();
+    if (!(t > Date.now())) throw new BadInputError('expiresAt must be in the future', 'expiresAt');
+    if (t > Date.now() + API_KEY_MAX_LIFETIME_MS) throw new BadInputError('expiresAt must be within 5 years', 'expiresAt');
+    expiresAt = new Date(t);
+  }
+  const doc = (
+    await ApiKey.create({
+      accountId: input.accountId,
+      name,
+      secretEnc: secretBox().seal(newApiKeySecret()),
+      expiresAt,
+      createdBy: actorId(ctx),
+    })
+  ).toObject();
+  await ctx.audit.change({
+    accountId: doc.accountId,
+    action: 'apiKey.created',
+    target: { type: 'ApiKey', id: doc._id },
+    after: auditView(doc),
+  });
+  return doc;
+}
+
+/** A new secret replaces the old one, which stops working at once. */
+export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc> {
+  const before = await mustLoad<ApiKeyDoc>(ctx, 'ApiKey', id);
+  const after = await ApiKey.findOneAndUpdate(
+    { _id: id },
+    { $set: { secretEnc: secretBox().seal(newApiKeySecret()), rotatedAt: new Date() } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!after) throw new BadInputError('The API key was deleted meanwhile', 'id');
+  ctx.loaders.prime('ApiKey', after as unknown as { _id: string });
+  await ctx.audit.change({
+    accountId: after.accountId,
+    action: 'apiKey.rotated',
+    target: { type: 'ApiKey', id },
+    before: auditView(before),
+    after: auditView(after),
+  });
+  return after;
+}
+
+export async function deleteApiKey(ctx: Context, id: string): Promise<boolean> {
+  const before = await mustLoad<ApiKeyDoc>(ctx, 'ApiKey', id);
+  await ApiKey.deleteOne({ _id: id });
+  ctx.loaders.forget('ApiKey', id);
+  await ctx.audit.change({
+    accountId: before.accountId,
+    action: 'apiKey.deleted',
+    target: { type: 'ApiKey', id },
+    before: auditView(before),
+  });
+  return true;
+}
+
+/** Finds the live (unexpired) key of an account with this secret; for callers authenticating with API keys. */
+export async function findApiKeyBySecret(accountId: string, secret: string, now = new Date()): Promise<ApiKeyDoc | null> {
+  const keys = await ApiKey.find({ accountId }).lean();
+  for (const k of keys) {
+    if (k.expiresAt && k.expiresAt <= now) continue;
+    if (secretBox().open(k.secretEnc) === secret) return k;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending servers
+
+export interface SendingServerInput {
+  name?: string | null;
+  provider?: SendingServerProvider | null;
+  host?: string | null;
+  port?: number | null;
+  username?: string | null;
+  password?: string | null;
+}
+
+function cleanPassword(value: string): string {
+  if (!value) throw new BadInputError('password must not be empty', 'password');
+  if (value.length > PASSWORD_MAX) throw new BadInputError(`password must be at most ${PASSWORD_MAX} characters`, 'password');
+  return value;
+}
+
+/** Validates the given fields; `required` demands all of them (creation). */
+function serverFields(input: SendingServerInput, required: boolean): Partial<SendingServerDoc> {
+  const out: Partial<SendingServerDoc> = {};
+  const has = (k: keyof SendingServerInput) => {
+    const v = input[k];
+    if (v === undefined || v === null) {
+      if (required) throw new BadInputError(`${k} is required`, k);
+      return false;
+    }
+    return true;
+  };
+  if (has('name')) out.name = cleanText(input.name!, 'name', NAME_MAX);
+  if (has('provider')) out.provider = input.provider!;
+  if (has('host')) out.host = cleanHost(input.host!, 'host');
+  if (has('port')) out.port = cleanInt(input.port!, 'port', 1, 65535);
+  if (has('username')) out.username = cleanText(input.username!, 'username', USERNAME_MAX);
+  if (has('password')) out.passwordEnc = secretBox().seal(cleanPassword(input.password!));
+  return out;
+}
+
+export async function createSendingServer(ctx: Context, input: SendingServerInput & { workspaceId: string }): Promise<SendingServerDoc> {
+  const fields = serverFields(input, true);
+  const ws = await mustLoad<WorkspaceDoc>(ctx, 'Workspace', input.workspaceId);
+  const doc = (await SendingServer.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: actorId(ctx) })).toObject();
+  await ctx.audit.change({
+    accountId: doc.accountId,
+    workspaceId: doc.workspaceId,
+    action: 'sendingServer.created',
+    target: { type: 'SendingServer', id: doc._id },
+    after: auditView(doc),
+  });
+  return doc;
+}
+
+export async function updateSendingServer(ctx: Context, id: string, input: SendingServerInput): Promise<SendingServerDoc> {
+  const before = await mustLoad<SendingServerDoc>(ctx, 'SendingServer', id);
+  const set = serverFields(input, false);
+  if (Object.keys(set).length === 0) return before;
+  const after = await SendingServer.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
+  if (!after) throw new BadInputError('The sending server was deleted meanwhile', 'id');
+  ctx.loaders.prime('SendingServer', after as unknown as { _id: string });
+  await ctx.audit.change({
+    accountId: after.accountId,
+    workspaceId: after.workspaceId,
+    action: 'sendingServer.updated',
+    target: { type: 'SendingServer', id },
+    before: auditView(before),
+    after: auditView(after),
+    meta: set.passwordEnc ? { passwordChanged: true } : null,
+  });
+  return after;
+}
+
+export async function deleteSendingServer(ctx: Context, id: string): Promise<boolean> {
+  const before = await mustLoad<SendingServerDoc>(ctx, 'SendingServer', id);
+  const bindings = await RoleBinding.deleteMany({ scopeType: 'SENDING_SERVER', scopeId: id });
+  await SendingServer.deleteOne({ _id: id });
+  ctx.loaders.forget('SendingServer', id);
+  if (bindings.deletedCount) await bumpPermissionsVersion(before.accountId);
+  await ctx.audit.change({
+    accountId: before.accountId,
+    workspaceId: before.workspaceId,
+    action: 'sendingServer.deleted',
+    target: { type: 'SendingServer', id },
+    before: auditView(before),
+    meta: { removedBindings: bindings.deletedCount },
+  });
+  return true;
+}

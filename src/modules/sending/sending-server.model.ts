@@ -1,0 +1,34 @@
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+
+export const PROVIDERS = ['SMTP', 'AMAZON_SES', 'SENDGRID', 'MAILGUN', 'POSTMARK', 'SPARKPOST', 'MAILJET', 'OTHER'] as const;
+export type SendingServerProvider = (typeof PROVIDERS)[number];
+
+/** An outgoing provider account of a workspace; the password the user gives is sealed (AES-256-GCM). */
+export interface SendingServerDoc extends BaseDoc {
+  accountId: string;
+  workspaceId: string;
+  name: string;
+  provider: SendingServerProvider;
+  host: string;
+  port: number;
+  username: string;
+  passwordEnc: string;
+  createdBy: string;
+}
+
+const schema = docSchema<SendingServerDoc>({
+  accountId: { type: String, required: true },
+  workspaceId: { type: String, required: true },
+  name: { type: String, required: true },
+  provider: { type: String, required: true, enum: PROVIDERS },
+  host: { type: String, required: true },
+  port: { type: Number, required: true },
+  username: { type: String, required: true },
+  passwordEnc: { type: String, required: true },
+  createdBy: { type: String, required: true },
+});
+schema.index({ workspaceId: 1, _id: 1 });
+schema.index({ accountId: 1 });
+
+export const SendingServer: Model<SendingServerDoc> = model<SendingServerDoc>('SendingServer', schema);
