@@ -1,6 +1,7 @@
 // Access requests (DESIGN.md §6): a member who met a FORBIDDEN asks for the missing permission on that
 // resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
+import mongoose from 'mongoose';
 import type { Context } from '../../graphql/context';
 import { allowed } from '../../authz/check';
 import { parsePermission, permissionBit, UnknownPermissionError } from '../../authz/catalogue';
@@ -79,7 +80,8 @@ export async function requestAccess(
   if (p.kind !== 'user') throw new BadInputError('Access is requested by people: sign in rather than use an API token');
   // The scope node must exist in an account the caller belongs to; anything else does not exist for them.
   const modelName = SCOPE_MODEL[input.scope.type];
-  const node = modelName ? await ctx.loaders.load<NodeDoc>(modelName, input.scope.id) : null;
+  // A scope type whose module is not installed has no nodes.
+  const node = modelName && mongoose.models[modelName] ? await ctx.loaders.load<NodeDoc>(modelName, input.scope.id) : null;
   const accountId = node ? accountIdOf(modelName!, node) : undefined;
   const compiled = accountId ? await ctx.authz.load(accountId) : null;
   if (!node || !accountId || !compiled) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
@@ -178,7 +180,7 @@ export async function resolveAccessRequest(
   const after = await AccessRequest.findOneAndUpdate(
     { _id: req._id, status: 'PENDING' },
     { $set: { status, reason, expiresAt, resolvedBy: p.userId, resolvedAt: now, bindingId } },
-    { new: true },
+    { returnDocument: 'after' },
   ).lean<AccessRequestDoc>();
   ctx.loaders.forget('AccessRequest', req._id);
   if (!after) throw new BadInputError('This request was resolved meanwhile', 'id');

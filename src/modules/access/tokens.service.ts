@@ -133,7 +133,7 @@ export async function revokeApiToken(ctx: Context, id: string): Promise<boolean>
   const after = await ApiToken.findOneAndUpdate(
     { _id: id, revokedAt: null },
     { $set: { revokedAt: new Date() } },
-    { new: true },
+    { returnDocument: 'after' },
   ).lean<ApiTokenDoc>();
   ctx.loaders.forget('ApiToken', id);
   if (!after) return true; // revoked concurrently
