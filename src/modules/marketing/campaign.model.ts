@@ -1,0 +1,44 @@
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+
+export type CampaignStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'SENT';
+export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'SENDING', 'SENT'];
+
+/** An email campaign of a workspace (scope node CAMPAIGN): DRAFT → (SCHEDULED) → SENDING → SENT. */
+export interface CampaignDoc extends BaseDoc {
+  accountId: string;
+  workspaceId: string;
+  name: string;
+  subject: string;
+  status: CampaignStatus;
+  listId: string | null;
+  templateId: string | null;
+  fromEmail: string | null;
+  fromName: string | null;
+  scheduledAt: Date | null;
+  sentAt: Date | null;
+  recipientCount: number;
+  createdBy: string;
+}
+
+const campaignSchema = docSchema<CampaignDoc>({
+  accountId: { type: String, required: true },
+  workspaceId: { type: String, required: true },
+  name: { type: String, required: true },
+  subject: { type: String, default: '' },
+  status: { type: String, required: true, enum: CAMPAIGN_STATUSES, default: 'DRAFT' },
+  listId: { type: String, default: null },
+  templateId: { type: String, default: null },
+  fromEmail: { type: String, default: null },
+  fromName: { type: String, default: null },
+  scheduledAt: { type: Date, default: null },
+  sentAt: { type: Date, default: null },
+  recipientCount: { type: Number, default: 0 },
+  createdBy: { type: String, required: true },
+});
+campaignSchema.index({ workspaceId: 1, _id: 1 });
+campaignSchema.index({ accountId: 1 });
+campaignSchema.index({ listId: 1 });
+campaignSchema.index({ templateId: 1 });
+
+export const Campaign: Model<CampaignDoc> = model<CampaignDoc>('Campaign', campaignSchema);

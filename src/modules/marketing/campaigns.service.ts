@@ -1,0 +1,292 @@
+// Campaigns: DRAFT → (SCHEDULED) → SENDING → SENT. Edits only while DRAFT or SCHEDULED; a send needs
+// a list, a template and a subject of the same workspace, and happens once (the status change from
+// DRAFT/SCHEDULED to SENDING is one atomic update, so two concurrent sends cannot both start).
+//
+// A send streams the list's contacts with a cursor and writes one EmailLog per recipient with
+// insertMany in batches: a fixed number of database round trips per batch, never one per contact.
+// Without SMTP configured the emails are RECORDED, not delivered.
+import type { Context } from '../../graphql/context';
+import { BadInputError, NotFoundError } from '../../errors';
+import { newId } from '../../db/ids';
+import { EmailLog, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
+import type { UserDoc } from '../identity/model';
+import { cleanEmail, cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, userId, workspaceOf, prime } from './common';
+import { Campaign, type CampaignDoc, type CampaignStatus } from './campaign.model';
+import { Contact, type ContactDoc } from './contact.model';
+import type { MailingListDoc } from './list.model';
+import type { TemplateDoc } from './template.model';
+
+const EDITABLE: CampaignStatus[] = ['DRAFT', 'SCHEDULED'];
+const LOG_BATCH = 500;
+const LOG_BATCH_BYTES = 4 * 1024 * 1024;
+const DELIVERY_CONCURRENCY = 10;
+
+export interface CampaignInput {
+  name?: string | null;
+  subject?: string | null;
+  listId?: string | null;
+  templateId?: string | null;
+  fromEmail?: string | null;
+  fromName?: string | null;
+}
+
+function cleanSubject(value: unknown): string {
+  const s = cleanOptional(value, 'subject', SUBJECT_MAX) ?? '';
+  if (/[\r\n]/.test(s)) throw new BadInputError('subject must be one line', 'subject');
+  return s;
+}
+
+function cleanFromName(value: unknown): string | null {
+  const s = cleanOptional(value, 'fromName', PERSON_NAME_MAX);
+  if (s && /["<>\p{Cc}]/u.test(s))
+    throw new BadInputError('fromName must not contain quotes, angle brackets or control characters', 'fromName');
+  return s;
+}
+
+/** A list or template id of the campaign's workspace (anything else reads as "no such … here"). */
+async function sibling<T extends { _id: string; workspaceId: string }>(
+  ctx: Context,
+  type: 'MailingList' | 'Template',
+  field: string,
+  id: string | null | undefined,
+  workspaceId: string,
+): Promise<T | null> {
+  if (id === null || id === undefined) return null;
+  const doc = await ctx.loaders.load<T>(type, id);
+  if (!doc || doc.workspaceId !== workspaceId) {
+    throw new BadInputError(`No ${type === 'MailingList' ? 'list' : 'template'} with id ${JSON.stringify(id)} in this workspace`, field);
+  }
+  return doc;
+}
+
+async function loadCampaign(ctx: Context, id: string): Promise<CampaignDoc> {
+  const c = await ctx.loaders.load<CampaignDoc>('Campaign', id);
+  if (!c) throw new NotFoundError('Campaign', id);
+  return c;
+}
+
+function notEditable(c: { status: CampaignStatus }, what: string): BadInputError {
+  return new BadInputError(`This campaign is ${c.status}: it can only be ${what} while DRAFT or SCHEDULED`, 'id');
+}
+
+export async function createCampaign(ctx: Context, input: CampaignInput & { workspaceId: string; name: string }): Promise<CampaignDoc> {
+  const name = cleanName(input.name, 'name');
+  const subject = cleanSubject(input.subject);
+  const fromEmail =
+    input.fromEmail === null || input.fromEmail === undefined || input.fromEmail.trim() === ''
+      ? null
+      : cleanEmail(input.fromEmail, 'fromEmail');
+  const fromName = cleanFromName(input.fromName);
+  const ws = await workspaceOf(ctx, input.workspaceId);
+  const list = await sibling<MailingListDoc>(ctx, 'MailingList', 'listId', input.listId, ws._id);
+  const template = await sibling<TemplateDoc>(ctx, 'Template', 'templateId', input.templateId, ws._id);
+  const c = (
+    await Campaign.create({
+      accountId: ws.accountId,
+      workspaceId: ws._id,
+      name,
+      subject,
+      status: 'DRAFT',
+      listId: list?._id ?? null,
+      templateId: template?._id ?? null,
+      fromEmail,
+      fromName,
+      createdBy: userId(ctx),
+    })
+  ).toObject();
+  prime(ctx, 'Campaign', c);
+  return c;
+}
+
+export async function updateCampaign(ctx: Context, id: string, input: CampaignInput): Promise<CampaignDoc> {
+  const current = await loadCampaign(ctx, id);
+  if (!EDITABLE.includes(current.status)) throw notEditable(current, 'edited');
+  const set: Partial<CampaignDoc> = {};
+  if (has(input, 'name')) set.name = cleanName(input.name, 'name');
+  if (has(input, 'subject')) set.subject = cleanSubject(input.subject);
+  if (has(input, 'fromEmail')) set.fromEmail = input.fromEmail && input.fromEmail.trim() ? cleanEmail(input.fromEmail, 'fromEmail') : null;
+  if (has(input, 'fromName')) set.fromName = cleanFromName(input.fromName);
+  if (has(input, 'listId')) set.listId = (await sibling(ctx, 'MailingList', 'listId', input.listId, current.workspaceId))?._id ?? null;
+  if (has(input, 'templateId'))
+    set.templateId = (await sibling(ctx, 'Template', 'templateId', input.templateId, current.workspaceId))?._id ?? null;
+  if (current.status === 'SCHEDULED' && (set.listId === null || set.templateId === null)) {
+    throw new BadInputError(
+      'A scheduled campaign keeps its list and template: unschedule it first',
+      set.listId === null ? 'listId' : 'templateId',
+    );
+  }
+  const c = await Campaign.findOneAndUpdate({ _id: id, status: { $in: EDITABLE } }, { $set: set }, { returnDocument: 'after' }).lean();
+  if (!c) throw notEditable((await Campaign.findById(id).lean()) ?? { status: 'SENT' }, 'edited');
+  prime(ctx, 'Campaign', c);
+  return c;
+}
+
+export async function deleteCampaign(ctx: Context, id: string): Promise<boolean> {
+  const current = await loadCampaign(ctx, id);
+  if (current.status === 'SENDING') throw new BadInputError('This campaign is being sent: delete it once it is SENT', 'id');
+  const res = await Campaign.deleteOne({ _id: id, status: { $ne: 'SENDING' } });
+  if (res.deletedCount === 0) throw new NotFoundError('Campaign', id);
+  ctx.loaders.forget('Campaign', id);
+  // Its EmailLogs stay: they are the record of mail that went out.
+  return true;
+}
+
+/** The list and template a send or schedule needs, or BAD_USER_INPUT naming what is missing. */
+async function readyToSend(ctx: Context, c: CampaignDoc): Promise<{ list: MailingListDoc; template: TemplateDoc }> {
+  const list = c.listId ? await ctx.loaders.load<MailingListDoc>('MailingList', c.listId) : null;
+  if (!list || list.workspaceId !== c.workspaceId) throw new BadInputError('Choose a mailing list for this campaign first', 'listId');
+  const template = c.templateId ? await ctx.loaders.load<TemplateDoc>('Template', c.templateId) : null;
+  if (!template || template.workspaceId !== c.workspaceId)
+    throw new BadInputError('Choose a template for this campaign first', 'templateId');
+  if (!c.subject) throw new BadInputError('Give this campaign a subject first', 'subject');
+  return { list, template };
+}
+
+export async function scheduleCampaign(ctx: Context, input: { id: string; at: Date }): Promise<CampaignDoc> {
+  const current = await loadCampaign(ctx, input.id);
+  if (!EDITABLE.includes(current.status)) throw notEditable(current, 'scheduled');
+  const at = new Date(input.at);
+  if (Number.isNaN(at.getTime()) || at.getTime() <= Date.now()) throw new BadInputError('at must be in the future', 'at');
+  await readyToSend(ctx, current);
+  const c = await Campaign.findOneAndUpdate(
+    { _id: input.id, status: { $in: EDITABLE } },
+    { $set: { status: 'SCHEDULED', scheduledAt: at } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!c) throw notEditable((await Campaign.findById(input.id).lean()) ?? { status: 'SENT' }, 'scheduled');
+  prime(ctx, 'Campaign', c);
+  return c;
+}
+
+export async function unscheduleCampaign(ctx: Context, id: string): Promise<CampaignDoc> {
+  const current = await loadCampaign(ctx, id);
+  const c = await Campaign.findOneAndUpdate(
+    { _id: id, status: 'SCHEDULED' },
+    { $set: { status: 'DRAFT', scheduledAt: null } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!c) throw new BadInputError(`This campaign is ${current.status}, not SCHEDULED`, 'id');
+  prime(ctx, 'Campaign', c);
+  return c;
+}
+
+const MERGE_TAG = /\{\{\s*(email|firstName|lastName)\s*\}\}/g;
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** The template's HTML for one contact: {{email}}, {{firstName}}, {{lastName}} filled in (escaped). */
+export function render(html: string, contact: Pick<ContactDoc, 'email' | 'firstName' | 'lastName'>): string {
+  if (!html.includes('{{')) return html;
+  return html.replace(MERGE_TAG, (_m, key: 'email' | 'firstName' | 'lastName') => escapeHtml(contact[key] ?? ''));
+}
+
+type LogDraft = EmailLogDoc;
+
+export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDoc> {
+  const current = await loadCampaign(ctx, id);
+  if (!EDITABLE.includes(current.status)) {
+    throw new BadInputError(`This campaign is ${current.status}: it is sent only once, from DRAFT or SCHEDULED`, 'id');
+  }
+  const { list, template } = await readyToSend(ctx, current);
+  let fromAddress = current.fromEmail;
+  if (!fromAddress) fromAddress = (await ctx.loaders.load<UserDoc>('User', current.createdBy))?.email ?? null;
+  if (!fromAddress) throw new BadInputError('Give this campaign a fromEmail first', 'fromEmail');
+  const from = current.fromName ? `"${current.fromName}" <${fromAddress}>` : fromAddress;
+
+  // Claim the send: only one request moves the campaign out of DRAFT/SCHEDULED.
+  const claimed = await Campaign.findOneAndUpdate(
+    { _id: id, status: { $in: EDITABLE } },
+    { $set: { status: 'SENDING' } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!claimed) {
+    const now = await Campaign.findById(id).lean();
+    throw new BadInputError(`This campaign is ${now?.status ?? 'gone'}: it is sent only once, from DRAFT or SCHEDULED`, 'id');
+  }
+  ctx.loaders.forget('Campaign', id);
+
+  const createdBy = userId(ctx);
+  const mailer = ctx.mailer;
+  let recorded = 0;
+  let delivered = 0;
+  let batch: LogDraft[] = [];
+  let batchBytes = 0;
+
+  const flush = async () => {
+    if (!batch.length) return;
+    const docs = batch;
+    batch = [];
+    batchBytes = 0;
+    if (mailer.configured) {
+      for (let i = 0; i < docs.length; i += DELIVERY_CONCURRENCY) {
+        await Promise.all(
+          docs.slice(i, i + DELIVERY_CONCURRENCY).map(async (d) => {
+            const r = await mailer.send({ from: d.from, to: d.to, subject: d.subject, html: d.html });
+            d.status = r.delivered ? 'DELIVERED' : 'FAILED';
+            d.messageId = r.messageId;
+            d.error = r.error ?? null;
+            if (r.delivered) delivered++;
+          }),
+        );
+      }
+    }
+    await EmailLog.insertMany(docs, { ordered: true, lean: true });
+    recorded += docs.length;
+  };
+
+  try {
+    const cursor = Contact.find({ listId: list._id })
+      .sort({ _id: 1 })
+      .select({ email: 1, firstName: 1, lastName: 1 })
+      .lean()
+      .cursor({ batchSize: 1000 });
+    const status: EmailStatus = mailer.configured ? 'QUEUED' : 'RECORDED';
+    for await (const contact of cursor) {
+      const html = render(template.html, contact);
+      const now = new Date();
+      // Written with `lean` (no per-document casting), so timestamps are set here.
+      batch.push({
+        createdAt: now,
+        updatedAt: now,
+        _id: newId(),
+        accountId: current.accountId,
+        workspaceId: current.workspaceId,
+        domainId: null,
+        campaignId: current._id,
+        from,
+        to: contact.email,
+        subject: current.subject,
+        status,
+        html,
+        text: null,
+        messageId: null,
+        error: null,
+        createdBy,
+      });
+      batchBytes += html.length;
+      if (batch.length >= LOG_BATCH || batchBytes >= LOG_BATCH_BYTES) await flush();
+    }
+    await flush();
+  } catch (err) {
+    if (delivered === 0) {
+      // Nothing left the building: undo the records and put the campaign back as it was.
+      await EmailLog.deleteMany({ campaignId: current._id });
+      await Campaign.updateOne({ _id: id }, { $set: { status: current.status } });
+    } else {
+      // Some mail went out: keep its record and mark the campaign sent with what was recorded.
+      await Campaign.updateOne({ _id: id }, { $set: { status: 'SENT', sentAt: new Date(), recipientCount: recorded } });
+    }
+    throw err;
+  }
+
+  const done = await Campaign.findOneAndUpdate(
+    { _id: id },
+    { $set: { status: 'SENT', sentAt: new Date(), recipientCount: recorded, scheduledAt: null } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!done) throw new NotFoundError('Campaign', id);
+  prime(ctx, 'Campaign', done);
+  return done;
+}

@@ -1,0 +1,30 @@
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+
+/** One address on a mailing list. An email is one contact per list (stored lowercased). */
+export interface ContactDoc extends BaseDoc {
+  accountId: string;
+  workspaceId: string;
+  listId: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  createdBy: string;
+}
+
+const contactSchema = docSchema<ContactDoc>({
+  accountId: { type: String, required: true },
+  workspaceId: { type: String, required: true },
+  listId: { type: String, required: true },
+  email: { type: String, required: true, lowercase: true, trim: true },
+  firstName: { type: String, default: null },
+  lastName: { type: String, default: null },
+  createdBy: { type: String, required: true },
+});
+// Unique per list; also serves lookups of existing emails during an import.
+contactSchema.index({ listId: 1, email: 1 }, { unique: true });
+// Serves the contacts connection, the export and the campaign send (all ordered by _id).
+contactSchema.index({ listId: 1, _id: 1 });
+contactSchema.index({ workspaceId: 1 });
+
+export const Contact: Model<ContactDoc> = model<ContactDoc>('Contact', contactSchema);
