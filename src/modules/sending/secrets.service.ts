@@ -125,6 +125,7 @@ export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc>
     target: { type: 'ApiKey', id },
     before: auditView(before),
     after: auditView(after),
+    meta: { secretChanged: true },
   });
   return after;
 }
@@ -218,7 +219,7 @@ export async function updateSendingServer(ctx: Context, id: string, input: Sendi
     target: { type: 'SendingServer', id },
     before: auditView(before),
     after: auditView(after),
-    meta: set.passwordEnc ? { passwordChanged: true } : null,
+    meta: set.passwordEnc ? { secretChanged: true } : null,
   });
   return after;
 }
