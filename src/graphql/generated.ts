@@ -322,6 +322,8 @@ export type Campaign = {
   __typename?: 'Campaign';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
+  /** The emails of this campaign's send, one per recipient. */
+  emailLogs: Maybe<EmailLogConnection>;
   fromEmail: Maybe<Scalars['EmailAddress']['output']>;
   fromName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -339,6 +341,12 @@ export type Campaign = {
   template: Maybe<Template>;
   updatedAt: Scalars['DateTime']['output'];
   workspace: Workspace;
+};
+
+
+export type CampaignEmailLogsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type CampaignConnection = {
@@ -2900,6 +2908,7 @@ export type BillingResolvers<ContextType = Context, ParentType extends Resolvers
 export type CampaignResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  emailLogs?: Resolver<Maybe<ResolversTypes['EmailLogConnection']>, ParentType, ContextType, RequireFields<CampaignEmailLogsArgs, 'first'>>;
   fromEmail?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
   fromName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -7,6 +7,7 @@ import type { WorkspaceDoc } from '../accounts/model';
 import type { UserDoc } from '../identity/model';
 import { NotFoundError } from '../../errors';
 import { Campaign, type CampaignDoc } from './campaign.model';
+import { EmailLog } from '../sending/email-log.model';
 import { Contact } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
@@ -84,6 +85,7 @@ export const marketingResolvers: Resolvers = {
     createdBy: userOf,
     list: (c, _, ctx) => (c.listId ? ctx.loaders.load<MailingListDoc>('MailingList', c.listId) : null),
     template: (c, _, ctx) => (c.templateId ? ctx.loaders.load<TemplateDoc>('Template', c.templateId) : null),
+    emailLogs: (c, args) => paginate(EmailLog, { campaignId: c._id }, args),
   },
   Automation: { workspace: workspaceOf, createdBy: userOf },
   Form: { workspace: workspaceOf, createdBy: userOf },
