@@ -1,0 +1,168 @@
+// Freshness across replicas (DESIGN.md §4 rule 6): two gateway processes on one database. A change made
+// through one is enforced by the other on its very next request, even though the other has the
+// principal's permissions compiled and cached from the request before.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { connectDatabase } from '../../src/db/connect';
+import { freePort } from '../../src/db/ferretdb';
+import { AccessRequest } from '../../src/modules/access/requests.model';
+import { TEST_SECRET_KEY, STRONG_PASSWORD, uniqueEmail, type GqlResponse } from '../helpers/gateway';
+import { addMember, errorsOf, inHours } from './fixtures';
+
+const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+interface Replica {
+  url: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+const dbName = `t_rep_${randomBytes(5).toString('hex')}`;
+const replicas: Replica[] = [];
+
+async function startReplica(): Promise<Replica> {
+  const port = await freePort();
+  const output: string[] = [];
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      MONGODB_URI: process.env.POSTERN_TEST_MONGODB_URI,
+      POSTERN_DB_NAME: dbName,
+      POSTERN_SECRET_KEY: TEST_SECRET_KEY,
+      PORT: String(port),
+      POSTERN_SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (b: Buffer) => output.push(String(b)));
+  child.stderr!.on('data', (b: Buffer) => output.push(String(b)));
+  const replica = { url: `http://127.0.0.1:${port}`, child, output };
+  replicas.push(replica);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output.join('')}`);
+    try {
+      if ((await fetch(`${replica.url}/readyz`)).status === 200) return replica;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`replica not ready within 30s:\n${output.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function gql(r: Replica, query: string, variables: Record<string, unknown>, token?: string): Promise<GqlResponse> {
+  const res = await fetch(`${r.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text), text };
+}
+
+let a: Replica;
+let b: Replica;
+let owner: { token: string; userId: string; accountId: string; workspaceId: string };
+
+beforeAll(async () => {
+  if (!existsSync(MAIN)) {
+    throw new Error(`${MAIN} is missing: the replica test runs the built gateway. Run \`npm run build\` first (\`npm test\` does).`);
+  }
+  [a, b] = await Promise.all([startReplica(), startReplica()]);
+  // This process writes fixtures straight to the replicas' database.
+  await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName });
+  const r = await gql(
+    a,
+    `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } account { id workspaces { edges { node { id } } } } } }`,
+    { i: { email: uniqueEmail('rep'), password: STRONG_PASSWORD, name: 'Rita Replica', accountName: 'Replicated' } },
+  );
+  const p = r.body.data!.signUp;
+  owner = { token: p.token, userId: p.user.id, accountId: p.account.id, workspaceId: p.account.workspaces.edges[0].node.id };
+}, 60_000);
+
+afterAll(async () => {
+  await mongoose.connection.db?.dropDatabase();
+  await mongoose.disconnect();
+  await Promise.all(
+    replicas.map(
+      (r) =>
+        new Promise<void>((resolve) => {
+          if (r.child.exitCode !== null) return resolve();
+          const t = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+          r.child.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          r.child.kill('SIGTERM');
+        }),
+    ),
+  );
+});
+
+const WORKSPACE = `query($id: ID!) { workspace(id: $id) { id } }`;
+
+describe('two gateway processes on one database', () => {
+  it('an access grant and its removal made through A are in force on B at once', async () => {
+    const m = await addMember(owner.accountId, owner.userId, ['account:view']);
+    // B compiles and caches the member's permissions: no workspaces:view.
+    expect(errorsOf(await gql(b, WORKSPACE, { id: owner.workspaceId }, m.token))[0]).toMatchObject({ code: 'FORBIDDEN' });
+
+    const req = await gql(
+      b,
+      `mutation($i: RequestAccessInput!) { requestAccess(input: $i) { id } }`,
+      { i: { permission: 'workspaces:view', scope: { type: 'WORKSPACE', id: owner.workspaceId } } },
+      m.token,
+    );
+    const id = req.body.data!.requestAccess.id as string;
+    const ok = await gql(
+      a,
+      `mutation($i: ResolveAccessRequestInput!) { resolveAccessRequest(input: $i) { status } }`,
+      { i: { id, approve: true, expiresAt: inHours(1) } },
+      owner.token,
+    );
+    expect(ok.body.data!.resolveAccessRequest.status).toBe('APPROVED');
+    expect((await gql(b, WORKSPACE, { id: owner.workspaceId }, m.token)).body.data!.workspace.id).toBe(owner.workspaceId);
+
+    const bindingId = (await AccessRequest.findById(id).lean())!.bindingId!;
+    const un = await gql(a, `mutation($id: ID!) { unassignRole(id: $id) }`, { id: bindingId }, owner.token);
+    expect(un.body.errors).toBeUndefined();
+    expect(errorsOf(await gql(b, WORKSPACE, { id: owner.workspaceId }, m.token))[0]).toMatchObject({
+      code: 'FORBIDDEN',
+      permission: 'workspaces:view',
+    });
+  });
+
+  it('a role edited through A loses its permission on B at once', async () => {
+    const m = await addMember(owner.accountId, owner.userId, ['account:view', 'workspaces:view']);
+    expect((await gql(b, WORKSPACE, { id: owner.workspaceId }, m.token)).body.data!.workspace.id).toBe(owner.workspaceId);
+    const edit = await gql(
+      a,
+      `mutation($id: ID!, $i: UpdateRoleInput!) { updateRole(id: $id, input: $i) { permissions } }`,
+      { id: m.roleId, i: { permissions: ['account:view'] } },
+      owner.token,
+    );
+    expect(edit.body.errors).toBeUndefined();
+    expect(errorsOf(await gql(b, WORKSPACE, { id: owner.workspaceId }, m.token))[0]).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('a token revoked through A is refused by B at once', async () => {
+    const created = await gql(
+      a,
+      `mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token apiToken { id } } }`,
+      { i: { accountId: owner.accountId, name: 'replica', scopes: ['workspaces:view'], expiresAt: inHours(1) } },
+      owner.token,
+    );
+    const { token, apiToken } = created.body.data!.createApiToken;
+    expect((await gql(b, WORKSPACE, { id: owner.workspaceId }, token)).body.data!.workspace.id).toBe(owner.workspaceId);
+    expect(
+      (await gql(a, `mutation($id: ID!) { revokeApiToken(id: $id) }`, { id: apiToken.id }, owner.token)).body.data!.revokeApiToken,
+    ).toBe(true);
+    const after = await gql(b, WORKSPACE, { id: owner.workspaceId }, token);
+    expect(errorsOf(after)[0]!.code).toBe('UNAUTHENTICATED');
+  });
+});
