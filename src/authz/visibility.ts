@@ -1,7 +1,8 @@
 // How a connection is narrowed when the viewer does not hold its permission on the parent itself
 // (DESIGN.md §5: a Project Viewer sees their projects, not all of them).
 import type { CompiledPermissions } from './compile';
-import { nodesHolding, nodesHoldingOwn, ownHeldOn } from './check';
+import { heldAnywhere, nodesHolding, nodesHoldingOwn, ownHeldOn } from './check';
+import { RoleBinding } from '../modules/access/model';
 import { RESOURCE_TYPES } from './resources';
 import type { Context } from '../graphql/context';
 
@@ -38,3 +39,40 @@ export const VISIBILITY_STRATEGIES: Record<string, VisibilityStrategy> = {};
 export function registerVisibility(itemType: string, strategy: VisibilityStrategy): void {
   VISIBILITY_STRATEGIES[itemType] = strategy;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Access management (DESIGN.md §5: an Inbox admin sees only that inbox's members).
+
+/** Bindings and invitations whose scope lies at or below one of `nodes`. */
+function inSubtree(nodes: string[]): Record<string, unknown> {
+  return {
+    $or: [
+      { scopeId: { $in: nodes } },
+      { workspaceId: { $in: nodes } },
+      { domainId: { $in: nodes } },
+      { projectId: { $in: nodes } },
+      { inboxId: { $in: nodes } },
+    ],
+  };
+}
+
+/** Members: those with a (current) binding at or below a node where the viewer holds the permission. */
+registerVisibility('Member', async ({ compiled, bit, parent }) => {
+  const nodes = nodesHolding(compiled, bit);
+  if (!nodes.length) return null;
+  const bindings = await RoleBinding.find({
+    $and: [{ accountId: parent._id }, inSubtree(nodes), { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }],
+  })
+    .select({ userId: 1 })
+    .lean();
+  return { userId: { $in: [...new Set(bindings.map((b) => b.userId))] } };
+});
+
+/** Invitations: those to a node at or below where the viewer holds the permission. */
+registerVisibility('Invitation', ({ compiled, bit }) => {
+  const nodes = nodesHolding(compiled, bit);
+  return nodes.length ? inSubtree(nodes) : null;
+});
+
+/** Roles are account-wide definitions: whoever may view roles somewhere (to assign them there) sees them all. */
+registerVisibility('Role', ({ compiled, bit, parent }) => (heldAnywhere(compiled, bit) ? { accountId: parent._id } : null));

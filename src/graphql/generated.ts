@@ -24,6 +24,8 @@ import type { ApiKeyDoc } from '../modules/sending/api-key.model';
 import type { SendingServerDoc } from '../modules/sending/sending-server.model';
 import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } from '../modules/sending/domain-children.model';
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
+import type { AuditEventDoc } from '../audit/model';
+import type { AuditActor } from '../audit/recorder';
 import type { Context } from './context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -94,6 +96,8 @@ export type Account = {
   accessRequests: Maybe<AccessRequestConnection>;
   apiKeys: Maybe<ApiKeyConnection>;
   apiTokens: Maybe<ApiTokenConnection>;
+  /** The account's audit log, oldest first. */
+  auditLog: Maybe<AuditEventConnection>;
   billing: Maybe<Billing>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -123,6 +127,13 @@ export type AccountApiKeysArgs = {
 
 export type AccountApiTokensArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type AccountAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -247,6 +258,75 @@ export type AssignRoleInput = {
   roleId: Scalars['ID']['input'];
   scope: ScopeInput;
   userId: Scalars['ID']['input'];
+};
+
+/** Who did something: a user, a partner API token (with the user who made it) or the system. */
+export type AuditActor = {
+  __typename?: 'AuditActor';
+  id: Scalars['ID']['output'];
+  type: AuditActorType;
+  /** The user behind a token, or the user themself. */
+  userId: Maybe<Scalars['ID']['output']>;
+};
+
+export type AuditActorType =
+  | 'SYSTEM'
+  | 'TOKEN'
+  | 'USER';
+
+/**
+ * One entry of an account's append-only audit log. Secrets are redacted from before/after; each event
+ * carries the hash of the previous one (prevHash), so tampering is detectable.
+ */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  action: Scalars['String']['output'];
+  actor: AuditActor;
+  after: Maybe<Scalars['JSON']['output']>;
+  at: Scalars['DateTime']['output'];
+  before: Maybe<Scalars['JSON']['output']>;
+  hash: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  ip: Maybe<Scalars['String']['output']>;
+  meta: Maybe<Scalars['JSON']['output']>;
+  prevHash: Scalars['String']['output'];
+  requestId: Maybe<Scalars['String']['output']>;
+  /** Position in the account's chain, from 1. */
+  seq: Scalars['Int']['output'];
+  target: AuditTarget;
+  workspaceId: Maybe<Scalars['ID']['output']>;
+};
+
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  edges: Array<AuditEventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEvent;
+};
+
+/** Narrows an audit log; every condition given must hold. */
+export type AuditFilter = {
+  /** Exact action, such as role.created or secret.revealed. */
+  action?: InputMaybe<Scalars['String']['input']>;
+  /** The actor's id (a user id or an API token id). */
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Events at or after this time. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The target's id. */
+  targetId?: InputMaybe<Scalars['ID']['input']>;
+  /** Events before this time. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type AuditTarget = {
+  __typename?: 'AuditTarget';
+  id: Scalars['ID']['output'];
+  type: Scalars['String']['output'];
 };
 
 export type AuthPayload = {
@@ -2417,6 +2497,13 @@ export type ResolversTypes = {
   ApiTokenCreated: ResolverTypeWrapper<ApiTokenCreatedResult>;
   ApiTokenEdge: ResolverTypeWrapper<Omit<ApiTokenEdge, 'node'> & { node: ResolversTypes['ApiToken'] }>;
   AssignRoleInput: AssignRoleInput;
+  AuditActor: ResolverTypeWrapper<AuditActor>;
+  AuditActorType: AuditActorType;
+  AuditEvent: ResolverTypeWrapper<AuditEventDoc>;
+  AuditEventConnection: ResolverTypeWrapper<AnyConnection>;
+  AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
+  AuditFilter: AuditFilter;
+  AuditTarget: ResolverTypeWrapper<AuditTarget>;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   AuthorizedRecipient: ResolverTypeWrapper<AuthorizedRecipientDoc>;
   AuthorizedRecipientConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2597,6 +2684,12 @@ export type ResolversParentTypes = {
   ApiTokenCreated: ApiTokenCreatedResult;
   ApiTokenEdge: Omit<ApiTokenEdge, 'node'> & { node: ResolversParentTypes['ApiToken'] };
   AssignRoleInput: AssignRoleInput;
+  AuditActor: AuditActor;
+  AuditEvent: AuditEventDoc;
+  AuditEventConnection: AnyConnection;
+  AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
+  AuditFilter: AuditFilter;
+  AuditTarget: AuditTarget;
   AuthPayload: AuthResult;
   AuthorizedRecipient: AuthorizedRecipientDoc;
   AuthorizedRecipientConnection: AnyConnection;
@@ -2786,6 +2879,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   accessRequests?: Resolver<Maybe<ResolversTypes['AccessRequestConnection']>, ParentType, ContextType, RequireFields<AccountAccessRequestsArgs, 'first'>>;
   apiKeys?: Resolver<Maybe<ResolversTypes['ApiKeyConnection']>, ParentType, ContextType, RequireFields<AccountApiKeysArgs, 'first'>>;
   apiTokens?: Resolver<Maybe<ResolversTypes['ApiTokenConnection']>, ParentType, ContextType, RequireFields<AccountApiTokensArgs, 'first'>>;
+  auditLog?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, RequireFields<AccountAuditLogArgs, 'first'>>;
   billing?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2849,6 +2943,44 @@ export type ApiTokenCreatedResolvers<ContextType = Context, ParentType extends R
 export type ApiTokenEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiTokenEdge'] = ResolversParentTypes['ApiTokenEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType>;
+};
+
+export type AuditActorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditActor'] = ResolversParentTypes['AuditActor']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['AuditActorType'], ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type AuditEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['AuditActor'], ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  meta?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['AuditTarget'], ParentType, ContextType>;
+  workspaceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type AuditEventConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditEventEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+};
+
+export type AuditTargetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditTarget'] = ResolversParentTypes['AuditTarget']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -3583,6 +3715,11 @@ export type Resolvers<ContextType = Context> = {
   ApiTokenConnection?: ApiTokenConnectionResolvers<ContextType>;
   ApiTokenCreated?: ApiTokenCreatedResolvers<ContextType>;
   ApiTokenEdge?: ApiTokenEdgeResolvers<ContextType>;
+  AuditActor?: AuditActorResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditTarget?: AuditTargetResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   AuthorizedRecipient?: AuthorizedRecipientResolvers<ContextType>;
   AuthorizedRecipientConnection?: AuthorizedRecipientConnectionResolvers<ContextType>;

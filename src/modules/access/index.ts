@@ -2,5 +2,6 @@
 import type { Resolvers } from '../../graphql/generated';
 import { tokensResolvers } from './tokens.resolvers';
 import { requestsResolvers } from './requests.resolvers';
+import { accessManagementResolvers } from './access.resolvers';
 
-export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers];
+export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers, accessManagementResolvers];

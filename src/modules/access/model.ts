@@ -104,3 +104,57 @@ apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
 apiTokenSchema.index({ accountId: 1 });
 
 export const ApiToken: Model<ApiTokenDoc> = model<ApiTokenDoc>('ApiToken', apiTokenSchema);
+
+// Extra query paths of bindings: members visible under a node (visibility of Member), bindings of a
+// node's subtree.
+bindingSchema.index({ accountId: 1, workspaceId: 1 });
+bindingSchema.index({ accountId: 1, domainId: 1 });
+bindingSchema.index({ accountId: 1, projectId: 1 });
+bindingSchema.index({ accountId: 1, inboxId: 1 });
+
+/**
+ * An invitation to join an account with a role at a scope. The token is mailed once; only its
+ * SHA-256 is stored. Accepted or revoked invitations stay as a record.
+ */
+export interface InvitationDoc extends BaseDoc {
+  accountId: string;
+  email: string;
+  /** Null: the invited user joins with no binding. */
+  roleId: string | null;
+  scopeType: ScopeType;
+  scopeId: string;
+  workspaceId?: string | null;
+  domainId?: string | null;
+  projectId?: string | null;
+  inboxId?: string | null;
+  tokenHash: string;
+  expiresAt: Date;
+  acceptedAt?: Date | null;
+  acceptedBy?: string | null;
+  revokedAt?: Date | null;
+  createdBy: string;
+}
+
+const invitationSchema = docSchema<InvitationDoc>({
+  accountId: { type: String, required: true },
+  email: { type: String, required: true, lowercase: true, trim: true },
+  roleId: { type: String, default: null },
+  scopeType: { type: String, required: true },
+  scopeId: { type: String, required: true },
+  workspaceId: { type: String, default: null },
+  domainId: { type: String, default: null },
+  projectId: { type: String, default: null },
+  inboxId: { type: String, default: null },
+  tokenHash: { type: String, required: true },
+  expiresAt: { type: Date, required: true },
+  acceptedAt: { type: Date, default: null },
+  acceptedBy: { type: String, default: null },
+  revokedAt: { type: Date, default: null },
+  createdBy: { type: String, required: true },
+});
+invitationSchema.index({ tokenHash: 1 }, { unique: true });
+invitationSchema.index({ accountId: 1, _id: 1 });
+invitationSchema.index({ accountId: 1, email: 1 });
+invitationSchema.index({ roleId: 1 });
+
+export const Invitation: Model<InvitationDoc> = model<InvitationDoc>('Invitation', invitationSchema);

@@ -1,0 +1,97 @@
+// Roles, bindings, overrides, members, invitations, ownership: thin resolvers over the services.
+import DataLoader from 'dataloader';
+import type { Resolvers } from '../../graphql/generated';
+import type { Context } from '../../graphql/context';
+import { paginate } from '../../graphql/connection';
+import { can, effectivePermissions, visibleBindings } from '../../authz/introspect';
+import { NotFoundError } from '../../errors';
+import { Member, type AccountDoc } from '../accounts/model';
+import type { UserDoc } from '../identity/model';
+import { Invitation, Role, RoleBinding, type RoleBindingDoc, type RoleDoc } from './model';
+import { assignRole, setPermissionOverrides, unassignRole } from './bindings.service';
+import {
+  acceptInvitation,
+  createUser,
+  deleteAccount,
+  inviteUser,
+  removeMember,
+  revokeInvitation,
+  transferOwnership,
+} from './members.service';
+import { createRole, deleteRole, installRolePack, updateAccountSettings, updateRole } from './roles.service';
+
+async function user(ctx: Context, id: string): Promise<UserDoc> {
+  const u = await ctx.loaders.load<UserDoc>('User', id);
+  if (!u) throw new NotFoundError('user', id);
+  return u;
+}
+
+export const accessManagementResolvers: Resolvers = {
+  Query: {
+    role: (_, { id }, ctx) => ctx.loaders.load<RoleDoc>('Role', id),
+  },
+  Mutation: {
+    createRole: (_, { input }, ctx) => createRole(ctx, input),
+    updateRole: (_, { id, input }, ctx) => updateRole(ctx, id, input),
+    deleteRole: (_, { id }, ctx) => deleteRole(ctx, id),
+    installRolePack: (_, { input }, ctx) => installRolePack(ctx, input),
+    assignRole: (_, { input }, ctx) => assignRole(ctx, input),
+    unassignRole: (_, { id }, ctx) => unassignRole(ctx, id),
+    setPermissionOverrides: (_, { input }, ctx) => setPermissionOverrides(ctx, input),
+    createUser: (_, { input }, ctx) => createUser(ctx, input),
+    inviteUser: (_, { input }, ctx) => inviteUser(ctx, input),
+    revokeInvitation: (_, { input }, ctx) => revokeInvitation(ctx, input),
+    acceptInvitation: (_, { input }, ctx) => acceptInvitation(ctx, input),
+    removeMember: (_, { input }, ctx) => removeMember(ctx, input),
+    transferOwnership: (_, { input }, ctx) => transferOwnership(ctx, input),
+    deleteAccount: (_, { id }, ctx) => deleteAccount(ctx, id),
+    updateAccountSettings: (_, { input }, ctx) => updateAccountSettings(ctx, input),
+  },
+  Account: {
+    members: (a, args) => paginate(Member, { accountId: a._id }, args),
+    roles: (a, args) => paginate(Role, { accountId: a._id }, args),
+    invitations: (a, args) => paginate(Invitation, { accountId: a._id }, args),
+    settings: (a) => a,
+  },
+  AccountSettings: {
+    defaultRole: (a: AccountDoc, _, ctx) => (a.defaultRoleId ? ctx.loaders.load<RoleDoc>('Role', a.defaultRoleId) : null),
+  },
+  Viewer: {
+    can: (_, { permission, scope }, ctx) => can(ctx, permission, scope),
+    permissions: (_, { scope }, ctx) => effectivePermissions(ctx, scope),
+  },
+  Role: {
+    description: (r) => r.description ?? '',
+    pack: (r) => r.pack ?? null,
+  },
+  RoleBinding: {
+    user: (b, _, ctx) => user(ctx, b.userId),
+    role: (b, _, ctx) => (b.roleId ? ctx.loaders.load<RoleDoc>('Role', b.roleId) : null),
+    scope: (b) => ({ type: b.scopeType, id: b.scopeId }),
+    grant: (b) => b.grant ?? [],
+    revoke: (b) => b.revoke ?? [],
+    expiresAt: (b) => b.expiresAt ?? null,
+  },
+  Member: {
+    user: (m, _, ctx) => user(ctx, m.userId),
+    bindings: async (m, _, ctx) => {
+      // One query for every member on the page.
+      const loader = ctx.loaders.keyed(`bindingsOf:${m.accountId}`, () => {
+        return new DataLoader<string, RoleBindingDoc[]>(async (userIds) => {
+          const all = await RoleBinding.find({ accountId: m.accountId, userId: { $in: [...userIds] } })
+            .sort({ _id: 1 })
+            .lean<RoleBindingDoc[]>();
+          return userIds.map((id) => all.filter((b) => b.userId === id));
+        });
+      });
+      return visibleBindings(ctx, m.accountId, await loader.load(m.userId));
+    },
+  },
+  Invitation: {
+    role: (i, _, ctx) => (i.roleId ? ctx.loaders.load<RoleDoc>('Role', i.roleId) : null),
+    scope: (i) => ({ type: i.scopeType, id: i.scopeId }),
+    status: (i) =>
+      i.acceptedAt ? 'ACCEPTED' : i.revokedAt ? 'REVOKED' : new Date(i.expiresAt).getTime() <= Date.now() ? 'EXPIRED' : 'PENDING',
+    invitedBy: (i, _, ctx) => ctx.loaders.load<UserDoc>('User', i.createdBy),
+  },
+};

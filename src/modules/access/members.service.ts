@@ -1,0 +1,396 @@
+// Membership: create users, invite, accept, remove; ownership transfer and account deletion
+// (rule 1: only the owner). Every change is audited and bumps permissionsVersion.
+import mongoose from 'mongoose';
+import type { Context } from '../../graphql/context';
+import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
+import { randomSecret, tokenHash } from '../../crypto/tokens';
+import { ancestorIds, loadScopeNode } from '../../authz/introspect';
+import { SCOPE_MODEL, type ScopeType } from '../../authz/resources';
+import { BadInputError, NotFoundError } from '../../errors';
+import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
+import { Session, User, type UserDoc } from '../identity/model';
+import { startSession, type AuthResult } from '../identity/service';
+import { ApiToken, Invitation, RoleBinding, type InvitationDoc, type RoleDoc } from './model';
+import { actorId, assertHolds, assertMayChangeAccessOf, compiledOf, isAccountAdmin, loadAccount, systemRole } from './rules';
+
+export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+export const INVITE_FROM = 'Postern <no-reply@postern.invalid>';
+const FIELD_MAX = 100;
+const SIGNATURE_MAX = 2000;
+
+function isDuplicate(err: unknown): boolean {
+  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
+}
+
+function cleanEmail(value: string): string {
+  const email = value.trim().toLowerCase();
+  if (email.length > 254) throw new BadInputError('email must be at most 254 characters', 'email');
+  return email;
+}
+
+function optional(value: string | null | undefined, field: string, max = FIELD_MAX): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const v = value.trim();
+  if (v.length > max) throw new BadInputError(`${field} must be at most ${max} characters`, field);
+  return v || undefined;
+}
+
+function displayName(first: string | undefined, last: string | undefined, fallback: string): string {
+  return [first, last].filter(Boolean).join(' ') || fallback;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function createUser(
+  ctx: Context,
+  input: {
+    accountId: string;
+    email: string;
+    password: string;
+    firstName?: string | null;
+    lastName?: string | null;
+    username?: string | null;
+    position?: string | null;
+    signature?: string | null;
+    timezone?: string | null;
+    language?: string | null;
+  },
+): Promise<UserDoc> {
+  const account = await loadAccount(ctx, input.accountId);
+  const email = cleanEmail(input.email);
+  assertStrongPassword(input.password);
+  const profile = {
+    firstName: optional(input.firstName, 'firstName'),
+    lastName: optional(input.lastName, 'lastName'),
+    username: optional(input.username, 'username'),
+    position: optional(input.position, 'position'),
+    signature: optional(input.signature, 'signature', SIGNATURE_MAX),
+    timezone: optional(input.timezone, 'timezone'),
+    language: optional(input.language, 'language'),
+  };
+  if (await User.exists({ email })) {
+    throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
+  }
+  let user: UserDoc;
+  try {
+    user = (
+      await User.create({
+        email,
+        name: displayName(profile.firstName, profile.lastName, profile.username ?? email.split('@')[0]!),
+        passwordHash: await hashPassword(input.password),
+        ...profile,
+      })
+    ).toObject();
+  } catch (err) {
+    if (isDuplicate(err)) throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
+    throw err;
+  }
+  try {
+    await Member.create({ accountId: account._id, userId: user._id, createdBy: actorId(ctx) });
+  } catch (err) {
+    await User.deleteOne({ _id: user._id });
+    throw err;
+  }
+  await bumpPermissionsVersion(account._id);
+  await ctx.audit.change({
+    accountId: account._id,
+    action: 'member.created',
+    target: { type: 'User', id: user._id },
+    after: { email, name: user.name, ...profile },
+  });
+  return user;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The role an invitation binds, checked against rules 1, 3 and 4 for the inviter. */
+async function invitedRole(
+  ctx: Context,
+  account: AccountDoc,
+  roleId: string | null | undefined,
+  node: NonNullable<Awaited<ReturnType<typeof loadScopeNode>>>,
+): Promise<RoleDoc | null> {
+  const id = roleId ?? account.defaultRoleId ?? null;
+  if (!id) return null;
+  const role = await ctx.loaders.load<RoleDoc>('Role', id);
+  if (!role || role.accountId !== account._id) {
+    if (roleId) throw new NotFoundError('role', roleId);
+    return null; // the default role was deleted meanwhile
+  }
+  if (role.key === 'owner') throw new BadInputError('The owner role is never assigned: use transferOwnership', 'roleId');
+  if (role.key === 'admin' && !(await isAccountAdmin(account, actorId(ctx)))) {
+    throw new BadInputError('Admins are bound only by the owner and other admins', 'roleId');
+  }
+  assertHolds(await compiledOf(ctx, account._id), role.permissions, node, 'roleId');
+  return role;
+}
+
+export async function inviteUser(
+  ctx: Context,
+  input: { accountId: string; email: string; roleId?: string | null; scope?: { type: ScopeType; id: string } | null },
+): Promise<InvitationDoc> {
+  const account = await loadAccount(ctx, input.accountId);
+  const scope = input.scope ?? { type: 'ACCOUNT' as ScopeType, id: account._id };
+  const node = await loadScopeNode(ctx, scope);
+  if (!node || node.accountId !== account._id) throw new NotFoundError(scope.type.toLowerCase(), scope.id);
+  const email = cleanEmail(input.email);
+  const role = await invitedRole(ctx, account, input.roleId, node);
+  const existing = await User.findOne({ email }).select({ _id: 1 }).lean();
+  if (existing && (await Member.exists({ accountId: account._id, userId: existing._id }))) {
+    throw new BadInputError('This user is already a member: assign them a role with assignRole', 'email');
+  }
+  const token = randomSecret(32);
+  const now = new Date();
+  // One valid invitation per address: a new one replaces those still pending.
+  await Invitation.updateMany({ accountId: account._id, email, acceptedAt: null, revokedAt: null }, { $set: { revokedAt: now } });
+  const inv = (
+    await Invitation.create({
+      ...ancestorIds(node),
+      email,
+      roleId: role?._id ?? null,
+      scopeType: node.type,
+      scopeId: node.doc._id,
+      tokenHash: tokenHash(token),
+      expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
+      createdBy: actorId(ctx),
+    })
+  ).toObject();
+  const inviter = await ctx.loaders.load<UserDoc>('User', actorId(ctx));
+  const sent = await ctx.mailer.send({
+    from: INVITE_FROM,
+    to: email,
+    subject: `You are invited to ${account.name} on Postern`,
+    text: [
+      `${inviter?.name ?? 'A member'} invited you to join ${account.name} on Postern${role ? ` as ${role.name}` : ''}.`,
+      '',
+      `Your invitation token (valid until ${inv.expiresAt.toISOString()}):`,
+      '',
+      token,
+      '',
+      'Accept it with the acceptInvitation mutation: acceptInvitation(input: { token, password, firstName, lastName }).',
+    ].join('\n'),
+  });
+  if (!sent.delivered && sent.error) ctx.log.warn({ invitationId: inv._id, error: sent.error }, 'invitation mail not delivered');
+  await ctx.audit.change({
+    accountId: account._id,
+    workspaceId: inv.workspaceId ?? null,
+    action: 'invitation.created',
+    target: { type: 'Invitation', id: inv._id },
+    after: { email, roleId: inv.roleId, scope: { type: inv.scopeType, id: inv.scopeId }, expiresAt: inv.expiresAt },
+    meta: { mailDelivered: sent.delivered },
+  });
+  return inv;
+}
+
+export async function revokeInvitation(ctx: Context, input: { accountId: string; invitationId: string }): Promise<boolean> {
+  const inv = await ctx.loaders.load<InvitationDoc>('Invitation', input.invitationId);
+  if (!inv || inv.accountId !== input.accountId) throw new NotFoundError('invitation', input.invitationId);
+  if (inv.acceptedAt) throw new BadInputError('This invitation was already accepted: remove the member instead', 'invitationId');
+  if (!inv.revokedAt) {
+    await Invitation.updateOne({ _id: inv._id }, { $set: { revokedAt: new Date() } });
+    ctx.loaders.forget('Invitation', inv._id);
+    await ctx.audit.change({
+      accountId: inv.accountId,
+      action: 'invitation.revoked',
+      target: { type: 'Invitation', id: inv._id },
+      before: { email: inv.email },
+    });
+  }
+  return true;
+}
+
+export const INVALID_INVITATION = 'This invitation is invalid, used, revoked or expired: ask for a new one';
+
+export async function acceptInvitation(
+  ctx: Context,
+  input: { token: string; password: string; firstName?: string | null; lastName?: string | null },
+): Promise<AuthResult> {
+  if (typeof input.token !== 'string' || input.token.length > 200) throw new BadInputError(INVALID_INVITATION, 'token');
+  const inv = await Invitation.findOne({ tokenHash: tokenHash(input.token) }).lean<InvitationDoc>();
+  const now = new Date();
+  if (!inv || inv.acceptedAt || inv.revokedAt || new Date(inv.expiresAt) <= now) throw new BadInputError(INVALID_INVITATION, 'token');
+  const account = await Account.findById(inv.accountId).lean<AccountDoc>();
+  if (!account) throw new BadInputError(INVALID_INVITATION, 'token');
+  const firstName = optional(input.firstName, 'firstName');
+  const lastName = optional(input.lastName, 'lastName');
+
+  let user = await User.findOne({ email: inv.email }).lean<UserDoc>();
+  let createdUser = false;
+  if (user) {
+    if (!(await verifyPassword(input.password, user.passwordHash))) {
+      throw new BadInputError('This email already has a login: give its password to join', 'password');
+    }
+  } else {
+    assertStrongPassword(input.password);
+    try {
+      user = (
+        await User.create({
+          email: inv.email,
+          name: displayName(firstName, lastName, inv.email.split('@')[0]!),
+          firstName,
+          lastName,
+          passwordHash: await hashPassword(input.password),
+        })
+      ).toObject();
+      createdUser = true;
+    } catch (err) {
+      if (isDuplicate(err)) throw new BadInputError('Try again: this email was registered meanwhile', 'token');
+      throw err;
+    }
+  }
+  const u = user!;
+  // Claim the invitation once (a concurrent accept with the same token loses here).
+  const claimed = await Invitation.findOneAndUpdate(
+    { _id: inv._id, acceptedAt: null, revokedAt: null },
+    { $set: { acceptedAt: now, acceptedBy: u._id } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!claimed) {
+    if (createdUser) await User.deleteOne({ _id: u._id });
+    throw new BadInputError(INVALID_INVITATION, 'token');
+  }
+  try {
+    if (!(await Member.exists({ accountId: account._id, userId: u._id }))) {
+      await Member.create({ accountId: account._id, userId: u._id, createdBy: inv.createdBy });
+    }
+  } catch (err) {
+    if (!isDuplicate(err)) throw err;
+  }
+  let bindingId: string | null = null;
+  const scopeModel = SCOPE_MODEL[inv.scopeType];
+  const scopeStillThere = scopeModel ? await mongoose.model(scopeModel).exists({ _id: inv.scopeId }) : null;
+  const role = inv.roleId ? await ctx.loaders.load<RoleDoc>('Role', inv.roleId) : null;
+  if (role && role.accountId === account._id && role.key !== 'owner' && scopeStillThere) {
+    const b = await RoleBinding.create({
+      accountId: account._id,
+      userId: u._id,
+      roleId: role._id,
+      scopeType: inv.scopeType,
+      scopeId: inv.scopeId,
+      workspaceId: inv.workspaceId ?? null,
+      domainId: inv.domainId ?? null,
+      projectId: inv.projectId ?? null,
+      inboxId: inv.inboxId ?? null,
+      grant: [],
+      revoke: [],
+      createdBy: inv.createdBy,
+    });
+    bindingId = b._id;
+  }
+  await bumpPermissionsVersion(account._id);
+  const token = await startSession(u._id);
+  ctx.principal = { kind: 'user', id: u._id, userId: u._id, sessionId: 'new' };
+  await ctx.audit.change({
+    accountId: account._id,
+    workspaceId: inv.workspaceId ?? null,
+    action: 'invitation.accepted',
+    target: { type: 'Invitation', id: inv._id },
+    after: { userId: u._id, email: u.email, roleId: role?._id ?? null, bindingId, newUser: createdUser },
+  });
+  return { token, user: u, account };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function removeMember(ctx: Context, input: { accountId: string; userId: string }): Promise<boolean> {
+  const account = await loadAccount(ctx, input.accountId);
+  const member = await Member.findOne({ accountId: account._id, userId: input.userId }).lean();
+  if (!member) throw new NotFoundError('member', input.userId);
+  if (input.userId === account.ownerId) {
+    throw new BadInputError('The owner cannot be removed: transfer ownership first', 'userId');
+  }
+  if (input.userId === actorId(ctx)) throw new BadInputError('You cannot remove yourself: ask another admin', 'userId');
+  await assertMayChangeAccessOf(ctx, account, input.userId, { field: 'userId' });
+  const now = new Date();
+  const bindings = await RoleBinding.find({ accountId: account._id, userId: input.userId }).lean();
+  await Member.deleteOne({ _id: member._id });
+  await RoleBinding.deleteMany({ accountId: account._id, userId: input.userId });
+  const tokens = await ApiToken.updateMany({ accountId: account._id, userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
+  // Their sessions end at once: whatever they had open (in this account or any) must sign in again.
+  const sessions = await Session.updateMany({ userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
+  await bumpPermissionsVersion(account._id);
+  await ctx.audit.change({
+    accountId: account._id,
+    action: 'member.removed',
+    target: { type: 'User', id: input.userId },
+    before: { userId: input.userId, bindings: bindings.map((b) => ({ roleId: b.roleId, scope: { type: b.scopeType, id: b.scopeId } })) },
+    meta: { apiTokensRevoked: tokens.modifiedCount, sessionsRevoked: sessions.modifiedCount },
+  });
+  return true;
+}
+
+export async function transferOwnership(ctx: Context, input: { accountId: string; userId: string }): Promise<AccountDoc> {
+  const account = await loadAccount(ctx, input.accountId);
+  const me = actorId(ctx);
+  if (account.ownerId !== me) throw new BadInputError('Only the account owner can transfer its ownership', 'accountId');
+  if (input.userId === me) throw new BadInputError('You already own this account', 'userId');
+  if (!(await Member.exists({ accountId: account._id, userId: input.userId }))) throw new NotFoundError('member', input.userId);
+  const [ownerRole, adminRole] = await Promise.all([systemRole(account._id, 'owner'), systemRole(account._id, 'admin')]);
+  if (!ownerRole || !adminRole) throw new Error(`account ${account._id} lacks its system roles`);
+
+  const moved = await Account.findOneAndUpdate(
+    { _id: account._id, ownerId: me },
+    { $set: { ownerId: input.userId } },
+    { returnDocument: 'after' },
+  ).lean<AccountDoc>();
+  if (!moved) throw new BadInputError('Ownership changed meanwhile: reload and try again', 'accountId');
+  try {
+    const res = await RoleBinding.updateOne(
+      { accountId: account._id, roleId: ownerRole._id },
+      { $set: { userId: input.userId, grant: [], revoke: [], expiresAt: null } },
+    );
+    if (res.matchedCount === 0) {
+      await RoleBinding.create({
+        accountId: account._id,
+        userId: input.userId,
+        roleId: ownerRole._id,
+        scopeType: 'ACCOUNT',
+        scopeId: account._id,
+        createdBy: me,
+      });
+    }
+    const hasAdmin = await RoleBinding.exists({ accountId: account._id, userId: me, roleId: adminRole._id, scopeType: 'ACCOUNT' });
+    if (!hasAdmin) {
+      await RoleBinding.create({
+        accountId: account._id,
+        userId: me,
+        roleId: adminRole._id,
+        scopeType: 'ACCOUNT',
+        scopeId: account._id,
+        createdBy: me,
+      });
+    }
+  } catch (err) {
+    await Account.updateOne({ _id: account._id }, { $set: { ownerId: me } });
+    await RoleBinding.updateOne({ accountId: account._id, roleId: ownerRole._id }, { $set: { userId: me } });
+    throw err;
+  }
+  ctx.loaders.forget('Account', account._id);
+  await bumpPermissionsVersion(account._id);
+  await ctx.audit.change({
+    accountId: account._id,
+    action: 'account.ownershipTransferred',
+    target: { type: 'Account', id: account._id },
+    before: { ownerId: me },
+    after: { ownerId: input.userId },
+  });
+  return { ...moved, permissionsVersion: moved.permissionsVersion + 1 };
+}
+
+export async function deleteAccount(ctx: Context, id: string): Promise<boolean> {
+  const account = await loadAccount(ctx, id);
+  if (account.ownerId !== actorId(ctx)) throw new BadInputError('Only the account owner can delete the account', 'id');
+  const counts: Record<string, number> = {};
+  for (const name of mongoose.modelNames()) {
+    if (name === 'Account') continue;
+    const M = mongoose.model(name);
+    if (!M.schema.path('accountId')) continue;
+    const r = await M.deleteMany({ accountId: account._id });
+    if (r.deletedCount) counts[name] = r.deletedCount;
+  }
+  await Account.deleteOne({ _id: account._id });
+  ctx.loaders.forget('Account', account._id);
+  // The account's audit chain went with it: the deletion is kept in the service log.
+  ctx.log.info({ accountId: account._id, by: actorId(ctx), deleted: counts }, 'account deleted');
+  return true;
+}

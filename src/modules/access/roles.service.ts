@@ -1,0 +1,233 @@
+// Custom and preset roles: create, edit, delete, install role packs. System roles never change.
+import type { Context } from '../../graphql/context';
+import { ROLE_PACKS, type RolePackName } from '../../authz/packs';
+import { BadInputError, NotFoundError } from '../../errors';
+import { bumpPermissionsVersion, Account, type AccountDoc } from '../accounts/model';
+import { cleanName } from '../accounts/service';
+import { User, type UserDoc } from '../identity/model';
+import { Invitation, Role, RoleBinding, type RoleDoc } from './model';
+import { actorId, assertHolds, cleanPermissions, compiledOf, loadAccount } from './rules';
+
+export const DESCRIPTION_MAX = 1000;
+
+function cleanDescription(value: string | null | undefined): string {
+  const d = (value ?? '').trim();
+  if (d.length > DESCRIPTION_MAX) throw new BadInputError(`description must be at most ${DESCRIPTION_MAX} characters`, 'description');
+  return d;
+}
+
+function slug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'role'
+  );
+}
+
+async function freeKey(accountId: string, base: string): Promise<string> {
+  const taken = new Set(
+    (
+      await Role.find({ accountId, key: { $regex: `^${base}` } })
+        .select({ key: 1 })
+        .lean()
+    ).map((r) => r.key),
+  );
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+function isDuplicate(err: unknown): boolean {
+  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
+}
+
+export async function createRole(
+  ctx: Context,
+  input: { accountId: string; name: string; description?: string | null; permissions: string[] },
+): Promise<RoleDoc> {
+  const name = cleanName(input.name, 'name');
+  const description = cleanDescription(input.description);
+  const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
+  await loadAccount(ctx, input.accountId);
+  let role: RoleDoc | undefined;
+  for (let attempt = 0; !role; attempt++) {
+    const key = await freeKey(input.accountId, `custom-${slug(name)}`);
+    try {
+      role = (
+        await Role.create({
+          accountId: input.accountId,
+          key,
+          name,
+          description,
+          permissions,
+          system: false,
+          customisable: true,
+          pack: null,
+          createdBy: actorId(ctx),
+        })
+      ).toObject();
+    } catch (err) {
+      if (!isDuplicate(err) || attempt > 5) throw err;
+    }
+  }
+  await bumpPermissionsVersion(role.accountId);
+  await ctx.audit.change({ accountId: role.accountId, action: 'role.created', target: { type: 'Role', id: role._id }, after: role });
+  return role;
+}
+
+export async function updateRole(
+  ctx: Context,
+  id: string,
+  input: { name?: string | null; description?: string | null; permissions?: string[] | null },
+): Promise<RoleDoc> {
+  const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
+  if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
+  const set: Partial<RoleDoc> = {};
+  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
+  if (input.description !== undefined) set.description = cleanDescription(input.description);
+  if (input.permissions !== undefined && input.permissions !== null) {
+    const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
+    // Rule 3: widening a role grants to everyone bound to it: the editor must hold what is added.
+    const added = permissions.filter((p) => !role.permissions.includes(p));
+    if (added.length) {
+      const account = await loadAccount(ctx, role.accountId);
+      assertHolds(await compiledOf(ctx, role.accountId), added, { doc: account as never, chain: ['_id'] }, 'permissions');
+    }
+    set.permissions = permissions;
+  }
+  const updated = await Role.findOneAndUpdate({ _id: role._id, system: false }, { $set: set }, { returnDocument: 'after' }).lean<RoleDoc>();
+  if (!updated) throw new BadInputError('The role changed meanwhile: try again', 'id');
+  ctx.loaders.forget('Role', role._id);
+  await bumpPermissionsVersion(role.accountId);
+  await ctx.audit.change({
+    accountId: role.accountId,
+    action: 'role.updated',
+    target: { type: 'Role', id: role._id },
+    before: role,
+    after: updated,
+  });
+  return updated;
+}
+
+export async function deleteRole(ctx: Context, id: string): Promise<boolean> {
+  const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
+  if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be deleted`, 'id');
+  const account = await loadAccount(ctx, role.accountId);
+  if (account.defaultRoleId === role._id) {
+    throw new BadInputError(`"${role.name}" is the account's default role: choose another default first`, 'id');
+  }
+  const bindings = await RoleBinding.find({ roleId: role._id, accountId: role.accountId }).limit(20).lean();
+  if (bindings.length) {
+    const users = await User.find({ _id: { $in: [...new Set(bindings.map((b) => b.userId))] } })
+      .select({ email: 1 })
+      .lean<Pick<UserDoc, '_id' | 'email'>[]>();
+    const email = new Map(users.map((u) => [u._id, u.email]));
+    const list = bindings.map((b) => `${email.get(b.userId) ?? b.userId} on ${b.scopeType} ${b.scopeId}`).join('; ');
+    throw new BadInputError(`Role "${role.name}" is still bound — unassign it first: ${list}`, 'id');
+  }
+  const pending = await Invitation.find({ roleId: role._id, acceptedAt: null, revokedAt: null, expiresAt: { $gt: new Date() } })
+    .limit(20)
+    .lean();
+  if (pending.length) {
+    throw new BadInputError(
+      `Role "${role.name}" is offered by pending invitations — revoke them first: ${pending.map((i) => i.email).join(', ')}`,
+      'id',
+    );
+  }
+  await Role.deleteOne({ _id: role._id, system: false });
+  ctx.loaders.forget('Role', role._id);
+  await bumpPermissionsVersion(role.accountId);
+  await ctx.audit.change({ accountId: role.accountId, action: 'role.deleted', target: { type: 'Role', id: role._id }, before: role });
+  return true;
+}
+
+export const PACK_BY_ENUM: Record<string, RolePackName> = {
+  MAILGUN: 'mailgun',
+  MAILTRAP: 'mailtrap',
+  MAILERCLOUD: 'mailercloud',
+  MAILERS_IO: 'mailersio',
+  MAUTIC: 'mautic',
+};
+
+/** Installs a pack's roles as customisable presets; roles already installed are left as they are. */
+export async function installRolePack(ctx: Context, input: { accountId: string; pack: string }): Promise<RoleDoc[]> {
+  const packName = PACK_BY_ENUM[input.pack];
+  const pack = packName ? ROLE_PACKS[packName] : undefined;
+  if (!pack) throw new BadInputError(`Unknown role pack ${input.pack}`, 'pack');
+  await loadAccount(ctx, input.accountId);
+  const keys = pack.roles.map((r) => r.key);
+  const existing = new Set(
+    (
+      await Role.find({ accountId: input.accountId, key: { $in: keys } })
+        .select({ key: 1 })
+        .lean()
+    ).map((r) => r.key),
+  );
+  const missing = pack.roles.filter((r) => !existing.has(r.key));
+  const created: string[] = [];
+  for (const r of missing) {
+    try {
+      const doc = await Role.create({
+        accountId: input.accountId,
+        key: r.key,
+        name: r.name,
+        description: r.description,
+        permissions: [...r.permissions],
+        system: false,
+        customisable: true,
+        pack: pack.name,
+        createdBy: actorId(ctx),
+      });
+      created.push(doc._id);
+    } catch (err) {
+      if (!isDuplicate(err)) {
+        await Role.deleteMany({ _id: { $in: created } });
+        throw err;
+      }
+    }
+  }
+  if (created.length) {
+    await bumpPermissionsVersion(input.accountId);
+    await ctx.audit.record({
+      accountId: input.accountId,
+      action: 'rolePack.installed',
+      target: { type: 'Account', id: input.accountId },
+      meta: { pack: pack.name, created: created.length, keys: missing.map((r) => r.key) },
+    });
+  }
+  const roles = await Role.find({ accountId: input.accountId, key: { $in: keys } }).lean<RoleDoc[]>();
+  const order = new Map(keys.map((k, i) => [k, i]));
+  return roles.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
+}
+
+/** Sets the role inviteUser binds when none is named. */
+export async function updateAccountSettings(
+  ctx: Context,
+  input: { accountId: string; defaultRoleId?: string | null },
+): Promise<AccountDoc> {
+  const account = await loadAccount(ctx, input.accountId);
+  let defaultRoleId: string | null = null;
+  if (input.defaultRoleId) {
+    const role = await ctx.loaders.load<RoleDoc>('Role', input.defaultRoleId);
+    if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.defaultRoleId);
+    if (role.system)
+      throw new BadInputError('The default role cannot be a system role (owner, admin): least privilege by default', 'defaultRoleId');
+    defaultRoleId = role._id;
+  }
+  const updated = await Account.findOneAndUpdate(
+    { _id: account._id },
+    { $set: { defaultRoleId } },
+    { returnDocument: 'after' },
+  ).lean<AccountDoc>();
+  ctx.loaders.forget('Account', account._id);
+  await ctx.audit.change({
+    accountId: account._id,
+    action: 'account.settingsUpdated',
+    target: { type: 'Account', id: account._id },
+    before: { defaultRoleId: account.defaultRoleId ?? null },
+    after: { defaultRoleId },
+  });
+  return updated!;
+}
