@@ -98,6 +98,16 @@ describe('domains', () => {
     expect(ok(await gw.gql(CREATE_DOMAIN, { input: { workspaceId: other.workspaceId, name } }, other.token)).createDomain.name).toBe(name);
   });
 
+  it('concurrent creates of one name: exactly one wins, the others get BAD_USER_INPUT on name', async () => {
+    const name = uniqueDomain('race');
+    const rs = await Promise.all(
+      Array.from({ length: 5 }, () => gw.gql(CREATE_DOMAIN, { input: { workspaceId: owner.workspaceId, name } }, owner.token)),
+    );
+    expect(rs.filter((r) => !r.body.errors)).toHaveLength(1);
+    for (const r of rs.filter((x) => x.body.errors)) expect(badInput(r)).toEqual({ code: 'BAD_USER_INPUT', field: 'name' });
+    expect(await rawCount('Domain', { accountId: owner.accountId, name })).toBe(1);
+  });
+
   it('updates tracking and footer; verification needs SPF and DKIM marked published, and is recorded', async () => {
     const id = await createDomain(gw, owner, uniqueDomain('upd'));
     const u = ok(

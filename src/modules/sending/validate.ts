@@ -1,13 +1,23 @@
 // Input rules of the sending area. Each throws BadInputError naming the offending input field.
 import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
 import { BadInputError } from '../../errors';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** A DNS hostname: lower-cased, no trailing dot, ≤ 253 characters, ≥ 2 labels of 1–63 [a-z0-9-], alphabetic TLD. */
+/**
+ * A DNS hostname: lower-cased, no trailing dot, ≤ 253 characters, ≥ 2 labels of 1–63 [a-z0-9-],
+ * alphabetic TLD. Internationalized names are stored in their ASCII (punycode) form.
+ */
 export function cleanHostname(value: string, field: string): string {
-  const name = value.trim().toLowerCase().replace(/\.$/, '');
+  let name = value.trim().toLowerCase().replace(/\.$/, '');
   if (!name) throw new BadInputError(`${field} must not be empty`, field);
+  if (/[^\x00-\x7f]/.test(name)) {
+    if (name.length > 253) throw new BadInputError(`${field} must be at most 253 characters`, field);
+    const ascii = domainToASCII(name);
+    if (!ascii) throw new BadInputError(`${field} is not a valid internationalized domain name`, field);
+    name = ascii;
+  }
   if (name.length > 253) throw new BadInputError(`${field} must be at most 253 characters`, field);
   const labels = name.split('.');
   if (labels.length < 2) throw new BadInputError(`${field} must be a fully qualified name such as mail.example.com`, field);
