@@ -12,7 +12,7 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export function cleanHostname(value: string, field: string): string {
   let name = value.trim().toLowerCase().replace(/\.$/, '');
   if (!name) throw new BadInputError(`${field} must not be empty`, field);
-  if (/[^\x00-\x7f]/.test(name)) {
+  if ([...name].some((c) => c.charCodeAt(0) > 0x7f)) {
     if (name.length > 253) throw new BadInputError(`${field} must be at most 253 characters`, field);
     const ascii = domainToASCII(name);
     if (!ascii) throw new BadInputError(`${field} is not a valid internationalized domain name`, field);
