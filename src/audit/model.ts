@@ -41,5 +41,9 @@ const auditSchema = docSchema<AuditEventDoc>(
 auditSchema.index({ accountId: 1, seq: 1 }, { unique: true });
 auditSchema.index({ accountId: 1, at: 1 });
 auditSchema.index({ accountId: 1, action: 1 });
+// Account.auditLog pages by _id; its filters name the actor or the target.
+auditSchema.index({ accountId: 1, _id: 1 });
+auditSchema.index({ accountId: 1, 'actor.id': 1 });
+auditSchema.index({ accountId: 1, 'target.id': 1 });
 
 export const AuditEvent: Model<AuditEventDoc> = model<AuditEventDoc>('AuditEvent', auditSchema);

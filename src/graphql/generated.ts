@@ -25,7 +25,7 @@ import type { SendingServerDoc } from '../modules/sending/sending-server.model';
 import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } from '../modules/sending/domain-children.model';
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
-import type { AuditActor } from '../audit/recorder';
+import type { AuditActor as AuditActorDoc } from '../audit/recorder';
 import type { Context } from './context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -680,6 +680,7 @@ export type Domain = {
   id: Scalars['ID']['output'];
   /** When verifyDomain last ran. */
   lastCheckedAt: Maybe<Scalars['DateTime']['output']>;
+  members: Maybe<MemberConnection>;
   name: Scalars['String']['output'];
   smtpCredentials: Maybe<SmtpCredentialConnection>;
   state: DomainState;
@@ -712,6 +713,17 @@ export type DomainAuthorizedRecipientsArgs = {
  * (SPF and DKIM) is declared published, then records the check.
  */
 export type DomainEmailLogsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A sending domain. Postern does not query DNS: publishing is declared with
+ * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
+ * (SPF and DKIM) is declared published, then records the check.
+ */
+export type DomainMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -856,6 +868,7 @@ export type Inbox = {
   __typename?: 'Inbox';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  members: Maybe<MemberConnection>;
   /** How many messages the inbox holds. */
   messageCount: Maybe<Scalars['Int']['output']>;
   /** Captured messages, oldest first. */
@@ -863,6 +876,13 @@ export type Inbox = {
   name: Scalars['String']['output'];
   project: Project;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** A test inbox: captures the mail sent to it; nothing is delivered. */
+export type InboxMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1663,6 +1683,7 @@ export type Project = {
   id: Scalars['ID']['output'];
   /** The project's inboxes the viewer may view. */
   inboxes: Maybe<InboxConnection>;
+  members: Maybe<MemberConnection>;
   name: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   workspace: Workspace;
@@ -1671,6 +1692,13 @@ export type Project = {
 
 /** An email-testing project (Mailtrap's sandbox): a workspace's group of inboxes. */
 export type ProjectInboxesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** An email-testing project (Mailtrap's sandbox): a workspace's group of inboxes. */
+export type ProjectMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -2333,6 +2361,7 @@ export type Workspace = {
   forms: Maybe<FormConnection>;
   id: Scalars['ID']['output'];
   lists: Maybe<MailingListConnection>;
+  members: Maybe<MemberConnection>;
   name: Scalars['String']['output'];
   /** The workspace's email-testing projects the viewer may view. */
   projects: Maybe<ProjectConnection>;
@@ -2367,6 +2396,12 @@ export type WorkspaceFormsArgs = {
 
 
 export type WorkspaceListsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type WorkspaceMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -2497,7 +2532,7 @@ export type ResolversTypes = {
   ApiTokenCreated: ResolverTypeWrapper<ApiTokenCreatedResult>;
   ApiTokenEdge: ResolverTypeWrapper<Omit<ApiTokenEdge, 'node'> & { node: ResolversTypes['ApiToken'] }>;
   AssignRoleInput: AssignRoleInput;
-  AuditActor: ResolverTypeWrapper<AuditActor>;
+  AuditActor: ResolverTypeWrapper<AuditActorDoc>;
   AuditActorType: AuditActorType;
   AuditEvent: ResolverTypeWrapper<AuditEventDoc>;
   AuditEventConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2684,7 +2719,7 @@ export type ResolversParentTypes = {
   ApiTokenCreated: ApiTokenCreatedResult;
   ApiTokenEdge: Omit<ApiTokenEdge, 'node'> & { node: ResolversParentTypes['ApiToken'] };
   AssignRoleInput: AssignRoleInput;
-  AuditActor: AuditActor;
+  AuditActor: AuditActorDoc;
   AuditEvent: AuditEventDoc;
   AuditEventConnection: AnyConnection;
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
@@ -3114,6 +3149,7 @@ export type DomainResolvers<ContextType = Context, ParentType extends ResolversP
   emailLogs?: Resolver<Maybe<ResolversTypes['EmailLogConnection']>, ParentType, ContextType, RequireFields<DomainEmailLogsArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastCheckedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<DomainMembersArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   smtpCredentials?: Resolver<Maybe<ResolversTypes['SmtpCredentialConnection']>, ParentType, ContextType, RequireFields<DomainSmtpCredentialsArgs, 'first'>>;
   state?: Resolver<ResolversTypes['DomainState'], ParentType, ContextType>;
@@ -3195,6 +3231,7 @@ export type ImportResultResolvers<ContextType = Context, ParentType extends Reso
 export type InboxResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Inbox'] = ResolversParentTypes['Inbox']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<InboxMembersArgs, 'first'>>;
   messageCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   messages?: Resolver<Maybe<ResolversTypes['MessageConnection']>, ParentType, ContextType, RequireFields<InboxMessagesArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3421,6 +3458,7 @@ export type ProjectResolvers<ContextType = Context, ParentType extends Resolvers
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inboxes?: Resolver<Maybe<ResolversTypes['InboxConnection']>, ParentType, ContextType, RequireFields<ProjectInboxesArgs, 'first'>>;
+  members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<ProjectMembersArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
@@ -3685,6 +3723,7 @@ export type WorkspaceResolvers<ContextType = Context, ParentType extends Resolve
   forms?: Resolver<Maybe<ResolversTypes['FormConnection']>, ParentType, ContextType, RequireFields<WorkspaceFormsArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lists?: Resolver<Maybe<ResolversTypes['MailingListConnection']>, ParentType, ContextType, RequireFields<WorkspaceListsArgs, 'first'>>;
+  members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<WorkspaceMembersArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   projects?: Resolver<Maybe<ResolversTypes['ProjectConnection']>, ParentType, ContextType, RequireFields<WorkspaceProjectsArgs, 'first'>>;
   routes?: Resolver<Maybe<ResolversTypes['RouteConnection']>, ParentType, ContextType, RequireFields<WorkspaceRoutesArgs, 'first'>>;

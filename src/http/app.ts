@@ -18,6 +18,8 @@ import { createContext, type Context } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
 import { authenticationPlugin } from '../graphql/plugins/authentication';
 import { loggingPlugin, type RequestSummary } from '../graphql/plugins/logging';
+import { explorerPlugin } from '../graphql/plugins/explorer';
+import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
 import { graphiqlPage } from './graphiql';
@@ -67,6 +69,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
+      explorerPlugin(),
       loggingPlugin(),
     ],
   });
@@ -91,7 +94,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
           operationName: s?.operationName ?? undefined,
           principalId: s?.principalId ?? res.locals.principalId ?? undefined,
-          outcome: s?.outcome ?? (res.statusCode < 400 ? 'ok' : 'error'),
+          // Apollo's HTTP-level refusals (405, 406, …) leave no GraphQL errors behind: the status decides.
+          outcome: res.statusCode >= 400 && (!s?.outcome || s.outcome === 'ok') ? 'error' : (s?.outcome ?? 'ok'),
           errorCodes: s?.errorCodes?.length ? s.errorCodes : undefined,
         },
         'request',
@@ -115,6 +119,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/graphiql', (_req, res) => {
     res.type('html').send(graphiqlPage());
   });
+  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
 
   app.use(
     '/graphql',
@@ -137,12 +142,27 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     }),
   );
 
+  app.use((req: Request, res: Response) => {
+    res.status(404).json({ errors: [{ message: `No route ${req.method} ${req.path.slice(0, 200)}`, extensions: { code: 'NOT_FOUND' } }] });
+  });
+
   // Malformed JSON bodies and anything else thrown before Apollo: a JSON error, never a stack trace.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = (err as { status?: number }).status ?? 500;
+    const raw = (err as { status?: unknown }).status;
+    const status = typeof raw === 'number' && raw >= 400 && raw < 600 ? raw : 500;
     if (status >= 500) opts.log.error({ requestId: res.locals.requestId, err }, 'unhandled HTTP error');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     const message =
-      status === 400 ? 'Malformed request body: expected JSON' : status === 413 ? 'Request body too large' : 'Internal server error';
+      status === 400
+        ? 'Malformed request body: expected JSON'
+        : status === 413
+          ? 'Request body too large'
+          : status < 500
+            ? 'Bad request'
+            : 'Internal server error';
     res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
   });
 

@@ -9,6 +9,7 @@ import { sendingResolvers } from './sending';
 import { marketingResolvers } from './marketing';
 import { testingResolvers } from './testing';
 import { billingResolvers } from './billing';
+import { auditResolvers } from '../audit/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
@@ -18,4 +19,5 @@ export const moduleResolvers = [
   ...marketingResolvers,
   ...testingResolvers,
   ...billingResolvers,
+  auditResolvers,
 ];

@@ -1,0 +1,197 @@
+// GET /audit/export?accountId=…&format=csv|jsonl&from=…&to=… (CONTRACT.md "HTTP"): streams an
+// account's audit log, oldest first, for compliance. Needs `auditLog:export` on the account; another
+// account's id is a 404 (ids cannot be probed); the export itself is audited (`audit.exported`).
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { stringify } from 'csv-stringify';
+import { authenticate } from '../identity/principal';
+import { createContext } from '../graphql/context';
+import { permissionBit } from '../authz/catalogue';
+import { allowed } from '../authz/check';
+import { isId } from '../db/ids';
+import type { AccountDoc } from '../modules/accounts/model';
+import type { Mailer } from '../mail/mailer';
+import { BadInputError } from '../errors';
+import { AuditEvent, type AuditEventDoc } from './model';
+import { auditQuery } from './query';
+
+export const EXPORT_PERMISSION = 'auditLog:export';
+const EXPORT_BIT = permissionBit(EXPORT_PERMISSION);
+export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const CSV_COLUMNS = [
+  'seq',
+  'id',
+  'at',
+  'actorType',
+  'actorId',
+  'actorUserId',
+  'action',
+  'targetType',
+  'targetId',
+  'workspaceId',
+  'requestId',
+  'ip',
+  'before',
+  'after',
+  'meta',
+  'prevHash',
+  'hash',
+] as const;
+
+function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+  res.status(status).json({ errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+function queryString(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new BadInputError(`${name} must be given once`, name);
+  return v;
+}
+
+function date(raw: string | undefined, field: string): Date | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const d = new Date(raw);
+  if (raw.length > 40 || Number.isNaN(d.getTime())) throw new BadInputError(`${field} must be an ISO 8601 date-time`, field);
+  return d;
+}
+
+/** One exported event: the stored document without database internals, dates as ISO strings. */
+export function exportedEvent(e: AuditEventDoc): Record<string, unknown> {
+  return {
+    id: e._id,
+    seq: e.seq,
+    at: new Date(e.at).toISOString(),
+    actor: e.actor,
+    action: e.action,
+    target: e.target,
+    workspaceId: e.workspaceId ?? null,
+    before: e.before ?? null,
+    after: e.after ?? null,
+    meta: e.meta ?? null,
+    requestId: e.requestId ?? null,
+    ip: e.ip ?? null,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+function csvRow(e: AuditEventDoc): Record<(typeof CSV_COLUMNS)[number], unknown> {
+  const json = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v));
+  return {
+    seq: e.seq,
+    id: e._id,
+    at: new Date(e.at).toISOString(),
+    actorType: e.actor?.type,
+    actorId: e.actor?.id,
+    actorUserId: e.actor?.userId ?? '',
+    action: e.action,
+    targetType: e.target?.type,
+    targetId: e.target?.id,
+    workspaceId: e.workspaceId ?? '',
+    requestId: e.requestId ?? '',
+    ip: e.ip ?? '',
+    before: json(e.before),
+    after: json(e.after),
+    meta: json(e.meta),
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+export function auditExportHandler(deps: { log: Logger; mailer: Mailer }) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const requestId = res.locals.requestId as string;
+    let accountId: string | undefined;
+    let format: ExportFormat;
+    let from: Date | undefined;
+    let to: Date | undefined;
+    try {
+      accountId = queryString(req, 'accountId');
+      if (!accountId) throw new BadInputError('accountId is required', 'accountId');
+      const f = queryString(req, 'format') ?? '';
+      if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new BadInputError('format must be csv or jsonl', 'format');
+      format = f as ExportFormat;
+      from = date(queryString(req, 'from'), 'from');
+      to = date(queryString(req, 'to'), 'to');
+    } catch (err) {
+      if (err instanceof BadInputError) return sendError(res, 400, 'BAD_USER_INPUT', err.message, { field: err.extensions.field });
+      throw err;
+    }
+
+    const auth = await authenticate(req.get('authorization'));
+    if (!auth.principal) {
+      return sendError(res, 401, 'UNAUTHENTICATED', 'You must be signed in: send a valid token as "Authorization: Bearer <token>".');
+    }
+    res.locals.principalId = auth.principal.id;
+    const ctx = createContext({
+      requestId,
+      ip: req.ip ?? null,
+      principal: auth.principal,
+      authRejected: false,
+      log: deps.log,
+      mailer: deps.mailer,
+    });
+    const account = isId(accountId) ? await ctx.loaders.load<AccountDoc>('Account', accountId) : null;
+    const compiled = account ? await ctx.authz.load(account._id) : null;
+    if (!account || !compiled) return sendError(res, 404, 'NOT_FOUND', `No account with id ${JSON.stringify(accountId)}`);
+    if (!allowed(compiled, EXPORT_BIT, account as unknown as Record<string, unknown>, ['_id'], false)) {
+      return sendError(res, 403, 'FORBIDDEN', `Missing permission ${EXPORT_PERMISSION} on ACCOUNT ${account._id}`, {
+        permission: EXPORT_PERMISSION,
+        scope: { type: 'ACCOUNT', id: account._id },
+        canRequestAccess: true,
+      });
+    }
+    let filter;
+    try {
+      filter = auditQuery(account._id, { from, to }, '');
+    } catch (err) {
+      if (err instanceof BadInputError) return sendError(res, 400, 'BAD_USER_INPUT', err.message, { field: err.extensions.field });
+      throw err;
+    }
+
+    // The export covers the chain as it stands now; the export's own event comes after it.
+    const last = await AuditEvent.findOne({ accountId: account._id }).sort({ seq: -1 }).select({ seq: 1 }).lean();
+    const throughSeq = last?.seq ?? 0;
+    await ctx.audit.record({
+      accountId: account._id,
+      action: 'audit.exported',
+      target: { type: 'Account', id: account._id },
+      meta: { format, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null, throughSeq },
+    });
+
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    res.status(200);
+    res.setHeader('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+    res.setHeader('content-disposition', `attachment; filename="audit-${account._id}-${stamp}.${format}"`);
+    res.setHeader('cache-control', 'no-store');
+
+    const cursor = AuditEvent.find({ ...filter, seq: { $lte: throughSeq } })
+      .sort({ seq: 1 })
+      .lean<AuditEventDoc[]>()
+      .cursor({ batchSize: 500 });
+    const encode =
+      format === 'csv'
+        ? [
+            new Transform({ objectMode: true, transform: (e: AuditEventDoc, _enc, cb) => cb(null, csvRow(e)) }),
+            stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }),
+          ]
+        : [
+            new Transform({
+              writableObjectMode: true,
+              transform: (e: AuditEventDoc, _enc, cb) => cb(null, `${JSON.stringify(exportedEvent(e))}\n`),
+            }),
+          ];
+    try {
+      await pipeline(cursor, ...(encode as [Transform]), res);
+    } catch (err) {
+      // Headers are gone: all we can do is cut the stream short (the client sees a truncated body).
+      deps.log.error({ requestId, err }, 'audit export failed while streaming');
+      res.destroy();
+    }
+  };
+}

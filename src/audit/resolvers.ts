@@ -1,0 +1,20 @@
+// Account.auditLog (schema/audit.graphql). The @requires(auditLog:view) directive guards it and, for
+// a viewer holding it only on some workspaces, narrows the items to those workspaces.
+import type { Resolvers } from '../graphql/generated';
+import { paginate } from '../graphql/connection';
+import { AuditEvent } from './model';
+import { auditQuery } from './query';
+
+export const auditResolvers: Resolvers = {
+  Account: {
+    auditLog: (account, args) => paginate(AuditEvent, auditQuery(account._id, args.filter), args),
+  },
+  AuditEvent: {
+    at: (e) => e.at,
+    workspaceId: (e) => e.workspaceId ?? null,
+  },
+  AuditActor: {
+    type: (a) => (a.type === 'token' ? 'TOKEN' : a.type === 'user' ? 'USER' : 'SYSTEM'),
+    userId: (a) => a.userId ?? null,
+  },
+};
