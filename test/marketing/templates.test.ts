@@ -96,6 +96,10 @@ describe('automations and forms', () => {
     ];
     expect(pub.published).toBe(true);
     expect(Number.isNaN(Date.parse(pub.publishedAt))).toBe(false);
+    const again = ok(
+      await gw.gql(`mutation($id: ID!) { publish${T}(id: $id) { published publishedAt } }`, { id: created.id }, owner.token),
+    )[`publish${T}`];
+    expect(again).toEqual(pub);
     const read = ok(
       await gw.gql(`query($id: ID!) { ${one}(id: $id) { name published createdBy { id } } }`, { id: created.id }, owner.token),
     )[one];

@@ -42,3 +42,24 @@ campaignSchema.index({ listId: 1 });
 campaignSchema.index({ templateId: 1 });
 
 export const Campaign: Model<CampaignDoc> = model<CampaignDoc>('Campaign', campaignSchema);
+
+/**
+ * The claim of a campaign's one send: `_id` is the campaign's id, so the insert succeeds for exactly
+ * one request even when two race (a unique key is atomic on MongoDB and on FerretDB, whose
+ * findAndModify is not guaranteed to be).
+ */
+export interface CampaignSendDoc extends BaseDoc {
+  accountId: string;
+  workspaceId: string;
+  createdBy: string;
+}
+
+const campaignSendSchema = docSchema<CampaignSendDoc>({
+  _id: { type: String, required: true },
+  accountId: { type: String, required: true },
+  workspaceId: { type: String, required: true },
+  createdBy: { type: String, required: true },
+});
+campaignSendSchema.index({ accountId: 1 });
+
+export const CampaignSend: Model<CampaignSendDoc> = model<CampaignSendDoc>('CampaignSend', campaignSendSchema);

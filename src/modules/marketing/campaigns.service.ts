@@ -10,8 +10,19 @@ import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
 import { EmailLog, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
 import type { UserDoc } from '../identity/model';
-import { cleanEmail, cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, userId, workspaceOf, prime } from './common';
-import { Campaign, type CampaignDoc, type CampaignStatus } from './campaign.model';
+import {
+  isDuplicateKey,
+  cleanEmail,
+  cleanName,
+  cleanOptional,
+  has,
+  PERSON_NAME_MAX,
+  SUBJECT_MAX,
+  userId,
+  workspaceOf,
+  prime,
+} from './common';
+import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import { Contact, type ContactDoc } from './contact.model';
 import type { MailingListDoc } from './list.model';
 import type { TemplateDoc } from './template.model';
@@ -116,7 +127,7 @@ export async function updateCampaign(ctx: Context, id: string, input: CampaignIn
     );
   }
   const c = await Campaign.findOneAndUpdate({ _id: id, status: { $in: EDITABLE } }, { $set: set }, { returnDocument: 'after' }).lean();
-  if (!c) throw notEditable((await Campaign.findById(id).lean()) ?? { status: 'SENT' }, 'edited');
+  if (!c) throw notEditable((await Campaign.findOne({ _id: id }).lean()) ?? { status: 'SENT' }, 'edited');
   prime(ctx, 'Campaign', c);
   return c;
 }
@@ -153,7 +164,7 @@ export async function scheduleCampaign(ctx: Context, input: { id: string; at: Da
     { $set: { status: 'SCHEDULED', scheduledAt: at } },
     { returnDocument: 'after' },
   ).lean();
-  if (!c) throw notEditable((await Campaign.findById(input.id).lean()) ?? { status: 'SENT' }, 'scheduled');
+  if (!c) throw notEditable((await Campaign.findOne({ _id: input.id }).lean()) ?? { status: 'SENT' }, 'scheduled');
   prime(ctx, 'Campaign', c);
   return c;
 }
@@ -195,15 +206,22 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
   if (!fromAddress) throw new BadInputError('Give this campaign a fromEmail first', 'fromEmail');
   const from = current.fromName ? `"${current.fromName}" <${fromAddress}>` : fromAddress;
 
-  // Claim the send: only one request moves the campaign out of DRAFT/SCHEDULED.
+  // Claim the send: exactly one request inserts the campaign's send record.
+  const alreadySent = () => new BadInputError('This campaign is already being sent or was sent: it is sent only once', 'id');
+  try {
+    await CampaignSend.create({ _id: id, accountId: current.accountId, workspaceId: current.workspaceId, createdBy: userId(ctx) });
+  } catch (err) {
+    if (isDuplicateKey(err)) throw alreadySent();
+    throw err;
+  }
   const claimed = await Campaign.findOneAndUpdate(
     { _id: id, status: { $in: EDITABLE } },
     { $set: { status: 'SENDING' } },
     { returnDocument: 'after' },
   ).lean();
   if (!claimed) {
-    const now = await Campaign.findById(id).lean();
-    throw new BadInputError(`This campaign is ${now?.status ?? 'gone'}: it is sent only once, from DRAFT or SCHEDULED`, 'id');
+    await CampaignSend.deleteOne({ _id: id });
+    throw alreadySent();
   }
   ctx.loaders.forget('Campaign', id);
 
@@ -274,6 +292,7 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
       // Nothing left the building: undo the records and put the campaign back as it was.
       await EmailLog.deleteMany({ campaignId: current._id });
       await Campaign.updateOne({ _id: id }, { $set: { status: current.status } });
+      await CampaignSend.deleteOne({ _id: id });
     } else {
       // Some mail went out: keep its record and mark the campaign sent with what was recorded.
       await Campaign.updateOne({ _id: id }, { $set: { status: 'SENT', sentAt: new Date(), recipientCount: recorded } });

@@ -9,7 +9,7 @@ import DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
-import { cleanEmail, cleanOptional, has, PERSON_NAME_MAX, userId, prime } from './common';
+import { isDuplicateKey, cleanEmail, cleanOptional, has, PERSON_NAME_MAX, userId, prime } from './common';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 
@@ -35,11 +35,6 @@ async function loadList(ctx: Context, listId: string): Promise<MailingListDoc> {
   const list = await ctx.loaders.load<MailingListDoc>('MailingList', listId);
   if (!list) throw new NotFoundError('MailingList', listId);
   return list;
-}
-
-/** A unique-index violation: E11000 on MongoDB; FerretDB's SQLite backend may report it differently. */
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key|UNIQUE constraint failed/i.test(String((err as Error)?.message));
 }
 
 /** Validates every row; returns the cleaned rows or throws BAD_USER_INPUT naming the first bad one. */

@@ -40,7 +40,8 @@ function service<T extends PublishableDoc>(type: 'Automation' | 'Form', typed: M
       // Publishing twice keeps the first publishedAt.
       const filter = published ? { _id: id, published: { $ne: true } } : { _id: id };
       const doc =
-        (await model.findOneAndUpdate(filter, { $set: set }, { returnDocument: 'after' }).lean()) ?? (await model.findById(id).lean());
+        (await model.findOneAndUpdate(filter, { $set: set }, { returnDocument: 'after' }).lean()) ??
+        (await model.findOne({ _id: id }).lean());
       return save(ctx, doc as T | null, id);
     },
   };
