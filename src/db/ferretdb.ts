@@ -1,7 +1,7 @@
 // Starts and stops an embedded FerretDB (MongoDB wire protocol, SQLite backend) as a child process.
 // Used by `npm start` when MONGODB_URI is unset, and by the test run (one instance per run).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../paths';
@@ -41,6 +41,10 @@ function canConnect(port: number): Promise<boolean> {
 export async function ensureFerretDBBinary(): Promise<string> {
   // The installer is a plain ESM script so that `npm install` can run it before anything is built.
   const script = path.join(projectRoot, 'scripts', 'ferretdb.mjs');
+  // Already built: use it without importing the script (jest workers cannot import an .mjs file).
+  const version = /FERRETDB_VERSION = '([^']+)'/.exec(readFileSync(script, 'utf8'))?.[1];
+  const built = version && path.join(projectRoot, '.tools', 'ferretdb', version, 'ferretdb');
+  if (built && existsSync(built)) return built;
   const mod = (await import(script)) as { installFerretDB(opts?: { quiet?: boolean }): string | null };
   const saved = process.env.MONGODB_URI;
   delete process.env.MONGODB_URI; // we were asked for the embedded server explicitly
