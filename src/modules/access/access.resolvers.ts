@@ -2,7 +2,7 @@
 import DataLoader from 'dataloader';
 import type { Resolvers } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
-import { paginate } from '../../graphql/connection';
+import { paginate, type ConnectionArgs } from '../../graphql/connection';
 import { can, effectivePermissions, visibleBindings } from '../../authz/introspect';
 import { NotFoundError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
@@ -24,6 +24,16 @@ async function user(ctx: Context, id: string): Promise<UserDoc> {
   const u = await ctx.loaders.load<UserDoc>('User', id);
   if (!u) throw new NotFoundError('user', id);
   return u;
+}
+
+/** Members with a current binding at or below a node (`field` names the node's id in bindings). */
+async function membersBelow(accountId: string, field: string, id: string, args: ConnectionArgs) {
+  const bindings = await RoleBinding.find({
+    $and: [{ accountId }, { $or: [{ scopeId: id }, { [field]: id }] }, { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }],
+  })
+    .select({ userId: 1 })
+    .lean();
+  return paginate(Member, { accountId, userId: { $in: [...new Set(bindings.map((b) => b.userId))] } }, args);
 }
 
 export const accessManagementResolvers: Resolvers = {
@@ -53,6 +63,10 @@ export const accessManagementResolvers: Resolvers = {
     invitations: (a, args) => paginate(Invitation, { accountId: a._id }, args),
     settings: (a) => a,
   },
+  Workspace: { members: (w, args) => membersBelow(w.accountId, 'workspaceId', w._id, args) },
+  Domain: { members: (d, args) => membersBelow(d.accountId, 'domainId', d._id, args) },
+  Project: { members: (p, args) => membersBelow(p.accountId, 'projectId', p._id, args) },
+  Inbox: { members: (i, args) => membersBelow(i.accountId, 'inboxId', i._id, args) },
   AccountSettings: {
     defaultRole: (a: AccountDoc, _, ctx) => (a.defaultRoleId ? ctx.loaders.load<RoleDoc>('Role', a.defaultRoleId) : null),
   },
