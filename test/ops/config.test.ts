@@ -1,0 +1,69 @@
+// Configuration is validated once at start (src/config.ts): a bad value stops the gateway with a
+// message naming the variable, and `node dist/src/main.js` exits with status 2.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+import { TEST_SECRET_KEY } from '../helpers/gateway';
+
+const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+const GOOD = { MONGODB_URI: 'mongodb://127.0.0.1:27017', POSTERN_SECRET_KEY: TEST_SECRET_KEY };
+
+const CASES: [string, Record<string, string>, RegExp][] = [
+  ['PORT', { PORT: 'eighty' }, /PORT must be a whole number from 0 to 65535, got "eighty"/],
+  ['PORT', { PORT: '70000' }, /PORT must be a whole number from 0 to 65535, got "70000"/],
+  ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
+  ['POSTERN_SECRET_KEY', { POSTERN_SECRET_KEY: 'c2hvcnQ=' }, /POSTERN_SECRET_KEY must be 32 random bytes, base64-encoded/],
+  ['POSTERN_SECRET_KEY', { POSTERN_SECRET_KEY: '' }, /POSTERN_SECRET_KEY is required with MONGODB_URI/],
+  ['MONGODB_URI', { MONGODB_URI: 'postgres://db.example/postern' }, /MONGODB_URI must start with mongodb:\/\/ or mongodb\+srv:\/\//],
+];
+
+describe('loadConfig', () => {
+  it('accepts a valid environment', () => {
+    const c = loadConfig({ ...GOOD, PORT: '8080', LOG_LEVEL: 'warn' });
+    expect(c.port).toBe(8080);
+    expect(c.logLevel).toBe('warn');
+    expect(c.mongodbUri).toBe(GOOD.MONGODB_URI);
+    expect(c.secretKey).toHaveLength(32);
+  });
+
+  it.each(CASES)('refuses a bad %s with a ConfigError naming it', (name, env, message) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ ...GOOD, ...env });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).message).toMatch(/^Invalid configuration: /);
+    expect((thrown as Error).message).toContain(name);
+    expect((thrown as Error).message).toMatch(message);
+  });
+});
+
+function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, stdout });
+    });
+  });
+}
+
+describe('node dist/src/main.js', () => {
+  it.each(CASES)('exits 2 on a bad %s, printing the message', async (name, env, message) => {
+    const r = await runMain({ ...GOOD, ...env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain(name);
+    expect(r.stdout).toBe('');
+  });
+});
