@@ -1,5 +1,6 @@
 import { EmailLog } from '../../src/modules/sending/email-log.model';
 import { Campaign } from '../../src/modules/marketing/campaign.model';
+import { AuditEvent } from '../../src/audit/model';
 import { errorCode, startTestGateway, type GqlResponse, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows } from './helpers';
 
@@ -177,6 +178,8 @@ describe('sendCampaign', () => {
     const one = logs.find((l) => l.to === 'big7@example.com')!;
     expect(one.html).toBe('<p>Hi First7 Last7 <big7@example.com></p>');
     expect(one.createdAt).toBeInstanceOf(Date);
+    const audit = await AuditEvent.findOne({ action: 'campaign.sent', 'target.id': c.id }).lean();
+    expect(audit).toMatchObject({ accountId: owner.accountId, meta: { recipientCount: 1200 } });
 
     const EMAILS = `query($id: ID!) { campaign(id: $id) { emailLogs(first: 2) { edges { node { to status html } } pageInfo { hasNextPage } } } }`;
     const page = ok(await gw.gql(EMAILS, { id: c.id }, owner.token)).campaign.emailLogs;

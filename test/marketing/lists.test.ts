@@ -41,6 +41,8 @@ describe('mailing lists', () => {
     const del = ok(await gw.gql(`mutation($id: ID!) { deleteList(id: $id) }`, { id: created.id }, owner.token));
     expect(del.deleteList).toBe(true);
     expect(await Contact.countDocuments({ listId: created.id })).toBe(0);
+    const audit = await AuditEvent.findOne({ accountId: owner.accountId, action: 'list.deleted' }).lean();
+    expect(audit).toMatchObject({ target: { type: 'MailingList', id: created.id }, meta: { contactsDeleted: 3 } });
     const gone = await gw.gql(`query($id: ID!) { list(id: $id) { id } }`, { id: created.id }, owner.token);
     expect(errorCode(gone)).toBe('NOT_FOUND');
   });

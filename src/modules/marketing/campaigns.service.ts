@@ -307,5 +307,12 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
   ).lean();
   if (!done) throw new NotFoundError('Campaign', id);
   prime(ctx, 'Campaign', done);
+  await ctx.audit.record({
+    accountId: done.accountId,
+    workspaceId: done.workspaceId,
+    action: 'campaign.sent',
+    target: { type: 'Campaign', id: done._id },
+    meta: { listId: list._id, templateId: template._id, recipientCount: recorded, delivered: mailer.configured },
+  });
   return done;
 }

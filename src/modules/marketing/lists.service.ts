@@ -23,10 +23,20 @@ export async function updateList(ctx: Context, id: string, input: { name?: strin
 }
 
 export async function deleteList(ctx: Context, id: string): Promise<boolean> {
-  // The list goes first, so no import can add to it meanwhile; then its contacts.
+  const list = await ctx.loaders.load<MailingListDoc>('MailingList', id);
+  if (!list) throw new NotFoundError('MailingList', id);
+  // The list goes first (an import that finishes after this undoes itself); then its contacts.
   const res = await MailingList.deleteOne({ _id: id });
   if (res.deletedCount === 0) throw new NotFoundError('MailingList', id);
-  await Contact.deleteMany({ listId: id });
+  const contacts = await Contact.deleteMany({ listId: id });
   ctx.loaders.forget('MailingList', id);
+  // Contacts are gone for good: keep a record of who deleted how many.
+  await ctx.audit.record({
+    accountId: list.accountId,
+    workspaceId: list.workspaceId,
+    action: 'list.deleted',
+    target: { type: 'MailingList', id },
+    meta: { name: list.name, contactsDeleted: contacts.deletedCount },
+  });
   return true;
 }
