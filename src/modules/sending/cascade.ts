@@ -1,8 +1,8 @@
-// Removal of all sending data below a workspace or an account, for the workspace and account
-// deletions of the accounts area. Children first, so a failed run can simply be retried.
+// Removal of all sending data below a workspace, for a workspace deletion (accounts area). Account
+// deletion needs nothing from here: every sending document carries accountId. Children first, so a
+// failed run can simply be retried.
 import { Domain } from './domain.model';
 import { SendingServer } from './sending-server.model';
-import { ApiKey } from './api-key.model';
 import { Route } from './domain-children.model';
 import { EmailLog } from './email-log.model';
 import { deleteDomainChildren } from './domain.service';
@@ -15,16 +15,5 @@ export async function deleteSendingDataOfWorkspace(workspaceId: string): Promise
     SendingServer.deleteMany({ workspaceId }),
     Route.deleteMany({ workspaceId }),
     EmailLog.deleteMany({ workspaceId, domainId: { $ne: null } }),
-  ]);
-}
-
-export async function deleteSendingDataOfAccount(accountId: string): Promise<void> {
-  const domains = await Domain.find({ accountId }).select({ _id: 1 }).lean();
-  await deleteDomainChildren(domains.map((d) => d._id));
-  await Promise.all([
-    Domain.deleteMany({ accountId }),
-    SendingServer.deleteMany({ accountId }),
-    Route.deleteMany({ accountId }),
-    ApiKey.deleteMany({ accountId }),
   ]);
 }

@@ -4,4 +4,4 @@ import { sendingResolvers as resolvers } from './resolvers';
 
 export const sendingResolvers: Resolvers[] = [resolvers];
 export { deleteDomainChildren } from './domain.service';
-export { deleteSendingDataOfAccount, deleteSendingDataOfWorkspace } from './cascade';
+export { deleteSendingDataOfWorkspace } from './cascade';
