@@ -1,8 +1,8 @@
 // Partner API tokens: shown once and stored hashed, validated scopes and expiry, no escalation, and at
 // use never more than their scopes, their workspaces, or their creator's current permissions.
 import { AuditEvent } from '../../src/audit/model';
-import { Account, bumpPermissionsVersion } from '../../src/modules/accounts/model';
-import { ApiToken, Role } from '../../src/modules/access/model';
+import { Account } from '../../src/modules/accounts/model';
+import { ApiToken } from '../../src/modules/access/model';
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { addMember, allBut, errorsOf, inHours } from './fixtures';
 
@@ -160,13 +160,33 @@ describe('using a token', () => {
     const m = await addMember(owner.accountId, owner.userId, ['apiTokens:create', 'workspaces:view', 'account:view']);
     const t = await mustCreate(m.token, { scopes: ['workspaces:view', 'account:view'] });
     expect((await gw.gql(WORKSPACE, { id: owner.workspaceId }, t.token)).body.data!.workspace.id).toBe(owner.workspaceId);
-    await Role.updateOne({ _id: m.roleId }, { $set: { permissions: ['apiTokens:create', 'account:view'] } });
-    await bumpPermissionsVersion(owner.accountId);
+    // The owner edits the creator's role through the API.
+    const edit = await gw.gql(
+      `mutation($id: ID!, $i: UpdateRoleInput!) { updateRole(id: $id, input: $i) { id } }`,
+      { id: m.roleId, i: { permissions: ['apiTokens:create', 'account:view'] } },
+      owner.token,
+    );
+    expect(edit.body.errors).toBeUndefined();
     expect(errorsOf(await gw.gql(WORKSPACE, { id: owner.workspaceId }, t.token))[0]).toMatchObject({
       code: 'FORBIDDEN',
       permission: 'workspaces:view',
     });
     expect((await gw.gql(ACCOUNT, { id: owner.accountId }, t.token)).body.data!.account.id).toBe(owner.accountId);
+  });
+
+  it('dies with its creator’s membership', async () => {
+    const m = await addMember(owner.accountId, owner.userId, ['apiTokens:create', 'workspaces:view']);
+    const t = await mustCreate(m.token, { scopes: ['workspaces:view'] });
+    expect((await gw.gql(WORKSPACE, { id: owner.workspaceId }, t.token)).body.data!.workspace).not.toBeNull();
+    const removed = await gw.gql(
+      `mutation($i: RemoveMemberInput!) { removeMember(input: $i) }`,
+      { i: { accountId: owner.accountId, userId: m.userId } },
+      owner.token,
+    );
+    expect(removed.body.errors).toBeUndefined();
+    const after = await gw.gql(WORKSPACE, { id: owner.workspaceId }, t.token);
+    expect(['NOT_FOUND', 'UNAUTHENTICATED']).toContain(errorCode(after));
+    expect(after.body.data?.workspace ?? null).toBeNull();
   });
 
   it('stops at revocation, at once', async () => {
