@@ -116,3 +116,55 @@ describe('deleteSendingDataOfWorkspace', () => {
     expect(kept).toBeGreaterThan(0);
   });
 });
+
+describe('a role bound on one SENDING_SERVER', () => {
+  it('sees and reveals that server only; deleting the server removes the binding', async () => {
+    const CREATE = `mutation($input: CreateSendingServerInput!) { createSendingServer(input: $input) { id } }`;
+    const input = {
+      workspaceId: owner.workspaceId,
+      provider: 'SMTP',
+      host: 'smtp.example.com',
+      port: 587,
+      username: 'u',
+      password: 'Relay-Secret-42',
+    };
+    const s1 = ok(await gw.gql(CREATE, { input: { ...input, name: 'Mine' } }, owner.token)).createSendingServer.id;
+    const s2 = ok(await gw.gql(CREATE, { input: { ...input, name: 'Theirs' } }, owner.token)).createSendingServer.id;
+    const email = uniqueEmail('ops');
+    const user = await User.create({ email, passwordHash: await hashPassword(STRONG_PASSWORD), name: 'Server Ops' });
+    await Member.create({ accountId: owner.accountId, userId: user._id, createdBy: owner.userId });
+    const role = await Role.create({
+      accountId: owner.accountId,
+      key: 'server-ops',
+      name: 'Server Ops',
+      permissions: ['sendingServers:view', 'sendingServers:reveal', 'sendingServers:edit'],
+      createdBy: owner.userId,
+    });
+    await RoleBinding.create({
+      accountId: owner.accountId,
+      userId: user._id,
+      roleId: role._id,
+      scopeType: 'SENDING_SERVER',
+      scopeId: s1,
+      workspaceId: owner.workspaceId,
+      createdBy: owner.userId,
+    });
+    await bumpPermissionsVersion(owner.accountId);
+    const t = ok(
+      await gw.gql(`mutation($input: LoginInput!) { login(input: $input) { token } }`, { input: { email, password: STRONG_PASSWORD } }),
+    ).login.token;
+
+    const GET = `query($id: ID!) { sendingServer(id: $id) { id password workspace { sendingServers { edges { node { id } } } } } }`;
+    const mine = ok(await gw.gql(GET, { id: s1 }, t)).sendingServer;
+    expect(mine.password).toBe('Relay-Secret-42');
+    expect(mine.workspace.sendingServers.edges.map((e: any) => e.node.id)).toEqual([s1]);
+    const denied = await gw.gql(GET, { id: s2 }, t);
+    expect(errorCode(denied)).toBe('FORBIDDEN');
+    expect(denied.body.errors![0]!.extensions!.scope).toEqual({ type: 'SENDING_SERVER', id: s2 });
+    expect(denied.text).not.toContain('Relay-Secret-42');
+
+    expect(ok(await gw.gql(`mutation($id: ID!) { deleteSendingServer(id: $id) }`, { id: s1 }, owner.token)).deleteSendingServer).toBe(true);
+    expect(await rawCount('RoleBinding', { scopeId: s1 })).toBe(0);
+    expect(errorCode(await gw.gql(GET, { id: s1 }, t))).toBe('NOT_FOUND');
+  });
+});
