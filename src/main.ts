@@ -28,9 +28,9 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down: finishing in-flight requests');
     const force = setTimeout(() => {
-      log.error('shutdown took over 10s: exiting');
+      log.error('shutdown took over 12s: exiting');
       process.exit(1);
-    }, 10_000);
+    }, 12_000);
     force.unref();
     server.stop().then(
       () => {

@@ -73,9 +73,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      gateway.draining = true;
-      await gateway.apollo.stop(); // stops accepting, lets in-flight requests finish (drain plugin)
+      gateway.draining = true; // requests on kept-alive connections get 503 from now on
+      log.info('draining: refusing new connections, finishing in-flight requests');
+      await gateway.apollo.stop(); // stops listening, lets in-flight requests finish (drain plugin)
       await disconnectDatabase();
+      log.info('database connection closed');
       await ferret?.stop();
     })();
     return stopping;

@@ -58,6 +58,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     introspection: true,
     // Bearer-token auth only (no cookies), so cross-site requests carry no ambient credentials.
     csrfPrevention: false,
+    // src/main.ts handles SIGTERM/SIGINT (drain, close the database, exit 0). Apollo's own handler would
+    // stop the server and then re-raise the signal, killing the process before the database is closed.
+    stopOnTerminationSignals: false,
     // Query shape limits (GraphQL Armor), checked before execution. Rejections are reported as
     // validation errors (GRAPHQL_VALIDATION_FAILED), not thrown (a throw would be a 500).
     validationRules: [
@@ -66,7 +69,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       maxAliasesRule({ n: 30, exposeLimits: true, ...reportInsteadOfThrow }),
     ],
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In-flight requests get 8s to finish on shutdown (src/main.ts gives up after 12s).
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 8_000 }),
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
       explorerPlugin(),
