@@ -68,8 +68,6 @@ describe('SIGTERM to node dist/src/main.js', () => {
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-      }),
-    );
 
     const deadline = Date.now() + 30_000;
     while (!/Postern is listening/.test(out)) {
