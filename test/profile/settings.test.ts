@@ -92,6 +92,8 @@ describe('updateMySettings', () => {
       expect(r.body.errors).toBeUndefined();
       expect(r.body.data!.updateMySettings).toMatchObject({ timezone, language });
     }
+    const canonical = await gw.gql(UPDATE, { input: { timezone: 'europe/paris', language: 'PT-br' } }, me.token);
+    expect(canonical.body.data!.updateMySettings).toMatchObject({ timezone: 'Europe/Paris', language: 'pt-BR' });
   });
 
   it('refuses a username someone else has', async () => {

@@ -29,27 +29,29 @@ const LIMITS: Record<'firstName' | 'lastName' | 'position' | 'signature', number
   signature: 2000,
 };
 
-let zones: Set<string> | undefined;
-/** The IANA time zones this runtime knows (plus UTC, which some runtimes list only as an alias). */
-export function isTimeZone(tz: string): boolean {
-  zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
-  if (zones.has(tz)) return true;
+let zones: Map<string, string> | undefined;
+/** The IANA name of a time zone this runtime knows (`europe/paris` → `Europe/Paris`), or null. */
+export function canonicalTimeZone(tz: string): string | null {
+  if (tz.length > 64 || !/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$/.test(tz)) return null;
+  zones ??= new Map([...Intl.supportedValuesOf('timeZone'), 'UTC'].map((z) => [z.toLowerCase(), z]));
+  const known = zones.get(tz.toLowerCase());
+  if (known) return known;
   try {
-    // Accepts canonical aliases (e.g. Asia/Calcutta) that supportedValuesOf leaves out.
+    // Names the runtime's list leaves out (it lists Asia/Calcutta, not Asia/Kolkata): kept as written.
     new Intl.DateTimeFormat('en', { timeZone: tz });
-    return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$/.test(tz);
+    return tz;
   } catch {
-    return false;
+    return null;
   }
 }
 
-/** A BCP-47 language tag of the usual shape: `en`, `fr-CA`, `zh-Hant`, `es-419`, `sr-Latn-RS`. */
-export function isLanguageTag(tag: string): boolean {
-  if (!/^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$/.test(tag)) return false;
+/** The canonical form of a BCP-47 language tag of the usual shape (`en`, `fr-CA`, `zh-Hant`, `es-419`, `sr-Latn-RS`), or null. */
+export function canonicalLanguage(tag: string): string | null {
+  if (!/^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|\d{3}))?$/i.test(tag)) return null;
   try {
-    return Intl.getCanonicalLocales(tag).length === 1;
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -94,14 +96,20 @@ export async function updateMySettings(ctx: Context, input: MySettingsInput): Pr
   if (input.timezone !== undefined && input.timezone !== null) {
     const tz = input.timezone.trim();
     if (!tz) clear('timezone');
-    else if (!isTimeZone(tz)) throw new BadInputError('timezone must be an IANA time zone such as Europe/Paris', 'timezone');
-    else set.timezone = tz;
+    else {
+      const canonical = canonicalTimeZone(tz);
+      if (!canonical) throw new BadInputError('timezone must be an IANA time zone such as Europe/Paris', 'timezone');
+      set.timezone = canonical;
+    }
   }
   if (input.language !== undefined && input.language !== null) {
     const lang = input.language.trim();
     if (!lang) clear('language');
-    else if (!isLanguageTag(lang)) throw new BadInputError('language must be a language tag such as en or fr-CA', 'language');
-    else set.language = Intl.getCanonicalLocales(lang)[0]!;
+    else {
+      const canonical = canonicalLanguage(lang);
+      if (!canonical) throw new BadInputError('language must be a language tag such as en or fr-CA', 'language');
+      set.language = canonical;
+    }
   }
 
   const user = await User.findById(p.userId).lean<UserDoc>();
