@@ -151,6 +151,18 @@ describe('domains', () => {
       'domain.verified',
       'domain.updated',
     ]);
+
+    // An update that changes nothing writes nothing and audits nothing.
+    const count = (await auditEvents(owner.accountId, 'domain.updated')).length;
+    const same = ok(
+      await gw.gql(
+        UPDATE,
+        { id, input: { trackOpens: true, publishedRecords: ['SPF'], unsubscribeFooter: 'Unsubscribe: reply STOP' } },
+        owner.token,
+      ),
+    );
+    expect(same.updateDomain).toMatchObject({ trackOpens: true, unsubscribeFooter: 'Unsubscribe: reply STOP' });
+    expect((await auditEvents(owner.accountId, 'domain.updated')).length).toBe(count);
   });
 
   it('deletes a domain with everything below it; afterwards its id and its children are NOT_FOUND', async () => {

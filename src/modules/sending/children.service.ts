@@ -16,7 +16,7 @@ import {
   type WebhookDoc,
   type WebhookEvent,
 } from './domain-children.model';
-import { actorId, auditView, mustLoad } from './common';
+import { actorId, auditView, changedOnly, mustLoad } from './common';
 import { cleanEmail, cleanInt, cleanRouteActions, cleanRouteExpression, cleanUrl, isDuplicateKey } from './validate';
 
 export const REASON_MAX = 500;
@@ -90,7 +90,7 @@ export async function updateWebhook(
   const set: Partial<WebhookDoc> = {};
   if (input.url !== undefined && input.url !== null) set.url = cleanUrl(input.url, 'url');
   if (input.event !== undefined && input.event !== null) set.event = input.event;
-  if (Object.keys(set).length === 0) return before;
+  if (Object.keys(changedOnly(before, set)).length === 0) return before;
   const event = set.event ?? before.event;
   const url = set.url ?? before.url;
   const duplicate = () => new BadInputError(`This URL already receives ${event} events of the domain`, 'url');
@@ -150,7 +150,7 @@ export async function createRoute(ctx: Context, input: RouteInput & { workspaceI
 
 export async function updateRoute(ctx: Context, id: string, input: RouteInput): Promise<RouteDoc> {
   const before = await mustLoad<RouteDoc>(ctx, 'Route', id);
-  const set = routeFields(input, false);
+  const set = changedOnly(before, routeFields(input, false));
   if (Object.keys(set).length === 0) return before;
   const after = await Route.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
   if (!after) throw new BadInputError('The route was deleted meanwhile', 'id');

@@ -20,3 +20,12 @@ export async function mustLoad<T>(ctx: Context, type: string, id: string): Promi
   if (!doc) throw new NotFoundError(type, id);
   return doc;
 }
+
+/** The entries of `set` whose value differs from `before` (so a no-op update writes and audits nothing). */
+export function changedOnly<T extends object>(before: T, set: Partial<T>): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(set) as [keyof T, T[keyof T]][]) {
+    if (JSON.stringify(before[k] ?? null) !== JSON.stringify(v ?? null)) out[k] = v;
+  }
+  return out;
+}

@@ -14,7 +14,7 @@ import { Domain, DNS_PURPOSES, REQUIRED_PURPOSES, type DnsRecordPurpose, type Do
 import { SmtpCredential } from './smtp-credential.model';
 import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.model';
 import { EmailLog } from './email-log.model';
-import { actorId, auditView, mustLoad } from './common';
+import { actorId, auditView, changedOnly, mustLoad } from './common';
 import { cleanHostname, isDuplicateKey } from './validate';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -139,8 +139,9 @@ export async function updateDomain(ctx: Context, id: string, input: UpdateDomain
       set.checkMessage = `No longer marked published: ${missing.join(', ')}`;
     }
   }
-  if (Object.keys(set).length === 0) return before;
-  const after = await Domain.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
+  const changes = changedOnly(before, set);
+  if (Object.keys(changes).length === 0) return before;
+  const after = await Domain.findOneAndUpdate({ _id: id }, { $set: changes }, { returnDocument: 'after' }).lean();
   if (!after) throw new BadInputError('The domain was deleted meanwhile', 'id');
   ctx.loaders.prime('Domain', after as unknown as { _id: string });
   await ctx.audit.change({

@@ -11,7 +11,7 @@ import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
 import { SendingServer, type SendingServerDoc, type SendingServerProvider } from './sending-server.model';
-import { actorId, auditView, mustLoad } from './common';
+import { actorId, auditView, changedOnly, mustLoad } from './common';
 import { cleanHost, cleanInt, cleanLocalPart, cleanText, isDuplicateKey } from './validate';
 
 export const NAME_MAX = 100;
@@ -207,7 +207,7 @@ export async function createSendingServer(ctx: Context, input: SendingServerInpu
 
 export async function updateSendingServer(ctx: Context, id: string, input: SendingServerInput): Promise<SendingServerDoc> {
   const before = await mustLoad<SendingServerDoc>(ctx, 'SendingServer', id);
-  const set = serverFields(input, false);
+  const set = changedOnly(before, serverFields(input, false));
   if (Object.keys(set).length === 0) return before;
   const after = await SendingServer.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
   if (!after) throw new BadInputError('The sending server was deleted meanwhile', 'id');
