@@ -202,3 +202,56 @@ describe('bindings are audited', () => {
     expect(events.every((e) => e.actor.id === owner.userId)).toBe(true);
   });
 });
+
+describe('member visibility', () => {
+  it('with members:view only on a workspace, the account member list shows only those bound in it', async () => {
+    const ws2 = ok(
+      await gw.gql(
+        `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
+        { input: { accountId: owner.accountId, name: 'Team two' } },
+        owner.token,
+      ),
+    ).createWorkspace.id;
+    const reader = await customRole('Account reader', ['account:view']);
+    const teamLead = await customRole('Team lead', ['members:view', 'lists:view']);
+    const lead = await memberWith(gw, owner, reader, acct(owner), 'wslead');
+    await bind(gw, owner, lead.userId, teamLead, { type: 'WORKSPACE', id: ws2 });
+    const mate = await memberWith(gw, owner, teamLead, { type: 'WORKSPACE', id: ws2 }, 'wsmate');
+    const outsider = await memberWith(gw, owner, teamLead, wsScope(owner), 'wsoutsider');
+    const r = await gw.gql(MEMBERS, { id: owner.accountId }, lead.token);
+    expect(r.body.errors).toBeUndefined();
+    const emails = r.body.data!.account.members.edges.map((e: any) => e.node.user.email);
+    expect(emails.sort()).toEqual([lead.email, mate.email].sort());
+    expect(r.text).not.toContain(outsider.email);
+    expect(r.text).not.toContain(owner.email);
+    // Their own account-level binding is outside what they may see of members.
+    const mine = r.body.data!.account.members.edges.find((e: any) => e.node.user.email === lead.email).node.bindings;
+    expect(mine.map((b: any) => b.scope.id)).toEqual([ws2]);
+  });
+});
+
+describe('partner tokens', () => {
+  it('Viewer.can answers for a pst_ token within its scopes and its creator rights', async () => {
+    const integ = await customRole('Token maker', ['apiTokens:*', 'lists:*', 'account:view']);
+    const m = await memberWith(gw, owner, integ, acct(owner), 'tokmaker');
+    const pst = ok(
+      await gw.gql(
+        `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`,
+        {
+          input: {
+            accountId: owner.accountId,
+            name: 'ro',
+            scopes: ['lists:view'],
+            expiresAt: new Date(Date.now() + 86400e3).toISOString(),
+          },
+        },
+        m.token,
+      ),
+    ).createApiToken.token;
+    expect(await can(gw, pst, 'lists:view', wsScope(owner))).toBe(true);
+    expect(await can(gw, pst, 'lists:create', wsScope(owner))).toBe(false);
+    expect(await can(gw, m.token, 'lists:create', wsScope(owner))).toBe(true);
+    ok(await gw.gql(UNASSIGN, { id: m.bindingId }, owner.token));
+    expect(await can(gw, pst, 'lists:view', wsScope(owner))).toBe(false);
+  });
+});

@@ -91,6 +91,9 @@ describe('createUser', () => {
     expect(errorCode(await gw.gql(ACCOUNT, { id: owner.accountId }, login.login.token))).toBe('FORBIDDEN');
     const members = ok(await gw.gql(MEMBERS, { id: owner.accountId }, owner.token)).account.members.edges;
     expect(members.find((e: any) => e.node.user.email === email).node.bindings).toEqual([]);
+    const created = await AuditEvent.find({ accountId: owner.accountId, action: 'member.created', 'target.id': d.createUser.id }).lean();
+    expect(created).toHaveLength(1);
+    expect(JSON.stringify(created)).not.toContain(STRONG_PASSWORD);
     const raw = await mongoose.connection.db!.collection('users').findOne({ email });
     expect(JSON.stringify(raw)).not.toContain(STRONG_PASSWORD);
   });
@@ -156,6 +159,14 @@ describe('invitations', () => {
     expect(await can(gw, t, 'lists:create', wsScope(owner))).toBe(true);
     expect(await can(gw, t, 'lists:create', acct(owner))).toBe(false);
 
+    const listed = ok(
+      await gw.gql(
+        `query($id: ID!) { account(id: $id) { invitations(first: 200) { edges { node { id email status } } } } }`,
+        { id: owner.accountId },
+        owner.token,
+      ),
+    ).account.invitations.edges.map((e: any) => e.node);
+    expect(listed).toContainEqual({ id: inv.id, email, status: 'ACCEPTED' });
     // Used once only.
     const again = await gw.gql(ACCEPT, { input: { token, password: STRONG_PASSWORD } });
     expect(err(again)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'token' });
@@ -255,6 +266,10 @@ describe('removeMember', () => {
     expect(errorCode(await gw.gql(ACCOUNT, { id: owner.accountId }, pst))).toBe('UNAUTHENTICATED');
     const members = ok(await gw.gql(MEMBERS, { id: owner.accountId }, owner.token)).account.members.edges;
     expect(members.map((e: any) => e.node.user.id)).not.toContain(m.userId);
+    const removed = await AuditEvent.find({ accountId: owner.accountId, action: 'member.removed', 'target.id': m.userId }).lean();
+    expect(removed).toHaveLength(1);
+    expect(removed[0]!.meta).toMatchObject({ apiTokensRevoked: 1 });
+
     expect(await mongoose.connection.db!.collection('rolebindings').countDocuments({ accountId: owner.accountId, userId: m.userId })).toBe(
       0,
     );

@@ -192,6 +192,40 @@ describe('Mailtrap', () => {
     expect(ownerView.account.members.edges.map((e: any) => e.node.user.email)).toEqual(
       expect.arrayContaining([ia.email, va.email, vb.email, owner.email]),
     );
+    // A member bound in both inboxes shows, to the inbox A admin, only their inbox A binding.
+    const both = await memberWith(gw, owner, roles['mailtrap-inbox-viewer']!, inboxScope(inboxA), 'bothinboxes');
+    await bind(gw, owner, both.userId, roles['mailtrap-inbox-viewer']!, inboxScope(inboxB));
+    const again = ok(await gw.gql(INBOX_MEMBERS, { id: inboxA }, ia.token)).inbox.members.edges;
+    const seen = again.find((e: any) => e.node.user.email === both.email).node.bindings;
+    expect(seen.map((b: any) => b.scope.id)).toEqual([inboxA]);
+    // Adds inbox team members: invites to inbox A, not to inbox B.
+    const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { id scope { id } } }`;
+    const invA = await gw.gql(
+      INVITE,
+      {
+        input: {
+          accountId: owner.accountId,
+          email: 'new-teammate-a@example.com',
+          roleId: roles['mailtrap-inbox-viewer'],
+          scope: inboxScope(inboxA),
+        },
+      },
+      ia.token,
+    );
+    expect(invA.body.data!.inviteUser.scope.id).toBe(inboxA);
+    const invB = await gw.gql(
+      INVITE,
+      {
+        input: {
+          accountId: owner.accountId,
+          email: 'new-teammate-b@example.com',
+          roleId: roles['mailtrap-inbox-viewer'],
+          scope: inboxScope(inboxB),
+        },
+      },
+      ia.token,
+    );
+    expect(err(invB)).toMatchObject({ code: 'FORBIDDEN', permission: 'members:invite' });
     expect(await can(gw, ia.token, 'inboxes:edit', inboxScope(inboxA))).toBe(true);
     expect(await can(gw, ia.token, 'inboxes:create', { type: 'PROJECT', id: project })).toBe(false);
     expect(await can(gw, ia.token, 'inboxes:edit', inboxScope(inboxB))).toBe(false);
