@@ -118,6 +118,23 @@ describe('requestAccess', () => {
     expect(errorsOf(r)[0]).toMatchObject({ code: 'BAD_USER_INPUT', field: 'note' });
   });
 
+  it('caps the requests one member may have waiting', async () => {
+    const m = await addMember(owner.accountId, owner.userId, ['account:view']);
+    await AccessRequest.insertMany(
+      Array.from({ length: 50 }, (_, i) => ({
+        accountId: owner.accountId,
+        requesterId: m.userId,
+        permission: 'workspaces:view',
+        scopeType: 'WORKSPACE',
+        scopeId: `${'0'.repeat(22)}${String(i).padStart(2, '0')}`,
+        status: 'PENDING',
+        createdBy: m.userId,
+      })),
+    );
+    const r = await ask(m.token);
+    expect(errorsOf(r)[0]).toMatchObject({ code: 'BAD_USER_INPUT', field: 'permission' });
+  });
+
   it('notifies the owner and those who may resolve there, not others', async () => {
     const resolver = await addMember(owner.accountId, owner.userId, ['accessRequests:resolve', 'accessRequests:view']);
     const bystander = await addMember(owner.accountId, owner.userId, ['account:view', 'workspaces:view']);

@@ -15,6 +15,8 @@ import { AccessRequest, Notification, type AccessRequestDoc, type NotificationDo
 import { validateExpiry } from './tokens.service';
 
 export const NOTE_MAX = 1000;
+/** Pending requests one member may have open in an account at a time. */
+export const PENDING_MAX = 50;
 export const GRANT_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 const REQUEST_CHAIN = RESOURCE_TYPES.AccessRequest!.chain;
 
@@ -113,6 +115,9 @@ export async function requestAccess(
     status: 'PENDING',
   }).lean<AccessRequestDoc>();
   if (pending) return pending;
+  if ((await AccessRequest.countDocuments({ accountId, requesterId: p.userId, status: 'PENDING' })) >= PENDING_MAX) {
+    throw new BadInputError(`You have ${PENDING_MAX} access requests waiting already: wait for them to be resolved`, 'permission');
+  }
 
   const req = (await AccessRequest.create({ _id: newId(), ...fields, note, status: 'PENDING', createdBy: p.userId })).toObject();
   try {
