@@ -29,6 +29,7 @@ import { Form } from '../modules/marketing/form.model';
 import { Inbox, Message, Project } from '../modules/testing/model';
 import { Billing, SupportTicket, SupportTicketComment } from '../modules/billing/model';
 import { PLAN_LIMITS } from '../modules/billing/service';
+import { AuditRecorder, type AuditInput } from '../audit/recorder';
 
 export const DEMO_OWNER = { email: 'owner@demo.postern.dev', password: 'Demo-Owner-2026!', name: 'Dana Demo' };
 
@@ -228,7 +229,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     { d: dMail, localPart: 'app' },
     { d: dNews, localPart: 'newsletter' },
     { d: dStaging, localPart: 'ci' },
-  ].map(({ d, localPart }) => ({ ...onDomain(d), localPart, passwordEnc: secretBox().seal(randomSecret(24)) }));
+  ].map(({ d, localPart }) => ({ _id: newId(), ...onDomain(d), localPart, passwordEnc: secretBox().seal(randomSecret(24)) }));
   await SmtpCredential.insertMany(smtp);
 
   await SendingServer.insertMany([
@@ -509,7 +510,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
   await Message.insertMany(messages);
 
   // --- billing and support ------------------------------------------------------------------------
-  await Billing.create({
+  const billing = await Billing.create({
     accountId,
     plan: 'GROWTH',
     card: { brand: 'VISA', last4: '4242', expMonth: 8, expYear: now.getUTCFullYear() + 2 },
@@ -591,6 +592,49 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       };
     }),
   );
+
+  // --- an audit trail of how the account was set up (a chained log, as the gateway writes it) -----
+  const audit = new AuditRecorder(() => ({ type: 'user', id: by, userId: by }), 'demo-seed', null);
+  const events: AuditInput[] = [
+    { accountId, action: 'account.created', target: { type: 'Account', id: accountId }, after: { name: account.name, ownerId: by } },
+    { accountId, workspaceId: wsM, action: 'workspace.created', target: { type: 'Workspace', id: wsM }, after: { name: 'Marketing' } },
+    ...domains.map((d) => ({
+      accountId,
+      workspaceId: d.workspaceId,
+      action: 'domain.created',
+      target: { type: 'Domain', id: d._id },
+      after: { name: d.name },
+    })),
+    ...smtp.map((c) => ({
+      accountId,
+      workspaceId: c.workspaceId,
+      action: 'smtpCredential.created',
+      target: { type: 'SmtpCredential', id: c._id },
+      after: { localPart: c.localPart, domainId: c.domainId },
+    })),
+    ...projects.map((p) => ({
+      accountId,
+      workspaceId: p.workspaceId,
+      action: 'project.created',
+      target: { type: 'Project', id: p._id },
+      after: { name: p.name },
+    })),
+    {
+      accountId,
+      action: 'billing.updated',
+      target: { type: 'Billing', id: billing._id },
+      before: { plan: 'FREE', card: null },
+      after: { plan: 'GROWTH', card: { brand: 'VISA', last4: '4242' } },
+    },
+    {
+      accountId,
+      action: 'role.created',
+      target: { type: 'Role', id: qaRole._id },
+      after: { name: qaRole.name, permissions: qaRole.permissions },
+    },
+    ...memberUsers.map((u) => ({ accountId, action: 'member.created', target: { type: 'User', id: u._id }, after: { email: u.email } })),
+  ];
+  await Promise.all(events.map((e) => audit.record(e)));
 
   const summary: DemoSummary = {
     accountId,

@@ -13,6 +13,8 @@ import { Template } from '../../src/modules/marketing/template.model';
 import { Campaign } from '../../src/modules/marketing/campaign.model';
 import { Inbox, Message, Project } from '../../src/modules/testing/model';
 import { Billing, SupportTicket } from '../../src/modules/billing/model';
+import { AuditEvent } from '../../src/audit/model';
+import { verifyChain } from '../../src/audit/recorder';
 
 let gw: TestGateway;
 const quiet = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
@@ -66,6 +68,8 @@ describe('demo seed', () => {
     expect(summary.messages).toBeGreaterThan(0);
     expect(await Billing.findOne({ accountId }).lean()).toMatchObject({ plan: 'GROWTH', card: { brand: 'VISA', last4: '4242' } });
     expect(await SupportTicket.countDocuments({ accountId })).toBe(2);
+    expect(await AuditEvent.countDocuments({ accountId })).toBeGreaterThan(10);
+    expect(await verifyChain(accountId)).toBeNull();
   });
 
   it('works through the API for the owner and for a project-scoped tester', async () => {
