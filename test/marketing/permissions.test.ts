@@ -142,4 +142,30 @@ describe('read-only and narrow bindings', () => {
     expect(ex.text).not.toContain('la0@example.com');
     expect(await AuditEvent.countDocuments({ accountId: owner.accountId, action: 'contacts.exported' })).toBe(0);
   });
+
+  it("a campaign's emails need emailLogs:view, and their bodies emailContent:view (masked as null otherwise)", async () => {
+    const listId = await createList(gw, owner);
+    ok(await gw.gql(IMPORT, { input: { listId, contacts: rows(2, 'body') } }, owner.token));
+    const templateId = await createTemplate(gw, owner, '<p>secret offer for {{email}}</p>');
+    const c = await campaignAs(owner.token, 'Bodies', { subject: 'S', listId, templateId });
+    ok(await gw.gql(SEND, { id: c }, owner.token));
+    const Q = `query($id: ID!) { campaign(id: $id) { emailLogs { edges { node { to html } } } } }`;
+
+    const noLogs = await memberWithPermissions(['campaigns:view'], WS(), 'nologs');
+    const r1 = await gw.gql(Q, { id: c }, noLogs.token);
+    expect(r1.body.data!.campaign.emailLogs).toBeNull();
+    expect(err(r1).permission).toBe('emailLogs:view');
+
+    const logsOnly = await memberWithPermissions(['campaigns:view', 'emailLogs:view'], WS(), 'logs');
+    const r2 = ok(await gw.gql(Q, { id: c }, logsOnly.token));
+    expect(r2.campaign.emailLogs.edges.map((e: any) => e.node)).toEqual([
+      { to: 'body0@example.com', html: null },
+      { to: 'body1@example.com', html: null },
+    ]);
+    const r3 = await gw.gql(Q, { id: c }, logsOnly.token);
+    expect(r3.text).not.toContain('secret offer');
+
+    const full = ok(await gw.gql(Q, { id: c }, owner.token));
+    expect(full.campaign.emailLogs.edges[0].node.html).toBe('<p>secret offer for body0@example.com</p>');
+  });
 });
