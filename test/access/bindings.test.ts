@@ -15,7 +15,7 @@ afterAll(() => gw.stop());
 
 const CREATE_ROLE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`;
 const CREATE_LIST = `mutation($input: CreateListInput!) { createList(input: $input) { id } }`;
-const MEMBERS = `query($id: ID!) { account(id: $id) { members { edges { node { user { id email } bindings { id role { key } scope { type id } } } } } } }`;
+const MEMBERS = `query($id: ID!) { account(id: $id) { members(first: 200) { edges { node { user { id email } bindings { id role { key } scope { type id } } } } } } }`;
 
 async function customRole(name: string, permissions: string[]): Promise<string> {
   return ok(await gw.gql(CREATE_ROLE, { input: { accountId: owner.accountId, name, permissions } }, owner.token)).createRole.id;
@@ -173,6 +173,9 @@ describe('rule 6: changes are in force on the next request', () => {
     ok(await gw.gql(UNASSIGN, { id: m.bindingId }, owner.token));
     expect(await can(gw, m.token, 'lists:create', wsScope(owner))).toBe(false);
     expect(err(await gw.gql(CREATE_LIST, { input: { workspaceId: owner.workspaceId, name: 'X' } }, m.token)).code).toBe('FORBIDDEN');
+    // Still a member, with no access (Mailtrap keeps such users).
+    const members = ok(await gw.gql(MEMBERS, { id: owner.accountId }, owner.token)).account.members.edges;
+    expect(members.find((e: any) => e.node.user.id === m.userId).node.bindings).toEqual([]);
   });
 
   it('a binding lapses at its expiresAt', async () => {

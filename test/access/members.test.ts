@@ -48,7 +48,7 @@ const TRANSFER = `mutation($input: TransferOwnershipInput!) { transferOwnership(
 const DELETE_ACCOUNT = `mutation($id: ID!) { deleteAccount(id: $id) }`;
 const VIEWER = `{ viewer { user { email } accounts { id } } }`;
 const ACCOUNT = `query($id: ID!) { account(id: $id) { id name } }`;
-const MEMBERS = `query($id: ID!) { account(id: $id) { members { edges { node { user { id email } bindings { role { key } scope { type id } } } } } } }`;
+const MEMBERS = `query($id: ID!) { account(id: $id) { members(first: 200) { edges { node { user { id email } bindings { role { key } scope { type id } } } } } } }`;
 
 async function tokenFor(email: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
@@ -229,6 +229,34 @@ describe('invitations', () => {
       inviter.token,
     );
     expect(err(admin)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'roleId' });
+  });
+});
+
+describe('account settings: default role', () => {
+  const SETTINGS = `mutation($input: UpdateAccountSettingsInput!) { updateAccountSettings(input: $input) { defaultRole { key } } }`;
+  it('invitations without a role bind the default role; system roles cannot be the default; the default cannot be deleted', async () => {
+    const o = await gw.signUp();
+    const r = await roleIds(gw, o);
+    const current = ok(
+      await gw.gql(`query($id: ID!) { account(id: $id) { settings { defaultRole { key } } } }`, { id: o.accountId }, o.token),
+    );
+    expect(current.account.settings.defaultRole.key).toBe('viewer');
+    expect(err(await gw.gql(SETTINGS, { input: { accountId: o.accountId, defaultRoleId: r.admin } }, o.token))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'defaultRoleId',
+    });
+    expect(
+      ok(await gw.gql(SETTINGS, { input: { accountId: o.accountId, defaultRoleId: r.analyst } }, o.token)).updateAccountSettings.defaultRole
+        .key,
+    ).toBe('analyst');
+    const del = await gw.gql(`mutation($id: ID!) { deleteRole(id: $id) }`, { id: r.analyst }, o.token);
+    expect(err(del)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    const email = uniqueEmail('defaulted');
+    const inv = ok(await gw.gql(INVITE, { input: { accountId: o.accountId, email } }, o.token)).inviteUser;
+    expect(inv.role.key).toBe('analyst');
+    const a = ok(await gw.gql(ACCEPT, { input: { token: await tokenFor(email), password: STRONG_PASSWORD } }));
+    expect(await can(gw, a.acceptInvitation.token, 'reports:export', acct(o))).toBe(true);
+    expect(await can(gw, a.acceptInvitation.token, 'lists:create', acct(o))).toBe(false);
   });
 });
 
