@@ -15,7 +15,7 @@ afterAll(() => gw.stop());
 
 const CREATE_ROLE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`;
 const CREATE_LIST = `mutation($input: CreateListInput!) { createList(input: $input) { id } }`;
-const MEMBERS = `query($id: ID!) { account(id: $id) { members(first: 200) { edges { node { user { id email } bindings { id role { key } scope { type id } } } } } } }`;
+const MEMBERS = `query($id: ID!) { account(id: $id) { members(first: 100) { edges { node { user { id email } bindings { id role { key } scope { type id } } } } } } }`;
 
 async function customRole(name: string, permissions: string[]): Promise<string> {
   return ok(await gw.gql(CREATE_ROLE, { input: { accountId: owner.accountId, name, permissions } }, owner.token)).createRole.id;

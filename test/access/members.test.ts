@@ -48,7 +48,7 @@ const TRANSFER = `mutation($input: TransferOwnershipInput!) { transferOwnership(
 const DELETE_ACCOUNT = `mutation($id: ID!) { deleteAccount(id: $id) }`;
 const VIEWER = `{ viewer { user { email } accounts { id } } }`;
 const ACCOUNT = `query($id: ID!) { account(id: $id) { id name } }`;
-const MEMBERS = `query($id: ID!) { account(id: $id) { members(first: 200) { edges { node { user { id email } bindings { role { key } scope { type id } } } } } } }`;
+const MEMBERS = `query($id: ID!) { account(id: $id) { members(first: 100) { edges { node { user { id email } bindings { role { key } scope { type id } } } } } } }`;
 
 async function tokenFor(email: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
