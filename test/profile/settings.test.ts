@@ -116,6 +116,25 @@ describe('updateMySettings', () => {
     expect(r.body.data!.updateMySettings).toMatchObject({ id: powerless.userId, firstName: 'Still Me', timezone: 'Asia/Tokyo' });
     expect((await User.findById(owner.userId).lean())!.firstName).toBeUndefined();
   });
+  it('refuses a partner API token: settings are changed by the signed-in user', async () => {
+    const owner = await gw.signUp();
+    const t = await gw.gql(
+      `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`,
+      {
+        input: {
+          accountId: owner.accountId,
+          name: 'CI',
+          scopes: ['account:view'],
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        },
+      },
+      owner.token,
+    );
+    expect(t.body.errors).toBeUndefined();
+    const r = await gw.gql(UPDATE, { input: { firstName: 'Robot' } }, t.body.data!.createApiToken.token);
+    expect(errorCode(r)).toBe('BAD_USER_INPUT');
+    expect((await User.findById(owner.userId).lean())!.firstName).toBeUndefined();
+  });
 });
 
 describe('password change', () => {
