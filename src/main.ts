@@ -25,6 +25,9 @@ async function main(): Promise<void> {
   });
   log.info({ url: `${server.url}/graphql`, explorer: `${server.url}/graphiql` }, 'Postern is listening');
 
+  // pino writes asynchronously: flush before exiting so the last lines arrive, in order.
+  const exitAfterFlush = (code: number) => log.flush(() => process.exit(code));
+
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down: finishing in-flight requests');
     const force = setTimeout(() => {
@@ -35,11 +38,11 @@ async function main(): Promise<void> {
     server.stop().then(
       () => {
         log.info('stopped');
-        process.exit(0);
+        exitAfterFlush(0);
       },
       (err: unknown) => {
         log.error({ err }, 'error while shutting down');
-        process.exit(1);
+        exitAfterFlush(1);
       },
     );
   };
