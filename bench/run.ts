@@ -35,7 +35,7 @@ import { User } from '../src/modules/identity/model';
 const CAMPAIGNS = 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 10000);
-const CHECKS = Number(process.env.BENCH_CHECKS ?? 30_000_000);
+const CHECKS = Number(process.env.BENCH_CHECKS ?? 20_000_000);
 
 const QUERY = `
   fragment C on CampaignConnection {
