@@ -393,6 +393,8 @@ export type Billing = {
   planVerificationLimit: Scalars['Int']['output'];
   /** Emails the account may send per month (at most the plan's maximum). */
   sendLimit: Scalars['Int']['output'];
+  /** Emails sent (logged) by the account since the start of this month (UTC). */
+  sentThisMonth: Scalars['Int']['output'];
   updatedAt: Scalars['DateTime']['output'];
   /** Email address verifications per month (at most the plan's maximum). */
   verificationLimit: Scalars['Int']['output'];
@@ -871,7 +873,7 @@ export type Inbox = {
   members: Maybe<MemberConnection>;
   /** How many messages the inbox holds. */
   messageCount: Maybe<Scalars['Int']['output']>;
-  /** Captured messages, oldest first. */
+  /** Captured messages, oldest first; `search` (at most 100 characters) matches subject, from and to, ignoring case. */
   messages: Maybe<MessageConnection>;
   name: Scalars['String']['output'];
   project: Project;
@@ -890,6 +892,7 @@ export type InboxMembersArgs = {
 export type InboxMessagesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type InboxConnection = {
@@ -3068,6 +3071,7 @@ export type BillingResolvers<ContextType = Context, ParentType extends Resolvers
   planSendLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   planVerificationLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sendLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sentThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   verificationLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { errorCode, startTestGateway, type GqlResponse, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { addMember } from '../testing/member';
 import { AuditEvent } from '../../src/audit/model';
+import { EmailLog } from '../../src/modules/sending/email-log.model';
 import { luhnValid, validateCard } from '../../src/modules/billing/card';
 
 let gw: TestGateway;
@@ -203,6 +204,25 @@ describe('billing', () => {
       'billing.updated',
       'billing.cardRemoved',
     ]);
+  });
+
+  it('counts the emails sent this month', async () => {
+    const acct = await gw.signUp();
+    const log = (createdAt: Date) => ({
+      accountId: acct.accountId,
+      workspaceId: acct.workspaceId,
+      from: 'a@example.com',
+      to: 'b@example.com',
+      subject: 's',
+      status: 'DELIVERED',
+      createdBy: acct.userId,
+      createdAt,
+    });
+    const now = new Date();
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) - 3_600_000);
+    await EmailLog.insertMany([log(now), log(now), log(now), log(lastMonth)]);
+    const r = await gw.gql(`query($id: ID!) { account(id: $id) { billing { sentThisMonth } } }`, { id: acct.accountId }, acct.token);
+    expect(r.body.data!.account.billing.sentThisMonth).toBe(3);
   });
 
   it('guards billing by permission, and hides other accounts', async () => {

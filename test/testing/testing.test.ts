@@ -170,6 +170,22 @@ describe('inboxes and messages', () => {
     expect(empty.body.data!.inbox.messageCount).toBe(0);
   });
 
+  it('searches messages by subject, from or to, literally and ignoring case', async () => {
+    const iid = await inbox(await project('Search'));
+    for (const s of ['Invoice #42 (paid)', 'Password reset', 'invoice reminder']) await send(iid, s);
+    await gw.gql(SEND, { input: { inboxId: iid, from: 'billing@shop.example', to: 'qa@example.com', subject: 'Receipt' } }, owner.token);
+    const q = `query($id: ID!, $s: String) { inbox(id: $id) { messages(search: $s) { edges { node { subject } } } } }`;
+    const subjects = async (s: string) =>
+      ((await gw.gql(q, { id: iid, s }, owner.token)).body.data!.inbox.messages.edges as any[]).map((e) => e.node.subject);
+    expect(await subjects('INVOICE')).toEqual(['Invoice #42 (paid)', 'invoice reminder']);
+    expect(await subjects('#42 (paid)')).toEqual(['Invoice #42 (paid)']);
+    expect(await subjects('.*')).toEqual([]);
+    expect(await subjects('shop.example')).toEqual(['Receipt']);
+    expect(await subjects('  ')).toHaveLength(4);
+    const long = await gw.gql(q, { id: iid, s: 'x'.repeat(101) }, owner.token);
+    expect(long.body.errors![0]!.extensions!.field).toBe('search');
+  });
+
   it('bounds subject and body sizes with the field named', async () => {
     const iid = await inbox(await project('Bounds'));
     const base = { inboxId: iid, from: 'a@example.com', to: 'b@example.com', subject: 'ok' };

@@ -7,6 +7,7 @@ import {
   commentOnSupportTicket,
   openSupportTicket,
   PLAN_LIMITS,
+  sentThisMonth,
   removeCard,
   setSendLimit,
   setSupportTicketStatus,
@@ -32,6 +33,7 @@ export const billingResolvers: Resolvers = {
   Billing: {
     planSendLimit: (b) => PLAN_LIMITS[b.plan].send,
     planVerificationLimit: (b) => PLAN_LIMITS[b.plan].verification,
+    sentThisMonth: (b) => sentThisMonth(b.accountId),
   },
   SupportTicket: {
     openedBy: (t, _, ctx) => ctx.loaders.load<UserDoc>('User', t.createdBy),

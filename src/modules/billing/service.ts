@@ -5,6 +5,7 @@ import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/model';
 import { newId } from '../../db/ids';
+import { EmailLog } from '../sending/email-log.model';
 import { validateCard, type CardInput } from './card';
 import {
   Billing,
@@ -148,6 +149,12 @@ export async function setSendLimit(
     set.verificationLimit = limitWithin(input.verificationLimit, max.verification, 'verificationLimit');
   }
   return saveBilling(ctx, before, set, 'billing.limitsChanged');
+}
+
+/** Emails the account logged since the first of this month (UTC): what the send limit is measured against. */
+export async function sentThisMonth(accountId: string, now = new Date()): Promise<number> {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  return EmailLog.countDocuments({ accountId, createdAt: { $gte: start } });
 }
 
 // --- support tickets ------------------------------------------------------------------------------

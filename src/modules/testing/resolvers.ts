@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
-import { NotFoundError } from '../../errors';
+import { BadInputError, NotFoundError } from '../../errors';
 import type { Context } from '../../graphql/context';
 import type { WorkspaceDoc } from '../accounts/model';
 import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './model';
@@ -39,6 +39,17 @@ function messageCounts(ctx: Context): DataLoader<string, number> {
   );
 }
 
+export const SEARCH_MAX = 100;
+
+/** A case-insensitive match on subject, from or to; the text is matched literally. */
+function messageSearch(search: string | null | undefined): Record<string, unknown> {
+  const text = search?.trim();
+  if (!text) return {};
+  if (text.length > SEARCH_MAX) throw new BadInputError(`search must be at most ${SEARCH_MAX} characters`, 'search');
+  const re = { $regex: text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
+  return { $or: [{ subject: re }, { from: re }, { to: re }] };
+}
+
 export const testingResolvers: Resolvers = {
   Query: {
     project: (_, { id }, ctx) => ctx.loaders.load<ProjectDoc>('Project', id),
@@ -66,7 +77,7 @@ export const testingResolvers: Resolvers = {
   Inbox: {
     project: (i, _, ctx) => parent<ProjectDoc>(ctx, 'Project', i.projectId),
     messageCount: (i, _, ctx) => messageCounts(ctx).load(i._id),
-    messages: (i, args) => paginate(Message, { inboxId: i._id }, args),
+    messages: (i, args) => paginate(Message, { inboxId: i._id, ...messageSearch(args.search) }, args),
   },
   Message: {
     inbox: (m, _, ctx) => parent<InboxDoc>(ctx, 'Inbox', m.inboxId),
