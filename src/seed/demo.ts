@@ -30,6 +30,7 @@ import { Inbox, Message, Project } from '../modules/testing/model';
 import { Billing, SupportTicket, SupportTicketComment } from '../modules/billing/model';
 import { PLAN_LIMITS } from '../modules/billing/service';
 import { AuditRecorder, type AuditInput } from '../audit/recorder';
+import { ROLE_PACKS } from '../authz/packs';
 
 export const DEMO_OWNER = { email: 'owner@demo.postern.dev', password: 'Demo-Owner-2026!', name: 'Dana Demo' };
 
@@ -38,6 +39,7 @@ export const DEMO_MEMBERS = [
   { email: 'analyst@demo.postern.dev', name: 'Avery Analyst', role: 'analyst', scope: 'ACCOUNT' },
   { email: 'marketer@demo.postern.dev', name: 'Morgan Marketer', role: 'manager', scope: 'MARKETING_WORKSPACE' },
   { email: 'qa@demo.postern.dev', name: 'Quinn Tester', role: 'qa-tester', scope: 'WEB_PROJECT' },
+  { email: 'billing@demo.postern.dev', name: 'Blair Billing', role: 'mailtrap-billing-admin', scope: 'ACCOUNT' },
 ] as const;
 
 export const DEMO_CONTACTS = 1000;
@@ -546,7 +548,20 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     { _id: idAt(ago(10)), accountId, ticketId: t1._id, body: 'Confirmed, thanks! Closing.', createdBy: by },
   ]);
 
-  // --- members with different roles -------------------------------------------------------------
+  // --- members with different roles (and the Mailtrap role pack installed) ----------------------
+  await Role.insertMany(
+    ROLE_PACKS.mailtrap.roles.map((r) => ({
+      accountId,
+      key: r.key,
+      name: r.name,
+      description: r.description,
+      permissions: [...r.permissions],
+      system: false,
+      customisable: true,
+      pack: 'mailtrap',
+      createdBy: by,
+    })),
+  );
   const roles = await Role.find({ accountId }).lean();
   const roleId = (key: string) => roles.find((r) => r.key === key)!._id;
   const qaRole = (

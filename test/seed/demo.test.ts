@@ -95,6 +95,10 @@ describe('demo seed', () => {
     expect(mine.body.data!.project.inboxes.edges[0].node.messages.edges[0].node.html).toContain('<p>');
     const other = await gw.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: mobile!._id }, qa);
     expect(errorCode(other)).toBe('FORBIDDEN');
+
+    const billing = await login(DEMO_MEMBERS.find((m) => m.role === 'mailtrap-billing-admin')!.email);
+    const bill = await gw.gql(`query($id: ID!) { account(id: $id) { billing { plan } } }`, { id: summary.accountId }, billing);
+    expect(bill.body.data!.account.billing).toEqual({ plan: 'GROWTH' });
   });
 
   it('seeds only an empty database', async () => {
