@@ -181,6 +181,10 @@ describe('Mailtrap', () => {
     );
     expect(errorCode(all)).toBe('FORBIDDEN');
     expect(all.text).not.toContain(vb.email);
+    // Through the accounts they belong to, the account's member list is narrowed to the inbox's team.
+    const mine = ok(await gw.gql(`{ viewer { accounts { id members { edges { node { user { email } } } } } } }`, {}, ia.token));
+    const acc = mine.viewer.accounts.find((a: any) => a.id === owner.accountId);
+    expect(acc.members.edges.map((e: any) => e.node.user.email).sort()).toEqual([ia.email, va.email].sort());
     // The owner sees everyone.
     const ownerView = ok(
       await gw.gql(
