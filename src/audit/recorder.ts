@@ -25,8 +25,23 @@ export interface AuditActor {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * JSON with object keys sorted at every level: a stored document may come back with its keys in
+ * another order (FerretDB and MongoDB move `_id` first), and the hash must not depend on that.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v as Record<string, unknown>).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return v;
+  });
+}
+
 export function eventHash(prevHash: string, e: Omit<AuditEventDoc, 'hash' | 'prevHash' | 'createdAt' | 'updatedAt'>): string {
-  const canonical = JSON.stringify([
+  const canonical = canonicalJson([
     prevHash,
     e._id,
     e.accountId,
