@@ -1,6 +1,7 @@
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { Inbox, Message, Project } from '../../src/modules/testing/model';
-import { RoleBinding } from '../../src/modules/access/model';
+import { randomBytes } from 'node:crypto';
+import { Invitation, RoleBinding } from '../../src/modules/access/model';
 import { addBinding, addMember } from './member';
 
 let gw: TestGateway;
@@ -101,6 +102,18 @@ describe('projects', () => {
       projectId: pid,
     });
     expect(await RoleBinding.countDocuments({ userId: viewer.userId })).toBe(1);
+    const invitation = await Invitation.create({
+      accountId: owner.accountId,
+      email: 'invitee@example.com',
+      roleId: null,
+      scopeType: 'PROJECT',
+      scopeId: pid,
+      workspaceId: owner.workspaceId,
+      projectId: pid,
+      tokenHash: randomBytes(32).toString('hex'),
+      expiresAt: new Date(Date.now() + 86_400_000),
+      createdBy: owner.userId,
+    });
 
     const r = await gw.gql(`mutation($id: ID!) { deleteProject(id: $id) }`, { id: pid }, owner.token);
     expect(r.body.data!.deleteProject).toBe(true);
@@ -108,6 +121,7 @@ describe('projects', () => {
     expect(await Inbox.countDocuments({ projectId: pid })).toBe(0);
     expect(await Message.countDocuments({ projectId: pid })).toBe(0);
     expect(await RoleBinding.countDocuments({ userId: viewer.userId })).toBe(0);
+    expect((await Invitation.findById(invitation._id).lean())!.revokedAt).toBeInstanceOf(Date);
     expect(await Message.countDocuments({ inboxId: keep })).toBe(1);
     const gone = await gw.gql(`query($id: ID!) { inbox(id: $id) { id } }`, { id: i1 }, owner.token);
     expect(errorCode(gone)).toBe('NOT_FOUND');

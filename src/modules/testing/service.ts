@@ -5,7 +5,8 @@ import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { cleanName } from '../accounts/service';
 import { bumpPermissionsVersion, type WorkspaceDoc } from '../accounts/model';
-import { RoleBinding } from '../access/model';
+import { Invitation, RoleBinding } from '../access/model';
+import { AccessRequest } from '../access/requests.model';
 import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './model';
 
 export const SUBJECT_MAX = 998;
@@ -20,9 +21,14 @@ async function mustLoad<T>(ctx: Context, type: string, id: string): Promise<T> {
   return doc;
 }
 
-/** Removes role bindings placed on deleted scope nodes (a project, or inboxes), so none dangle. */
-async function dropBindings(accountId: string, filter: Record<string, unknown>): Promise<void> {
+/**
+ * Access placed on deleted scope nodes (a project and its inboxes, or one inbox) goes with them: role
+ * bindings are removed, pending invitations revoked and pending access requests dropped, so none dangle.
+ */
+async function dropAccess(accountId: string, filter: Record<string, unknown>): Promise<void> {
   const res = await RoleBinding.deleteMany({ accountId, ...filter });
+  await Invitation.updateMany({ accountId, ...filter, acceptedAt: null, revokedAt: null }, { $set: { revokedAt: new Date() } });
+  await AccessRequest.deleteMany({ accountId, ...filter, status: 'PENDING' });
   if (res.deletedCount) await bumpPermissionsVersion(accountId);
 }
 
@@ -68,7 +74,7 @@ export async function deleteProject(ctx: Context, id: string): Promise<boolean> 
   const project = await mustLoad<ProjectDoc>(ctx, 'Project', id);
   await Message.deleteMany({ projectId: id });
   await Inbox.deleteMany({ projectId: id });
-  await dropBindings(project.accountId, { $or: [{ scopeId: id }, { projectId: id }] });
+  await dropAccess(project.accountId, { $or: [{ scopeId: id }, { projectId: id }] });
   await Project.deleteOne({ _id: id });
   ctx.loaders.forget('Project', id);
   await ctx.audit.change({
@@ -128,7 +134,7 @@ export async function updateInbox(ctx: Context, id: string, input: { name?: stri
 export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
   const inbox = await mustLoad<InboxDoc>(ctx, 'Inbox', id);
   await Message.deleteMany({ inboxId: id });
-  await dropBindings(inbox.accountId, { $or: [{ scopeId: id }, { inboxId: id }] });
+  await dropAccess(inbox.accountId, { $or: [{ scopeId: id }, { inboxId: id }] });
   await Inbox.deleteOne({ _id: id });
   ctx.loaders.forget('Inbox', id);
   await ctx.audit.change({
