@@ -110,6 +110,24 @@ describe('custom roles', () => {
     expect(actions).toEqual(expect.arrayContaining(['role.created', 'role.updated', 'role.deleted']));
   });
 
+  it('refuses a second role with the same name (any case) on the name field', async () => {
+    ok(
+      await gw.gql(
+        CREATE_ROLE,
+        { input: { accountId: owner.accountId, name: 'Deliverability (EU)', permissions: ['domains:view'] } },
+        owner.token,
+      ),
+    );
+    const dup = await gw.gql(
+      CREATE_ROLE,
+      { input: { accountId: owner.accountId, name: 'deliverability (eu)', permissions: [] } },
+      owner.token,
+    );
+    expect(err(dup)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
+    const ren = await gw.gql(UPDATE_ROLE, { id: roles.analyst, input: { name: 'MANAGER' } }, owner.token);
+    expect(err(ren)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
+  });
+
   it.each([['campaigns:fly'], ['nosuch:view'], ['campaigns'], ['campaigns:view:mine']])(
     'refuses the unknown permission %s with BAD_USER_INPUT on permissions',
     async (p) => {

@@ -16,6 +16,18 @@ function cleanDescription(value: string | null | undefined): string {
   return d;
 }
 
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Role names are unique in an account (case-insensitive), so people pick the right one. */
+async function assertNameFree(accountId: string, name: string, exceptId?: string): Promise<void> {
+  const same = await Role.findOne({ accountId, name: { $regex: `^${escapeRegex(name)}$`, $options: 'i' } })
+    .select({ _id: 1 })
+    .lean();
+  if (same && same._id !== exceptId) throw new BadInputError(`A role named "${name}" already exists in this account`, 'name');
+}
+
 function slug(name: string): string {
   return (
     name
@@ -51,6 +63,7 @@ export async function createRole(
   const description = cleanDescription(input.description);
   const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
   await loadAccount(ctx, input.accountId);
+  await assertNameFree(input.accountId, name);
   let role: RoleDoc | undefined;
   for (let attempt = 0; !role; attempt++) {
     const key = await freeKey(input.accountId, `custom-${slug(name)}`);
@@ -85,7 +98,10 @@ export async function updateRole(
   const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
   if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
   const set: Partial<RoleDoc> = {};
-  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
+  if (input.name !== undefined && input.name !== null) {
+    set.name = cleanName(input.name, 'name');
+    await assertNameFree(role.accountId, set.name, role._id);
+  }
   if (input.description !== undefined) set.description = cleanDescription(input.description);
   if (input.permissions !== undefined && input.permissions !== null) {
     const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
