@@ -51,7 +51,10 @@ export function installFerretDB({ quiet = false } = {}) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const cmd = process.argv[2] ?? 'install';
-  if (cmd === 'install') installFerretDB();
+  // Container builds (Dockerfile) run on MongoDB and have no Go: POSTERN_SKIP_FERRETDB=1 skips the build.
+  if (cmd === 'install' && process.env.POSTERN_SKIP_FERRETDB === '1') {
+    console.log('[ferretdb] POSTERN_SKIP_FERRETDB=1: the embedded FerretDB is not built.');
+  } else if (cmd === 'install') installFerretDB();
   else if (cmd === 'path') console.log(FERRETDB_BIN);
   else {
     console.error(`usage: node scripts/ferretdb.mjs [install|path]`);

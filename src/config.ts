@@ -41,6 +41,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mongodbUri = env.MONGODB_URI || undefined;
+  // The container image has no embedded database: it must be pointed at MongoDB.
+  if (!mongodbUri && env.POSTERN_EMBEDDED_DB === 'false') {
+    throw new ConfigError('MONGODB_URI is required: this installation has no embedded database (POSTERN_EMBEDDED_DB=false)');
+  }
   if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
     throw new ConfigError('MONGODB_URI must start with mongodb:// or mongodb+srv://');
   }

@@ -16,6 +16,8 @@ const CASES: [string, Record<string, string>, RegExp][] = [
   ['POSTERN_SECRET_KEY', { POSTERN_SECRET_KEY: 'c2hvcnQ=' }, /POSTERN_SECRET_KEY must be 32 random bytes, base64-encoded/],
   ['POSTERN_SECRET_KEY', { POSTERN_SECRET_KEY: '' }, /POSTERN_SECRET_KEY is required with MONGODB_URI/],
   ['MONGODB_URI', { MONGODB_URI: 'postgres://db.example/postern' }, /MONGODB_URI must start with mongodb:\/\/ or mongodb\+srv:\/\//],
+  // The container image (POSTERN_EMBEDDED_DB=false) has no embedded database to fall back on.
+  ['MONGODB_URI', { MONGODB_URI: '', POSTERN_EMBEDDED_DB: 'false' }, /MONGODB_URI is required: this installation has no embedded database/],
 ];
 
 describe('loadConfig', () => {
