@@ -86,7 +86,7 @@ describe('every directive use, from the schema', () => {
     expect(allowed(only.get(use.permission)!, bit, doc, rt!.chain, false)).toBe(true);
     expect(allowed(others.get(use.permission)!, bit, doc, rt!.chain, false)).toBe(false);
     // And not in another account.
-    const foreign = { ...doc, _id: newId(), accountId: newId() };
+    const foreign: Record<string, unknown> = { ...doc, _id: newId(), accountId: newId() };
     if (type !== 'Account') for (const k of rt!.chain) if (k !== 'accountId') foreign[k] = newId();
     expect(allowed(only.get(use.permission)!, bit, foreign, rt!.chain, false)).toBe(false);
   });

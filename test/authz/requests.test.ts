@@ -146,6 +146,37 @@ describe('requestAccess', () => {
   });
 });
 
+describe('Viewer.notifications', () => {
+  it('shows a partner token only the notifications of its own account', async () => {
+    const second = await gw.signUp();
+    // The owner of `second` becomes a member of the main account, and is notified there.
+    const m = await addMember(owner.accountId, owner.userId, ['account:view']);
+    await Notification.create({
+      accountId: owner.accountId,
+      userId: second.userId,
+      kind: 'accessRequest.created',
+      message: 'main account',
+      createdBy: m.userId,
+    });
+    await Notification.create({
+      accountId: second.accountId,
+      userId: second.userId,
+      kind: 'accessRequest.created',
+      message: 'own account',
+      createdBy: second.userId,
+    });
+    const asUser = await gw.gql(NOTES, {}, second.token);
+    expect(asUser.body.data!.viewer.notifications.edges.map((e: any) => e.node.message).sort()).toEqual(['main account', 'own account']);
+    const created = await gw.gql(
+      `mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token } }`,
+      { i: { accountId: second.accountId, name: 't', scopes: ['account:view'], expiresAt: inHours(1) } },
+      second.token,
+    );
+    const asToken = await gw.gql(NOTES, {}, created.body.data!.createApiToken.token);
+    expect(asToken.body.data!.viewer.notifications.edges.map((e: any) => e.node.message)).toEqual(['own account']);
+  });
+});
+
 describe('resolveAccessRequest', () => {
   it('denies with a reason, audits it, and refuses a second resolution', async () => {
     const m = await addMember(owner.accountId, owner.userId, ['account:view']);

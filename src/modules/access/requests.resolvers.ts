@@ -15,7 +15,9 @@ export const requestsResolvers: Resolvers = {
     accessRequests: (a, args) => paginate(AccessRequest, { accountId: a._id }, args),
   },
   Viewer: {
-    notifications: ({ userId }, args) => paginate(Notification, { userId }, args),
+    // A partner token sees only its own account's notifications, like everything else it reaches.
+    notifications: ({ userId }, args, ctx) =>
+      paginate(Notification, ctx.principal?.kind === 'token' ? { userId, accountId: ctx.principal.accountId } : { userId }, args),
   },
   AccessRequest: {
     requester: (r, _, ctx) => ctx.loaders.load<UserDoc>('User', r.requesterId),
