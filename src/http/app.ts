@@ -56,7 +56,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    // Bearer-token auth only (no cookies), so cross-site requests carry no ambient credentials.
+    // Off on purpose: authentication is a bearer token only (no cookies, no HTTP auth), so a
+    // cross-site request carries no ambient credentials and CSRF has nothing to ride on. Turning it
+    // on would also refuse plain GET queries without a preflight header, which the graphql-http
+    // audit (test/http/conformance.test.ts) expects to work.
     csrfPrevention: false,
     // src/main.ts handles SIGTERM/SIGINT (drain, close the database, exit 0). Apollo's own handler would
     // stop the server and then re-raise the signal, killing the process before the database is closed.
