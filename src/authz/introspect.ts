@@ -68,6 +68,7 @@ export function missingAt(c: CompiledPermissions, list: readonly string[], node:
 
 /** Viewer.can: unknown permission → BAD_USER_INPUT; a node that is not the principal's → false. */
 export async function can(ctx: Context, permission: string, scope: { type: ScopeType; id: string }): Promise<boolean> {
+  if (permission.length > 100) throw new BadInputError('permission is at most 100 characters', 'permission');
   let p: ParsedPermission;
   try {
     p = parsePermission(permission, { allowOwn: true });

@@ -217,6 +217,7 @@ export async function acceptInvitation(
   let user = await User.findOne({ email: inv.email }).lean<UserDoc>();
   let createdUser = false;
   if (user) {
+    if (input.password.length > 128) throw new BadInputError('Password must be at most 128 characters long', 'password');
     if (!(await verifyPassword(input.password, user.passwordHash))) {
       throw new BadInputError('This email already has a login: give its password to join', 'password');
     }

@@ -40,6 +40,7 @@ export function cleanPermissions(list: readonly string[], field: string, opts: {
   const out: string[] = [];
   for (const raw of list) {
     const text = raw.trim();
+    if (text.length > 100) throw new BadInputError(`${field}: a permission is at most 100 characters`, field);
     let parsed;
     try {
       parsed = parsePermission(text, { allowWildcard: opts.allowWildcard, allowOwn: true });
