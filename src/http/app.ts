@@ -57,9 +57,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // Off on purpose: authentication is a bearer token only (no cookies, no HTTP auth), so a
-    // cross-site request carries no ambient credentials and CSRF has nothing to ride on. Turning it
-    // on would also refuse plain GET queries without a preflight header, which the graphql-http
-    // audit (test/http/conformance.test.ts) expects to work.
+    // cross-site request carries no ambient credentials and CSRF has nothing to ride on. The
+    // graphql-http audit (test/http/conformance.test.ts) passes either way; off, plain GET queries
+    // (curl, links) need no extra preflight header.
     csrfPrevention: false,
     // src/main.ts handles SIGTERM/SIGINT (drain, close the database, exit 0). Apollo's own handler would
     // stop the server and then re-raise the signal, killing the process before the database is closed.
