@@ -1110,6 +1110,8 @@ export type Mutation = {
   login: AuthPayload;
   /** Signs out: the session token stops working at once. */
   logout: Scalars['Boolean']['output'];
+  /** Marks one of the viewer's own notifications as read (another user's is NOT_FOUND). */
+  markNotificationRead: Notification;
   openSupportTicket: Maybe<SupportTicket>;
   publishAutomation: Maybe<Automation>;
   publishForm: Maybe<Form>;
@@ -1407,6 +1409,11 @@ export type MutationInviteUserArgs = {
 
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationMarkNotificationReadArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -3385,6 +3392,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  markNotificationRead?: Resolver<ResolversTypes['Notification'], ParentType, ContextType, RequireFields<MutationMarkNotificationReadArgs, 'id'>>;
   openSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<MutationOpenSupportTicketArgs, 'input'>>;
   publishAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationPublishAutomationArgs, 'id'>>;
   publishForm?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<MutationPublishFormArgs, 'id'>>;

@@ -175,6 +175,23 @@ describe('Viewer.notifications', () => {
     const asToken = await gw.gql(NOTES, {}, created.body.data!.createApiToken.token);
     expect(asToken.body.data!.viewer.notifications.edges.map((e: any) => e.node.message)).toEqual(['own account']);
   });
+
+  it('marks one’s own notification read; anyone else’s is NOT_FOUND', async () => {
+    const m = await addMember(owner.accountId, owner.userId, ['account:view']);
+    const n = await Notification.create({
+      accountId: owner.accountId,
+      userId: m.userId,
+      kind: 'accessRequest.denied',
+      message: 'no',
+      createdBy: owner.userId,
+    });
+    const MARK = `mutation($id: ID!) { markNotificationRead(id: $id) { id readAt } }`;
+    expect(errorCode(await gw.gql(MARK, { id: n._id }, owner.token))).toBe('NOT_FOUND');
+    expect((await Notification.findById(n._id).lean())!.readAt).toBeNull();
+    const r = await gw.gql(MARK, { id: n._id }, m.token);
+    expect(r.body.data!.markNotificationRead.readAt).not.toBeNull();
+    expect(errorCode(await gw.gql(MARK, { id: 'nope' }, m.token))).toBe('NOT_FOUND');
+  });
 });
 
 describe('resolveAccessRequest', () => {

@@ -4,12 +4,13 @@ import type { UserDoc } from '../identity/model';
 import { AccessRequest, Notification } from './requests.model';
 import { nodesHolding } from '../../authz/check';
 import { registerVisibility } from '../../authz/visibility';
-import { requestAccess, resolveAccessRequest } from './requests.service';
+import { markNotificationRead, requestAccess, resolveAccessRequest } from './requests.service';
 
 export const requestsResolvers: Resolvers = {
   Mutation: {
     requestAccess: (_, { input }, ctx) => requestAccess(ctx, input),
     resolveAccessRequest: (_, { input }, ctx) => resolveAccessRequest(ctx, input),
+    markNotificationRead: (_, { id }, ctx) => markNotificationRead(ctx, id),
   },
   Account: {
     accessRequests: (a, args) => paginate(AccessRequest, { accountId: a._id }, args),

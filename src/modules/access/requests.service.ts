@@ -255,3 +255,19 @@ export async function resolveAccessRequest(
   ctx.loaders.prime('AccessRequest', after as unknown as { _id: string });
   return after;
 }
+
+/** Only the recipient reaches a notification; a partner token only within its account. */
+export async function markNotificationRead(ctx: Context, id: string): Promise<NotificationDoc> {
+  const p = ctx.principal;
+  if (!p) throw new UnauthenticatedError();
+  const filter: Record<string, unknown> = { _id: id, userId: p.userId };
+  if (p.kind === 'token') filter.accountId = p.accountId;
+  const found = await Notification.findOne(filter).lean<NotificationDoc>();
+  if (!found) throw new NotFoundError('notification', id);
+  if (found.readAt) return found;
+  return (await Notification.findOneAndUpdate(
+    { _id: id },
+    { $set: { readAt: new Date() } },
+    { returnDocument: 'after' },
+  ).lean<NotificationDoc>())!;
+}
