@@ -285,6 +285,18 @@ describe('removeMember', () => {
       ),
     );
     const pst = created.createApiToken.token;
+    // A pending invitation they sent stops working with them.
+    const invitedEmail = uniqueEmail('leaverinvite');
+    const inviteRole = ok(
+      await gw.gql(
+        `mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`,
+        { input: { accountId: owner.accountId, name: 'Leaver inviter', permissions: ['members:invite', 'lists:view'] } },
+        owner.token,
+      ),
+    ).createRole.id;
+    await bind(gw, owner, m.userId, inviteRole, acct(owner));
+    ok(await gw.gql(INVITE, { input: { accountId: owner.accountId, email: invitedEmail, roleId: inviteRole } }, m.token));
+    const invitedToken = await tokenFor(invitedEmail);
     expect(ok(await gw.gql(ACCOUNT, { id: owner.accountId }, m.token)).account.id).toBe(owner.accountId);
 
     expect(ok(await gw.gql(REMOVE, { input: { accountId: owner.accountId, userId: m.userId } }, owner.token)).removeMember).toBe(true);
@@ -296,7 +308,11 @@ describe('removeMember', () => {
     expect(members.map((e: any) => e.node.user.id)).not.toContain(m.userId);
     const removed = await AuditEvent.find({ accountId: owner.accountId, action: 'member.removed', 'target.id': m.userId }).lean();
     expect(removed).toHaveLength(1);
-    expect(removed[0]!.meta).toMatchObject({ apiTokensRevoked: 1 });
+    expect(removed[0]!.meta).toMatchObject({ apiTokensRevoked: 1, invitationsRevoked: 1 });
+    expect(err(await gw.gql(ACCEPT, { input: { token: invitedToken, password: STRONG_PASSWORD } }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'token',
+    });
 
     expect(await mongoose.connection.db!.collection('rolebindings').countDocuments({ accountId: owner.accountId, userId: m.userId })).toBe(
       0,

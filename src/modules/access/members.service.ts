@@ -306,6 +306,11 @@ export async function removeMember(ctx: Context, input: { accountId: string; use
   const bindings = await RoleBinding.find({ accountId: account._id, userId: input.userId }).lean();
   await Member.deleteOne({ _id: member._id });
   await RoleBinding.deleteMany({ accountId: account._id, userId: input.userId });
+  // Invitations they sent grant nothing more once they are gone.
+  const invitations = await Invitation.updateMany(
+    { accountId: account._id, createdBy: input.userId, acceptedAt: null, revokedAt: null },
+    { $set: { revokedAt: now } },
+  );
   const tokens = await ApiToken.updateMany({ accountId: account._id, userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
   // Their sessions end at once: whatever they had open (in this account or any) must sign in again.
   const sessions = await Session.updateMany({ userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
@@ -315,7 +320,11 @@ export async function removeMember(ctx: Context, input: { accountId: string; use
     action: 'member.removed',
     target: { type: 'User', id: input.userId },
     before: { userId: input.userId, bindings: bindings.map((b) => ({ roleId: b.roleId, scope: { type: b.scopeType, id: b.scopeId } })) },
-    meta: { apiTokensRevoked: tokens.modifiedCount, sessionsRevoked: sessions.modifiedCount },
+    meta: {
+      apiTokensRevoked: tokens.modifiedCount,
+      sessionsRevoked: sessions.modifiedCount,
+      invitationsRevoked: invitations.modifiedCount,
+    },
   });
   return true;
 }
