@@ -94,6 +94,7 @@ describe('createUser', () => {
     const created = await AuditEvent.find({ accountId: owner.accountId, action: 'member.created', 'target.id': d.createUser.id }).lean();
     expect(created).toHaveLength(1);
     expect(JSON.stringify(created)).not.toContain(STRONG_PASSWORD);
+    expect(gw.logs.join('')).not.toContain(STRONG_PASSWORD);
     const raw = await mongoose.connection.db!.collection('users').findOne({ email });
     expect(JSON.stringify(raw)).not.toContain(STRONG_PASSWORD);
   });
