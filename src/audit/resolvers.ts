@@ -1,9 +1,17 @@
 // Account.auditLog (schema/audit.graphql). The @requires(auditLog:view) directive guards it and, for
 // a viewer holding it only on some workspaces, narrows the items to those workspaces.
 import type { Resolvers } from '../graphql/generated';
+import { nodesHolding } from '../authz/check';
+import { registerVisibility } from '../authz/visibility';
 import { paginate } from '../graphql/connection';
 import { AuditEvent } from './model';
 import { auditQuery } from './query';
+
+// Held only on some workspaces (a workspace admin): the events of those workspaces.
+registerVisibility('AuditEvent', ({ compiled, bit }) => {
+  const nodes = nodesHolding(compiled, bit);
+  return nodes.length ? { workspaceId: { $in: nodes } } : null;
+});
 
 export const auditResolvers: Resolvers = {
   Account: {

@@ -104,6 +104,21 @@ async function exportLog(token: string | undefined, query: Record<string, string
   };
 }
 
+describe('Account.auditLog for a workspace-level auditLog:view', () => {
+  it('lists only the events of that workspace', async () => {
+    const wsAdmin = await addMember(gw, owner.accountId, owner.userId, ['auditLog:view'], opsId);
+    const r = await gw.gql(`{ viewer { accounts { id auditLog { edges { node { action workspaceId } } } } } }`, {}, wsAdmin.token);
+    expect(r.body.errors).toBeUndefined();
+    const events = r.body.data!.viewer.accounts[0].auditLog.edges.map((e: any) => e.node);
+    expect(events).toEqual([{ action: 'workspace.created', workspaceId: opsId }]);
+
+    const none = await addMember(gw, owner.accountId, owner.userId, ['workspaces:view'], opsId);
+    const denied = await gw.gql(`{ viewer { accounts { auditLog { edges { node { action } } } } } }`, {}, none.token);
+    expect(errorCode(denied)).toBe('FORBIDDEN');
+    expect(denied.body.errors![0]!.extensions!.permission).toBe('auditLog:view');
+  });
+});
+
 describe('GET /audit/export', () => {
   it('streams JSON lines of the chain and audits the export', async () => {
     const before = nodes(await auditLog(owner.token));

@@ -1,4 +1,4 @@
-// Test-only: a member of an account holding exactly `permissions` at the account, made by inserting
+// Test-only: a member of an account holding exactly `permissions` at the account (or a workspace), made by inserting
 // User, Member, Role and RoleBinding documents directly (no API grants them), then logging in.
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../../src/crypto/passwords';
@@ -14,7 +14,14 @@ export interface TestMember {
   email: string;
 }
 
-export async function addMember(gw: TestGateway, accountId: string, ownerId: string, permissions: string[]): Promise<TestMember> {
+export async function addMember(
+  gw: TestGateway,
+  accountId: string,
+  ownerId: string,
+  permissions: string[],
+  /** Where the role is bound: the account unless a workspace id is given. */
+  workspaceId?: string,
+): Promise<TestMember> {
   const email = uniqueEmail('member');
   const user = await User.create({ _id: newId(), email, passwordHash: await hashPassword(STRONG_PASSWORD), name: 'Mo Member' });
   await Member.create({ _id: newId(), accountId, userId: user._id, createdBy: ownerId });
@@ -31,8 +38,9 @@ export async function addMember(gw: TestGateway, accountId: string, ownerId: str
     accountId,
     userId: user._id,
     roleId: role._id,
-    scopeType: 'ACCOUNT',
-    scopeId: accountId,
+    scopeType: workspaceId ? 'WORKSPACE' : 'ACCOUNT',
+    scopeId: workspaceId ?? accountId,
+    workspaceId: workspaceId ?? null,
     createdBy: ownerId,
   });
   await bumpPermissionsVersion(accountId);
