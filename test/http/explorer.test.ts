@@ -70,3 +70,32 @@ it('needs a signed-in user in the explorer, even for public fields', async () =>
   const plain = await gw.gql(ME);
   expect(plain.body).toEqual({ data: { viewer: null } });
 });
+
+it('lets a partner token into the explorer only when explorer:use is among its scopes', async () => {
+  const owner = await gw.signUp();
+  const make = async (scopes: string[]) => {
+    const r = await gw.gql(
+      `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`,
+      {
+        input: {
+          accountId: owner.accountId,
+          name: `t-${scopes.length}`,
+          scopes,
+          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        },
+      },
+      owner.token,
+    );
+    expect(r.body.errors).toBeUndefined();
+    return r.body.data!.createApiToken.token as string;
+  };
+  const without = await make(['account:view']);
+  const refused = await gw.gql(`query($id: ID!) { account(id: $id) { id } }`, { id: owner.accountId }, without, EXPLORER);
+  expect(errorCode(refused)).toBe('FORBIDDEN');
+  expect(refused.body.errors![0]!.extensions!.permission).toBe('explorer:use');
+
+  const withIt = await make(['account:view', 'explorer:use']);
+  const ok = await gw.gql(`query($id: ID!) { account(id: $id) { id } }`, { id: owner.accountId }, withIt, EXPLORER);
+  expect(ok.body.errors).toBeUndefined();
+  expect(ok.body.data!.account.id).toBe(owner.accountId);
+});
