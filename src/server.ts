@@ -65,7 +65,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     await ferret?.stop();
     throw err;
   }
-  const gateway = await createGateway({ schema, log, mailer: createMailer(config.smtpUrl), maxQueryDepth: config.maxQueryDepth });
+  const gateway = await createGateway({
+    schema,
+    log,
+    mailer: createMailer(config.smtpUrl),
+    maxQueryDepth: config.maxQueryDepth,
+    maxQueryCost: config.maxQueryCost,
+  });
   await new Promise<void>((resolve) => gateway.httpServer.listen(config.port, config.host, resolve));
   const port = (gateway.httpServer.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;

@@ -9,7 +9,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
@@ -17,6 +16,7 @@ import { authenticate } from '../identity/principal';
 import { createContext, type Context } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
 import { authenticationPlugin } from '../graphql/plugins/authentication';
+import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin, type RequestSummary } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { auditExportHandler } from '../audit/export';
@@ -34,6 +34,7 @@ export interface GatewayOptions {
   log: Logger;
   mailer: Mailer;
   maxQueryDepth: number;
+  maxQueryCost: number;
 }
 
 export interface Gateway {
@@ -68,7 +69,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     // validation errors (GRAPHQL_VALIDATION_FAILED), not thrown (a throw would be a 500).
     validationRules: [
       maxDepthRule({ n: opts.maxQueryDepth, flattenFragments: true, exposeLimits: true, ...reportInsteadOfThrow }),
-      costLimitRule({ maxCost: 20_000, exposeLimits: true, ...reportInsteadOfThrow }),
       maxAliasesRule({ n: 30, exposeLimits: true, ...reportInsteadOfThrow }),
     ],
     plugins: [
@@ -76,6 +76,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 8_000 }),
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
+      complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       loggingPlugin(),
     ],

@@ -69,9 +69,7 @@ async function manyCampaigns(workspaceId: string, n: number): Promise<void> {
   );
 }
 
-// `first` is a variable: the gateway's cost rule (src/http/app.ts, GraphQL Armor, maxCost 20,000)
-// refuses this shape with a literal `first: 500` (cost ≈ 36,000) before it runs.
-const NESTED = `query($id: ID!, $first: Int = 500) { workspace(id: $id) { campaigns(first: $first) { edges { node {
+const NESTED = `query($id: ID!) { workspace(id: $id) { campaigns(first: 500) { edges { node {
   name list { name } template { name } createdBy { email } } } } } }`;
 
 it('a nested campaigns query makes as many database commands for 100 campaigns as for 1', async () => {

@@ -1,0 +1,46 @@
+// Query cost limit (graphql-query-complexity), computed with the request's variables once the
+// operation is known, before any resolver runs. A connection costs its page size (`first`, default
+// 50, capped at 500) times the cost of one item, so nested pages multiply as they do in the database.
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { Context } from '../context';
+import { DEFAULT_PAGE, MAX_PAGE } from '../connection';
+
+export const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!field.args.some((a) => a.name === 'first')) return undefined;
+  const first = typeof args.first === 'number' && Number.isFinite(args.first) ? Math.min(Math.max(args.first, 0), MAX_PAGE) : DEFAULT_PAGE;
+  return 1 + first * childComplexity;
+};
+
+export function complexityPlugin(maxCost: number): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema, operationName }) {
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              operationName: operationName ?? undefined,
+              estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch {
+            // Variables that do not coerce: execution reports them as BAD_USER_INPUT.
+            return;
+          }
+          if (cost > maxCost) {
+            throw new GraphQLError(
+              `Query is too costly: ${cost} exceeds the limit of ${maxCost}. Ask for smaller pages (first) or fewer nested lists.`,
+              {
+                extensions: { code: 'BAD_USER_INPUT', cost, maxCost, http: { status: 400 } },
+              },
+            );
+          }
+        },
+      };
+    },
+  };
+}
