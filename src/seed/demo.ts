@@ -23,7 +23,7 @@ import { EmailLog, type EmailStatus } from '../modules/sending/email-log.model';
 import { MailingList } from '../modules/marketing/list.model';
 import { Contact } from '../modules/marketing/contact.model';
 import { Template } from '../modules/marketing/template.model';
-import { Campaign, type CampaignStatus } from '../modules/marketing/campaign.model';
+import { Campaign, CampaignSend, type CampaignStatus } from '../modules/marketing/campaign.model';
 import { Automation } from '../modules/marketing/automation.model';
 import { Form } from '../modules/marketing/form.model';
 import { Inbox, Message, Project } from '../modules/testing/model';
@@ -391,6 +391,12 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     campaign('Holiday greetings', '', 'DRAFT', 0, {}),
   ];
   await Campaign.insertMany(campaigns);
+  // The send claims of the campaigns that went out (one per campaign, keyed by its id).
+  await CampaignSend.insertMany(
+    campaigns
+      .filter((c) => c.status === 'SENT' || c.status === 'SENDING')
+      .map((c) => ({ _id: c._id, accountId, workspaceId: wsM, createdBy: by })),
+  );
   await Automation.insertMany([
     { accountId, workspaceId: wsM, name: 'Welcome series', published: true, publishedAt: ago(100), createdBy: by },
     { accountId, workspaceId: wsM, name: 'Re-engagement after 90 days', published: false, publishedAt: null, createdBy: by },

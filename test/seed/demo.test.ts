@@ -75,7 +75,7 @@ describe('demo seed', () => {
   it('works through the API for the owner and for a project-scoped tester', async () => {
     const owner = await login(DEMO_OWNER.email);
     const q = `query($id: ID!) { account(id: $id) { name billing { plan card { last4 } }
-      workspaces { edges { node { name projects { edges { node { name inboxes { edges { node { messageCount } } } } } } } } } } }`;
+      workspaces(first: 5) { edges { node { name projects(first: 10) { edges { node { name inboxes(first: 10) { edges { node { messageCount } } } } } } } } } } }`;
     const r = await gw.gql(q, { id: summary.accountId }, owner);
     expect(r.body.errors).toBeUndefined();
     const account = r.body.data!.account;
