@@ -278,3 +278,18 @@ async function addMemberAccountView(userId: string): Promise<void> {
   });
   await bind(owner.accountId, userId, role._id, { type: 'ACCOUNT', id: owner.accountId }, owner.userId);
 }
+
+describe('concurrent resolution', () => {
+  it('five simultaneous approvals of one request grant it once', async () => {
+    const m = await addMember(owner.accountId, owner.userId, ['account:view']);
+    const req = (await ask(m.token, 'workspaces:view')).body.data!.requestAccess;
+    const until = inHours(1);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => gw.gql(RESOLVE, { input: { id: req.id, approve: true, expiresAt: until } }, owner.token)),
+    );
+    const approved = results.filter((r) => r.body.data?.resolveAccessRequest?.status === 'APPROVED');
+    expect(approved).toHaveLength(1);
+    for (const r of results) if (r !== approved[0]) expect(errorCode(r)).toBe('BAD_USER_INPUT');
+    expect(await RoleBinding.countDocuments({ userId: m.userId, roleId: null })).toBe(1);
+  });
+});

@@ -2,6 +2,7 @@
 // (rule 1: only the owner). Every change is audited and bumps permissionsVersion.
 import mongoose from 'mongoose';
 import type { Context } from '../../graphql/context';
+import { claimOnce } from '../../db/claims';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
@@ -240,12 +241,16 @@ export async function acceptInvitation(
     }
   }
   const u = user!;
-  // Claim the invitation once (a concurrent accept with the same token loses here).
-  const claimed = await Invitation.findOneAndUpdate(
-    { _id: inv._id, acceptedAt: null, revokedAt: null },
-    { $set: { acceptedAt: now, acceptedBy: u._id } },
-    { returnDocument: 'after' },
-  ).lean();
+  // Claim the invitation once (a concurrent accept with the same token loses here): the unique
+  // claim holds on FerretDB too, where the conditional update below alone would not.
+  const first = await claimOnce(`invitation:${inv._id}`, inv.accountId);
+  const claimed =
+    first &&
+    (await Invitation.findOneAndUpdate(
+      { _id: inv._id, acceptedAt: null, revokedAt: null },
+      { $set: { acceptedAt: now, acceptedBy: u._id } },
+      { returnDocument: 'after' },
+    ).lean());
   if (!claimed) {
     if (createdUser) await User.deleteOne({ _id: u._id });
     throw new BadInputError(INVALID_INVITATION, 'token');

@@ -3,6 +3,7 @@
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import mongoose from 'mongoose';
 import type { Context } from '../../graphql/context';
+import { claimOnce, releaseClaim } from '../../db/claims';
 import { allowed } from '../../authz/check';
 import { parsePermission, permissionBit, UnknownPermissionError } from '../../authz/catalogue';
 import { compilePermissions } from '../../authz/compile';
@@ -181,7 +182,10 @@ export async function resolveAccessRequest(
 
   const status = input.approve ? 'APPROVED' : 'DENIED';
   const bindingId = input.approve ? newId() : null;
-  // Claim the request first, so two resolvers cannot both act on it.
+  // Claim the request first, so two resolvers cannot both act on it (the unique claim holds on
+  // FerretDB too, where the conditional update alone would not).
+  const claimKey = `accessRequest:${req._id}`;
+  if (!(await claimOnce(claimKey, req.accountId))) throw new BadInputError('This request was resolved meanwhile', 'id');
   const after = await AccessRequest.findOneAndUpdate(
     { _id: req._id, status: 'PENDING' },
     { $set: { status, reason, expiresAt, resolvedBy: p.userId, resolvedAt: now, bindingId } },
@@ -237,6 +241,7 @@ export async function resolveAccessRequest(
       { _id: req._id },
       { $set: { status: 'PENDING', reason: null, expiresAt: null, resolvedBy: null, resolvedAt: null, bindingId: null } },
     );
+    await releaseClaim(claimKey);
     throw err;
   }
   await notify([

@@ -1,0 +1,31 @@
+// One-time claims. FerretDB v1 does not apply a conditional update atomically under concurrency
+// (parallel findOneAndUpdate({status: 'PENDING'}) calls can all "win"), while a unique `_id` insert
+// fails for every caller but one on both FerretDB and MongoDB. Anything that must happen once
+// (accepting an invitation, resolving an access request) claims its key here first.
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from './schema';
+
+export interface ClaimDoc extends BaseDoc {
+  accountId: string;
+}
+
+const claimSchema = docSchema<ClaimDoc>({ accountId: { type: String, required: true } });
+claimSchema.index({ accountId: 1 });
+
+export const Claim: Model<ClaimDoc> = model<ClaimDoc>('Claim', claimSchema);
+
+/** True for exactly one caller per key, ever (until `releaseClaim`). */
+export async function claimOnce(key: string, accountId: string): Promise<boolean> {
+  try {
+    await Claim.create({ _id: key, accountId });
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message))) return false;
+    throw err;
+  }
+}
+
+/** Gives a claim back after the claimed work failed, so it can be tried again. */
+export async function releaseClaim(key: string): Promise<void> {
+  await Claim.deleteOne({ _id: key });
+}
