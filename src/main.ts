@@ -1,20 +1,11 @@
 // `npm start`: the gateway on PORT (default 4000), on the embedded FerretDB unless MONGODB_URI is set.
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrExit } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
 import { seedDemoIfEmpty } from './seed/demo';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
   const server = await startServer({
     config,

@@ -1,15 +1,12 @@
 // Boots a gateway: database (the embedded FerretDB unless MONGODB_URI is set), secret key, schema,
 // HTTP. Used by src/main.ts, by the tests (in-process) and by the benchmark.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type Config } from './config';
-import { connectDatabase, disconnectDatabase } from './db/connect';
-import { startFerretDB, type EmbeddedFerretDB } from './db/ferretdb';
-import { setSecretKey } from './crypto/secrets';
+import type { EmbeddedFerretDB } from './db/ferretdb';
+import { openDatabase } from './db/open';
+import { configureSecretKey } from './crypto/secrets';
 import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
@@ -25,16 +22,6 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The embedded default keeps a generated AES key beside its data, created once. */
-function embeddedSecretKey(dataDir: string): Buffer {
-  const file = path.join(dataDir, 'secret.key');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-}
-
 export interface StartOptions {
   config?: Config;
   log?: Logger;
@@ -47,22 +34,15 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config = opts.config ?? loadConfig();
   const log = opts.log ?? createLogger(config.logLevel);
-  setSecretKey(config.secretKey ?? embeddedSecretKey(config.dataDir));
+  configureSecretKey(config);
   setSessionTtlHours(config.sessionTtlHours);
 
-  let ferret: EmbeddedFerretDB | null = null;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    log.info({ dataDir: config.dataDir }, 'starting the embedded FerretDB');
-    ferret = await startFerretDB({ dataDir: config.dataDir });
-    uri = ferret.uri;
-  }
   const schema = opts.schema ?? buildSchema();
+  const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });
   try {
-    await connectDatabase({ uri, dbName: config.dbName, monitorCommands: opts.monitorCommands });
     await opts.beforeListen?.(config, log);
   } catch (err) {
-    await ferret?.stop();
+    await db.close();
     throw err;
   }
   const gateway = await createGateway({
@@ -82,11 +62,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       gateway.draining = true; // requests on kept-alive connections get 503 from now on
       log.info('draining: refusing new connections, finishing in-flight requests');
       await gateway.apollo.stop(); // stops listening, lets in-flight requests finish (drain plugin)
-      await disconnectDatabase();
+      await db.close();
       log.info('database connection closed');
-      await ferret?.stop();
     })();
     return stopping;
   };
-  return { url, port, gateway, config, ferret, stop };
+  return { url, port, gateway, config, ferret: db.ferret, stop };
 }

@@ -1,6 +1,8 @@
 // Secrets that must be revealable to permitted roles (API keys, SMTP and sending-server passwords)
 // are encrypted at rest with AES-256-GCM; the key comes from the environment (config.secretKey).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 const VERSION = 'v1';
 
@@ -33,4 +35,18 @@ export function setSecretKey(key: Buffer): void {
 export function secretBox(): SecretBox {
   if (!box) throw new Error('Secret key not configured');
   return box;
+}
+
+/**
+ * Installs the AES key: POSTERN_SECRET_KEY when set, else the embedded default's key kept beside its
+ * data (made once, mode 0600), so a restart can still open what it sealed.
+ */
+export function configureSecretKey(config: { secretKey: Buffer | undefined; dataDir: string }): void {
+  if (config.secretKey) return setSecretKey(config.secretKey);
+  const file = path.join(config.dataDir, 'secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  }
+  setSecretKey(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
 }
