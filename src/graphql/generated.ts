@@ -1100,6 +1100,8 @@ export type Mutation = {
   deleteSmtpCredential: Maybe<Scalars['Boolean']['output']>;
   deleteTemplate: Maybe<Scalars['Boolean']['output']>;
   deleteWebhook: Maybe<Scalars['Boolean']['output']>;
+  /** Deletes the workspace and everything in it (its audit events stay). An account keeps at least one workspace. */
+  deleteWorkspace: Maybe<Scalars['Boolean']['output']>;
   /** The list's contacts as CSV (header: email,firstName,lastName,createdAt). Audited as contacts.exported. */
   exportContacts: Maybe<Scalars['String']['output']>;
   /** All-or-nothing: every row is checked first; one bad row refuses the whole import (BAD_USER_INPUT naming the row). */
@@ -1176,6 +1178,7 @@ export type Mutation = {
   updateSendingServer: Maybe<SendingServer>;
   updateTemplate: Maybe<Template>;
   updateWebhook: Maybe<Webhook>;
+  updateWorkspace: Maybe<Workspace>;
   /** Checks that SPF and DKIM are marked published; VERIFIED if so, else UNVERIFIED with checkMessage. */
   verifyDomain: Maybe<Domain>;
 };
@@ -1383,6 +1386,11 @@ export type MutationDeleteTemplateArgs = {
 
 
 export type MutationDeleteWebhookArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteWorkspaceArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1633,6 +1641,12 @@ export type MutationUpdateTemplateArgs = {
 export type MutationUpdateWebhookArgs = {
   id: Scalars['ID']['input'];
   input: UpdateWebhookInput;
+};
+
+
+export type MutationUpdateWorkspaceArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateWorkspaceInput;
 };
 
 
@@ -2284,6 +2298,10 @@ export type UpdateWebhookInput = {
   url?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type UpdateWorkspaceInput = {
+  name?: InputMaybe<Scalars['NonEmptyString']['input']>;
+};
+
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
@@ -2700,6 +2718,7 @@ export type ResolversTypes = {
   UpdateSendingServerInput: UpdateSendingServerInput;
   UpdateTemplateInput: UpdateTemplateInput;
   UpdateWebhookInput: UpdateWebhookInput;
+  UpdateWorkspaceInput: UpdateWorkspaceInput;
   User: ResolverTypeWrapper<UserDoc>;
   Viewer: ResolverTypeWrapper<ViewerParent>;
   Webhook: ResolverTypeWrapper<WebhookDoc>;
@@ -2873,6 +2892,7 @@ export type ResolversParentTypes = {
   UpdateSendingServerInput: UpdateSendingServerInput;
   UpdateTemplateInput: UpdateTemplateInput;
   UpdateWebhookInput: UpdateWebhookInput;
+  UpdateWorkspaceInput: UpdateWorkspaceInput;
   User: UserDoc;
   Viewer: ViewerParent;
   Webhook: WebhookDoc;
@@ -3386,6 +3406,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteSmtpCredential?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteSmtpCredentialArgs, 'id'>>;
   deleteTemplate?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteTemplateArgs, 'id'>>;
   deleteWebhook?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
+  deleteWorkspace?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'id'>>;
   exportContacts?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportContactsArgs, 'listId'>>;
   importContacts?: Resolver<Maybe<ResolversTypes['ImportResult']>, ParentType, ContextType, RequireFields<MutationImportContactsArgs, 'input'>>;
   installRolePack?: Resolver<Maybe<Array<ResolversTypes['Role']>>, ParentType, ContextType, RequireFields<MutationInstallRolePackArgs, 'input'>>;
@@ -3434,6 +3455,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateSendingServer?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationUpdateSendingServerArgs, 'id' | 'input'>>;
   updateTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationUpdateTemplateArgs, 'id' | 'input'>>;
   updateWebhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<MutationUpdateWebhookArgs, 'id' | 'input'>>;
+  updateWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationUpdateWorkspaceArgs, 'id' | 'input'>>;
   verifyDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationVerifyDomainArgs, 'id'>>;
 };
 

@@ -5,7 +5,6 @@ import { hashPassword } from '../../src/crypto/passwords';
 import { User } from '../../src/modules/identity/model';
 import { Member, bumpPermissionsVersion } from '../../src/modules/accounts/model';
 import { Role, RoleBinding } from '../../src/modules/access/model';
-import { deleteSendingDataOfWorkspace } from '../../src/modules/sending';
 import { CREATE_DOMAIN, createDomain, ok, rawCount, uniqueDomain } from './helpers';
 
 let gw: TestGateway;
@@ -76,44 +75,6 @@ describe('a role bound on one domain', () => {
   it('stores internationalized names in punycode', async () => {
     const r = ok(await gw.gql(CREATE_DOMAIN, { input: { workspaceId: owner.workspaceId, name: 'Bücher.example.com' } }, owner.token));
     expect(r.createDomain.name).toBe('xn--bcher-kva.example.com');
-  });
-});
-
-describe('deleteSendingDataOfWorkspace', () => {
-  it('removes the domains, their children, servers and routes of one workspace and nothing of another', async () => {
-    const ws = ok(
-      await gw.gql(
-        `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
-        { input: { accountId: owner.accountId, name: 'Doomed' } },
-        owner.token,
-      ),
-    ).createWorkspace.id;
-    const d = ok(await gw.gql(CREATE_DOMAIN, { input: { workspaceId: ws, name: uniqueDomain('doomed') } }, owner.token)).createDomain.id;
-    ok(
-      await gw.gql(
-        `mutation($d: ID!, $w: ID!) {
-          createSmtpCredential(input: { domainId: $d, login: "x" }) { id }
-          addSuppression(input: { domainId: $d, type: BOUNCE, address: "b@example.org" }) { id }
-          createRoute(input: { workspaceId: $w, expression: "catch_all()", actions: ["stop()"], priority: 1 }) { id }
-          createSendingServer(input: { workspaceId: $w, name: "S", provider: SMTP, host: "smtp.example.com", port: 25, username: "u", password: "p" }) { id }
-        }`,
-        { d, w: ws },
-        owner.token,
-      ),
-    );
-    const kept = await rawCount('Domain', { workspaceId: owner.workspaceId });
-    await deleteSendingDataOfWorkspace(ws);
-    for (const [model, filter] of [
-      ['Domain', { workspaceId: ws }],
-      ['SmtpCredential', { domainId: d }],
-      ['Suppression', { domainId: d }],
-      ['Route', { workspaceId: ws }],
-      ['SendingServer', { workspaceId: ws }],
-    ] as const) {
-      expect(await rawCount(model, filter)).toBe(0);
-    }
-    expect(await rawCount('Domain', { workspaceId: owner.workspaceId })).toBe(kept);
-    expect(kept).toBeGreaterThan(0);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
 import { Workspace, type AccountDoc } from './model';
 import type { UserDoc } from '../identity/model';
-import { createWorkspace } from './service';
+import { createWorkspace, deleteWorkspace, updateWorkspace } from './service';
 import { NotFoundError } from '../../errors';
 
 export const accountsResolvers: Resolvers = {
@@ -12,6 +12,8 @@ export const accountsResolvers: Resolvers = {
   },
   Mutation: {
     createWorkspace: (_, { input }, ctx) => createWorkspace(ctx, input),
+    updateWorkspace: (_, { id, input }, ctx) => updateWorkspace(ctx, id, input),
+    deleteWorkspace: (_, { id }, ctx) => deleteWorkspace(ctx, id),
   },
   Account: {
     owner: async (a, _, ctx) => (await ctx.loaders.load<UserDoc>('User', a.ownerId)) ?? Promise.reject(new NotFoundError('user')),

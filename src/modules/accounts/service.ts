@@ -3,9 +3,10 @@
 import type { Context } from '../../graphql/context';
 import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
 import { Role, RoleBinding } from '../access/model';
-import { Account, Member, Workspace, type AccountDoc, type WorkspaceDoc } from './model';
+import mongoose from 'mongoose';
+import { Account, Member, Workspace, bumpPermissionsVersion, type AccountDoc, type WorkspaceDoc } from './model';
 import { newId } from '../../db/ids';
-import { BadInputError } from '../../errors';
+import { BadInputError, NotFoundError } from '../../errors';
 
 export const NAME_MAX = 100;
 
@@ -70,4 +71,62 @@ export async function createWorkspace(ctx: Context, input: { accountId: string; 
     after: ws,
   });
   return ws;
+}
+
+export async function updateWorkspace(ctx: Context, id: string, input: { name?: string | null }): Promise<WorkspaceDoc> {
+  const before = await ctx.loaders.load<WorkspaceDoc>('Workspace', id);
+  if (!before) throw new NotFoundError('Workspace', id);
+  if (input.name === undefined || input.name === null) return before;
+  const name = cleanName(input.name, 'name');
+  if (name === before.name) return before;
+  const after = await Workspace.findOneAndUpdate({ _id: id }, { $set: { name } }, { returnDocument: 'after' }).lean<WorkspaceDoc>();
+  if (!after) throw new NotFoundError('Workspace', id);
+  ctx.loaders.prime('Workspace', after as unknown as WorkspaceDoc & Record<string, unknown>);
+  await ctx.audit.change({
+    accountId: after.accountId,
+    workspaceId: id,
+    action: 'workspace.updated',
+    target: { type: 'Workspace', id },
+    before,
+    after,
+  });
+  return after;
+}
+
+/** Collections kept when a workspace goes: the audit trail is append-only. */
+const KEPT_ON_WORKSPACE_DELETE = new Set(['AuditEvent', 'Workspace']);
+
+/**
+ * Deletes a workspace and everything under it: every document of every model that carries its
+ * `workspaceId` (domains and their children, servers, lists and contacts, campaigns, projects,
+ * inboxes and messages, bindings on nodes inside it, …). The account's last workspace stays.
+ */
+export async function deleteWorkspace(ctx: Context, id: string): Promise<boolean> {
+  const ws = await ctx.loaders.load<WorkspaceDoc>('Workspace', id);
+  if (!ws) throw new NotFoundError('Workspace', id);
+  if ((await Workspace.countDocuments({ accountId: ws.accountId })) <= 1) {
+    throw new BadInputError('An account keeps at least one workspace: create another before deleting this one', 'id');
+  }
+  const deleted: Record<string, number> = {};
+  for (const name of mongoose.modelNames()) {
+    const M = mongoose.model(name);
+    if (KEPT_ON_WORKSPACE_DELETE.has(name) || !M.schema.path('workspaceId')) continue;
+    const r = await M.deleteMany({ accountId: ws.accountId, workspaceId: id });
+    if (r.deletedCount) deleted[name] = r.deletedCount;
+  }
+  // Bindings placed on the workspace itself carry it as their scope.
+  const own = await RoleBinding.deleteMany({ accountId: ws.accountId, scopeId: id });
+  if (own.deletedCount) deleted.RoleBinding = (deleted.RoleBinding ?? 0) + own.deletedCount;
+  await Workspace.deleteOne({ _id: id });
+  ctx.loaders.forget('Workspace', id);
+  await bumpPermissionsVersion(ws.accountId);
+  await ctx.audit.record({
+    accountId: ws.accountId,
+    workspaceId: id,
+    action: 'workspace.deleted',
+    target: { type: 'Workspace', id },
+    before: { name: ws.name },
+    meta: { deleted },
+  });
+  return true;
 }

@@ -4,4 +4,3 @@ import { sendingResolvers as resolvers } from './resolvers';
 
 export const sendingResolvers: Resolvers[] = [resolvers];
 export { deleteDomainChildren } from './domain.service';
-export { deleteSendingDataOfWorkspace } from './cascade';
