@@ -1,6 +1,6 @@
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
-import type { ScopeType } from '../../authz/resources';
+import { scopePlacementFields, type ScopePlacement } from './placement';
 
 export interface RoleDoc extends BaseDoc {
   accountId: string;
@@ -34,17 +34,11 @@ export const Role: Model<RoleDoc> = model<RoleDoc>('Role', roleSchema);
  * (user, role, scope node). Carries the ids of the scope node's ancestors so the checker and the
  * filters find its place in the tree without reading the node.
  */
-export interface RoleBindingDoc extends BaseDoc {
+export interface RoleBindingDoc extends BaseDoc, ScopePlacement {
   accountId: string;
   userId: string;
   /** Null for a time-bound grant made by an approved access request. */
   roleId: string | null;
-  scopeType: ScopeType;
-  scopeId: string;
-  workspaceId?: string | null;
-  domainId?: string | null;
-  projectId?: string | null;
-  inboxId?: string | null;
   grant: string[];
   revoke: string[];
   expiresAt?: Date | null;
@@ -55,12 +49,7 @@ const bindingSchema = docSchema<RoleBindingDoc>({
   accountId: { type: String, required: true },
   userId: { type: String, required: true },
   roleId: { type: String, default: null },
-  scopeType: { type: String, required: true },
-  scopeId: { type: String, required: true },
-  workspaceId: { type: String, default: null },
-  domainId: { type: String, default: null },
-  projectId: { type: String, default: null },
-  inboxId: { type: String, default: null },
+  ...scopePlacementFields,
   grant: { type: [String], default: [] },
   revoke: { type: [String], default: [] },
   expiresAt: { type: Date, default: null },
@@ -116,17 +105,11 @@ bindingSchema.index({ accountId: 1, inboxId: 1 });
  * An invitation to join an account with a role at a scope. The token is mailed once; only its
  * SHA-256 is stored. Accepted or revoked invitations stay as a record.
  */
-export interface InvitationDoc extends BaseDoc {
+export interface InvitationDoc extends BaseDoc, ScopePlacement {
   accountId: string;
   email: string;
   /** Null: the invited user joins with no binding. */
   roleId: string | null;
-  scopeType: ScopeType;
-  scopeId: string;
-  workspaceId?: string | null;
-  domainId?: string | null;
-  projectId?: string | null;
-  inboxId?: string | null;
   tokenHash: string;
   expiresAt: Date;
   acceptedAt?: Date | null;
@@ -139,12 +122,7 @@ const invitationSchema = docSchema<InvitationDoc>({
   accountId: { type: String, required: true },
   email: { type: String, required: true, lowercase: true, trim: true },
   roleId: { type: String, default: null },
-  scopeType: { type: String, required: true },
-  scopeId: { type: String, required: true },
-  workspaceId: { type: String, default: null },
-  domainId: { type: String, default: null },
-  projectId: { type: String, default: null },
-  inboxId: { type: String, default: null },
+  ...scopePlacementFields,
   tokenHash: { type: String, required: true },
   expiresAt: { type: Date, required: true },
   acceptedAt: { type: Date, default: null },

@@ -1,21 +1,15 @@
 // Access requests (DESIGN.md §6) and the notifications they send.
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
-import type { ScopeType } from '../../authz/resources';
+import { scopePlacementFields, type ScopePlacement } from './placement';
 
 export type AccessRequestStatus = 'PENDING' | 'APPROVED' | 'DENIED';
 
 /** Carries the scope node's ancestor ids like a RoleBinding, so checks and filters need no extra reads. */
-export interface AccessRequestDoc extends BaseDoc {
+export interface AccessRequestDoc extends BaseDoc, ScopePlacement {
   accountId: string;
   requesterId: string;
   permission: string;
-  scopeType: ScopeType;
-  scopeId: string;
-  workspaceId?: string | null;
-  domainId?: string | null;
-  projectId?: string | null;
-  inboxId?: string | null;
   note?: string | null;
   status: AccessRequestStatus;
   reason?: string | null;
@@ -31,12 +25,7 @@ const accessRequestSchema = docSchema<AccessRequestDoc>({
   accountId: { type: String, required: true },
   requesterId: { type: String, required: true },
   permission: { type: String, required: true },
-  scopeType: { type: String, required: true },
-  scopeId: { type: String, required: true },
-  workspaceId: { type: String, default: null },
-  domainId: { type: String, default: null },
-  projectId: { type: String, default: null },
-  inboxId: { type: String, default: null },
+  ...scopePlacementFields,
   note: { type: String, default: null },
   status: { type: String, required: true, default: 'PENDING' },
   reason: { type: String, default: null },

@@ -1,13 +1,13 @@
 // Access requests (DESIGN.md §6): a member who met a FORBIDDEN asks for the missing permission on that
 // resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
-import mongoose from 'mongoose';
+import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import type { Context } from '../../graphql/context';
 import { claimOnce, releaseClaim } from '../../db/claims';
 import { allowed } from '../../authz/check';
 import { parsePermission, permissionBit, UnknownPermissionError } from '../../authz/catalogue';
 import { compilePermissions } from '../../authz/compile';
-import { accountIdOf, RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../authz/resources';
+import { RESOURCE_TYPES, type ScopeType } from '../../authz/resources';
 import { newId } from '../../db/ids';
 import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors';
 import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
@@ -20,22 +20,6 @@ export const NOTE_MAX = 1000;
 export const PENDING_MAX = 50;
 export const GRANT_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 const REQUEST_CHAIN = RESOURCE_TYPES.AccessRequest!.chain;
-
-type NodeDoc = Record<string, unknown> & { _id: string; accountId?: string };
-
-/** The ids of a scope node and its ancestors, as a binding at that node carries them. */
-export function ancestorsOf(
-  scopeType: ScopeType,
-  node: NodeDoc,
-): Pick<AccessRequestDoc, 'workspaceId' | 'domainId' | 'projectId' | 'inboxId'> {
-  const pick = (key: string): string | null => (typeof node[key] === 'string' ? (node[key] as string) : null);
-  return {
-    workspaceId: scopeType === 'WORKSPACE' ? node._id : pick('workspaceId'),
-    domainId: scopeType === 'DOMAIN' ? node._id : pick('domainId'),
-    projectId: scopeType === 'PROJECT' ? node._id : pick('projectId'),
-    inboxId: scopeType === 'INBOX' ? node._id : pick('inboxId'),
-  };
-}
 
 function cleanText(value: string | null | undefined, field: string): string | null {
   if (value === null || value === undefined) return null;
@@ -82,12 +66,10 @@ export async function requestAccess(
   if (!p) throw new UnauthenticatedError();
   if (p.kind !== 'user') throw new BadInputError('Access is requested by people: sign in rather than use an API token');
   // The scope node must exist in an account the caller belongs to; anything else does not exist for them.
-  const modelName = SCOPE_MODEL[input.scope.type];
-  // A scope type whose module is not installed has no nodes.
-  const node = modelName && mongoose.models[modelName] ? await ctx.loaders.load<NodeDoc>(modelName, input.scope.id) : null;
-  const accountId = node ? accountIdOf(modelName!, node) : undefined;
-  const compiled = accountId ? await ctx.authz.load(accountId) : null;
-  if (!node || !accountId || !compiled) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
+  const node = await loadScopeNode(ctx, input.scope);
+  const compiled = node ? await ctx.authz.load(node.accountId) : null;
+  if (!node || !compiled) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
+  const { accountId, ...ancestors } = ancestorIds(node);
 
   let permission: string;
   try {
@@ -102,8 +84,8 @@ export async function requestAccess(
     requesterId: p.userId,
     permission,
     scopeType: input.scope.type,
-    scopeId: node._id,
-    ...ancestorsOf(input.scope.type, node),
+    scopeId: node.doc._id,
+    ...ancestors,
   };
   if (allowed(compiled, permissionBit(permission), fields as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
     throw new BadInputError(`You already hold ${permission} there`, 'permission');
@@ -111,7 +93,7 @@ export async function requestAccess(
   // Asking twice does not pile up requests.
   const pending = await AccessRequest.findOne({
     requesterId: p.userId,
-    scopeId: node._id,
+    scopeId: node.doc._id,
     permission,
     status: 'PENDING',
   }).lean<AccessRequestDoc>();
@@ -129,7 +111,7 @@ export async function requestAccess(
         accountId,
         userId,
         kind: 'accessRequest.created' as const,
-        message: `Access requested: ${permission} on ${input.scope.type} ${node._id}`,
+        message: `Access requested: ${permission} on ${input.scope.type} ${node.doc._id}`,
         accessRequestId: req._id,
         readAt: null,
         createdBy: p.userId,
