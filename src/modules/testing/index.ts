@@ -3,4 +3,3 @@ import type { Resolvers } from '../../graphql/generated';
 import { testingResolvers as testing } from './resolvers';
 
 export const testingResolvers: Resolvers[] = [testing];
-export { deleteTestingDataOfWorkspace } from './service';

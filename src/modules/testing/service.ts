@@ -234,10 +234,3 @@ export async function deleteMessage(ctx: Context, id: string): Promise<boolean> 
   ctx.loaders.forget('Message', id);
   return true;
 }
-
-/** Removes all email-testing data of a workspace (for the workspace deletion of the accounts area). */
-export async function deleteTestingDataOfWorkspace(workspaceId: string): Promise<void> {
-  await Message.deleteMany({ workspaceId });
-  await Inbox.deleteMany({ workspaceId });
-  await Project.deleteMany({ workspaceId });
-}
