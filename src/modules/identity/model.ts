@@ -27,6 +27,8 @@ const userSchema = docSchema<UserDoc>({
   language: String,
 });
 userSchema.index({ email: 1 }, { unique: true });
+// Usernames are optional, so uniqueness is checked by the settings service (no sparse indexes on FerretDB).
+userSchema.index({ username: 1 });
 
 export const User: Model<UserDoc> = model<UserDoc>('User', userSchema);
 
