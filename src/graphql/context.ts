@@ -9,6 +9,7 @@ import { RequestAuthz } from '../authz/request';
 import type { Principal } from '../identity/principal';
 import type { Mailer } from '../mail/mailer';
 import { Loaders } from './loaders';
+import { UnauthenticatedError } from '../errors';
 import type { RequestSummary } from './plugins/logging';
 
 export interface ContextInput {
@@ -52,6 +53,13 @@ export class Context {
 
   set principal(p: Principal | null) {
     this.session.principal = p;
+  }
+
+  /** The user acting (a partner token acts for its creator), recorded as `createdBy`. */
+  get actorId(): string {
+    const p = this.session.principal;
+    if (!p) throw new UnauthenticatedError();
+    return p.userId;
   }
 }
 

@@ -3,6 +3,7 @@
 import DataLoader from 'dataloader';
 import mongoose from 'mongoose';
 import { isId } from '../db/ids';
+import { NotFoundError } from '../errors';
 
 type Doc = { _id: string } & Record<string, unknown>;
 
@@ -29,6 +30,13 @@ export class Loaders {
   async load<T = Doc>(modelName: string, id: unknown): Promise<T | null> {
     if (!isId(id)) return null;
     return this.byId<T>(modelName).load(id);
+  }
+
+  /** Loads a document that must exist (a root field's directive has located and checked it): NOT_FOUND if it vanished. */
+  async existing<T = Doc>(modelName: string, id: string): Promise<T> {
+    const doc = await this.load<T>(modelName, id);
+    if (!doc) throw new NotFoundError(modelName, id);
+    return doc;
   }
 
   /** Seeds the by-id cache with a document just read or written, saving a read later. */

@@ -8,7 +8,7 @@ import { RESOURCE_TYPES, type ScopeType } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
 import { bumpPermissionsVersion, Member } from '../accounts/model';
 import { RoleBinding, type RoleBindingDoc, type RoleDoc } from './model';
-import { actorId, assertHolds, assertMayChangeAccessOf, cleanPermissions, compiledOf, loadAccount } from './rules';
+import { assertHolds, assertMayChangeAccessOf, cleanPermissions, compiledOf, loadAccount } from './rules';
 
 const BINDING_CHAIN = RESOURCE_TYPES.RoleBinding!.chain;
 
@@ -63,7 +63,7 @@ export async function assignRole(
       grant: [],
       revoke: [],
       expiresAt,
-      createdBy: actorId(ctx),
+      createdBy: ctx.actorId,
     })
   ).toObject();
   if (same) await RoleBinding.deleteOne({ _id: same._id }); // an expired twin is replaced

@@ -12,7 +12,7 @@ import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../acc
 import { Session, User, type UserDoc } from '../identity/model';
 import { startSession, type AuthResult } from '../identity/service';
 import { ApiToken, Invitation, RoleBinding, type InvitationDoc, type RoleDoc } from './model';
-import { actorId, assertHolds, assertMayChangeAccessOf, compiledOf, isAccountAdmin, loadAccount, systemRole } from './rules';
+import { assertHolds, assertMayChangeAccessOf, compiledOf, isAccountAdmin, loadAccount, systemRole } from './rules';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_FROM = 'Postern <no-reply@postern.invalid>';
@@ -87,7 +87,7 @@ export async function createUser(
     throw err;
   }
   try {
-    await Member.create({ accountId: account._id, userId: user._id, createdBy: actorId(ctx) });
+    await Member.create({ accountId: account._id, userId: user._id, createdBy: ctx.actorId });
   } catch (err) {
     await User.deleteOne({ _id: user._id });
     throw err;
@@ -119,7 +119,7 @@ async function invitedRole(
     return null; // the default role was deleted meanwhile
   }
   if (role.key === 'owner') throw new BadInputError('The owner role is never assigned: use transferOwnership', 'roleId');
-  if (role.key === 'admin' && !(await isAccountAdmin(account, actorId(ctx)))) {
+  if (role.key === 'admin' && !(await isAccountAdmin(account, ctx.actorId))) {
     throw new BadInputError('Admins are bound only by the owner and other admins', 'roleId');
   }
   assertHolds(await compiledOf(ctx, account._id), role.permissions, node, 'roleId');
@@ -153,10 +153,10 @@ export async function inviteUser(
       scopeId: node.doc._id,
       tokenHash: tokenHash(token),
       expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
-      createdBy: actorId(ctx),
+      createdBy: ctx.actorId,
     })
   ).toObject();
-  const inviter = await ctx.loaders.load<UserDoc>('User', actorId(ctx));
+  const inviter = await ctx.loaders.load<UserDoc>('User', ctx.actorId);
   const sent = await ctx.mailer.send({
     from: INVITE_FROM,
     to: email,
@@ -305,7 +305,7 @@ export async function removeMember(ctx: Context, input: { accountId: string; use
   if (input.userId === account.ownerId) {
     throw new BadInputError('The owner cannot be removed: transfer ownership first', 'userId');
   }
-  if (input.userId === actorId(ctx)) throw new BadInputError('You cannot remove yourself: ask another admin', 'userId');
+  if (input.userId === ctx.actorId) throw new BadInputError('You cannot remove yourself: ask another admin', 'userId');
   await assertMayChangeAccessOf(ctx, account, input.userId, { field: 'userId' });
   const now = new Date();
   const bindings = await RoleBinding.find({ accountId: account._id, userId: input.userId }).lean();
@@ -336,7 +336,7 @@ export async function removeMember(ctx: Context, input: { accountId: string; use
 
 export async function transferOwnership(ctx: Context, input: { accountId: string; userId: string }): Promise<AccountDoc> {
   const account = await loadAccount(ctx, input.accountId);
-  const me = actorId(ctx);
+  const me = ctx.actorId;
   if (account.ownerId !== me) throw new BadInputError('Only the account owner can transfer its ownership', 'accountId');
   if (input.userId === me) throw new BadInputError('You already own this account', 'userId');
   if (!(await Member.exists({ accountId: account._id, userId: input.userId }))) throw new NotFoundError('member', input.userId);
@@ -394,7 +394,7 @@ export async function transferOwnership(ctx: Context, input: { accountId: string
 
 export async function deleteAccount(ctx: Context, id: string): Promise<boolean> {
   const account = await loadAccount(ctx, id);
-  if (account.ownerId !== actorId(ctx)) throw new BadInputError('Only the account owner can delete the account', 'id');
+  if (account.ownerId !== ctx.actorId) throw new BadInputError('Only the account owner can delete the account', 'id');
   const counts: Record<string, number> = {};
   for (const name of mongoose.modelNames()) {
     if (name === 'Account') continue;
@@ -406,6 +406,6 @@ export async function deleteAccount(ctx: Context, id: string): Promise<boolean> 
   await Account.deleteOne({ _id: account._id });
   ctx.loaders.forget('Account', account._id);
   // The account's audit chain went with it: the deletion is kept in the service log.
-  ctx.log.info({ accountId: account._id, by: actorId(ctx), deleted: counts }, 'account deleted');
+  ctx.log.info({ accountId: account._id, by: ctx.actorId, deleted: counts }, 'account deleted');
   return true;
 }

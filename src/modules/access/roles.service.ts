@@ -6,7 +6,7 @@ import { bumpPermissionsVersion, Account, type AccountDoc } from '../accounts/mo
 import { cleanName } from '../accounts/service';
 import { User, type UserDoc } from '../identity/model';
 import { Invitation, Role, RoleBinding, type RoleDoc } from './model';
-import { actorId, assertHolds, cleanPermissions, compiledOf, loadAccount } from './rules';
+import { assertHolds, cleanPermissions, compiledOf, loadAccount } from './rules';
 
 export const DESCRIPTION_MAX = 1000;
 
@@ -78,7 +78,7 @@ export async function createRole(
           system: false,
           customisable: true,
           pack: null,
-          createdBy: actorId(ctx),
+          createdBy: ctx.actorId,
         })
       ).toObject();
     } catch (err) {
@@ -194,7 +194,7 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
         system: false,
         customisable: true,
         pack: pack.name,
-        createdBy: actorId(ctx),
+        createdBy: ctx.actorId,
       });
       created.push(doc._id);
     } catch (err) {

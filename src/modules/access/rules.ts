@@ -14,10 +14,6 @@ const OWNER_ONLY_BITS = new Set(OWNER_ONLY.map(permissionBit));
 
 export const MAX_PERMISSIONS = 300;
 
-export function actorId(ctx: Context): string {
-  return ctx.principal!.userId;
-}
-
 export async function loadAccount(ctx: Context, accountId: string): Promise<AccountDoc> {
   const account = await ctx.loaders.load<AccountDoc>('Account', accountId);
   if (!account) throw new NotFoundError('account', accountId);
@@ -83,7 +79,7 @@ export async function assertMayChangeAccessOf(
   targetUserId: string,
   opts: { field: string; adminRole?: boolean },
 ): Promise<void> {
-  const me = actorId(ctx);
+  const me = ctx.actorId;
   if (targetUserId === me) throw new BadInputError('You cannot change your own access: ask another admin', opts.field);
   if (targetUserId === account.ownerId) {
     throw new BadInputError("Nobody can alter the account owner's access (ownership moves only by transferOwnership)", opts.field);

@@ -16,7 +16,7 @@ import {
   type WebhookDoc,
   type WebhookEvent,
 } from './domain-children.model';
-import { actorId, auditView, changedOnly, mustLoad } from './common';
+import { auditView, changedOnly } from './common';
 import { cleanEmail, cleanInt, cleanRouteActions, cleanRouteExpression, cleanUrl, isDuplicateKey } from './validate';
 
 export const REASON_MAX = 500;
@@ -49,7 +49,7 @@ async function createUnique<T>(exists: () => Promise<unknown>, create: () => Pro
 }
 
 async function remove(ctx: Context, type: string, model: { deleteOne(f: object): PromiseLike<unknown> }, id: string, action: string) {
-  const before = await mustLoad<Audited>(ctx, type, id);
+  const before = await ctx.loaders.existing<Audited>(type, id);
   await model.deleteOne({ _id: id });
   ctx.loaders.forget(type, id);
   await audit(ctx, type, action, before, null);
@@ -61,7 +61,7 @@ async function remove(ctx: Context, type: string, model: { deleteOne(f: object):
 
 export async function createWebhook(ctx: Context, input: { domainId: string; event: WebhookEvent; url: string }): Promise<WebhookDoc> {
   const url = cleanUrl(input.url, 'url');
-  const domain = await mustLoad<DomainDoc>(ctx, 'Domain', input.domainId);
+  const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   const doc = await createUnique(
     () => Webhook.exists({ domainId: domain._id, event: input.event, url }),
     async () =>
@@ -72,7 +72,7 @@ export async function createWebhook(ctx: Context, input: { domainId: string; eve
           domainId: domain._id,
           event: input.event,
           url,
-          createdBy: actorId(ctx),
+          createdBy: ctx.actorId,
         })
       ).toObject(),
     () => new BadInputError(`This URL already receives ${input.event} events of the domain`, 'url'),
@@ -86,7 +86,7 @@ export async function updateWebhook(
   id: string,
   input: { event?: WebhookEvent | null; url?: string | null },
 ): Promise<WebhookDoc> {
-  const before = await mustLoad<WebhookDoc>(ctx, 'Webhook', id);
+  const before = await ctx.loaders.existing<WebhookDoc>('Webhook', id);
   const set: Partial<WebhookDoc> = {};
   if (input.url !== undefined && input.url !== null) set.url = cleanUrl(input.url, 'url');
   if (input.event !== undefined && input.event !== null) set.event = input.event;
@@ -142,14 +142,14 @@ function routeFields(input: RouteInput, required: boolean): Partial<RouteDoc> {
 
 export async function createRoute(ctx: Context, input: RouteInput & { workspaceId: string }): Promise<RouteDoc> {
   const fields = routeFields(input, true);
-  const ws = await mustLoad<WorkspaceDoc>(ctx, 'Workspace', input.workspaceId);
-  const doc = (await Route.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: actorId(ctx) })).toObject();
+  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
+  const doc = (await Route.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId })).toObject();
   await audit(ctx, 'Route', 'route.created', null, doc);
   return doc;
 }
 
 export async function updateRoute(ctx: Context, id: string, input: RouteInput): Promise<RouteDoc> {
-  const before = await mustLoad<RouteDoc>(ctx, 'Route', id);
+  const before = await ctx.loaders.existing<RouteDoc>('Route', id);
   const set = changedOnly(before, routeFields(input, false));
   if (Object.keys(set).length === 0) return before;
   const after = await Route.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
@@ -171,7 +171,7 @@ export async function addSuppression(
   const address = cleanEmail(input.address, 'address');
   const reasonText = (input.reason ?? '').trim();
   if (reasonText.length > REASON_MAX) throw new BadInputError(`reason must be at most ${REASON_MAX} characters`, 'reason');
-  const domain = await mustLoad<DomainDoc>(ctx, 'Domain', input.domainId);
+  const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   const doc = await createUnique(
     () => Suppression.exists({ domainId: domain._id, type: input.type, address }),
     async () =>
@@ -183,7 +183,7 @@ export async function addSuppression(
           type: input.type,
           address,
           reason: reasonText || null,
-          createdBy: actorId(ctx),
+          createdBy: ctx.actorId,
         })
       ).toObject(),
     () => new BadInputError(`${address} is already on the ${input.type} list of ${domain.name}`, 'address'),
@@ -199,7 +199,7 @@ export const removeSuppression = (ctx: Context, id: string) => remove(ctx, 'Supp
 
 export async function addAuthorizedRecipient(ctx: Context, input: { domainId: string; email: string }): Promise<AuthorizedRecipientDoc> {
   const email = cleanEmail(input.email, 'email');
-  const domain = await mustLoad<DomainDoc>(ctx, 'Domain', input.domainId);
+  const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   const doc = await createUnique(
     () => AuthorizedRecipient.exists({ domainId: domain._id, email }),
     async () =>
@@ -209,7 +209,7 @@ export async function addAuthorizedRecipient(ctx: Context, input: { domainId: st
           workspaceId: domain.workspaceId,
           domainId: domain._id,
           email,
-          createdBy: actorId(ctx),
+          createdBy: ctx.actorId,
         })
       ).toObject(),
     () => new BadInputError(`${email} is already an authorized recipient of ${domain.name}`, 'email'),

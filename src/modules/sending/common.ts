@@ -1,24 +1,10 @@
 // Helpers shared by the sending services.
-import type { Context } from '../../graphql/context';
-import { NotFoundError } from '../../errors';
-
-/** The user acting (a token acts for its creator): recorded as `createdBy`. */
-export function actorId(ctx: Context): string {
-  return ctx.principal!.userId;
-}
 
 /** A document as written to an audit diff: sealed fields dropped (the recorder also redacts them by name). */
 export function auditView<T extends object>(doc: T): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) if (!k.endsWith('Enc')) out[k] = v;
   return out;
-}
-
-/** Loads a document the directive has already located and checked; NOT_FOUND if it vanished since. */
-export async function mustLoad<T>(ctx: Context, type: string, id: string): Promise<T> {
-  const doc = await ctx.loaders.load<T>(type, id);
-  if (!doc) throw new NotFoundError(type, id);
-  return doc;
 }
 
 /** The entries of `set` whose value differs from `before` (so a no-op update writes and audits nothing). */

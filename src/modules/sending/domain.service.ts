@@ -14,7 +14,7 @@ import { Domain, DNS_PURPOSES, REQUIRED_PURPOSES, type DnsRecordPurpose, type Do
 import { SmtpCredential } from './smtp-credential.model';
 import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.model';
 import { EmailLog } from './email-log.model';
-import { actorId, auditView, changedOnly, mustLoad } from './common';
+import { auditView, changedOnly } from './common';
 import { cleanHostname, isDuplicateKey } from './validate';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -79,7 +79,7 @@ function duplicateName(name: string): BadInputError {
 
 export async function createDomain(ctx: Context, input: { workspaceId: string; name: string }): Promise<DomainDoc> {
   const name = cleanHostname(input.name, 'name');
-  const ws = await mustLoad<WorkspaceDoc>(ctx, 'Workspace', input.workspaceId);
+  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   if (await Domain.exists({ accountId: ws.accountId, name })) throw duplicateName(name);
   const keys = await dkimKeys();
   let doc: DomainDoc;
@@ -93,7 +93,7 @@ export async function createDomain(ctx: Context, input: { workspaceId: string; n
         dkimSelector: keys.selector,
         dkimPublicKey: keys.publicKey,
         secretEnc: secretBox().seal(keys.privateKeyPem),
-        createdBy: actorId(ctx),
+        createdBy: ctx.actorId,
       })
     ).toObject();
   } catch (err) {
@@ -119,7 +119,7 @@ export interface UpdateDomainInput {
 }
 
 export async function updateDomain(ctx: Context, id: string, input: UpdateDomainInput): Promise<DomainDoc> {
-  const before = await mustLoad<DomainDoc>(ctx, 'Domain', id);
+  const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
   const set: Partial<DomainDoc> = {};
   if (input.trackOpens !== undefined && input.trackOpens !== null) set.trackOpens = input.trackOpens;
   if (input.trackClicks !== undefined && input.trackClicks !== null) set.trackClicks = input.trackClicks;
@@ -160,7 +160,7 @@ export async function updateDomain(ctx: Context, id: string, input: UpdateDomain
  * declared published with updateDomain(publishedRecords), and records the check and its outcome.
  */
 export async function verifyDomain(ctx: Context, id: string): Promise<DomainDoc> {
-  const before = await mustLoad<DomainDoc>(ctx, 'Domain', id);
+  const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
   const now = new Date();
   const published = before.publishedRecords ?? [];
   const missing = REQUIRED_PURPOSES.filter((p) => !published.includes(p));
@@ -210,7 +210,7 @@ export async function deleteDomainChildren(domainIds: string[]): Promise<Record<
 }
 
 export async function deleteDomain(ctx: Context, id: string): Promise<boolean> {
-  const before = await mustLoad<DomainDoc>(ctx, 'Domain', id);
+  const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
   const removed = await deleteDomainChildren([id]);
   await Domain.deleteOne({ _id: id });
   ctx.loaders.forget('Domain', id);

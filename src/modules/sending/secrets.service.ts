@@ -11,7 +11,7 @@ import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
 import { SendingServer, type SendingServerDoc, type SendingServerProvider } from './sending-server.model';
-import { actorId, auditView, changedOnly, mustLoad } from './common';
+import { auditView, changedOnly } from './common';
 import { cleanHost, cleanInt, cleanLocalPart, cleanText, isDuplicateKey } from './validate';
 
 export const NAME_MAX = 100;
@@ -24,7 +24,7 @@ export const API_KEY_MAX_LIFETIME_MS = 5 * 366 * 24 * 3600 * 1000;
 // SMTP credentials
 
 export async function createSmtpCredential(ctx: Context, input: { domainId: string; login: string }): Promise<SmtpCredentialDoc> {
-  const domain = await mustLoad<DomainDoc>(ctx, 'Domain', input.domainId);
+  const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   let login = input.login.trim().toLowerCase();
   const at = login.lastIndexOf('@');
   if (at >= 0) {
@@ -43,7 +43,7 @@ export async function createSmtpCredential(ctx: Context, input: { domainId: stri
         domainId: domain._id,
         localPart,
         passwordEnc: secretBox().seal(randomSecret(24)),
-        createdBy: actorId(ctx),
+        createdBy: ctx.actorId,
       })
     ).toObject();
   } catch (err) {
@@ -62,7 +62,7 @@ export async function createSmtpCredential(ctx: Context, input: { domainId: stri
 }
 
 export async function deleteSmtpCredential(ctx: Context, id: string): Promise<boolean> {
-  const before = await mustLoad<SmtpCredentialDoc>(ctx, 'SmtpCredential', id);
+  const before = await ctx.loaders.existing<SmtpCredentialDoc>('SmtpCredential', id);
   await SmtpCredential.deleteOne({ _id: id });
   ctx.loaders.forget('SmtpCredential', id);
   await ctx.audit.change({
@@ -97,7 +97,7 @@ export async function createApiKey(ctx: Context, input: { accountId: string; nam
       name,
       secretEnc: secretBox().seal(newApiKeySecret()),
       expiresAt,
-      createdBy: actorId(ctx),
+      createdBy: ctx.actorId,
     })
   ).toObject();
   await ctx.audit.change({
@@ -111,7 +111,7 @@ export async function createApiKey(ctx: Context, input: { accountId: string; nam
 
 /** A new secret replaces the old one, which stops working at once. */
 export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc> {
-  const before = await mustLoad<ApiKeyDoc>(ctx, 'ApiKey', id);
+  const before = await ctx.loaders.existing<ApiKeyDoc>('ApiKey', id);
   const after = await ApiKey.findOneAndUpdate(
     { _id: id },
     { $set: { secretEnc: secretBox().seal(newApiKeySecret()), rotatedAt: new Date() } },
@@ -131,7 +131,7 @@ export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc>
 }
 
 export async function deleteApiKey(ctx: Context, id: string): Promise<boolean> {
-  const before = await mustLoad<ApiKeyDoc>(ctx, 'ApiKey', id);
+  const before = await ctx.loaders.existing<ApiKeyDoc>('ApiKey', id);
   await ApiKey.deleteOne({ _id: id });
   ctx.loaders.forget('ApiKey', id);
   await ctx.audit.change({
@@ -193,8 +193,8 @@ function serverFields(input: SendingServerInput, required: boolean): Partial<Sen
 
 export async function createSendingServer(ctx: Context, input: SendingServerInput & { workspaceId: string }): Promise<SendingServerDoc> {
   const fields = serverFields(input, true);
-  const ws = await mustLoad<WorkspaceDoc>(ctx, 'Workspace', input.workspaceId);
-  const doc = (await SendingServer.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: actorId(ctx) })).toObject();
+  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
+  const doc = (await SendingServer.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId })).toObject();
   await ctx.audit.change({
     accountId: doc.accountId,
     workspaceId: doc.workspaceId,
@@ -206,7 +206,7 @@ export async function createSendingServer(ctx: Context, input: SendingServerInpu
 }
 
 export async function updateSendingServer(ctx: Context, id: string, input: SendingServerInput): Promise<SendingServerDoc> {
-  const before = await mustLoad<SendingServerDoc>(ctx, 'SendingServer', id);
+  const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
   const set = changedOnly(before, serverFields(input, false));
   if (Object.keys(set).length === 0) return before;
   const after = await SendingServer.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
@@ -225,7 +225,7 @@ export async function updateSendingServer(ctx: Context, id: string, input: Sendi
 }
 
 export async function deleteSendingServer(ctx: Context, id: string): Promise<boolean> {
-  const before = await mustLoad<SendingServerDoc>(ctx, 'SendingServer', id);
+  const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
   const bindings = await RoleBinding.deleteMany({ scopeType: 'SENDING_SERVER', scopeId: id });
   await SendingServer.deleteOne({ _id: id });
   ctx.loaders.forget('SendingServer', id);

@@ -5,7 +5,6 @@ import { BadInputError } from '../../errors';
 import type { DomainDoc } from './domain.model';
 import { AuthorizedRecipient, Suppression } from './domain-children.model';
 import { EmailLog, type EmailLogDoc, type EmailStatus } from './email-log.model';
-import { actorId, mustLoad } from './common';
 import { cleanEmail, domainOf } from './validate';
 
 export const SUBJECT_MAX = 998;
@@ -50,7 +49,7 @@ function escapeHtml(s: string): string {
 }
 
 export async function sendEmail(ctx: Context, input: SendEmailInput): Promise<EmailLogDoc> {
-  const domain = await mustLoad<DomainDoc>(ctx, 'Domain', input.domainId);
+  const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   const from = parseFrom(input.from);
   if (domainOf(from.address) !== domain.name) throw new BadInputError(`from must be an address at ${domain.name}`, 'from');
   const to = cleanEmail(input.to, 'to');
@@ -87,7 +86,7 @@ export async function sendEmail(ctx: Context, input: SendEmailInput): Promise<Em
       status: 'QUEUED',
       html,
       text,
-      createdBy: actorId(ctx),
+      createdBy: ctx.actorId,
     })
   ).toObject();
 

@@ -15,12 +15,6 @@ export const ADDRESS_MAX = 254;
 /** An inbox keeps its newest messages; older ones are dropped as new ones arrive (as Mailtrap does). */
 export const INBOX_MAX_MESSAGES = 1000;
 
-async function mustLoad<T>(ctx: Context, type: string, id: string): Promise<T> {
-  const doc = await ctx.loaders.load<T>(type, id);
-  if (!doc) throw new NotFoundError(type, id);
-  return doc;
-}
-
 /**
  * Access placed on deleted scope nodes (a project and its inboxes, or one inbox) goes with them: role
  * bindings are removed, pending invitations revoked and pending access requests dropped, so none dangle.
@@ -36,7 +30,7 @@ async function dropAccess(accountId: string, filter: Record<string, unknown>): P
 
 export async function createProject(ctx: Context, input: { workspaceId: string; name: string }): Promise<ProjectDoc> {
   const name = cleanName(input.name, 'name');
-  const ws = await mustLoad<WorkspaceDoc>(ctx, 'Workspace', input.workspaceId);
+  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   const project = (
     await Project.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.principal!.userId })
   ).toObject();
@@ -52,7 +46,7 @@ export async function createProject(ctx: Context, input: { workspaceId: string; 
 }
 
 export async function updateProject(ctx: Context, id: string, input: { name?: string | null }): Promise<ProjectDoc> {
-  const before = await mustLoad<ProjectDoc>(ctx, 'Project', id);
+  const before = await ctx.loaders.existing<ProjectDoc>('Project', id);
   const set: Partial<ProjectDoc> = {};
   if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
   if (!Object.keys(set).length) return before;
@@ -71,7 +65,7 @@ export async function updateProject(ctx: Context, id: string, input: { name?: st
 }
 
 export async function deleteProject(ctx: Context, id: string): Promise<boolean> {
-  const project = await mustLoad<ProjectDoc>(ctx, 'Project', id);
+  const project = await ctx.loaders.existing<ProjectDoc>('Project', id);
   await Message.deleteMany({ projectId: id });
   await Inbox.deleteMany({ projectId: id });
   await dropAccess(project.accountId, { $or: [{ scopeId: id }, { projectId: id }] });
@@ -91,7 +85,7 @@ export async function deleteProject(ctx: Context, id: string): Promise<boolean> 
 
 export async function createInbox(ctx: Context, input: { projectId: string; name: string }): Promise<InboxDoc> {
   const name = cleanName(input.name, 'name');
-  const project = await mustLoad<ProjectDoc>(ctx, 'Project', input.projectId);
+  const project = await ctx.loaders.existing<ProjectDoc>('Project', input.projectId);
   const inbox = (
     await Inbox.create({
       accountId: project.accountId,
@@ -113,7 +107,7 @@ export async function createInbox(ctx: Context, input: { projectId: string; name
 }
 
 export async function updateInbox(ctx: Context, id: string, input: { name?: string | null }): Promise<InboxDoc> {
-  const before = await mustLoad<InboxDoc>(ctx, 'Inbox', id);
+  const before = await ctx.loaders.existing<InboxDoc>('Inbox', id);
   const set: Partial<InboxDoc> = {};
   if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
   if (!Object.keys(set).length) return before;
@@ -132,7 +126,7 @@ export async function updateInbox(ctx: Context, id: string, input: { name?: stri
 }
 
 export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
-  const inbox = await mustLoad<InboxDoc>(ctx, 'Inbox', id);
+  const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', id);
   await Message.deleteMany({ inboxId: id });
   await dropAccess(inbox.accountId, { $or: [{ scopeId: id }, { inboxId: id }] });
   await Inbox.deleteOne({ _id: id });
@@ -148,7 +142,7 @@ export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
 }
 
 export async function clearInbox(ctx: Context, inboxId: string): Promise<number> {
-  const inbox = await mustLoad<InboxDoc>(ctx, 'Inbox', inboxId);
+  const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', inboxId);
   const res = await Message.deleteMany({ inboxId });
   await ctx.audit.record({
     accountId: inbox.accountId,
@@ -194,7 +188,7 @@ export async function sendTestEmail(ctx: Context, input: SendTestEmailInput): Pr
   if (subject.length > SUBJECT_MAX) throw new BadInputError(`subject must be at most ${SUBJECT_MAX} characters`, 'subject');
   const text = body(input.text, 'text');
   const html = body(input.html, 'html');
-  const inbox = await mustLoad<InboxDoc>(ctx, 'Inbox', input.inboxId);
+  const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', input.inboxId);
   const size = Buffer.byteLength(text ?? '', 'utf8') + Buffer.byteLength(html ?? '', 'utf8');
   const message = (
     await Message.create({
@@ -229,7 +223,7 @@ export async function trimInbox(inboxId: string, max = INBOX_MAX_MESSAGES): Prom
 }
 
 export async function deleteMessage(ctx: Context, id: string): Promise<boolean> {
-  await mustLoad<MessageDoc>(ctx, 'Message', id);
+  await ctx.loaders.existing<MessageDoc>('Message', id);
   await Message.deleteOne({ _id: id });
   ctx.loaders.forget('Message', id);
   return true;
