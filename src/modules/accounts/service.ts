@@ -1,6 +1,7 @@
 // Account life cycle: a new account gets its roles, its owner's membership and owner binding, and a
 // workspace named Default. Without multi-document transactions, a failure undoes what was written.
 import type { Context } from '../../graphql/context';
+import { saveChanges } from '../save';
 import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
 import { Role, RoleBinding } from '../access/model';
 import mongoose from 'mongoose';
@@ -79,18 +80,7 @@ export async function updateWorkspace(ctx: Context, id: string, input: { name?: 
   if (input.name === undefined || input.name === null) return before;
   const name = cleanName(input.name, 'name');
   if (name === before.name) return before;
-  const after = await Workspace.findOneAndUpdate({ _id: id }, { $set: { name } }, { returnDocument: 'after' }).lean<WorkspaceDoc>();
-  if (!after) throw new NotFoundError('Workspace', id);
-  ctx.loaders.prime('Workspace', after as unknown as WorkspaceDoc & Record<string, unknown>);
-  await ctx.audit.change({
-    accountId: after.accountId,
-    workspaceId: id,
-    action: 'workspace.updated',
-    target: { type: 'Workspace', id },
-    before,
-    after,
-  });
-  return after;
+  return saveChanges(ctx, Workspace, before, { name }, { action: 'workspace.updated', workspaceId: id });
 }
 
 /** Collections kept when a workspace goes: the audit trail is append-only. */

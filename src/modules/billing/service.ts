@@ -2,6 +2,7 @@
 // Card numbers and security codes are validated (./card.ts) and never reach the database, a log line
 // or the audit log: only brand, last four digits and expiry are kept. Every billing change is audited.
 import type { Context } from '../../graphql/context';
+import { saveChanges } from '../save';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/model';
 import { newId } from '../../db/ids';
@@ -73,16 +74,7 @@ async function saveBilling(
   set: Partial<Pick<BillingDoc, 'plan' | 'card' | 'sendLimit' | 'verificationLimit'>>,
   action: string,
 ): Promise<BillingDoc> {
-  const after = await Billing.findOneAndUpdate({ _id: before._id }, { $set: set }, { returnDocument: 'after' }).lean<BillingDoc>();
-  if (!after) throw new NotFoundError('Billing', before._id);
-  await ctx.audit.change({
-    accountId: after.accountId,
-    action,
-    target: { type: 'Billing', id: after._id },
-    before: publicBilling(before),
-    after: publicBilling(after),
-  });
-  return after;
+  return saveChanges(ctx, Billing, before, set, { action, view: publicBilling });
 }
 
 /** The fields of a billing document that may appear in an audit diff. */

@@ -1,6 +1,7 @@
 // Webhooks, suppressions and authorized recipients of a domain; routes of a workspace. Each change is
 // audited (domain configuration).
 import type { Context } from '../../graphql/context';
+import { saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import type { WorkspaceDoc } from '../accounts/model';
 import type { DomainDoc } from './domain.model';
@@ -95,17 +96,12 @@ export async function updateWebhook(
   const url = set.url ?? before.url;
   const duplicate = () => new BadInputError(`This URL already receives ${event} events of the domain`, 'url');
   if (await Webhook.exists({ domainId: before.domainId, event, url, _id: { $ne: id } })) throw duplicate();
-  let after: WebhookDoc | null;
   try {
-    after = await Webhook.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
+    return await saveChanges(ctx, Webhook, before, set, { action: 'webhook.updated', view: auditView });
   } catch (err) {
     if (isDuplicateKey(err)) throw duplicate();
     throw err;
   }
-  if (!after) throw new BadInputError('The webhook was deleted meanwhile', 'id');
-  ctx.loaders.prime('Webhook', after as unknown as { _id: string });
-  await audit(ctx, 'Webhook', 'webhook.updated', before, after);
-  return after;
 }
 
 export const deleteWebhook = (ctx: Context, id: string) => remove(ctx, 'Webhook', Webhook, id, 'webhook.deleted');
@@ -152,11 +148,7 @@ export async function updateRoute(ctx: Context, id: string, input: RouteInput): 
   const before = await ctx.loaders.existing<RouteDoc>('Route', id);
   const set = changedOnly(before, routeFields(input, false));
   if (Object.keys(set).length === 0) return before;
-  const after = await Route.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
-  if (!after) throw new BadInputError('The route was deleted meanwhile', 'id');
-  ctx.loaders.prime('Route', after as unknown as { _id: string });
-  await audit(ctx, 'Route', 'route.updated', before, after);
-  return after;
+  return saveChanges(ctx, Route, before, set, { action: 'route.updated', view: auditView });
 }
 
 export const deleteRoute = (ctx: Context, id: string) => remove(ctx, 'Route', Route, id, 'route.deleted');

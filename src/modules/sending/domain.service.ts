@@ -3,6 +3,7 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Context } from '../../graphql/context';
+import { saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
@@ -141,18 +142,7 @@ export async function updateDomain(ctx: Context, id: string, input: UpdateDomain
   }
   const changes = changedOnly(before, set);
   if (Object.keys(changes).length === 0) return before;
-  const after = await Domain.findOneAndUpdate({ _id: id }, { $set: changes }, { returnDocument: 'after' }).lean();
-  if (!after) throw new BadInputError('The domain was deleted meanwhile', 'id');
-  ctx.loaders.prime('Domain', after as unknown as { _id: string });
-  await ctx.audit.change({
-    accountId: after.accountId,
-    workspaceId: after.workspaceId,
-    action: 'domain.updated',
-    target: { type: 'Domain', id },
-    before: auditView(before),
-    after: auditView(after),
-  });
-  return after;
+  return saveChanges(ctx, Domain, before, changes, { action: 'domain.updated', view: auditView });
 }
 
 /**
@@ -172,19 +162,11 @@ export async function verifyDomain(ctx: Context, id: string): Promise<DomainDoc>
         checkMessage: `Not marked published: ${missing.join(', ')}. Publish these records at your DNS host, then mark them with updateDomain(input: {publishedRecords}).`,
       }
     : { state: 'VERIFIED', verifiedAt: before.verifiedAt ?? now, lastCheckedAt: now, checkMessage: null };
-  const after = await Domain.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
-  if (!after) throw new BadInputError('The domain was deleted meanwhile', 'id');
-  ctx.loaders.prime('Domain', after as unknown as { _id: string });
-  await ctx.audit.change({
-    accountId: after.accountId,
-    workspaceId: after.workspaceId,
+  return saveChanges(ctx, Domain, before, set, {
     action: missing.length ? 'domain.verificationFailed' : 'domain.verified',
-    target: { type: 'Domain', id },
-    before: auditView(before),
-    after: auditView(after),
+    view: auditView,
     meta: missing.length ? { missing } : null,
   });
-  return after;
 }
 
 /** Removes everything below the given domains (children first, so a failed run can be retried). */

@@ -2,6 +2,7 @@
 // secret, rotatable) and sending servers (password given by the user). All sealed with AES-256-GCM;
 // every create, rotate, change and delete is audited (the diffs never hold a secret).
 import type { Context } from '../../graphql/context';
+import { saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
@@ -209,19 +210,11 @@ export async function updateSendingServer(ctx: Context, id: string, input: Sendi
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
   const set = changedOnly(before, serverFields(input, false));
   if (Object.keys(set).length === 0) return before;
-  const after = await SendingServer.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
-  if (!after) throw new BadInputError('The sending server was deleted meanwhile', 'id');
-  ctx.loaders.prime('SendingServer', after as unknown as { _id: string });
-  await ctx.audit.change({
-    accountId: after.accountId,
-    workspaceId: after.workspaceId,
+  return saveChanges(ctx, SendingServer, before, set, {
     action: 'sendingServer.updated',
-    target: { type: 'SendingServer', id },
-    before: auditView(before),
-    after: auditView(after),
+    view: auditView,
     meta: set.passwordEnc ? { secretChanged: true } : null,
   });
-  return after;
 }
 
 export async function deleteSendingServer(ctx: Context, id: string): Promise<boolean> {

@@ -2,7 +2,8 @@
 // and delivers nothing. Deleting a parent deletes its children (children first, so a failure leaves
 // the parent in place and the delete can simply be repeated).
 import type { Context } from '../../graphql/context';
-import { BadInputError, NotFoundError } from '../../errors';
+import { saveChanges } from '../save';
+import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/service';
 import { bumpPermissionsVersion, type WorkspaceDoc } from '../accounts/model';
 import { Invitation, RoleBinding } from '../access/model';
@@ -50,18 +51,7 @@ export async function updateProject(ctx: Context, id: string, input: { name?: st
   const set: Partial<ProjectDoc> = {};
   if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
   if (!Object.keys(set).length) return before;
-  const after = await Project.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<ProjectDoc>();
-  if (!after) throw new NotFoundError('Project', id);
-  ctx.loaders.prime('Project', after as never);
-  await ctx.audit.change({
-    accountId: after.accountId,
-    workspaceId: after.workspaceId,
-    action: 'project.updated',
-    target: { type: 'Project', id },
-    before,
-    after,
-  });
-  return after;
+  return saveChanges(ctx, Project, before, set, { action: 'project.updated' });
 }
 
 export async function deleteProject(ctx: Context, id: string): Promise<boolean> {
@@ -111,18 +101,7 @@ export async function updateInbox(ctx: Context, id: string, input: { name?: stri
   const set: Partial<InboxDoc> = {};
   if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
   if (!Object.keys(set).length) return before;
-  const after = await Inbox.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<InboxDoc>();
-  if (!after) throw new NotFoundError('Inbox', id);
-  ctx.loaders.prime('Inbox', after as never);
-  await ctx.audit.change({
-    accountId: after.accountId,
-    workspaceId: after.workspaceId,
-    action: 'inbox.updated',
-    target: { type: 'Inbox', id },
-    before,
-    after,
-  });
-  return after;
+  return saveChanges(ctx, Inbox, before, set, { action: 'inbox.updated' });
 }
 
 export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
