@@ -6,9 +6,9 @@ import { loadScopeNode } from '../../authz/introspect';
 import { ancestorIds } from '../../authz/introspect';
 import { RESOURCE_TYPES, type ScopeType } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
-import { bumpPermissionsVersion, Member } from '../accounts/model';
+import { bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
 import { RoleBinding, type RoleBindingDoc, type RoleDoc } from './model';
-import { assertHolds, assertMayChangeAccessOf, cleanPermissions, compiledOf, loadAccount } from './rules';
+import { assertHolds, assertMayChangeAccessOf, cleanPermissions, compiledOf } from './rules';
 
 const BINDING_CHAIN = RESOURCE_TYPES.RoleBinding!.chain;
 
@@ -37,7 +37,7 @@ export async function assignRole(
 ): Promise<RoleBindingDoc> {
   const node = await loadScopeNode(ctx, input.scope);
   if (!node) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
-  const account = await loadAccount(ctx, node.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', node.accountId);
   const role = await ctx.loaders.load<RoleDoc>('Role', input.roleId);
   if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.roleId);
   const expiresAt = cleanExpiry(input.expiresAt);
@@ -80,7 +80,7 @@ export async function assignRole(
 
 export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
   const binding = (await ctx.loaders.load<RoleBindingDoc>('RoleBinding', id))!;
-  const account = await loadAccount(ctx, binding.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', binding.accountId);
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
   if (role?.key === 'owner') {
     throw new BadInputError("The owner's binding is never removed: the owner transfers ownership with transferOwnership", 'id');
@@ -104,7 +104,7 @@ export async function setPermissionOverrides(
   input: { bindingId: string; grant: string[]; revoke: string[] },
 ): Promise<RoleBindingDoc> {
   const binding = (await ctx.loaders.load<RoleBindingDoc>('RoleBinding', input.bindingId))!;
-  const account = await loadAccount(ctx, binding.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', binding.accountId);
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
   if (!role || role.system || !role.customisable) {
     throw new BadInputError(

@@ -12,7 +12,7 @@ import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../acc
 import { Session, User, type UserDoc } from '../identity/model';
 import { startSession, type AuthResult } from '../identity/service';
 import { ApiToken, Invitation, RoleBinding, type InvitationDoc, type RoleDoc } from './model';
-import { assertHolds, assertMayChangeAccessOf, compiledOf, isAccountAdmin, loadAccount, systemRole } from './rules';
+import { assertHolds, assertMayChangeAccessOf, compiledOf, isAccountAdmin, systemRole } from './rules';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_FROM = 'Postern <no-reply@postern.invalid>';
@@ -57,7 +57,7 @@ export async function createUser(
     language?: string | null;
   },
 ): Promise<UserDoc> {
-  const account = await loadAccount(ctx, input.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const email = cleanEmail(input.email);
   assertStrongPassword(input.password);
   const profile = {
@@ -130,7 +130,7 @@ export async function inviteUser(
   ctx: Context,
   input: { accountId: string; email: string; roleId?: string | null; scope?: { type: ScopeType; id: string } | null },
 ): Promise<InvitationDoc> {
-  const account = await loadAccount(ctx, input.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const scope = input.scope ?? { type: 'ACCOUNT' as ScopeType, id: account._id };
   const node = await loadScopeNode(ctx, scope);
   if (!node || node.accountId !== account._id) throw new NotFoundError(scope.type.toLowerCase(), scope.id);
@@ -299,7 +299,7 @@ export async function acceptInvitation(
 // ---------------------------------------------------------------------------------------------
 
 export async function removeMember(ctx: Context, input: { accountId: string; userId: string }): Promise<boolean> {
-  const account = await loadAccount(ctx, input.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const member = await Member.findOne({ accountId: account._id, userId: input.userId }).lean();
   if (!member) throw new NotFoundError('member', input.userId);
   if (input.userId === account.ownerId) {
@@ -335,7 +335,7 @@ export async function removeMember(ctx: Context, input: { accountId: string; use
 }
 
 export async function transferOwnership(ctx: Context, input: { accountId: string; userId: string }): Promise<AccountDoc> {
-  const account = await loadAccount(ctx, input.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const me = ctx.actorId;
   if (account.ownerId !== me) throw new BadInputError('Only the account owner can transfer its ownership', 'accountId');
   if (input.userId === me) throw new BadInputError('You already own this account', 'userId');
@@ -393,7 +393,7 @@ export async function transferOwnership(ctx: Context, input: { accountId: string
 }
 
 export async function deleteAccount(ctx: Context, id: string): Promise<boolean> {
-  const account = await loadAccount(ctx, id);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', id);
   if (account.ownerId !== ctx.actorId) throw new BadInputError('Only the account owner can delete the account', 'id');
   const counts: Record<string, number> = {};
   for (const name of mongoose.modelNames()) {

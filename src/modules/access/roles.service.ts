@@ -6,7 +6,7 @@ import { bumpPermissionsVersion, Account, type AccountDoc } from '../accounts/mo
 import { cleanName } from '../accounts/service';
 import { User, type UserDoc } from '../identity/model';
 import { Invitation, Role, RoleBinding, type RoleDoc } from './model';
-import { assertHolds, cleanPermissions, compiledOf, loadAccount } from './rules';
+import { assertHolds, cleanPermissions, compiledOf } from './rules';
 
 export const DESCRIPTION_MAX = 1000;
 
@@ -62,7 +62,7 @@ export async function createRole(
   const name = cleanName(input.name, 'name');
   const description = cleanDescription(input.description);
   const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
-  await loadAccount(ctx, input.accountId);
+  await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   await assertNameFree(input.accountId, name);
   let role: RoleDoc | undefined;
   for (let attempt = 0; !role; attempt++) {
@@ -108,7 +108,7 @@ export async function updateRole(
     // Rule 3: widening a role grants to everyone bound to it: the editor must hold what is added.
     const added = permissions.filter((p) => !role.permissions.includes(p));
     if (added.length) {
-      const account = await loadAccount(ctx, role.accountId);
+      const account = await ctx.loaders.existing<AccountDoc>('Account', role.accountId);
       assertHolds(await compiledOf(ctx, role.accountId), added, { doc: account as never, chain: ['_id'] }, 'permissions');
     }
     set.permissions = permissions;
@@ -130,7 +130,7 @@ export async function updateRole(
 export async function deleteRole(ctx: Context, id: string): Promise<boolean> {
   const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
   if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be deleted`, 'id');
-  const account = await loadAccount(ctx, role.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', role.accountId);
   if (account.defaultRoleId === role._id) {
     throw new BadInputError(`"${role.name}" is the account's default role: choose another default first`, 'id');
   }
@@ -172,7 +172,7 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
   const packName = PACK_BY_ENUM[input.pack];
   const pack = packName ? ROLE_PACKS[packName] : undefined;
   if (!pack) throw new BadInputError(`Unknown role pack ${input.pack}`, 'pack');
-  await loadAccount(ctx, input.accountId);
+  await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const keys = pack.roles.map((r) => r.key);
   const existing = new Set(
     (
@@ -223,7 +223,7 @@ export async function updateAccountSettings(
   ctx: Context,
   input: { accountId: string; defaultRoleId?: string | null },
 ): Promise<AccountDoc> {
-  const account = await loadAccount(ctx, input.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   let defaultRoleId: string | null = null;
   if (input.defaultRoleId) {
     const role = await ctx.loaders.load<RoleDoc>('Role', input.defaultRoleId);

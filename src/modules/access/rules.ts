@@ -14,12 +14,6 @@ const OWNER_ONLY_BITS = new Set(OWNER_ONLY.map(permissionBit));
 
 export const MAX_PERMISSIONS = 300;
 
-export async function loadAccount(ctx: Context, accountId: string): Promise<AccountDoc> {
-  const account = await ctx.loaders.load<AccountDoc>('Account', accountId);
-  if (!account) throw new NotFoundError('account', accountId);
-  return account;
-}
-
 /** The principal's compiled permissions in the account (the directive has loaded them already). */
 export async function compiledOf(ctx: Context, accountId: string): Promise<CompiledPermissions> {
   const c = await ctx.authz.load(accountId);

@@ -57,12 +57,6 @@ export async function billingOf(accountId: string, createdBy: string): Promise<B
   }
 }
 
-async function accountOf(ctx: Context, accountId: string): Promise<AccountDoc> {
-  const account = await ctx.loaders.load<AccountDoc>('Account', accountId);
-  if (!account) throw new NotFoundError('Account', accountId);
-  return account;
-}
-
 /** A limit after a plan change: a custom (lower) limit is kept within the new maximum; a full one follows the plan. */
 function carryLimit(current: number, oldMax: number, newMax: number): number {
   return current < oldMax ? Math.min(current, newMax) : newMax;
@@ -96,7 +90,7 @@ export async function updateBilling(
     throw new BadInputError('Give a plan, a card, or both', 'plan');
   }
   const card: CardDoc | null = input.card ? validateCard(input.card) : null;
-  const account = await accountOf(ctx, input.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const before = await billingOf(account._id, account.ownerId);
   const plan = input.plan ?? before.plan;
   if (plan !== 'FREE' && !card && !before.card) {
@@ -113,7 +107,7 @@ export async function updateBilling(
 }
 
 export async function removeCard(ctx: Context, accountId: string): Promise<BillingDoc> {
-  const account = await accountOf(ctx, accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', accountId);
   const before = await billingOf(account._id, account.ownerId);
   if (before.plan !== 'FREE') {
     throw new BadInputError(`The ${before.plan} plan needs a card on file: switch to FREE before removing it`, 'accountId');
@@ -133,7 +127,7 @@ export async function setSendLimit(
   ctx: Context,
   input: { accountId: string; limit: number; verificationLimit?: number | null },
 ): Promise<BillingDoc> {
-  const account = await accountOf(ctx, input.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const before = await billingOf(account._id, account.ownerId);
   const max = PLAN_LIMITS[before.plan];
   const set: Partial<BillingDoc> = { sendLimit: limitWithin(input.limit, max.send, 'limit') };
@@ -168,7 +162,7 @@ export async function openSupportTicket(
   const subject = text(input.subject, 'subject', TICKET_SUBJECT_MAX);
   if (/[\r\n]/.test(subject)) throw new BadInputError('subject must be a single line', 'subject');
   const body = text(input.body, 'body', TICKET_BODY_MAX);
-  const account = await accountOf(ctx, input.accountId);
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const ticket = (
     await SupportTicket.create({ accountId: account._id, subject, body, status: 'OPEN', createdBy: ctx.principal!.userId })
   ).toObject();
