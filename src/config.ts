@@ -17,7 +17,7 @@ export interface Config {
   smtpUrl: string | undefined;
   sessionTtlHours: number;
   maxQueryDepth: number;
-  /** Largest query cost accepted (a connection costs its page size times one item). */
+  /** Most objects a query may ask for (a connection counts its page size times one item). */
   maxQueryCost: number;
   seedDemo: boolean;
 }
@@ -82,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl,
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 50),
-    maxQueryCost: int(env, 'MAX_QUERY_COST', 200_000, 100, 100_000_000),
+    maxQueryCost: int(env, 'MAX_QUERY_COST', 500_000, 100, 100_000_000),
     seedDemo: env.POSTERN_SEED_DEMO !== 'false',
   };
 }

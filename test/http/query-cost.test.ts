@@ -31,6 +31,12 @@ describe('query cost limit', () => {
     expect(big.body.data).toBeUndefined();
   });
 
+  it('counts objects, not scalar fields: selecting more fields of the same objects costs nothing more', async () => {
+    // 100 lists × (edge + node + 240 contacts × (edge + node)) = 48,200 objects, under the 50,000 set here.
+    const r = await gw.gql(NESTED, { id: owner.workspaceId, lists: 100, contacts: 240 }, owner.token);
+    expect(r.body.errors).toBeUndefined();
+  });
+
   it('counts an omitted page size as the default of 50', async () => {
     const r = await gw.gql(NESTED, { id: owner.workspaceId }, owner.token);
     expect(r.body.errors).toBeUndefined();

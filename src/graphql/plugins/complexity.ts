@@ -1,8 +1,9 @@
 // Query cost limit (graphql-query-complexity), computed with the request's variables once the
-// operation is known, before any resolver runs. A connection costs its page size (`first`, default
-// 50, capped at 500) times the cost of one item, so nested pages multiply as they do in the database.
+// operation is known, before any resolver runs. The cost counts objects, as GitHub's node limit does:
+// an object field costs 1 plus what it selects, a scalar nothing, and a connection its page size
+// (`first`, default 50, capped at 500) times one item, so nested pages multiply as in the database.
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getNamedType, isLeafType } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Context } from '../context';
 import { DEFAULT_PAGE, MAX_PAGE } from '../connection';
@@ -12,6 +13,9 @@ export const connectionEstimator: ComplexityEstimator = ({ field, args, childCom
   const first = typeof args.first === 'number' && Number.isFinite(args.first) ? Math.min(Math.max(args.first, 0), MAX_PAGE) : DEFAULT_PAGE;
   return 1 + first * childComplexity;
 };
+
+/** Scalars and enums cost nothing: the limit is on objects fetched. */
+export const leafEstimator: ComplexityEstimator = ({ field }) => (isLeafType(getNamedType(field.type)) ? 0 : undefined);
 
 export function complexityPlugin(maxCost: number): ApolloServerPlugin<Context> {
   return {
@@ -25,7 +29,7 @@ export function complexityPlugin(maxCost: number): ApolloServerPlugin<Context> {
               query: document,
               variables: request.variables ?? {},
               operationName: operationName ?? undefined,
-              estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              estimators: [connectionEstimator, leafEstimator, simpleEstimator({ defaultComplexity: 1 })],
             });
           } catch {
             // Variables that do not coerce: execution reports them as BAD_USER_INPUT.
