@@ -42,3 +42,24 @@ export async function saveChanges<T extends StoredDoc>(
   });
   return after;
 }
+
+/** The delete twin of saveChanges: removes one document by id, forgets it in the loaders, audits it. */
+export async function deleteRecorded<T extends StoredDoc>(
+  ctx: Context,
+  model: Model<T>,
+  before: T,
+  record: ChangeRecord<T>,
+): Promise<true> {
+  await model.deleteOne({ _id: before._id });
+  ctx.loaders.forget(model.modelName, before._id);
+  const view = record.view ?? ((d: T) => d);
+  await ctx.audit.change({
+    accountId: before.accountId,
+    workspaceId: record.workspaceId ?? before.workspaceId ?? null,
+    action: record.action,
+    target: { type: model.modelName, id: before._id },
+    before: view(before),
+    meta: record.meta ?? null,
+  });
+  return true;
+}

@@ -1,7 +1,8 @@
 // Webhooks, suppressions and authorized recipients of a domain; routes of a workspace. Each change is
 // audited (domain configuration).
+import type { Model } from 'mongoose';
 import type { Context } from '../../graphql/context';
-import { saveChanges } from '../save';
+import { deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import type { WorkspaceDoc } from '../accounts/model';
 import type { DomainDoc } from './domain.model';
@@ -49,12 +50,8 @@ async function createUnique<T>(exists: () => Promise<unknown>, create: () => Pro
   }
 }
 
-async function remove(ctx: Context, type: string, model: { deleteOne(f: object): PromiseLike<unknown> }, id: string, action: string) {
-  const before = await ctx.loaders.existing<Audited>(type, id);
-  await model.deleteOne({ _id: id });
-  ctx.loaders.forget(type, id);
-  await audit(ctx, type, action, before, null);
-  return true;
+async function remove<T extends Audited>(ctx: Context, model: Model<T>, id: string, action: string): Promise<true> {
+  return deleteRecorded(ctx, model, await ctx.loaders.existing<T>(model.modelName, id), { action, view: auditView });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,7 +101,7 @@ export async function updateWebhook(
   }
 }
 
-export const deleteWebhook = (ctx: Context, id: string) => remove(ctx, 'Webhook', Webhook, id, 'webhook.deleted');
+export const deleteWebhook = (ctx: Context, id: string) => remove(ctx, Webhook, id, 'webhook.deleted');
 
 // ---------------------------------------------------------------------------------------------
 // Routes
@@ -151,7 +148,7 @@ export async function updateRoute(ctx: Context, id: string, input: RouteInput): 
   return saveChanges(ctx, Route, before, set, { action: 'route.updated', view: auditView });
 }
 
-export const deleteRoute = (ctx: Context, id: string) => remove(ctx, 'Route', Route, id, 'route.deleted');
+export const deleteRoute = (ctx: Context, id: string) => remove(ctx, Route, id, 'route.deleted');
 
 // ---------------------------------------------------------------------------------------------
 // Suppressions
@@ -184,7 +181,7 @@ export async function addSuppression(
   return doc;
 }
 
-export const removeSuppression = (ctx: Context, id: string) => remove(ctx, 'Suppression', Suppression, id, 'suppression.removed');
+export const removeSuppression = (ctx: Context, id: string) => remove(ctx, Suppression, id, 'suppression.removed');
 
 // ---------------------------------------------------------------------------------------------
 // Authorized recipients
@@ -210,5 +207,4 @@ export async function addAuthorizedRecipient(ctx: Context, input: { domainId: st
   return doc;
 }
 
-export const removeAuthorizedRecipient = (ctx: Context, id: string) =>
-  remove(ctx, 'AuthorizedRecipient', AuthorizedRecipient, id, 'authorizedRecipient.removed');
+export const removeAuthorizedRecipient = (ctx: Context, id: string) => remove(ctx, AuthorizedRecipient, id, 'authorizedRecipient.removed');

@@ -3,7 +3,7 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Context } from '../../graphql/context';
-import { saveChanges } from '../save';
+import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
@@ -194,16 +194,6 @@ export async function deleteDomainChildren(domainIds: string[]): Promise<Record<
 export async function deleteDomain(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
   const removed = await deleteDomainChildren([id]);
-  await Domain.deleteOne({ _id: id });
-  ctx.loaders.forget('Domain', id);
   if (removed.roleBindings) await bumpPermissionsVersion(before.accountId);
-  await ctx.audit.change({
-    accountId: before.accountId,
-    workspaceId: before.workspaceId,
-    action: 'domain.deleted',
-    target: { type: 'Domain', id },
-    before: auditView(before),
-    meta: { removed },
-  });
-  return true;
+  return deleteRecorded(ctx, Domain, before, { action: 'domain.deleted', view: auditView, meta: { removed } });
 }

@@ -2,7 +2,7 @@
 // secret, rotatable) and sending servers (password given by the user). All sealed with AES-256-GCM;
 // every create, rotate, change and delete is audited (the diffs never hold a secret).
 import type { Context } from '../../graphql/context';
-import { saveChanges } from '../save';
+import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
@@ -64,16 +64,7 @@ export async function createSmtpCredential(ctx: Context, input: { domainId: stri
 
 export async function deleteSmtpCredential(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<SmtpCredentialDoc>('SmtpCredential', id);
-  await SmtpCredential.deleteOne({ _id: id });
-  ctx.loaders.forget('SmtpCredential', id);
-  await ctx.audit.change({
-    accountId: before.accountId,
-    workspaceId: before.workspaceId,
-    action: 'smtpCredential.deleted',
-    target: { type: 'SmtpCredential', id },
-    before: auditView(before),
-  });
-  return true;
+  return deleteRecorded(ctx, SmtpCredential, before, { action: 'smtpCredential.deleted', view: auditView });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,15 +124,7 @@ export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc>
 
 export async function deleteApiKey(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<ApiKeyDoc>('ApiKey', id);
-  await ApiKey.deleteOne({ _id: id });
-  ctx.loaders.forget('ApiKey', id);
-  await ctx.audit.change({
-    accountId: before.accountId,
-    action: 'apiKey.deleted',
-    target: { type: 'ApiKey', id },
-    before: auditView(before),
-  });
-  return true;
+  return deleteRecorded(ctx, ApiKey, before, { action: 'apiKey.deleted', view: auditView });
 }
 
 /** Finds the live (unexpired) key of an account with this secret; for callers authenticating with API keys. */
@@ -220,16 +203,10 @@ export async function updateSendingServer(ctx: Context, id: string, input: Sendi
 export async function deleteSendingServer(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
   const bindings = await RoleBinding.deleteMany({ scopeType: 'SENDING_SERVER', scopeId: id });
-  await SendingServer.deleteOne({ _id: id });
-  ctx.loaders.forget('SendingServer', id);
   if (bindings.deletedCount) await bumpPermissionsVersion(before.accountId);
-  await ctx.audit.change({
-    accountId: before.accountId,
-    workspaceId: before.workspaceId,
+  return deleteRecorded(ctx, SendingServer, before, {
     action: 'sendingServer.deleted',
-    target: { type: 'SendingServer', id },
-    before: auditView(before),
+    view: auditView,
     meta: { removedBindings: bindings.deletedCount },
   });
-  return true;
 }

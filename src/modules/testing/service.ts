@@ -2,7 +2,7 @@
 // and delivers nothing. Deleting a parent deletes its children (children first, so a failure leaves
 // the parent in place and the delete can simply be repeated).
 import type { Context } from '../../graphql/context';
-import { saveChanges } from '../save';
+import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/service';
 import { bumpPermissionsVersion, type WorkspaceDoc } from '../accounts/model';
@@ -59,16 +59,7 @@ export async function deleteProject(ctx: Context, id: string): Promise<boolean> 
   await Message.deleteMany({ projectId: id });
   await Inbox.deleteMany({ projectId: id });
   await dropAccess(project.accountId, { $or: [{ scopeId: id }, { projectId: id }] });
-  await Project.deleteOne({ _id: id });
-  ctx.loaders.forget('Project', id);
-  await ctx.audit.change({
-    accountId: project.accountId,
-    workspaceId: project.workspaceId,
-    action: 'project.deleted',
-    target: { type: 'Project', id },
-    before: project,
-  });
-  return true;
+  return deleteRecorded(ctx, Project, project, { action: 'project.deleted' });
 }
 
 // --- inboxes ------------------------------------------------------------------------------------
@@ -108,16 +99,7 @@ export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
   const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', id);
   await Message.deleteMany({ inboxId: id });
   await dropAccess(inbox.accountId, { $or: [{ scopeId: id }, { inboxId: id }] });
-  await Inbox.deleteOne({ _id: id });
-  ctx.loaders.forget('Inbox', id);
-  await ctx.audit.change({
-    accountId: inbox.accountId,
-    workspaceId: inbox.workspaceId,
-    action: 'inbox.deleted',
-    target: { type: 'Inbox', id },
-    before: inbox,
-  });
-  return true;
+  return deleteRecorded(ctx, Inbox, inbox, { action: 'inbox.deleted' });
 }
 
 export async function clearInbox(ctx: Context, inboxId: string): Promise<number> {
