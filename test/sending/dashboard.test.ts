@@ -1,0 +1,54 @@
+// Issue #7: the dashboard's database commands do not grow with the number of domains (each with its
+// SMTP credentials) or campaigns (each with its list, template and author) on the page.
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { commandsDuring } from '../helpers/commands';
+import { DASHBOARD, fillWorkspace } from '../helpers/dashboard';
+import { memberWithRole, ok } from './helpers';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({ monitorCommands: true });
+});
+afterAll(() => gw.stop());
+
+/** Runs the dashboard for `token`, checks its shape, returns the commands of a warm run. */
+async function measure(token: string, expected: { domains: number; perDomain: number; campaigns: number }) {
+  const run = async () => {
+    const r = ok(await gw.gql(DASHBOARD, {}, token));
+    const ws = r.viewer.accounts[0].workspaces.edges[0].node;
+    expect(ws.domains.edges).toHaveLength(expected.domains);
+    for (const d of ws.domains.edges) {
+      expect(d.node.smtpCredentials.edges).toHaveLength(expected.perDomain);
+      for (const c of d.node.smtpCredentials.edges) expect(c.node.login).toBe(`${c.node.login.split('@')[0]}@${d.node.name}`);
+    }
+    expect(ws.campaigns.edges).toHaveLength(expected.campaigns);
+    for (const c of ws.campaigns.edges) {
+      expect(c.node.list.name).toMatch(/^List /);
+      expect(c.node.template.name).toMatch(/^Template /);
+      expect(c.node.createdBy.email).toMatch(/^author\d-/);
+    }
+    return r;
+  };
+  await run(); // warm: compiled permissions, the audit chain head
+  return commandsDuring(run);
+}
+
+it('costs as many database commands for 20 domains and 50 campaigns as for 2 and 2 (owner, passwords revealed)', async () => {
+  const small = await gw.signUp();
+  const large = await gw.signUp();
+  await fillWorkspace(small, { domains: 2, perDomain: 2, campaigns: 2 });
+  await fillWorkspace(large, { domains: 20, perDomain: 2, campaigns: 50 });
+  const a = await measure(small.token, { domains: 2, perDomain: 2, campaigns: 2 });
+  const b = await measure(large.token, { domains: 20, perDomain: 2, campaigns: 20 });
+  expect(b.sort()).toEqual(a.sort());
+});
+
+it('costs the same for an analyst, who sees the passwords masked', async () => {
+  const owner = await gw.signUp();
+  const analyst = await memberWithRole(gw, owner, 'analyst');
+  await fillWorkspace(owner, { domains: 2, perDomain: 1, campaigns: 2 });
+  const a = await measure(analyst.token, { domains: 2, perDomain: 1, campaigns: 2 });
+  await fillWorkspace(owner, { domains: 18, perDomain: 1, campaigns: 48 });
+  const b = await measure(analyst.token, { domains: 20, perDomain: 1, campaigns: 20 });
+  expect(b.sort()).toEqual(a.sort());
+});
