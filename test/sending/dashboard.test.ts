@@ -52,3 +52,34 @@ it('costs the same for an analyst, who sees the passwords masked', async () => {
   const b = await measure(analyst.token, { domains: 20, perDomain: 1, campaigns: 20 });
   expect(b.sort()).toEqual(a.sort());
 });
+
+it('pages listed under many parents at once are the pages each parent lists alone (a crowded parent included)', async () => {
+  const owner = await gw.signUp();
+  // Domain 0 gets 60 credentials created first, so the batched read's cap fills with them; the others 0 to 3.
+  const crowded = await fillWorkspace(owner, { domains: 1, perDomain: 60, campaigns: 0 });
+  await fillWorkspace(owner, { domains: 4, perDomain: 3, campaigns: 0 });
+  await fillWorkspace(owner, { domains: 1, perDomain: 0, campaigns: 0 });
+  const ALL = `query($ws: ID!, $first: Int) { workspace(id: $ws) { domains { edges { node { id
+    smtpCredentials(first: $first) { edges { node { id password } } pageInfo { hasNextPage endCursor } } } } } } }`;
+  const ONE = `query($id: ID!, $first: Int, $after: String) { domain(id: $id) {
+    smtpCredentials(first: $first, after: $after) { edges { node { id password } } pageInfo { hasNextPage endCursor } } } }`;
+  for (const first of [2, 3, 50]) {
+    const domains = ok(await gw.gql(ALL, { ws: owner.workspaceId, first }, owner.token)).workspace.domains.edges;
+    expect(domains).toHaveLength(6);
+    for (const d of domains) {
+      const alone = ok(await gw.gql(ONE, { id: d.node.id, first }, owner.token)).domain.smtpCredentials;
+      expect(d.node.smtpCredentials).toEqual(alone);
+    }
+    const big = domains[0].node.smtpCredentials;
+    expect(big.edges).toHaveLength(Math.min(first, 60));
+    expect(big.pageInfo.hasNextPage).toBe(first < 60);
+    expect(domains.slice(1, 5).map((d: any) => d.node.smtpCredentials.pageInfo.hasNextPage)).toEqual(Array(4).fill(first < 3));
+    expect(domains[5].node.smtpCredentials).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
+  }
+  // The next page after a batched first page continues in order.
+  const big = ok(await gw.gql(ALL, { ws: owner.workspaceId, first: 50 }, owner.token)).workspace.domains.edges[0].node;
+  const first = big.smtpCredentials;
+  const rest = ok(await gw.gql(ONE, { id: big.id, first: 50, after: first.pageInfo.endCursor }, owner.token)).domain.smtpCredentials;
+  expect([...first.edges, ...rest.edges].map((e: any) => e.node.id)).toEqual(crowded.credentialIds);
+  expect(rest.pageInfo.hasNextPage).toBe(false);
+});
