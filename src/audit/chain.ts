@@ -88,7 +88,7 @@ async function loadHead(accountId: string): Promise<Head> {
   if (head) return { seq: head.seq, hash: head.hash };
   const tail = await storedTail(accountId);
   try {
-    await AuditHead.create({ _id: accountId, ...tail });
+    await AuditHead.create({ _id: accountId, accountId, ...tail });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err; // another writer made it meanwhile: fine, it only ever lags
   }

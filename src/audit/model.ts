@@ -55,12 +55,19 @@ export const AuditEvent: Model<AuditEventDoc> = model<AuditEventDoc>('AuditEvent
  */
 export interface AuditHeadDoc {
   _id: string;
+  /** The same as `_id`: deleting an account deletes every document carrying its accountId. */
+  accountId: string;
   seq: number;
   hash: string;
 }
 
 const headSchema = new Schema<AuditHeadDoc>(
-  { _id: { type: String, required: true }, seq: { type: Number, required: true }, hash: { type: String, required: true } },
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    hash: { type: String, required: true },
+  },
   { versionKey: false, timestamps: false },
 );
 
