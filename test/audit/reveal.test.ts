@@ -154,3 +154,22 @@ it('a principal without the reveal permission gets the mask, and nothing is audi
   for (const p of filled.passwords) expect(r.text).not.toContain(p);
   expect(await AuditEvent.countDocuments({ accountId: owner.accountId, action: 'secret.revealed' })).toBe(before);
 });
+
+it('the mask is decided without decrypting: a secret that no longer opens still lists masked, and only a reveal fails', async () => {
+  const { memberWithRole } = await import('../sending/helpers');
+  const analyst = await memberWithRole(gw, owner, 'analyst');
+  const { SmtpCredential } = await import('../../src/modules/sending/smtp-credential.model');
+  const id = filled.credentialIds[0]!;
+  const sealed = (await SmtpCredential.findById(id).lean())!.passwordEnc;
+  await SmtpCredential.updateOne({ _id: id }, { $set: { passwordEnc: 'v1:broken:seal:data' } });
+  try {
+    const masked = await gw.gql(DASHBOARD, {}, analyst.token);
+    expect(masked.body.errors).toBeUndefined();
+    expect(passwordsIn(masked.body.data)).toEqual(Array(30).fill('••••••••'));
+    const revealed = await gw.gql(DASHBOARD, {}, owner.token);
+    expect(revealed.body.errors!.map((e) => e.extensions!.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(revealed.body.errors![0]!.path!.slice(-1)).toEqual(['password']);
+  } finally {
+    await SmtpCredential.updateOne({ _id: id }, { $set: { passwordEnc: sealed } });
+  }
+});
