@@ -7,8 +7,10 @@
 // replicas; a missing head is rebuilt from the last event, found by the unique (accountId, seq) index.
 //
 // The unique (accountId, seq) index is what keeps the chain from forking, on MongoDB and on the
-// embedded store alike. When another replica appended first, our first seq collides: we keep
-// whatever part of our run made it in, reload the tail once from that index and chain the rest after it.
+// embedded store alike (an update-based compare-and-set is not: FerretDB applies updates as read,
+// modify, write, and a writer dying between moving the head and inserting would leave a gap). When
+// another replica appended first, our first seq collides: we keep whatever part of our run made it
+// in, reload the head once (the stored one, or the last event by index) and chain the rest after it.
 import { createHash } from 'node:crypto';
 import { AuditEvent, AuditHead, type AuditEventDoc } from './model';
 
@@ -134,6 +136,21 @@ class AccountChain {
     this.running = false;
   }
 
+  /**
+   * After a collision at `stale.seq + 1`: the stored head when another writer moved it past ours (it
+   * moves it right after writing), else the last stored event. `err` is rethrown when the chain did
+   * not move at all: the collision was on another unique key, retrying cannot help.
+   */
+  private async reload(stale: Head, partlyOurs: boolean, err: unknown): Promise<Head> {
+    if (!partlyOurs) {
+      const stored = await AuditHead.findById(this.accountId).lean();
+      if (stored && stored.seq > stale.seq) return { seq: stored.seq, hash: stored.hash };
+    }
+    const tail = await storedTail(this.accountId);
+    if (!partlyOurs && tail.seq === stale.seq) throw err;
+    return tail;
+  }
+
   private async write(events: UnchainedEvent[]): Promise<void> {
     let head = this.head ?? (await loadHead(this.accountId));
     let rest = events;
@@ -146,7 +163,7 @@ class AccountChain {
       } catch (err) {
         if (!isDuplicateKey(err) || collisions >= MAX_COLLISIONS) throw err;
         // Another replica appended first. Ours that made it in (an ordered insert stops at the
-        // first collision) stay: they are a valid run of the chain. The rest go after the real tail.
+        // first collision) stay: they are a valid run of the chain. The rest go after the new head.
         const stored = new Set(
           (
             await AuditEvent.find({ _id: { $in: docs.map((d) => d._id) } })
@@ -155,10 +172,7 @@ class AccountChain {
           ).map((d) => d._id),
         );
         rest = rest.filter((e) => !stored.has(e._id));
-        const tail = await storedTail(this.accountId);
-        // Nothing of ours stored and the tail where we chained from: the collision is not on seq.
-        if (stored.size === 0 && tail.seq === head.seq) throw err;
-        head = tail;
+        head = await this.reload(head, stored.size > 0, err);
         if (rest.length === 0) break;
       }
     }
