@@ -82,7 +82,8 @@ export class Loaders {
       const key = `page:${model.modelName}:${parentField}:${limit}:${visible ? JSON.stringify(visible) : ''}`;
       const loader = this.keyed(
         key,
-        () => new DataLoader<string, Connection<T>>((ids) => firstPages(model, parentField, ids, limit, visible)),
+        // Batched, not memoized: a list read after a mutation in the same request is read again.
+        () => new DataLoader<string, Connection<T>>((ids) => firstPages(model, parentField, ids, limit, visible), { cache: false }),
       );
       page = await loader.load(parentId);
     }

@@ -83,3 +83,17 @@ it('pages listed under many parents at once are the pages each parent lists alon
   expect([...first.edges, ...rest.edges].map((e: any) => e.node.id)).toEqual(crowded.credentialIds);
   expect(rest.pageInfo.hasNextPage).toBe(false);
 });
+
+it('a list read again after a mutation in the same request shows the change', async () => {
+  const owner = await gw.signUp();
+  await fillWorkspace(owner, { domains: 1, perDomain: 0, campaigns: 0 });
+  const domainId = ok(
+    await gw.gql(`query($ws: ID!) { workspace(id: $ws) { domains { edges { node { id } } } } }`, { ws: owner.workspaceId }, owner.token),
+  ).workspace.domains.edges[0].node.id;
+  const TWO = `mutation($d: ID!) {
+    a: createSmtpCredential(input: { domainId: $d, login: "one" }) { domain { smtpCredentials { edges { node { id } } } } }
+    b: createSmtpCredential(input: { domainId: $d, login: "two" }) { domain { smtpCredentials { edges { node { id } } } } } }`;
+  const r = ok(await gw.gql(TWO, { d: domainId }, owner.token));
+  expect(r.a.domain.smtpCredentials.edges).toHaveLength(1);
+  expect(r.b.domain.smtpCredentials.edges).toHaveLength(2);
+});
