@@ -44,12 +44,13 @@ export const MASKS = { PARTIAL: 'PARTIAL', FULL: 'FULL', NULL: 'NULL' } as const
 export type MaskStyle = keyof typeof MASKS;
 
 const MASKED_FULL = '••••••••';
+const MASK_PREFIX = '••••';
 
 export function mask(value: unknown, style: MaskStyle): string | null {
   if (value === null || value === undefined || style === 'NULL') return null;
   if (style === 'FULL') return MASKED_FULL;
   const s = String(value);
-  return `••••${s.length > 4 ? s.slice(-4) : ''}`;
+  return `${MASK_PREFIX}${s.length > 4 ? s.slice(-4) : ''}`;
 }
 
 function checkedPermission(permission: unknown, where: string): { text: string; bit: number } {
@@ -177,8 +178,9 @@ function wrapConnection(typeName: string, itemType: string, perm: { text: string
 // ---------------------------------------------------------------------------------------------
 // @sensitive: masked for those without the permission; revealed (and audited) for those with it.
 // The masked path is synchronous once the account's permissions are loaded (the parent's list loaded
-// them): FULL and NULL masks never run the field's resolver (no decryption), PARTIAL needs the value's
-// last characters. A reveal is only noted here; src/audit/reveal-plugin.ts writes one event per
+// them): masks never run the field's resolver (no decryption). PARTIAL shows the last 4 characters
+// stored in clear beside the sealed value as `<field>Hint` (documents without one fall back to the
+// resolver). A reveal is only noted here; src/audit/reveal-plugin.ts writes one event per
 // account at the end of the request.
 
 function wrapSensitive(
@@ -195,6 +197,9 @@ function wrapSensitive(
       // FULL shows the same mask whatever the value (nothing about it, not even whether it is set).
       if (style === 'NULL') return null;
       if (style === 'FULL') return MASKED_FULL;
+      // PARTIAL: from the stored hint (`<field>Hint`, the last 4 characters) when the document has one.
+      const hint = doc[`${fieldName}Hint`];
+      if (typeof hint === 'string') return `${MASK_PREFIX}${hint}`;
       const value = resolve(parent, args, ctx, info);
       return value instanceof Promise ? value.then((v) => mask(v, style)) : mask(value, style);
     }

@@ -74,6 +74,12 @@ function newApiKeySecret(): string {
   return `key-${randomSecret(32)}`;
 }
 
+/** A new secret, sealed, with the hint the PARTIAL mask shows (its last 4 characters). */
+function sealedApiKeySecret(): { secretEnc: string; secretHint: string } {
+  const secret = newApiKeySecret();
+  return { secretEnc: secretBox().seal(secret), secretHint: secret.length > 4 ? secret.slice(-4) : '' };
+}
+
 export async function createApiKey(ctx: Context, input: { accountId: string; name: string; expiresAt?: Date | null }): Promise<ApiKeyDoc> {
   const name = cleanText(input.name, 'name', NAME_MAX);
   let expiresAt: Date | null = null;
@@ -87,7 +93,7 @@ export async function createApiKey(ctx: Context, input: { accountId: string; nam
     await ApiKey.create({
       accountId: input.accountId,
       name,
-      secretEnc: secretBox().seal(newApiKeySecret()),
+      ...sealedApiKeySecret(),
       expiresAt,
       createdBy: ctx.actorId,
     })
@@ -106,7 +112,7 @@ export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc>
   const before = await ctx.loaders.existing<ApiKeyDoc>('ApiKey', id);
   const after = await ApiKey.findOneAndUpdate(
     { _id: id },
-    { $set: { secretEnc: secretBox().seal(newApiKeySecret()), rotatedAt: new Date() } },
+    { $set: { ...sealedApiKeySecret(), rotatedAt: new Date() } },
     { returnDocument: 'after' },
   ).lean();
   if (!after) throw new BadInputError('The API key was deleted meanwhile', 'id');
