@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
-import { freePort } from '../../src/db/ferretdb';
+import { freePort } from '../../src/db/embedded';
 import { AccessRequest } from '../../src/modules/access/requests.model';
 import { TEST_SECRET_KEY, STRONG_PASSWORD, uniqueEmail, type GqlResponse } from '../helpers/gateway';
 import { addMember, errorsOf, inHours } from './fixtures';
