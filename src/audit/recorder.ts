@@ -6,6 +6,7 @@ import DataLoader from 'dataloader';
 import { AuditEvent, type AuditEventDoc } from './model';
 import { diff } from './redact';
 import { newId } from '../db/ids';
+import { isDuplicateKey } from '../db/errors';
 
 export interface AuditInput {
   accountId: string;
@@ -83,8 +84,7 @@ async function appendRun(
       await AuditEvent.insertMany(docs, { ordered: true });
       return;
     } catch (err) {
-      const dup = (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error).message));
-      if (!dup || attempt >= MAX_ATTEMPTS) throw err;
+      if (!isDuplicateKey(err) || attempt >= MAX_ATTEMPTS) throw err;
       // Someone appended first. Remove whatever part of our run made it in, then retry after the new tail.
       await AuditEvent.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));

@@ -4,6 +4,7 @@
 // (accepting an invitation, resolving an access request) claims its key here first.
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from './schema';
+import { isDuplicateKey } from './errors';
 
 export interface ClaimDoc extends BaseDoc {
   accountId: string;
@@ -20,7 +21,7 @@ export async function claimOnce(key: string, accountId: string): Promise<boolean
     await Claim.create({ _id: key, accountId });
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message))) return false;
+    if (isDuplicateKey(err)) return false;
     throw err;
   }
 }
