@@ -94,7 +94,7 @@ it('insertMany ordered:false inserts every document it can and reports the dupli
 });
 
 it('aggregates with $match, $unwind, $group, $sort, $project, $skip, $limit and $count', async () => {
-  const c = db.collection('campaigns');
+  const c = db.collection<{ _id: string; ws: string; status: string; tags: string[]; sent: number }>('campaigns');
   await c.insertMany([
     { _id: 'k1', ws: 'w1', status: 'SENT', tags: ['a', 'b'], sent: 10 },
     { _id: 'k2', ws: 'w1', status: 'SENT', tags: ['a'], sent: 5 },

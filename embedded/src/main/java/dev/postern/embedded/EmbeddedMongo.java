@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreTool;
 
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
@@ -49,7 +50,7 @@ public final class EmbeddedMongo {
         int port = -1;
         String file = null;
         int workers = 16;
-        int compactMs = 10_000;
+        boolean compact = true;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -57,7 +58,7 @@ public final class EmbeddedMongo {
                 case "--port" -> port = Integer.parseInt(require(args[i], value));
                 case "--file" -> file = require(args[i], value);
                 case "--workers" -> workers = Integer.parseInt(require(args[i], value));
-                case "--compact-ms" -> compactMs = Integer.parseInt(require(args[i], value));
+                case "--compact" -> compact = Boolean.parseBoolean(require(args[i], value));
                 default -> usage("unknown argument " + args[i]);
             }
             i++;
@@ -72,6 +73,17 @@ public final class EmbeddedMongo {
             fail("cannot create " + parent);
         }
 
+        // The file only grows while open (freed chunks are reused but rarely given back): rewrite it
+        // compactly on every start, before opening. MVStoreTool writes a new file and swaps it in
+        // atomically, so a crash during compaction leaves the old file. (MVStore#compactFile on an
+        // open store is not used: in H2 2.3 it left later reads failing with "Chunk … not found".)
+        if (compact) {
+            MVStoreTool.compactCleanUp(dataFile.getPath());
+            if (dataFile.isFile()) {
+                MVStoreTool.compact(dataFile.getPath(), false);
+            }
+        }
+
         MVStore store = new MVStore.Builder()
             .fileName(dataFile.getPath())
             // The background writer stays on (it also rewrites sparse chunks); acknowledged writes do
@@ -79,11 +91,6 @@ public final class EmbeddedMongo {
             .autoCommitBufferSize(1024)
             .open();
         store.setAutoCommitDelay(100);
-        // The file only grows while open (old chunks are reused, rarely given back): compact it on
-        // every start, bounded in time so that a large store still starts promptly.
-        if (compactMs > 0) {
-            store.compactFile(compactMs);
-        }
 
         GroupCommitter committer = new GroupCommitter(store);
         DurableH2Backend backend = new DurableH2Backend(store, committer);
@@ -118,7 +125,7 @@ public final class EmbeddedMongo {
 
     private static void usage(String message) {
         fail(message + "\nusage: java -jar postern-embedded-mongo.jar --port PORT --file PATH.mv.db"
-            + " [--host 127.0.0.1] [--workers 16] [--compact-ms 10000]");
+            + " [--host 127.0.0.1] [--workers 16] [--compact true|false]");
     }
 
     static void fail(String message) {
