@@ -13,3 +13,29 @@ export function isDuplicateKey(err: unknown): boolean {
   if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0) return e.writeErrors.every((w) => isDuplicateKey(w));
   return false;
 }
+
+/** Errors of the driver (and mongoose) that mean "the database cannot be reached now". */
+const UNAVAILABLE_NAMES = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoPoolClearedError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+]);
+/** Server replies while it shuts down or steps down (InterruptedAtShutdown, ShutdownInProgress, NotWritablePrimary, …). */
+const UNAVAILABLE_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+
+/**
+ * Whether an error means the database is unreachable or going away (not that the request was
+ * wrong): the client should retry later (SERVICE_UNAVAILABLE, HTTP 503).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { name?: unknown; code?: unknown; cause?: unknown; errorResponse?: unknown };
+  if (typeof e.name === 'string' && UNAVAILABLE_NAMES.has(e.name)) return true;
+  if (typeof e.code === 'number' && UNAVAILABLE_CODES.has(e.code)) return true;
+  // A bulk write (insertMany) cut off by a lost connection wraps the network error.
+  return [e.cause, e.errorResponse].some((inner) => inner !== err && isDatabaseUnavailable(inner));
+}
