@@ -67,11 +67,24 @@ interface Launched {
   output: () => string;
 }
 
-function launch(jar: string, file: string, port: number): Promise<Launched> {
+function launch(jar: string, file: string, port: number, compact: boolean): Promise<Launched> {
   const child = spawn(
     'java',
     // A small, steady JVM: the store is on disk; serial GC suits a 2-core machine shared with Node.
-    ['-XX:+UseSerialGC', '-Xss512k', '-jar', jar, '--host', '127.0.0.1', '--port', String(port), '--file', file],
+    [
+      '-XX:+UseSerialGC',
+      '-Xss512k',
+      '-jar',
+      jar,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--file',
+      file,
+      '--compact',
+      String(compact),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -112,7 +125,8 @@ export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<Embe
   const file = path.join(dir, 'postern.mv.db');
   const emit = opts.onEvent ?? (() => {});
 
-  let current: Launched | null = await launch(jar, file, opts.port ?? 0);
+  // The file is compacted on the first start only: a restart after a crash should be quick.
+  let current: Launched | null = await launch(jar, file, opts.port ?? 0, true);
   const port = current.port;
   let stopping = false;
   let restarts = 0;
@@ -133,7 +147,7 @@ export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<Embe
     retry = setTimeout(() => {
       retry = undefined;
       if (stopping) return;
-      launching = launch(jar, file, port).then(
+      launching = launch(jar, file, port, false).then(
         (l) => {
           current = l; // stop() stops it if it was called meanwhile
           if (stopping) return;
