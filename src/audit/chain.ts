@@ -13,6 +13,7 @@
 // in, reload the head once (the stored one, or the last event by index) and chain the rest after it.
 import { createHash } from 'node:crypto';
 import { AuditEvent, AuditHead, type AuditEventDoc } from './model';
+import { isDuplicateKey } from '../db/errors';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -71,11 +72,6 @@ function chainAfter(head: Head, events: UnchainedEvent[]): AuditEventDoc[] {
     prev = hash;
     return doc;
   });
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: number; writeErrors?: { code?: number }[]; message?: string };
-  return e?.code === 11000 || !!e?.writeErrors?.some((w) => w.code === 11000) || /duplicate key/i.test(String(e?.message));
 }
 
 /** The last stored event of the account (the unique (accountId, seq) index serves the sort). */

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../../src/db/ferretdb';
+import { freePort } from '../../src/db/embedded';
 import { TEST_SECRET_KEY, type GqlResponse } from './gateway';
 
 export const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
