@@ -21,6 +21,10 @@ export interface LoadResult {
   max: number;
   errors: number;
   errorDetail: string;
+  /** Requests sent but not answered when the time was up. */
+  unanswered: number;
+  /** Seconds after the load until the gateway answered a small query again within 1 s (its backlog). */
+  recoverySeconds: number;
   /** Per request: passwords in the response, and how many of them were plaintext. */
   passwords: number;
   revealed: number;
@@ -58,6 +62,7 @@ export async function dashboardLoad(
   });
   const gatewayCpu = gw.cpuSeconds() - g0;
   const machineCpu = machineCpuSeconds() - m0;
+  const recoverySeconds = await recovery(gw, opts.token);
   const completed = result['2xx'] + result.non2xx;
   const errors = result.errors + result.non2xx + result.mismatches;
   return {
@@ -71,9 +76,28 @@ export async function dashboardLoad(
     max: result.latency.max,
     errors,
     errorDetail: `${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx, ${result.mismatches} wrong bodies`,
+    unanswered: Math.max(0, result.requests.sent - completed - result.errors),
+    recoverySeconds,
     passwords: passwords.length,
     revealed: passwords.filter((p) => p !== 'null' && !p.includes('•')).length,
     gatewayCpuPercent: Math.round((gatewayCpu / result.duration) * 100),
     machineCpuPercent: Math.round((machineCpu / result.duration) * 100),
   };
+}
+
+const RECOVERY_CAP_MS = 300_000;
+
+/** Waits until `{ viewer { user { id } } }` is answered within 1 s (at most 5 minutes); returns the seconds waited. */
+async function recovery(gw: GatewayProcess, token: string): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < RECOVERY_CAP_MS) {
+    const t = performance.now();
+    const answered = await gql(gw.url, '{ viewer { user { id } } }', {}, token).then(
+      () => true,
+      () => false,
+    );
+    if (answered && performance.now() - t < 1000) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return Math.round((performance.now() - t0) / 100) / 10;
 }

@@ -25,6 +25,7 @@ export interface RunReport {
 
 const yes = (ok: boolean) => (ok ? '✔ met' : '✘ **not met**');
 const fmt = (n: number) => n.toLocaleString('en-US');
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function goalRows(r: RunReport): string[] {
   const rows: string[] = [];
@@ -95,7 +96,7 @@ function goalRows(r: RunReport): string[] {
 }
 
 function loadSection(l: LoadResult): string {
-  return `| ${l.label} | ${fmt(l.requests)} | ${l.reqPerSec} | ${l.p50} | ${l.p99} | ${fmt(l.max)} | ${l.errors} | ${l.gatewayCpuPercent} % | ${l.machineCpuPercent} % |`;
+  return `| ${l.label} | ${fmt(l.requests)} | ${l.reqPerSec} | ${l.p50} | ${l.p99} | ${fmt(l.max)} | ${l.errors} | ${l.unanswered} | ${l.recoverySeconds} | ${l.gatewayCpuPercent} % | ${l.machineCpuPercent} % |`;
 }
 
 export function renderReport(r: RunReport): string {
@@ -138,7 +139,7 @@ export function renderReport(r: RunReport): string {
       '## The dashboard under load',
       '',
       `A gateway process (\`node dist/src/main.js\`, logging one line per request at \`info\`) on the database above,`,
-      `with the demo data it seeds on a first start (${r.demo}); autocannon in the benchmark's process.`,
+      `with the demo data (\`npm start\` seeds it on a first start) grown to ${r.demo}; autocannon in the benchmark's process.`,
       'Every response is compared with the answer given before the load: a different body, an HTTP error, a',
       'timeout (30 s) or a connection error counts as an error.',
       '',
@@ -146,14 +147,16 @@ export function renderReport(r: RunReport): string {
       DASHBOARD_QUERY,
       '```',
       '',
-      '| principal | requests | req/s | p50 ms | p99 ms | max ms | errors | gateway CPU | machine CPU |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| principal | requests answered | req/s | p50 ms | p99 ms | max ms | errors | unanswered at the end | s until answering again | gateway CPU | machine CPU |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
       ...[r.analyst, r.owner].filter((l): l is LoadResult => !!l).map(loadSection),
       '',
       ...[r.analyst, r.owner]
         .filter((l): l is LoadResult => !!l)
         .map((l) => `- ${l.label}: ${l.passwords} passwords per response, ${l.revealed} in plaintext; errors: ${l.errorDetail}.`),
       '',
+      '"Unanswered at the end": requests still in flight when the time was up (not counted in req/s or as errors);',
+      '"s until answering again": after the load, how long until `{ viewer { user { id } } }` was answered within 1 s (the backlog).',
       'CPU is a share of one core (the machine has ' + m.cores + ': ' + m.cores * 100 + ' % is all of it).',
       '',
     );
@@ -221,6 +224,8 @@ export function renderReport(r: RunReport): string {
       '',
       `guarded ÷ bare = bare CPU/op ÷ Postern CPU/op = **${p.guardedVsBareCpu}** (wall clock ${p.guardedVsBareWall});`,
       `Postern ÷ graphql-shield = shield CPU/op ÷ Postern CPU/op = **${p.posternVsShieldCpu}** (wall clock ${p.posternVsShieldWall}).`,
+      `What authorization adds to the bare schema's ${p.cpuMsPerOp.bare} ms of gateway CPU per operation: Postern ${round2(p.cpuMsPerOp.postern - p.cpuMsPerOp.bare)} ms,`,
+      `graphql-shield ${round2(p.cpuMsPerOp.shield - p.cpuMsPerOp.bare)} ms (negative: within the noise).`,
       '',
     );
   }

@@ -25,6 +25,7 @@ import { checksPerSecond, runInProcess } from './inprocess';
 import { dashboardLoad } from './load';
 import { describeDatabase, machine } from './machine';
 import { renderReport, type RunReport } from './report';
+import { growDashboard } from './seed';
 
 const env = process.env;
 const num = (name: string, def: number) => (env[name] ? Number(env[name]) : def);
@@ -73,10 +74,20 @@ async function main(): Promise<void> {
     demo: '',
   };
   let gateway: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
+  // Interrupted: stop the gateway process and the database before exiting.
+  const interrupted = (signal: string) => {
+    say(`${signal}: stopping`);
+    void Promise.allSettled([gateway?.stop(), db.close()]).then(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     say(`database: ${report.machine.database}`);
     const demo = await seedDemo(log);
-    report.demo = `${demo.workspaces} workspaces, ${demo.domains} domains, ${demo.smtpCredentials} SMTP credentials, ${demo.campaigns} campaigns`;
+    report.demo = await growDashboard(demo.accountId, demo.ownerId);
 
     if (!SKIP.has('inprocess')) {
       say('in process: Postern vs bare vs graphql-shield, 1000 masked credentials');
