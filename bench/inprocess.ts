@@ -259,3 +259,24 @@ export function checksPerSecond(checks: number): ChecksResult {
     byCase,
   };
 }
+
+/** Database commands one execution of `query` sends for `userId` (the gateway's schema, in process). */
+export async function commandsOf(query: string, userId: string): Promise<number> {
+  const schema = buildSchema();
+  const document = parse(query);
+  const contextValue = () =>
+    createContext({
+      requestId: 'bench',
+      ip: null,
+      principal: { kind: 'user', id: userId, userId, sessionId: 'bench' },
+      authRejected: false,
+      log: createLogger('silent'),
+      mailer: createMailer(undefined),
+    });
+  const once = async () => {
+    const r = await execute({ schema, document, contextValue: contextValue() });
+    if (r.errors?.length) throw new Error(`query failed: ${r.errors.map((e) => e.message).join('; ')}`);
+  };
+  await once(); // compiled permissions cached, as on a warm gateway
+  return countCommands(once);
+}

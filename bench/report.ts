@@ -16,6 +16,8 @@ export interface RunReport {
   loadAverageEnd: number[];
   inProcess?: InProcessResult;
   checks?: ChecksResult;
+  /** Database commands of one dashboard request (executed in process, warm). */
+  dashboardCommands?: { analyst: number; owner: number };
   analyst?: LoadResult;
   owner?: LoadResult;
   contacts?: ContactsResult;
@@ -140,6 +142,12 @@ export function renderReport(r: RunReport): string {
       '',
       `A gateway process (\`node dist/src/main.js\`, logging one line per request at \`info\`) on the database above,`,
       `with the demo data (\`npm start\` seeds it on a first start) grown to ${r.demo}; autocannon in the benchmark's process.`,
+      ...(r.dashboardCommands
+        ? [
+            `One dashboard request sends ${r.dashboardCommands.analyst} database commands as the analyst and ${r.dashboardCommands.owner} as the owner`,
+            '(the same query executed in the benchmark process on the same data, compiled permissions already cached).',
+          ]
+        : []),
       'Every response is compared with the answer given before the load: a different body, an HTTP error, a',
       'timeout (30 s) or a connection error counts as an error.',
       '',

@@ -18,11 +18,12 @@ import { createLogger } from '../src/logger';
 import { projectRoot } from '../src/paths';
 import { DEMO_MEMBERS, DEMO_OWNER, seedDemo } from '../src/seed/demo';
 import { Workspace } from '../src/modules/accounts/model';
+import { User } from '../src/modules/identity/model';
 import { concurrencyFigures } from './concurrency';
 import { contactsFigures } from './contacts';
 import { gql, login, startGatewayProcess } from './gateway';
-import { checksPerSecond, runInProcess } from './inprocess';
-import { dashboardLoad } from './load';
+import { checksPerSecond, commandsOf, runInProcess } from './inprocess';
+import { DASHBOARD_QUERY, dashboardLoad } from './load';
 import { describeDatabase, machine } from './machine';
 import { renderReport, type RunReport } from './report';
 import { growDashboard } from './seed';
@@ -99,6 +100,14 @@ async function main(): Promise<void> {
       say(`allowed(): ${(report.checks.perSecond / 1e6).toFixed(1)} M checks/s`);
     }
 
+    const analyst = DEMO_MEMBERS.find((m) => m.role === 'analyst')!;
+    const userIdOf = async (email: string) => (await User.findOne({ email }).lean())!._id;
+    report.dashboardCommands = {
+      analyst: await commandsOf(DASHBOARD_QUERY, await userIdOf(analyst.email)),
+      owner: await commandsOf(DASHBOARD_QUERY, demo.ownerId),
+    };
+    say(`dashboard: ${report.dashboardCommands.analyst} database commands as the analyst, ${report.dashboardCommands.owner} as the owner`);
+
     const needGateway = ['load', 'contacts', 'concurrency'].some((p) => !SKIP.has(p));
     if (needGateway) {
       gateway = await startGatewayProcess({
@@ -111,7 +120,6 @@ async function main(): Promise<void> {
       say(`gateway process ${gateway.pid} at ${gateway.url}`);
       const ownerToken = await login(gateway.url, DEMO_OWNER.email, DEMO_OWNER.password);
       if (!SKIP.has('load')) {
-        const analyst = DEMO_MEMBERS.find((m) => m.role === 'analyst')!;
         const analystToken = await login(gateway.url, analyst.email, DEMO_OWNER.password);
         const load = { connections: KNOBS.BENCH_CONNECTIONS, seconds: KNOBS.BENCH_LOAD_SECONDS };
         say(`dashboard load, analyst: ${load.connections} connections × ${load.seconds} s`);
