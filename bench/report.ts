@@ -48,19 +48,26 @@ function goalRows(r: RunReport): string[] {
     o && o.reqPerSec >= 150 && o.errors === 0,
   );
   const c = r.contacts;
+  const size = c && c.listSize !== 100_000 ? ` (list stopped at ${fmt(c.listSize)}: time budget)` : '';
+  const full = c && c.listSize === 100_000;
   row(
-    '100k-contact list, first page (50)',
+    `100k-contact list, first page (50)${size}`,
     c ? `${c.firstPage.medianMs} ms (max ${c.firstPage.maxMs})` : '—',
     '≤ 50 ms',
-    c && c.firstPage.medianMs <= 50,
+    c && full && c.firstPage.medianMs <= 50,
   );
   row(
-    '100k-contact list, deep page (after the 90,000th)',
+    `100k-contact list, deep page (after 90 %)${size}`,
     c ? `${c.deepPage.medianMs} ms (max ${c.deepPage.maxMs})` : '—',
     '≤ 50 ms',
-    c && c.deepPage.medianMs <= 50,
+    c && full && c.deepPage.medianMs <= 50,
   );
-  row('import 10k contacts into the list at 90k existing', c ? `${fmt(c.importAt90kMs)} ms` : '—', '≤ 3 s', c && c.importAt90kMs <= 3000);
+  row(
+    'import 10k contacts into the list at 90k existing',
+    c ? (c.importAt90kMs === null ? `not reached${size}` : `${fmt(c.importAt90kMs)} ms`) : '—',
+    '≤ 3 s',
+    c && c.importAt90kMs !== null && c.importAt90kMs <= 3000,
+  );
   const k = r.concurrency;
   row(
     '100 concurrent assignRole, distinct members',
@@ -176,14 +183,14 @@ export function renderReport(r: RunReport): string {
       'Through the gateway, as the owner: ten `importContacts` of 10,000 new contacts into one list (each',
       'timed; the last one, at 90,000 existing, is the goal figure), a re-import of 10,000 already on the',
       'list, then `list(id) { contacts(first: 50, after) }` timed 9 times each (median, max) for the first',
-      'page, a deep page (after the 90,000th contact) and the first page of a 10-contact list next to it.',
+      'page, a deep page (after 90 % of it) and the first page of a 10-contact list next to it.',
       '',
       `| | ms |`,
       `|---|---|`,
       ...c.importMs.map((ms, i) => `| import 10k at ${fmt(i * 10_000)} existing | ${fmt(ms)} |`),
       `| re-import 10k already on the list (${c.reimport.imported} imported, ${fmt(c.reimport.skipped)} skipped) | ${fmt(c.reimportMs)} |`,
-      `| first page of the 100k list | ${c.firstPage.medianMs} (max ${c.firstPage.maxMs}) |`,
-      `| deep page of the 100k list | ${c.deepPage.medianMs} (max ${c.deepPage.maxMs}) |`,
+      `| first page of the ${fmt(c.listSize)}-contact list | ${c.firstPage.medianMs} (max ${c.firstPage.maxMs}) |`,
+      `| deep page of the ${fmt(c.listSize)}-contact list (after 90 %) | ${c.deepPage.medianMs} (max ${c.deepPage.maxMs}) |`,
       `| first page of a 10-contact list | ${c.smallList.medianMs} (max ${c.smallList.maxMs}) |`,
       '',
     );
@@ -254,7 +261,7 @@ export function renderReport(r: RunReport): string {
     '## Knobs',
     '',
     '`BENCH_LOAD_SECONDS` (60), `BENCH_CONNECTIONS` (200), `BENCH_ROUNDS` (6), `BENCH_ROUND_MS` (10000),',
-    '`BENCH_CHECKS` (20000000 per case), `BENCH_SKIP` (comma-separated: inprocess, checks, load (or analyst, owner), contacts,',
+    '`BENCH_CHECKS` (20000000 per case), `BENCH_CONTACTS_BUDGET_SECONDS` (900: imports stop past it), `BENCH_SKIP` (comma-separated: inprocess, checks, load (or analyst, owner), contacts,',
     'concurrency), `BENCH_GATEWAY_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the gateway',
     "process), `BENCH_OUT` (the report's path; BENCHMARKS.md). `MONGODB_URI` with `POSTERN_SECRET_KEY` runs it on MongoDB.",
     '',
