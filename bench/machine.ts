@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import mongoose from 'mongoose';
+import path from 'node:path';
+import { projectRoot } from '../src/paths';
 
 export interface Machine {
   cpuModel: string;
@@ -19,6 +21,17 @@ function osName(): string {
     return `${pretty ?? os.type()}, ${os.type()} ${os.release()} ${os.arch()}`;
   } catch {
     return `${os.type()} ${os.release()} ${os.arch()}`;
+  }
+}
+
+/** The embedded default as built from embedded/pom.xml (docs/storage.md). */
+export function embeddedStoreName(): string {
+  try {
+    const pom = readFileSync(path.join(projectRoot, 'embedded', 'pom.xml'), 'utf8');
+    const version = /<mongo-java-server\.version>([^<]+)</.exec(pom)?.[1] ?? '?';
+    return `mongo-java-server ${version} with its H2 backend (embedded/)`;
+  } catch {
+    return 'the embedded store';
   }
 }
 

@@ -24,7 +24,7 @@ import { contactsFigures } from './contacts';
 import { gql, login, startGatewayProcess } from './gateway';
 import { checksPerSecond, commandsOf, runInProcess } from './inprocess';
 import { DASHBOARD_QUERY, dashboardLoad } from './load';
-import { describeDatabase, machine } from './machine';
+import { describeDatabase, embeddedStoreName, machine } from './machine';
 import { renderReport, type RunReport } from './report';
 import { growDashboard } from './seed';
 
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const log = createLogger('silent');
   configureSecretKey(config);
   const db = await openDatabase(config, log, { monitorCommands: true });
-  const mongodbUri = config.mongodbUri ?? db.ferret!.uri;
+  const mongodbUri = config.mongodbUri ?? db.embedded!.uri;
   const report: RunReport = {
     command: [
       ...Object.keys(env)
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     started,
     seconds: 0,
     knobs: { ...KNOBS, ...(SKIP.size ? { BENCH_SKIP: [...SKIP].join(',') } : {}) },
-    machine: machine(await describeDatabase(config.mongodbUri ? null : 'the embedded store')),
+    machine: machine(await describeDatabase(config.mongodbUri ? null : embeddedStoreName())),
     loadAverageEnd: [],
     demo: '',
   };
