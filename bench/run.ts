@@ -27,9 +27,8 @@ import { createContext } from '../src/graphql/context';
 import { buildBareSchema, buildSchema } from '../src/graphql/schema';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';
-import { Member } from '../src/modules/accounts/model';
 import { createAccount } from '../src/modules/accounts/service';
-import { Role, RoleBinding } from '../src/modules/access/model';
+import { accessStore } from '../src/authz/store';
 import { User } from '../src/modules/identity/model';
 
 const CAMPAIGNS = 1000;
@@ -65,16 +64,12 @@ async function seed(): Promise<Setup> {
   // every check walks the campaign's chain rather than stopping at an all-permissions account node).
   const userId = newId();
   await User.create({ _id: userId, email: `manager-${userId}@bench.example.com`, name: 'Manager', passwordHash: 'x' });
-  await Member.create({ accountId: account._id, userId, createdBy: ownerId });
-  const role = await Role.findOne({ accountId: account._id, key: MANAGER_ROLE.key }).lean();
-  await RoleBinding.create({
-    accountId: account._id,
-    userId,
-    roleId: role!._id,
-    scopeType: 'ACCOUNT',
-    scopeId: account._id,
-    createdBy: ownerId,
-  });
+  await accessStore.addMember({ accountId: account._id, userId, createdBy: ownerId });
+  const role = await accessStore.roleByKey(account._id, MANAGER_ROLE.key);
+  await accessStore.createBinding(
+    { accountId: account._id, userId, roleId: role!._id, scopeType: 'ACCOUNT', scopeId: account._id, createdBy: ownerId },
+    new Date(),
+  );
   const base = { accountId: account._id, workspaceId: workspace._id, createdBy: ownerId };
   const listId = newId();
   const templateId = newId();

@@ -14,13 +14,19 @@ claimSchema.index({ accountId: 1 });
 
 export const Claim: Model<ClaimDoc> = model<ClaimDoc>('Claim', claimSchema);
 
+/** Whether a write failed on a unique key (MongoDB, mongo-java-server and FerretDB all say 11000). */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: number; writeErrors?: { code?: number }[]; message?: string };
+  return e?.code === 11000 || !!e?.writeErrors?.some((w) => w.code === 11000) || /duplicate key/i.test(String(e?.message));
+}
+
 /** True for exactly one caller per key, ever (until `releaseClaim`). */
 export async function claimOnce(key: string, accountId: string): Promise<boolean> {
   try {
     await Claim.create({ _id: key, accountId });
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message))) return false;
+    if (isDuplicateKey(err)) return false;
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import type { AccountDoc, WorkspaceDoc, MemberDoc } from '../modules/accounts/mo
 import type { AnyConnection } from './connection';
 import type { ViewerParent } from './mappers';
 import type { AuthResult } from '../modules/identity/service';
-import type { RoleDoc, RoleBindingDoc, InvitationDoc, ApiTokenDoc } from '../modules/access/model';
+import type { RoleDoc, RoleBindingDoc, InvitationDoc } from '../authz/store/types';
 import type { MailingListDoc } from '../modules/marketing/list.model';
 import type { ContactDoc } from '../modules/marketing/contact.model';
 import type { TemplateDoc } from '../modules/marketing/template.model';
@@ -15,6 +15,7 @@ import type { FormDoc } from '../modules/marketing/form.model';
 import type { ImportResultParent } from '../modules/marketing/contacts.service';
 import type { ProjectDoc, InboxDoc, MessageDoc } from '../modules/testing/model';
 import type { BillingDoc, CardDoc, SupportTicketDoc, SupportTicketCommentDoc } from '../modules/billing/model';
+import type { ApiTokenDoc } from '../modules/access/model';
 import type { ApiTokenCreatedResult } from '../modules/access/tokens.service';
 import type { AccessRequestDoc, NotificationDoc } from '../modules/access/requests.model';
 import type { DomainDoc } from '../modules/sending/domain.model';
@@ -2302,10 +2303,15 @@ export type UpdateWorkspaceInput = {
   name?: InputMaybe<Scalars['NonEmptyString']['input']>;
 };
 
+/**
+ * A person. Ids and names show wherever the person is reached; contact data (email, username, position,
+ * signature, timezone, language) shows to the person and to those holding members:view where they are a
+ * member, and is null for anyone else.
+ */
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
-  email: Scalars['EmailAddress']['output'];
+  email: Maybe<Scalars['EmailAddress']['output']>;
   firstName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   language: Maybe<Scalars['String']['output']>;
@@ -3709,7 +3715,7 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
