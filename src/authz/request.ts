@@ -74,6 +74,16 @@ export class RequestAuthz {
     });
   }
 
+  /** The acting principal as the rules see it (src/authz/rules.ts). */
+  async actor(accountId: string): Promise<{ userId: string; grantable: CompiledPermissions | null; viaToken: boolean }> {
+    const principal = this.principal;
+    return {
+      userId: principal?.userId ?? '',
+      grantable: await this.grantable(accountId),
+      viaToken: principal?.kind === 'token',
+    };
+  }
+
   private async compile(accountId: string): Promise<CompiledPermissions | null> {
     const principal = this.principal;
     if (!principal) return null;

@@ -9,7 +9,7 @@ import { missingAt } from './introspect';
 import { RESOURCE_TYPES } from './resources';
 import { OWNER_ONLY } from './roles';
 import type { AccessStore, InvitationDoc, RoleBindingDoc, RoleDoc } from './store/types';
-import { BadInputError } from '../errors';
+import { BadInputError, NotFoundError } from '../errors';
 
 export { OWNER_ONLY };
 export const MAX_PERMISSIONS = 300;
@@ -147,4 +147,91 @@ export async function assertInviterMayStillGrant(store: AccessStore, inv: Invita
   if (!grantable) throw lost();
   if (role.key === 'admin' && !(await isAccountAdmin(store, inv.accountId, inv.createdBy, now))) throw lost();
   if (missingAt(grantable, role.permissions, { doc: inv as unknown as Doc, chain: PLACED_CHAIN }).length) throw lost();
+}
+
+/** Who is acting: their id, what they may grant onward (compileFor(…, grantable)), and whether through a token. */
+export interface Actor {
+  userId: string;
+  grantable: CompiledPermissions | null;
+  viaToken: boolean;
+}
+
+/** assignRole's rules (1–4, 7): refuses with BAD_USER_INPUT, or returns when the binding may be made. */
+export async function checkAssignRole(
+  store: AccessStore,
+  actor: Actor,
+  input: { accountId: string; targetUserId: string; role: RoleDoc; node: GrantNode },
+): Promise<void> {
+  if (input.role.key === 'owner') {
+    throw new BadInputError('The owner role is never assigned: the owner transfers ownership with transferOwnership', 'roleId');
+  }
+  if (!(await store.isMember(input.accountId, input.targetUserId))) throw new NotFoundError('member', input.targetUserId);
+  await assertMayChangeAccessOf(store, {
+    accountId: input.accountId,
+    actorId: actor.userId,
+    targetUserId: input.targetUserId,
+    field: 'userId',
+    adminRole: input.role.key === 'admin',
+  });
+  assertGrantable(actor.grantable, input.role.permissions, input.node, 'roleId', { viaToken: actor.viaToken });
+}
+
+/**
+ * setPermissionOverrides' rules (2–4, 7, 8): returns the cleaned lists. Newly granted permissions,
+ * and permissions taken off the revoke list, must be grantable by the actor at the binding's scope.
+ */
+export async function checkOverrides(
+  store: AccessStore,
+  actor: Actor,
+  input: { binding: RoleBindingDoc; role: RoleDoc | null; grant: readonly string[]; revoke: readonly string[] },
+): Promise<{ grant: string[]; revoke: string[] }> {
+  const { binding, role } = input;
+  if (!role || role.system || !role.customisable) {
+    throw new BadInputError(
+      role ? `"${role.name}" is not customisable: its bindings take no overrides` : 'Only bindings of a customisable role take overrides',
+      'bindingId',
+    );
+  }
+  const grant = cleanPermissions(input.grant, 'grant', { allowWildcard: false });
+  const revoke = cleanPermissions(input.revoke, 'revoke', { allowWildcard: false });
+  const both = grant.filter((p) => revoke.includes(p));
+  if (both.length) throw new BadInputError(`A permission cannot be both granted and revoked: ${both.join(', ')}`, 'revoke');
+  await assertMayChangeAccessOf(store, {
+    accountId: binding.accountId,
+    actorId: actor.userId,
+    targetUserId: binding.userId,
+    field: 'bindingId',
+  });
+  const node = { doc: binding as unknown as Doc, chain: PLACED_CHAIN };
+  const granted = grantedByOverrides(binding, grant, revoke);
+  assertGrantable(
+    actor.grantable,
+    granted.filter((p) => grant.includes(p)),
+    node,
+    'grant',
+    { viaToken: actor.viaToken },
+  );
+  assertGrantable(
+    actor.grantable,
+    granted.filter((p) => !grant.includes(p)),
+    node,
+    'revoke',
+    { viaToken: actor.viaToken },
+  );
+  return { grant, revoke };
+}
+
+/**
+ * updateRole's rules for a new permission list (3, 7, 8): not a system role, not bound to the editor,
+ * and what is added grantable by the editor on the account. Returns the cleaned list.
+ */
+export async function checkRoleEdit(store: AccessStore, actor: Actor, role: RoleDoc, permissions: readonly string[]): Promise<string[]> {
+  if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
+  await assertNotBoundToSelf(store, role, actor.userId);
+  const cleaned = cleanPermissions(permissions, 'permissions', { allowWildcard: true });
+  // Widening a role grants to everyone bound to it: the editor must be able to grant what is added.
+  const added = cleaned.filter((p) => !role.permissions.includes(p));
+  const account = { doc: { _id: role.accountId } as Doc, chain: ['_id'] };
+  assertGrantable(actor.grantable, added, account, 'permissions', { viaToken: actor.viaToken });
+  return cleaned;
 }

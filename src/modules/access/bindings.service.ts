@@ -5,7 +5,7 @@
 import type { Context } from '../../graphql/context';
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import type { ScopeType } from '../../authz/resources';
-import { assertGrantable, assertMayChangeAccessOf, cleanPermissions, grantedByOverrides, PLACED_CHAIN } from '../../authz/rules';
+import { assertMayChangeAccessOf, checkAssignRole, checkOverrides } from '../../authz/rules';
 import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/model';
@@ -39,18 +39,12 @@ export async function assignRole(
   const role = await ctx.loaders.load<RoleDoc>('Role', input.roleId);
   if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.roleId);
   const expiresAt = cleanExpiry(input.expiresAt);
-  if (role.key === 'owner') {
-    throw new BadInputError('The owner role is never assigned: the owner transfers ownership with transferOwnership', 'roleId');
-  }
-  if (!(await accessStore.isMember(account._id, input.userId))) throw new NotFoundError('member', input.userId);
-  await assertMayChangeAccessOf(accessStore, {
+  await checkAssignRole(accessStore, await ctx.authz.actor(account._id), {
     accountId: account._id,
-    actorId: ctx.actorId,
     targetUserId: input.userId,
-    field: 'userId',
-    adminRole: role.key === 'admin',
+    role,
+    node,
   });
-  assertGrantable(await ctx.authz.grantable(account._id), role.permissions, node, 'roleId', { viaToken: ctx.principal?.kind === 'token' });
 
   const ids = ancestorIds(node);
   let binding: RoleBindingDoc;
@@ -116,42 +110,12 @@ export async function setPermissionOverrides(
 ): Promise<RoleBindingDoc> {
   const binding = (await ctx.loaders.load<RoleBindingDoc>('RoleBinding', input.bindingId))!;
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
-  if (!role || role.system || !role.customisable) {
-    throw new BadInputError(
-      role ? `"${role.name}" is not customisable: its bindings take no overrides` : 'Only bindings of a customisable role take overrides',
-      'bindingId',
-    );
-  }
-  const grant = cleanPermissions(input.grant, 'grant', { allowWildcard: false });
-  const revoke = cleanPermissions(input.revoke, 'revoke', { allowWildcard: false });
-  const both = grant.filter((p) => revoke.includes(p));
-  if (both.length) throw new BadInputError(`A permission cannot be both granted and revoked: ${both.join(', ')}`, 'revoke');
-  await assertMayChangeAccessOf(accessStore, {
-    accountId: binding.accountId,
-    actorId: ctx.actorId,
-    targetUserId: binding.userId,
-    field: 'bindingId',
+  const { grant, revoke } = await checkOverrides(accessStore, await ctx.authz.actor(binding.accountId), {
+    binding,
+    role,
+    grant: input.grant,
+    revoke: input.revoke,
   });
-  // Rules 3 and 7: newly granted permissions, and permissions taken off the revoke list, must be
-  // grantable by the caller at the binding's scope (keeping an existing grant is no new grant).
-  const grantable = await ctx.authz.grantable(binding.accountId);
-  const node = { doc: binding as never, chain: PLACED_CHAIN };
-  const viaToken = ctx.principal?.kind === 'token';
-  const granted = grantedByOverrides(binding, grant, revoke);
-  assertGrantable(
-    grantable,
-    granted.filter((p) => grant.includes(p)),
-    node,
-    'grant',
-    { viaToken },
-  );
-  assertGrantable(
-    grantable,
-    granted.filter((p) => !grant.includes(p)),
-    node,
-    'revoke',
-    { viaToken },
-  );
 
   const updated = await accessStore.setOverrides(binding._id, grant, revoke);
   if (!updated) throw new NotFoundError('binding', binding._id);

@@ -1,7 +1,7 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
 import type { Context } from '../../graphql/context';
 import { ROLE_PACKS, type RolePackName } from '../../authz/packs';
-import { assertGrantable, assertNotBoundToSelf, cleanPermissions } from '../../authz/rules';
+import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
 import { accessStore, DuplicateError, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Account, type AccountDoc } from '../accounts/model';
@@ -89,16 +89,7 @@ export async function updateRole(
   }
   if (input.description !== undefined) set.description = cleanDescription(input.description);
   if (input.permissions !== undefined && input.permissions !== null) {
-    const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
-    // Rule 3: widening a role grants to everyone bound to it: the editor must hold what is added.
-    const added = permissions.filter((p) => !role.permissions.includes(p));
-    if (added.length) {
-      const account = await ctx.loaders.existing<AccountDoc>('Account', role.accountId);
-      assertGrantable(await ctx.authz.grantable(role.accountId), added, { doc: account as never, chain: ['_id'] }, 'permissions', {
-        viaToken: ctx.principal?.kind === 'token',
-      });
-    }
-    set.permissions = permissions;
+    set.permissions = await checkRoleEdit(accessStore, await ctx.authz.actor(role.accountId), role, input.permissions);
   }
   const updated = await accessStore.updateRole(role._id, set);
   if (!updated) throw new BadInputError('The role changed meanwhile: try again', 'id');
