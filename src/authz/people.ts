@@ -7,7 +7,8 @@
 import DataLoader from 'dataloader';
 import { permissionBit } from './catalogue';
 import { allowed, nodesHolding } from './check';
-import { accessStore } from './store';
+import { accessStore, type AccessStore } from './store';
+import type { CompiledPermissions } from './compile';
 import type { Context } from '../graphql/context';
 
 const MEMBERS_VIEW = permissionBit('members:view');
@@ -39,6 +40,17 @@ function visibleBelowLoader(ctx: Context): DataLoader<string, Set<string>> {
         ),
       ),
   );
+}
+
+/**
+ * Whether compiled permissions `c` in one account show `targetUserId`'s contact data: members:view on
+ * the account, or on a node the target is bound at or below.
+ */
+export async function contactVisibleIn(store: AccessStore, c: CompiledPermissions | null, targetUserId: string): Promise<boolean> {
+  if (!c) return false;
+  if (allowed(c, MEMBERS_VIEW, { _id: c.accountId }, ACCOUNT_CHAIN, false)) return true;
+  const nodes = nodesHolding(c, MEMBERS_VIEW);
+  return nodes.length > 0 && (await store.usersBoundBelow(c.accountId, nodes, new Date())).includes(targetUserId);
 }
 
 /** Whether the principal may read `userId`'s contact data. */

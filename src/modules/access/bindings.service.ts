@@ -68,13 +68,18 @@ export async function assignRole(
     }
     throw err;
   }
-  await ctx.audit.change({
-    accountId: account._id,
-    workspaceId: ids.workspaceId,
-    action: 'role.assigned',
-    target: { type: 'RoleBinding', id: binding._id },
-    after: summary(binding),
-  });
+  try {
+    await ctx.audit.change({
+      accountId: account._id,
+      workspaceId: ids.workspaceId,
+      action: 'role.assigned',
+      target: { type: 'RoleBinding', id: binding._id },
+      after: summary(binding),
+    });
+  } catch (err) {
+    await accessStore.deleteBinding(binding._id); // no unaudited access
+    throw err;
+  }
   return binding;
 }
 
@@ -120,13 +125,18 @@ export async function setPermissionOverrides(
   const updated = await accessStore.setOverrides(binding._id, grant, revoke);
   if (!updated) throw new NotFoundError('binding', binding._id);
   ctx.loaders.forget('RoleBinding', binding._id);
-  await ctx.audit.change({
-    accountId: binding.accountId,
-    workspaceId: binding.workspaceId ?? null,
-    action: 'role.overridesSet',
-    target: { type: 'RoleBinding', id: binding._id },
-    before: { grant: binding.grant, revoke: binding.revoke },
-    after: { grant, revoke },
-  });
+  await ctx.audit
+    .change({
+      accountId: binding.accountId,
+      workspaceId: binding.workspaceId ?? null,
+      action: 'role.overridesSet',
+      target: { type: 'RoleBinding', id: binding._id },
+      before: { grant: binding.grant, revoke: binding.revoke },
+      after: { grant, revoke },
+    })
+    .catch(async (err: unknown) => {
+      await accessStore.setOverrides(binding._id, binding.grant, binding.revoke); // no unaudited access
+      throw err;
+    });
   return updated;
 }
