@@ -19,6 +19,7 @@ import {
   revokeInvitation,
   transferOwnership,
 } from './members.service';
+import { explainAccess } from './explain.service';
 import { createRole, deleteRole, installRolePack, updateAccountSettings, updateRole } from './roles.service';
 
 async function user(ctx: Context, id: string): Promise<UserDoc> {
@@ -36,6 +37,7 @@ async function membersBelow(accountId: string, id: string, args: ConnectionArgs)
 export const accessManagementResolvers: Resolvers = {
   Query: {
     role: (_, { id }, ctx) => ctx.loaders.load<RoleDoc>('Role', id),
+    explainAccess: (_, args, ctx) => explainAccess(ctx, args),
   },
   Mutation: {
     createRole: (_, { input }, ctx) => createRole(ctx, input),
