@@ -1,7 +1,8 @@
 // The access store on mongoose. Unique facts rest on unique keys (binding key, role key, member
 // (account, user)) and one-time claims (src/db/claims.ts), never on a read-then-write; the version is
 // bumped by `$inc` after every write that changes what someone may do.
-import { claimOnce, isDuplicateKey, releaseClaim } from '../../db/claims';
+import { claimOnce, releaseClaim } from '../../db/claims';
+import { isDuplicateKey } from '../../db/errors';
 import { newId } from '../../db/ids';
 import { Account, Member } from '../../modules/accounts/model';
 import { ApiToken } from '../../modules/access/model';

@@ -13,15 +13,12 @@ import { Account, type AccountDoc } from '../accounts/model';
 import { Session, User, type UserDoc } from '../identity/model';
 import { startSession, type AuthResult } from '../identity/service';
 import { closeTombstone, openTombstone } from '../accounts/tombstone';
+import { isDuplicateKey } from '../../db/errors';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_FROM = 'Postern <no-reply@postern.invalid>';
 const FIELD_MAX = 100;
 const SIGNATURE_MAX = 2000;
-
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
 
 function cleanEmail(value: string): string {
   const email = value.trim().toLowerCase();
@@ -83,7 +80,7 @@ export async function createUser(
       })
     ).toObject();
   } catch (err) {
-    if (isDuplicate(err)) throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
+    if (isDuplicateKey(err)) throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
     throw err;
   }
   try {
@@ -240,7 +237,7 @@ export async function acceptInvitation(
       ).toObject();
       createdUser = true;
     } catch (err) {
-      if (isDuplicate(err)) throw new BadInputError('Try again: this email was registered meanwhile', 'token');
+      if (isDuplicateKey(err)) throw new BadInputError('Try again: this email was registered meanwhile', 'token');
       throw err;
     }
   }

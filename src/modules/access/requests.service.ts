@@ -3,7 +3,8 @@
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import type { Context } from '../../graphql/context';
-import { claimOnce, isDuplicateKey, releaseClaim } from '../../db/claims';
+import { claimOnce, releaseClaim } from '../../db/claims';
+import { isDuplicateKey } from '../../db/errors';
 import { allowed } from '../../authz/check';
 import { permissionBit } from '../../authz/catalogue';
 import { holdersOf } from '../../authz/compile-for';
