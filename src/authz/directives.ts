@@ -122,7 +122,7 @@ function wrapRoot(fieldName: string, perm: { text: string; bit: number }, resolv
     const compiled = await compiledFor(ctx, accountIdOf(target.type, doc));
     if (!compiled) throw new NotFoundError(target.type, doc._id);
     if (!allowed(compiled, perm.bit, doc, rt.chain, target.type === ownType)) {
-      throw new ForbiddenError(perm.text, scopeOf(target.type, doc));
+      throw new ForbiddenError(perm.text, scopeOf(target.type, doc), ctx.principal);
     }
     return resolve(source, args, ctx, info);
   };
@@ -134,11 +134,11 @@ function wrapRoot(fieldName: string, perm: { text: string; bit: number }, resolv
 function wrapField(typeName: string, perms: { text: string; bit: number }[], resolve: Resolver): Resolver {
   const chain = RESOURCE_TYPES[typeName]!.chain;
   const ownApplies = perms.map((p) => PERMISSION_TARGET[permissionResource(p.text)] === typeName);
-  const decide = (parent: Doc, compiled: CompiledPermissions | null): void => {
+  const decide = (parent: Doc, compiled: CompiledPermissions | null, ctx: Context): void => {
     if (!compiled) throw new NotFoundError(typeName, parent._id);
     for (let i = 0; i < perms.length; i++) {
       if (!allowed(compiled, perms[i]!.bit, parent, chain, ownApplies[i]!)) {
-        throw new ForbiddenError(perms[i]!.text, scopeOf(typeName, parent));
+        throw new ForbiddenError(perms[i]!.text, scopeOf(typeName, parent), ctx.principal);
       }
     }
   };
@@ -148,11 +148,11 @@ function wrapField(typeName: string, perms: { text: string; bit: number }[], res
     const c = compiledFor(ctx, accountIdOf(typeName, doc));
     if (c instanceof Promise) {
       return c.then((compiled) => {
-        decide(doc, compiled);
+        decide(doc, compiled, ctx);
         return resolve(parent, args, ctx, info);
       });
     }
-    decide(doc, c);
+    decide(doc, c, ctx);
     return resolve(parent, args, ctx, info);
   };
 }
@@ -170,7 +170,7 @@ function wrapConnection(typeName: string, itemType: string, perm: { text: string
     if (!compiled) throw new NotFoundError(typeName, doc._id);
     if (allowed(compiled, perm.bit, doc, chain, false)) return resolve(parent, args, ctx, info);
     const visible = await strategy()({ compiled, bit: perm.bit, parent: doc, parentChain: chain, itemType, ctx });
-    if (!visible) throw new ForbiddenError(perm.text, scopeOf(typeName, doc));
+    if (!visible) throw new ForbiddenError(perm.text, scopeOf(typeName, doc), ctx.principal);
     return resolve(parent, { ...(args as object), [VISIBILITY]: visible }, ctx, info);
   };
 }

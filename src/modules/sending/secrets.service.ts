@@ -6,8 +6,8 @@ import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
-import { bumpPermissionsVersion, type WorkspaceDoc } from '../accounts/model';
-import { RoleBinding } from '../access/model';
+import type { WorkspaceDoc } from '../accounts/model';
+import { accessStore } from '../../authz/store';
 import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
@@ -209,11 +209,14 @@ export async function updateSendingServer(ctx: Context, id: string, input: Sendi
 
 export async function deleteSendingServer(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
-  const bindings = await RoleBinding.deleteMany({ scopeType: 'SENDING_SERVER', scopeId: id });
-  if (bindings.deletedCount) await bumpPermissionsVersion(before.accountId);
+  const removedBindings = await accessStore.deleteBindingsAt(before.accountId, {
+    field: 'scopeId',
+    ids: [id],
+    scopeType: 'SENDING_SERVER',
+  });
   return deleteRecorded(ctx, SendingServer, before, {
     action: 'sendingServer.deleted',
     view: auditView,
-    meta: { removedBindings: bindings.deletedCount },
+    meta: { removedBindings },
   });
 }
