@@ -24,6 +24,7 @@ import { startFerretDB } from '../src/db/ferretdb';
 import { newId } from '../src/db/ids';
 import { encodeCursor } from '../src/graphql/connection';
 import { createContext } from '../src/graphql/context';
+import { DEFAULT_RATE_LIMITS, RateLimits } from '../src/http/rate-limit';
 import { buildBareSchema, buildSchema } from '../src/graphql/schema';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';
@@ -100,6 +101,9 @@ async function seed(): Promise<Setup> {
   return { userId, workspaceId: workspace._id, after: encodeCursor(ids[499]!) };
 }
 
+// Resolvers are executed directly (no HTTP, no plugins): the limits are never consulted.
+const benchLimits = new RateLimits(DEFAULT_RATE_LIMITS);
+
 async function runOnce(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -114,6 +118,7 @@ async function runOnce(
     authRejected: false,
     log,
     mailer,
+    limits: benchLimits,
   });
   const r = await execute({ schema, document, variableValues: { w: s.workspaceId, after: s.after }, contextValue });
   if (r.errors?.length) throw new Error(`query failed: ${r.errors.map((e) => e.message).join('; ')}`);

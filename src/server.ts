@@ -11,6 +11,7 @@ import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
 import { createMailer } from './mail/mailer';
+import { RateLimits } from './http/rate-limit';
 import { setSessionTtlHours } from './modules/identity/service';
 
 export interface RunningServer {
@@ -45,10 +46,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     await db.close();
     throw err;
   }
+  await RateLimits.sweep();
   const gateway = await createGateway({
     schema,
     log,
     mailer: createMailer(config.smtpUrl),
+    limits: new RateLimits(config.rateLimits),
+    trustProxy: config.trustProxy,
     maxQueryDepth: config.maxQueryDepth,
     maxQueryCost: config.maxQueryCost,
   });

@@ -22,6 +22,8 @@ import { explorerPlugin } from '../graphql/plugins/explorer';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
+import type { RateLimits } from './rate-limit';
+import { rateLimitPlugin } from '../graphql/plugins/rate-limit';
 import { graphiqlPage } from './graphiql';
 
 const reportInsteadOfThrow = {
@@ -33,6 +35,9 @@ export interface GatewayOptions {
   schema: GraphQLSchema;
   log: Logger;
   mailer: Mailer;
+  limits: RateLimits;
+  /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For gives the client IP. */
+  trustProxy: boolean | number | string;
   maxQueryDepth: number;
   maxQueryCost: number;
 }
@@ -48,7 +53,7 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', opts.trustProxy);
   const httpServer = http.createServer(app);
   const gateway: Gateway = { app, httpServer, apollo: undefined as unknown as ApolloServer<Context>, draining: false };
 
@@ -76,6 +81,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 8_000 }),
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
+      rateLimitPlugin(),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       loggingPlugin(),
@@ -127,7 +133,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/graphiql', (_req, res) => {
     res.type('html').send(graphiqlPage());
   });
-  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
+  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
 
   app.use(
     '/graphql',
@@ -143,6 +149,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           authRejected: auth.rejected,
           log: opts.log,
           mailer: opts.mailer,
+          limits: opts.limits,
         });
         res.locals.summary = ctx.summary;
         return ctx;

@@ -74,10 +74,18 @@ export const LOGIN_FAILED = 'Invalid email or password';
 
 export async function login(ctx: Context, input: { email: string; password: string }): Promise<AuthResult> {
   const email = input.email.trim().toLowerCase();
+  // Locked out (too many failures from this address for this email, or from this address at all):
+  // refused before the password is even checked, so a right guess during a lockout tells nothing.
+  await ctx.limits.assertLoginAllowed(email, ctx.ip);
   const user = await User.findOne({ email }).lean<UserDoc>();
   // Unknown email and wrong password take the same time and give the same error.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
-  if (!user || !ok) throw new UnauthenticatedError(LOGIN_FAILED);
+  if (!user || !ok) {
+    const refusal = await ctx.limits.loginFailed(email, ctx.ip);
+    if (user) await auditLoginFailure(ctx, user._id, refusal?.lockedOut ?? false);
+    throw refusal?.error ?? new UnauthenticatedError(LOGIN_FAILED);
+  }
+  await ctx.limits.loginSucceeded(email, ctx.ip);
   const token = await startSession(user._id);
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
@@ -92,6 +100,34 @@ export async function login(ctx: Context, input: { email: string; password: stri
     ),
   );
   return { token, user, account: null };
+}
+
+/**
+ * A failed login (and the failure that starts a lockout) in the audit log of every account the user
+ * belongs to; the client IP and request id come with every event. Never the password tried.
+ */
+async function auditLoginFailure(ctx: Context, userId: string, lockedOut: boolean): Promise<void> {
+  const memberships = await Member.find({ userId }).select({ accountId: 1 }).lean();
+  await Promise.all(
+    memberships.flatMap((m) => [
+      ctx.audit.record({
+        accountId: m.accountId,
+        action: 'auth.loginFailed',
+        target: { type: 'User', id: userId },
+        meta: { method: 'password' },
+      }),
+      ...(lockedOut
+        ? [
+            ctx.audit.record({
+              accountId: m.accountId,
+              action: 'auth.lockedOut',
+              target: { type: 'User', id: userId },
+              meta: { minutes: ctx.limits.config.lockoutMinutes },
+            }),
+          ]
+        : []),
+    ]),
+  );
 }
 
 export async function logout(ctx: Context): Promise<boolean> {
