@@ -13,6 +13,7 @@ import { createGateway, type Gateway } from './http/app';
 import { createMailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
 import { setSessionTtlHours } from './modules/identity/service';
+import { setDnsServers } from './modules/sending/dns-check';
 
 export interface RunningServer {
   url: string;
@@ -37,6 +38,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const log = opts.log ?? createLogger(config.logLevel);
   configureSecretKey(config);
   setSessionTtlHours(config.sessionTtlHours);
+  setDnsServers(config.dnsServers);
 
   const schema = opts.schema ?? buildSchema();
   const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });

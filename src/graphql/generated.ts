@@ -643,7 +643,7 @@ export type DnsRecord = {
   name: Scalars['String']['output'];
   /** MX preference; null for other types. */
   priority: Maybe<Scalars['Int']['output']>;
-  /** Whether the domain's users marked this record as published (updateDomain.publishedRecords). */
+  /** Whether the last verifyDomain found this record in DNS as asked. */
   published: Scalars['Boolean']['output'];
   purpose: DnsRecordPurpose;
   /** Whether the record is needed to verify the domain. */
@@ -659,15 +659,17 @@ export type DnsRecordPurpose =
   | 'DKIM'
   /** MX: receives bounces and inbound mail for routes (recommended). */
   | 'MX'
+  /** TXT at _postern.<domain>: this account's verification token, proving control of the name (required to verify). */
+  | 'OWNERSHIP'
   /** TXT: authorizes Postern's servers to send for the domain (required to verify). */
   | 'SPF'
   /** CNAME: the open/click tracking host (recommended when tracking is on). */
   | 'TRACKING';
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type Domain = {
   __typename?: 'Domain';
@@ -699,9 +701,9 @@ export type Domain = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainAuthorizedRecipientsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -710,9 +712,9 @@ export type DomainAuthorizedRecipientsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainEmailLogsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -721,9 +723,9 @@ export type DomainEmailLogsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -732,9 +734,9 @@ export type DomainMembersArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainSmtpCredentialsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -743,9 +745,9 @@ export type DomainSmtpCredentialsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainSuppressionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -754,9 +756,9 @@ export type DomainSuppressionsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainWebhooksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -777,9 +779,9 @@ export type DomainEdge = {
 
 /** Verification state of a sending domain. */
 export type DomainState =
-  /** Not verified yet (or a required record was unmarked since): mail goes only to the domain's authorized recipients. */
+  /** Not verified yet (or the last verifyDomain did not find a required record): mail goes only to the domain's authorized recipients. */
   | 'UNVERIFIED'
-  /** SPF and DKIM are published: mail goes to anyone not suppressed. */
+  /** The ownership token, SPF and DKIM were found in DNS: mail goes to anyone not suppressed. */
   | 'VERIFIED';
 
 export type EmailLog = {
@@ -1179,7 +1181,10 @@ export type Mutation = {
   updateTemplate: Maybe<Template>;
   updateWebhook: Maybe<Webhook>;
   updateWorkspace: Maybe<Workspace>;
-  /** Checks that SPF and DKIM are marked published; VERIFIED if so, else UNVERIFIED with checkMessage. */
+  /**
+   * Looks the domain's records up in DNS (DNS_SERVERS): VERIFIED when the ownership token, SPF and DKIM are
+   * found, else UNVERIFIED with checkMessage. BAD_USER_INPUT (field id) when another account verified the name.
+   */
   verifyDomain: Maybe<Domain>;
 };
 
@@ -2218,8 +2223,6 @@ export type UpdateContactInput = {
 };
 
 export type UpdateDomainInput = {
-  /** The records now published at the DNS host (replaces the set). Unmarking SPF or DKIM unverifies the domain. */
-  publishedRecords?: InputMaybe<Array<DnsRecordPurpose>>;
   trackClicks?: InputMaybe<Scalars['Boolean']['input']>;
   trackOpens?: InputMaybe<Scalars['Boolean']['input']>;
   /** Empty string or null removes the footer; at most 2000 characters. */

@@ -15,6 +15,8 @@ import { createAccount } from '../modules/accounts/service';
 import { Member, Workspace } from '../modules/accounts/model';
 import { Role, RoleBinding } from '../modules/access/model';
 import { Domain } from '../modules/sending/domain.model';
+import { verifiedNameKey } from '../modules/sending/domain.service';
+import { Claim } from '../db/claims';
 import { SmtpCredential } from '../modules/sending/smtp-credential.model';
 import { SendingServer } from '../modules/sending/sending-server.model';
 import { ApiKey } from '../modules/sending/api-key.model';
@@ -211,7 +213,9 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     dkimSelector: keys[i]!.selector,
     dkimPublicKey: keys[i]!.publicKey,
     secretEnc: keys[i]!.secretEnc,
-    publishedRecords: d.verified ? ['SPF', 'DKIM', 'MX', 'TRACKING'] : ['SPF'],
+    verificationToken: randomSecret(18),
+    // Set directly: the demo has no DNS to look its records up in.
+    publishedRecords: d.verified ? ['OWNERSHIP', 'SPF', 'DKIM', 'MX', 'TRACKING'] : ['SPF'],
     state: d.verified ? 'VERIFIED' : 'UNVERIFIED',
     verifiedAt: d.verified ? ago(60) : null,
     lastCheckedAt: ago(1),
@@ -223,6 +227,8 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     createdBy: by,
   }));
   await Domain.insertMany(domains);
+  // Verified names are held by one account at a time (the claim verifyDomain takes).
+  await Claim.insertMany(domains.filter((d) => d.state === 'VERIFIED').map((d) => ({ _id: verifiedNameKey(d.name), accountId })));
   const [dMail, dNews, dStaging] = domains as [(typeof domains)[0], (typeof domains)[0], (typeof domains)[0]];
   const onDomain = (d: (typeof domains)[0]) => ({ accountId, workspaceId: d.workspaceId, domainId: d._id, createdBy: by });
 

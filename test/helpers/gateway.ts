@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server';
 import { clearCompiledCache } from '../../src/authz/request';
+import { startDnsServer, type TestDns } from './dns';
 
 export interface GqlResponse<T = Record<string, any>> {
   status: number;
@@ -21,6 +22,8 @@ export interface TestGateway {
   dbName: string;
   /** Every log line the gateway wrote. */
   logs: string[];
+  /** The DNS server the gateway resolves through (DNS_SERVERS): publish domains' records here. */
+  dns: TestDns;
   gql<T = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -62,7 +65,9 @@ export async function startTestGateway(opts: { monitorCommands?: boolean; env?: 
   const uri = process.env.POSTERN_TEST_MONGODB_URI;
   if (!uri) throw new Error('POSTERN_TEST_MONGODB_URI is unset: run the tests through jest (global setup starts the database)');
   const dbName = `t_${randomBytes(6).toString('hex')}`;
+  const dns = await startDnsServer();
   const config = loadConfig({
+    DNS_SERVERS: dns.address,
     MONGODB_URI: uri,
     POSTERN_SECRET_KEY: TEST_SECRET_KEY,
     POSTERN_DB_NAME: dbName,
@@ -119,6 +124,7 @@ export async function startTestGateway(opts: { monitorCommands?: boolean; env?: 
     server,
     dbName,
     logs,
+    dns,
     gql,
     signUp,
     async stop() {
@@ -126,6 +132,7 @@ export async function startTestGateway(opts: { monitorCommands?: boolean; env?: 
         await mongoose.connection.db?.dropDatabase();
       } finally {
         await server.stop();
+        await dns.stop();
       }
     },
   };
