@@ -533,6 +533,7 @@ export type CreateAutomationInput = {
 };
 
 export type CreateCampaignInput = {
+  /** An address at a VERIFIED domain of the campaign's workspace (checked again on schedule and send); needed to send. */
   fromEmail?: InputMaybe<Scalars['String']['input']>;
   fromName?: InputMaybe<Scalars['String']['input']>;
   /** Optional while DRAFT; must be a list of the same workspace. */
@@ -2208,6 +2209,7 @@ export type UpdateBillingInput = {
 
 /** Only while the campaign is DRAFT or SCHEDULED. An explicit null clears listId, templateId, fromEmail or fromName. */
 export type UpdateCampaignInput = {
+  /** An address at a VERIFIED domain of the campaign's workspace. */
   fromEmail?: InputMaybe<Scalars['String']['input']>;
   fromName?: InputMaybe<Scalars['String']['input']>;
   listId?: InputMaybe<Scalars['ID']['input']>;

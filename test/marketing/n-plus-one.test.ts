@@ -7,7 +7,7 @@ import { MailingList } from '../../src/modules/marketing/list.model';
 import { Template } from '../../src/modules/marketing/template.model';
 import { User } from '../../src/modules/identity/model';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows } from './helpers';
+import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows, verifiedSender } from './helpers';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -104,7 +104,13 @@ it('sendCampaign writes logs in batches: the command count does not grow per con
   ok(await gw.gql(IMPORT, { input: { listId, contacts: rows(1200, 'batch') } }, owner.token));
   const templateId = await createTemplate(gw, owner);
   const c = ok(
-    await gw.gql(CREATE_CAMPAIGN, { input: { workspaceId: owner.workspaceId, name: 'B', subject: 'S', listId, templateId } }, owner.token),
+    await gw.gql(
+      CREATE_CAMPAIGN,
+      {
+        input: { workspaceId: owner.workspaceId, name: 'B', subject: 'S', listId, templateId, fromEmail: await verifiedSender(gw, owner) },
+      },
+      owner.token,
+    ),
   ).createCampaign;
   const cmds = await commandsDuring(async () => {
     const r = ok(await gw.gql(`mutation($id: ID!) { sendCampaign(id: $id) { status recipientCount } }`, { id: c.id }, owner.token));
