@@ -25,6 +25,8 @@ export interface Config {
   /** Express `trust proxy`: which peers' X-Forwarded-For is believed for the client IP (rate limits, audit). */
   trustProxy: boolean | number | string;
   rateLimits: RateLimitConfig;
+  /** Base URL of the links in account mails (verification, password reset): the frontend's address. */
+  appUrl: string;
   /** DNS servers verifyDomain asks (`ip` or `ip:port`); empty: the system's resolvers. */
   dnsServers: string[];
 }
@@ -77,6 +79,12 @@ function dnsServers(raw: string | undefined): string[] {
     if (!ok) throw new ConfigError(`DNS_SERVERS must be comma-separated addresses with an optional port (127.0.0.1:5353), got "${s}"`);
     return s;
   });
+}
+
+function appUrl(raw: string | undefined): string {
+  const url = raw || 'http://127.0.0.1:4000';
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) throw new ConfigError(`APP_URL must be an http(s) URL, got "${url}"`);
+  return url;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -134,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestsPerMinute: int(env, 'RATE_LIMIT_REQUESTS_PER_MINUTE', 1200, 1, 10_000_000),
     },
     dnsServers: dnsServers(env.DNS_SERVERS),
+    appUrl: appUrl(env.APP_URL),
   };
 }
 

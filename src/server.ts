@@ -10,9 +10,11 @@ import { configureSecretKey } from './crypto/secrets';
 import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
-import { createMailer } from './mail/mailer';
+import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
 import { setSessionTtlHours } from './modules/identity/service';
+import { dropLegacyUniqueEmailIndex } from './modules/identity/model';
+import { setAppUrl } from './modules/identity/email.service';
 import { setDnsServers } from './modules/sending/dns-check';
 
 export interface RunningServer {
@@ -20,6 +22,8 @@ export interface RunningServer {
   port: number;
   gateway: Gateway;
   config: Config;
+  /** The gateway's mailer (its outbox holds the mail of a gateway without SMTP_URL). */
+  mailer: Mailer;
   ferret: EmbeddedFerretDB | null;
   stop(): Promise<void>;
 }
@@ -39,6 +43,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   configureSecretKey(config);
   setSessionTtlHours(config.sessionTtlHours);
   setDnsServers(config.dnsServers);
+  setAppUrl(config.appUrl);
 
   const schema = opts.schema ?? buildSchema();
   const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });
@@ -49,10 +54,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     throw err;
   }
   await RateLimits.sweep();
+  await dropLegacyUniqueEmailIndex();
+  const mailer = createMailer(config.smtpUrl);
   const gateway = await createGateway({
     schema,
     log,
-    mailer: createMailer(config.smtpUrl),
+    mailer,
     limits: new RateLimits(config.rateLimits),
     trustProxy: config.trustProxy,
     maxQueryDepth: config.maxQueryDepth,
@@ -73,5 +80,5 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     })();
     return stopping;
   };
-  return { url, port, gateway, config, ferret: db.ferret, stop };
+  return { url, port, gateway, config, mailer, ferret: db.ferret, stop };
 }

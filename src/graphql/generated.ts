@@ -1112,6 +1112,7 @@ export type Mutation = {
   /** Installs a seed product's roles as customisable presets; installing again changes nothing. */
   installRolePack: Maybe<Array<Role>>;
   inviteUser: Maybe<Invitation>;
+  /** Signs in. With several logins on one address, the verified one is tried first. Failed logins are rate-limited (RATE_LIMITED). */
   login: AuthPayload;
   /** Signs out: the session token stops working at once. */
   logout: Scalars['Boolean']['output'];
@@ -1131,6 +1132,10 @@ export type Mutation = {
    * those who may resolve access requests there are notified.
    */
   requestAccess: AccessRequest;
+  /** Mails a one-time reset link (valid 1 hour) to the verified login of the address. Always true: it does not tell whether the address is known. */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /** Sets a new password with the token of a mailed reset link, once; every session of the user ends. */
+  resetPassword: Scalars['Boolean']['output'];
   resolveAccessRequest: Maybe<AccessRequest>;
   /** Revokes a token: it stops working on the very next request. */
   revokeApiToken: Maybe<Scalars['Boolean']['output']>;
@@ -1154,7 +1159,11 @@ export type Mutation = {
   setSendLimit: Maybe<Billing>;
   /** Closes (or reopens) a ticket. */
   setSupportTicketStatus: Maybe<SupportTicket>;
-  /** Creates an account, its owner and a workspace named Default; returns a session. */
+  /**
+   * Creates an account, its owner (with an UNVERIFIED email) and a workspace named Default; returns a
+   * session, and mails the address a one-time verification link. The answer is the same for an address
+   * already verified by someone: its owner is mailed a notice instead, and the new login can never verify it.
+   */
   signUp: AuthPayload;
   /** Only the owner; the old owner becomes an admin. */
   transferOwnership: Maybe<Account>;
@@ -1187,6 +1196,11 @@ export type Mutation = {
    * found, else UNVERIFIED with checkMessage. BAD_USER_INPUT (field id) when another account verified the name.
    */
   verifyDomain: Maybe<Domain>;
+  /**
+   * Verifies the address of the user the mailed token was sent to (once; the link expires after 48 hours).
+   * BAD_USER_INPUT (field token) for a bad, used or expired token, or when another login verified the address first.
+   */
+  verifyEmail: Scalars['Boolean']['output'];
 };
 
 
@@ -1471,6 +1485,17 @@ export type MutationRequestAccessArgs = {
 };
 
 
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['EmailAddress']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  password: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationResolveAccessRequestArgs = {
   input: ResolveAccessRequestInput;
 };
@@ -1658,6 +1683,11 @@ export type MutationUpdateWorkspaceArgs = {
 
 export type MutationVerifyDomainArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 /** Something that happened which the viewer should know about (an access request to resolve, or resolved). */
@@ -2311,6 +2341,8 @@ export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['EmailAddress']['output'];
+  /** Whether the user proved their address (verifyEmail, or by accepting an invitation mailed to it). Unverified users cannot be given access in other accounts. */
+  emailVerified: Scalars['Boolean']['output'];
   firstName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   language: Maybe<Scalars['String']['output']>;
@@ -3427,6 +3459,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   removeMember?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'input'>>;
   removeSuppression?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveSuppressionArgs, 'id'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
+  requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'password' | 'token'>>;
   resolveAccessRequest?: Resolver<Maybe<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<MutationResolveAccessRequestArgs, 'input'>>;
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
@@ -3462,6 +3496,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateWebhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<MutationUpdateWebhookArgs, 'id' | 'input'>>;
   updateWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationUpdateWorkspaceArgs, 'id' | 'input'>>;
   verifyDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationVerifyDomainArgs, 'id'>>;
+  verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 };
 
 export interface NonEmptyStringScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['NonEmptyString'], any> {
@@ -3715,6 +3750,7 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -6,7 +6,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { User } from '../modules/identity/model';
+import { User, VerifiedEmail } from '../modules/identity/model';
 import { hashPassword } from '../crypto/passwords';
 import { randomSecret } from '../crypto/tokens';
 import { secretBox } from '../crypto/secrets';
@@ -188,6 +188,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       position: 'Founder',
       timezone: 'Europe/Berlin',
       language: 'en',
+      emailVerifiedAt: now, // set directly: the demo's addresses receive no mail
     })
   ).toObject();
   const { account, workspace: transactional } = await createAccount(owner._id, 'Demo Mail Co');
@@ -597,8 +598,11 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       passwordHash,
       language: 'en',
       timezone: 'UTC',
+      emailVerifiedAt: now,
     })),
   );
+  // Verified addresses hold their unique key (src/modules/identity/email.service.ts).
+  await VerifiedEmail.insertMany([owner, ...memberUsers].map((u) => ({ _id: u.email, userId: u._id })));
   await Member.insertMany(memberUsers.map((u) => ({ accountId, userId: u._id, createdBy: by })));
   await RoleBinding.insertMany(
     DEMO_MEMBERS.map((m, i) => {

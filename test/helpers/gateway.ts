@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server';
 import { clearCompiledCache } from '../../src/authz/request';
 import { startDnsServer, type TestDns } from './dns';
+import type { OutgoingMail } from '../../src/mail/mailer';
 
 export interface GqlResponse<T = Record<string, any>> {
   status: number;
@@ -24,6 +25,14 @@ export interface TestGateway {
   logs: string[];
   /** The DNS server the gateway resolves through (DNS_SERVERS): publish domains' records here. */
   dns: TestDns;
+  /** Mail the gateway sent to `address` (recorded in its outbox: the tests run without SMTP_URL), oldest first. */
+  mailTo(address: string): Pick<OutgoingMail, 'text'>[];
+  /** Where mailTo reads when the test delivers over SMTP (SMTP_URL set): the texts its SMTP server received. */
+  mailSource?: (address: string) => Pick<OutgoingMail, 'text'>[];
+  /** The token of the newest `verify-email` or `reset-password` link mailed to `address` (waits briefly for it). */
+  mailedToken(address: string, link: 'verify-email' | 'reset-password'): Promise<string>;
+  /** Follows the newest verification link mailed to `address`. */
+  verifyEmail(address: string): Promise<void>;
   gql<T = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -119,9 +128,32 @@ export async function startTestGateway(opts: { monitorCommands?: boolean; env?: 
     };
   };
 
-  return {
+  const mailTo: TestGateway['mailTo'] = (address) =>
+    gateway.mailSource?.(address) ??
+    server.mailer.outbox.filter((m) => [m.to].flat().some((to) => to.toLowerCase() === address.toLowerCase()));
+  const mailedToken: TestGateway['mailedToken'] = async (address, link) => {
+    const re = new RegExp(`/${link}\\?token=([A-Za-z0-9_-]+)`);
+    for (let i = 0; i < 50; i++) {
+      const found = mailTo(address)
+        .map((m) => re.exec(m.text ?? '')?.[1])
+        .filter(Boolean);
+      if (found.length) return found[found.length - 1]!;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no ${link} link was mailed to ${address}`);
+  };
+  const verifyEmail: TestGateway['verifyEmail'] = async (address) => {
+    const token = await mailedToken(address, 'verify-email');
+    const r = await gql(`mutation($t: String!) { verifyEmail(token: $t) }`, { t: token });
+    if (r.body.errors) throw new Error(`verifyEmail failed: ${JSON.stringify(r.body.errors)}`);
+  };
+
+  const gateway: TestGateway = {
     url,
     server,
+    mailTo,
+    mailedToken,
+    verifyEmail,
     dbName,
     logs,
     dns,
@@ -136,6 +168,7 @@ export async function startTestGateway(opts: { monitorCommands?: boolean; env?: 
       }
     },
   };
+  return gateway;
 }
 
 /** The first error's extensions.code of a response. */

@@ -8,6 +8,8 @@ import { RESOURCE_TYPES, type ScopeType } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
 import { bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
 import { RoleBinding, type RoleBindingDoc, type RoleDoc } from './model';
+import type { UserDoc } from '../identity/model';
+import { assertVerified } from '../identity/email.service';
 import { assertHolds, assertMayChangeAccessOf, cleanPermissions, compiledOf } from './rules';
 
 const BINDING_CHAIN = RESOURCE_TYPES.RoleBinding!.chain;
@@ -45,6 +47,8 @@ export async function assignRole(
     throw new BadInputError('The owner role is never assigned: the owner transfers ownership with transferOwnership', 'roleId');
   }
   if (!(await Member.exists({ accountId: account._id, userId: input.userId }))) throw new NotFoundError('member', input.userId);
+  const target = await ctx.loaders.existing<UserDoc>('User', input.userId);
+  assertVerified(target, 'userId');
   await assertMayChangeAccessOf(ctx, account, input.userId, { field: 'userId', adminRole: role.key === 'admin' });
   assertHolds(await compiledOf(ctx, account._id), role.permissions, node, 'roleId');
 

@@ -11,6 +11,7 @@ import { BadInputError, NotFoundError } from '../../errors';
 import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
 import { Session, User, type UserDoc } from '../identity/model';
 import { startSession, type AuthResult } from '../identity/service';
+import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
 import { ApiToken, Invitation, RoleBinding, type InvitationDoc, type RoleDoc } from './model';
 import { assertHolds, assertMayChangeAccessOf, compiledOf, isAccountAdmin, systemRole } from './rules';
 
@@ -69,7 +70,7 @@ export async function createUser(
     timezone: optional(input.timezone, 'timezone'),
     language: optional(input.language, 'language'),
   };
-  if (await User.exists({ email })) {
+  if (await verifiedHolder(email)) {
     throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
   }
   let user: UserDoc;
@@ -93,6 +94,8 @@ export async function createUser(
     throw err;
   }
   await bumpPermissionsVersion(account._id);
+  // The address is the admin's word, not proven: roles wait until the user follows the mailed link.
+  await mailVerification(ctx, user);
   await ctx.audit.change({
     accountId: account._id,
     action: 'member.created',
@@ -136,7 +139,7 @@ export async function inviteUser(
   if (!node || node.accountId !== account._id) throw new NotFoundError(scope.type.toLowerCase(), scope.id);
   const email = cleanEmail(input.email);
   const role = await invitedRole(ctx, account, input.roleId, node);
-  const existing = await User.findOne({ email }).select({ _id: 1 }).lean();
+  const existing = await verifiedHolder(email);
   if (existing && (await Member.exists({ accountId: account._id, userId: existing._id }))) {
     throw new BadInputError('This user is already a member: assign them a role with assignRole', 'email');
   }
@@ -215,14 +218,20 @@ export async function acceptInvitation(
   const firstName = optional(input.firstName, 'firstName');
   const lastName = optional(input.lastName, 'lastName');
 
-  let user = await User.findOne({ email: inv.email }).lean<UserDoc>();
+  // The verified login of the address joins; an unverified one must verify first; with neither, the
+  // invitation (mailed to the address) proves it, and a new verified login is made.
+  let user = await verifiedHolder(inv.email);
   let createdUser = false;
+  if (input.password.length > 128) throw new BadInputError('Password must be at most 128 characters long', 'password');
   if (user) {
-    if (input.password.length > 128) throw new BadInputError('Password must be at most 128 characters long', 'password');
     if (!(await verifyPassword(input.password, user.passwordHash))) {
       throw new BadInputError('This email already has a login: give its password to join', 'password');
     }
   } else {
+    const unverified = await User.find({ email: inv.email }).sort({ _id: -1 }).limit(5).lean<UserDoc[]>();
+    for (const u of unverified) {
+      if (await verifyPassword(input.password, u.passwordHash)) assertVerified(u, 'token', 'accept invitations');
+    }
     assertStrongPassword(input.password);
     try {
       user = (
@@ -239,6 +248,11 @@ export async function acceptInvitation(
       if (isDuplicate(err)) throw new BadInputError('Try again: this email was registered meanwhile', 'token');
       throw err;
     }
+    if (!(await claimAddress(user))) {
+      await User.deleteOne({ _id: user._id });
+      throw new BadInputError('Try again: this email was verified by another login meanwhile', 'token');
+    }
+    user = { ...user, emailVerifiedAt: new Date() };
   }
   const u = user!;
   // Claim the invitation once (a concurrent accept with the same token loses here): the unique
