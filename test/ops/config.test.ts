@@ -20,6 +20,7 @@ const CASES: [string, Record<string, string>, RegExp][] = [
   ['MONGODB_URI', { MONGODB_URI: '', POSTERN_EMBEDDED_DB: 'false' }, /MONGODB_URI is required: this installation has no embedded database/],
   ['TRUST_PROXY', { TRUST_PROXY: 'everyone' }, /TRUST_PROXY must be false, a hop count, or a comma-separated list/],
   ['RATE_LIMIT_LOGIN_FAILURES', { RATE_LIMIT_LOGIN_FAILURES: '0' }, /RATE_LIMIT_LOGIN_FAILURES must be a whole number from 1/],
+  ['APP_URL', { APP_URL: 'ftp://example.com' }, /APP_URL must be an http\(s\) URL/],
   ['DNS_SERVERS', { DNS_SERVERS: 'ns1.example:53' }, /DNS_SERVERS must be comma-separated addresses with an optional port/],
 ];
 
