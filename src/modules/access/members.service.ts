@@ -9,7 +9,7 @@ import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import { SCOPE_MODEL, type ScopeType } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
-import { Session, User, type UserDoc } from '../identity/model';
+import { Session, User, VerifiedEmail, type UserDoc } from '../identity/model';
 import { startSession, type AuthResult } from '../identity/service';
 import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
 import { ApiToken, Invitation, RoleBinding, type InvitationDoc, type RoleDoc } from './model';
@@ -267,6 +267,7 @@ export async function acceptInvitation(
     ).lean());
   if (!claimed) {
     if (createdUser) await User.deleteOne({ _id: u._id });
+    if (createdUser) await VerifiedEmail.deleteOne({ _id: u.email, userId: u._id });
     throw new BadInputError(INVALID_INVITATION, 'token');
   }
   try {

@@ -51,12 +51,18 @@ export async function verifiedHolder(email: string): Promise<UserDoc | null> {
  * Makes `user`'s address verified: takes the address's unique key. False when another user holds it.
  */
 export async function claimAddress(user: Pick<UserDoc, '_id' | 'email'>): Promise<boolean> {
-  try {
-    await VerifiedEmail.create({ _id: user.email, userId: user._id });
-  } catch (err) {
-    if (!isDuplicate(err)) throw err;
-    const holder = await VerifiedEmail.findById(user.email).lean();
-    if (holder?.userId !== user._id) return false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await VerifiedEmail.create({ _id: user.email, userId: user._id });
+      break;
+    } catch (err) {
+      if (!isDuplicate(err)) throw err;
+      const holder = await VerifiedEmail.findById(user.email).lean();
+      if (holder?.userId === user._id) break;
+      // A key whose user is gone (a half-made login undone) is freed; a live holder keeps it.
+      if (attempt > 0 || !holder || (await User.exists({ _id: holder.userId }))) return false;
+      await VerifiedEmail.deleteOne({ _id: user.email, userId: holder.userId });
+    }
   }
   await User.updateOne({ _id: user._id, emailVerifiedAt: null }, { $set: { emailVerifiedAt: new Date() } });
   return true;
@@ -82,9 +88,17 @@ async function send(ctx: Context, to: string, subject: string, lines: string[]):
   if (!sent.delivered && sent.error) ctx.log.warn({ error: sent.error, subject }, 'account mail not delivered');
 }
 
-/** Mails `user` a one-time link proving their address. */
-export async function mailVerification(ctx: Context, user: Pick<UserDoc, '_id' | 'email'>): Promise<void> {
+/**
+ * Issues `user` a verification token and mails the link — or, when `takenBy` already holds the
+ * address, mails its owner a notice instead: the token is made either way, so both cases cost the same.
+ */
+export async function mailVerification(
+  ctx: Context,
+  user: Pick<UserDoc, '_id' | 'email'>,
+  takenBy: Pick<UserDoc, '_id'> | null = null,
+): Promise<void> {
   const { token, expiresAt } = await issueToken(user, 'VERIFY_EMAIL', VERIFY_TTL_MS);
+  if (takenBy) return mailAddressTaken(ctx, user.email);
   await send(ctx, user.email, 'Confirm your email address for Postern', [
     'Confirm that this address is yours by opening this link:',
     '',
@@ -96,7 +110,7 @@ export async function mailVerification(ctx: Context, user: Pick<UserDoc, '_id' |
 }
 
 /** Told to the owner of a verified address when someone signs up with it. */
-export async function mailAddressTaken(ctx: Context, email: string): Promise<void> {
+async function mailAddressTaken(ctx: Context, email: string): Promise<void> {
   await send(ctx, email, 'Someone signed up to Postern with your address', [
     'Someone just signed up to Postern with this address, which already has a verified login.',
     '',

@@ -7,7 +7,7 @@ import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
 import { createAccount, cleanName } from '../accounts/service';
 import { Session, User, type UserDoc } from './model';
-import { mailAddressTaken, mailVerification, verifiedHolder } from './email.service';
+import { mailVerification, verifiedHolder } from './email.service';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
 export function setSessionTtlHours(hours: number): void {
@@ -63,8 +63,7 @@ export async function signUp(
     target: { type: 'User', id: user._id },
     meta: { method: 'signUp' },
   });
-  if (holder) await mailAddressTaken(ctx, email);
-  else await mailVerification(ctx, user);
+  await mailVerification(ctx, user, holder);
   return { token, user, account };
 }
 
