@@ -1,10 +1,10 @@
-// Boots a gateway: database (the embedded FerretDB unless MONGODB_URI is set), secret key, schema,
+// Boots a gateway: database (the embedded one unless MONGODB_URI is set), secret key, schema,
 // HTTP. Used by src/main.ts, by the tests (in-process) and by the benchmark.
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type Config } from './config';
-import type { EmbeddedFerretDB } from './db/ferretdb';
+import type { EmbeddedDatabase } from './db/embedded';
 import { openDatabase } from './db/open';
 import { configureSecretKey } from './crypto/secrets';
 import { createLogger } from './logger';
@@ -24,7 +24,8 @@ export interface RunningServer {
   config: Config;
   /** The gateway's mailer (its outbox holds the mail of a gateway without SMTP_URL). */
   mailer: Mailer;
-  ferret: EmbeddedFerretDB | null;
+  /** The supervised embedded database, when MONGODB_URI is unset. */
+  embedded: EmbeddedDatabase | null;
   stop(): Promise<void>;
 }
 
@@ -80,5 +81,5 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     })();
     return stopping;
   };
-  return { url, port, gateway, config, mailer, ferret: db.ferret, stop };
+  return { url, port, gateway, config, mailer, embedded: db.embedded, stop };
 }
