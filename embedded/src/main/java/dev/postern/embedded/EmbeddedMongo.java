@@ -119,7 +119,6 @@ public final class EmbeddedMongo {
         DurableH2Backend backend = new DurableH2Backend(store, committer);
         backend.version(PRESENTED_VERSION);
         MongoServer server = new MongoServer(backend);
-        committer.start();
         server.bind(new InetSocketAddress(host, port), 1, workers);
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
