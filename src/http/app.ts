@@ -19,6 +19,7 @@ import { authenticationPlugin } from '../graphql/plugins/authentication';
 import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin, type RequestSummary } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
+import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import { isDatabaseUnavailable } from '../db/errors';
@@ -82,6 +83,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       authenticationPlugin(),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
+      // Before logging: a withheld reveal shows in the request's outcome.
+      revealAuditPlugin(),
       loggingPlugin(),
       unavailablePlugin(),
     ],
