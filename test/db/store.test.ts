@@ -70,6 +70,9 @@ it('reports unique-index violations as duplicate keys from every kind of write',
     { _id: 'u2', email: 'b@x' },
   ]);
   expect(isDuplicateKey(new Error('duplicate key in a message is not a code'))).toBe(false);
+  // A bulk error carries its first failure's code: a mix with another failure is not "a duplicate".
+  expect(isDuplicateKey({ code: 11000, writeErrors: [{ code: 11000 }, { code: 121 }] })).toBe(false);
+  expect(isDuplicateKey({ code: 11000, writeErrors: { code: 11000 } })).toBe(true);
   expect(isDuplicateKey(undefined)).toBe(false);
 });
 
