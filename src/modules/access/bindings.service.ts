@@ -41,14 +41,13 @@ export async function assignRole(
   const role = await ctx.loaders.load<RoleDoc>('Role', input.roleId);
   if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.roleId);
   const expiresAt = cleanExpiry(input.expiresAt);
+  assertVerified(await ctx.loaders.existing<UserDoc>('User', input.userId), 'userId');
   await checkAssignRole(accessStore, await ctx.authz.actor(account._id), {
     accountId: account._id,
     targetUserId: input.userId,
     role,
     node,
   });
-  // Unverified addresses get no access (docs/identity.md).
-  assertVerified(await ctx.loaders.existing<UserDoc>('User', input.userId), 'userId');
 
   const ids = ancestorIds(node);
   let binding: RoleBindingDoc;

@@ -11,9 +11,9 @@ import { assertGrantable, assertInviterMayStillGrant, assertMayChangeAccessOf, i
 import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/model';
 import { Session, User, VerifiedEmail, type UserDoc } from '../identity/model';
-import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
 import { startSession, type AuthResult } from '../identity/service';
 import { closeTombstone, openTombstone } from '../accounts/tombstone';
+import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
