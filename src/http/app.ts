@@ -22,7 +22,7 @@ import { explorerPlugin } from '../graphql/plugins/explorer';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
-import { graphiqlPage } from './graphiql';
+import { explorerRouter } from './graphiql';
 
 const reportInsteadOfThrow = {
   propagateOnRejection: false,
@@ -124,9 +124,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const ok = await pingDatabase(1000);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
   });
-  app.get('/graphiql', (_req, res) => {
-    res.type('html').send(graphiqlPage());
-  });
+  app.use(explorerRouter());
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
 
   app.use(
