@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The explorer in a real browser (headless Chromium driven by puppeteer-core), with every request
 // that is not to the gateway blocked: the page must work on a machine without internet. The owner
 // signs in, reads a permission in the docs pane, runs a query and signs out; a member without
