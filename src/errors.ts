@@ -4,8 +4,11 @@ import { GraphQLError } from 'graphql';
 
 export type ScopeRef = { type: string; id: string };
 
+/** The one wording for a missing, unknown, expired or revoked token, wherever it is refused. */
+export const UNAUTHENTICATED_MESSAGE = 'You must be signed in: send a valid token as "Authorization: Bearer <token>".';
+
 export class UnauthenticatedError extends GraphQLError {
-  constructor(message = 'You must be signed in: send a valid token as "Authorization: Bearer <token>".') {
+  constructor(message = UNAUTHENTICATED_MESSAGE) {
     super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
   }
 }

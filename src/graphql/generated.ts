@@ -1135,6 +1135,11 @@ export type Mutation = {
   revokeInvitation: Maybe<Scalars['Boolean']['output']>;
   /** Replaces the secret: the old one stops working at once. */
   rotateApiKey: Maybe<ApiKey>;
+  /**
+   * A new secret for the same token (same id, scopes, workspaces and expiry), shown this once; the old
+   * secret stops working on the very next request. You must hold every scope of the token.
+   */
+  rotateApiToken: Maybe<ApiTokenCreated>;
   /** DRAFT → SCHEDULED; needs a list and a template. */
   scheduleCampaign: Maybe<Campaign>;
   /** Records one email per contact of the list; only from DRAFT or SCHEDULED, needs a list and a template. */
@@ -1161,6 +1166,8 @@ export type Mutation = {
   /** SCHEDULED → DRAFT. */
   unscheduleCampaign: Maybe<Campaign>;
   updateAccountSettings: Maybe<AccountSettings>;
+  /** Renames a token or moves its expiry. A revoked or expired token cannot be edited. */
+  updateApiToken: Maybe<ApiToken>;
   updateAutomation: Maybe<Automation>;
   /** Changes the plan and/or the card on file (keeps only brand, last 4 digits and expiry). */
   updateBilling: Maybe<Billing>;
@@ -1485,6 +1492,11 @@ export type MutationRotateApiKeyArgs = {
 };
 
 
+export type MutationRotateApiTokenArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationScheduleCampaignArgs = {
   input: ScheduleCampaignInput;
 };
@@ -1553,6 +1565,12 @@ export type MutationUnscheduleCampaignArgs = {
 
 export type MutationUpdateAccountSettingsArgs = {
   input: UpdateAccountSettingsInput;
+};
+
+
+export type MutationUpdateApiTokenArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateApiTokenInput;
 };
 
 
@@ -1693,6 +1711,22 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/**
+ * One permission of the closed catalogue: what roles, overrides, partner token scopes and every
+ * `@requires` are made of.
+ */
+export type PermissionInfo = {
+  __typename?: 'PermissionInfo';
+  action: Scalars['String']['output'];
+  /** What the permission allows. */
+  description: Scalars['String']['output'];
+  /** `resource:action`, as written in roles, overrides, token scopes and field descriptions. */
+  permission: Scalars['String']['output'];
+  resource: Scalars['String']['output'];
+  /** Whether a partner API token may hold it among its scopes. */
+  tokenGrantable: Scalars['Boolean']['output'];
+};
+
 export type Plan =
   | 'ENTERPRISE'
   | 'FREE'
@@ -1749,6 +1783,8 @@ export type Query = {
   inbox: Maybe<Inbox>;
   list: Maybe<MailingList>;
   message: Maybe<Message>;
+  /** Every permission Postern knows, in catalogue order. It describes the API, not an account: no token needed. */
+  permissionCatalogue: Array<PermissionInfo>;
   project: Maybe<Project>;
   role: Maybe<Role>;
   sendingServer: Maybe<SendingServer>;
@@ -2189,6 +2225,12 @@ export type UpdateAccountSettingsInput = {
   accountId: Scalars['ID']['input'];
   /** Null: invitations without a role bind nothing. */
   defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type UpdateApiTokenInput = {
+  /** A new expiry: in the future, at most one year ahead. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateAutomationInput = {
@@ -2652,6 +2694,7 @@ export type ResolversTypes = {
   NotificationEdge: ResolverTypeWrapper<Omit<NotificationEdge, 'node'> & { node: ResolversTypes['Notification'] }>;
   OpenSupportTicketInput: OpenSupportTicketInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PermissionInfo: ResolverTypeWrapper<PermissionInfo>;
   Plan: Plan;
   Project: ResolverTypeWrapper<ProjectDoc>;
   ProjectConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2703,6 +2746,7 @@ export type ResolversTypes = {
   TransferOwnershipInput: TransferOwnershipInput;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
+  UpdateApiTokenInput: UpdateApiTokenInput;
   UpdateAutomationInput: UpdateAutomationInput;
   UpdateBillingInput: UpdateBillingInput;
   UpdateCampaignInput: UpdateCampaignInput;
@@ -2832,6 +2876,7 @@ export type ResolversParentTypes = {
   NotificationEdge: Omit<NotificationEdge, 'node'> & { node: ResolversParentTypes['Notification'] };
   OpenSupportTicketInput: OpenSupportTicketInput;
   PageInfo: PageInfo;
+  PermissionInfo: PermissionInfo;
   Project: ProjectDoc;
   ProjectConnection: AnyConnection;
   ProjectEdge: Omit<ProjectEdge, 'node'> & { node: ResolversParentTypes['Project'] };
@@ -2877,6 +2922,7 @@ export type ResolversParentTypes = {
   TransferOwnershipInput: TransferOwnershipInput;
   URL: Scalars['URL']['output'];
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
+  UpdateApiTokenInput: UpdateApiTokenInput;
   UpdateAutomationInput: UpdateAutomationInput;
   UpdateBillingInput: UpdateBillingInput;
   UpdateCampaignInput: UpdateCampaignInput;
@@ -3426,6 +3472,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
   rotateApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id'>>;
+  rotateApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationRotateApiTokenArgs, 'id'>>;
   scheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationScheduleCampaignArgs, 'input'>>;
   sendCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationSendCampaignArgs, 'id'>>;
   sendEmail?: Resolver<Maybe<ResolversTypes['EmailLog']>, ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
@@ -3440,6 +3487,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   unpublishForm?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<MutationUnpublishFormArgs, 'id'>>;
   unscheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationUnscheduleCampaignArgs, 'id'>>;
   updateAccountSettings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType, RequireFields<MutationUpdateAccountSettingsArgs, 'input'>>;
+  updateApiToken?: Resolver<Maybe<ResolversTypes['ApiToken']>, ParentType, ContextType, RequireFields<MutationUpdateApiTokenArgs, 'id' | 'input'>>;
   updateAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationUpdateAutomationArgs, 'id' | 'input'>>;
   updateBilling?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationUpdateBillingArgs, 'input'>>;
   updateCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationUpdateCampaignArgs, 'id' | 'input'>>;
@@ -3488,6 +3536,14 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PermissionInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PermissionInfo'] = ResolversParentTypes['PermissionInfo']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  permission?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resource?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tokenGrantable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type ProjectResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Project'] = ResolversParentTypes['Project']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3517,6 +3573,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   inbox?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<QueryInboxArgs, 'id'>>;
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType, RequireFields<QueryListArgs, 'id'>>;
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
+  permissionCatalogue?: Resolver<Array<ResolversTypes['PermissionInfo']>, ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<QueryRoleArgs, 'id'>>;
   sendingServer?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<QuerySendingServerArgs, 'id'>>;
@@ -3843,6 +3900,7 @@ export type Resolvers<ContextType = Context> = {
   NotificationConnection?: NotificationConnectionResolvers<ContextType>;
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PermissionInfo?: PermissionInfoResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   ProjectConnection?: ProjectConnectionResolvers<ContextType>;
   ProjectEdge?: ProjectEdgeResolvers<ContextType>;
