@@ -19,6 +19,8 @@ export interface Config {
   maxQueryDepth: number;
   /** Most objects a query may ask for (a connection counts its page size times one item). */
   maxQueryCost: number;
+  /** Most tokens (names, punctuation, values) a query document may hold. */
+  maxQueryTokens: number;
   seedDemo: boolean;
 }
 
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 50),
     maxQueryCost: int(env, 'MAX_QUERY_COST', 500_000, 100, 100_000_000),
+    maxQueryTokens: int(env, 'MAX_QUERY_TOKENS', 5000, 500, 1_000_000),
     seedDemo: env.POSTERN_SEED_DEMO !== 'false',
   };
 }

@@ -51,6 +51,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     mailer: createMailer(config.smtpUrl),
     maxQueryDepth: config.maxQueryDepth,
     maxQueryCost: config.maxQueryCost,
+    maxQueryTokens: config.maxQueryTokens,
   });
   await new Promise<void>((resolve) => gateway.httpServer.listen(config.port, config.host, resolve));
   const port = (gateway.httpServer.address() as AddressInfo).port;

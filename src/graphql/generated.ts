@@ -78,6 +78,7 @@ export type AccessRequestConnection = {
   __typename?: 'AccessRequestConnection';
   edges: Array<AccessRequestEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type AccessRequestEdge = {
@@ -91,7 +92,7 @@ export type AccessRequestStatus =
   | 'DENIED'
   | 'PENDING';
 
-export type Account = {
+export type Account = Node & {
   __typename?: 'Account';
   accessRequests: Maybe<AccessRequestConnection>;
   apiKeys: Maybe<ApiKeyConnection>;
@@ -203,6 +204,7 @@ export type ApiKeyConnection = {
   __typename?: 'ApiKeyConnection';
   edges: Array<ApiKeyEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ApiKeyEdge = {
@@ -237,6 +239,7 @@ export type ApiTokenConnection = {
   __typename?: 'ApiTokenConnection';
   edges: Array<ApiTokenEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ApiTokenCreated = {
@@ -301,6 +304,7 @@ export type AuditEventConnection = {
   __typename?: 'AuditEventConnection';
   edges: Array<AuditEventEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type AuditEventEdge = {
@@ -349,6 +353,7 @@ export type AuthorizedRecipientConnection = {
   __typename?: 'AuthorizedRecipientConnection';
   edges: Array<AuthorizedRecipientEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type AuthorizedRecipientEdge = {
@@ -357,7 +362,7 @@ export type AuthorizedRecipientEdge = {
   node: AuthorizedRecipient;
 };
 
-export type Automation = {
+export type Automation = Node & {
   __typename?: 'Automation';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
@@ -373,6 +378,7 @@ export type AutomationConnection = {
   __typename?: 'AutomationConnection';
   edges: Array<AutomationEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type AutomationEdge = {
@@ -400,7 +406,7 @@ export type Billing = {
   verificationLimit: Scalars['Int']['output'];
 };
 
-export type Campaign = {
+export type Campaign = Node & {
   __typename?: 'Campaign';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
@@ -435,6 +441,7 @@ export type CampaignConnection = {
   __typename?: 'CampaignConnection';
   edges: Array<CampaignEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type CampaignEdge = {
@@ -494,6 +501,7 @@ export type ContactConnection = {
   __typename?: 'ContactConnection';
   edges: Array<ContactEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ContactEdge = {
@@ -669,7 +677,7 @@ export type DnsRecordPurpose =
  * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
  * (SPF and DKIM) is declared published, then records the check.
  */
-export type Domain = {
+export type Domain = Node & {
   __typename?: 'Domain';
   authorizedRecipients: Maybe<AuthorizedRecipientConnection>;
   /** Why the last verification failed; null after a successful one or before any. */
@@ -767,6 +775,7 @@ export type DomainConnection = {
   __typename?: 'DomainConnection';
   edges: Array<DomainEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type DomainEdge = {
@@ -802,6 +811,7 @@ export type EmailLogConnection = {
   __typename?: 'EmailLogConnection';
   edges: Array<EmailLogEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type EmailLogEdge = {
@@ -820,7 +830,7 @@ export type EmailStatus =
   /** Accepted and stored, not delivered: no SMTP relay is configured (SMTP_URL). */
   | 'RECORDED';
 
-export type Form = {
+export type Form = Node & {
   __typename?: 'Form';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
@@ -836,6 +846,7 @@ export type FormConnection = {
   __typename?: 'FormConnection';
   edges: Array<FormEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type FormEdge = {
@@ -866,7 +877,7 @@ export type ImportResult = {
 };
 
 /** A test inbox: captures the mail sent to it; nothing is delivered. */
-export type Inbox = {
+export type Inbox = Node & {
   __typename?: 'Inbox';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -899,6 +910,7 @@ export type InboxConnection = {
   __typename?: 'InboxConnection';
   edges: Array<InboxEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type InboxEdge = {
@@ -929,6 +941,7 @@ export type InvitationConnection = {
   __typename?: 'InvitationConnection';
   edges: Array<InvitationEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type InvitationEdge = {
@@ -958,7 +971,7 @@ export type LoginInput = {
 };
 
 /** A mailing list of a workspace. Deleting it deletes its contacts. */
-export type MailingList = {
+export type MailingList = Node & {
   __typename?: 'MailingList';
   /** How many contacts the list holds. */
   contactCount: Scalars['Int']['output'];
@@ -981,6 +994,7 @@ export type MailingListConnection = {
   __typename?: 'MailingListConnection';
   edges: Array<MailingListEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type MailingListEdge = {
@@ -1011,6 +1025,7 @@ export type MemberConnection = {
   __typename?: 'MemberConnection';
   edges: Array<MemberEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type MemberEdge = {
@@ -1020,7 +1035,7 @@ export type MemberEdge = {
 };
 
 /** A captured test message. Bodies are shown only to those with emailContent:view. */
-export type Message = {
+export type Message = Node & {
   __typename?: 'Message';
   createdAt: Scalars['DateTime']['output'];
   from: Scalars['String']['output'];
@@ -1038,6 +1053,7 @@ export type MessageConnection = {
   __typename?: 'MessageConnection';
   edges: Array<MessageEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type MessageEdge = {
@@ -1672,6 +1688,14 @@ export type MutationVerifyDomainArgs = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * An object that can be fetched again by its id alone with `node(id:)` (Relay). Its id is unique
+ * across every type.
+ */
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
 /** Something that happened which the viewer should know about (an access request to resolve, or resolved). */
 export type Notification = {
   __typename?: 'Notification';
@@ -1689,6 +1713,7 @@ export type NotificationConnection = {
   __typename?: 'NotificationConnection';
   edges: Array<NotificationEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type NotificationEdge = {
@@ -1705,10 +1730,18 @@ export type OpenSupportTicketInput = {
   subject: Scalars['NonEmptyString']['input'];
 };
 
+/**
+ * Where a page sits (Relay). Pages go forward with `first` and `after`: hasPreviousPage is true on
+ * every page after the first one.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the page's last item: pass it as `after` for the next page; null on an empty page. */
   endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the page's first item; null on an empty page. */
+  startCursor: Maybe<Scalars['String']['output']>;
 };
 
 /**
@@ -1735,7 +1768,7 @@ export type Plan =
   | 'STARTER';
 
 /** An email-testing project (Mailtrap's sandbox): a workspace's group of inboxes. */
-export type Project = {
+export type Project = Node & {
   __typename?: 'Project';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -1765,6 +1798,7 @@ export type ProjectConnection = {
   __typename?: 'ProjectConnection';
   edges: Array<ProjectEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ProjectEdge = {
@@ -1783,6 +1817,11 @@ export type Query = {
   inbox: Maybe<Inbox>;
   list: Maybe<MailingList>;
   message: Maybe<Message>;
+  /**
+   * Any object that implements Node, by its id, with the same permission as its own root field
+   * (`domain(id:)` needs `domains:view`, …). An id of another account, or of no object, is NOT_FOUND.
+   */
+  node: Maybe<Node>;
   /** Every permission Postern knows, in catalogue order. It describes the API, not an account: no token needed. */
   permissionCatalogue: Array<PermissionInfo>;
   project: Maybe<Project>;
@@ -1832,6 +1871,11 @@ export type QueryListArgs = {
 
 
 export type QueryMessageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1896,7 +1940,7 @@ export type RevokeInvitationInput = {
  * (owner, admin) ship with every account and cannot be changed; presets come from role packs and are
  * customisable like custom roles.
  */
-export type Role = {
+export type Role = Node & {
   __typename?: 'Role';
   createdAt: Scalars['DateTime']['output'];
   /** Whether bindings of this role take per-user overrides (grant/revoke). */
@@ -1933,6 +1977,7 @@ export type RoleConnection = {
   __typename?: 'RoleConnection';
   edges: Array<RoleEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type RoleEdge = {
@@ -1970,6 +2015,7 @@ export type RouteConnection = {
   __typename?: 'RouteConnection';
   edges: Array<RouteEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type RouteEdge = {
@@ -2031,7 +2077,7 @@ export type SendTestEmailInput = {
 };
 
 /** An outgoing provider account of a workspace (infrastructure). */
-export type SendingServer = {
+export type SendingServer = Node & {
   __typename?: 'SendingServer';
   createdAt: Scalars['DateTime']['output'];
   host: Scalars['String']['output'];
@@ -2049,6 +2095,7 @@ export type SendingServerConnection = {
   __typename?: 'SendingServerConnection';
   edges: Array<SendingServerEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SendingServerEdge = {
@@ -2104,6 +2151,7 @@ export type SmtpCredentialConnection = {
   __typename?: 'SmtpCredentialConnection';
   edges: Array<SmtpCredentialEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SmtpCredentialEdge = {
@@ -2112,7 +2160,7 @@ export type SmtpCredentialEdge = {
   node: SmtpCredential;
 };
 
-export type SupportTicket = {
+export type SupportTicket = Node & {
   __typename?: 'SupportTicket';
   body: Scalars['String']['output'];
   comments: Maybe<SupportTicketCommentConnection>;
@@ -2142,6 +2190,7 @@ export type SupportTicketCommentConnection = {
   __typename?: 'SupportTicketCommentConnection';
   edges: Array<SupportTicketCommentEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SupportTicketCommentEdge = {
@@ -2154,6 +2203,7 @@ export type SupportTicketConnection = {
   __typename?: 'SupportTicketConnection';
   edges: Array<SupportTicketEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SupportTicketEdge = {
@@ -2180,6 +2230,7 @@ export type SuppressionConnection = {
   __typename?: 'SuppressionConnection';
   edges: Array<SuppressionEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SuppressionEdge = {
@@ -2193,7 +2244,7 @@ export type SuppressionType =
   | 'COMPLAINT'
   | 'UNSUBSCRIBE';
 
-export type Template = {
+export type Template = Node & {
   __typename?: 'Template';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
@@ -2208,6 +2259,7 @@ export type TemplateConnection = {
   __typename?: 'TemplateConnection';
   edges: Array<TemplateEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type TemplateEdge = {
@@ -2364,7 +2416,7 @@ export type Viewer = {
   /** Accounts the viewer is a member of. */
   accounts: Array<Account>;
   /** Whether the viewer holds `permission` at the node (false for a node of another account). */
-  can: Scalars['Boolean']['output'];
+  can: Maybe<Scalars['Boolean']['output']>;
   /** The viewer's own notifications, newest last. */
   notifications: NotificationConnection;
   /** Effective permissions at the node, after roles, overrides and token restrictions; `:own` ones last. */
@@ -2403,6 +2455,7 @@ export type WebhookConnection = {
   __typename?: 'WebhookConnection';
   edges: Array<WebhookEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type WebhookEdge = {
@@ -2421,7 +2474,7 @@ export type WebhookEvent =
   | 'TEMPORARY_FAIL'
   | 'UNSUBSCRIBED';
 
-export type Workspace = {
+export type Workspace = Node & {
   __typename?: 'Workspace';
   account: Account;
   automations: Maybe<AutomationConnection>;
@@ -2504,6 +2557,7 @@ export type WorkspaceConnection = {
   __typename?: 'WorkspaceConnection';
   edges: Array<WorkspaceEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type WorkspaceEdge = {
@@ -2582,6 +2636,25 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node:
+    | ( AccountDoc )
+    | ( AutomationDoc )
+    | ( CampaignDoc )
+    | ( DomainDoc )
+    | ( FormDoc )
+    | ( InboxDoc )
+    | ( MailingListDoc )
+    | ( MessageDoc )
+    | ( ProjectDoc )
+    | ( RoleDoc )
+    | ( SendingServerDoc )
+    | ( SupportTicketDoc )
+    | ( TemplateDoc )
+    | ( WorkspaceDoc )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -2688,6 +2761,7 @@ export type ResolversTypes = {
   MessageConnection: ResolverTypeWrapper<AnyConnection>;
   MessageEdge: ResolverTypeWrapper<Omit<MessageEdge, 'node'> & { node: ResolversTypes['Message'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   NonEmptyString: ResolverTypeWrapper<Scalars['NonEmptyString']['output']>;
   Notification: ResolverTypeWrapper<NotificationDoc>;
   NotificationConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2870,6 +2944,7 @@ export type ResolversParentTypes = {
   MessageConnection: AnyConnection;
   MessageEdge: Omit<MessageEdge, 'node'> & { node: ResolversParentTypes['Message'] };
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   NonEmptyString: Scalars['NonEmptyString']['output'];
   Notification: NotificationDoc;
   NotificationConnection: AnyConnection;
@@ -2979,6 +3054,7 @@ export type AccessRequestResolvers<ContextType = Context, ParentType extends Res
 export type AccessRequestConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequestConnection'] = ResolversParentTypes['AccessRequestConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AccessRequestEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AccessRequestEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequestEdge'] = ResolversParentTypes['AccessRequestEdge']> = {
@@ -3002,6 +3078,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   settings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType>;
   supportTickets?: Resolver<Maybe<ResolversTypes['SupportTicketConnection']>, ParentType, ContextType, RequireFields<AccountSupportTicketsArgs, 'first'>>;
   workspaces?: Resolver<Maybe<ResolversTypes['WorkspaceConnection']>, ParentType, ContextType, RequireFields<AccountWorkspacesArgs, 'first'>>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AccountSettingsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccountSettings'] = ResolversParentTypes['AccountSettings']> = {
@@ -3021,6 +3098,7 @@ export type ApiKeyResolvers<ContextType = Context, ParentType extends ResolversP
 export type ApiKeyConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ApiKeyEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = {
@@ -3044,6 +3122,7 @@ export type ApiTokenResolvers<ContextType = Context, ParentType extends Resolver
 export type ApiTokenConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiTokenConnection'] = ResolversParentTypes['ApiTokenConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ApiTokenEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ApiTokenCreatedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiTokenCreated'] = ResolversParentTypes['ApiTokenCreated']> = {
@@ -3082,6 +3161,7 @@ export type AuditEventResolvers<ContextType = Context, ParentType extends Resolv
 export type AuditEventConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AuditEventEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
@@ -3109,6 +3189,7 @@ export type AuthorizedRecipientResolvers<ContextType = Context, ParentType exten
 export type AuthorizedRecipientConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthorizedRecipientConnection'] = ResolversParentTypes['AuthorizedRecipientConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AuthorizedRecipientEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AuthorizedRecipientEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthorizedRecipientEdge'] = ResolversParentTypes['AuthorizedRecipientEdge']> = {
@@ -3125,11 +3206,13 @@ export type AutomationResolvers<ContextType = Context, ParentType extends Resolv
   publishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AutomationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AutomationConnection'] = ResolversParentTypes['AutomationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AutomationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AutomationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AutomationEdge'] = ResolversParentTypes['AutomationEdge']> = {
@@ -3166,11 +3249,13 @@ export type CampaignResolvers<ContextType = Context, ParentType extends Resolver
   template?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CampaignConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignConnection'] = ResolversParentTypes['CampaignConnection']> = {
   edges?: Resolver<Array<ResolversTypes['CampaignEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CampaignEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignEdge'] = ResolversParentTypes['CampaignEdge']> = {
@@ -3196,6 +3281,7 @@ export type ContactResolvers<ContextType = Context, ParentType extends Resolvers
 export type ContactConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ContactConnection'] = ResolversParentTypes['ContactConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ContactEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ContactEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ContactEdge'] = ResolversParentTypes['ContactEdge']> = {
@@ -3238,11 +3324,13 @@ export type DomainResolvers<ContextType = Context, ParentType extends ResolversP
   verifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   webhooks?: Resolver<Maybe<ResolversTypes['WebhookConnection']>, ParentType, ContextType, RequireFields<DomainWebhooksArgs, 'first'>>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type DomainConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainConnection'] = ResolversParentTypes['DomainConnection']> = {
   edges?: Resolver<Array<ResolversTypes['DomainEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type DomainEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainEdge'] = ResolversParentTypes['DomainEdge']> = {
@@ -3270,6 +3358,7 @@ export type EmailLogResolvers<ContextType = Context, ParentType extends Resolver
 export type EmailLogConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailLogConnection'] = ResolversParentTypes['EmailLogConnection']> = {
   edges?: Resolver<Array<ResolversTypes['EmailLogEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type EmailLogEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailLogEdge'] = ResolversParentTypes['EmailLogEdge']> = {
@@ -3286,11 +3375,13 @@ export type FormResolvers<ContextType = Context, ParentType extends ResolversPar
   publishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type FormConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FormConnection'] = ResolversParentTypes['FormConnection']> = {
   edges?: Resolver<Array<ResolversTypes['FormEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type FormEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FormEdge'] = ResolversParentTypes['FormEdge']> = {
@@ -3314,11 +3405,13 @@ export type InboxResolvers<ContextType = Context, ParentType extends ResolversPa
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type InboxConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InboxConnection'] = ResolversParentTypes['InboxConnection']> = {
   edges?: Resolver<Array<ResolversTypes['InboxEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InboxEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InboxEdge'] = ResolversParentTypes['InboxEdge']> = {
@@ -3340,6 +3433,7 @@ export type InvitationResolvers<ContextType = Context, ParentType extends Resolv
 export type InvitationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvitationConnection'] = ResolversParentTypes['InvitationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['InvitationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InvitationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvitationEdge'] = ResolversParentTypes['InvitationEdge']> = {
@@ -3359,11 +3453,13 @@ export type MailingListResolvers<ContextType = Context, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MailingListConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MailingListConnection'] = ResolversParentTypes['MailingListConnection']> = {
   edges?: Resolver<Array<ResolversTypes['MailingListEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MailingListEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MailingListEdge'] = ResolversParentTypes['MailingListEdge']> = {
@@ -3381,6 +3477,7 @@ export type MemberResolvers<ContextType = Context, ParentType extends ResolversP
 export type MemberConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MemberConnection'] = ResolversParentTypes['MemberConnection']> = {
   edges?: Resolver<Array<ResolversTypes['MemberEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MemberEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MemberEdge'] = ResolversParentTypes['MemberEdge']> = {
@@ -3398,11 +3495,13 @@ export type MessageResolvers<ContextType = Context, ParentType extends Resolvers
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MessageConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MessageConnection'] = ResolversParentTypes['MessageConnection']> = {
   edges?: Resolver<Array<ResolversTypes['MessageEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MessageEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MessageEdge'] = ResolversParentTypes['MessageEdge']> = {
@@ -3507,6 +3606,10 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   verifyDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationVerifyDomainArgs, 'id'>>;
 };
 
+export type NodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Account' | 'Automation' | 'Campaign' | 'Domain' | 'Form' | 'Inbox' | 'MailingList' | 'Message' | 'Project' | 'Role' | 'SendingServer' | 'SupportTicket' | 'Template' | 'Workspace', ParentType, ContextType>;
+};
+
 export interface NonEmptyStringScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['NonEmptyString'], any> {
   name: 'NonEmptyString';
 }
@@ -3524,6 +3627,7 @@ export type NotificationResolvers<ContextType = Context, ParentType extends Reso
 export type NotificationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NotificationConnection'] = ResolversParentTypes['NotificationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['NotificationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type NotificationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NotificationEdge'] = ResolversParentTypes['NotificationEdge']> = {
@@ -3534,6 +3638,8 @@ export type NotificationEdgeResolvers<ContextType = Context, ParentType extends 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PermissionInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PermissionInfo'] = ResolversParentTypes['PermissionInfo']> = {
@@ -3552,11 +3658,13 @@ export type ProjectResolvers<ContextType = Context, ParentType extends Resolvers
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ProjectConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProjectConnection'] = ResolversParentTypes['ProjectConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ProjectEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ProjectEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProjectEdge'] = ResolversParentTypes['ProjectEdge']> = {
@@ -3573,6 +3681,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   inbox?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<QueryInboxArgs, 'id'>>;
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType, RequireFields<QueryListArgs, 'id'>>;
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   permissionCatalogue?: Resolver<Array<ResolversTypes['PermissionInfo']>, ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<QueryRoleArgs, 'id'>>;
@@ -3593,6 +3702,7 @@ export type RoleResolvers<ContextType = Context, ParentType extends ResolversPar
   pack?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   system?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type RoleBindingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RoleBinding'] = ResolversParentTypes['RoleBinding']> = {
@@ -3609,6 +3719,7 @@ export type RoleBindingResolvers<ContextType = Context, ParentType extends Resol
 export type RoleConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RoleConnection'] = ResolversParentTypes['RoleConnection']> = {
   edges?: Resolver<Array<ResolversTypes['RoleEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RoleEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RoleEdge'] = ResolversParentTypes['RoleEdge']> = {
@@ -3630,6 +3741,7 @@ export type RouteResolvers<ContextType = Context, ParentType extends ResolversPa
 export type RouteConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RouteConnection'] = ResolversParentTypes['RouteConnection']> = {
   edges?: Resolver<Array<ResolversTypes['RouteEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RouteEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RouteEdge'] = ResolversParentTypes['RouteEdge']> = {
@@ -3653,11 +3765,13 @@ export type SendingServerResolvers<ContextType = Context, ParentType extends Res
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type SendingServerConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SendingServerConnection'] = ResolversParentTypes['SendingServerConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SendingServerEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SendingServerEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SendingServerEdge'] = ResolversParentTypes['SendingServerEdge']> = {
@@ -3677,6 +3791,7 @@ export type SmtpCredentialResolvers<ContextType = Context, ParentType extends Re
 export type SmtpCredentialConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SmtpCredentialConnection'] = ResolversParentTypes['SmtpCredentialConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SmtpCredentialEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SmtpCredentialEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SmtpCredentialEdge'] = ResolversParentTypes['SmtpCredentialEdge']> = {
@@ -3693,6 +3808,7 @@ export type SupportTicketResolvers<ContextType = Context, ParentType extends Res
   status?: Resolver<ResolversTypes['SupportTicketStatus'], ParentType, ContextType>;
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type SupportTicketCommentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketComment'] = ResolversParentTypes['SupportTicketComment']> = {
@@ -3705,6 +3821,7 @@ export type SupportTicketCommentResolvers<ContextType = Context, ParentType exte
 export type SupportTicketCommentConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketCommentConnection'] = ResolversParentTypes['SupportTicketCommentConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SupportTicketCommentEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SupportTicketCommentEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketCommentEdge'] = ResolversParentTypes['SupportTicketCommentEdge']> = {
@@ -3715,6 +3832,7 @@ export type SupportTicketCommentEdgeResolvers<ContextType = Context, ParentType 
 export type SupportTicketConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketConnection'] = ResolversParentTypes['SupportTicketConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SupportTicketEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SupportTicketEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketEdge'] = ResolversParentTypes['SupportTicketEdge']> = {
@@ -3733,6 +3851,7 @@ export type SuppressionResolvers<ContextType = Context, ParentType extends Resol
 export type SuppressionConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuppressionConnection'] = ResolversParentTypes['SuppressionConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SuppressionEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SuppressionEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuppressionEdge'] = ResolversParentTypes['SuppressionEdge']> = {
@@ -3748,11 +3867,13 @@ export type TemplateResolvers<ContextType = Context, ParentType extends Resolver
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TemplateConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TemplateConnection'] = ResolversParentTypes['TemplateConnection']> = {
   edges?: Resolver<Array<ResolversTypes['TemplateEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type TemplateEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TemplateEdge'] = ResolversParentTypes['TemplateEdge']> = {
@@ -3780,7 +3901,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 
 export type ViewerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
-  can?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
+  can?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -3798,6 +3919,7 @@ export type WebhookResolvers<ContextType = Context, ParentType extends Resolvers
 export type WebhookConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookConnection'] = ResolversParentTypes['WebhookConnection']> = {
   edges?: Resolver<Array<ResolversTypes['WebhookEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WebhookEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookEdge'] = ResolversParentTypes['WebhookEdge']> = {
@@ -3820,11 +3942,13 @@ export type WorkspaceResolvers<ContextType = Context, ParentType extends Resolve
   routes?: Resolver<Maybe<ResolversTypes['RouteConnection']>, ParentType, ContextType, RequireFields<WorkspaceRoutesArgs, 'first'>>;
   sendingServers?: Resolver<Maybe<ResolversTypes['SendingServerConnection']>, ParentType, ContextType, RequireFields<WorkspaceSendingServersArgs, 'first'>>;
   templates?: Resolver<Maybe<ResolversTypes['TemplateConnection']>, ParentType, ContextType, RequireFields<WorkspaceTemplatesArgs, 'first'>>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type WorkspaceConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WorkspaceConnection'] = ResolversParentTypes['WorkspaceConnection']> = {
   edges?: Resolver<Array<ResolversTypes['WorkspaceEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WorkspaceEdge'] = ResolversParentTypes['WorkspaceEdge']> = {
@@ -3895,6 +4019,7 @@ export type Resolvers<ContextType = Context> = {
   MessageConnection?: MessageConnectionResolvers<ContextType>;
   MessageEdge?: MessageEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   NonEmptyString?: GraphQLScalarType;
   Notification?: NotificationResolvers<ContextType>;
   NotificationConnection?: NotificationConnectionResolvers<ContextType>;

@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
+import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import { authenticate } from '../identity/principal';
 import { createContext, type Context } from '../graphql/context';
@@ -23,10 +23,16 @@ import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
 import { explorerRouter } from './graphiql';
+import { maxTokensMiddleware } from './max-tokens';
 
+// GraphQL Armor labels its refusals "Syntax Error: …"; the query is well-formed, only too deep or
+// too wide, so the label goes.
 const reportInsteadOfThrow = {
   propagateOnRejection: false,
-  onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(err)],
+  onReject: [
+    (ctx: ValidationContext | null, err: GraphQLError) =>
+      ctx?.reportError(new GraphQLError(err.message.replace(/^Syntax Error:\s*/, ''), { nodes: err.nodes, extensions: err.extensions })),
+  ],
 };
 
 export interface GatewayOptions {
@@ -35,6 +41,7 @@ export interface GatewayOptions {
   mailer: Mailer;
   maxQueryDepth: number;
   maxQueryCost: number;
+  maxQueryTokens: number;
 }
 
 export interface Gateway {
@@ -130,6 +137,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    maxTokensMiddleware(opts.maxQueryTokens),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const auth = await authenticate(req.get('authorization'));

@@ -11,6 +11,7 @@ import { testingResolvers } from './testing';
 import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
 import { catalogueResolvers } from './catalogue/resolvers';
+import { nodeResolvers } from '../graphql/node';
 
 export const moduleResolvers = [
   identityResolvers,
@@ -22,4 +23,5 @@ export const moduleResolvers = [
   ...billingResolvers,
   auditResolvers,
   catalogueResolvers,
+  nodeResolvers,
 ];
