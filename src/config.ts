@@ -22,6 +22,10 @@ export interface Config {
   /** Most tokens (names, punctuation, values) a query document may hold. */
   maxQueryTokens: number;
   seedDemo: boolean;
+  /** Bearer token GET /metrics requires; unset: /metrics is open. */
+  metricsToken: string | undefined;
+  /** Apollo usage reporting to GraphOS: off unless APOLLO_USAGE_REPORTING=true (and APOLLO_KEY set). */
+  apolloUsageReporting: boolean;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryCost: int(env, 'MAX_QUERY_COST', 500_000, 100, 100_000_000),
     maxQueryTokens: int(env, 'MAX_QUERY_TOKENS', 5000, 500, 1_000_000),
     seedDemo: env.POSTERN_SEED_DEMO !== 'false',
+    metricsToken: env.METRICS_TOKEN || undefined,
+    apolloUsageReporting: env.APOLLO_USAGE_REPORTING === 'true',
   };
 }
 

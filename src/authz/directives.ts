@@ -22,6 +22,7 @@ import { defaultVisibility, VISIBILITY_STRATEGIES } from './visibility';
 import { VISIBILITY } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
+import { secretReveals } from '../observability/metrics';
 
 type Doc = Record<string, unknown> & { _id: string };
 type Resolver = NonNullable<GraphQLFieldConfig<unknown, Context>['resolve']>;
@@ -195,6 +196,7 @@ function wrapSensitive(
         target: { type: typeName, id: doc._id },
         meta: { field: fieldName, permission: perm.text, scope: scopeOf(typeName, doc) },
       });
+      secretReveals.inc({ type: typeName, field: fieldName });
     }
     return value;
   };

@@ -6,7 +6,7 @@ import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -24,6 +24,9 @@ import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
 import { explorerRouter } from './graphiql';
 import { maxTokensMiddleware } from './max-tokens';
+import { metricsHandler } from './metrics-endpoint';
+import { metricsPlugin } from '../graphql/plugins/metrics';
+import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
 
 // GraphQL Armor labels its refusals "Syntax Error: …"; the query is well-formed, only too deep or
 // too wide, so the label goes.
@@ -42,6 +45,10 @@ export interface GatewayOptions {
   maxQueryDepth: number;
   maxQueryCost: number;
   maxQueryTokens: number;
+  /** Bearer token /metrics requires; unset: /metrics is open. */
+  metricsToken?: string;
+  /** Apollo's usage reporting to GraphOS (needs APOLLO_KEY too); off unless set. */
+  apolloUsageReporting?: boolean;
 }
 
 export interface Gateway {
@@ -86,6 +93,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       loggingPlugin(),
+      metricsPlugin(),
+      // Apollo Server turns usage reporting on by itself whenever APOLLO_KEY is in the environment,
+      // sending operation shapes to Apollo's cloud; Postern sends nothing unless told to.
+      ...(opts.apolloUsageReporting ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
   });
   gateway.apollo = apollo;
@@ -99,6 +110,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { method: req.method, route: routeOf(req.originalUrl.split('?')[0]!), status: String(res.statusCode) };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, seconds);
       const s = res.locals.summary as RequestSummary | undefined;
       opts.log.info(
         {
@@ -106,7 +121,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           method: req.method,
           path: req.originalUrl.split('?')[0],
           status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          durationMs: seconds * 1000,
           operationName: s?.operationName ?? undefined,
           principalId: s?.principalId ?? res.locals.principalId ?? undefined,
           // Apollo's HTTP-level refusals (405, 406, …) leave no GraphQL errors behind: the status decides.
@@ -131,6 +146,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const ok = await pingDatabase(1000);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
   });
+  app.get('/metrics', metricsHandler(opts.metricsToken));
   app.use(explorerRouter());
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
 
