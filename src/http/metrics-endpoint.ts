@@ -15,11 +15,9 @@ export function metricsHandler(token: string | undefined) {
       const sent = bearerToken(req.get('authorization'));
       if (!sent || !timingSafeEqual(digest(sent), expected)) {
         res.setHeader('www-authenticate', 'Bearer realm="metrics"');
-        res
-          .status(401)
-          .json({
-            errors: [{ message: 'Send the metrics token as "Authorization: Bearer <token>"', extensions: { code: 'UNAUTHENTICATED' } }],
-          });
+        res.status(401).json({
+          errors: [{ message: 'Send the metrics token as "Authorization: Bearer <token>"', extensions: { code: 'UNAUTHENTICATED' } }],
+        });
         return;
       }
     }
