@@ -1,7 +1,9 @@
 // Per GraphQL operation: count and latency by name, type and outcome; FORBIDDEN answers by the
-// missing permission; resolvers that met a database error (src/observability/metrics.ts).
+// missing permission (also an `authz.denied` event on the trace); resolvers that met a database error
+// (src/observability/metrics.ts).
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
+import { traceDenial } from '../../observability/trace-events';
 import { countDenial, dbErrors, graphqlDuration, graphqlOperations, operationLabel } from '../../observability/metrics';
 
 export function metricsPlugin(): ApolloServerPlugin<Context> {
@@ -18,7 +20,11 @@ export function metricsPlugin(): ApolloServerPlugin<Context> {
         async willSendResponse({ operation, operationName, response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const errors = body?.errors ?? [];
-          for (const e of errors) if (e.extensions?.code === 'FORBIDDEN') countDenial(e.extensions.permission);
+          for (const e of errors) {
+            if (e.extensions?.code !== 'FORBIDDEN') continue;
+            countDenial(e.extensions.permission);
+            traceDenial(String(e.extensions.permission), e.path?.join('.'));
+          }
           const labels = {
             operation: operationLabel(operationName),
             type: operation?.operation ?? 'unknown',
