@@ -1,4 +1,4 @@
-// `npm start`: the gateway on PORT (default 4000), on the embedded FerretDB unless MONGODB_URI is set.
+// `npm start`: the gateway on PORT (default 4000), on the embedded database unless MONGODB_URI is set.
 // First: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must patch http, express, graphql and
 // mongodb before they load.
 import { tracing } from './observability/tracing-start';
