@@ -18,6 +18,10 @@ const CASES: [string, Record<string, string>, RegExp][] = [
   ['MONGODB_URI', { MONGODB_URI: 'postgres://db.example/postern' }, /MONGODB_URI must start with mongodb:\/\/ or mongodb\+srv:\/\//],
   // The container image (POSTERN_EMBEDDED_DB=false) has no embedded database to fall back on.
   ['MONGODB_URI', { MONGODB_URI: '', POSTERN_EMBEDDED_DB: 'false' }, /MONGODB_URI is required: this installation has no embedded database/],
+  ['MONGODB_URI', { MONGODB_URI: '', POSTERN_EMBEDDED_DB: 'FALSE' }, /MONGODB_URI is required: this installation has no embedded database/],
+  ['HOST', { HOST: 'my host;rm' }, /HOST must be an IP address \(127\.0\.0\.1, 0\.0\.0\.0, ::\) or a host name, got "my host;rm"/],
+  ['POSTERN_SEED_DEMO', { POSTERN_SEED_DEMO: 'maybe' }, /POSTERN_SEED_DEMO must be true or false \(also 1\/0, yes\/no\), got "maybe"/],
+  ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
 ];
 
 describe('loadConfig', () => {
@@ -27,6 +31,25 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('warn');
     expect(c.mongodbUri).toBe(GOOD.MONGODB_URI);
     expect(c.secretKey).toHaveLength(32);
+  });
+
+  it('reads booleans strictly: FALSE, 0 and no are false', () => {
+    for (const off of ['FALSE', 'false', '0', 'no', 'No']) expect(loadConfig({ ...GOOD, POSTERN_SEED_DEMO: off }).seedDemo).toBe(false);
+    for (const on of ['TRUE', 'true', '1', 'yes']) expect(loadConfig({ ...GOOD, POSTERN_SEED_DEMO: on }).seedDemo).toBe(true);
+    expect(loadConfig({ ...GOOD, APOLLO_USAGE_REPORTING: 'False' }).apolloUsageReporting).toBe(false);
+    expect(loadConfig({ ...GOOD }).apolloUsageReporting).toBe(false);
+  });
+
+  it('seeds the demo on the embedded database only, unless POSTERN_SEED_DEMO says otherwise', () => {
+    expect(loadConfig({}).seedDemo).toBe(true);
+    expect(loadConfig({ POSTERN_SEED_DEMO: 'false' }).seedDemo).toBe(false);
+    expect(loadConfig({ ...GOOD }).seedDemo).toBe(false);
+    expect(loadConfig({ ...GOOD, POSTERN_SEED_DEMO: 'true' }).seedDemo).toBe(true);
+  });
+
+  it('accepts IP addresses and host names as HOST', () => {
+    for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'gateway.internal.example'])
+      expect(loadConfig({ ...GOOD, HOST: host }).host).toBe(host);
   });
 
   it.each(CASES)('refuses a bad %s with a ConfigError naming it', (name, env, message) => {
