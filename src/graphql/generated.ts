@@ -4,6 +4,7 @@ import type { UserDoc } from '../modules/identity/model';
 import type { AccountDoc, WorkspaceDoc, MemberDoc } from '../modules/accounts/model';
 import type { AnyConnection } from './connection';
 import type { ViewerParent } from './mappers';
+import type { ReachableItem } from '../modules/navigation/reachable.service';
 import type { AuthResult } from '../modules/identity/service';
 import type { RoleDoc, RoleBindingDoc, InvitationDoc, ApiTokenDoc } from '../modules/access/model';
 import type { MailingListDoc } from '../modules/marketing/list.model';
@@ -1693,6 +1694,14 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** One step of a node's place in the tree: account › workspace › project › inbox. */
+export type PathStep = {
+  __typename?: 'PathStep';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  type: ScopeType;
+};
+
 export type Plan =
   | 'ENTERPRISE'
   | 'FREE'
@@ -1828,6 +1837,42 @@ export type QueryTemplateArgs = {
 export type QueryWorkspaceArgs = {
   id: Scalars['ID']['input'];
 };
+
+export type ReachableConnection = {
+  __typename?: 'ReachableConnection';
+  edges: Array<ReachableEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ReachableEdge = {
+  __typename?: 'ReachableEdge';
+  cursor: Scalars['String']['output'];
+  node: ReachableNode;
+};
+
+/** A node the viewer may open: its type's view permission is held on it. */
+export type ReachableNode = {
+  __typename?: 'ReachableNode';
+  accountId: Scalars['ID']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** The node's ancestors, account first, then the node itself. */
+  path: Array<PathStep>;
+  /** The path as text, without the account: e.g. `Default › mg.example.com`. */
+  pathText: Scalars['String']['output'];
+  type: ReachableType;
+};
+
+/** The kinds of node a principal can navigate to from sign-in (viewer.reachable). */
+export type ReachableType =
+  | 'CAMPAIGN'
+  | 'DOMAIN'
+  | 'INBOX'
+  | 'LIST'
+  | 'PROJECT'
+  | 'SENDING_SERVER'
+  | 'TEMPLATE'
+  | 'WORKSPACE';
 
 export type RemoveMemberInput = {
   accountId: Scalars['ID']['input'];
@@ -2327,6 +2372,13 @@ export type Viewer = {
   notifications: NotificationConnection;
   /** Effective permissions at the node, after roles, overrides and token restrictions; `:own` ones last. */
   permissions: Array<Scalars['String']['output']>;
+  /**
+   * Every node of `type` the viewer (a user or a partner token) may view, in every account it belongs to
+   * (or only `accountId`): a project viewer finds their projects, a domain viewer their domains, from
+   * sign-in. A node appears only where its type's `:view` permission is held on it (or `:own` and
+   * the viewer created it). No permission is widened: opening the node still goes through its field.
+   */
+  reachable: ReachableConnection;
   user: User;
 };
 
@@ -2345,6 +2397,14 @@ export type ViewerNotificationsArgs = {
 
 export type ViewerPermissionsArgs = {
   scope: ScopeInput;
+};
+
+
+export type ViewerReachableArgs = {
+  accountId?: InputMaybe<Scalars['ID']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  type: ReachableType;
 };
 
 export type Webhook = {
@@ -2652,11 +2712,16 @@ export type ResolversTypes = {
   NotificationEdge: ResolverTypeWrapper<Omit<NotificationEdge, 'node'> & { node: ResolversTypes['Notification'] }>;
   OpenSupportTicketInput: OpenSupportTicketInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PathStep: ResolverTypeWrapper<PathStep>;
   Plan: Plan;
   Project: ResolverTypeWrapper<ProjectDoc>;
   ProjectConnection: ResolverTypeWrapper<AnyConnection>;
   ProjectEdge: ResolverTypeWrapper<Omit<ProjectEdge, 'node'> & { node: ResolversTypes['Project'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReachableConnection: ResolverTypeWrapper<AnyConnection>;
+  ReachableEdge: ResolverTypeWrapper<Omit<ReachableEdge, 'node'> & { node: ResolversTypes['ReachableNode'] }>;
+  ReachableNode: ResolverTypeWrapper<ReachableItem>;
+  ReachableType: ReachableType;
   RemoveMemberInput: RemoveMemberInput;
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
@@ -2832,10 +2897,14 @@ export type ResolversParentTypes = {
   NotificationEdge: Omit<NotificationEdge, 'node'> & { node: ResolversParentTypes['Notification'] };
   OpenSupportTicketInput: OpenSupportTicketInput;
   PageInfo: PageInfo;
+  PathStep: PathStep;
   Project: ProjectDoc;
   ProjectConnection: AnyConnection;
   ProjectEdge: Omit<ProjectEdge, 'node'> & { node: ResolversParentTypes['Project'] };
   Query: Record<PropertyKey, never>;
+  ReachableConnection: AnyConnection;
+  ReachableEdge: Omit<ReachableEdge, 'node'> & { node: ResolversParentTypes['ReachableNode'] };
+  ReachableNode: ReachableItem;
   RemoveMemberInput: RemoveMemberInput;
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
@@ -3488,6 +3557,12 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PathStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PathStep'] = ResolversParentTypes['PathStep']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
+};
+
 export type ProjectResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Project'] = ResolversParentTypes['Project']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3524,6 +3599,25 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   template?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<QueryTemplateArgs, 'id'>>;
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
   workspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<QueryWorkspaceArgs, 'id'>>;
+};
+
+export type ReachableConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReachableConnection'] = ResolversParentTypes['ReachableConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ReachableEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ReachableEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReachableEdge'] = ResolversParentTypes['ReachableEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ReachableNode'], ParentType, ContextType>;
+};
+
+export type ReachableNodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReachableNode'] = ResolversParentTypes['ReachableNode']> = {
+  accountId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['PathStep']>, ParentType, ContextType>;
+  pathText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ReachableType'], ParentType, ContextType>;
 };
 
 export type RoleResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
@@ -3726,6 +3820,7 @@ export type ViewerResolvers<ContextType = Context, ParentType extends ResolversP
   can?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
+  reachable?: Resolver<ResolversTypes['ReachableConnection'], ParentType, ContextType, RequireFields<ViewerReachableArgs, 'first' | 'type'>>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
@@ -3843,10 +3938,14 @@ export type Resolvers<ContextType = Context> = {
   NotificationConnection?: NotificationConnectionResolvers<ContextType>;
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PathStep?: PathStepResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   ProjectConnection?: ProjectConnectionResolvers<ContextType>;
   ProjectEdge?: ProjectEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReachableConnection?: ReachableConnectionResolvers<ContextType>;
+  ReachableEdge?: ReachableEdgeResolvers<ContextType>;
+  ReachableNode?: ReachableNodeResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   RoleBinding?: RoleBindingResolvers<ContextType>;
   RoleConnection?: RoleConnectionResolvers<ContextType>;

@@ -10,6 +10,7 @@ import { marketingResolvers } from './marketing';
 import { testingResolvers } from './testing';
 import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
+import { navigationResolvers } from './navigation/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
@@ -20,4 +21,5 @@ export const moduleResolvers = [
   ...testingResolvers,
   ...billingResolvers,
   auditResolvers,
+  navigationResolvers,
 ];
