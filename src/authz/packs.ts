@@ -66,6 +66,7 @@ const MAILGUN: RolePack = {
         'forms:*',
         'reports:*',
         'emailLogs:*',
+        'emails:send',
         'projects:*',
         'inboxes:*',
         'messages:*',
