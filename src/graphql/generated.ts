@@ -5,6 +5,7 @@ import type { AccountDoc, WorkspaceDoc, MemberDoc } from '../modules/accounts/mo
 import type { AnyConnection } from './connection';
 import type { ViewerParent } from './mappers';
 import type { ReachableItem } from '../modules/navigation/reachable.service';
+import type { Report as ReportDoc } from '../modules/reports/report.service';
 import type { AuthResult } from '../modules/identity/service';
 import type { RoleDoc, RoleBindingDoc, InvitationDoc, ApiTokenDoc } from '../modules/access/model';
 import type { MailingListDoc } from '../modules/marketing/list.model';
@@ -415,6 +416,8 @@ export type Campaign = {
   name: Scalars['String']['output'];
   /** Emails recorded by the send (one per contact of the list at the time). */
   recipientCount: Scalars['Int']['output'];
+  /** The campaign's statistics; `to` defaults to now, `from` to 30 days earlier; at most 366 days. */
+  report: Maybe<Report>;
   /** When a SCHEDULED campaign is due. */
   scheduledAt: Maybe<Scalars['DateTime']['output']>;
   sentAt: Maybe<Scalars['DateTime']['output']>;
@@ -430,6 +433,12 @@ export type Campaign = {
 export type CampaignEmailLogsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type CampaignReportArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type CampaignConnection = {
@@ -637,6 +646,18 @@ export type CreateWorkspaceInput = {
   name: Scalars['NonEmptyString']['input'];
 };
 
+/** Counts of a report, from the email logs (sent) and the delivery events providers posted back. */
+export type DeliveryCounts = {
+  __typename?: 'DeliveryCounts';
+  bounced: Scalars['Int']['output'];
+  clicked: Scalars['Int']['output'];
+  complained: Scalars['Int']['output'];
+  delivered: Scalars['Int']['output'];
+  opened: Scalars['Int']['output'];
+  sent: Scalars['Int']['output'];
+  unsubscribed: Scalars['Int']['output'];
+};
+
 /** A DNS record to publish at the domain's DNS host. */
 export type DnsRecord = {
   __typename?: 'DnsRecord';
@@ -685,6 +706,8 @@ export type Domain = {
   lastCheckedAt: Maybe<Scalars['DateTime']['output']>;
   members: Maybe<MemberConnection>;
   name: Scalars['String']['output'];
+  /** The domain's sending statistics; `to` defaults to now, `from` to 30 days earlier; at most 366 days. */
+  report: Maybe<Report>;
   smtpCredentials: Maybe<SmtpCredentialConnection>;
   state: DomainState;
   suppressions: Maybe<SuppressionConnection>;
@@ -729,6 +752,17 @@ export type DomainEmailLogsArgs = {
 export type DomainMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A sending domain. Postern does not query DNS: publishing is declared with
+ * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
+ * (SPF and DKIM) is declared published, then records the check.
+ */
+export type DomainReportArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -820,6 +854,13 @@ export type EmailStatus =
   | 'QUEUED'
   /** Accepted and stored, not delivered: no SMTP relay is configured (SMTP_URL). */
   | 'RECORDED';
+
+export type ExportReportInput = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A DOMAIN or a CAMPAIGN. */
+  scope: ScopeInput;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
 
 export type Form = {
   __typename?: 'Form';
@@ -1105,6 +1146,11 @@ export type Mutation = {
   deleteWorkspace: Maybe<Scalars['Boolean']['output']>;
   /** The list's contacts as CSV (header: email,firstName,lastName,createdAt). Audited as contacts.exported. */
   exportContacts: Maybe<Scalars['String']['output']>;
+  /**
+   * The report of a domain or campaign as CSV (one row per day, then a `total` row), made with
+   * csv-stringify. Audited (`report.exported`).
+   */
+  exportReport: Maybe<Scalars['String']['output']>;
   /** All-or-nothing: every row is checked first; one bad row refuses the whole import (BAD_USER_INPUT naming the row). */
   importContacts: Maybe<ImportResult>;
   /** Installs a seed product's roles as customisable presets; installing again changes nothing. */
@@ -1398,6 +1444,11 @@ export type MutationDeleteWorkspaceArgs = {
 
 export type MutationExportContactsArgs = {
   listId: Scalars['ID']['input'];
+};
+
+
+export type MutationExportReportArgs = {
+  input: ExportReportInput;
 };
 
 
@@ -1877,6 +1928,30 @@ export type ReachableType =
 export type RemoveMemberInput = {
   accountId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
+};
+
+/** Statistics of a domain or a campaign over [from, to): no message content. */
+export type Report = {
+  __typename?: 'Report';
+  /** Days with any activity, oldest first. */
+  days: Array<ReportDay>;
+  from: Scalars['DateTime']['output'];
+  to: Scalars['DateTime']['output'];
+  total: DeliveryCounts;
+};
+
+/** One UTC day of a report. */
+export type ReportDay = {
+  __typename?: 'ReportDay';
+  bounced: Scalars['Int']['output'];
+  clicked: Scalars['Int']['output'];
+  complained: Scalars['Int']['output'];
+  /** YYYY-MM-DD (UTC). */
+  day: Scalars['String']['output'];
+  delivered: Scalars['Int']['output'];
+  opened: Scalars['Int']['output'];
+  sent: Scalars['Int']['output'];
+  unsubscribed: Scalars['Int']['output'];
 };
 
 export type RequestAccessInput = {
@@ -2666,6 +2741,7 @@ export type ResolversTypes = {
   CreateWebhookInput: CreateWebhookInput;
   CreateWorkspaceInput: CreateWorkspaceInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeliveryCounts: ResolverTypeWrapper<DeliveryCounts>;
   DnsRecord: ResolverTypeWrapper<DnsRecordView>;
   DnsRecordPurpose: DnsRecordPurpose;
   Domain: ResolverTypeWrapper<DomainDoc>;
@@ -2677,6 +2753,7 @@ export type ResolversTypes = {
   EmailLogConnection: ResolverTypeWrapper<AnyConnection>;
   EmailLogEdge: ResolverTypeWrapper<Omit<EmailLogEdge, 'node'> & { node: ResolversTypes['EmailLog'] }>;
   EmailStatus: EmailStatus;
+  ExportReportInput: ExportReportInput;
   Form: ResolverTypeWrapper<FormDoc>;
   FormConnection: ResolverTypeWrapper<AnyConnection>;
   FormEdge: ResolverTypeWrapper<Omit<FormEdge, 'node'> & { node: ResolversTypes['Form'] }>;
@@ -2723,6 +2800,8 @@ export type ResolversTypes = {
   ReachableNode: ResolverTypeWrapper<ReachableItem>;
   ReachableType: ReachableType;
   RemoveMemberInput: RemoveMemberInput;
+  Report: ResolverTypeWrapper<ReportDoc>;
+  ReportDay: ResolverTypeWrapper<ReportDay>;
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
   RevokeInvitationInput: RevokeInvitationInput;
@@ -2856,6 +2935,7 @@ export type ResolversParentTypes = {
   CreateWebhookInput: CreateWebhookInput;
   CreateWorkspaceInput: CreateWorkspaceInput;
   DateTime: Scalars['DateTime']['output'];
+  DeliveryCounts: DeliveryCounts;
   DnsRecord: DnsRecordView;
   Domain: DomainDoc;
   DomainConnection: AnyConnection;
@@ -2864,6 +2944,7 @@ export type ResolversParentTypes = {
   EmailLog: EmailLogDoc;
   EmailLogConnection: AnyConnection;
   EmailLogEdge: Omit<EmailLogEdge, 'node'> & { node: ResolversParentTypes['EmailLog'] };
+  ExportReportInput: ExportReportInput;
   Form: FormDoc;
   FormConnection: AnyConnection;
   FormEdge: Omit<FormEdge, 'node'> & { node: ResolversParentTypes['Form'] };
@@ -2906,6 +2987,8 @@ export type ResolversParentTypes = {
   ReachableEdge: Omit<ReachableEdge, 'node'> & { node: ResolversParentTypes['ReachableNode'] };
   ReachableNode: ReachableItem;
   RemoveMemberInput: RemoveMemberInput;
+  Report: ReportDoc;
+  ReportDay: ReportDay;
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
   RevokeInvitationInput: RevokeInvitationInput;
@@ -3182,6 +3265,7 @@ export type CampaignResolvers<ContextType = Context, ParentType extends Resolver
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   recipientCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, Partial<CampaignReportArgs>>;
   scheduledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   sentAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CampaignStatus'], ParentType, ContextType>;
@@ -3230,6 +3314,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeliveryCountsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeliveryCounts'] = ResolversParentTypes['DeliveryCounts']> = {
+  bounced?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  clicked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  complained?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  opened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unsubscribed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type DnsRecordResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DnsRecord'] = ResolversParentTypes['DnsRecord']> = {
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   priority?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -3251,6 +3345,7 @@ export type DomainResolvers<ContextType = Context, ParentType extends ResolversP
   lastCheckedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<DomainMembersArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, Partial<DomainReportArgs>>;
   smtpCredentials?: Resolver<Maybe<ResolversTypes['SmtpCredentialConnection']>, ParentType, ContextType, RequireFields<DomainSmtpCredentialsArgs, 'first'>>;
   state?: Resolver<ResolversTypes['DomainState'], ParentType, ContextType>;
   suppressions?: Resolver<Maybe<ResolversTypes['SuppressionConnection']>, ParentType, ContextType, RequireFields<DomainSuppressionsArgs, 'first'>>;
@@ -3477,6 +3572,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteWebhook?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   deleteWorkspace?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'id'>>;
   exportContacts?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportContactsArgs, 'listId'>>;
+  exportReport?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportReportArgs, 'input'>>;
   importContacts?: Resolver<Maybe<ResolversTypes['ImportResult']>, ParentType, ContextType, RequireFields<MutationImportContactsArgs, 'input'>>;
   installRolePack?: Resolver<Maybe<Array<ResolversTypes['Role']>>, ParentType, ContextType, RequireFields<MutationInstallRolePackArgs, 'input'>>;
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
@@ -3618,6 +3714,24 @@ export type ReachableNodeResolvers<ContextType = Context, ParentType extends Res
   path?: Resolver<Array<ResolversTypes['PathStep']>, ParentType, ContextType>;
   pathText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ReachableType'], ParentType, ContextType>;
+};
+
+export type ReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
+  days?: Resolver<Array<ResolversTypes['ReportDay']>, ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['DeliveryCounts'], ParentType, ContextType>;
+};
+
+export type ReportDayResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReportDay'] = ResolversParentTypes['ReportDay']> = {
+  bounced?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  clicked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  complained?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  opened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unsubscribed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RoleResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
@@ -3904,6 +4018,7 @@ export type Resolvers<ContextType = Context> = {
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeliveryCounts?: DeliveryCountsResolvers<ContextType>;
   DnsRecord?: DnsRecordResolvers<ContextType>;
   Domain?: DomainResolvers<ContextType>;
   DomainConnection?: DomainConnectionResolvers<ContextType>;
@@ -3946,6 +4061,8 @@ export type Resolvers<ContextType = Context> = {
   ReachableConnection?: ReachableConnectionResolvers<ContextType>;
   ReachableEdge?: ReachableEdgeResolvers<ContextType>;
   ReachableNode?: ReachableNodeResolvers<ContextType>;
+  Report?: ReportResolvers<ContextType>;
+  ReportDay?: ReportDayResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   RoleBinding?: RoleBindingResolvers<ContextType>;
   RoleConnection?: RoleConnectionResolvers<ContextType>;

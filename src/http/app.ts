@@ -23,6 +23,7 @@ import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
 import { graphiqlPage } from './graphiql';
+import { emailLogExportHandler, eventsHandler } from '../modules/reports/http';
 
 const reportInsteadOfThrow = {
   propagateOnRejection: false,
@@ -128,6 +129,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     res.type('html').send(graphiqlPage());
   });
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
+  app.get('/email-logs/export', emailLogExportHandler({ log: opts.log, mailer: opts.mailer }));
+  app.post('/events/:accountId', express.json({ limit: '2mb' }), eventsHandler({ log: opts.log }));
 
   app.use(
     '/graphql',

@@ -11,6 +11,7 @@ import { testingResolvers } from './testing';
 import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
 import { navigationResolvers } from './navigation/resolvers';
+import { reportsResolvers } from './reports/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
@@ -22,4 +23,5 @@ export const moduleResolvers = [
   ...billingResolvers,
   auditResolvers,
   navigationResolvers,
+  reportsResolvers,
 ];

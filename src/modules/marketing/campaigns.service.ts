@@ -8,7 +8,7 @@
 import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
-import { EmailLog, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
+import { EmailLog, utcDay, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
 import type { UserDoc } from '../identity/model';
 import {
   isDuplicateKey,
@@ -281,6 +281,7 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
         text: null,
         messageId: null,
         error: null,
+        day: utcDay(now),
         createdBy,
       });
       batchBytes += html.length;
