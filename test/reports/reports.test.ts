@@ -209,7 +209,7 @@ describe('exports', () => {
     expect(denied.status).toBe(403);
     const denied2 = await get(vi.token, `domainId=${d1.domainId}`);
     expect(denied2.status).toBe(403);
-    expect((await denied2.json()).errors[0].extensions.permission).toBe('emailLogs:export');
+    expect(((await denied2.json()) as any).errors[0].extensions.permission).toBe('emailLogs:export');
     const stranger = await gw.signUp();
     expect((await get(stranger.token, `domainId=${d1.domainId}`)).status).toBe(404);
     expect((await get(owner.token, `domainId=${d1.domainId}&campaignId=${camp.campaignId}`)).status).toBe(400);

@@ -6,6 +6,7 @@ import mongoose, { type QueryFilter } from 'mongoose';
 import { permissionBit } from '../../authz/catalogue';
 import { nodesHolding, nodesHoldingOwn } from '../../authz/check';
 import { RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../authz/resources';
+import type { CompiledPermissions } from '../../authz/compile';
 import { paginate, type ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { Member } from '../accounts/model';
@@ -39,30 +40,40 @@ async function accountsOf(ctx: Context, only: string | null | undefined): Promis
   return (await Member.find(filter).select({ accountId: 1 }).lean()).map((m) => m.accountId);
 }
 
-/** The filter of nodes of `type` reachable through the given compiled permissions; null when none. */
+/**
+ * Documents with scope chain `chain` where `bit` is held, for the given compiled permissions: those
+ * under a node holding it in full, or under a node holding it `:own` and created by the principal.
+ * Null when there are none. Each clause is one index lookup on a chain field.
+ */
+export function heldFilter(compiled: readonly CompiledPermissions[], bit: number, chain: readonly string[]): Record<string, unknown> | null {
+  const ors: Record<string, unknown>[] = [];
+  for (const c of compiled) {
+    const full = nodesHolding(c, bit);
+    const own = nodesHoldingOwn(c, bit);
+    if (full.length) for (const f of chain) ors.push({ [f]: { $in: full } });
+    if (own.length) for (const f of chain) ors.push({ [f]: { $in: own }, createdBy: c.userId });
+  }
+  if (!ors.length) return null;
+  return ors.length === 1 ? ors[0]! : { $or: ors };
+}
+
+/** The principal's compiled permissions in each account it acts in (or only `accountId`). */
+export async function compiledAccounts(ctx: Context, accountId?: string | null): Promise<CompiledPermissions[]> {
+  const out: CompiledPermissions[] = [];
+  for (const id of await accountsOf(ctx, accountId)) {
+    const c = await ctx.authz.load(id);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** The filter of nodes of `type` the principal may view; null when none. */
 export async function reachableFilter(
   ctx: Context,
   type: ReachableType,
   accountId?: string | null,
 ): Promise<Record<string, unknown> | null> {
-  const bit = permissionBit(VIEW[type]);
-  const chain = RESOURCE_TYPES[SCOPE_MODEL[type]]!.chain;
-  const full: string[] = [];
-  const own: string[] = [];
-  let userId = '';
-  for (const id of await accountsOf(ctx, accountId)) {
-    const c = await ctx.authz.load(id);
-    if (!c) continue;
-    userId = c.userId;
-    full.push(...nodesHolding(c, bit));
-    own.push(...nodesHoldingOwn(c, bit));
-  }
-  const ors: Record<string, unknown>[] = [];
-  // A node id appears in one chain field only (ids are unique across types), so each clause is one index lookup.
-  if (full.length) for (const f of chain) ors.push({ [f]: { $in: full } });
-  if (own.length) for (const f of chain) ors.push({ [f]: { $in: own }, createdBy: userId });
-  if (!ors.length) return null;
-  return ors.length === 1 ? ors[0]! : { $or: ors };
+  return heldFilter(await compiledAccounts(ctx, accountId), permissionBit(VIEW[type]), RESOURCE_TYPES[SCOPE_MODEL[type]]!.chain);
 }
 
 export async function reachable(
