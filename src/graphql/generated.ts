@@ -6,6 +6,7 @@ import type { AnyConnection } from './connection';
 import type { ViewerParent } from './mappers';
 import type { ReachableItem } from '../modules/navigation/reachable.service';
 import type { Report as ReportDoc } from '../modules/reports/report.service';
+import type { DashboardWidgetDoc } from '../modules/reports/dashboard.model';
 import type { AuthResult } from '../modules/identity/service';
 import type { RoleDoc, RoleBindingDoc, InvitationDoc, ApiTokenDoc } from '../modules/access/model';
 import type { MailingListDoc } from '../modules/marketing/list.model';
@@ -178,6 +179,13 @@ export type AccountSettings = {
 export type AddAuthorizedRecipientInput = {
   domainId: Scalars['ID']['input'];
   email: Scalars['String']['input'];
+};
+
+export type AddDashboardWidgetInput = {
+  accountId: Scalars['ID']['input'];
+  kind: WidgetKind;
+  /** At most 100 characters; defaults to the kind. */
+  title?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type AddSuppressionInput = {
@@ -646,6 +654,16 @@ export type CreateWorkspaceInput = {
   name: Scalars['NonEmptyString']['input'];
 };
 
+/** One widget of the signed-in user's own dashboard. */
+export type DashboardWidget = {
+  __typename?: 'DashboardWidget';
+  createdAt: Scalars['DateTime']['output'];
+  data: WidgetData;
+  id: Scalars['ID']['output'];
+  kind: WidgetKind;
+  title: Scalars['String']['output'];
+};
+
 /** Counts of a report, from the email logs (sent) and the delivery events providers posted back. */
 export type DeliveryCounts = {
   __typename?: 'DeliveryCounts';
@@ -1093,6 +1111,8 @@ export type Mutation = {
   /** Creates (or attaches) the user, their membership and the invited binding; signs in. */
   acceptInvitation: AuthPayload;
   addAuthorizedRecipient: Maybe<AuthorizedRecipient>;
+  /** Adds a widget to your own dashboard: refused (FORBIDDEN) for data you may view nowhere in the account. */
+  addDashboardWidget: Maybe<DashboardWidget>;
   addSuppression: Maybe<Suppression>;
   /** Binds a role to a member at a scope. Needs roles:assign there and every permission the role grants. */
   assignRole: Maybe<RoleBinding>;
@@ -1167,6 +1187,8 @@ export type Mutation = {
   removeAuthorizedRecipient: Maybe<Scalars['Boolean']['output']>;
   /** Removes the card on file. */
   removeCard: Maybe<Billing>;
+  /** Removes a widget of your own dashboard (anyone else's is NOT_FOUND). */
+  removeDashboardWidget: Maybe<Scalars['Boolean']['output']>;
   /** Removes the member, their bindings and API tokens in the account, and ends their sessions at once. */
   removeMember: Maybe<Scalars['Boolean']['output']>;
   removeSuppression: Maybe<Scalars['Boolean']['output']>;
@@ -1238,6 +1260,11 @@ export type MutationAcceptInvitationArgs = {
 
 export type MutationAddAuthorizedRecipientArgs = {
   input: AddAuthorizedRecipientInput;
+};
+
+
+export type MutationAddDashboardWidgetArgs = {
+  input: AddDashboardWidgetInput;
 };
 
 
@@ -1499,6 +1526,11 @@ export type MutationRemoveAuthorizedRecipientArgs = {
 
 export type MutationRemoveCardArgs = {
   accountId: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveDashboardWidgetArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -2196,6 +2228,12 @@ export type SmtpCredentialEdge = {
   node: SmtpCredential;
 };
 
+export type StatusCount = {
+  __typename?: 'StatusCount';
+  count: Scalars['Int']['output'];
+  status: Scalars['String']['output'];
+};
+
 export type SupportTicket = {
   __typename?: 'SupportTicket';
   body: Scalars['String']['output'];
@@ -2443,6 +2481,8 @@ export type Viewer = {
   accounts: Array<Account>;
   /** Whether the viewer holds `permission` at the node (false for a node of another account). */
   can: Scalars['Boolean']['output'];
+  /** The signed-in user's dashboard widgets in an account (empty in an account they are not a member of). */
+  dashboard: Array<DashboardWidget>;
   /** The viewer's own notifications, newest last. */
   notifications: NotificationConnection;
   /** Effective permissions at the node, after roles, overrides and token restrictions; `:own` ones last. */
@@ -2461,6 +2501,11 @@ export type Viewer = {
 export type ViewerCanArgs = {
   permission: Scalars['String']['input'];
   scope: ScopeInput;
+};
+
+
+export type ViewerDashboardArgs = {
+  accountId: Scalars['ID']['input'];
 };
 
 
@@ -2513,6 +2558,31 @@ export type WebhookEvent =
   | 'PERMANENT_FAIL'
   | 'TEMPORARY_FAIL'
   | 'UNSUBSCRIBED';
+
+/** A widget's data: only what the viewer may view now, wherever in the account they may view it. */
+export type WidgetData = {
+  __typename?: 'WidgetData';
+  /** False when the viewer no longer holds the widget's permission anywhere. */
+  available: Scalars['Boolean']['output'];
+  byStatus: Maybe<Array<StatusCount>>;
+  counts: Maybe<DeliveryCounts>;
+  total: Maybe<Scalars['Int']['output']>;
+};
+
+/** What a dashboard widget shows (Mautic's widgets). */
+export type WidgetKind =
+  /** Automations (automations:view). */
+  | 'AUTOMATIONS'
+  /** Campaigns by status (campaigns:view). */
+  | 'CAMPAIGNS'
+  /** Contacts (contacts:view). */
+  | 'CONTACTS'
+  /** Sends and delivery events of the last 30 days (reports:view). */
+  | 'EMAIL_STATS'
+  /** Forms (forms:view). */
+  | 'FORMS'
+  /** Templates (templates:view). */
+  | 'TEMPLATES';
 
 export type Workspace = {
   __typename?: 'Workspace';
@@ -2686,6 +2756,7 @@ export type ResolversTypes = {
   Account: ResolverTypeWrapper<AccountDoc>;
   AccountSettings: ResolverTypeWrapper<AccountDoc>;
   AddAuthorizedRecipientInput: AddAuthorizedRecipientInput;
+  AddDashboardWidgetInput: AddDashboardWidgetInput;
   AddSuppressionInput: AddSuppressionInput;
   ApiKey: ResolverTypeWrapper<ApiKeyDoc>;
   ApiKeyConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2740,6 +2811,7 @@ export type ResolversTypes = {
   CreateUserInput: CreateUserInput;
   CreateWebhookInput: CreateWebhookInput;
   CreateWorkspaceInput: CreateWorkspaceInput;
+  DashboardWidget: ResolverTypeWrapper<DashboardWidgetDoc>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeliveryCounts: ResolverTypeWrapper<DeliveryCounts>;
   DnsRecord: ResolverTypeWrapper<DnsRecordView>;
@@ -2829,6 +2901,7 @@ export type ResolversTypes = {
   SmtpCredential: ResolverTypeWrapper<SmtpCredentialDoc>;
   SmtpCredentialConnection: ResolverTypeWrapper<AnyConnection>;
   SmtpCredentialEdge: ResolverTypeWrapper<Omit<SmtpCredentialEdge, 'node'> & { node: ResolversTypes['SmtpCredential'] }>;
+  StatusCount: ResolverTypeWrapper<StatusCount>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SupportTicket: ResolverTypeWrapper<SupportTicketDoc>;
   SupportTicketComment: ResolverTypeWrapper<SupportTicketCommentDoc>;
@@ -2869,6 +2942,8 @@ export type ResolversTypes = {
   WebhookConnection: ResolverTypeWrapper<AnyConnection>;
   WebhookEdge: ResolverTypeWrapper<Omit<WebhookEdge, 'node'> & { node: ResolversTypes['Webhook'] }>;
   WebhookEvent: WebhookEvent;
+  WidgetData: ResolverTypeWrapper<WidgetData>;
+  WidgetKind: WidgetKind;
   Workspace: ResolverTypeWrapper<WorkspaceDoc>;
   WorkspaceConnection: ResolverTypeWrapper<AnyConnection>;
   WorkspaceEdge: ResolverTypeWrapper<Omit<WorkspaceEdge, 'node'> & { node: ResolversTypes['Workspace'] }>;
@@ -2883,6 +2958,7 @@ export type ResolversParentTypes = {
   Account: AccountDoc;
   AccountSettings: AccountDoc;
   AddAuthorizedRecipientInput: AddAuthorizedRecipientInput;
+  AddDashboardWidgetInput: AddDashboardWidgetInput;
   AddSuppressionInput: AddSuppressionInput;
   ApiKey: ApiKeyDoc;
   ApiKeyConnection: AnyConnection;
@@ -2934,6 +3010,7 @@ export type ResolversParentTypes = {
   CreateUserInput: CreateUserInput;
   CreateWebhookInput: CreateWebhookInput;
   CreateWorkspaceInput: CreateWorkspaceInput;
+  DashboardWidget: DashboardWidgetDoc;
   DateTime: Scalars['DateTime']['output'];
   DeliveryCounts: DeliveryCounts;
   DnsRecord: DnsRecordView;
@@ -3013,6 +3090,7 @@ export type ResolversParentTypes = {
   SmtpCredential: SmtpCredentialDoc;
   SmtpCredentialConnection: AnyConnection;
   SmtpCredentialEdge: Omit<SmtpCredentialEdge, 'node'> & { node: ResolversParentTypes['SmtpCredential'] };
+  StatusCount: StatusCount;
   String: Scalars['String']['output'];
   SupportTicket: SupportTicketDoc;
   SupportTicketComment: SupportTicketCommentDoc;
@@ -3050,6 +3128,7 @@ export type ResolversParentTypes = {
   Webhook: WebhookDoc;
   WebhookConnection: AnyConnection;
   WebhookEdge: Omit<WebhookEdge, 'node'> & { node: ResolversParentTypes['Webhook'] };
+  WidgetData: WidgetData;
   Workspace: WorkspaceDoc;
   WorkspaceConnection: AnyConnection;
   WorkspaceEdge: Omit<WorkspaceEdge, 'node'> & { node: ResolversParentTypes['Workspace'] };
@@ -3310,6 +3389,14 @@ export type ContactEdgeResolvers<ContextType = Context, ParentType extends Resol
   node?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
 };
 
+export type DashboardWidgetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DashboardWidget'] = ResolversParentTypes['DashboardWidget']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  data?: Resolver<ResolversTypes['WidgetData'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['WidgetKind'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -3531,6 +3618,7 @@ export type MessageEdgeResolvers<ContextType = Context, ParentType extends Resol
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
   addAuthorizedRecipient?: Resolver<Maybe<ResolversTypes['AuthorizedRecipient']>, ParentType, ContextType, RequireFields<MutationAddAuthorizedRecipientArgs, 'input'>>;
+  addDashboardWidget?: Resolver<Maybe<ResolversTypes['DashboardWidget']>, ParentType, ContextType, RequireFields<MutationAddDashboardWidgetArgs, 'input'>>;
   addSuppression?: Resolver<Maybe<ResolversTypes['Suppression']>, ParentType, ContextType, RequireFields<MutationAddSuppressionArgs, 'input'>>;
   assignRole?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
   clearInbox?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, RequireFields<MutationClearInboxArgs, 'inboxId'>>;
@@ -3584,6 +3672,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   publishForm?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<MutationPublishFormArgs, 'id'>>;
   removeAuthorizedRecipient?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveAuthorizedRecipientArgs, 'id'>>;
   removeCard?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationRemoveCardArgs, 'accountId'>>;
+  removeDashboardWidget?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveDashboardWidgetArgs, 'id'>>;
   removeMember?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'input'>>;
   removeSuppression?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveSuppressionArgs, 'id'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
@@ -3835,6 +3924,11 @@ export type SmtpCredentialEdgeResolvers<ContextType = Context, ParentType extend
   node?: Resolver<ResolversTypes['SmtpCredential'], ParentType, ContextType>;
 };
 
+export type StatusCountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StatusCount'] = ResolversParentTypes['StatusCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SupportTicketResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicket'] = ResolversParentTypes['SupportTicket']> = {
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   comments?: Resolver<Maybe<ResolversTypes['SupportTicketCommentConnection']>, ParentType, ContextType, RequireFields<SupportTicketCommentsArgs, 'first'>>;
@@ -3932,6 +4026,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 export type ViewerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
   can?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
+  dashboard?: Resolver<Array<ResolversTypes['DashboardWidget']>, ParentType, ContextType, RequireFields<ViewerDashboardArgs, 'accountId'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
   reachable?: Resolver<ResolversTypes['ReachableConnection'], ParentType, ContextType, RequireFields<ViewerReachableArgs, 'first' | 'type'>>;
@@ -3955,6 +4050,13 @@ export type WebhookConnectionResolvers<ContextType = Context, ParentType extends
 export type WebhookEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookEdge'] = ResolversParentTypes['WebhookEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
+};
+
+export type WidgetDataResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WidgetData'] = ResolversParentTypes['WidgetData']> = {
+  available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  byStatus?: Resolver<Maybe<Array<ResolversTypes['StatusCount']>>, ParentType, ContextType>;
+  counts?: Resolver<Maybe<ResolversTypes['DeliveryCounts']>, ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type WorkspaceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Workspace'] = ResolversParentTypes['Workspace']> = {
@@ -4017,6 +4119,7 @@ export type Resolvers<ContextType = Context> = {
   Contact?: ContactResolvers<ContextType>;
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
+  DashboardWidget?: DashboardWidgetResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeliveryCounts?: DeliveryCountsResolvers<ContextType>;
   DnsRecord?: DnsRecordResolvers<ContextType>;
@@ -4077,6 +4180,7 @@ export type Resolvers<ContextType = Context> = {
   SmtpCredential?: SmtpCredentialResolvers<ContextType>;
   SmtpCredentialConnection?: SmtpCredentialConnectionResolvers<ContextType>;
   SmtpCredentialEdge?: SmtpCredentialEdgeResolvers<ContextType>;
+  StatusCount?: StatusCountResolvers<ContextType>;
   SupportTicket?: SupportTicketResolvers<ContextType>;
   SupportTicketComment?: SupportTicketCommentResolvers<ContextType>;
   SupportTicketCommentConnection?: SupportTicketCommentConnectionResolvers<ContextType>;
@@ -4095,6 +4199,7 @@ export type Resolvers<ContextType = Context> = {
   Webhook?: WebhookResolvers<ContextType>;
   WebhookConnection?: WebhookConnectionResolvers<ContextType>;
   WebhookEdge?: WebhookEdgeResolvers<ContextType>;
+  WidgetData?: WidgetDataResolvers<ContextType>;
   Workspace?: WorkspaceResolvers<ContextType>;
   WorkspaceConnection?: WorkspaceConnectionResolvers<ContextType>;
   WorkspaceEdge?: WorkspaceEdgeResolvers<ContextType>;

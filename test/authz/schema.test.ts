@@ -19,6 +19,8 @@ const UNGUARDED_ROOT_FIELDS: Record<string, string> = {
   logout: "ends the caller's own session",
   acceptInvitation: 'public: the invitation token is the credential',
   updateMySettings: "the caller's own profile",
+  addDashboardWidget: "the caller's own dashboard; the service refuses a kind whose permission the caller holds nowhere in the account",
+  removeDashboardWidget: "the caller's own widgets only; anyone else's is NOT_FOUND",
   markNotificationRead: "the caller's own notifications only; anyone else's is NOT_FOUND",
   requestAccess:
     'no permission exists for asking; the scope node is loaded through the loaders and is NOT_FOUND unless it is in an account the caller belongs to',

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../../graphql/generated';
 import { buildReport, reportRange } from './report.service';
 import { exportReport } from './export.service';
+import { addDashboardWidget, dashboard, removeDashboardWidget, widgetData } from './dashboard.service';
 
 export const reportsResolvers: Resolvers = {
   Domain: {
@@ -11,5 +12,14 @@ export const reportsResolvers: Resolvers = {
   },
   Mutation: {
     exportReport: (_, { input }, ctx) => exportReport(ctx, input),
+    addDashboardWidget: (_, { input }, ctx) => addDashboardWidget(ctx, input),
+    removeDashboardWidget: (_, { id }, ctx) => removeDashboardWidget(ctx, id),
+  },
+  Viewer: {
+    dashboard: (_, { accountId }, ctx) => dashboard(ctx, accountId),
+  },
+  DashboardWidget: {
+    id: (w) => w._id,
+    data: (w, _, ctx) => widgetData(ctx, w),
   },
 };
