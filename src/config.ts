@@ -20,6 +20,10 @@ export interface Config {
   /** Most objects a query may ask for (a connection counts its page size times one item). */
   maxQueryCost: number;
   seedDemo: boolean;
+  /** How often each replica looks for due scheduled campaigns and stalled sends (0: never). */
+  schedulerIntervalMs: number;
+  /** How long a campaign send's runner holds it without renewing before another replica may resume it. */
+  sendLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 50),
     maxQueryCost: int(env, 'MAX_QUERY_COST', 500_000, 100, 100_000_000),
     seedDemo: env.POSTERN_SEED_DEMO !== 'false',
+    schedulerIntervalMs: int(env, 'POSTERN_SCHEDULER_INTERVAL_MS', 5_000, 0, 3_600_000),
+    sendLeaseMs: int(env, 'POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
   };
 }
 

@@ -12,6 +12,8 @@ import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
 import { createMailer } from './mail/mailer';
 import { setSessionTtlHours } from './modules/identity/service';
+import { createScheduler, type Scheduler } from './modules/marketing/scheduler';
+import { setSendLeaseMs } from './modules/marketing/campaign-delivery';
 
 export interface RunningServer {
   url: string;
@@ -19,6 +21,8 @@ export interface RunningServer {
   gateway: Gateway;
   config: Config;
   ferret: EmbeddedFerretDB | null;
+  /** Background jobs of this replica: scheduled campaigns, stalled sends. */
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -36,6 +40,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const log = opts.log ?? createLogger(config.logLevel);
   configureSecretKey(config);
   setSessionTtlHours(config.sessionTtlHours);
+  setSendLeaseMs(config.sendLeaseMs);
 
   const schema = opts.schema ?? buildSchema();
   const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });
@@ -45,16 +50,18 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     await db.close();
     throw err;
   }
+  const mailer = createMailer(config.smtpUrl);
   const gateway = await createGateway({
     schema,
     log,
-    mailer: createMailer(config.smtpUrl),
+    mailer,
     maxQueryDepth: config.maxQueryDepth,
     maxQueryCost: config.maxQueryCost,
   });
   await new Promise<void>((resolve) => gateway.httpServer.listen(config.port, config.host, resolve));
   const port = (gateway.httpServer.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
+  const scheduler = createScheduler({ log, mailer, intervalMs: config.schedulerIntervalMs });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -62,10 +69,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       gateway.draining = true; // requests on kept-alive connections get 503 from now on
       log.info('draining: refusing new connections, finishing in-flight requests');
       await gateway.apollo.stop(); // stops listening, lets in-flight requests finish (drain plugin)
+      await scheduler.stop(); // lets a running tick finish; an unfinished send is resumed by another replica
       await db.close();
       log.info('database connection closed');
     })();
     return stopping;
   };
-  return { url, port, gateway, config, ferret: db.ferret, stop };
+  return { url, port, gateway, config, ferret: db.ferret, scheduler, stop };
 }

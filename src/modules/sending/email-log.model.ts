@@ -28,6 +28,8 @@ export interface EmailLogDoc extends BaseDoc {
   error: string | null;
   /** The UTC day it was sent (YYYY-MM-DD): reports group sends by it. */
   day?: string;
+  /** The campaign delivery run that wrote it (tells a resumed run what it wrote itself). */
+  runId?: string | null;
   createdBy: string;
 }
 
@@ -45,6 +47,7 @@ const emailLogSchema = docSchema<EmailLogDoc>({
   messageId: { type: String, default: null },
   error: { type: String, default: null },
   day: { type: String, default: () => utcDay(new Date()) },
+  runId: { type: String, default: null },
   createdBy: { type: String, required: true },
 });
 emailLogSchema.index({ domainId: 1, _id: 1 });
