@@ -1013,8 +1013,11 @@ export type InviteUserInput = {
 };
 
 export type LoginInput = {
-  email: Scalars['EmailAddress']['input'];
+  /** The email address, or (instead) the username. */
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
   password: Scalars['String']['input'];
+  /** Signs in by username instead of email (Mautic). */
+  username?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A mailing list of a workspace. Deleting it deletes its contacts. */
@@ -1192,6 +1195,8 @@ export type Mutation = {
   /** Removes the member, their bindings and API tokens in the account, and ends their sessions at once. */
   removeMember: Maybe<Scalars['Boolean']['output']>;
   removeSuppression: Maybe<Scalars['Boolean']['output']>;
+  /** Renames a sending domain (Mailtrap's Domain Admin). */
+  renameDomain: Maybe<Domain>;
   /**
    * Asks for `permission` on `scope`. Any member may ask about a resource of their account; the owner and
    * those who may resolve access requests there are notified.
@@ -1215,11 +1220,20 @@ export type Mutation = {
   sendEmail: Maybe<EmailLog>;
   /** Stores a message in the inbox, as if it had been sent there. Nothing is delivered. */
   sendTestEmail: Maybe<Message>;
+  /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
+  setApiKeyExpiry: Maybe<ApiKey>;
   /** Per-user adjustments of a customisable role's binding (Mailercloud's Permission Picker). */
   setPermissionOverrides: Maybe<RoleBinding>;
   setSendLimit: Maybe<Billing>;
+  /** Sets a sending server's pool and quotas (Mailers.io: editable only by infrastructure owners). */
+  setSendingServerPool: Maybe<SendingServer>;
   /** Closes (or reopens) a ticket. */
   setSupportTicketStatus: Maybe<SupportTicket>;
+  /**
+   * An administrator sets another member's password (Mautic). Only for a member of this account alone,
+   * not the owner, not oneself; an admin's only by the owner or another admin. Their sessions end.
+   */
+  setUserPassword: Maybe<User>;
   /** Creates an account, its owner and a workspace named Default; returns a session. */
   signUp: AuthPayload;
   /** Only the owner; the old owner becomes an admin. */
@@ -1229,6 +1243,8 @@ export type Mutation = {
   unpublishForm: Maybe<Form>;
   /** SCHEDULED → DRAFT. */
   unscheduleCampaign: Maybe<Campaign>;
+  /** Renames the account (Mailgun: edit account details; Mailtrap: the owner and admins rename it). */
+  updateAccount: Maybe<Account>;
   updateAccountSettings: Maybe<AccountSettings>;
   updateAutomation: Maybe<Automation>;
   /** Changes the plan and/or the card on file (keeps only brand, last 4 digits and expiry). */
@@ -1544,6 +1560,12 @@ export type MutationRemoveSuppressionArgs = {
 };
 
 
+export type MutationRenameDomainArgs = {
+  id: Scalars['ID']['input'];
+  input: RenameDomainInput;
+};
+
+
 export type MutationRequestAccessArgs = {
   input: RequestAccessInput;
 };
@@ -1589,6 +1611,11 @@ export type MutationSendTestEmailArgs = {
 };
 
 
+export type MutationSetApiKeyExpiryArgs = {
+  input: SetApiKeyExpiryInput;
+};
+
+
 export type MutationSetPermissionOverridesArgs = {
   input: SetPermissionOverridesInput;
 };
@@ -1599,9 +1626,19 @@ export type MutationSetSendLimitArgs = {
 };
 
 
+export type MutationSetSendingServerPoolArgs = {
+  input: SetSendingServerPoolInput;
+};
+
+
 export type MutationSetSupportTicketStatusArgs = {
   id: Scalars['ID']['input'];
   status: SupportTicketStatus;
+};
+
+
+export type MutationSetUserPasswordArgs = {
+  input: SetUserPasswordInput;
 };
 
 
@@ -1632,6 +1669,12 @@ export type MutationUnpublishFormArgs = {
 
 export type MutationUnscheduleCampaignArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateAccountArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateAccountInput;
 };
 
 
@@ -1962,6 +2005,11 @@ export type RemoveMemberInput = {
   userId: Scalars['ID']['input'];
 };
 
+export type RenameDomainInput = {
+  /** The new domain name. The domain goes back to UNVERIFIED: its records must be published for the new name. */
+  name: Scalars['String']['input'];
+};
+
 /** Statistics of a domain or a campaign over [from, to): no message content. */
 export type Report = {
   __typename?: 'Report';
@@ -2150,10 +2198,14 @@ export type SendTestEmailInput = {
 export type SendingServer = {
   __typename?: 'SendingServer';
   createdAt: Scalars['DateTime']['output'];
+  dailyQuota: Maybe<Scalars['Int']['output']>;
   host: Scalars['String']['output'];
+  hourlyQuota: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   password: Maybe<Scalars['String']['output']>;
+  /** The sending pool the server belongs to. */
+  pool: Maybe<Scalars['String']['output']>;
   port: Scalars['Int']['output'];
   provider: SendingServerProvider;
   updatedAt: Scalars['DateTime']['output'];
@@ -2183,6 +2235,12 @@ export type SendingServerProvider =
   | 'SMTP'
   | 'SPARKPOST';
 
+export type SetApiKeyExpiryInput = {
+  /** Null: never expires. A past time (or now) expires the key at once; at most 5 years ahead. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  id: Scalars['ID']['input'];
+};
+
 export type SetPermissionOverridesInput = {
   bindingId: Scalars['ID']['input'];
   grant: Array<Scalars['String']['input']>;
@@ -2195,6 +2253,22 @@ export type SetSendLimitInput = {
   limit: Scalars['Int']['input'];
   /** Verifications per month, from 0 to the plan's maximum; unchanged when omitted. */
   verificationLimit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SetSendingServerPoolInput = {
+  /** 1–100,000,000 emails a day; null: no quota. */
+  dailyQuota?: InputMaybe<Scalars['Int']['input']>;
+  /** 1–10,000,000 emails an hour; null: no quota. */
+  hourlyQuota?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  /** 1–60 letters, digits, dots, dashes or underscores; null or empty: no pool. */
+  pool?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SetUserPasswordInput = {
+  accountId: Scalars['ID']['input'];
+  password: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 export type SignUpInput = {
@@ -2341,6 +2415,11 @@ export type TemplateEdge = {
 export type TransferOwnershipInput = {
   accountId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
+};
+
+export type UpdateAccountInput = {
+  /** 1–100 characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateAccountSettingsInput = {
@@ -2872,6 +2951,7 @@ export type ResolversTypes = {
   ReachableNode: ResolverTypeWrapper<ReachableItem>;
   ReachableType: ReachableType;
   RemoveMemberInput: RemoveMemberInput;
+  RenameDomainInput: RenameDomainInput;
   Report: ResolverTypeWrapper<ReportDoc>;
   ReportDay: ResolverTypeWrapper<ReportDay>;
   RequestAccessInput: RequestAccessInput;
@@ -2895,8 +2975,11 @@ export type ResolversTypes = {
   SendingServerConnection: ResolverTypeWrapper<AnyConnection>;
   SendingServerEdge: ResolverTypeWrapper<Omit<SendingServerEdge, 'node'> & { node: ResolversTypes['SendingServer'] }>;
   SendingServerProvider: SendingServerProvider;
+  SetApiKeyExpiryInput: SetApiKeyExpiryInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
   SetSendLimitInput: SetSendLimitInput;
+  SetSendingServerPoolInput: SetSendingServerPoolInput;
+  SetUserPasswordInput: SetUserPasswordInput;
   SignUpInput: SignUpInput;
   SmtpCredential: ResolverTypeWrapper<SmtpCredentialDoc>;
   SmtpCredentialConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2919,6 +3002,7 @@ export type ResolversTypes = {
   TemplateEdge: ResolverTypeWrapper<Omit<TemplateEdge, 'node'> & { node: ResolversTypes['Template'] }>;
   TransferOwnershipInput: TransferOwnershipInput;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateAutomationInput: UpdateAutomationInput;
   UpdateBillingInput: UpdateBillingInput;
@@ -3064,6 +3148,7 @@ export type ResolversParentTypes = {
   ReachableEdge: Omit<ReachableEdge, 'node'> & { node: ResolversParentTypes['ReachableNode'] };
   ReachableNode: ReachableItem;
   RemoveMemberInput: RemoveMemberInput;
+  RenameDomainInput: RenameDomainInput;
   Report: ReportDoc;
   ReportDay: ReportDay;
   RequestAccessInput: RequestAccessInput;
@@ -3084,8 +3169,11 @@ export type ResolversParentTypes = {
   SendingServer: SendingServerDoc;
   SendingServerConnection: AnyConnection;
   SendingServerEdge: Omit<SendingServerEdge, 'node'> & { node: ResolversParentTypes['SendingServer'] };
+  SetApiKeyExpiryInput: SetApiKeyExpiryInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
   SetSendLimitInput: SetSendLimitInput;
+  SetSendingServerPoolInput: SetSendingServerPoolInput;
+  SetUserPasswordInput: SetUserPasswordInput;
   SignUpInput: SignUpInput;
   SmtpCredential: SmtpCredentialDoc;
   SmtpCredentialConnection: AnyConnection;
@@ -3106,6 +3194,7 @@ export type ResolversParentTypes = {
   TemplateEdge: Omit<TemplateEdge, 'node'> & { node: ResolversParentTypes['Template'] };
   TransferOwnershipInput: TransferOwnershipInput;
   URL: Scalars['URL']['output'];
+  UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateAutomationInput: UpdateAutomationInput;
   UpdateBillingInput: UpdateBillingInput;
@@ -3675,6 +3764,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   removeDashboardWidget?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveDashboardWidgetArgs, 'id'>>;
   removeMember?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'input'>>;
   removeSuppression?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveSuppressionArgs, 'id'>>;
+  renameDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationRenameDomainArgs, 'id' | 'input'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
   resolveAccessRequest?: Resolver<Maybe<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<MutationResolveAccessRequestArgs, 'input'>>;
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
@@ -3684,15 +3774,19 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   sendCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationSendCampaignArgs, 'id'>>;
   sendEmail?: Resolver<Maybe<ResolversTypes['EmailLog']>, ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendTestEmail?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<MutationSendTestEmailArgs, 'input'>>;
+  setApiKeyExpiry?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationSetApiKeyExpiryArgs, 'input'>>;
   setPermissionOverrides?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationSetPermissionOverridesArgs, 'input'>>;
   setSendLimit?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationSetSendLimitArgs, 'input'>>;
+  setSendingServerPool?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationSetSendingServerPoolArgs, 'input'>>;
   setSupportTicketStatus?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<MutationSetSupportTicketStatusArgs, 'id' | 'status'>>;
+  setUserPassword?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationSetUserPasswordArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   transferOwnership?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<MutationTransferOwnershipArgs, 'input'>>;
   unassignRole?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'id'>>;
   unpublishAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationUnpublishAutomationArgs, 'id'>>;
   unpublishForm?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<MutationUnpublishFormArgs, 'id'>>;
   unscheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationUnscheduleCampaignArgs, 'id'>>;
+  updateAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'id' | 'input'>>;
   updateAccountSettings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType, RequireFields<MutationUpdateAccountSettingsArgs, 'input'>>;
   updateAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationUpdateAutomationArgs, 'id' | 'input'>>;
   updateBilling?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationUpdateBillingArgs, 'input'>>;
@@ -3884,10 +3978,13 @@ export type ScopeResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type SendingServerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SendingServer'] = ResolversParentTypes['SendingServer']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dailyQuota?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   host?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hourlyQuota?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   password?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  pool?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   port?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['SendingServerProvider'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;

@@ -5,6 +5,7 @@ import type { Context } from '../../graphql/context';
 import { loadScopeNode } from '../../authz/introspect';
 import { ancestorIds } from '../../authz/introspect';
 import { RESOURCE_TYPES, type ScopeType } from '../../authz/resources';
+import { isAdminRole } from '../../authz/packs';
 import { BadInputError, NotFoundError } from '../../errors';
 import { bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
 import { RoleBinding, type RoleBindingDoc, type RoleDoc } from './model';
@@ -45,7 +46,7 @@ export async function assignRole(
     throw new BadInputError('The owner role is never assigned: the owner transfers ownership with transferOwnership', 'roleId');
   }
   if (!(await Member.exists({ accountId: account._id, userId: input.userId }))) throw new NotFoundError('member', input.userId);
-  await assertMayChangeAccessOf(ctx, account, input.userId, { field: 'userId', adminRole: role.key === 'admin' });
+  await assertMayChangeAccessOf(ctx, account, input.userId, { field: 'userId', adminRole: isAdminRole(role) });
   assertHolds(await compiledOf(ctx, account._id), role.permissions, node, 'roleId');
 
   const ids = ancestorIds(node);
@@ -85,7 +86,7 @@ export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
   if (role?.key === 'owner') {
     throw new BadInputError("The owner's binding is never removed: the owner transfers ownership with transferOwnership", 'id');
   }
-  await assertMayChangeAccessOf(ctx, account, binding.userId, { field: 'id', adminRole: role?.key === 'admin' });
+  await assertMayChangeAccessOf(ctx, account, binding.userId, { field: 'id', adminRole: !!role && isAdminRole(role) });
   await RoleBinding.deleteOne({ _id: binding._id });
   ctx.loaders.forget('RoleBinding', binding._id);
   await bumpPermissionsVersion(account._id);

@@ -1,6 +1,6 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
 import type { Context } from '../../graphql/context';
-import { ROLE_PACKS, type RolePackName } from '../../authz/packs';
+import { ROLE_PACKS, isAdminRole, type RolePackName } from '../../authz/packs';
 import { BadInputError, NotFoundError } from '../../errors';
 import { bumpPermissionsVersion, Account, type AccountDoc } from '../accounts/model';
 import { cleanName } from '../accounts/service';
@@ -97,6 +97,8 @@ export async function updateRole(
 ): Promise<RoleDoc> {
   const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
   if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
+  if (isAdminRole(role))
+    throw new BadInputError(`"${role.name}" stands for the administrator: it cannot be edited, as the admin role cannot`, 'id');
   const set: Partial<RoleDoc> = {};
   if (input.name !== undefined && input.name !== null) {
     set.name = cleanName(input.name, 'name');
@@ -192,7 +194,7 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
         description: r.description,
         permissions: [...r.permissions],
         system: false,
-        customisable: true,
+        customisable: !r.standsForAdmin,
         pack: pack.name,
         createdBy: ctx.actorId,
       });
@@ -228,7 +230,7 @@ export async function updateAccountSettings(
   if (input.defaultRoleId) {
     const role = await ctx.loaders.load<RoleDoc>('Role', input.defaultRoleId);
     if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.defaultRoleId);
-    if (role.system)
+    if (role.system || isAdminRole(role))
       throw new BadInputError('The default role cannot be a system role (owner, admin): least privilege by default', 'defaultRoleId');
     defaultRoleId = role._id;
   }

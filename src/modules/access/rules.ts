@@ -7,6 +7,7 @@ import { missingAt } from '../../authz/introspect';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/model';
 import { Role, RoleBinding, type RoleDoc } from './model';
+import { ADMIN_EQUIVALENT_KEYS } from '../../authz/packs';
 
 /** Permissions only the owner exercises (rule 1): never in a role or an override. */
 export const OWNER_ONLY = ['account:delete', 'account:transferOwnership'];
@@ -57,10 +58,18 @@ export async function systemRole(accountId: string, key: 'owner' | 'admin'): Pro
 /** Whether the user is the owner or holds the admin role on the account itself (not expired). */
 export async function isAccountAdmin(account: AccountDoc, userId: string): Promise<boolean> {
   if (account.ownerId === userId) return true;
-  const admin = await systemRole(account._id, 'admin');
-  if (!admin) return false;
-  const b = await RoleBinding.findOne({ accountId: account._id, userId, roleId: admin._id, scopeType: 'ACCOUNT' }).lean();
-  return !!b && (!b.expiresAt || new Date(b.expiresAt).getTime() > Date.now());
+  // The system admin and the pack roles standing for it (Mailtrap's Account Admin, …).
+  const admins = await Role.find({ accountId: account._id, key: { $in: ['admin', ...ADMIN_EQUIVALENT_KEYS] } })
+    .select({ _id: 1 })
+    .lean();
+  if (!admins.length) return false;
+  const bindings = await RoleBinding.find({
+    accountId: account._id,
+    userId,
+    roleId: { $in: admins.map((r) => r._id) },
+    scopeType: 'ACCOUNT',
+  }).lean();
+  return bindings.some((b) => !b.expiresAt || new Date(b.expiresAt).getTime() > Date.now());
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Resolvers } from '../../graphql/generated';
 import { Member, type AccountDoc } from '../accounts/model';
 import type { UserDoc } from './model';
 import { login, logout, signUp } from './service';
+import { setUserPassword } from './admin-password.service';
 
 export const identityResolvers: Resolvers = {
   Query: {
@@ -11,6 +12,7 @@ export const identityResolvers: Resolvers = {
     signUp: (_, { input }, ctx) => signUp(ctx, input),
     login: (_, { input }, ctx) => login(ctx, input),
     logout: (_, __, ctx) => logout(ctx),
+    setUserPassword: (_, { input }, ctx) => setUserPassword(ctx, input),
   },
   Viewer: {
     user: async ({ userId }, _, ctx) => (await ctx.loaders.load<UserDoc>('User', userId))!,

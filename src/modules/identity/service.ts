@@ -72,9 +72,23 @@ export async function signUp(
 
 export const LOGIN_FAILED = 'Invalid email or password';
 
-export async function login(ctx: Context, input: { email: string; password: string }): Promise<AuthResult> {
-  const email = input.email.trim().toLowerCase();
-  const user = await User.findOne({ email }).lean<UserDoc>();
+/** The user signing in, by email or by username (null when unknown or, for a username, not unique). */
+async function loginUser(input: { email?: string | null; username?: string | null }): Promise<UserDoc | null> {
+  const hasEmail = typeof input.email === 'string' && input.email.trim() !== '';
+  const hasUsername = typeof input.username === 'string' && input.username.trim() !== '';
+  if (hasEmail === hasUsername) throw new BadInputError('Sign in with an email or a username (one of them)', 'email');
+  if (hasEmail) return User.findOne({ email: input.email!.trim().toLowerCase() }).lean<UserDoc>();
+  const username = input.username!.trim();
+  if (username.length > 40) return null;
+  const users = await User.find({ username }).limit(2).lean<UserDoc[]>();
+  return users.length === 1 ? users[0]! : null;
+}
+
+export async function login(
+  ctx: Context,
+  input: { email?: string | null; username?: string | null; password: string },
+): Promise<AuthResult> {
+  const user = await loginUser(input);
   // Unknown email and wrong password take the same time and give the same error.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
   if (!user || !ok) throw new UnauthenticatedError(LOGIN_FAILED);

@@ -39,16 +39,21 @@ export function campaignLogId(sendStartedAt: Date, campaignId: string, contactId
   return seconds + createHash('sha256').update(`${campaignId}\u0000${contactId}`).digest('hex').slice(0, 16);
 }
 
-const MERGE_TAG = /\{\{\s*(email|firstName|lastName)\s*\}\}/g;
+const MERGE_TAG = /\{\{\s*(email|firstName|lastName|signature)\s*\}\}|\{signature\}/g;
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-/** The template's HTML for one contact: {{email}}, {{firstName}}, {{lastName}} filled in (escaped). */
-export function render(html: string, contact: Pick<ContactDoc, 'email' | 'firstName' | 'lastName'>): string {
-  if (!html.includes('{{')) return html;
-  return html.replace(MERGE_TAG, (_m, key: 'email' | 'firstName' | 'lastName') => escapeHtml(contact[key] ?? ''));
+/**
+ * The template's HTML for one contact: {{email}}, {{firstName}}, {{lastName}} filled in, and Mautic's
+ * {signature} (or {{signature}}): the sender's profile signature, line breaks kept. All escaped.
+ */
+export function render(html: string, contact: Pick<ContactDoc, 'email' | 'firstName' | 'lastName'>, signature = ''): string {
+  if (!html.includes('{')) return html;
+  return html.replace(MERGE_TAG, (_m, key: 'email' | 'firstName' | 'lastName' | 'signature' | undefined) =>
+    key && key !== 'signature' ? escapeHtml(contact[key] ?? '') : escapeHtml(signature).replace(/\r?\n/g, '<br>'),
+  );
 }
 
 /** The From header of a campaign: its fromEmail, else its creator's address. */
@@ -62,6 +67,8 @@ export interface SendParts {
   list: MailingListDoc;
   template: TemplateDoc;
   from: string;
+  /** The sender's (the campaign creator's) profile signature, for {signature}. */
+  signature: string;
 }
 
 /** What a send needs, read without a request (the scheduler); null with the reason when missing. */
@@ -76,7 +83,7 @@ export async function sendParts(c: CampaignDoc): Promise<SendParts | { missing: 
   if (!c.subject) return { missing: 'subject' };
   const from = fromHeader(c, creator);
   if (!from) return { missing: 'fromEmail' };
-  return { list, template, from };
+  return { list, template, from, signature: creator?.signature ?? '' };
 }
 
 /** Claims a campaign's one send. False when it was claimed before (by anyone, anywhere). */
@@ -183,7 +190,7 @@ export async function deliver(
     .lean()
     .cursor({ batchSize: 1000 });
   for await (const contact of cursor) {
-    const html = render(parts.template.html, contact);
+    const html = render(parts.template.html, contact, parts.signature);
     const now = new Date();
     batch.push({
       createdAt: now,

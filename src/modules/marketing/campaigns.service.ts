@@ -171,7 +171,8 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
     throw new BadInputError(`This campaign is ${current.status}: it is sent only once, from DRAFT or SCHEDULED`, 'id');
   }
   const { list, template } = await readyToSend(ctx, current);
-  const from = fromHeader(current, await ctx.loaders.load<UserDoc>('User', current.createdBy));
+  const creator = await ctx.loaders.load<UserDoc>('User', current.createdBy);
+  const from = fromHeader(current, creator);
   if (!from) throw new BadInputError('Give this campaign a fromEmail first', 'fromEmail');
 
   // Claim the send: exactly one request (or scheduler) inserts the campaign's send record.
@@ -192,7 +193,7 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
 
   let outcome;
   try {
-    outcome = await deliver(claimed, { list, template, from }, send, ctx.mailer, runner, ctx.log);
+    outcome = await deliver(claimed, { list, template, from, signature: creator?.signature ?? '' }, send, ctx.mailer, runner, ctx.log);
   } catch (err) {
     // Nothing left the building: undo the records and put the campaign back as it was. Otherwise the
     // campaign stays SENDING and the scheduler of any replica resumes it once the lease lapses.

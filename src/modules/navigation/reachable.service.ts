@@ -45,7 +45,11 @@ async function accountsOf(ctx: Context, only: string | null | undefined): Promis
  * under a node holding it in full, or under a node holding it `:own` and created by the principal.
  * Null when there are none. Each clause is one index lookup on a chain field.
  */
-export function heldFilter(compiled: readonly CompiledPermissions[], bit: number, chain: readonly string[]): Record<string, unknown> | null {
+export function heldFilter(
+  compiled: readonly CompiledPermissions[],
+  bit: number,
+  chain: readonly string[],
+): Record<string, unknown> | null {
   const ors: Record<string, unknown>[] = [];
   for (const c of compiled) {
     const full = nodesHolding(c, bit);

@@ -104,7 +104,8 @@ export function cleanInt(value: number, field: string, min: number, max: number)
 
 /** Whether a mongoose/driver error is a unique-index violation. */
 export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
+  // FerretDB reports a unique violation in an update as its SQLite error, not as 11000.
+  return (err as { code?: number }).code === 11000 || /duplicate key|UNIQUE constraint failed/i.test(String((err as Error)?.message));
 }
 
 // Routes (Mailgun's syntax): `catch_all()`, or `match_recipient("…")` / `match_header("…", "…")`
