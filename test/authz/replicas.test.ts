@@ -1,30 +1,23 @@
 // Freshness across replicas (DESIGN.md §4 rule 6): two gateway processes on one database. A change made
 // through one is enforced by the other on its very next request, even though the other has the
 // principal's permissions compiled and cached from the request before.
-import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
 import { AccessRequest } from '../../src/modules/access/requests.model';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/gateway';
-import { assertBuilt, replicaGql as gql, startReplica as start, stopReplica, type Replica } from '../helpers/replicas';
+import { gqlAt, replicaSet, type Replica } from '../helpers/replicas';
 import { addMember, errorsOf, inHours } from './fixtures';
 
-const dbName = `t_rep_${randomBytes(5).toString('hex')}`;
-const replicas: Replica[] = [];
-
-async function startReplica(): Promise<Replica> {
-  const r = await start(dbName);
-  replicas.push(r);
-  return r;
-}
+const set = replicaSet();
+const dbName = set.dbName;
+const gql = gqlAt;
 
 let a: Replica;
 let b: Replica;
 let owner: { token: string; userId: string; accountId: string; workspaceId: string };
 
 beforeAll(async () => {
-  assertBuilt();
-  [a, b] = await Promise.all([startReplica(), startReplica()]);
+  [a, b] = await Promise.all([set.start(), set.start()]);
   // This process writes fixtures straight to the replicas' database.
   await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName });
   const r = await gql(
@@ -39,7 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mongoose.connection.db?.dropDatabase();
   await mongoose.disconnect();
-  await Promise.all(replicas.map((r) => stopReplica(r)));
+  await set.stop();
 });
 
 const WORKSPACE = `query($id: ID!) { workspace(id: $id) { id } }`;

@@ -1,7 +1,6 @@
 // Scheduled campaigns across replicas: two gateway processes on one database send each due campaign
 // exactly once, a scheduled campaign survives a restart, and a send left SENDING by a crashed
 // replica is resumed without mailing anyone twice.
-import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
 import { newId } from '../../src/db/ids';
@@ -11,12 +10,11 @@ import { Contact } from '../../src/modules/marketing/contact.model';
 import { EmailLog } from '../../src/modules/sending/email-log.model';
 import { AuditEvent } from '../../src/audit/model';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/gateway';
-import { assertBuilt, replicaGql, startReplica, stopReplica, type Replica } from '../helpers/replicas';
+import { gqlAt as replicaGql, replicaSet, stopReplica, type Replica } from '../helpers/replicas';
 import { rows } from './helpers';
 
-const dbName = `t_sched_${randomBytes(5).toString('hex')}`;
+const set = replicaSet('t_sched');
 const env = { POSTERN_SCHEDULER_INTERVAL_MS: '100', POSTERN_SEND_LEASE_MS: '2000' };
-const replicas: Replica[] = [];
 let a: Replica;
 let b: Replica;
 let owner: { token: string; accountId: string; workspaceId: string };
@@ -24,11 +22,7 @@ let listId: string;
 let templateId: string;
 const CONTACTS = 300;
 
-async function replica(): Promise<Replica> {
-  const r = await startReplica(dbName, env);
-  replicas.push(r);
-  return r;
-}
+const replica = () => set.start(env);
 
 async function call(r: Replica, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   const res = await replicaGql(r, query, variables, owner?.token);
@@ -67,9 +61,8 @@ async function expectOncePerContact(campaignId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  assertBuilt();
   [a, b] = await Promise.all([replica(), replica()]);
-  await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName });
+  await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName: set.dbName });
   const r = await replicaGql(
     a,
     `mutation($i: SignUpInput!) { signUp(input: $i) { token account { id workspaces { edges { node { id } } } } } }`,
@@ -95,7 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mongoose.connection.db?.dropDatabase();
   await mongoose.disconnect();
-  await Promise.all(replicas.map((r) => stopReplica(r)));
+  await set.stop();
 });
 
 describe('the campaign scheduler', () => {

@@ -19,7 +19,7 @@ import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from '
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
-import { isDuplicateKey } from './common';
+import { isDuplicateKey } from '../../db/errors';
 
 let LEASE_MS = 60_000;
 
@@ -156,9 +156,7 @@ export async function deliver(
     try {
       await EmailLog.insertMany(docs, { ordered: false, lean: true });
     } catch (err) {
-      const e = err as { writeErrors?: { code?: number; err?: { code?: number } }[] };
-      const dupOnly = Array.isArray(e.writeErrors) ? e.writeErrors.every((w) => (w.code ?? w.err?.code) === 11000) : isDuplicateKey(err);
-      if (!dupOnly) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     // What this runner wrote (the others were written by an earlier or concurrent run).
     const mine = await EmailLog.find({ _id: { $in: docs.map((d) => d._id) }, runId: runner })

@@ -2,6 +2,7 @@
 // email log it is about (Postern's id, carried by the provider as a custom variable) and the
 // provider's event id; re-posting an event changes nothing (unique key, not a read-then-write).
 import { newId } from '../../db/ids';
+import { isDuplicateKey } from '../../db/errors';
 import { BadInputError } from '../../errors';
 import { EmailLog, utcDay, type EmailLogDoc } from '../sending/email-log.model';
 import { DELIVERY_EVENT_TYPES, DeliveryEvent, type DeliveryEventDoc, type DeliveryEventType } from './event.model';
@@ -94,17 +95,11 @@ export async function ingestEvents(accountId: string, body: unknown, now = new D
       await DeliveryEvent.insertMany(docs, { ordered: false });
     } catch (err) {
       // Duplicates of events recorded before fail on the unique key; anything else is a real failure.
-      if (!isDuplicateOnly(err)) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
   }
   // Which of this post's events were written by it: the others were already there.
   const accepted = docs.length ? await DeliveryEvent.countDocuments({ accountId, batchId }) : 0;
   rejected.sort((a, b) => a.index - b.index);
   return { accepted, duplicates: duplicates + docs.length - accepted, rejected };
-}
-
-function isDuplicateOnly(err: unknown): boolean {
-  const e = err as { code?: number; writeErrors?: { code?: number; err?: { code?: number } }[]; message?: string };
-  if (Array.isArray(e.writeErrors) && e.writeErrors.length) return e.writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
-  return e.code === 11000 || /duplicate key/i.test(String(e.message));
 }

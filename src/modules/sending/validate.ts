@@ -102,12 +102,6 @@ export function cleanInt(value: number, field: string, min: number, max: number)
   return value;
 }
 
-/** Whether a mongoose/driver error is a unique-index violation. */
-export function isDuplicateKey(err: unknown): boolean {
-  // FerretDB reports a unique violation in an update as its SQLite error, not as 11000.
-  return (err as { code?: number }).code === 11000 || /duplicate key|UNIQUE constraint failed/i.test(String((err as Error)?.message));
-}
-
 // Routes (Mailgun's syntax): `catch_all()`, or `match_recipient("…")` / `match_header("…", "…")`
 // joined with `and`; actions `forward("…")`, `store()`, `store(notify="…")`, `stop()`.
 const QUOTED = '"(?:[^"\\\\]|\\\\.){1,500}"';
