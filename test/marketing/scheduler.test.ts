@@ -118,27 +118,6 @@ describe('the campaign scheduler', () => {
     // lease that lapsed, and the emails of the first 120 contacts written.
     const id = newId();
     const startedAt = new Date(Date.now() - 120_000);
-    await Campaign.create({
-      _id: id,
-      accountId: owner.accountId,
-      workspaceId: owner.workspaceId,
-      name: 'Crashed',
-      subject: 'S',
-      status: 'SENDING',
-      listId,
-      templateId,
-      createdBy: (await Contact.findOne({ listId }).lean())!.createdBy,
-    });
-    await CampaignSend.create({
-      _id: id,
-      accountId: owner.accountId,
-      workspaceId: owner.workspaceId,
-      createdBy: 'crashed',
-      startedAt,
-      epoch: 0,
-      runner: 'dead',
-      leaseUntil: new Date(Date.now() - 60_000),
-    });
     const first = await Contact.find({ listId }).sort({ _id: 1 }).limit(120).lean();
     const before = first.map((c) => ({
       _id: campaignLogId(startedAt, id, c._id),
@@ -153,6 +132,28 @@ describe('the campaign scheduler', () => {
       createdBy: 'crashed',
     }));
     await EmailLog.insertMany(before);
+    // Written last: the scheduler looks for SENDING campaigns whose lease lapsed.
+    await CampaignSend.create({
+      _id: id,
+      accountId: owner.accountId,
+      workspaceId: owner.workspaceId,
+      createdBy: 'crashed',
+      startedAt,
+      epoch: 0,
+      runner: 'dead',
+      leaseUntil: new Date(Date.now() - 60_000),
+    });
+    await Campaign.create({
+      _id: id,
+      accountId: owner.accountId,
+      workspaceId: owner.workspaceId,
+      name: 'Crashed',
+      subject: 'S',
+      status: 'SENDING',
+      listId,
+      templateId,
+      createdBy: first[0]!.createdBy,
+    });
 
     await until('it is SENT', allSent([id]));
     await expectOncePerContact(id);

@@ -13,7 +13,6 @@ import { cleanEmail, cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import type { MailingListDoc } from './list.model';
 import type { TemplateDoc } from './template.model';
-import { isDuplicateKey } from '../../db/errors';
 
 const EDITABLE: CampaignStatus[] = ['DRAFT', 'SCHEDULED'];
 
