@@ -929,6 +929,10 @@ export type ImportResult = {
 export type Inbox = {
   __typename?: 'Inbox';
   createdAt: Scalars['DateTime']['output'];
+  /** The inbox's own address (set with setInboxEmailAddress); null until set. */
+  emailAddress: Maybe<Scalars['String']['output']>;
+  /** Addresses every captured message is forwarded to. */
+  forwardTo: Array<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   members: Maybe<MemberConnection>;
   /** How many messages the inbox holds. */
@@ -937,6 +941,9 @@ export type Inbox = {
   messages: Maybe<MessageConnection>;
   name: Scalars['String']['output'];
   project: Project;
+  smtpPassword: Maybe<Scalars['String']['output']>;
+  /** SMTP login that delivers into this inbox; null until credentials are made (resetInboxCredentials). */
+  smtpUsername: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -1202,6 +1209,8 @@ export type Mutation = {
    * those who may resolve access requests there are notified.
    */
   requestAccess: AccessRequest;
+  /** New SMTP credentials for the inbox; the old ones stop working at once (Mailtrap's Inbox Admin). */
+  resetInboxCredentials: Maybe<Inbox>;
   resolveAccessRequest: Maybe<AccessRequest>;
   /** Revokes a token: it stops working on the very next request. */
   revokeApiToken: Maybe<Scalars['Boolean']['output']>;
@@ -1222,6 +1231,8 @@ export type Mutation = {
   sendTestEmail: Maybe<Message>;
   /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
   setApiKeyExpiry: Maybe<ApiKey>;
+  setInboxEmailAddress: Maybe<Inbox>;
+  setInboxForwarding: Maybe<Inbox>;
   /** Per-user adjustments of a customisable role's binding (Mailercloud's Permission Picker). */
   setPermissionOverrides: Maybe<RoleBinding>;
   setSendLimit: Maybe<Billing>;
@@ -1571,6 +1582,11 @@ export type MutationRequestAccessArgs = {
 };
 
 
+export type MutationResetInboxCredentialsArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationResolveAccessRequestArgs = {
   input: ResolveAccessRequestInput;
 };
@@ -1613,6 +1629,16 @@ export type MutationSendTestEmailArgs = {
 
 export type MutationSetApiKeyExpiryArgs = {
   input: SetApiKeyExpiryInput;
+};
+
+
+export type MutationSetInboxEmailAddressArgs = {
+  input: SetInboxEmailAddressInput;
+};
+
+
+export type MutationSetInboxForwardingArgs = {
+  input: SetInboxForwardingInput;
 };
 
 
@@ -2238,6 +2264,18 @@ export type SendingServerProvider =
 export type SetApiKeyExpiryInput = {
   /** Null: never expires. A past time (or now) expires the key at once; at most 5 years ahead. */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+export type SetInboxEmailAddressInput = {
+  id: Scalars['ID']['input'];
+  /** The part before @inbox.postern.email: 2–63 lowercase letters, digits, dots, dashes or underscores. */
+  localPart: Scalars['String']['input'];
+};
+
+export type SetInboxForwardingInput = {
+  /** At most 20 addresses; replaces the list (empty: no forwarding). */
+  forwardTo: Array<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
 };
 
@@ -2976,6 +3014,8 @@ export type ResolversTypes = {
   SendingServerEdge: ResolverTypeWrapper<Omit<SendingServerEdge, 'node'> & { node: ResolversTypes['SendingServer'] }>;
   SendingServerProvider: SendingServerProvider;
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
+  SetInboxEmailAddressInput: SetInboxEmailAddressInput;
+  SetInboxForwardingInput: SetInboxForwardingInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
   SetSendLimitInput: SetSendLimitInput;
   SetSendingServerPoolInput: SetSendingServerPoolInput;
@@ -3170,6 +3210,8 @@ export type ResolversParentTypes = {
   SendingServerConnection: AnyConnection;
   SendingServerEdge: Omit<SendingServerEdge, 'node'> & { node: ResolversParentTypes['SendingServer'] };
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
+  SetInboxEmailAddressInput: SetInboxEmailAddressInput;
+  SetInboxForwardingInput: SetInboxForwardingInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
   SetSendLimitInput: SetSendLimitInput;
   SetSendingServerPoolInput: SetSendingServerPoolInput;
@@ -3601,12 +3643,16 @@ export type ImportResultResolvers<ContextType = Context, ParentType extends Reso
 
 export type InboxResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Inbox'] = ResolversParentTypes['Inbox']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  emailAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  forwardTo?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<InboxMembersArgs, 'first'>>;
   messageCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   messages?: Resolver<Maybe<ResolversTypes['MessageConnection']>, ParentType, ContextType, RequireFields<InboxMessagesArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
+  smtpPassword?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  smtpUsername?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
@@ -3766,6 +3812,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   removeSuppression?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveSuppressionArgs, 'id'>>;
   renameDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationRenameDomainArgs, 'id' | 'input'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
+  resetInboxCredentials?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationResetInboxCredentialsArgs, 'id'>>;
   resolveAccessRequest?: Resolver<Maybe<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<MutationResolveAccessRequestArgs, 'input'>>;
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
@@ -3775,6 +3822,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   sendEmail?: Resolver<Maybe<ResolversTypes['EmailLog']>, ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendTestEmail?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<MutationSendTestEmailArgs, 'input'>>;
   setApiKeyExpiry?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationSetApiKeyExpiryArgs, 'input'>>;
+  setInboxEmailAddress?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxEmailAddressArgs, 'input'>>;
+  setInboxForwarding?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxForwardingArgs, 'input'>>;
   setPermissionOverrides?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationSetPermissionOverridesArgs, 'input'>>;
   setSendLimit?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationSetSendLimitArgs, 'input'>>;
   setSendingServerPool?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationSetSendingServerPoolArgs, 'input'>>;

@@ -96,4 +96,58 @@ describe('Mailtrap', () => {
     });
     expect(ok(await gw.gql(`query($id: ID!) { domain(id: $id) { name } }`, { id: d.id }, dv.token)).domain.name).toBe('mt.new.example.com');
   });
+
+  it('MT12: the Inbox Admin resets the inbox credentials, sets its address and forwarding; viewers see them but not the password', async () => {
+    const project = await mutate(gw, owner.token, 'createProject', 'CreateProjectInput', { workspaceId: owner.workspaceId, name: 'QA' });
+    const inbox = await mutate(gw, owner.token, 'createInbox', 'CreateInboxInput', { projectId: project.id, name: 'Staging' });
+    const other = await mutate(gw, owner.token, 'createInbox', 'CreateInboxInput', { projectId: project.id, name: 'Other' });
+    const ia = await memberWith(gw, owner, roles['mailtrap-inbox-admin']!, { type: 'INBOX', id: inbox.id }, 'iadmin');
+    const pv = await memberWith(gw, owner, roles['mailtrap-project-viewer']!, { type: 'PROJECT', id: project.id }, 'pviewer');
+    const RESET = `mutation($id: ID!) { resetInboxCredentials(id: $id) { smtpUsername smtpPassword } }`;
+    const creds = ok(await gw.gql(RESET, { id: inbox.id }, ia.token)).resetInboxCredentials;
+    expect(creds.smtpUsername).toMatch(/^inbox-/);
+    expect(creds.smtpPassword).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const ADDRESS = `mutation($input: SetInboxEmailAddressInput!) { setInboxEmailAddress(input: $input) { emailAddress } }`;
+    expect(
+      ok(await gw.gql(ADDRESS, { input: { id: inbox.id, localPart: 'qa-staging' } }, ia.token)).setInboxEmailAddress.emailAddress,
+    ).toBe('qa-staging@inbox.postern.email');
+    expect(err(await gw.gql(ADDRESS, { input: { id: other.id, localPart: 'qa-staging' } }, owner.token))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'localPart',
+    });
+    expect(err(await gw.gql(ADDRESS, { input: { id: inbox.id, localPart: 'Bad Part!' } }, ia.token))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'localPart',
+    });
+    const FORWARD = `mutation($input: SetInboxForwardingInput!) { setInboxForwarding(input: $input) { forwardTo } }`;
+    expect(
+      ok(await gw.gql(FORWARD, { input: { id: inbox.id, forwardTo: ['QA@Example.com', 'qa@example.com', 'dev@example.com'] } }, ia.token))
+        .setInboxForwarding.forwardTo,
+    ).toEqual(['qa@example.com', 'dev@example.com']);
+    expect(err(await gw.gql(FORWARD, { input: { id: inbox.id, forwardTo: ['not-an-email'] } }, ia.token))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'forwardTo',
+    });
+    // The inbox admin manages only their inbox.
+    expect(err(await gw.gql(RESET, { id: other.id }, ia.token)).code).toBe('FORBIDDEN');
+    // The project viewer sees the address and forwarding, the password masked; they change nothing.
+    const seen = await gw.gql(
+      `query($id: ID!) { inbox(id: $id) { emailAddress forwardTo smtpUsername smtpPassword } }`,
+      { id: inbox.id },
+      pv.token,
+    );
+    expect(ok(seen).inbox).toEqual({
+      emailAddress: 'qa-staging@inbox.postern.email',
+      forwardTo: ['qa@example.com', 'dev@example.com'],
+      smtpUsername: creds.smtpUsername,
+      smtpPassword: '••••••••',
+    });
+    expect(seen.text).not.toContain(creds.smtpPassword);
+    expect(err(await gw.gql(FORWARD, { input: { id: inbox.id, forwardTo: [] } }, pv.token))).toMatchObject({
+      code: 'FORBIDDEN',
+      permission: 'inboxes:edit',
+    });
+    expect(err(await gw.gql(RESET, { id: inbox.id }, pv.token)).code).toBe('FORBIDDEN');
+    expect(gw.logs.join('')).not.toContain(creds.smtpPassword);
+  });
 });
