@@ -21,6 +21,8 @@ export interface RolePack {
   name: RolePackName;
   title: string;
   roles: readonly PackRole[];
+  /** Account settings the product implies, applied on install. */
+  settings?: { accessRequestRecipients?: 'OWNER' | 'RESOLVERS' };
 }
 
 const views = (...except: string[]): string[] => PERMISSIONS.filter((p) => p.endsWith(':view') && !except.includes(p));
@@ -229,6 +231,8 @@ const MAILTRAP: RolePack = {
 const MAILERCLOUD: RolePack = {
   name: 'mailercloud',
   title: 'Mailercloud roles and permissions',
+  // "The only role that receives Request access notifications from teammates" is the Owner.
+  settings: { accessRequestRecipients: 'OWNER' },
   roles: [MANAGER_ROLE, ANALYST_ROLE, VIEWER_ROLE].map((r) => ({
     key: `mailercloud-${r.key}`,
     name: `Mailercloud ${r.name}`,

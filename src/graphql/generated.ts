@@ -89,6 +89,12 @@ export type AccessRequestEdge = {
   node: AccessRequest;
 };
 
+export type AccessRequestRecipients =
+  /** The account owner alone (Mailercloud). */
+  | 'OWNER'
+  /** The owner and every holder of accessRequests:resolve at the request's scope. */
+  | 'RESOLVERS';
+
 export type AccessRequestStatus =
   | 'APPROVED'
   | 'DENIED'
@@ -172,6 +178,8 @@ export type AccountWorkspacesArgs = {
 
 export type AccountSettings = {
   __typename?: 'AccountSettings';
+  /** Who is notified of access requests. */
+  accessRequestRecipients: AccessRequestRecipients;
   /** Role given by inviteUser when no role is named (least privilege by default). */
   defaultRole: Maybe<Role>;
 };
@@ -1229,6 +1237,8 @@ export type Mutation = {
   sendEmail: Maybe<EmailLog>;
   /** Stores a message in the inbox, as if it had been sent there. Nothing is delivered. */
   sendTestEmail: Maybe<Message>;
+  /** Chooses who is notified of access requests (installing the Mailercloud pack chooses OWNER). */
+  setAccessRequestRecipients: Maybe<AccountSettings>;
   /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
   setApiKeyExpiry: Maybe<ApiKey>;
   setInboxEmailAddress: Maybe<Inbox>;
@@ -1624,6 +1634,11 @@ export type MutationSendEmailArgs = {
 
 export type MutationSendTestEmailArgs = {
   input: SendTestEmailInput;
+};
+
+
+export type MutationSetAccessRequestRecipientsArgs = {
+  input: SetAccessRequestRecipientsInput;
 };
 
 
@@ -2261,6 +2276,11 @@ export type SendingServerProvider =
   | 'SMTP'
   | 'SPARKPOST';
 
+export type SetAccessRequestRecipientsInput = {
+  accountId: Scalars['ID']['input'];
+  recipients: AccessRequestRecipients;
+};
+
 export type SetApiKeyExpiryInput = {
   /** Null: never expires. A past time (or now) expires the key at once; at most 5 years ahead. */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
@@ -2869,6 +2889,7 @@ export type ResolversTypes = {
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
   AccessRequestEdge: ResolverTypeWrapper<Omit<AccessRequestEdge, 'node'> & { node: ResolversTypes['AccessRequest'] }>;
+  AccessRequestRecipients: AccessRequestRecipients;
   AccessRequestStatus: AccessRequestStatus;
   Account: ResolverTypeWrapper<AccountDoc>;
   AccountSettings: ResolverTypeWrapper<AccountDoc>;
@@ -3013,6 +3034,7 @@ export type ResolversTypes = {
   SendingServerConnection: ResolverTypeWrapper<AnyConnection>;
   SendingServerEdge: ResolverTypeWrapper<Omit<SendingServerEdge, 'node'> & { node: ResolversTypes['SendingServer'] }>;
   SendingServerProvider: SendingServerProvider;
+  SetAccessRequestRecipientsInput: SetAccessRequestRecipientsInput;
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
   SetInboxEmailAddressInput: SetInboxEmailAddressInput;
   SetInboxForwardingInput: SetInboxForwardingInput;
@@ -3209,6 +3231,7 @@ export type ResolversParentTypes = {
   SendingServer: SendingServerDoc;
   SendingServerConnection: AnyConnection;
   SendingServerEdge: Omit<SendingServerEdge, 'node'> & { node: ResolversParentTypes['SendingServer'] };
+  SetAccessRequestRecipientsInput: SetAccessRequestRecipientsInput;
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
   SetInboxEmailAddressInput: SetInboxEmailAddressInput;
   SetInboxForwardingInput: SetInboxForwardingInput;
@@ -3321,6 +3344,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
 };
 
 export type AccountSettingsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccountSettings'] = ResolversParentTypes['AccountSettings']> = {
+  accessRequestRecipients?: Resolver<ResolversTypes['AccessRequestRecipients'], ParentType, ContextType>;
   defaultRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
 };
 
@@ -3821,6 +3845,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   sendCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationSendCampaignArgs, 'id'>>;
   sendEmail?: Resolver<Maybe<ResolversTypes['EmailLog']>, ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendTestEmail?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<MutationSendTestEmailArgs, 'input'>>;
+  setAccessRequestRecipients?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType, RequireFields<MutationSetAccessRequestRecipientsArgs, 'input'>>;
   setApiKeyExpiry?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationSetApiKeyExpiryArgs, 'input'>>;
   setInboxEmailAddress?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxEmailAddressArgs, 'input'>>;
   setInboxForwarding?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxForwardingArgs, 'input'>>;

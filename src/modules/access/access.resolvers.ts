@@ -18,7 +18,7 @@ import {
   revokeInvitation,
   transferOwnership,
 } from './members.service';
-import { createRole, deleteRole, installRolePack, updateAccountSettings, updateRole } from './roles.service';
+import { createRole, deleteRole, installRolePack, setAccessRequestRecipients, updateAccountSettings, updateRole } from './roles.service';
 
 async function user(ctx: Context, id: string): Promise<UserDoc> {
   const u = await ctx.loaders.load<UserDoc>('User', id);
@@ -56,6 +56,7 @@ export const accessManagementResolvers: Resolvers = {
     transferOwnership: (_, { input }, ctx) => transferOwnership(ctx, input),
     deleteAccount: (_, { id }, ctx) => deleteAccount(ctx, id),
     updateAccountSettings: (_, { input }, ctx) => updateAccountSettings(ctx, input),
+    setAccessRequestRecipients: (_, { input }, ctx) => setAccessRequestRecipients(ctx, input),
   },
   Account: {
     members: (a, args) => paginate(Member, { accountId: a._id }, args),
@@ -68,6 +69,7 @@ export const accessManagementResolvers: Resolvers = {
   Project: { members: (p, args) => membersBelow(p.accountId, 'projectId', p._id, args) },
   Inbox: { members: (i, args) => membersBelow(i.accountId, 'inboxId', i._id, args) },
   AccountSettings: {
+    accessRequestRecipients: (a: AccountDoc) => a.accessRequestRecipients ?? 'RESOLVERS',
     defaultRole: (a: AccountDoc, _, ctx) => (a.defaultRoleId ? ctx.loaders.load<RoleDoc>('Role', a.defaultRoleId) : null),
   },
   Viewer: {

@@ -28,8 +28,12 @@ function cleanText(value: string | null | undefined, field: string): string | nu
   return s || null;
 }
 
-/** Users who may resolve `req` (the owner, and whoever holds accessRequests:resolve on its scope). */
+/**
+ * Users notified of `req`: the owner, and whoever holds accessRequests:resolve on its scope — or the
+ * owner alone when the account says so (Mailercloud: requests go to the Owner).
+ */
 export async function resolversOf(account: AccountDoc, req: AccessRequestDoc): Promise<string[]> {
+  if (account.accessRequestRecipients === 'OWNER') return [account.ownerId];
   const bit = permissionBit('accessRequests:resolve');
   const [members, bindings] = await Promise.all([
     Member.find({ accountId: account._id }).select({ userId: 1 }).lean(),

@@ -203,6 +203,10 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
       }
     }
   }
+  if (pack.settings?.accessRequestRecipients) {
+    await Account.updateOne({ _id: input.accountId }, { $set: { accessRequestRecipients: pack.settings.accessRequestRecipients } });
+    ctx.loaders.forget('Account', input.accountId);
+  }
   if (created.length) {
     await bumpPermissionsVersion(input.accountId);
     await ctx.audit.record({
@@ -243,6 +247,30 @@ export async function updateAccountSettings(
     target: { type: 'Account', id: account._id },
     before: { defaultRoleId: account.defaultRoleId ?? null },
     after: { defaultRoleId },
+  });
+  return updated!;
+}
+
+/** Who receives access requests (MC8): OWNER, or RESOLVERS (every holder of accessRequests:resolve there). */
+export async function setAccessRequestRecipients(
+  ctx: Context,
+  input: { accountId: string; recipients: 'OWNER' | 'RESOLVERS' },
+): Promise<AccountDoc> {
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
+  const before = account.accessRequestRecipients ?? 'RESOLVERS';
+  if (before === input.recipients) return account;
+  const updated = await Account.findOneAndUpdate(
+    { _id: account._id },
+    { $set: { accessRequestRecipients: input.recipients } },
+    { returnDocument: 'after' },
+  ).lean<AccountDoc>();
+  ctx.loaders.forget('Account', account._id);
+  await ctx.audit.change({
+    accountId: account._id,
+    action: 'account.settingsUpdated',
+    target: { type: 'Account', id: account._id },
+    before: { accessRequestRecipients: before },
+    after: { accessRequestRecipients: input.recipients },
   });
   return updated!;
 }

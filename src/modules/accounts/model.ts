@@ -8,6 +8,8 @@ export interface AccountDoc extends BaseDoc {
   permissionsVersion: number;
   /** Role given to new members when none is named (least privilege by default). */
   defaultRoleId?: string | null;
+  /** Who is notified of access requests: the owner only (Mailercloud), or every holder of accessRequests:resolve there. */
+  accessRequestRecipients?: 'OWNER' | 'RESOLVERS';
   createdBy: string;
 }
 
@@ -16,6 +18,7 @@ const accountSchema = docSchema<AccountDoc>({
   ownerId: { type: String, required: true },
   permissionsVersion: { type: Number, default: 0 },
   defaultRoleId: { type: String, default: null },
+  accessRequestRecipients: { type: String, enum: ['OWNER', 'RESOLVERS'], default: 'RESOLVERS' },
   createdBy: { type: String, required: true },
 });
 accountSchema.index({ ownerId: 1 });
