@@ -1,9 +1,11 @@
-// The campaign scheduler, run by every replica: each due SCHEDULED campaign is sent exactly once
+// The scheduler of background jobs, run by every replica (it also runs the audit retention purge,
+// src/audit/retention.ts). Campaigns: each due SCHEDULED campaign is sent exactly once
 // (whoever inserts its CampaignSend first sends it), and a send left SENDING by a replica that died
 // is resumed by one other replica once its lease lapses (campaign-delivery.ts explains the claims).
 // Nothing is kept in memory between ticks: a restart loses nothing.
 import type { Logger } from 'pino';
 import { AuditRecorder } from '../../audit/recorder';
+import { purgeExpiredAudit } from '../../audit/retention';
 import type { Mailer } from '../../mail/mailer';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from './campaign.model';
 import { claimSend, deliver, finishSend, newRunner, sendParts, takeOver } from './campaign-delivery';
@@ -25,6 +27,7 @@ export function createScheduler(deps: { log: Logger; mailer: Mailer; intervalMs:
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<string[]> | null = null;
   let stopped = false;
+  let lastPurge = 0;
 
   async function run(c: CampaignDoc, send: CampaignSendDoc, runner: string, resumed: boolean): Promise<boolean> {
     const parts = await sendParts(c);
@@ -101,6 +104,11 @@ export function createScheduler(deps: { log: Logger; mailer: Mailer; intervalMs:
     const now = new Date();
     await sendDue(now, finished);
     await resumeStalled(now, finished);
+    // Audit retention: an hourly pass per replica; each account is purged once a day (claimed).
+    if (now.getTime() - lastPurge >= 3_600_000) {
+      lastPurge = now.getTime();
+      await purgeExpiredAudit(now, log);
+    }
     return finished;
   }
 
