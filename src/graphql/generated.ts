@@ -404,11 +404,17 @@ export type Billing = {
   __typename?: 'Billing';
   card: Maybe<Card>;
   id: Scalars['ID']['output'];
+  /** Whether you (the viewer) receive invoice emails for this account. */
+  invoiceEmails: Scalars['Boolean']['output'];
+  /** Members the plan includes. */
+  memberLimit: Scalars['Int']['output'];
   plan: Plan;
   /** The plan's maximum sendLimit. */
   planSendLimit: Scalars['Int']['output'];
   /** The plan's maximum verificationLimit. */
   planVerificationLimit: Scalars['Int']['output'];
+  /** Members of the account: every member counts toward the limit, those without any access too. */
+  seatsUsed: Scalars['Int']['output'];
   /** Emails the account may send per month (at most the plan's maximum). */
   sendLimit: Scalars['Int']['output'];
   /** Emails sent (logged) by the account since the start of this month (UTC). */
@@ -1243,6 +1249,8 @@ export type Mutation = {
   setApiKeyExpiry: Maybe<ApiKey>;
   setInboxEmailAddress: Maybe<Inbox>;
   setInboxForwarding: Maybe<Inbox>;
+  /** Opts you in or out of invoice emails (Mailtrap: a Billing Viewer may opt out). */
+  setInvoiceEmails: Maybe<Scalars['Boolean']['output']>;
   /** Per-user adjustments of a customisable role's binding (Mailercloud's Permission Picker). */
   setPermissionOverrides: Maybe<RoleBinding>;
   setSendLimit: Maybe<Billing>;
@@ -1654,6 +1662,11 @@ export type MutationSetInboxEmailAddressArgs = {
 
 export type MutationSetInboxForwardingArgs = {
   input: SetInboxForwardingInput;
+};
+
+
+export type MutationSetInvoiceEmailsArgs = {
+  input: SetInvoiceEmailsInput;
 };
 
 
@@ -2297,6 +2310,11 @@ export type SetInboxForwardingInput = {
   /** At most 20 addresses; replaces the list (empty: no forwarding). */
   forwardTo: Array<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
+};
+
+export type SetInvoiceEmailsInput = {
+  accountId: Scalars['ID']['input'];
+  receive: Scalars['Boolean']['input'];
 };
 
 export type SetPermissionOverridesInput = {
@@ -3038,6 +3056,7 @@ export type ResolversTypes = {
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
   SetInboxEmailAddressInput: SetInboxEmailAddressInput;
   SetInboxForwardingInput: SetInboxForwardingInput;
+  SetInvoiceEmailsInput: SetInvoiceEmailsInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
   SetSendLimitInput: SetSendLimitInput;
   SetSendingServerPoolInput: SetSendingServerPoolInput;
@@ -3235,6 +3254,7 @@ export type ResolversParentTypes = {
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
   SetInboxEmailAddressInput: SetInboxEmailAddressInput;
   SetInboxForwardingInput: SetInboxForwardingInput;
+  SetInvoiceEmailsInput: SetInvoiceEmailsInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
   SetSendLimitInput: SetSendLimitInput;
   SetSendingServerPoolInput: SetSendingServerPoolInput;
@@ -3480,9 +3500,12 @@ export type AutomationEdgeResolvers<ContextType = Context, ParentType extends Re
 export type BillingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = {
   card?: Resolver<Maybe<ResolversTypes['Card']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invoiceEmails?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  memberLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['Plan'], ParentType, ContextType>;
   planSendLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   planVerificationLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  seatsUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sendLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sentThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -3849,6 +3872,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   setApiKeyExpiry?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationSetApiKeyExpiryArgs, 'input'>>;
   setInboxEmailAddress?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxEmailAddressArgs, 'input'>>;
   setInboxForwarding?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxForwardingArgs, 'input'>>;
+  setInvoiceEmails?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationSetInvoiceEmailsArgs, 'input'>>;
   setPermissionOverrides?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationSetPermissionOverridesArgs, 'input'>>;
   setSendLimit?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationSetSendLimitArgs, 'input'>>;
   setSendingServerPool?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationSetSendingServerPoolArgs, 'input'>>;

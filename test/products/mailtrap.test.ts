@@ -150,4 +150,30 @@ describe('Mailtrap', () => {
     expect(err(await gw.gql(RESET, { id: inbox.id }, pv.token)).code).toBe('FORBIDDEN');
     expect(gw.logs.join('')).not.toContain(creds.smtpPassword);
   });
+
+  it('MT14: the Billing Viewer sees the subscription and opts out of invoice emails for themselves; MT17: every member counts as a seat', async () => {
+    const bv = await memberWith(gw, owner, roles['mailtrap-billing-viewer']!, acct(owner), 'bviewer');
+    await newMember(gw, owner, 'noaccess'); // a member with zero access still counts
+    const BILLING = `query($id: ID!) { account(id: $id) { billing { plan invoiceEmails seatsUsed memberLimit } } }`;
+    const before = ok(await gw.gql(BILLING, { id: owner.accountId }, bv.token)).account.billing;
+    expect(before).toMatchObject({ plan: 'FREE', invoiceEmails: true, memberLimit: 1 });
+    const members = ok(
+      await gw.gql(
+        `query($id: ID!) { account(id: $id) { members(first: 500) { edges { node { user { id } } } } } }`,
+        { id: owner.accountId },
+        owner.token,
+      ),
+    ).account.members.edges.length;
+    expect(before.seatsUsed).toBe(members);
+    const SET = `mutation($input: SetInvoiceEmailsInput!) { setInvoiceEmails(input: $input) }`;
+    expect(ok(await gw.gql(SET, { input: { accountId: owner.accountId, receive: false } }, bv.token)).setInvoiceEmails).toBe(false);
+    expect(ok(await gw.gql(BILLING, { id: owner.accountId }, bv.token)).account.billing.invoiceEmails).toBe(false);
+    // Their choice is theirs alone.
+    expect(ok(await gw.gql(BILLING, { id: owner.accountId }, owner.token)).account.billing.invoiceEmails).toBe(true);
+    const none = await newMember(gw, owner, 'nobilling');
+    expect(err(await gw.gql(SET, { input: { accountId: owner.accountId, receive: false } }, none.token))).toMatchObject({
+      code: 'FORBIDDEN',
+      permission: 'billing:view',
+    });
+  });
 });

@@ -29,12 +29,15 @@ export const Account: Model<AccountDoc> = model<AccountDoc>('Account', accountSc
 export interface MemberDoc extends BaseDoc {
   accountId: string;
   userId: string;
+  /** False when the member opted out of invoice emails (Mailtrap's Billing Viewer may). */
+  invoiceEmails?: boolean;
   createdBy: string;
 }
 
 const memberSchema = docSchema<MemberDoc>({
   accountId: { type: String, required: true },
   userId: { type: String, required: true },
+  invoiceEmails: { type: Boolean, default: true },
   createdBy: { type: String, required: true },
 });
 memberSchema.index({ accountId: 1, userId: 1 }, { unique: true });
