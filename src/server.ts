@@ -10,16 +10,22 @@ import { configureSecretKey } from './crypto/secrets';
 import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
-import { createMailer } from './mail/mailer';
+import { createMailer, type Mailer } from './mail/mailer';
+import { RateLimits } from './http/rate-limit';
 import { setSessionTtlHours } from './modules/identity/service';
 import { createScheduler, type Scheduler } from './modules/marketing/scheduler';
 import { setSendLeaseMs } from './modules/marketing/campaign-delivery';
+import { dropLegacyUniqueEmailIndex } from './modules/identity/model';
+import { setAppUrl } from './modules/identity/email.service';
+import { setDnsServers } from './modules/sending/dns-check';
 
 export interface RunningServer {
   url: string;
   port: number;
   gateway: Gateway;
   config: Config;
+  /** The gateway's mailer (its outbox holds the mail of a gateway without SMTP_URL). */
+  mailer: Mailer;
   /** The supervised embedded database, when MONGODB_URI is unset. */
   embedded: EmbeddedDatabase | null;
   /** Background jobs of this replica: scheduled campaigns, stalled sends. */
@@ -42,6 +48,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   configureSecretKey(config);
   setSessionTtlHours(config.sessionTtlHours);
   setSendLeaseMs(config.sendLeaseMs);
+  setDnsServers(config.dnsServers);
+  setAppUrl(config.appUrl);
 
   const schema = opts.schema ?? buildSchema();
   const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });
@@ -51,11 +59,15 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     await db.close();
     throw err;
   }
+  await RateLimits.sweep();
+  await dropLegacyUniqueEmailIndex();
   const mailer = createMailer(config.smtpUrl);
   const gateway = await createGateway({
     schema,
     log,
     mailer,
+    limits: new RateLimits(config.rateLimits),
+    trustProxy: config.trustProxy,
     maxQueryDepth: config.maxQueryDepth,
     maxQueryCost: config.maxQueryCost,
   });
@@ -76,5 +88,5 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     })();
     return stopping;
   };
-  return { url, port, gateway, config, embedded: db.embedded, scheduler, stop };
+  return { url, port, gateway, config, mailer, embedded: db.embedded, scheduler, stop };
 }

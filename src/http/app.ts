@@ -27,6 +27,8 @@ import { databaseUnavailable } from '../db/health';
 import { ServiceUnavailableError } from '../errors';
 import { unavailablePlugin } from '../graphql/plugins/unavailable';
 import type { Mailer } from '../mail/mailer';
+import type { RateLimits } from './rate-limit';
+import { rateLimitPlugin } from '../graphql/plugins/rate-limit';
 import { graphiqlPage } from './graphiql';
 import { emailLogExportHandler, eventsHandler } from '../modules/reports/http';
 
@@ -39,6 +41,9 @@ export interface GatewayOptions {
   schema: GraphQLSchema;
   log: Logger;
   mailer: Mailer;
+  limits: RateLimits;
+  /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For gives the client IP. */
+  trustProxy: boolean | number | string;
   maxQueryDepth: number;
   maxQueryCost: number;
 }
@@ -54,7 +59,7 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', opts.trustProxy);
   const httpServer = http.createServer(app);
   const gateway: Gateway = { app, httpServer, apollo: undefined as unknown as ApolloServer<Context>, draining: false };
 
@@ -82,6 +87,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 8_000 }),
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
+      rateLimitPlugin(),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       // Before logging: a withheld reveal shows in the request's outcome.
@@ -137,8 +143,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/graphiql', (_req, res) => {
     res.type('html').send(graphiqlPage());
   });
-  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
-  app.get('/email-logs/export', emailLogExportHandler({ log: opts.log, mailer: opts.mailer }));
+  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.get('/email-logs/export', emailLogExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.post('/events/:accountId', express.json({ limit: '2mb' }), eventsHandler({ log: opts.log }));
 
   app.use(
@@ -165,6 +171,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           authRejected: auth.rejected,
           log: opts.log,
           mailer: opts.mailer,
+          limits: opts.limits,
         });
         res.locals.summary = ctx.summary;
         return ctx;

@@ -8,6 +8,7 @@ import { Campaign, CampaignSend } from '../../src/modules/marketing/campaign.mod
 import { campaignLogId } from '../../src/modules/marketing/campaign-delivery';
 import { Contact } from '../../src/modules/marketing/contact.model';
 import { EmailLog } from '../../src/modules/sending/email-log.model';
+import { Domain } from '../../src/modules/sending/domain.model';
 import { AuditEvent } from '../../src/audit/model';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/gateway';
 import { gqlAt as replicaGql, replicaSet, stopReplica, type Replica } from '../helpers/replicas';
@@ -20,6 +21,7 @@ let b: Replica;
 let owner: { token: string; accountId: string; workspaceId: string };
 let listId: string;
 let templateId: string;
+let fromEmail: string;
 const CONTACTS = 300;
 
 const replica = () => set.start(env);
@@ -33,7 +35,7 @@ async function call(r: Replica, query: string, variables: Record<string, unknown
 async function scheduledCampaign(r: Replica, name: string, inMs: number): Promise<string> {
   const id = (
     await call(r, `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, {
-      input: { workspaceId: owner.workspaceId, name, subject: `Subject ${name}`, listId, templateId },
+      input: { workspaceId: owner.workspaceId, name, subject: `Subject ${name}`, listId, templateId, fromEmail },
     })
   ).createCampaign.id;
   await call(r, `mutation($input: ScheduleCampaignInput!) { scheduleCampaign(input: $input) { status } }`, {
@@ -78,6 +80,14 @@ beforeAll(async () => {
   await call(a, `mutation($input: ImportContactsInput!) { importContacts(input: $input) { imported } }`, {
     input: { listId, contacts: rows(CONTACTS, 'sched') },
   });
+  // A sending domain, marked verified as verifyDomain would after checking its DNS records.
+  const domainId = (
+    await call(a, `mutation($input: CreateDomainInput!) { createDomain(input: $input) { id } }`, {
+      input: { workspaceId: owner.workspaceId, name: 'sched.acme.test' },
+    })
+  ).createDomain.id;
+  await Domain.updateOne({ _id: domainId }, { $set: { state: 'VERIFIED', verifiedAt: new Date() } });
+  fromEmail = 'news@sched.acme.test';
   templateId = (
     await call(a, `mutation($input: CreateTemplateInput!) { createTemplate(input: $input) { id } }`, {
       input: { workspaceId: owner.workspaceId, name: 'T', html: '<p>Hi {{firstName}}</p>' },
@@ -149,6 +159,7 @@ describe('the campaign scheduler', () => {
       workspaceId: owner.workspaceId,
       name: 'Crashed',
       subject: 'S',
+      fromEmail,
       status: 'SENDING',
       listId,
       templateId,

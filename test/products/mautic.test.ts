@@ -3,7 +3,7 @@ import { STRONG_PASSWORD, startTestGateway, uniqueEmail, type TestGateway, type 
 import { LOGIN, err, memberWith, newMember, ok, acct } from '../access/helpers';
 import { installPacks, mutate } from './helpers';
 import { Member } from '../../src/modules/accounts/model';
-import { IMPORT, createList, createTemplate } from '../marketing/helpers';
+import { IMPORT, createList, createTemplate, verifiedSender } from '../marketing/helpers';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -101,6 +101,7 @@ describe('Mautic', () => {
       workspaceId: owner.workspaceId,
       name: 'Sig',
       subject: 'Hello',
+      fromEmail: await verifiedSender(gw, owner),
       listId,
       templateId,
     });

@@ -2,7 +2,7 @@
 // posted back the way a provider would (HTTP Basic with an account API key).
 import type { TestGateway, TestOwner } from '../helpers/gateway';
 import { ok } from '../access/helpers';
-import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, rows } from '../marketing/helpers';
+import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, rows, verifiedSender } from '../marketing/helpers';
 import { SEND, mail, sendingDomain } from '../products/helpers';
 
 export async function apiKey(gw: TestGateway, owner: TestOwner): Promise<string> {
@@ -53,7 +53,16 @@ export async function sentCampaign(gw: TestGateway, owner: TestOwner, n: number)
   const campaignId = ok(
     await gw.gql(
       CREATE_CAMPAIGN,
-      { input: { workspaceId: owner.workspaceId, name: 'Spring', subject: 'Hi', listId, templateId } },
+      {
+        input: {
+          workspaceId: owner.workspaceId,
+          name: 'Spring',
+          subject: 'Hi',
+          listId,
+          templateId,
+          fromEmail: await verifiedSender(gw, owner),
+        },
+      },
       owner.token,
     ),
   ).createCampaign.id;

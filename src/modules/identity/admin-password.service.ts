@@ -6,7 +6,8 @@ import type { Context } from '../../graphql/context';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
-import { isAccountAdmin } from '../access/rules';
+import { isAccountAdmin } from '../../authz/rules';
+import { accessStore } from '../../authz/store';
 import { Session, User, type UserDoc } from './model';
 
 export async function setUserPassword(ctx: Context, input: { accountId: string; userId: string; password: string }): Promise<UserDoc> {
@@ -21,7 +22,7 @@ export async function setUserPassword(ctx: Context, input: { accountId: string; 
       'userId',
     );
   }
-  if ((await isAccountAdmin(account, input.userId)) && !(await isAccountAdmin(account, ctx.actorId))) {
+  if ((await isAccountAdmin(accessStore, account._id, input.userId)) && !(await isAccountAdmin(accessStore, account._id, ctx.actorId))) {
     throw new BadInputError("An admin's password is set only by the owner or another admin", 'userId');
   }
   assertStrongPassword(input.password, 'password');

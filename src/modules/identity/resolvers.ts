@@ -3,6 +3,7 @@ import { Member, type AccountDoc } from '../accounts/model';
 import type { UserDoc } from './model';
 import { login, logout, signUp } from './service';
 import { setUserPassword } from './admin-password.service';
+import { requestPasswordReset, resetPassword, verifyEmail } from './email.service';
 
 export const identityResolvers: Resolvers = {
   Query: {
@@ -13,6 +14,12 @@ export const identityResolvers: Resolvers = {
     login: (_, { input }, ctx) => login(ctx, input),
     logout: (_, __, ctx) => logout(ctx),
     setUserPassword: (_, { input }, ctx) => setUserPassword(ctx, input),
+    verifyEmail: (_, { token }, ctx) => verifyEmail(ctx, token),
+    requestPasswordReset: (_, { email }, ctx) => requestPasswordReset(ctx, email),
+    resetPassword: (_, { token, password }, ctx) => resetPassword(ctx, token, password),
+  },
+  User: {
+    emailVerified: (u) => !!u.emailVerifiedAt,
   },
   Viewer: {
     user: async ({ userId }, _, ctx) => (await ctx.loaders.load<UserDoc>('User', userId))!,

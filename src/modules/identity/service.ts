@@ -1,4 +1,4 @@
-// Sign-up, login and logout. Passwords: scrypt (src/crypto/passwords.ts). Sessions: random tokens
+// Sign-up, login and logout (email ownership: src/modules/identity/email.service.ts). Passwords: scrypt (src/crypto/passwords.ts). Sessions: random tokens
 // stored only as SHA-256 hashes, with an expiry; logout revokes at once.
 import type { Context } from '../../graphql/context';
 import { assertStrongPassword, dummyHash, hashPassword, verifyPassword } from '../../crypto/passwords';
@@ -7,7 +7,7 @@ import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
 import { createAccount, cleanName } from '../accounts/service';
 import { Session, User, type UserDoc } from './model';
-import { isDuplicateKey } from '../../db/errors';
+import { mailVerification, verifiedHolder } from './email.service';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
 export function setSessionTtlHours(hours: number): void {
@@ -26,6 +26,11 @@ export async function startSession(userId: string): Promise<string> {
   return token;
 }
 
+/**
+ * A new account, its owner and a session, for any address: a new address is mailed a verification
+ * link; an address already verified by someone gets them a notice instead, and the new user can never
+ * verify it. The answer is the same either way (no account enumeration).
+ */
 export async function signUp(
   ctx: Context,
   input: { email: string; password: string; name: string; accountName: string },
@@ -35,14 +40,8 @@ export async function signUp(
   assertStrongPassword(input.password);
   const name = cleanName(input.name, 'name');
   const accountName = cleanName(input.accountName, 'accountName');
-  if (await User.exists({ email })) throw new BadInputError('An account with this email already exists', 'email');
-  let user: UserDoc;
-  try {
-    user = (await User.create({ email, name, passwordHash: await hashPassword(input.password) })).toObject();
-  } catch (err) {
-    if (isDuplicateKey(err)) throw new BadInputError('An account with this email already exists', 'email');
-    throw err;
-  }
+  const holder = await verifiedHolder(email);
+  const user = (await User.create({ email, name, passwordHash: await hashPassword(input.password) })).toObject();
   let account: AccountDoc;
   try {
     ({ account } = await createAccount(user._id, accountName));
@@ -64,31 +63,53 @@ export async function signUp(
     target: { type: 'User', id: user._id },
     meta: { method: 'signUp' },
   });
+  await mailVerification(ctx, user, holder);
   return { token, user, account };
 }
 
+/** Users a password is tried against: the verified holder of the address first, then the newest unverified ones. */
+const LOGIN_CANDIDATES = 5;
+
 export const LOGIN_FAILED = 'Invalid email or password';
 
-/** The user signing in, by email or by username (null when unknown or, for a username, not unique). */
-async function loginUser(input: { email?: string | null; username?: string | null }): Promise<UserDoc | null> {
-  const hasEmail = typeof input.email === 'string' && input.email.trim() !== '';
-  const hasUsername = typeof input.username === 'string' && input.username.trim() !== '';
-  if (hasEmail === hasUsername) throw new BadInputError('Sign in with an email or a username (one of them)', 'email');
-  if (hasEmail) return User.findOne({ email: input.email!.trim().toLowerCase() }).lean<UserDoc>();
-  const username = input.username!.trim();
-  if (username.length > 40) return null;
+/** The one user with this username (none when unknown, too long, or not unique). */
+async function usernameCandidates(username: string): Promise<UserDoc[]> {
+  if (username.length > 40) return [];
   const users = await User.find({ username }).limit(2).lean<UserDoc[]>();
-  return users.length === 1 ? users[0]! : null;
+  return users.length === 1 ? users : [];
 }
 
 export async function login(
   ctx: Context,
   input: { email?: string | null; username?: string | null; password: string },
 ): Promise<AuthResult> {
-  const user = await loginUser(input);
-  // Unknown email and wrong password take the same time and give the same error.
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
-  if (!user || !ok) throw new UnauthenticatedError(LOGIN_FAILED);
+  // Mautic: the username signs in as well as the email (the rate limits key on whichever is given).
+  const hasEmail = typeof input.email === 'string' && input.email.trim() !== '';
+  const hasUsername = typeof input.username === 'string' && input.username.trim() !== '';
+  if (hasEmail === hasUsername) throw new BadInputError('Sign in with an email or a username (one of them)', 'email');
+  const username = hasUsername ? input.username!.trim() : '';
+  const email = hasEmail ? input.email!.trim().toLowerCase() : `username:${username}`;
+  // Locked out (too many failures from this address for this email, or from this address at all):
+  // refused before the password is even checked, so a right guess during a lockout tells nothing.
+  await ctx.limits.assertLoginAllowed(email, ctx.ip);
+  const candidates = hasEmail
+    ? await User.find({ email }).sort({ emailVerifiedAt: -1, _id: -1 }).limit(LOGIN_CANDIDATES).lean<UserDoc[]>()
+    : await usernameCandidates(username);
+  // Unknown email and wrong password give the same error (and an unknown email costs one hash too).
+  let user: UserDoc | undefined;
+  for (const c of candidates) {
+    if (await verifyPassword(input.password, c.passwordHash)) {
+      user = c;
+      break;
+    }
+  }
+  if (!candidates.length) await verifyPassword(input.password, await dummyHash());
+  if (!user) {
+    const refusal = await ctx.limits.loginFailed(email, ctx.ip);
+    if (candidates[0]) await auditLoginFailure(ctx, candidates[0]._id, refusal?.lockedOut ?? false);
+    throw refusal?.error ?? new UnauthenticatedError(LOGIN_FAILED);
+  }
+  await ctx.limits.loginSucceeded(email, ctx.ip);
   const token = await startSession(user._id);
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
@@ -103,6 +124,34 @@ export async function login(
     ),
   );
   return { token, user, account: null };
+}
+
+/**
+ * A failed login (and the failure that starts a lockout) in the audit log of every account the user
+ * belongs to; the client IP and request id come with every event. Never the password tried.
+ */
+async function auditLoginFailure(ctx: Context, userId: string, lockedOut: boolean): Promise<void> {
+  const memberships = await Member.find({ userId }).select({ accountId: 1 }).lean();
+  await Promise.all(
+    memberships.flatMap((m) => [
+      ctx.audit.record({
+        accountId: m.accountId,
+        action: 'auth.loginFailed',
+        target: { type: 'User', id: userId },
+        meta: { method: 'password' },
+      }),
+      ...(lockedOut
+        ? [
+            ctx.audit.record({
+              accountId: m.accountId,
+              action: 'auth.lockedOut',
+              target: { type: 'User', id: userId },
+              meta: { minutes: ctx.limits.config.lockoutMinutes },
+            }),
+          ]
+        : []),
+    ]),
+  );
 }
 
 export async function logout(ctx: Context): Promise<boolean> {

@@ -81,7 +81,8 @@ export async function sendParts(c: CampaignDoc): Promise<SendParts | { missing: 
   if (!list || list.workspaceId !== c.workspaceId) return { missing: 'listId' };
   if (!template || template.workspaceId !== c.workspaceId) return { missing: 'templateId' };
   if (!c.subject) return { missing: 'subject' };
-  const from = fromHeader(c, creator);
+  // Sent only from its fromEmail (verified when the campaign was scheduled), never the creator's address.
+  const from = c.fromEmail ? fromHeader(c, null) : null;
   if (!from) return { missing: 'fromEmail' };
   return { list, template, from, signature: creator?.signature ?? '' };
 }

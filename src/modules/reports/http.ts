@@ -17,6 +17,7 @@ import { BadInputError } from '../../errors';
 import { isId } from '../../db/ids';
 import { date, queryString, sendError } from '../../audit/export';
 import type { Mailer } from '../../mail/mailer';
+import type { RateLimits } from '../../http/rate-limit';
 import type { AccountDoc } from '../accounts/model';
 import { findApiKeyBySecret } from '../sending/secrets.service';
 import { EmailLog, type EmailLogDoc } from '../sending/email-log.model';
@@ -73,7 +74,7 @@ function row(l: EmailLogDoc): Record<string, unknown> {
   };
 }
 
-export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer }) {
+export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limits: RateLimits }) {
   return async (req: Request, res: Response): Promise<void> => {
     const requestId = res.locals.requestId as string;
     let target: { type: 'Domain' | 'Campaign'; field: 'domainId' | 'campaignId'; id: string };
@@ -100,6 +101,7 @@ export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer }) {
       authRejected: false,
       log: deps.log,
       mailer: deps.mailer,
+      limits: deps.limits,
     });
     const node = await ctx.loaders.load<AccountDoc & { accountId: string; workspaceId: string }>(target.type, target.id);
     const compiled = node ? await ctx.authz.load(node.accountId) : null;
