@@ -101,6 +101,7 @@ export const PERMISSION_TARGET: Partial<Record<PermissionResource, string>> = {
   projects: 'Project',
   inboxes: 'Inbox',
   messages: 'Message',
+  emails: 'Domain',
   emailLogs: 'EmailLog',
   billing: 'Account',
   supportTickets: 'SupportTicket',
@@ -125,6 +126,7 @@ export const PARENT_KEYS: Partial<Record<PermissionResource, readonly string[]>>
   contacts: ['listId'],
   templates: ['workspaceId'],
   messages: ['inboxId'],
+  emails: ['domainId'],
   inboxes: ['projectId'],
 };
 

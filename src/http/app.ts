@@ -34,6 +34,7 @@ import { maxTokensMiddleware } from './max-tokens';
 import { metricsHandler } from './metrics-endpoint';
 import { metricsPlugin } from '../graphql/plugins/metrics';
 import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
+import { emailLogExportHandler, eventsHandler } from '../modules/reports/http';
 
 // GraphQL Armor labels its refusals "Syntax Error: …"; the query is well-formed, only too deep or
 // too wide, so the label goes.
@@ -164,6 +165,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', metricsHandler(opts.metricsToken));
   app.use(explorerRouter());
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.get('/email-logs/export', emailLogExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.post('/events/:accountId', express.json({ limit: '2mb' }), eventsHandler({ log: opts.log }));
 
   app.use(
     '/graphql',

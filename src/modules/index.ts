@@ -12,6 +12,8 @@ import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
 import { catalogueResolvers } from './catalogue/resolvers';
 import { nodeResolvers } from '../graphql/node';
+import { navigationResolvers } from './navigation/resolvers';
+import { reportsResolvers } from './reports/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
@@ -24,4 +26,6 @@ export const moduleResolvers = [
   auditResolvers,
   catalogueResolvers,
   nodeResolvers,
+  navigationResolvers,
+  reportsResolvers,
 ];

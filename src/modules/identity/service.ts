@@ -72,12 +72,29 @@ const LOGIN_CANDIDATES = 5;
 
 export const LOGIN_FAILED = 'Invalid email or password';
 
-export async function login(ctx: Context, input: { email: string; password: string }): Promise<AuthResult> {
-  const email = input.email.trim().toLowerCase();
+/** The one user with this username (none when unknown, too long, or not unique). */
+async function usernameCandidates(username: string): Promise<UserDoc[]> {
+  if (username.length > 40) return [];
+  const users = await User.find({ username }).limit(2).lean<UserDoc[]>();
+  return users.length === 1 ? users : [];
+}
+
+export async function login(
+  ctx: Context,
+  input: { email?: string | null; username?: string | null; password: string },
+): Promise<AuthResult> {
+  // Mautic: the username signs in as well as the email (the rate limits key on whichever is given).
+  const hasEmail = typeof input.email === 'string' && input.email.trim() !== '';
+  const hasUsername = typeof input.username === 'string' && input.username.trim() !== '';
+  if (hasEmail === hasUsername) throw new BadInputError('Sign in with an email or a username (one of them)', 'email');
+  const username = hasUsername ? input.username!.trim() : '';
+  const email = hasEmail ? input.email!.trim().toLowerCase() : `username:${username}`;
   // Locked out (too many failures from this address for this email, or from this address at all):
   // refused before the password is even checked, so a right guess during a lockout tells nothing.
   await ctx.limits.assertLoginAllowed(email, ctx.ip);
-  const candidates = await User.find({ email }).sort({ emailVerifiedAt: -1, _id: -1 }).limit(LOGIN_CANDIDATES).lean<UserDoc[]>();
+  const candidates = hasEmail
+    ? await User.find({ email }).sort({ emailVerifiedAt: -1, _id: -1 }).limit(LOGIN_CANDIDATES).lean<UserDoc[]>()
+    : await usernameCandidates(username);
   // Unknown email and wrong password give the same error (and an unknown email costs one hash too).
   let user: UserDoc | undefined;
   for (const c of candidates) {
