@@ -106,6 +106,8 @@ export type Account = {
   members: Maybe<MemberConnection>;
   name: Scalars['String']['output'];
   owner: User;
+  /** Members without a second factor can do nothing but enrol until they have one. */
+  requireTwoFactor: Maybe<Scalars['Boolean']['output']>;
   roles: Maybe<RoleConnection>;
   settings: Maybe<AccountSettings>;
   supportTickets: Maybe<SupportTicketConnection>;
@@ -957,6 +959,13 @@ export type LoginInput = {
   password: Scalars['String']['input'];
 };
 
+export type LoginWithTwoFactorInput = {
+  /** The `challenge` of the UNAUTHENTICATED error (extensions.twoFactorRequired) that login returned. */
+  challenge: Scalars['String']['input'];
+  /** A current code from the authenticator app, or an unused recovery code. */
+  code: Scalars['String']['input'];
+};
+
 /** A mailing list of a workspace. Deleting it deletes its contacts. */
 export type MailingList = {
   __typename?: 'MailingList';
@@ -1059,6 +1068,8 @@ export type Mutation = {
   /** A copy named "Copy of …" in the same workspace, made by the caller. */
   cloneTemplate: Maybe<Template>;
   commentOnSupportTicket: Maybe<SupportTicketComment>;
+  /** Finishes enrolment with a code from the app; returns the recovery codes, shown once. */
+  confirmTwoFactor: TwoFactorRecoveryCodes;
   createApiKey: Maybe<ApiKey>;
   createApiToken: Maybe<ApiTokenCreated>;
   createAutomation: Maybe<Automation>;
@@ -1102,6 +1113,10 @@ export type Mutation = {
   deleteWebhook: Maybe<Scalars['Boolean']['output']>;
   /** Deletes the workspace and everything in it (its audit events stay). An account keeps at least one workspace. */
   deleteWorkspace: Maybe<Scalars['Boolean']['output']>;
+  /** Turns two-factor off; needs a current code or a recovery code. Refused while an account of the user requires it. */
+  disableTwoFactor: Scalars['Boolean']['output'];
+  /** Starts (or restarts) enrolling an authenticator app for the signed-in user. */
+  enableTwoFactor: TwoFactorEnrolment;
   /** The list's contacts as CSV (header: email,firstName,lastName,createdAt). Audited as contacts.exported. */
   exportContacts: Maybe<Scalars['String']['output']>;
   /** All-or-nothing: every row is checked first; one bad row refuses the whole import (BAD_USER_INPUT naming the row). */
@@ -1110,6 +1125,8 @@ export type Mutation = {
   installRolePack: Maybe<Array<Role>>;
   inviteUser: Maybe<Invitation>;
   login: AuthPayload;
+  /** The second step of login for users with two-factor: returns the session. */
+  loginWithTwoFactor: AuthPayload;
   /** Signs out: the session token stops working at once. */
   logout: Scalars['Boolean']['output'];
   /** Marks one of the viewer's own notifications as read (another user's is NOT_FOUND). */
@@ -1148,6 +1165,8 @@ export type Mutation = {
   sendTestEmail: Maybe<Message>;
   /** Per-user adjustments of a customisable role's binding (Mailercloud's Permission Picker). */
   setPermissionOverrides: Maybe<RoleBinding>;
+  /** Requires a second factor of every member of the account, on their next request. */
+  setRequireTwoFactor: Maybe<Account>;
   setSendLimit: Maybe<Billing>;
   /** Closes (or reopens) a ticket. */
   setSupportTicketStatus: Maybe<SupportTicket>;
@@ -1217,6 +1236,11 @@ export type MutationCloneTemplateArgs = {
 export type MutationCommentOnSupportTicketArgs = {
   id: Scalars['ID']['input'];
   input: CommentOnSupportTicketInput;
+};
+
+
+export type MutationConfirmTwoFactorArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -1395,6 +1419,11 @@ export type MutationDeleteWorkspaceArgs = {
 };
 
 
+export type MutationDisableTwoFactorArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationExportContactsArgs = {
   listId: Scalars['ID']['input'];
 };
@@ -1417,6 +1446,11 @@ export type MutationInviteUserArgs = {
 
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationLoginWithTwoFactorArgs = {
+  input: LoginWithTwoFactorInput;
 };
 
 
@@ -1507,6 +1541,11 @@ export type MutationSendTestEmailArgs = {
 
 export type MutationSetPermissionOverridesArgs = {
   input: SetPermissionOverridesInput;
+};
+
+
+export type MutationSetRequireTwoFactorArgs = {
+  input: SetRequireTwoFactorInput;
 };
 
 
@@ -2037,6 +2076,11 @@ export type SetPermissionOverridesInput = {
   revoke: Array<Scalars['String']['input']>;
 };
 
+export type SetRequireTwoFactorInput = {
+  accountId: Scalars['ID']['input'];
+  requireTwoFactor: Scalars['Boolean']['input'];
+};
+
 export type SetSendLimitInput = {
   accountId: Scalars['ID']['input'];
   /** Emails per month, from 0 to the plan's maximum. */
@@ -2185,6 +2229,21 @@ export type TransferOwnershipInput = {
   userId: Scalars['ID']['input'];
 };
 
+/** The start of a two-factor enrolment: show the URI as a QR code (or the secret for typing in), then confirmTwoFactor with a code. */
+export type TwoFactorEnrolment = {
+  __typename?: 'TwoFactorEnrolment';
+  /** `otpauth://totp/…` provisioning URI (RFC 6238 parameters) for authenticator apps. */
+  otpauthUri: Scalars['String']['output'];
+  /** The shared secret in base32, shown this once. */
+  secret: Scalars['String']['output'];
+};
+
+export type TwoFactorRecoveryCodes = {
+  __typename?: 'TwoFactorRecoveryCodes';
+  /** Single-use codes that replace an authenticator code once each. Shown this once; only hashes are kept. */
+  recoveryCodes: Array<Scalars['String']['output']>;
+};
+
 export type UpdateAccountSettingsInput = {
   accountId: Scalars['ID']['input'];
   /** Null: invitations without a role bind nothing. */
@@ -2327,6 +2386,8 @@ export type Viewer = {
   notifications: NotificationConnection;
   /** Effective permissions at the node, after roles, overrides and token restrictions; `:own` ones last. */
   permissions: Array<Scalars['String']['output']>;
+  /** Whether the signed-in user has a confirmed second factor. */
+  twoFactorEnabled: Scalars['Boolean']['output'];
   user: User;
 };
 
@@ -2635,6 +2696,7 @@ export type ResolversTypes = {
   InviteUserInput: InviteUserInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LoginInput: LoginInput;
+  LoginWithTwoFactorInput: LoginWithTwoFactorInput;
   MailingList: ResolverTypeWrapper<MailingListDoc>;
   MailingListConnection: ResolverTypeWrapper<AnyConnection>;
   MailingListEdge: ResolverTypeWrapper<Omit<MailingListEdge, 'node'> & { node: ResolversTypes['MailingList'] }>;
@@ -2680,6 +2742,7 @@ export type ResolversTypes = {
   SendingServerEdge: ResolverTypeWrapper<Omit<SendingServerEdge, 'node'> & { node: ResolversTypes['SendingServer'] }>;
   SendingServerProvider: SendingServerProvider;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
+  SetRequireTwoFactorInput: SetRequireTwoFactorInput;
   SetSendLimitInput: SetSendLimitInput;
   SignUpInput: SignUpInput;
   SmtpCredential: ResolverTypeWrapper<SmtpCredentialDoc>;
@@ -2701,6 +2764,8 @@ export type ResolversTypes = {
   TemplateConnection: ResolverTypeWrapper<AnyConnection>;
   TemplateEdge: ResolverTypeWrapper<Omit<TemplateEdge, 'node'> & { node: ResolversTypes['Template'] }>;
   TransferOwnershipInput: TransferOwnershipInput;
+  TwoFactorEnrolment: ResolverTypeWrapper<TwoFactorEnrolment>;
+  TwoFactorRecoveryCodes: ResolverTypeWrapper<TwoFactorRecoveryCodes>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateAutomationInput: UpdateAutomationInput;
@@ -2816,6 +2881,7 @@ export type ResolversParentTypes = {
   InviteUserInput: InviteUserInput;
   JSON: Scalars['JSON']['output'];
   LoginInput: LoginInput;
+  LoginWithTwoFactorInput: LoginWithTwoFactorInput;
   MailingList: MailingListDoc;
   MailingListConnection: AnyConnection;
   MailingListEdge: Omit<MailingListEdge, 'node'> & { node: ResolversParentTypes['MailingList'] };
@@ -2856,6 +2922,7 @@ export type ResolversParentTypes = {
   SendingServerConnection: AnyConnection;
   SendingServerEdge: Omit<SendingServerEdge, 'node'> & { node: ResolversParentTypes['SendingServer'] };
   SetPermissionOverridesInput: SetPermissionOverridesInput;
+  SetRequireTwoFactorInput: SetRequireTwoFactorInput;
   SetSendLimitInput: SetSendLimitInput;
   SignUpInput: SignUpInput;
   SmtpCredential: SmtpCredentialDoc;
@@ -2875,6 +2942,8 @@ export type ResolversParentTypes = {
   TemplateConnection: AnyConnection;
   TemplateEdge: Omit<TemplateEdge, 'node'> & { node: ResolversParentTypes['Template'] };
   TransferOwnershipInput: TransferOwnershipInput;
+  TwoFactorEnrolment: TwoFactorEnrolment;
+  TwoFactorRecoveryCodes: TwoFactorRecoveryCodes;
   URL: Scalars['URL']['output'];
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateAutomationInput: UpdateAutomationInput;
@@ -2952,6 +3021,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<AccountMembersArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  requireTwoFactor?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   roles?: Resolver<Maybe<ResolversTypes['RoleConnection']>, ParentType, ContextType, RequireFields<AccountRolesArgs, 'first'>>;
   settings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType>;
   supportTickets?: Resolver<Maybe<ResolversTypes['SupportTicketConnection']>, ParentType, ContextType, RequireFields<AccountSupportTicketsArgs, 'first'>>;
@@ -3372,6 +3442,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   clearInbox?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, RequireFields<MutationClearInboxArgs, 'inboxId'>>;
   cloneTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCloneTemplateArgs, 'id'>>;
   commentOnSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicketComment']>, ParentType, ContextType, RequireFields<MutationCommentOnSupportTicketArgs, 'id' | 'input'>>;
+  confirmTwoFactor?: Resolver<ResolversTypes['TwoFactorRecoveryCodes'], ParentType, ContextType, RequireFields<MutationConfirmTwoFactorArgs, 'code'>>;
   createApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'input'>>;
   createAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationCreateAutomationArgs, 'input'>>;
@@ -3407,11 +3478,14 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteTemplate?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteTemplateArgs, 'id'>>;
   deleteWebhook?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   deleteWorkspace?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'id'>>;
+  disableTwoFactor?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTwoFactorArgs, 'code'>>;
+  enableTwoFactor?: Resolver<ResolversTypes['TwoFactorEnrolment'], ParentType, ContextType>;
   exportContacts?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportContactsArgs, 'listId'>>;
   importContacts?: Resolver<Maybe<ResolversTypes['ImportResult']>, ParentType, ContextType, RequireFields<MutationImportContactsArgs, 'input'>>;
   installRolePack?: Resolver<Maybe<Array<ResolversTypes['Role']>>, ParentType, ContextType, RequireFields<MutationInstallRolePackArgs, 'input'>>;
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
+  loginWithTwoFactor?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginWithTwoFactorArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   markNotificationRead?: Resolver<ResolversTypes['Notification'], ParentType, ContextType, RequireFields<MutationMarkNotificationReadArgs, 'id'>>;
   openSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<MutationOpenSupportTicketArgs, 'input'>>;
@@ -3431,6 +3505,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   sendEmail?: Resolver<Maybe<ResolversTypes['EmailLog']>, ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendTestEmail?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<MutationSendTestEmailArgs, 'input'>>;
   setPermissionOverrides?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationSetPermissionOverridesArgs, 'input'>>;
+  setRequireTwoFactor?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<MutationSetRequireTwoFactorArgs, 'input'>>;
   setSendLimit?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationSetSendLimitArgs, 'input'>>;
   setSupportTicketStatus?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<MutationSetSupportTicketStatusArgs, 'id' | 'status'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
@@ -3703,6 +3778,15 @@ export type TemplateEdgeResolvers<ContextType = Context, ParentType extends Reso
   node?: Resolver<ResolversTypes['Template'], ParentType, ContextType>;
 };
 
+export type TwoFactorEnrolmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TwoFactorEnrolment'] = ResolversParentTypes['TwoFactorEnrolment']> = {
+  otpauthUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TwoFactorRecoveryCodesResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TwoFactorRecoveryCodes'] = ResolversParentTypes['TwoFactorRecoveryCodes']> = {
+  recoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['URL'], any> {
   name: 'URL';
 }
@@ -3726,6 +3810,7 @@ export type ViewerResolvers<ContextType = Context, ParentType extends ResolversP
   can?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
+  twoFactorEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
@@ -3873,6 +3958,8 @@ export type Resolvers<ContextType = Context> = {
   Template?: TemplateResolvers<ContextType>;
   TemplateConnection?: TemplateConnectionResolvers<ContextType>;
   TemplateEdge?: TemplateEdgeResolvers<ContextType>;
+  TwoFactorEnrolment?: TwoFactorEnrolmentResolvers<ContextType>;
+  TwoFactorRecoveryCodes?: TwoFactorRecoveryCodesResolvers<ContextType>;
   URL?: GraphQLScalarType;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;

@@ -19,6 +19,7 @@ import { authenticationPlugin } from '../graphql/plugins/authentication';
 import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin, type RequestSummary } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
+import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
@@ -76,6 +77,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 8_000 }),
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
+      twoFactorGatePlugin(),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       loggingPlugin(),

@@ -3,6 +3,7 @@
 // *.resolvers.ts (thin: read through the request's loaders, call services). No permission logic
 // here: the @requires/@sensitive directives on schema/*.graphql do that.
 import { identityResolvers } from './identity/resolvers';
+import { twoFactorResolvers } from './identity/two-factor.resolvers';
 import { accountsResolvers } from './accounts/resolvers';
 import { accessResolvers } from './access';
 import { sendingResolvers } from './sending';
@@ -13,6 +14,7 @@ import { auditResolvers } from '../audit/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
+  twoFactorResolvers,
   accountsResolvers,
   ...accessResolvers,
   ...sendingResolvers,

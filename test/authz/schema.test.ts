@@ -19,6 +19,10 @@ const UNGUARDED_ROOT_FIELDS: Record<string, string> = {
   logout: "ends the caller's own session",
   acceptInvitation: 'public: the invitation token is the credential',
   updateMySettings: "the caller's own profile",
+  enableTwoFactor: "the caller's own second factor",
+  confirmTwoFactor: "the caller's own second factor",
+  disableTwoFactor: "the caller's own second factor (needs a current code)",
+  loginWithTwoFactor: 'public: the login challenge and the code are the credentials',
   markNotificationRead: "the caller's own notifications only; anyone else's is NOT_FOUND",
   requestAccess:
     'no permission exists for asking; the scope node is loaded through the loaders and is NOT_FOUND unless it is in an account the caller belongs to',

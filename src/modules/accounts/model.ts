@@ -8,6 +8,8 @@ export interface AccountDoc extends BaseDoc {
   permissionsVersion: number;
   /** Role given to new members when none is named (least privilege by default). */
   defaultRoleId?: string | null;
+  /** Every member must have a second factor: members without one can only enrol (two-factor.service.ts). */
+  requireTwoFactor?: boolean;
   createdBy: string;
 }
 
@@ -16,6 +18,7 @@ const accountSchema = docSchema<AccountDoc>({
   ownerId: { type: String, required: true },
   permissionsVersion: { type: Number, default: 0 },
   defaultRoleId: { type: String, default: null },
+  requireTwoFactor: { type: Boolean, default: false },
   createdBy: { type: String, required: true },
 });
 accountSchema.index({ ownerId: 1 });

@@ -7,6 +7,7 @@ import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
 import { createAccount, cleanName } from '../accounts/service';
 import { Session, User, type UserDoc } from './model';
+import { requireSecondFactor } from './two-factor.service';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
 export function setSessionTtlHours(hours: number): void {
@@ -78,6 +79,13 @@ export async function login(ctx: Context, input: { email: string; password: stri
   // Unknown email and wrong password take the same time and give the same error.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
   if (!user || !ok) throw new UnauthenticatedError(LOGIN_FAILED);
+  // Users with a second factor get a short-lived challenge instead of a session (two-factor.service.ts).
+  await requireSecondFactor(user);
+  return completeLogin(ctx, user, 'password');
+}
+
+/** Starts the session of a user whose credentials were all checked, and audits the login in each of their accounts. */
+export async function completeLogin(ctx: Context, user: UserDoc, method: string): Promise<AuthResult> {
   const token = await startSession(user._id);
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
@@ -87,7 +95,7 @@ export async function login(ctx: Context, input: { email: string; password: stri
         accountId: m.accountId,
         action: 'auth.login',
         target: { type: 'User', id: user._id },
-        meta: { method: 'password' },
+        meta: { method },
       }),
     ),
   );
