@@ -26,6 +26,8 @@ import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } fro
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
+import type { ScimTokenDoc } from '../scim/model';
+import type { ScimTokenCreatedResult } from '../scim/tokens.service';
 import type { Context } from './context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -109,6 +111,7 @@ export type Account = {
   /** Members without a second factor can do nothing but enrol until they have one. */
   requireTwoFactor: Maybe<Scalars['Boolean']['output']>;
   roles: Maybe<RoleConnection>;
+  scimTokens: Maybe<ScimTokenConnection>;
   settings: Maybe<AccountSettings>;
   supportTickets: Maybe<SupportTicketConnection>;
   workspaces: Maybe<WorkspaceConnection>;
@@ -153,6 +156,12 @@ export type AccountMembersArgs = {
 
 
 export type AccountRolesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type AccountScimTokensArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -588,6 +597,11 @@ export type CreateRouteInput = {
   /** 0 or more; lower runs first. */
   priority: Scalars['Int']['input'];
   workspaceId: Scalars['ID']['input'];
+};
+
+export type CreateScimTokenInput = {
+  accountId: Scalars['ID']['input'];
+  name: Scalars['NonEmptyString']['input'];
 };
 
 export type CreateSendingServerInput = {
@@ -1081,6 +1095,8 @@ export type Mutation = {
   createProject: Maybe<Project>;
   createRole: Maybe<Role>;
   createRoute: Maybe<Route>;
+  /** Creates a SCIM token for the account's identity provider; the token is returned this once. */
+  createScimToken: Maybe<ScimTokenCreated>;
   createSendingServer: Maybe<SendingServer>;
   createSmtpCredential: Maybe<SmtpCredential>;
   createTemplate: Maybe<Template>;
@@ -1150,6 +1166,8 @@ export type Mutation = {
   revokeApiToken: Maybe<Scalars['Boolean']['output']>;
   /** A pending invitation stops working at once. */
   revokeInvitation: Maybe<Scalars['Boolean']['output']>;
+  /** Ends a SCIM token at once. */
+  revokeScimToken: Maybe<Scalars['Boolean']['output']>;
   /** Replaces the secret: the old one stops working at once. */
   rotateApiKey: Maybe<ApiKey>;
   /** DRAFT → SCHEDULED; needs a list and a template. */
@@ -1296,6 +1314,11 @@ export type MutationCreateRoleArgs = {
 
 export type MutationCreateRouteArgs = {
   input: CreateRouteInput;
+};
+
+
+export type MutationCreateScimTokenArgs = {
+  input: CreateScimTokenInput;
 };
 
 
@@ -1511,6 +1534,11 @@ export type MutationRevokeApiTokenArgs = {
 
 export type MutationRevokeInvitationArgs = {
   input: RevokeInvitationInput;
+};
+
+
+export type MutationRevokeScimTokenArgs = {
+  input: RevokeScimTokenInput;
 };
 
 
@@ -1894,6 +1922,11 @@ export type RevokeInvitationInput = {
   invitationId: Scalars['ID']['input'];
 };
 
+export type RevokeScimTokenInput = {
+  accountId: Scalars['ID']['input'];
+  scimTokenId: Scalars['ID']['input'];
+};
+
 /**
  * A named set of permissions (`resource:action`, `resource:action:own`, `resource:*`). System roles
  * (owner, admin) ship with every account and cannot be changed; presets come from role packs and are
@@ -1985,6 +2018,42 @@ export type ScheduleCampaignInput = {
   /** A time in the future. */
   at: Scalars['DateTime']['input'];
   id: Scalars['ID']['input'];
+};
+
+/**
+ * A token an identity provider uses for SCIM 2.0 provisioning at `/scim/v2/…` (Users and Groups of
+ * this account). Its plaintext is shown once, by createScimToken; only a hash is stored. SCIM requests
+ * act for the user who created the token, while that user holds security:edit.
+ */
+export type ScimToken = {
+  __typename?: 'ScimToken';
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Maybe<User>;
+  id: Scalars['ID']['output'];
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The first characters of the token, to recognise it (`scim_` and 8 more). */
+  prefix: Scalars['String']['output'];
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ScimTokenConnection = {
+  __typename?: 'ScimTokenConnection';
+  edges: Array<ScimTokenEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ScimTokenCreated = {
+  __typename?: 'ScimTokenCreated';
+  scimToken: ScimToken;
+  /** The token itself: shown this once. The identity provider sends it as `Authorization: Bearer scim_…`. */
+  token: Scalars['String']['output'];
+};
+
+export type ScimTokenEdge = {
+  __typename?: 'ScimTokenEdge';
+  cursor: Scalars['String']['output'];
+  node: ScimToken;
 };
 
 export type Scope = {
@@ -2660,6 +2729,7 @@ export type ResolversTypes = {
   CreateProjectInput: CreateProjectInput;
   CreateRoleInput: CreateRoleInput;
   CreateRouteInput: CreateRouteInput;
+  CreateScimTokenInput: CreateScimTokenInput;
   CreateSendingServerInput: CreateSendingServerInput;
   CreateSmtpCredentialInput: CreateSmtpCredentialInput;
   CreateTemplateInput: CreateTemplateInput;
@@ -2723,6 +2793,7 @@ export type ResolversTypes = {
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
   RevokeInvitationInput: RevokeInvitationInput;
+  RevokeScimTokenInput: RevokeScimTokenInput;
   Role: ResolverTypeWrapper<RoleDoc>;
   RoleBinding: ResolverTypeWrapper<RoleBindingDoc>;
   RoleConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2732,6 +2803,10 @@ export type ResolversTypes = {
   RouteConnection: ResolverTypeWrapper<AnyConnection>;
   RouteEdge: ResolverTypeWrapper<Omit<RouteEdge, 'node'> & { node: ResolversTypes['Route'] }>;
   ScheduleCampaignInput: ScheduleCampaignInput;
+  ScimToken: ResolverTypeWrapper<ScimTokenDoc>;
+  ScimTokenConnection: ResolverTypeWrapper<AnyConnection>;
+  ScimTokenCreated: ResolverTypeWrapper<ScimTokenCreatedResult>;
+  ScimTokenEdge: ResolverTypeWrapper<Omit<ScimTokenEdge, 'node'> & { node: ResolversTypes['ScimToken'] }>;
   Scope: ResolverTypeWrapper<Scope>;
   ScopeInput: ScopeInput;
   ScopeType: ScopeType;
@@ -2849,6 +2924,7 @@ export type ResolversParentTypes = {
   CreateProjectInput: CreateProjectInput;
   CreateRoleInput: CreateRoleInput;
   CreateRouteInput: CreateRouteInput;
+  CreateScimTokenInput: CreateScimTokenInput;
   CreateSendingServerInput: CreateSendingServerInput;
   CreateSmtpCredentialInput: CreateSmtpCredentialInput;
   CreateTemplateInput: CreateTemplateInput;
@@ -2906,6 +2982,7 @@ export type ResolversParentTypes = {
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
   RevokeInvitationInput: RevokeInvitationInput;
+  RevokeScimTokenInput: RevokeScimTokenInput;
   Role: RoleDoc;
   RoleBinding: RoleBindingDoc;
   RoleConnection: AnyConnection;
@@ -2914,6 +2991,10 @@ export type ResolversParentTypes = {
   RouteConnection: AnyConnection;
   RouteEdge: Omit<RouteEdge, 'node'> & { node: ResolversParentTypes['Route'] };
   ScheduleCampaignInput: ScheduleCampaignInput;
+  ScimToken: ScimTokenDoc;
+  ScimTokenConnection: AnyConnection;
+  ScimTokenCreated: ScimTokenCreatedResult;
+  ScimTokenEdge: Omit<ScimTokenEdge, 'node'> & { node: ResolversParentTypes['ScimToken'] };
   Scope: Scope;
   ScopeInput: ScopeInput;
   SendEmailInput: SendEmailInput;
@@ -3023,6 +3104,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   requireTwoFactor?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   roles?: Resolver<Maybe<ResolversTypes['RoleConnection']>, ParentType, ContextType, RequireFields<AccountRolesArgs, 'first'>>;
+  scimTokens?: Resolver<Maybe<ResolversTypes['ScimTokenConnection']>, ParentType, ContextType, RequireFields<AccountScimTokensArgs, 'first'>>;
   settings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType>;
   supportTickets?: Resolver<Maybe<ResolversTypes['SupportTicketConnection']>, ParentType, ContextType, RequireFields<AccountSupportTicketsArgs, 'first'>>;
   workspaces?: Resolver<Maybe<ResolversTypes['WorkspaceConnection']>, ParentType, ContextType, RequireFields<AccountWorkspacesArgs, 'first'>>;
@@ -3454,6 +3536,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createProject?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<MutationCreateProjectArgs, 'input'>>;
   createRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
   createRoute?: Resolver<Maybe<ResolversTypes['Route']>, ParentType, ContextType, RequireFields<MutationCreateRouteArgs, 'input'>>;
+  createScimToken?: Resolver<Maybe<ResolversTypes['ScimTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateScimTokenArgs, 'input'>>;
   createSendingServer?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationCreateSendingServerArgs, 'input'>>;
   createSmtpCredential?: Resolver<Maybe<ResolversTypes['SmtpCredential']>, ParentType, ContextType, RequireFields<MutationCreateSmtpCredentialArgs, 'input'>>;
   createTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCreateTemplateArgs, 'input'>>;
@@ -3499,6 +3582,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   resolveAccessRequest?: Resolver<Maybe<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<MutationResolveAccessRequestArgs, 'input'>>;
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
+  revokeScimToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeScimTokenArgs, 'input'>>;
   rotateApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id'>>;
   scheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationScheduleCampaignArgs, 'input'>>;
   sendCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationSendCampaignArgs, 'id'>>;
@@ -3653,6 +3737,31 @@ export type RouteConnectionResolvers<ContextType = Context, ParentType extends R
 export type RouteEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RouteEdge'] = ResolversParentTypes['RouteEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Route'], ParentType, ContextType>;
+};
+
+export type ScimTokenResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimToken'] = ResolversParentTypes['ScimToken']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type ScimTokenConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenConnection'] = ResolversParentTypes['ScimTokenConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ScimTokenEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ScimTokenCreatedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenCreated'] = ResolversParentTypes['ScimTokenCreated']> = {
+  scimToken?: Resolver<ResolversTypes['ScimToken'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ScimTokenEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenEdge'] = ResolversParentTypes['ScimTokenEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ScimToken'], ParentType, ContextType>;
 };
 
 export type ScopeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Scope'] = ResolversParentTypes['Scope']> = {
@@ -3939,6 +4048,10 @@ export type Resolvers<ContextType = Context> = {
   Route?: RouteResolvers<ContextType>;
   RouteConnection?: RouteConnectionResolvers<ContextType>;
   RouteEdge?: RouteEdgeResolvers<ContextType>;
+  ScimToken?: ScimTokenResolvers<ContextType>;
+  ScimTokenConnection?: ScimTokenConnectionResolvers<ContextType>;
+  ScimTokenCreated?: ScimTokenCreatedResolvers<ContextType>;
+  ScimTokenEdge?: ScimTokenEdgeResolvers<ContextType>;
   Scope?: ScopeResolvers<ContextType>;
   SendingServer?: SendingServerResolvers<ContextType>;
   SendingServerConnection?: SendingServerConnectionResolvers<ContextType>;

@@ -24,6 +24,7 @@ import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
 import { graphiqlPage } from './graphiql';
+import { scimRouter } from '../scim/router';
 
 const reportInsteadOfThrow = {
   propagateOnRejection: false,
@@ -130,6 +131,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     res.type('html').send(graphiqlPage());
   });
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
+  app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer }));
 
   app.use(
     '/graphql',

@@ -11,6 +11,7 @@ import { marketingResolvers } from './marketing';
 import { testingResolvers } from './testing';
 import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
+import { scimResolvers } from '../scim/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
@@ -22,4 +23,5 @@ export const moduleResolvers = [
   ...testingResolvers,
   ...billingResolvers,
   auditResolvers,
+  scimResolvers,
 ];
