@@ -28,6 +28,7 @@ import type { AuditEventDoc } from '../audit/model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
 import type { ScimTokenDoc } from '../scim/model';
 import type { ScimTokenCreatedResult } from '../scim/tokens.service';
+import type { SsoConfigDoc } from '../sso/model';
 import type { Context } from './context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -113,6 +114,7 @@ export type Account = {
   roles: Maybe<RoleConnection>;
   scimTokens: Maybe<ScimTokenConnection>;
   settings: Maybe<AccountSettings>;
+  sso: Maybe<SsoConfiguration>;
   supportTickets: Maybe<SupportTicketConnection>;
   workspaces: Maybe<WorkspaceConnection>;
 };
@@ -489,6 +491,17 @@ export type CardInput = {
 export type CommentOnSupportTicketInput = {
   /** At most 10,000 characters. */
   body: Scalars['NonEmptyString']['input'];
+};
+
+export type ConfigureSsoInput = {
+  accountId: Scalars['ID']['input'];
+  allowedEmailDomains?: InputMaybe<Array<Scalars['String']['input']>>;
+  clientId?: InputMaybe<Scalars['String']['input']>;
+  /** Write-only: kept sealed; omit to keep the current one. */
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
+  issuer?: InputMaybe<Scalars['String']['input']>;
+  ssoRequired?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** An address on a mailing list; one email is one contact per list (stored lowercased). */
@@ -1082,6 +1095,8 @@ export type Mutation = {
   /** A copy named "Copy of …" in the same workspace, made by the caller. */
   cloneTemplate: Maybe<Template>;
   commentOnSupportTicket: Maybe<SupportTicketComment>;
+  /** Configures OpenID Connect sign-in for the account (and the settings SAML shares). */
+  configureSso: Maybe<SsoConfiguration>;
   /** Finishes enrolment with a code from the app; returns the recovery codes, shown once. */
   confirmTwoFactor: TwoFactorRecoveryCodes;
   createApiKey: Maybe<ApiKey>;
@@ -1254,6 +1269,11 @@ export type MutationCloneTemplateArgs = {
 export type MutationCommentOnSupportTicketArgs = {
   id: Scalars['ID']['input'];
   input: CommentOnSupportTicketInput;
+};
+
+
+export type MutationConfigureSsoArgs = {
+  input: ConfigureSsoInput;
 };
 
 
@@ -2189,6 +2209,37 @@ export type SmtpCredentialEdge = {
   node: SmtpCredential;
 };
 
+/**
+ * Single sign-on of an account: OpenID Connect (authorization code with PKCE) and SAML 2.0. People of
+ * the allowed email domains sign in at the gateway's /sso/… endpoints; newcomers join with the default
+ * role. With ssoRequired, members cannot sign in with a password (the owner can: break-glass).
+ */
+export type SsoConfiguration = {
+  __typename?: 'SsoConfiguration';
+  allowedEmailDomains: Array<Scalars['String']['output']>;
+  clientId: Maybe<Scalars['String']['output']>;
+  /** The OIDC client secret; masked for those without security:edit, and every reveal is audited. */
+  clientSecret: Maybe<Scalars['String']['output']>;
+  /** Role bound on the account to people who join through SSO. */
+  defaultRole: Maybe<Role>;
+  id: Scalars['ID']['output'];
+  /** OpenID Connect issuer URL (its /.well-known/openid-configuration is read). */
+  issuer: Maybe<Scalars['String']['output']>;
+  /** Gateway paths: where a browser starts a sign-in, and what to register at the identity provider. */
+  oidcLoginPath: Scalars['String']['output'];
+  oidcRedirectPath: Scalars['String']['output'];
+  samlAcsPath: Scalars['String']['output'];
+  /** How many signing certificates of the SAML identity provider are trusted. */
+  samlCertificateCount: Scalars['Int']['output'];
+  /** SAML 2.0 identity provider: entity id and sign-in URL, from its metadata (importSamlMetadata). */
+  samlEntityId: Maybe<Scalars['String']['output']>;
+  samlLoginPath: Scalars['String']['output'];
+  samlMetadataPath: Scalars['String']['output'];
+  samlSsoUrl: Maybe<Scalars['String']['output']>;
+  ssoRequired: Scalars['Boolean']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 export type SupportTicket = {
   __typename?: 'SupportTicket';
   body: Scalars['String']['output'];
@@ -2714,6 +2765,7 @@ export type ResolversTypes = {
   CardBrand: CardBrand;
   CardInput: CardInput;
   CommentOnSupportTicketInput: CommentOnSupportTicketInput;
+  ConfigureSsoInput: ConfigureSsoInput;
   Contact: ResolverTypeWrapper<ContactDoc>;
   ContactConnection: ResolverTypeWrapper<AnyConnection>;
   ContactEdge: ResolverTypeWrapper<Omit<ContactEdge, 'node'> & { node: ResolversTypes['Contact'] }>;
@@ -2823,6 +2875,7 @@ export type ResolversTypes = {
   SmtpCredential: ResolverTypeWrapper<SmtpCredentialDoc>;
   SmtpCredentialConnection: ResolverTypeWrapper<AnyConnection>;
   SmtpCredentialEdge: ResolverTypeWrapper<Omit<SmtpCredentialEdge, 'node'> & { node: ResolversTypes['SmtpCredential'] }>;
+  SsoConfiguration: ResolverTypeWrapper<SsoConfigDoc>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SupportTicket: ResolverTypeWrapper<SupportTicketDoc>;
   SupportTicketComment: ResolverTypeWrapper<SupportTicketCommentDoc>;
@@ -2909,6 +2962,7 @@ export type ResolversParentTypes = {
   Card: CardDoc;
   CardInput: CardInput;
   CommentOnSupportTicketInput: CommentOnSupportTicketInput;
+  ConfigureSsoInput: ConfigureSsoInput;
   Contact: ContactDoc;
   ContactConnection: AnyConnection;
   ContactEdge: Omit<ContactEdge, 'node'> & { node: ResolversParentTypes['Contact'] };
@@ -3009,6 +3063,7 @@ export type ResolversParentTypes = {
   SmtpCredential: SmtpCredentialDoc;
   SmtpCredentialConnection: AnyConnection;
   SmtpCredentialEdge: Omit<SmtpCredentialEdge, 'node'> & { node: ResolversParentTypes['SmtpCredential'] };
+  SsoConfiguration: SsoConfigDoc;
   String: Scalars['String']['output'];
   SupportTicket: SupportTicketDoc;
   SupportTicketComment: SupportTicketCommentDoc;
@@ -3106,6 +3161,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   roles?: Resolver<Maybe<ResolversTypes['RoleConnection']>, ParentType, ContextType, RequireFields<AccountRolesArgs, 'first'>>;
   scimTokens?: Resolver<Maybe<ResolversTypes['ScimTokenConnection']>, ParentType, ContextType, RequireFields<AccountScimTokensArgs, 'first'>>;
   settings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType>;
+  sso?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType>;
   supportTickets?: Resolver<Maybe<ResolversTypes['SupportTicketConnection']>, ParentType, ContextType, RequireFields<AccountSupportTicketsArgs, 'first'>>;
   workspaces?: Resolver<Maybe<ResolversTypes['WorkspaceConnection']>, ParentType, ContextType, RequireFields<AccountWorkspacesArgs, 'first'>>;
 };
@@ -3524,6 +3580,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   clearInbox?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, RequireFields<MutationClearInboxArgs, 'inboxId'>>;
   cloneTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCloneTemplateArgs, 'id'>>;
   commentOnSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicketComment']>, ParentType, ContextType, RequireFields<MutationCommentOnSupportTicketArgs, 'id' | 'input'>>;
+  configureSso?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType, RequireFields<MutationConfigureSsoArgs, 'input'>>;
   confirmTwoFactor?: Resolver<ResolversTypes['TwoFactorRecoveryCodes'], ParentType, ContextType, RequireFields<MutationConfirmTwoFactorArgs, 'code'>>;
   createApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'input'>>;
@@ -3811,6 +3868,25 @@ export type SmtpCredentialEdgeResolvers<ContextType = Context, ParentType extend
   node?: Resolver<ResolversTypes['SmtpCredential'], ParentType, ContextType>;
 };
 
+export type SsoConfigurationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SsoConfiguration'] = ResolversParentTypes['SsoConfiguration']> = {
+  allowedEmailDomains?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  clientId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  clientSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  defaultRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oidcLoginPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  oidcRedirectPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlAcsPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlCertificateCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  samlEntityId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  samlLoginPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlMetadataPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlSsoUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ssoRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type SupportTicketResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicket'] = ResolversParentTypes['SupportTicket']> = {
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   comments?: Resolver<Maybe<ResolversTypes['SupportTicketCommentConnection']>, ParentType, ContextType, RequireFields<SupportTicketCommentsArgs, 'first'>>;
@@ -4059,6 +4135,7 @@ export type Resolvers<ContextType = Context> = {
   SmtpCredential?: SmtpCredentialResolvers<ContextType>;
   SmtpCredentialConnection?: SmtpCredentialConnectionResolvers<ContextType>;
   SmtpCredentialEdge?: SmtpCredentialEdgeResolvers<ContextType>;
+  SsoConfiguration?: SsoConfigurationResolvers<ContextType>;
   SupportTicket?: SupportTicketResolvers<ContextType>;
   SupportTicketComment?: SupportTicketCommentResolvers<ContextType>;
   SupportTicketCommentConnection?: SupportTicketCommentConnectionResolvers<ContextType>;

@@ -25,6 +25,7 @@ import { pingDatabase } from '../db/connect';
 import type { Mailer } from '../mail/mailer';
 import { graphiqlPage } from './graphiql';
 import { scimRouter } from '../scim/router';
+import { ssoRouter } from '../sso/router';
 
 const reportInsteadOfThrow = {
   propagateOnRejection: false,
@@ -132,6 +133,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
   app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer }));
+  app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer }));
 
   app.use(
     '/graphql',

@@ -12,6 +12,7 @@ import { testingResolvers } from './testing';
 import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
 import { scimResolvers } from '../scim/resolvers';
+import { ssoResolvers } from '../sso/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
@@ -24,4 +25,5 @@ export const moduleResolvers = [
   ...billingResolvers,
   auditResolvers,
   scimResolvers,
+  ssoResolvers,
 ];

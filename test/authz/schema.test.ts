@@ -36,6 +36,7 @@ const UNGUARDED_ACCOUNT_DATA_FIELDS: Record<string, string> = {
   'ApiTokenCreated.apiToken': 'the token createApiToken (apiTokens:create) just made',
   'ImportResult.list': 'the list importContacts (contacts:import on it) just filled',
   'AccountSettings.defaultRole': 'reached only through Account.settings (roles:view)',
+  'SsoConfiguration.defaultRole': 'reached only through Account.sso (security:view)',
   'Member.bindings': 'reached only through Account.members (members:view), which narrows to visible members',
   'RoleBinding.role': 'the role of a binding the viewer may see',
   'Invitation.role': 'the role of an invitation the viewer may see (members:view)',

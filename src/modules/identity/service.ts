@@ -8,6 +8,7 @@ import { Member, type AccountDoc } from '../accounts/model';
 import { createAccount, cleanName } from '../accounts/service';
 import { Session, User, type UserDoc } from './model';
 import { requireSecondFactor } from './two-factor.service';
+import { assertPasswordLoginAllowed } from '../../sso/service';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
 export function setSessionTtlHours(hours: number): void {
@@ -79,7 +80,9 @@ export async function login(ctx: Context, input: { email: string; password: stri
   // Unknown email and wrong password take the same time and give the same error.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
   if (!user || !ok) throw new UnauthenticatedError(LOGIN_FAILED);
-  // Users with a second factor get a short-lived challenge instead of a session (two-factor.service.ts).
+  // Members of an account that requires SSO sign in there (its owner keeps a password: break-glass);
+  // users with a second factor get a short-lived challenge instead of a session.
+  await assertPasswordLoginAllowed(user);
   await requireSecondFactor(user);
   return completeLogin(ctx, user, 'password');
 }
