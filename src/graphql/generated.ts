@@ -894,6 +894,15 @@ export type ImportResult = {
   total: Scalars['Int']['output'];
 };
 
+export type ImportSamlMetadataInput = {
+  accountId: Scalars['ID']['input'];
+  allowedEmailDomains?: InputMaybe<Array<Scalars['String']['input']>>;
+  defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
+  /** The identity provider's SAML 2.0 metadata (EntityDescriptor with an IDPSSODescriptor). */
+  metadataXml: Scalars['String']['input'];
+  ssoRequired?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** A test inbox: captures the mail sent to it; nothing is delivered. */
 export type Inbox = {
   __typename?: 'Inbox';
@@ -1152,6 +1161,8 @@ export type Mutation = {
   exportContacts: Maybe<Scalars['String']['output']>;
   /** All-or-nothing: every row is checked first; one bad row refuses the whole import (BAD_USER_INPUT naming the row). */
   importContacts: Maybe<ImportResult>;
+  /** Configures SAML 2.0 sign-in from the identity provider's metadata: entity id, sign-in URL, signing certificates. */
+  importSamlMetadata: Maybe<SsoConfiguration>;
   /** Installs a seed product's roles as customisable presets; installing again changes nothing. */
   installRolePack: Maybe<Array<Role>>;
   inviteUser: Maybe<Invitation>;
@@ -1474,6 +1485,11 @@ export type MutationExportContactsArgs = {
 
 export type MutationImportContactsArgs = {
   input: ImportContactsInput;
+};
+
+
+export type MutationImportSamlMetadataArgs = {
+  input: ImportSamlMetadataInput;
 };
 
 
@@ -2806,6 +2822,7 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImportContactsInput: ImportContactsInput;
   ImportResult: ResolverTypeWrapper<ImportResultParent>;
+  ImportSamlMetadataInput: ImportSamlMetadataInput;
   Inbox: ResolverTypeWrapper<InboxDoc>;
   InboxConnection: ResolverTypeWrapper<AnyConnection>;
   InboxEdge: ResolverTypeWrapper<Omit<InboxEdge, 'node'> & { node: ResolversTypes['Inbox'] }>;
@@ -3000,6 +3017,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   ImportContactsInput: ImportContactsInput;
   ImportResult: ImportResultParent;
+  ImportSamlMetadataInput: ImportSamlMetadataInput;
   Inbox: InboxDoc;
   InboxConnection: AnyConnection;
   InboxEdge: Omit<InboxEdge, 'node'> & { node: ResolversParentTypes['Inbox'] };
@@ -3622,6 +3640,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   enableTwoFactor?: Resolver<ResolversTypes['TwoFactorEnrolment'], ParentType, ContextType>;
   exportContacts?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportContactsArgs, 'listId'>>;
   importContacts?: Resolver<Maybe<ResolversTypes['ImportResult']>, ParentType, ContextType, RequireFields<MutationImportContactsArgs, 'input'>>;
+  importSamlMetadata?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType, RequireFields<MutationImportSamlMetadataArgs, 'input'>>;
   installRolePack?: Resolver<Maybe<Array<ResolversTypes['Role']>>, ParentType, ContextType, RequireFields<MutationInstallRolePackArgs, 'input'>>;
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;

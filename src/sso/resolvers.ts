@@ -2,11 +2,13 @@ import type { Resolvers } from '../graphql/generated';
 import type { RoleDoc } from '../modules/access/model';
 import DataLoader from 'dataloader';
 import { SsoConfig, type SsoConfigDoc } from './model';
+import { importSamlMetadata } from './saml';
 import { configureSso, oidcClientSecret } from './service';
 
 export const ssoResolvers: Resolvers = {
   Mutation: {
     configureSso: (_, { input }, ctx) => configureSso(ctx, input),
+    importSamlMetadata: (_, { input }, ctx) => importSamlMetadata(ctx, input),
   },
   Account: {
     sso: (a, _, ctx) =>

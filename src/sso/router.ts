@@ -7,6 +7,7 @@ import { createContext, type Context } from '../graphql/context';
 import type { Mailer } from '../mail/mailer';
 import type { AuthResult } from '../modules/identity/service';
 import { finishOidcSignIn, startOidcSignIn } from './oidc';
+import { finishSamlSignIn, samlMetadata, startSamlSignIn } from './saml';
 import { SsoRefusedError } from './service';
 
 function origin(req: Request): string {
@@ -58,6 +59,32 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer }): Router {
     try {
       const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
       signedIn(res, await finishOidcSignIn(context(req, res), query));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.get('/:accountId/saml/login', async (req, res) => {
+    try {
+      if (!isId(req.params.accountId)) throw new SsoRefusedError('This account has no SAML sign-in', 404);
+      res.redirect(302, await startSamlSignIn(req.params.accountId, origin(req)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.get('/:accountId/saml/metadata', async (req, res) => {
+    try {
+      if (!isId(req.params.accountId)) throw new SsoRefusedError('This account has no SAML sign-in', 404);
+      res.type('application/samlmetadata+xml').send(await samlMetadata(req.params.accountId, origin(req)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.post('/saml/acs', express.urlencoded({ extended: false, limit: '1mb' }), async (req, res) => {
+    try {
+      signedIn(res, await finishSamlSignIn(context(req, res), (req.body ?? {}) as Record<string, unknown>, origin(req)));
     } catch (err) {
       fail(res, err);
     }

@@ -128,7 +128,8 @@ export async function configureSso(ctx: Context, input: ConfigureSsoInput): Prom
   }
   const issuer = set.oidcIssuer ?? existing?.oidcIssuer;
   const clientId = set.oidcClientId ?? existing?.oidcClientId;
-  if (!issuer || !clientId) {
+  const touchesOidc = !!(set.oidcIssuer || set.oidcClientId || set.oidcClientSecretEnc);
+  if ((touchesOidc || !existing?.samlSsoUrl) && (!issuer || !clientId)) {
     throw new BadInputError('OpenID Connect needs an issuer and a client id', issuer ? 'clientId' : 'issuer');
   }
   return saveSsoConfig(ctx, account, set, 'sso.configured');
