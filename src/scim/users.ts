@@ -6,6 +6,7 @@ import { hashPassword } from '../crypto/passwords';
 import { Member, bumpPermissionsVersion } from '../modules/accounts/model';
 import { removeMember } from '../modules/access/members.service';
 import { User, type UserDoc } from '../modules/identity/model';
+import { onlyInAccount } from '../sso/service';
 import { badValue, ScimError } from './errors';
 import { parseFilter } from './filter';
 import { rebindGroupsOf, dropFromGroups } from './groups';
@@ -144,6 +145,10 @@ export async function createUser(req: ScimRequest, body: Record<string, unknown>
     throw new ScimError(409, `A user with userName ${JSON.stringify(fields.userName)} exists`, 'uniqueness');
   }
   let user = await User.findOne({ email: fields.email }).lean<UserDoc>();
+  if (user && !(await onlyInAccount(user._id, req.account._id))) {
+    // The account's IdP would then sign them in, and their session would reach their other accounts.
+    throw new ScimError(409, 'This address uses Postern in other accounts: invite them with inviteUser instead', 'uniqueness');
+  }
   let createdUser = false;
   if (!user) {
     const name = fields.displayName ?? ([fields.givenName, fields.familyName].filter(Boolean).join(' ') || fields.email.split('@')[0]!);

@@ -1,6 +1,7 @@
 // /sso/…: browser-facing single sign-on endpoints. A sign-in ends with a JSON body holding the
 // session token (as login's AuthPayload: token, user, account), never cached.
 import express, { type Request, type Response, type Router } from 'express';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { isId } from '../db/ids';
 import { createContext, type Context } from '../graphql/context';
@@ -32,6 +33,15 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer }): Router {
       const code =
         err.status === 404 ? 'NOT_FOUND' : err.status === 400 ? 'BAD_REQUEST' : err.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
       res.status(err.status).json({ errors: [{ message: err.message, extensions: { code } }] });
+      return;
+    }
+    if (err instanceof GraphQLError && ['BAD_USER_INPUT', 'FORBIDDEN', 'NOT_FOUND'].includes(String(err.extensions?.code))) {
+      // The access rules refused the just-in-time membership (e.g. whoever configured SSO lost the right to bind the default role).
+      res
+        .status(403)
+        .json({
+          errors: [{ message: `Single sign-on cannot add you to this account: ${err.message}`, extensions: { code: 'FORBIDDEN' } }],
+        });
       return;
     }
     deps.log.error({ requestId: res.locals.requestId, err }, 'SSO request failed');

@@ -139,6 +139,15 @@ export function oidcClientSecret(c: SsoConfigDoc): string | undefined {
   return c.oidcClientSecretEnc ? secretBox().open(c.oidcClientSecretEnc) : undefined;
 }
 
+/**
+ * Whether the account's identity provider may speak for this user: they belong to no other account.
+ * Sessions are not tied to an account, so an IdP that one account controls must never mint a session
+ * that reaches another account's data.
+ */
+export async function onlyInAccount(userId: string, accountId: string): Promise<boolean> {
+  return !(await Member.exists({ userId, accountId: { $ne: accountId } }));
+}
+
 export class SsoRefusedError extends Error {
   constructor(
     message: string,
@@ -172,6 +181,9 @@ export async function completeSsoSignIn(
   let user = await User.findOne({ email }).lean<UserDoc>();
   if (user && (await ScimUser.exists({ accountId: account._id, userId: user._id, active: false }))) {
     throw new SsoRefusedError('This user was deprovisioned from the account by its identity provider');
+  }
+  if (user && !(await onlyInAccount(user._id, account._id))) {
+    throw new SsoRefusedError('This address uses Postern in other accounts too: sign in with your password');
   }
   if (!user) {
     try {

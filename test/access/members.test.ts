@@ -401,7 +401,8 @@ describe('ownership', () => {
     expect(ok(await gw.gql(DELETE_ACCOUNT, { id: o.accountId }, o.token)).deleteAccount).toBe(true);
     expect(errorCode(await gw.gql(ACCOUNT, { id: o.accountId }, o.token))).toBe('NOT_FOUND');
     // Every model but the global ones (users, sessions) carries accountId, so none is left behind.
-    const global = new Set(['User', 'Session', 'Account']);
+    // TwoFactor and LoginChallenge belong to a user, like sessions; SamlRequest holds AuthnRequest ids that expire.
+    const global = new Set(['User', 'Session', 'Account', 'TwoFactor', 'LoginChallenge', 'SamlRequest']);
     expect(mongoose.modelNames().filter((n) => !global.has(n) && !mongoose.model(n).schema.path('accountId'))).toEqual([]);
     for (const name of mongoose.modelNames()) {
       const M = mongoose.model(name);

@@ -115,6 +115,18 @@ describe('signing in through the OpenID provider', () => {
     expect(unverified.body.errors[0].message).toMatch(/not verified/);
   });
 
+  it('never signs in someone who also belongs to another account (that account did not choose this IdP)', async () => {
+    const elsewhere = await gw.signUp({ accountName: 'Their own' });
+    const r = await signIn(elsewhere.email);
+    expect(r.status).toBe(403);
+    expect(r.body.token).toBeUndefined();
+    expect(r.body.errors[0].message).toMatch(/other accounts/);
+    const token = ok(await gw.gql(CREATE_SCIM_TOKEN, { input: { accountId: owner.accountId, name: 'link' } }, owner.token)).createScimToken
+      .token;
+    const linked = await new ScimClient(gw.url, token).post('/Users', bjensen(elsewhere.email, 'elsewhere'));
+    expect(linked.status).toBe(409);
+  });
+
   it('refuses a replayed or forged callback', async () => {
     const browser = new Browser();
     // Walk the flow but stop before the gateway's callback to keep its URL.
