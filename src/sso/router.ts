@@ -37,11 +37,9 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer }): Router {
     }
     if (err instanceof GraphQLError && ['BAD_USER_INPUT', 'FORBIDDEN', 'NOT_FOUND'].includes(String(err.extensions?.code))) {
       // The access rules refused the just-in-time membership (e.g. whoever configured SSO lost the right to bind the default role).
-      res
-        .status(403)
-        .json({
-          errors: [{ message: `Single sign-on cannot add you to this account: ${err.message}`, extensions: { code: 'FORBIDDEN' } }],
-        });
+      res.status(403).json({
+        errors: [{ message: `Single sign-on cannot add you to this account: ${err.message}`, extensions: { code: 'FORBIDDEN' } }],
+      });
       return;
     }
     deps.log.error({ requestId: res.locals.requestId, err }, 'SSO request failed');
