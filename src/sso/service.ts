@@ -228,7 +228,9 @@ export async function completeSsoSignIn(
  */
 export async function assertPasswordLoginAllowed(user: UserDoc): Promise<void> {
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
-  if (!memberships.length) return;
+  // Someone who also belongs to other accounts cannot be signed in by one account's IdP
+  // (completeSsoSignIn): their password stays their way in, or they would be locked out.
+  if (memberships.length !== 1) return;
   const required = await SsoConfig.find({ ssoRequired: true, accountId: { $in: memberships.map((m) => m.accountId) } })
     .select({ accountId: 1 })
     .lean();
