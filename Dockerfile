@@ -1,4 +1,4 @@
-# Postern gateway image. Runs on MongoDB only (no embedded FerretDB, no Go):
+# Postern gateway image. Runs on MongoDB only (no embedded database, no Java):
 #   docker build -t postern .
 #   docker run -e MONGODB_URI='mongodb://db:27017/?replicaSet=rs0' \
 #              -e POSTERN_SECRET_KEY="$(openssl rand -base64 32)" -p 4000:4000 postern
@@ -6,8 +6,8 @@
 # --- build: install everything, compile TypeScript, then keep production dependencies only ---------
 FROM node:24-slim AS build
 WORKDIR /app
-# The postinstall script would build FerretDB with Go: not in the image.
-ENV POSTERN_SKIP_FERRETDB=1
+# The postinstall script would build the embedded database with Java/Maven: not in the image.
+ENV POSTERN_SKIP_EMBEDDED_DB=1
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund

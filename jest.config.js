@@ -1,4 +1,4 @@
-/** Tests run against a real FerretDB (one per run, started in globalSetup), or MONGODB_URI. */
+/** Tests run against a real embedded database (one per run, started in globalSetup), or MONGODB_URI. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],

@@ -6,7 +6,7 @@
 //    applied) and buildBareSchema() (no wrappers). Rounds alternate A/B/A/B to cancel drift and noise.
 // 2. Checks per second of allowed() on a compiled permission set, in a tight loop.
 //
-// It starts its own FerretDB in a temporary directory and removes it afterwards.
+// It starts its own embedded database in a temporary directory and removes it afterwards.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,7 @@ import { RESOURCE_TYPES } from '../src/authz/resources';
 import { MANAGER_ROLE } from '../src/authz/roles';
 import { setSecretKey } from '../src/crypto/secrets';
 import { connectDatabase, disconnectDatabase } from '../src/db/connect';
-import { startFerretDB } from '../src/db/ferretdb';
+import { startEmbeddedDatabase } from '../src/db/embedded';
 import { newId } from '../src/db/ids';
 import { encodeCursor } from '../src/graphql/connection';
 import { createContext } from '../src/graphql/context';
@@ -191,7 +191,7 @@ function checksPerSecond(): { perSecond: number; perCpuSecond: number; byCase: R
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'postern-bench-'));
-  const ferret = await startFerretDB({ dataDir });
+  const ferret = await startEmbeddedDatabase({ dataDir, supervise: false });
   try {
     setSecretKey(randomBytes(32));
     await connectDatabase({ uri: ferret.uri, dbName: 'bench', monitorCommands: true });

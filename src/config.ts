@@ -5,7 +5,7 @@ import { projectRoot } from './paths';
 export interface Config {
   port: number;
   host: string;
-  /** Set: use this MongoDB server and start nothing. Unset: the embedded FerretDB. */
+  /** Set: use this MongoDB server and start nothing. Unset: the embedded database (docs/storage.md). */
   mongodbUri: string | undefined;
   dbName: string;
   /** Where the embedded default keeps its database and generated secret key. */

@@ -4,6 +4,13 @@ import { GraphQLError } from 'graphql';
 
 export type ScopeRef = { type: string; id: string };
 
+/** The database cannot be reached just now: retry shortly (HTTP 503). */
+export class ServiceUnavailableError extends GraphQLError {
+  constructor(message = 'The database is unavailable: retry in a moment.') {
+    super(message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+  }
+}
+
 export class UnauthenticatedError extends GraphQLError {
   constructor(message = 'You must be signed in: send a valid token as "Authorization: Bearer <token>".') {
     super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });

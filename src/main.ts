@@ -1,4 +1,4 @@
-// `npm start`: the gateway on PORT (default 4000), on the embedded FerretDB unless MONGODB_URI is set.
+// `npm start`: the gateway on PORT (default 4000), on the embedded database unless MONGODB_URI is set.
 import { loadConfigOrExit } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';

@@ -1,10 +1,10 @@
-// Boots a gateway: database (the embedded FerretDB unless MONGODB_URI is set), secret key, schema,
+// Boots a gateway: database (the embedded one unless MONGODB_URI is set), secret key, schema,
 // HTTP. Used by src/main.ts, by the tests (in-process) and by the benchmark.
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type Config } from './config';
-import type { EmbeddedFerretDB } from './db/ferretdb';
+import type { EmbeddedDatabase } from './db/embedded';
 import { openDatabase } from './db/open';
 import { configureSecretKey } from './crypto/secrets';
 import { createLogger } from './logger';
@@ -18,7 +18,8 @@ export interface RunningServer {
   port: number;
   gateway: Gateway;
   config: Config;
-  ferret: EmbeddedFerretDB | null;
+  /** The supervised embedded database, when MONGODB_URI is unset. */
+  embedded: EmbeddedDatabase | null;
   stop(): Promise<void>;
 }
 
@@ -67,5 +68,5 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     })();
     return stopping;
   };
-  return { url, port, gateway, config, ferret: db.ferret, stop };
+  return { url, port, gateway, config, embedded: db.embedded, stop };
 }

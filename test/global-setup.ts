@@ -1,12 +1,12 @@
-// One database server per test run: the embedded FerretDB, or MONGODB_URI when it is set.
+// One database server per test run: the embedded database, or MONGODB_URI when it is set.
 // Each test file then uses a database of its own (test/helpers/gateway.ts).
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startFerretDB, type EmbeddedFerretDB } from '../src/db/ferretdb';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded';
 
 declare global {
-  var __POSTERN_FERRET__: EmbeddedFerretDB | undefined;
+  var __POSTERN_EMBEDDED_DB__: EmbeddedDatabase | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -15,8 +15,8 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'postern-test-db-'));
-  const ferret = await startFerretDB({ dataDir });
-  globalThis.__POSTERN_FERRET__ = ferret;
-  process.env.POSTERN_TEST_MONGODB_URI = ferret.uri;
+  const db = await startEmbeddedDatabase({ dataDir });
+  globalThis.__POSTERN_EMBEDDED_DB__ = db;
+  process.env.POSTERN_TEST_MONGODB_URI = db.uri;
   process.env.POSTERN_TEST_DATA_DIR = dataDir;
 }

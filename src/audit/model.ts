@@ -47,3 +47,28 @@ auditSchema.index({ accountId: 1, 'actor.id': 1 });
 auditSchema.index({ accountId: 1, 'target.id': 1 });
 
 export const AuditEvent: Model<AuditEventDoc> = model<AuditEventDoc>('AuditEvent', auditSchema);
+
+/**
+ * The head of an account's chain (`_id` = the account id): the seq and hash of its last event, so an
+ * append needs no sort. Only ever moved forward, and only after the events up to `seq` are stored; a
+ * head that lags (a writer died between the two) is caught by the unique (accountId, seq) index.
+ */
+export interface AuditHeadDoc {
+  _id: string;
+  /** The same as `_id`: deleting an account deletes every document carrying its accountId. */
+  accountId: string;
+  seq: number;
+  hash: string;
+}
+
+const headSchema = new Schema<AuditHeadDoc>(
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    hash: { type: String, required: true },
+  },
+  { versionKey: false, timestamps: false },
+);
+
+export const AuditHead: Model<AuditHeadDoc> = model<AuditHeadDoc>('AuditHead', headSchema);

@@ -1,11 +1,15 @@
-// Appends audit events. Each event carries the hash of the previous one in its account's chain; the
-// unique (accountId, seq) index makes concurrent writers (other requests, other replicas) retry
-// instead of forking the chain. Writes are awaited by the caller: an event is never dropped silently.
-import { createHash } from 'node:crypto';
-import DataLoader from 'dataloader';
-import { AuditEvent, type AuditEventDoc } from './model';
+// Records audit events. Each event carries the hash of the previous one in its account's chain
+// (src/audit/chain.ts appends in O(1), batching the events of concurrent requests). Writes are
+// awaited by the caller: an event is never dropped silently.
+//
+// Reveals of @sensitive values are not written one by one: the directive notes each one here
+// (synchronously) and the reveal-audit plugin writes ONE `secret.revealed` event per account at the
+// end of the request, listing what was revealed (never the values).
+import { chainWriter, type UnchainedEvent } from './chain';
 import { diff } from './redact';
 import { newId } from '../db/ids';
+
+export { GENESIS_HASH, canonicalJson, eventHash, verifyChain } from './chain';
 
 export interface AuditInput {
   accountId: string;
@@ -23,137 +27,97 @@ export interface AuditActor {
   userId?: string | null;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);
-
-/**
- * JSON with object keys sorted at every level: a stored document may come back with its keys in
- * another order (FerretDB and MongoDB move `_id` first), and the hash must not depend on that.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v as Record<string, unknown>).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-      return sorted;
-    }
-    return v;
-  });
-}
-
-export function eventHash(prevHash: string, e: Omit<AuditEventDoc, 'hash' | 'prevHash' | 'createdAt' | 'updatedAt'>): string {
-  const canonical = canonicalJson([
-    prevHash,
-    e._id,
-    e.accountId,
-    e.workspaceId ?? null,
-    e.seq,
-    e.at.toISOString(),
-    e.actor,
-    e.action,
-    e.target,
-    e.before ?? null,
-    e.after ?? null,
-    e.meta ?? null,
-    e.requestId ?? null,
-    e.ip ?? null,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-const MAX_ATTEMPTS = 20;
-
-/** Appends events of one account as one consecutive run of the chain. */
-async function appendRun(
-  accountId: string,
-  events: Omit<AuditEventDoc, 'seq' | 'prevHash' | 'hash' | 'createdAt' | 'updatedAt'>[],
-): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const last = await AuditEvent.findOne({ accountId }).sort({ seq: -1 }).select({ seq: 1, hash: 1 }).lean();
-    let seq = last?.seq ?? 0;
-    let prev = last?.hash ?? GENESIS_HASH;
-    const docs = events.map((e) => {
-      seq += 1;
-      const withSeq = { ...e, seq };
-      const hash = eventHash(prev, withSeq);
-      const doc = { ...withSeq, prevHash: prev, hash };
-      prev = hash;
-      return doc;
-    });
-    try {
-      await AuditEvent.insertMany(docs, { ordered: true });
-      return;
-    } catch (err) {
-      const dup = (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error).message));
-      if (!dup || attempt >= MAX_ATTEMPTS) throw err;
-      // Someone appended first. Remove whatever part of our run made it in, then retry after the new tail.
-      await AuditEvent.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
-    }
-  }
+/** One revealed value: which object, which field, where in the response. */
+export interface Reveal {
+  accountId: string;
+  workspaceId: string | null;
+  type: string;
+  id: string;
+  field: string;
+  permission: string;
+  /** The response path, e.g. `viewer.accounts.0.…password` (aliases as sent). */
+  path: (string | number)[];
 }
 
 export class AuditRecorder {
-  private readonly batcher: DataLoader<AuditInput, true>;
+  private readonly reveals: Reveal[] = [];
 
   constructor(
     private readonly actor: () => AuditActor,
     private readonly requestId: string | null,
     private readonly ip: string | null,
-  ) {
-    // Events recorded in the same tick (a list of revealed secrets, say) are written together.
-    this.batcher = new DataLoader<AuditInput, true>((inputs) => this.flush(inputs), { cache: false });
-  }
+  ) {}
 
   /** Records one event; resolves once it is stored. */
-  record(input: AuditInput): Promise<true> {
-    return this.batcher.load(input);
+  record(input: AuditInput): Promise<void> {
+    return chainWriter.append(input.accountId, [this.event(input, new Date())]);
   }
 
   /** Records a change of a document: the diff keeps only changed fields, secrets redacted. */
-  change(input: Omit<AuditInput, 'before' | 'after'> & { before?: object | null; after?: object | null }): Promise<true> {
+  change(input: Omit<AuditInput, 'before' | 'after'> & { before?: object | null; after?: object | null }): Promise<void> {
     const d = diff(input.before as Record<string, unknown> | null, input.after as Record<string, unknown> | null);
     return this.record({ ...input, before: d.before, after: d.after });
   }
 
-  private async flush(inputs: readonly AuditInput[]): Promise<true[]> {
-    const actor = this.actor();
-    const at = new Date();
-    const byAccount = new Map<string, AuditInput[]>();
-    for (const i of inputs) byAccount.set(i.accountId, [...(byAccount.get(i.accountId) ?? []), i]);
-    await Promise.all(
-      [...byAccount].map(([accountId, list]) =>
-        appendRun(
-          accountId,
-          list.map((i) => ({
-            _id: newId(),
-            accountId,
-            workspaceId: i.workspaceId ?? null,
-            at,
-            actor,
-            action: i.action,
-            target: i.target,
-            before: i.before ?? null,
-            after: i.after ?? null,
-            meta: i.meta ?? null,
-            requestId: this.requestId,
-            ip: this.ip,
-          })),
-        ),
-      ),
-    );
-    return inputs.map(() => true as const);
+  /** Notes a value revealed by this request (no I/O); written by `writeReveals()` at the request's end. */
+  revealed(r: Reveal): void {
+    this.reveals.push(r);
   }
-}
 
-/** Recomputes an account's chain; returns the seq of the first broken event, or null when intact. */
-export async function verifyChain(accountId: string): Promise<number | null> {
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
-  for await (const e of AuditEvent.find({ accountId }).sort({ seq: 1 }).lean().cursor()) {
-    const { hash, prevHash, createdAt: _c, updatedAt: _u, ...rest } = e as AuditEventDoc;
-    if (e.seq !== expectedSeq || prevHash !== prev || eventHash(prev, { ...rest, at: new Date(e.at) }) !== hash) return e.seq;
-    prev = hash;
-    expectedSeq += 1;
+  /** What this request revealed so far (the response paths to withhold if the audit cannot be written). */
+  get pendingReveals(): readonly Reveal[] {
+    return this.reveals;
   }
-  return null;
+
+  /**
+   * Writes one `secret.revealed` event per account for everything this request revealed. Its target
+   * is the object when the request revealed fields of one object only, else the account; its
+   * workspace is the one all reveals share (null when they span several); `meta.revealed` lists
+   * each { type, id, field, permission, path }.
+   */
+  async writeReveals(): Promise<void> {
+    if (this.reveals.length === 0) return;
+    const byAccount = new Map<string, Reveal[]>();
+    for (const r of this.reveals.splice(0, this.reveals.length)) {
+      const list = byAccount.get(r.accountId);
+      if (list) list.push(r);
+      else byAccount.set(r.accountId, [r]);
+    }
+    const at = new Date();
+    await Promise.all(
+      [...byAccount].map(([accountId, list]) => {
+        const first = list[0]!;
+        const oneObject = list.every((r) => r.type === first.type && r.id === first.id);
+        const oneWorkspace = list.every((r) => r.workspaceId === first.workspaceId);
+        const input: AuditInput = {
+          accountId,
+          workspaceId: oneWorkspace ? first.workspaceId : null,
+          action: 'secret.revealed',
+          target: oneObject ? { type: first.type, id: first.id } : { type: 'Account', id: accountId },
+          meta: {
+            count: list.length,
+            revealed: list.map((r) => ({ type: r.type, id: r.id, field: r.field, permission: r.permission, path: r.path.join('.') })),
+          },
+        };
+        return chainWriter.append(accountId, [this.event(input, at)]);
+      }),
+    );
+  }
+
+  private event(i: AuditInput, at: Date): UnchainedEvent {
+    return {
+      _id: newId(),
+      accountId: i.accountId,
+      workspaceId: i.workspaceId ?? null,
+      at,
+      actor: this.actor(),
+      action: i.action,
+      target: i.target,
+      before: i.before ?? null,
+      after: i.after ?? null,
+      meta: i.meta ?? null,
+      requestId: this.requestId,
+      ip: this.ip,
+    };
+  }
 }

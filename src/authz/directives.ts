@@ -1,7 +1,14 @@
 // @requires and @sensitive (DESIGN.md §5), applied with mapSchema/getDirective. Only annotated fields
 // are wrapped; every other field runs untouched. The wrappers are the only callers of the checker on
 // the read path: resolvers contain no permission logic.
-import { defaultFieldResolver, getNamedType, isNonNullType, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  getNamedType,
+  responsePathAsArray,
+  isNonNullType,
+  type GraphQLFieldConfig,
+  type GraphQLSchema,
+} from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { parsePermission, permissionBit, permissionResource, UnknownPermissionError } from './catalogue';
 import { allowed } from './check';
@@ -36,9 +43,11 @@ export class SchemaDirectiveError extends Error {
 export const MASKS = { PARTIAL: 'PARTIAL', FULL: 'FULL', NULL: 'NULL' } as const;
 export type MaskStyle = keyof typeof MASKS;
 
+const MASKED_FULL = '••••••••';
+
 export function mask(value: unknown, style: MaskStyle): string | null {
   if (value === null || value === undefined || style === 'NULL') return null;
-  if (style === 'FULL') return '••••••••';
+  if (style === 'FULL') return MASKED_FULL;
   const s = String(value);
   return `••••${s.length > 4 ? s.slice(-4) : ''}`;
 }
@@ -167,6 +176,10 @@ function wrapConnection(typeName: string, itemType: string, perm: { text: string
 
 // ---------------------------------------------------------------------------------------------
 // @sensitive: masked for those without the permission; revealed (and audited) for those with it.
+// The masked path is synchronous once the account's permissions are loaded (the parent's list loaded
+// them): FULL and NULL masks never run the field's resolver (no decryption), PARTIAL needs the value's
+// last characters. A reveal is only noted here; src/audit/reveal-plugin.ts writes one event per
+// account at the end of the request.
 
 function wrapSensitive(
   typeName: string,
@@ -176,27 +189,37 @@ function wrapSensitive(
   resolve: Resolver,
 ): Resolver {
   const chain = RESOURCE_TYPES[typeName]!.chain;
-  return async (parent, args, ctx, info) => {
-    requireLogin(ctx);
+  const decide: (compiled: CompiledPermissions | null, ...a: Parameters<Resolver>) => unknown = (compiled, parent, args, ctx, info) => {
     const doc = parent as Doc;
-    const accountId = accountIdOf(typeName, doc);
-    const compiled = await compiledFor(ctx, accountId);
-    const may = !!compiled && allowed(compiled, perm.bit, doc, chain, false);
-    if (!may && style !== 'PARTIAL') {
-      return style === 'NULL' ? null : mask(await resolve(parent, args, ctx, info), style);
+    if (!compiled || !allowed(compiled, perm.bit, doc, chain, false)) {
+      // FULL shows the same mask whatever the value (nothing about it, not even whether it is set).
+      if (style === 'NULL') return null;
+      if (style === 'FULL') return MASKED_FULL;
+      const value = resolve(parent, args, ctx, info);
+      return value instanceof Promise ? value.then((v) => mask(v, style)) : mask(value, style);
     }
-    const value = await resolve(parent, args, ctx, info);
-    if (!may) return mask(value, style);
-    if (value !== null && value !== undefined && accountId) {
-      await ctx.audit.record({
-        accountId,
-        workspaceId: (doc.workspaceId as string | undefined) ?? null,
-        action: 'secret.revealed',
-        target: { type: typeName, id: doc._id },
-        meta: { field: fieldName, permission: perm.text, scope: scopeOf(typeName, doc) },
-      });
-    }
-    return value;
+    const note = (value: unknown) => {
+      if (value !== null && value !== undefined) {
+        ctx.audit.revealed({
+          accountId: compiled.accountId,
+          workspaceId: (doc.workspaceId as string | undefined) ?? null,
+          type: typeName,
+          id: doc._id,
+          field: fieldName,
+          permission: perm.text,
+          path: responsePathAsArray(info.path),
+        });
+      }
+      return value;
+    };
+    const value = resolve(parent, args, ctx, info);
+    return value instanceof Promise ? value.then(note) : note(value);
+  };
+  return (parent, args, ctx, info) => {
+    requireLogin(ctx);
+    const c = compiledFor(ctx, accountIdOf(typeName, parent as Doc));
+    if (c instanceof Promise) return c.then((compiled) => decide(compiled, parent, args, ctx, info));
+    return decide(c, parent, args, ctx, info);
   };
 }
 

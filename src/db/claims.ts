@@ -1,9 +1,11 @@
-// One-time claims. FerretDB v1 does not apply a conditional update atomically under concurrency
-// (parallel findOneAndUpdate({status: 'PENDING'}) calls can all "win"), while a unique `_id` insert
-// fails for every caller but one on both FerretDB and MongoDB. Anything that must happen once
-// (accepting an invitation, resolving an access request) claims its key here first.
+// One-time claims: a unique `_id` insert fails for every caller but one, on MongoDB and on the
+// embedded database alike (test/db/concurrency.test.ts). Anything that must happen once (accepting
+// an invitation, resolving an access request) claims its key here first, so that the rule does not
+// rest on how a server applies conditional updates (FerretDB v1, used before, applied them as
+// read-modify-write: parallel findOneAndUpdate({status: 'PENDING'}) calls could all "win").
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from './schema';
+import { isDuplicateKey } from './errors';
 
 export interface ClaimDoc extends BaseDoc {
   accountId: string;
@@ -20,7 +22,7 @@ export async function claimOnce(key: string, accountId: string): Promise<boolean
     await Claim.create({ _id: key, accountId });
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message))) return false;
+    if (isDuplicateKey(err)) return false;
     throw err;
   }
 }

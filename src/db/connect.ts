@@ -1,4 +1,6 @@
 import mongoose from 'mongoose';
+import { isDatabaseUnavailable } from './errors';
+import { databaseUnavailable, watchDatabase } from './health';
 
 export interface DbOptions {
   uri: string;
@@ -7,15 +9,36 @@ export interface DbOptions {
   monitorCommands?: boolean;
 }
 
-/** Connects the default mongoose connection and makes sure every model's indexes exist. */
+/** How long the first connection may take (the database may still be starting). */
+const CONNECT_WITHIN_MS = 15_000;
+
+/**
+ * Connects the default mongoose connection and makes sure every model's indexes exist.
+ * While the database is unreachable an operation fails after about a second (the gateway answers
+ * 503 SERVICE_UNAVAILABLE, src/graphql/plugins/unavailable.ts) rather than waiting: no buffering by
+ * mongoose, server selection gives up after 1 s, and the driver checks the server every second so
+ * that it notices both the loss and the return within about a second.
+ */
 export async function connectDatabase(opts: DbOptions): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
-  await mongoose.connect(opts.uri, {
-    dbName: opts.dbName,
-    serverSelectionTimeoutMS: 5000,
-    monitorCommands: opts.monitorCommands ?? false,
-    autoIndex: false,
-  });
+  const deadline = Date.now() + CONNECT_WITHIN_MS;
+  for (;;) {
+    try {
+      await mongoose.connect(opts.uri, {
+        dbName: opts.dbName,
+        serverSelectionTimeoutMS: 1000,
+        heartbeatFrequencyMS: 1000,
+        bufferCommands: false,
+        monitorCommands: opts.monitorCommands ?? false,
+        autoIndex: false,
+      });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline || !isDatabaseUnavailable(err)) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  watchDatabase(mongoose.connection.getClient());
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).createIndexes()));
   return mongoose;
 }
@@ -23,7 +46,7 @@ export async function connectDatabase(opts: DbOptions): Promise<typeof mongoose>
 /** Whether the database answers a ping within `timeoutMs`. */
 export async function pingDatabase(timeoutMs = 1000): Promise<boolean> {
   const db = mongoose.connection.db;
-  if (!db || mongoose.connection.readyState !== 1) return false;
+  if (!db || mongoose.connection.readyState !== 1 || databaseUnavailable()) return false;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

@@ -1,9 +1,11 @@
-// What clients see of an error: the contract's codes pass through; database and programming errors
-// become a generic internal error (logged with the request id by the logging plugin).
+// What clients see of an error: the contract's codes pass through; an unreachable database becomes
+// SERVICE_UNAVAILABLE; other database and programming errors become a generic internal error (logged with the request id by the logging plugin).
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import mongoose from 'mongoose';
 import { UnknownPermissionError } from '../authz/catalogue';
+import { isDatabaseUnavailable } from '../db/errors';
+import { ServiceUnavailableError } from '../errors';
 
 const PUBLIC_CODES = new Set([
   'UNAUTHENTICATED',
@@ -16,10 +18,15 @@ const PUBLIC_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  'SERVICE_UNAVAILABLE',
 ]);
 
-/** Maps expected non-GraphQL errors (validation by mongoose, unknown permissions) to BAD_USER_INPUT. */
+/**
+ * Maps expected non-GraphQL errors: validation by mongoose and unknown permissions to BAD_USER_INPUT,
+ * an unreachable database to SERVICE_UNAVAILABLE (HTTP 503, src/graphql/plugins/unavailable.ts).
+ */
 export function publicError(original: unknown): { message: string; code: string; field?: string } | null {
+  if (isDatabaseUnavailable(original)) return { message: new ServiceUnavailableError().message, code: 'SERVICE_UNAVAILABLE' };
   if (original instanceof UnknownPermissionError) return { message: original.message, code: 'BAD_USER_INPUT' };
   if (original instanceof mongoose.Error.ValidationError) {
     const first = Object.values(original.errors)[0];

@@ -20,8 +20,13 @@ import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin, type RequestSummary } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
+import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
+import { isDatabaseUnavailable } from '../db/errors';
+import { databaseUnavailable } from '../db/health';
+import { ServiceUnavailableError } from '../errors';
+import { unavailablePlugin } from '../graphql/plugins/unavailable';
 import type { Mailer } from '../mail/mailer';
 import { graphiqlPage } from './graphiql';
 import { scimRouter } from '../scim/router';
@@ -82,7 +87,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       twoFactorGatePlugin(),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
+      // Before logging: a withheld reveal shows in the request's outcome.
+      revealAuditPlugin(),
       loggingPlugin(),
+      unavailablePlugin(),
     ],
   });
   gateway.apollo = apollo;
@@ -125,7 +133,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ok = await pingDatabase(1000);
+    // Known down: at once. Otherwise the ping decides, within the 1 s a probe may wait.
+    const ok = !databaseUnavailable() && (await pingDatabase(800));
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
   });
   app.get('/graphiql', (_req, res) => {
@@ -137,10 +146,20 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 
   app.use(
     '/graphql',
+    // While the driver knows the database is unreachable, answer at once rather than fail each
+    // request after a server-selection timeout (requests already running get the same answer
+    // from src/graphql/plugins/unavailable.ts).
+    (_req: Request, res: Response, next: NextFunction) => {
+      if (!databaseUnavailable()) return next();
+      res.setHeader('retry-after', '1');
+      res.status(503).json({ errors: [{ message: new ServiceUnavailableError().message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    },
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const auth = await authenticate(req.get('authorization'));
+        const auth = await authenticate(req.get('authorization')).catch((err: unknown) => {
+          throw isDatabaseUnavailable(err) ? new ServiceUnavailableError() : err;
+        });
         res.locals.principalId = auth.principal?.id;
         const ctx = createContext({
           requestId: res.locals.requestId as string,

@@ -11,15 +11,12 @@ import { parseFilter } from './filter';
 import { ScimGroup, ScimUser, type ScimGroupDoc, type ScimGroupMember, type ScimUserDoc } from './model';
 import { applyPatch, type PatchOperation } from './patch';
 import type { ScimRequest } from './request';
+import { isDuplicateKey } from '../db/errors';
 
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 /** Postern's extension: the role the group's members hold, and where. */
 export const GROUP_ROLE_SCHEMA = 'urn:postern:params:scim:schemas:extension:2.0:Group';
 const MAX_MEMBERS = 1000;
-
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
 
 export function groupResource(req: ScimRequest, g: ScimGroupDoc): Record<string, unknown> {
   return {
@@ -191,7 +188,7 @@ export async function createGroup(req: ScimRequest, body: Record<string, unknown
       })
     ).toObject();
   } catch (err) {
-    if (isDuplicate(err)) throw new ScimError(409, `A group named ${JSON.stringify(fields.displayName)} exists`, 'uniqueness');
+    if (isDuplicateKey(err)) throw new ScimError(409, `A group named ${JSON.stringify(fields.displayName)} exists`, 'uniqueness');
     throw err;
   }
   let members: ScimGroupMember[];
@@ -228,7 +225,7 @@ async function update(req: ScimRequest, before: ScimGroupDoc, fields: GroupField
       },
     );
   } catch (err) {
-    if (isDuplicate(err)) throw new ScimError(409, `A group named ${JSON.stringify(fields.displayName)} exists`, 'uniqueness');
+    if (isDuplicateKey(err)) throw new ScimError(409, `A group named ${JSON.stringify(fields.displayName)} exists`, 'uniqueness');
     throw err;
   }
   const members = await sync(req, before.members, before, fields, remap);

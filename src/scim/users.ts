@@ -13,13 +13,10 @@ import { rebindGroupsOf, dropFromGroups } from './groups';
 import { ScimUser, type ScimUserDoc } from './model';
 import type { ScimRequest } from './request';
 import { applyPatch, type PatchOperation } from './patch';
+import { isDuplicateKey } from '../db/errors';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
 
 export function userResource(req: ScimRequest, u: ScimUserDoc): Record<string, unknown> {
   return {
@@ -123,7 +120,7 @@ async function activate(req: ScimRequest, u: ScimUserDoc): Promise<void> {
   try {
     await Member.create({ accountId: req.account._id, userId: u.userId, createdBy: req.ctx.actorId });
   } catch (err) {
-    if (!isDuplicate(err)) throw err;
+    if (!isDuplicateKey(err)) throw err;
   }
   await bumpPermissionsVersion(req.account._id);
   await rebindGroupsOf(req, u.userId);
@@ -165,7 +162,7 @@ export async function createUser(req: ScimRequest, body: Record<string, unknown>
       ).toObject();
       createdUser = true;
     } catch (err) {
-      if (!isDuplicate(err)) throw err;
+      if (!isDuplicateKey(err)) throw err;
       user = await User.findOne({ email: fields.email }).lean<UserDoc>();
       if (!user) throw err;
     }
@@ -177,7 +174,7 @@ export async function createUser(req: ScimRequest, body: Record<string, unknown>
     ).toObject();
   } catch (err) {
     if (createdUser) await User.deleteOne({ _id: user._id });
-    if (isDuplicate(err)) throw new ScimError(409, 'This user is already provisioned in the account', 'uniqueness');
+    if (isDuplicateKey(err)) throw new ScimError(409, 'This user is already provisioned in the account', 'uniqueness');
     throw err;
   }
   if (doc.active) await activate(req, doc);
@@ -203,7 +200,7 @@ async function update(req: ScimRequest, before: ScimUserDoc, fields: UserFields)
       { returnDocument: 'after' },
     ).lean<ScimUserDoc>();
   } catch (err) {
-    if (isDuplicate(err)) throw new ScimError(409, `A user with userName ${JSON.stringify(fields.userName)} exists`, 'uniqueness');
+    if (isDuplicateKey(err)) throw new ScimError(409, `A user with userName ${JSON.stringify(fields.userName)} exists`, 'uniqueness');
     throw err;
   }
   if (!after) throw new ScimError(404, `No user with id ${JSON.stringify(before.userId)}`);

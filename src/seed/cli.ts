@@ -1,4 +1,4 @@
-// `npm run seed:demo`: seeds the demo account into the configured database (the embedded FerretDB
+// `npm run seed:demo`: seeds the demo account into the configured database (the embedded database
 // unless MONGODB_URI is set, exactly as `npm start` connects) when it holds no users yet.
 import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';

@@ -13,6 +13,7 @@ import { User, type UserDoc } from '../modules/identity/model';
 import { completeLogin, type AuthResult } from '../modules/identity/service';
 import { ScimUser } from '../scim/model';
 import { SsoConfig, type SsoConfigDoc } from './model';
+import { isDuplicateKey } from '../db/errors';
 
 export interface ConfigureSsoInput {
   accountId: string;
@@ -157,10 +158,6 @@ export class SsoRefusedError extends Error {
   }
 }
 
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
-
 /**
  * The end of an SSO sign-in whose assertion was checked: the email must be of an allowed domain and
  * not known unverified; a user deprovisioned by SCIM stays out; a newcomer becomes a member with the
@@ -190,7 +187,7 @@ export async function completeSsoSignIn(
       // No password anyone knows: this user signs in through the identity provider.
       user = (await User.create({ email, name: email.split('@')[0]!, passwordHash: await hashPassword(randomSecret(32)) })).toObject();
     } catch (err) {
-      if (!isDuplicate(err)) throw err;
+      if (!isDuplicateKey(err)) throw err;
       user = await User.findOne({ email }).lean<UserDoc>();
       if (!user) throw err;
     }
@@ -202,7 +199,7 @@ export async function completeSsoSignIn(
       await Member.create({ accountId: account._id, userId: user._id, createdBy: config.configuredBy });
       joined = true;
     } catch (err) {
-      if (!isDuplicate(err)) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     if (joined) {
       await bumpPermissionsVersion(account._id);

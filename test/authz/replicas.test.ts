@@ -1,79 +1,23 @@
 // Freshness across replicas (DESIGN.md §4 rule 6): two gateway processes on one database. A change made
 // through one is enforced by the other on its very next request, even though the other has the
 // principal's permissions compiled and cached from the request before.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
-import { freePort } from '../../src/db/ferretdb';
 import { AccessRequest } from '../../src/modules/access/requests.model';
-import { TEST_SECRET_KEY, STRONG_PASSWORD, uniqueEmail, type GqlResponse } from '../helpers/gateway';
+import { STRONG_PASSWORD, uniqueEmail } from '../helpers/gateway';
+import { gqlAt, replicaSet, type Replica } from '../helpers/replicas';
 import { addMember, errorsOf, inHours } from './fixtures';
 
-const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
-
-interface Replica {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-}
-
-const dbName = `t_rep_${randomBytes(5).toString('hex')}`;
-const replicas: Replica[] = [];
-
-async function startReplica(): Promise<Replica> {
-  const port = await freePort();
-  const output: string[] = [];
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      MONGODB_URI: process.env.POSTERN_TEST_MONGODB_URI,
-      POSTERN_DB_NAME: dbName,
-      POSTERN_SECRET_KEY: TEST_SECRET_KEY,
-      PORT: String(port),
-      POSTERN_SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (b: Buffer) => output.push(String(b)));
-  child.stderr!.on('data', (b: Buffer) => output.push(String(b)));
-  const replica = { url: `http://127.0.0.1:${port}`, child, output };
-  replicas.push(replica);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output.join('')}`);
-    try {
-      if ((await fetch(`${replica.url}/readyz`)).status === 200) return replica;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`replica not ready within 30s:\n${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function gql(r: Replica, query: string, variables: Record<string, unknown>, token?: string): Promise<GqlResponse> {
-  const res = await fetch(`${r.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: JSON.parse(text), text };
-}
+const set = replicaSet();
+const dbName = set.dbName;
+const gql = gqlAt;
 
 let a: Replica;
 let b: Replica;
 let owner: { token: string; userId: string; accountId: string; workspaceId: string };
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: the replica test runs the built gateway. Run \`npm run build\` first (\`npm test\` does).`);
-  }
-  [a, b] = await Promise.all([startReplica(), startReplica()]);
+  [a, b] = await Promise.all([set.start(), set.start()]);
   // This process writes fixtures straight to the replicas' database.
   await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName });
   const r = await gql(
@@ -88,20 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mongoose.connection.db?.dropDatabase();
   await mongoose.disconnect();
-  await Promise.all(
-    replicas.map(
-      (r) =>
-        new Promise<void>((resolve) => {
-          if (r.child.exitCode !== null) return resolve();
-          const t = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
-          r.child.once('exit', () => {
-            clearTimeout(t);
-            resolve();
-          });
-          r.child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await set.stop();
 });
 
 const WORKSPACE = `query($id: ID!) { workspace(id: $id) { id } }`;

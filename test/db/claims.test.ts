@@ -1,4 +1,4 @@
-// One-time claims hold under concurrency on the real database (FerretDB or MongoDB).
+// One-time claims hold under concurrency on the real database (the embedded one, or MongoDB).
 import { claimOnce, releaseClaim } from '../../src/db/claims';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 

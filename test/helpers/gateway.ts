@@ -1,5 +1,5 @@
 // Starts a real gateway in this test file's process, on its own database of the run's server.
-// Nothing is mocked: requests go over HTTP to Apollo, and mongoose talks to FerretDB (or MongoDB).
+// Nothing is mocked: requests go over HTTP to Apollo, and mongoose talks to the embedded database (or MongoDB).
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import mongoose from 'mongoose';

@@ -1,12 +1,12 @@
 // The issue's N+1 check: a nested query over a page of campaigns costs the same number of database
 // commands for 1 campaign as for 100 (each relation is one batched read, whatever the page size).
-import mongoose from 'mongoose';
 import { newId } from '../../src/db/ids';
 import { Campaign } from '../../src/modules/marketing/campaign.model';
 import { MailingList } from '../../src/modules/marketing/list.model';
 import { Template } from '../../src/modules/marketing/template.model';
 import { User } from '../../src/modules/identity/model';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
+import { commandsDuring } from '../helpers/commands';
 import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows } from './helpers';
 
 let gw: TestGateway;
@@ -16,26 +16,6 @@ beforeAll(async () => {
   owner = await gw.signUp();
 });
 afterAll(() => gw.stop());
-
-const HANDSHAKE = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'saslStart', 'saslContinue', 'buildInfo']);
-
-/** Runs `fn` and returns the database commands it started (handshakes and pings excluded). */
-async function commandsDuring(fn: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const client = mongoose.connection.getClient();
-  const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
-    if (!HANDSHAKE.has(e.commandName)) seen.push(`${e.commandName}:${String(e.command[e.commandName])}`);
-  };
-  client.on('commandStarted', listener);
-  try {
-    await fn();
-    // Let anything the request fired without awaiting show up too.
-    await new Promise((r) => setTimeout(r, 50));
-  } finally {
-    client.off('commandStarted', listener);
-  }
-  return seen;
-}
 
 /** `n` campaigns in `workspaceId`, each with its own list and template, created by a few different users. */
 async function manyCampaigns(workspaceId: string, n: number): Promise<void> {

@@ -6,20 +6,20 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server';
-import { freePort, startFerretDB, type EmbeddedFerretDB } from '../../src/db/ferretdb';
+import { freePort, startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded';
 import { TEST_SECRET_KEY } from '../helpers/gateway';
 
 let dataDir: string;
 let port: number;
-let ferret: EmbeddedFerretDB | null = null;
+let db: EmbeddedDatabase | null = null;
 let server: RunningServer;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'postern-readyz-'));
   port = await freePort();
-  ferret = await startFerretDB({ dataDir, port });
+  db = await startEmbeddedDatabase({ dataDir, port, supervise: false });
   const config = loadConfig({
-    MONGODB_URI: ferret.uri,
+    MONGODB_URI: db.uri,
     POSTERN_SECRET_KEY: TEST_SECRET_KEY,
     POSTERN_DB_NAME: 'readyz',
     PORT: '0',
@@ -30,7 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await ferret?.stop();
+  await db?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -53,14 +53,14 @@ it('is ready with the database up, 503 while it is stopped, and ready again once
   expect(await status('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
   expect(await status('/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
 
-  await ferret!.stop();
-  ferret = null;
+  await db!.stop();
+  db = null;
   const down = await until('/readyz', 503, 15_000);
   expect(down).toEqual({ status: 503, body: { status: 'database unavailable' } });
   // Liveness does not depend on the database.
   expect((await status('/healthz')).status).toBe(200);
 
-  ferret = await startFerretDB({ dataDir, port });
+  db = await startEmbeddedDatabase({ dataDir, port, supervise: false });
   const up = await until('/readyz', 200, 30_000);
   expect(up).toEqual({ status: 200, body: { status: 'ready' } });
   // And the API works again on the same connection.

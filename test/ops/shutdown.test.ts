@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { freePort } from '../../src/db/ferretdb';
+import { freePort } from '../../src/db/embedded';
 import { STRONG_PASSWORD, TEST_SECRET_KEY, uniqueEmail } from '../helpers/gateway';
 import { probe, startProbeGateway } from './probe';
 

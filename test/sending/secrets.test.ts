@@ -60,7 +60,18 @@ describe('SMTP credentials', () => {
     // The owner's read (from the create mutation) was a reveal, audited with what and where.
     const reveals = await revealEvents(cred.id);
     expect(reveals).toHaveLength(1);
-    expect(reveals[0]!.meta).toMatchObject({ field: 'password', permission: 'smtpCredentials:reveal' });
+    expect(reveals[0]!.meta).toEqual({
+      count: 1,
+      revealed: [
+        {
+          type: 'SmtpCredential',
+          id: cred.id,
+          field: 'password',
+          permission: 'smtpCredentials:reveal',
+          path: 'createSmtpCredential.password',
+        },
+      ],
+    });
     expect(reveals[0]!.actor.id).toBe(owner.userId);
 
     // Paging: 3 credentials, 2 per page.

@@ -57,9 +57,11 @@ describe('sendEmail', () => {
       html: '<p>HTML body</p>',
     });
     expect(await rawCount('EmailLog', { domainId })).toBe(1);
-    // The owner's read of the bodies is a reveal: audited, without the content.
+    // The owner's read of the bodies is a reveal: one event for the request, without the content.
     const reveals = (await auditEvents(owner.accountId, 'secret.revealed')).filter((e) => e.target.id === sent.id);
-    expect(reveals.map((e) => e.meta!.field).sort()).toEqual(['html', 'text']);
+    expect(reveals).toHaveLength(1);
+    const revealed = reveals[0]!.meta!.revealed as { field: string; path: string }[];
+    expect(revealed.map((r) => `${r.field}@${r.path}`).sort()).toEqual(['html@sendEmail.html', 'text@sendEmail.text']);
     expect(JSON.stringify(reveals)).not.toContain('Plain body');
   });
 

@@ -13,15 +13,12 @@ import { Session, User, type UserDoc } from '../identity/model';
 import { startSession, type AuthResult } from '../identity/service';
 import { ApiToken, Invitation, RoleBinding, type InvitationDoc, type RoleDoc } from './model';
 import { assertHolds, assertMayChangeAccessOf, compiledOf, isAccountAdmin, systemRole } from './rules';
+import { isDuplicateKey } from '../../db/errors';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_FROM = 'Postern <no-reply@postern.invalid>';
 const FIELD_MAX = 100;
 const SIGNATURE_MAX = 2000;
-
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
 
 function cleanEmail(value: string): string {
   const email = value.trim().toLowerCase();
@@ -83,7 +80,7 @@ export async function createUser(
       })
     ).toObject();
   } catch (err) {
-    if (isDuplicate(err)) throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
+    if (isDuplicateKey(err)) throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
     throw err;
   }
   try {
@@ -236,7 +233,7 @@ export async function acceptInvitation(
       ).toObject();
       createdUser = true;
     } catch (err) {
-      if (isDuplicate(err)) throw new BadInputError('Try again: this email was registered meanwhile', 'token');
+      if (isDuplicateKey(err)) throw new BadInputError('Try again: this email was registered meanwhile', 'token');
       throw err;
     }
   }
@@ -260,7 +257,7 @@ export async function acceptInvitation(
       await Member.create({ accountId: account._id, userId: u._id, createdBy: inv.createdBy });
     }
   } catch (err) {
-    if (!isDuplicate(err)) throw err;
+    if (!isDuplicateKey(err)) throw err;
   }
   let bindingId: string | null = null;
   const scopeModel = SCOPE_MODEL[inv.scopeType];

@@ -7,6 +7,7 @@ import { cleanName } from '../accounts/service';
 import { User, type UserDoc } from '../identity/model';
 import { Invitation, Role, RoleBinding, type RoleDoc } from './model';
 import { assertHolds, cleanPermissions, compiledOf } from './rules';
+import { isDuplicateKey } from '../../db/errors';
 
 export const DESCRIPTION_MAX = 1000;
 
@@ -51,10 +52,6 @@ async function freeKey(accountId: string, base: string): Promise<string> {
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
 
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
-
 export async function createRole(
   ctx: Context,
   input: { accountId: string; name: string; description?: string | null; permissions: string[] },
@@ -82,7 +79,7 @@ export async function createRole(
         })
       ).toObject();
     } catch (err) {
-      if (!isDuplicate(err) || attempt > 5) throw err;
+      if (!isDuplicateKey(err) || attempt > 5) throw err;
     }
   }
   await bumpPermissionsVersion(role.accountId);
@@ -198,7 +195,7 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
       });
       created.push(doc._id);
     } catch (err) {
-      if (!isDuplicate(err)) {
+      if (!isDuplicateKey(err)) {
         await Role.deleteMany({ _id: { $in: created } });
         throw err;
       }

@@ -19,6 +19,7 @@ import {
   type SupportTicketDoc,
   type SupportTicketStatusName,
 } from './model';
+import { isDuplicateKey } from '../../db/errors';
 
 /** Each plan's monthly maximums; an account's limits may be set lower (setSendLimit), never higher. */
 export const PLAN_LIMITS: Record<PlanName, { send: number; verification: number }> = {
@@ -28,10 +29,6 @@ export const PLAN_LIMITS: Record<PlanName, { send: number; verification: number 
   SCALE: { send: 1_000_000, verification: 50_000 },
   ENTERPRISE: { send: 10_000_000, verification: 500_000 },
 };
-
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
 
 /** The account's billing document, created with the FREE plan the first time it is needed. */
 export async function billingOf(accountId: string, createdBy: string): Promise<BillingDoc> {
@@ -50,7 +47,7 @@ export async function billingOf(accountId: string, createdBy: string): Promise<B
     return created.toObject();
   } catch (err) {
     // Another request created it first (unique accountId): read theirs.
-    if (!isDuplicate(err)) throw err;
+    if (!isDuplicateKey(err)) throw err;
     const again = await Billing.findOne({ accountId }).lean<BillingDoc>();
     if (!again) throw err;
     return again;

@@ -9,6 +9,7 @@ import { createAccount, cleanName } from '../accounts/service';
 import { Session, User, type UserDoc } from './model';
 import { requireSecondFactor } from './two-factor.service';
 import { assertPasswordLoginAllowed } from '../../sso/service';
+import { isDuplicateKey } from '../../db/errors';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
 export function setSessionTtlHours(hours: number): void {
@@ -27,10 +28,6 @@ export async function startSession(userId: string): Promise<string> {
   return token;
 }
 
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
-
 export async function signUp(
   ctx: Context,
   input: { email: string; password: string; name: string; accountName: string },
@@ -45,7 +42,7 @@ export async function signUp(
   try {
     user = (await User.create({ email, name, passwordHash: await hashPassword(input.password) })).toObject();
   } catch (err) {
-    if (isDuplicate(err)) throw new BadInputError('An account with this email already exists', 'email');
+    if (isDuplicateKey(err)) throw new BadInputError('An account with this email already exists', 'email');
     throw err;
   }
   let account: AccountDoc;

@@ -10,22 +10,12 @@ import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
 import { EmailLog, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
 import type { UserDoc } from '../identity/model';
-import {
-  isDuplicateKey,
-  cleanEmail,
-  cleanName,
-  cleanOptional,
-  has,
-  PERSON_NAME_MAX,
-  SUBJECT_MAX,
-  userId,
-  workspaceOf,
-  prime,
-} from './common';
+import { cleanEmail, cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, userId, workspaceOf, prime } from './common';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import { Contact, type ContactDoc } from './contact.model';
 import type { MailingListDoc } from './list.model';
 import type { TemplateDoc } from './template.model';
+import { isDuplicateKey } from '../../db/errors';
 
 const EDITABLE: CampaignStatus[] = ['DRAFT', 'SCHEDULED'];
 const LOG_BATCH = 500;

@@ -60,7 +60,3 @@ export function has(input: object, key: string): boolean {
 export function prime(ctx: Context, type: string, doc: { _id: string }): void {
   ctx.loaders.prime(type, doc as unknown as { _id: string } & Record<string, unknown>);
 }
-/** A unique-index violation: E11000 on MongoDB; FerretDB's SQLite backend may report it differently. */
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key|UNIQUE constraint failed/i.test(String((err as Error)?.message));
-}

@@ -9,7 +9,8 @@ import DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
-import { isDuplicateKey, cleanEmail, cleanOptional, has, PERSON_NAME_MAX, userId, prime } from './common';
+import { cleanEmail, cleanOptional, has, PERSON_NAME_MAX, userId, prime } from './common';
+import { isDuplicateKey } from '../../db/errors';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 

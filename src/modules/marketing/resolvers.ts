@@ -1,8 +1,7 @@
 // Marketing resolvers: thin. Reads go through the request's loaders (batched: a page of campaigns
-// costs one read per related type) and paginate(); writes go through the services.
+// costs one read per related type, and lists under many parents are one read too: loaders.page()); writes go through the services.
 import type { Resolvers } from '../../graphql/generated';
 import type { Context as Ctx } from '../../graphql/context';
-import { paginate } from '../../graphql/connection';
 import type { WorkspaceDoc } from '../accounts/model';
 import type { UserDoc } from '../identity/model';
 import { NotFoundError } from '../../errors';
@@ -62,16 +61,16 @@ export const marketingResolvers: Resolvers = {
     unpublishForm: (_, { id }, ctx) => forms.publish(ctx, id, false),
   },
   Workspace: {
-    campaigns: (w, args) => paginate(Campaign, { workspaceId: w._id }, args),
-    lists: (w, args) => paginate(MailingList, { workspaceId: w._id }, args),
-    templates: (w, args) => paginate(Template, { workspaceId: w._id }, args),
-    automations: (w, args) => paginate(Automation, { workspaceId: w._id }, args),
-    forms: (w, args) => paginate(Form, { workspaceId: w._id }, args),
+    campaigns: (w, args, ctx) => ctx.loaders.page(Campaign, 'workspaceId', w._id, args),
+    lists: (w, args, ctx) => ctx.loaders.page(MailingList, 'workspaceId', w._id, args),
+    templates: (w, args, ctx) => ctx.loaders.page(Template, 'workspaceId', w._id, args),
+    automations: (w, args, ctx) => ctx.loaders.page(Automation, 'workspaceId', w._id, args),
+    forms: (w, args, ctx) => ctx.loaders.page(Form, 'workspaceId', w._id, args),
   },
   MailingList: {
     workspace: workspaceOf,
     contactCount: (l, _, ctx) => contactCountLoader(ctx).load(l._id),
-    contacts: (l, args) => paginate(Contact, { listId: l._id }, args),
+    contacts: (l, args, ctx) => ctx.loaders.page(Contact, 'listId', l._id, args),
   },
   ImportResult: {
     list: (r, _, ctx) => ctx.loaders.load<MailingListDoc>('MailingList', r.listId),
@@ -85,7 +84,7 @@ export const marketingResolvers: Resolvers = {
     createdBy: userOf,
     list: (c, _, ctx) => (c.listId ? ctx.loaders.load<MailingListDoc>('MailingList', c.listId) : null),
     template: (c, _, ctx) => (c.templateId ? ctx.loaders.load<TemplateDoc>('Template', c.templateId) : null),
-    emailLogs: (c, args) => paginate(EmailLog, { campaignId: c._id }, args),
+    emailLogs: (c, args, ctx) => ctx.loaders.page(EmailLog, 'campaignId', c._id, args),
   },
   Automation: { workspace: workspaceOf, createdBy: userOf },
   Form: { workspace: workspaceOf, createdBy: userOf },

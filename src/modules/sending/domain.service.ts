@@ -16,7 +16,8 @@ import { SmtpCredential } from './smtp-credential.model';
 import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.model';
 import { EmailLog } from './email-log.model';
 import { auditView, changedOnly } from './common';
-import { cleanHostname, isDuplicateKey } from './validate';
+import { cleanHostname } from './validate';
+import { isDuplicateKey } from '../../db/errors';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

@@ -1,6 +1,5 @@
-// Thin resolvers of the sending area: reads through loaders and paginate(), writes through services.
+// Thin resolvers of the sending area: reads through loaders (lists under a parent via loaders.page()), writes through services.
 import type { Resolvers } from '../../graphql/generated';
-import { paginate } from '../../graphql/connection';
 import { secretBox } from '../../crypto/secrets';
 import { NotFoundError } from '../../errors';
 import type { AccountDoc, WorkspaceDoc } from '../accounts/model';
@@ -73,21 +72,21 @@ export const sendingResolvers: Resolvers = {
     sendEmail: (_, { input }, ctx) => sendEmail(ctx, input),
   },
   Workspace: {
-    domains: (w, args) => paginate(Domain, { workspaceId: w._id }, args),
-    sendingServers: (w, args) => paginate(SendingServer, { workspaceId: w._id }, args),
-    routes: (w, args) => paginate(Route, { workspaceId: w._id }, args),
+    domains: (w, args, ctx) => ctx.loaders.page(Domain, 'workspaceId', w._id, args),
+    sendingServers: (w, args, ctx) => ctx.loaders.page(SendingServer, 'workspaceId', w._id, args),
+    routes: (w, args, ctx) => ctx.loaders.page(Route, 'workspaceId', w._id, args),
   },
   Account: {
-    apiKeys: (a: AccountDoc, args) => paginate(ApiKey, { accountId: a._id }, args),
+    apiKeys: (a: AccountDoc, args, ctx) => ctx.loaders.page(ApiKey, 'accountId', a._id, args),
   },
   Domain: {
     workspace: (d, _, ctx) => workspaceOf(d, ctx),
     dnsRecords: (d) => dnsRecords(d),
-    smtpCredentials: (d, args) => paginate(SmtpCredential, { domainId: d._id }, args),
-    webhooks: (d, args) => paginate(Webhook, { domainId: d._id }, args),
-    suppressions: (d, args) => paginate(Suppression, { domainId: d._id }, args),
-    authorizedRecipients: (d, args) => paginate(AuthorizedRecipient, { domainId: d._id }, args),
-    emailLogs: (d, args) => paginate(EmailLog, { domainId: d._id }, args),
+    smtpCredentials: (d, args, ctx) => ctx.loaders.page(SmtpCredential, 'domainId', d._id, args),
+    webhooks: (d, args, ctx) => ctx.loaders.page(Webhook, 'domainId', d._id, args),
+    suppressions: (d, args, ctx) => ctx.loaders.page(Suppression, 'domainId', d._id, args),
+    authorizedRecipients: (d, args, ctx) => ctx.loaders.page(AuthorizedRecipient, 'domainId', d._id, args),
+    emailLogs: (d, args, ctx) => ctx.loaders.page(EmailLog, 'domainId', d._id, args),
   },
   SmtpCredential: {
     login: async (c, _, ctx) => `${c.localPart}@${(await domainOf(c, ctx)).name}`,

@@ -102,11 +102,6 @@ export function cleanInt(value: number, field: string, min: number, max: number)
   return value;
 }
 
-/** Whether a mongoose/driver error is a unique-index violation. */
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000 || /duplicate key/i.test(String((err as Error)?.message));
-}
-
 // Routes (Mailgun's syntax): `catch_all()`, or `match_recipient("…")` / `match_header("…", "…")`
 // joined with `and`; actions `forward("…")`, `store()`, `store(notify="…")`, `stop()`.
 const QUOTED = '"(?:[^"\\\\]|\\\\.){1,500}"';

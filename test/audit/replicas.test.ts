@@ -1,0 +1,63 @@
+// Issue #7: two gateway processes appending reveals to one account's audit chain at the same moment.
+// Each replica batches its own requests; when the other appended first, its insert collides on the
+// unique (accountId, seq) index and it continues after the stored tail. Every request completes and
+// the chain has no gaps and no forks.
+import mongoose from 'mongoose';
+import { connectDatabase } from '../../src/db/connect';
+import { setSecretKey } from '../../src/crypto/secrets';
+import { verifyChain } from '../../src/audit/recorder';
+import { AuditEvent, AuditHead } from '../../src/audit/model';
+import { STRONG_PASSWORD, TEST_SECRET_KEY, uniqueEmail, type TestOwner } from '../helpers/gateway';
+import { gqlAt, replicaSet, type Replica } from '../helpers/replicas';
+import { DASHBOARD, fillWorkspace } from '../helpers/dashboard';
+
+const set = replicaSet('t_audrep');
+let a: Replica;
+let b: Replica;
+let owner: TestOwner;
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([set.start(), set.start()]);
+  await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName: set.dbName });
+  setSecretKey(Buffer.from(TEST_SECRET_KEY, 'base64'));
+  const input = { email: uniqueEmail('audrep'), password: STRONG_PASSWORD, name: 'Ava Replica', accountName: 'Chained' };
+  const r = await gqlAt(
+    a,
+    `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } account { id workspaces { edges { node { id } } } } } }`,
+    { i: input },
+  );
+  const p = r.body.data!.signUp;
+  owner = {
+    token: p.token,
+    userId: p.user.id,
+    accountId: p.account.id,
+    workspaceId: p.account.workspaces.edges[0].node.id,
+    email: input.email,
+    password: input.password,
+  };
+  await fillWorkspace(owner, { domains: 5, perDomain: 2, campaigns: 0 });
+}, 60_000);
+
+afterAll(async () => {
+  await mongoose.connection.db?.dropDatabase();
+  await mongoose.disconnect();
+  await set.stop();
+});
+
+it('40 revealing requests spread over two replicas all complete, and the chain is whole', async () => {
+  // Each replica has appended (and cached its head) before the burst.
+  for (const r of [a, b]) expect((await gqlAt(r, DASHBOARD, {}, owner.token)).body.errors).toBeUndefined();
+  const before = await AuditEvent.countDocuments({ accountId: owner.accountId, action: 'secret.revealed' });
+  const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => gqlAt(i % 2 ? a : b, DASHBOARD, {}, owner.token)));
+  for (const r of responses) {
+    expect(r.body.errors).toBeUndefined();
+    const domains = r.body.data!.viewer.accounts[0].workspaces.edges[0].node.domains.edges;
+    expect(domains.flatMap((d: any) => d.node.smtpCredentials.edges.map((c: any) => c.node.password))).toHaveLength(10);
+  }
+  expect(await AuditEvent.countDocuments({ accountId: owner.accountId, action: 'secret.revealed' })).toBe(before + 40);
+  expect(await verifyChain(owner.accountId)).toBeNull();
+  const last = await AuditEvent.findOne({ accountId: owner.accountId }).sort({ seq: -1 }).lean();
+  expect(last!.seq).toBe(await AuditEvent.countDocuments({ accountId: owner.accountId }));
+  // The stored head never runs ahead of the chain (it may lag: the next append catches up).
+  expect((await AuditHead.findById(owner.accountId).lean())!.seq).toBeLessThanOrEqual(last!.seq);
+});

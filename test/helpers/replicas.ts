@@ -1,0 +1,86 @@
+// Gateway processes of the built gateway (dist/src/main.js) on one database of the run's server: the
+// replicas of a deployment. Used by the freshness and audit-chain tests across replicas.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { freePort } from '../../src/db/embedded';
+import { TEST_SECRET_KEY, type GqlResponse } from './gateway';
+
+export const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+export interface Replica {
+  url: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+/** Replicas on one fresh database, `dbName`; `stop()` ends them all. */
+export function replicaSet(prefix = 't_rep') {
+  const dbName = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const replicas: Replica[] = [];
+
+  async function start(): Promise<Replica> {
+    if (!existsSync(MAIN)) {
+      throw new Error(`${MAIN} is missing: replica tests run the built gateway. Run \`npm run build\` first (\`npm test\` does).`);
+    }
+    const port = await freePort();
+    const output: string[] = [];
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        MONGODB_URI: process.env.POSTERN_TEST_MONGODB_URI,
+        POSTERN_DB_NAME: dbName,
+        POSTERN_SECRET_KEY: TEST_SECRET_KEY,
+        PORT: String(port),
+        POSTERN_SEED_DEMO: 'false',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (b: Buffer) => output.push(String(b)));
+    child.stderr!.on('data', (b: Buffer) => output.push(String(b)));
+    const replica = { url: `http://127.0.0.1:${port}`, child, output };
+    replicas.push(replica);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output.join('')}`);
+      try {
+        if ((await fetch(`${replica.url}/readyz`)).status === 200) return replica;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`replica not ready within 30s:\n${output.join('')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function stop(): Promise<void> {
+    await Promise.all(
+      replicas.map(
+        (r) =>
+          new Promise<void>((resolve) => {
+            if (r.child.exitCode !== null) return resolve();
+            const t = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+            r.child.once('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            r.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+
+  return { dbName, start, stop };
+}
+
+export async function gqlAt(r: Replica, query: string, variables: Record<string, unknown>, token?: string): Promise<GqlResponse> {
+  const res = await fetch(`${r.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text), text };
+}
