@@ -9,7 +9,18 @@ import { rootFieldNames } from './authentication';
 import { accountsRequiringTwoFactor, TwoFactorEnrolmentRequiredError, twoFactorEnabled } from '../../modules/identity/two-factor.service';
 
 /** What a member who still owes a second factor may do. */
-export const ENROLMENT_ROOT_FIELDS = new Set(['enableTwoFactor', 'confirmTwoFactor', 'logout', '__typename', '__schema', '__type']);
+export const ENROLMENT_ROOT_FIELDS = new Set([
+  'enableTwoFactor',
+  'confirmTwoFactor',
+  'logout',
+  // Public fields act on no session, even when a client still sends its old token.
+  'signUp',
+  'login',
+  'loginWithTwoFactor',
+  '__typename',
+  '__schema',
+  '__type',
+]);
 
 export function twoFactorGatePlugin(): ApolloServerPlugin<Context> {
   return {
