@@ -151,11 +151,14 @@ export async function listGroups(
   }
   const [total, docs] = await Promise.all([
     ScimGroup.countDocuments(where),
-    ScimGroup.find(where)
-      .sort({ _id: 1 })
-      .skip(query.startIndex - 1)
-      .limit(query.count)
-      .lean<ScimGroupDoc[]>(),
+    // count=0 asks for the total only (and limit(0) would mean no limit).
+    query.count === 0
+      ? Promise.resolve([] as ScimGroupDoc[])
+      : ScimGroup.find(where)
+          .sort({ _id: 1 })
+          .skip(query.startIndex - 1)
+          .limit(query.count)
+          .lean<ScimGroupDoc[]>(),
   ]);
   return { total, resources: docs.map((d) => groupResource(req, d)) };
 }

@@ -106,11 +106,14 @@ export async function listUsers(
   }
   const [total, docs] = await Promise.all([
     ScimUser.countDocuments(where),
-    ScimUser.find(where)
-      .sort({ _id: 1 })
-      .skip(query.startIndex - 1)
-      .limit(query.count)
-      .lean<ScimUserDoc[]>(),
+    // count=0 asks for the total only (and limit(0) would mean no limit).
+    query.count === 0
+      ? Promise.resolve([] as ScimUserDoc[])
+      : ScimUser.find(where)
+          .sort({ _id: 1 })
+          .skip(query.startIndex - 1)
+          .limit(query.count)
+          .lean<ScimUserDoc[]>(),
   ]);
   return { total, resources: docs.map((d) => userResource(req, d)) };
 }

@@ -155,6 +155,8 @@ describe('Users', () => {
     expect(page.body.startIndex).toBe(2);
     expect(page.body.itemsPerPage).toBe(2);
     expect(page.body.totalResults).toBeGreaterThanOrEqual(4);
+    const countOnly = await scim.get('/Users?count=0');
+    expect(countOnly.body).toMatchObject({ totalResults: page.body.totalResults, itemsPerPage: 0, Resources: [] });
   });
 
   it('replaces with PUT and patches names (RFC 7644 §3.5)', async () => {
