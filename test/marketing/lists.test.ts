@@ -140,27 +140,37 @@ describe('importContacts', () => {
     expect(await Contact.countDocuments({ listId })).toBe(2500);
   });
 
-  it('undoes its inserted batches when a later batch fails, leaving the list as it was', async () => {
+  it('lets the unique (listId, email) key decide duplicates: racing imports of overlapping rows add each email once', async () => {
     const listId = await createList(gw, owner);
-    ok(await importRows(listId, [{ email: 'first@example.com' }]));
-    // Make the 2nd write batch collide: a row the import checked as new is inserted behind its back.
-    const batch = rows(1500, 'race');
-    const orig = Contact.insertMany.bind(Contact);
-    let calls = 0;
-    const spy = jest.spyOn(Contact, 'insertMany').mockImplementation((async (docs: any, opts: any) => {
-      calls++;
-      if (calls === 2) await orig([{ ...docs[10], _id: '0'.repeat(23) + '1' }] as any);
-      return orig(docs, opts);
-    }) as any);
-    try {
-      const r = await importRows(listId, batch);
-      expect(errorCode(r)).toBe('BAD_USER_INPUT');
-      expect(r.body.errors![0]!.extensions!.field).toBe('contacts');
-    } finally {
-      spy.mockRestore();
-    }
-    await Contact.deleteOne({ _id: '0'.repeat(23) + '1' });
-    expect(await emailsOf(listId)).toEqual(['first@example.com']);
+    ok(await importRows(listId, [{ email: 'race1200@example.com', firstName: 'Before' }]));
+    const all = rows(3000, 'race'); // race0 … race2999, over several write batches each
+    const [a, b] = await Promise.all([importRows(listId, all.slice(0, 2000)), importRows(listId, all.slice(1000, 3000))]);
+    const ra = ok(a).importContacts;
+    const rb = ok(b).importContacts;
+    // 3000 distinct emails, one of them there before: 2999 added in all, each row counted once.
+    expect(ra.imported + rb.imported).toBe(2999);
+    expect(ra.imported + ra.skipped).toBe(2000);
+    expect(rb.imported + rb.skipped).toBe(2000);
+    expect(ra.skipped + rb.skipped).toBe(1001);
+    const emails = await emailsOf(listId);
+    expect(emails).toHaveLength(3000);
+    expect(new Set(emails).size).toBe(3000);
+    expect((await Contact.findOne({ listId, email: 'race1200@example.com' }).lean())!.firstName).toBe('Before');
+    expect(ok(await gw.gql(LIST_CONTACTS, { id: listId, first: 0 }, owner.token)).list.contactCount).toBe(3000);
+  });
+
+  it('skips every row of an import already on the list, and only those, in every write batch', async () => {
+    const listId = await createList(gw, owner);
+    const all = rows(2500, 'again');
+    ok(
+      await importRows(
+        listId,
+        all.filter((_, i) => i % 2 === 0),
+      ),
+    );
+    const r = ok(await importRows(listId, all)).importContacts;
+    expect(r).toMatchObject({ imported: 1250, skipped: 1250, total: 2500, list: { contactCount: 2500 } });
+    expect(await emailsOf(listId)).toEqual(all.map((c) => c.email.toLowerCase()).sort());
   });
 });
 

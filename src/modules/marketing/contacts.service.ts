@@ -1,9 +1,12 @@
-// Contacts: all-or-nothing imports, edits, CSV export (audited).
+// Contacts: imports, edits, CSV export (audited).
 //
 // Imports without transactions: every row is validated before anything is written (one bad row
-// refuses the whole import, naming it: `contacts.3.email`); emails already on the list are left as
-// they are and counted as `skipped`; the new contacts are written with insertMany in batches, and if
-// a batch fails, every contact this import inserted is deleted again before the error is returned.
+// refuses the whole import, naming it: `contacts.3.email`). Then every row is inserted, unordered,
+// in batches, and the unique (listId, email) index decides what is new: a row whose email is already
+// on the list — before the import or written meanwhile by another one — is refused by the index and
+// counted as `skipped` (that contact is left as it is). Nothing is read first, so two imports racing
+// on the same emails can neither duplicate a contact nor fail. Any other write error deletes every
+// contact this import inserted before the error is returned.
 import { stringify } from 'csv-stringify';
 import DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
@@ -16,7 +19,7 @@ import { MailingList, type MailingListDoc } from './list.model';
 
 export const IMPORT_MAX_ROWS = 10_000;
 const WRITE_BATCH = 1000;
-const LOOKUP_BATCH = 1000;
+const DUPLICATE_KEY = 11000;
 
 export interface ContactRow {
   email: string;
@@ -62,50 +65,51 @@ export async function importContacts(ctx: Context, input: { listId: string; cont
   const list = await loadList(ctx, input.listId);
   const rows = validateRows(input.contacts);
 
-  // Emails already on the list: skipped (left unchanged).
-  const existing = new Set<string>();
-  for (let i = 0; i < rows.length; i += LOOKUP_BATCH) {
-    const emails = rows.slice(i, i + LOOKUP_BATCH).map((r) => r.email);
-    const found = await Contact.find({ listId: list._id, email: { $in: emails } })
-      .select({ email: 1 })
-      .lean();
-    for (const c of found) existing.add(c.email);
-  }
-
   const createdBy = userId(ctx);
   const now = new Date();
-  // Written with `lean` (no per-document casting: the rows are already clean), so timestamps are set here.
-  const docs = rows
-    .filter((r) => !existing.has(r.email))
-    .map((r) => ({
-      _id: newId(),
-      accountId: list.accountId,
-      workspaceId: list.workspaceId,
-      listId: list._id,
-      createdBy,
-      ...r,
-      createdAt: now,
-      updatedAt: now,
-    }));
+  // Written straight through the driver (the rows are already clean, so no casting), timestamps set here.
+  const docs = rows.map((r) => ({
+    _id: newId(),
+    accountId: list.accountId,
+    workspaceId: list.workspaceId,
+    listId: list._id,
+    createdBy,
+    ...r,
+    createdAt: now,
+    updatedAt: now,
+  }));
   const undo = () => Contact.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
 
+  let skipped = 0;
   try {
-    for (let i = 0; i < docs.length; i += WRITE_BATCH) {
-      await Contact.insertMany(docs.slice(i, i + WRITE_BATCH), { ordered: true, lean: true });
-    }
+    for (let i = 0; i < docs.length; i += WRITE_BATCH) skipped += await insertBatch(docs.slice(i, i + WRITE_BATCH));
   } catch (err) {
     await undo();
-    if (isDuplicateKey(err)) {
-      throw new BadInputError('Some of these emails were added to the list while importing; nothing was imported: try again', 'contacts');
-    }
     throw err;
   }
+  const imported = docs.length - skipped;
   // The list was deleted meanwhile: its contacts must not outlive it.
-  if (docs.length && !(await MailingList.exists({ _id: list._id }))) {
+  if (imported && !(await MailingList.exists({ _id: list._id }))) {
     await undo();
     throw new NotFoundError('MailingList', list._id);
   }
-  return { imported: docs.length, skipped: rows.length - docs.length, total: rows.length, listId: list._id };
+  return { imported, skipped, total: rows.length, listId: list._id };
+}
+
+/**
+ * Inserts one batch unordered: every row is tried, whatever happens to the others. Returns how many
+ * the unique (listId, email) index refused as already on the list; any other failure is thrown.
+ */
+async function insertBatch(batch: Record<string, unknown>[]): Promise<number> {
+  try {
+    await Contact.collection.insertMany(batch, { ordered: false });
+    return 0;
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+    const errors = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { code?: number }[];
+    if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+    return errors.length;
+  }
 }
 
 export async function updateContact(
@@ -117,12 +121,7 @@ export async function updateContact(
   if (has(input, 'email')) set.email = cleanEmail(input.email, 'email');
   if (has(input, 'firstName')) set.firstName = cleanOptional(input.firstName, 'firstName', PERSON_NAME_MAX);
   if (has(input, 'lastName')) set.lastName = cleanOptional(input.lastName, 'lastName', PERSON_NAME_MAX);
-  if (set.email) {
-    const current = await ctx.loaders.load<ContactDoc>('Contact', id);
-    if (current && current.email !== set.email && (await Contact.exists({ listId: current.listId, email: set.email }))) {
-      throw new BadInputError(`${set.email} is already on this list`, 'email');
-    }
-  }
+  // An email already on the list is refused by the unique (listId, email) index, not by a read first.
   let contact: ContactDoc | null;
   try {
     contact = await Contact.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();

@@ -2,6 +2,8 @@ package dev.postern.embedded;
 
 import org.h2.mvstore.MVStore;
 
+import de.bwaldvogel.mongo.exception.MongoServerException;
+
 /**
  * Commits the MVStore in groups: a write's reply waits until a commit that includes it has been
  * written to the file (the OS's page cache; there is no fsync). Writers arriving while a commit is
@@ -49,13 +51,24 @@ final class GroupCommitter {
             if (failure != null) {
                 throw failure;
             }
+            if (committed < ticket) {
+                // Stopping before this write was committed: do not acknowledge it (the store is
+                // still written on close, but the client cannot be told it is).
+                throw new MongoServerException("the server is shutting down");
+            }
         }
     }
 
+    /** Stops committing (after the commit under way, if any); the store's close writes the rest. */
     void stop() {
         synchronized (this) {
             stopped = true;
             notifyAll();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,0 +1,83 @@
+// Permission changes under concurrency, through the gateway: 100 parallel assignRole of distinct
+// members (each must land, and permissionsVersion must move by exactly 100: every replica's next
+// request depends on it), then 100 parallel copies of one assignRole (exactly one binding may come
+// of them, the other 99 refused, the version moved by exactly 1).
+import { newId } from '../src/db/ids';
+import { Account, Member } from '../src/modules/accounts/model';
+import { Role, RoleBinding } from '../src/modules/access/model';
+import { User } from '../src/modules/identity/model';
+import { gql, type GatewayProcess } from './gateway';
+
+export const PARALLEL = 100;
+
+const ASSIGN = `mutation($i: AssignRoleInput!) { assignRole(input: $i) { id } }`;
+
+export interface ConcurrencyResult {
+  distinct: { ok: number; failed: number; bindings: number; versionDelta: number; firstError: string | null };
+  same: { ok: number; failed: number; bindings: number; versionDelta: number; firstError: string | null };
+}
+
+async function newMembers(accountId: string, ownerId: string, n: number): Promise<string[]> {
+  const users = Array.from({ length: n }, () => {
+    const _id = newId();
+    return { _id, email: `member-${_id}@bench.example.com`, name: 'Bench member', passwordHash: 'x' };
+  });
+  await User.insertMany(users);
+  await Member.insertMany(users.map((u) => ({ accountId, userId: u._id, createdBy: ownerId })));
+  return users.map((u) => u._id);
+}
+
+async function fire(gw: GatewayProcess, token: string, inputs: Record<string, unknown>[]) {
+  const results = await Promise.all(
+    inputs.map((i) =>
+      gql<unknown>(gw.url, ASSIGN, { i }, token, { allowErrors: true }).catch((e: Error) => ({
+        errors: [{ message: e.message }],
+        data: undefined,
+      })),
+    ),
+  );
+  const failed = results.filter((r) => r.errors?.length);
+  return { ok: results.length - failed.length, failed: failed.length, firstError: failed[0]?.errors?.[0]?.message ?? null };
+}
+
+const version = async (accountId: string) => (await Account.findById(accountId).lean())!.permissionsVersion;
+
+export async function concurrencyFigures(
+  gw: GatewayProcess,
+  token: string,
+  accountId: string,
+  ownerId: string,
+): Promise<ConcurrencyResult> {
+  const role = await Role.findOne({ accountId, key: 'viewer' }).lean();
+  if (!role) throw new Error('the account has no Viewer role');
+  const scope = { type: 'ACCOUNT', id: accountId };
+
+  const users = await newMembers(accountId, ownerId, PARALLEL);
+  let v0 = await version(accountId);
+  const distinct = await fire(
+    gw,
+    token,
+    users.map((userId) => ({ userId, roleId: role._id, scope })),
+  );
+  const distinctResult = {
+    ...distinct,
+    bindings: await RoleBinding.countDocuments({ accountId, userId: { $in: users }, roleId: role._id }),
+    versionDelta: (await version(accountId)) - v0,
+  };
+
+  const [one] = await newMembers(accountId, ownerId, 1);
+  v0 = await version(accountId);
+  const same = await fire(
+    gw,
+    token,
+    Array.from({ length: PARALLEL }, () => ({ userId: one, roleId: role._id, scope })),
+  );
+  return {
+    distinct: distinctResult,
+    same: {
+      ...same,
+      bindings: await RoleBinding.countDocuments({ accountId, userId: one, roleId: role._id }),
+      versionDelta: (await version(accountId)) - v0,
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// A gateway in its own process (`node dist/src/main.js`, as `npm start` runs it), so that the load
+// generator in this process does not share the gateway's event loop. It is pointed at the database
+// this benchmark started, seeds the demo data on it (as on a first start) and logs at `info`, one
+// line per request, as in production; its output goes to a file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../src/paths';
+
+export interface GatewayProcess {
+  url: string;
+  pid: number;
+  /** CPU seconds (user + system) the gateway process has used so far. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+const CLK_TCK = 100;
+
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+export async function startGatewayProcess(opts: {
+  mongodbUri: string;
+  dbName: string;
+  secretKey: Buffer;
+  logFile: string;
+  nodeArgs?: string[];
+}): Promise<GatewayProcess> {
+  const out = openSync(opts.logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(projectRoot, 'dist', 'src', 'main.js')], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      MONGODB_URI: opts.mongodbUri,
+      POSTERN_DB_NAME: opts.dbName,
+      POSTERN_SECRET_KEY: opts.secretKey.toString('base64'),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      POSTERN_SEED_DEMO: 'true',
+    },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 120_000;
+  let url: string | undefined;
+  while (!url) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}): see ${opts.logFile}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the gateway did not start within 120 s: see ${opts.logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    for (const line of readFileSync(opts.logFile, 'utf8').split('\n')) {
+      if (!line.includes('Postern is listening')) continue;
+      url = (JSON.parse(line) as { url: string }).url.replace(/\/graphql$/, '');
+    }
+  }
+  const pid = child.pid!;
+  return {
+    url,
+    pid,
+    cpuSeconds: () => cpuOf(pid),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface GraphQLResponse<T> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** One GraphQL request; throws on HTTP or GraphQL errors unless `allowErrors`. */
+export async function gql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+  opts: { allowErrors?: boolean } = {},
+): Promise<GraphQLResponse<T>> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as GraphQLResponse<T>;
+  if (!opts.allowErrors && (res.status !== 200 || body.errors?.length)) {
+    throw new Error(`GraphQL request failed (HTTP ${res.status}): ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  }
+  return body;
+}
+
+export async function login(url: string, email: string, password: string): Promise<string> {
+  const r = await gql<{ login: { token: string } }>(url, 'mutation($i: LoginInput!) { login(input: $i) { token } }', {
+    i: { email, password },
+  });
+  return r.data!.login.token;
+}
+
+/** CPU seconds all processes of the machine have used so far (from /proc/stat). */
+export function machineCpuSeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system (idle iowait) irq softirq steal
+  return (cpu[0]! + cpu[1]! + cpu[2]! + cpu[5]! + cpu[6]! + cpu[7]!) / CLK_TCK;
+}

@@ -1,0 +1,103 @@
+// The dashboard under load: autocannon (in this process) against the gateway process, many
+// connections for a fixed time. Every response is compared with the one the gateway gave before the
+// load (the data does not change): a different body — an error, a missing or unmasked field — counts
+// as an error, as do HTTP errors, timeouts and connection errors.
+import autocannon from 'autocannon';
+import { gql, machineCpuSeconds, type GatewayProcess } from './gateway';
+
+export const DASHBOARD_QUERY = `query Dashboard { viewer { accounts { id name workspaces { edges { node { id name
+  domains(first: 20) { edges { node { id name smtpCredentials { edges { node { id login password } } } } } }
+  campaigns(first: 20) { edges { node { id name status list { id name } template { id name } createdBy { id email } } } }
+} } } } } }`;
+
+export interface LoadResult {
+  label: string;
+  connections: number;
+  seconds: number;
+  requests: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  errorDetail: string;
+  /** Requests sent but not answered when the time was up. */
+  unanswered: number;
+  /** Seconds after the load until the gateway answered a small query again within 1 s (its backlog). */
+  recoverySeconds: number;
+  /** Per request: passwords in the response, and how many of them were plaintext. */
+  passwords: number;
+  revealed: number;
+  /** Share of the run's machine CPU (2 cores = 200 %) used by the gateway process and by everything. */
+  gatewayCpuPercent: number;
+  machineCpuPercent: number;
+}
+
+export async function dashboardLoad(
+  gw: GatewayProcess,
+  opts: { label: string; token: string; connections: number; seconds: number },
+): Promise<LoadResult> {
+  const reference = await gql<unknown>(gw.url, DASHBOARD_QUERY, {}, opts.token);
+  const body = JSON.stringify({ query: DASHBOARD_QUERY, operationName: 'Dashboard' });
+  const expected = await fetch(`${gw.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+    body,
+  }).then((r) => r.text());
+  const passwords = [...expected.matchAll(/"password":("[^"]*"|null)/g)].map((m) => m[1]!);
+  if (JSON.stringify(JSON.parse(expected)) !== JSON.stringify(reference))
+    throw new Error(`${opts.label}: the dashboard's answer changed between two requests`);
+
+  const g0 = gw.cpuSeconds();
+  const m0 = machineCpuSeconds();
+  const result = await autocannon({
+    url: `${gw.url}/graphql`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+    body,
+    connections: opts.connections,
+    duration: opts.seconds,
+    timeout: 30,
+    expectBody: expected,
+  });
+  const gatewayCpu = gw.cpuSeconds() - g0;
+  const machineCpu = machineCpuSeconds() - m0;
+  const recoverySeconds = await recovery(gw, opts.token);
+  const completed = result['2xx'] + result.non2xx;
+  const errors = result.errors + result.non2xx + result.mismatches;
+  return {
+    label: opts.label,
+    connections: opts.connections,
+    seconds: result.duration,
+    requests: completed,
+    reqPerSec: Math.round((completed / result.duration) * 10) / 10,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors,
+    errorDetail: `${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx, ${result.mismatches} wrong bodies`,
+    unanswered: Math.max(0, result.requests.sent - completed - result.errors),
+    recoverySeconds,
+    passwords: passwords.length,
+    revealed: passwords.filter((p) => p !== 'null' && !p.includes('•')).length,
+    gatewayCpuPercent: Math.round((gatewayCpu / result.duration) * 100),
+    machineCpuPercent: Math.round((machineCpu / result.duration) * 100),
+  };
+}
+
+const RECOVERY_CAP_MS = 300_000;
+
+/** Waits until `{ viewer { user { id } } }` is answered within 1 s (at most 5 minutes); returns the seconds waited. */
+async function recovery(gw: GatewayProcess, token: string): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < RECOVERY_CAP_MS) {
+    const t = performance.now();
+    const answered = await gql(gw.url, '{ viewer { user { id } } }', {}, token).then(
+      () => true,
+      () => false,
+    );
+    if (answered && performance.now() - t < 1000) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return Math.round((performance.now() - t0) / 100) / 10;
+}

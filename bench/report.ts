@@ -1,0 +1,270 @@
+// BENCHMARKS.md, written by `npm run bench` from one run's figures.
+import type { ConcurrencyResult } from './concurrency';
+import type { ContactsResult } from './contacts';
+import type { ChecksResult, InProcessResult } from './inprocess';
+import type { LoadResult } from './load';
+import { DASHBOARD_QUERY } from './load';
+import { CREDENTIALS_QUERY } from './inprocess';
+import type { Machine } from './machine';
+
+export interface RunReport {
+  command: string;
+  started: Date;
+  seconds: number;
+  knobs: Record<string, string | number>;
+  machine: Machine;
+  loadAverageEnd: number[];
+  inProcess?: InProcessResult;
+  checks?: ChecksResult;
+  /** Database commands of one dashboard request (executed in process, warm). */
+  dashboardCommands?: { analyst: number; owner: number };
+  analyst?: LoadResult;
+  owner?: LoadResult;
+  contacts?: ContactsResult;
+  concurrency?: ConcurrencyResult;
+  demo: string;
+}
+
+const yes = (ok: boolean) => (ok ? '✔ met' : '✘ **not met**');
+const fmt = (n: number) => n.toLocaleString('en-US');
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function goalRows(r: RunReport): string[] {
+  const rows: string[] = [];
+  const row = (measure: string, figure: string, goal: string, ok: boolean | undefined) =>
+    rows.push(`| ${measure} | ${figure} | ${goal} | ${ok === undefined ? 'not run' : yes(ok)} |`);
+  const a = r.analyst;
+  row(
+    `dashboard, analyst (passwords masked), ${a?.connections ?? 200} conns × ${a ? Math.round(a.seconds) : 60} s`,
+    a ? `${a.reqPerSec} req/s, p50 ${a.p50} ms, p99 ${a.p99} ms, ${a.errors} errors` : '—',
+    '≥ 300 req/s, p99 ≤ 1 s, 0 errors',
+    a && a.reqPerSec >= 300 && a.p99 <= 1000 && a.errors === 0,
+  );
+  const o = r.owner;
+  row(
+    `same, owner revealing ${o?.revealed ?? ''} SMTP passwords per request`,
+    o ? `${o.reqPerSec} req/s, p50 ${o.p50} ms, p99 ${o.p99} ms, ${o.errors} errors` : '—',
+    '≥ 150 req/s, 0 errors',
+    o && o.reqPerSec >= 150 && o.errors === 0,
+  );
+  const c = r.contacts;
+  const size = c && c.listSize !== 100_000 ? ` (list stopped at ${fmt(c.listSize)}: time budget)` : '';
+  const full = c && c.listSize === 100_000;
+  row(
+    `100k-contact list, first page (50)${size}`,
+    c ? `${c.firstPage.medianMs} ms (max ${c.firstPage.maxMs})` : '—',
+    '≤ 50 ms',
+    c && full && c.firstPage.medianMs <= 50,
+  );
+  row(
+    `100k-contact list, deep page (after 90 %)${size}`,
+    c ? `${c.deepPage.medianMs} ms (max ${c.deepPage.maxMs})` : '—',
+    '≤ 50 ms',
+    c && full && c.deepPage.medianMs <= 50,
+  );
+  row(
+    'import 10k contacts into the list at 90k existing',
+    c ? (c.importAt90kMs === null ? `not reached${size}` : `${fmt(c.importAt90kMs)} ms`) : '—',
+    '≤ 3 s',
+    c && c.importAt90kMs !== null && c.importAt90kMs <= 3000,
+  );
+  const k = r.concurrency;
+  row(
+    '100 concurrent assignRole, distinct members',
+    k ? `${k.distinct.ok} ok, ${k.distinct.bindings} bindings, permissionsVersion +${k.distinct.versionDelta}` : '—',
+    'all 100, version exactly +100',
+    k && k.distinct.ok === 100 && k.distinct.bindings === 100 && k.distinct.versionDelta === 100,
+  );
+  row(
+    '100 concurrent copies of one assignRole',
+    k ? `${k.same.ok} ok, ${k.same.bindings} binding(s), permissionsVersion +${k.same.versionDelta}` : '—',
+    '0 duplicates: 1 binding, version +1',
+    k && k.same.ok === 1 && k.same.bindings === 1 && k.same.versionDelta === 1,
+  );
+  const p = r.inProcess;
+  row(
+    `guarded ÷ bare gateway CPU, ${p?.rows ?? 1000} rows with a masked field each`,
+    p ? `${p.guardedVsBareCpu} (wall clock ${p.guardedVsBareWall})` : '—',
+    '≥ 0.95',
+    p && p.guardedVsBareCpu >= 0.95,
+  );
+  row(
+    'Postern ÷ graphql-shield, same rules and data',
+    p ? `${p.posternVsShieldCpu} (wall clock ${p.posternVsShieldWall})` : '—',
+    '≥ 5',
+    p && p.posternVsShieldCpu >= 5,
+  );
+  const ch = r.checks;
+  row(
+    '`allowed()` checks per second',
+    ch ? `${(ch.perSecond / 1e6).toFixed(1)} M (${(ch.perCpuSecond / 1e6).toFixed(1)} M per CPU-s)` : '—',
+    '≥ 10 M',
+    ch && ch.perSecond >= 10e6,
+  );
+  return rows;
+}
+
+function loadSection(l: LoadResult): string {
+  return `| ${l.label} | ${fmt(l.requests)} | ${l.reqPerSec} | ${l.p50} | ${l.p99} | ${fmt(l.max)} | ${l.errors} | ${l.unanswered} | ${l.recoverySeconds} | ${l.gatewayCpuPercent} % | ${l.machineCpuPercent} % |`;
+}
+
+export function renderReport(r: RunReport): string {
+  const m = r.machine;
+  const p = r.inProcess;
+  const c = r.contacts;
+  const out: string[] = [];
+  out.push(
+    '# Benchmarks',
+    '',
+    '_Written by `npm run bench` (bench/run.ts); do not edit by hand: run it again._',
+    '',
+    '```sh',
+    r.command,
+    '```',
+    '',
+    `Run on ${r.started.toISOString().replace('T', ' ').slice(0, 16)} UTC, ${Math.round(r.seconds)} s.`,
+    '',
+    '| machine | |',
+    '|---|---|',
+    `| CPU | ${m.cpuModel}, ${m.cores} cores |`,
+    `| memory | ${m.memoryGiB} GiB |`,
+    `| OS | ${m.os} |`,
+    `| Node | ${m.node} |`,
+    `| database | ${m.database}, on the same machine |`,
+    `| load average at start / end | ${m.loadAverage.join(' ')} / ${r.loadAverageEnd.join(' ')} |`,
+    `| knobs | ${Object.entries(r.knobs)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')} |`,
+    '',
+    '## Goals',
+    '',
+    '| measure | this run | goal | |',
+    '|---|---|---|---|',
+    ...goalRows(r),
+    '',
+  );
+  if (r.analyst || r.owner) {
+    out.push(
+      '## The dashboard under load',
+      '',
+      `A gateway process (\`node dist/src/main.js\`, logging one line per request at \`info\`) on the database above,`,
+      `with the demo data (\`npm start\` seeds it on a first start) grown to ${r.demo}; autocannon in the benchmark's process.`,
+      ...(r.dashboardCommands
+        ? [
+            `One dashboard request sends ${r.dashboardCommands.analyst} database commands as the analyst and ${r.dashboardCommands.owner} as the owner`,
+            '(the same query executed in the benchmark process on the same data, compiled permissions already cached).',
+          ]
+        : []),
+      'Every response is compared with the answer given before the load: a different body, an HTTP error, a',
+      'timeout (30 s) or a connection error counts as an error.',
+      '',
+      '```graphql',
+      DASHBOARD_QUERY,
+      '```',
+      '',
+      '| principal | requests answered | req/s | p50 ms | p99 ms | max ms | errors | unanswered at the end | s until answering again | gateway CPU | machine CPU |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...[r.analyst, r.owner].filter((l): l is LoadResult => !!l).map(loadSection),
+      '',
+      ...[r.analyst, r.owner]
+        .filter((l): l is LoadResult => !!l)
+        .map((l) => `- ${l.label}: ${l.passwords} passwords per response, ${l.revealed} in plaintext; errors: ${l.errorDetail}.`),
+      '',
+      '"Unanswered at the end": requests still in flight when the time was up (not counted in req/s or as errors);',
+      '"s until answering again": after the load, how long until `{ viewer { user { id } } }` was answered within 1 s (the backlog).',
+      'CPU is a share of one core (the machine has ' + m.cores + ': ' + m.cores * 100 + ' % is all of it).',
+      '',
+    );
+  }
+  if (c) {
+    out.push(
+      '## A 100k-contact list',
+      '',
+      'Through the gateway, as the owner: ten `importContacts` of 10,000 new contacts into one list (each',
+      'timed; the last one, at 90,000 existing, is the goal figure), a re-import of 10,000 already on the',
+      'list, then `list(id) { contacts(first: 50, after) }` timed 9 times each (median, max) for the first',
+      'page, a deep page (after 90 % of it) and the first page of a 10-contact list next to it.',
+      '',
+      `| | ms |`,
+      `|---|---|`,
+      ...c.importMs.map((ms, i) => `| import 10k at ${fmt(i * 10_000)} existing | ${fmt(ms)} |`),
+      `| re-import 10k already on the list (${c.reimport.imported} imported, ${fmt(c.reimport.skipped)} skipped) | ${fmt(c.reimportMs)} |`,
+      `| first page of the ${fmt(c.listSize)}-contact list | ${c.firstPage.medianMs} (max ${c.firstPage.maxMs}) |`,
+      `| deep page of the ${fmt(c.listSize)}-contact list (after 90 %) | ${c.deepPage.medianMs} (max ${c.deepPage.maxMs}) |`,
+      `| first page of a 10-contact list | ${c.smallList.medianMs} (max ${c.smallList.maxMs}) |`,
+      '',
+    );
+  }
+  if (r.concurrency) {
+    const k = r.concurrency;
+    out.push(
+      '## Permission changes under concurrency',
+      '',
+      'Through the gateway, as the owner: 100 parallel `assignRole` (Viewer at the account) of 100 distinct',
+      'members, then 100 parallel copies of one `assignRole` for one more member. `permissionsVersion` and the',
+      'bindings are read from the database before and after.',
+      '',
+      '| | succeeded | refused | bindings | permissionsVersion | first refusal |',
+      '|---|---|---|---|---|---|',
+      `| distinct members | ${k.distinct.ok} | ${k.distinct.failed} | ${k.distinct.bindings} | +${k.distinct.versionDelta} | ${k.distinct.firstError ?? '—'} |`,
+      `| one member, 100 copies | ${k.same.ok} | ${k.same.failed} | ${k.same.bindings} | +${k.same.versionDelta} | ${k.same.firstError ?? '—'} |`,
+      '',
+    );
+  }
+  if (p) {
+    out.push(
+      '## What authorization costs, in process',
+      '',
+      `One query listing ${p.rows} SMTP credentials, each with its \`password\` (\`@sensitive\`, masked as \`${p.masked}\` for`,
+      'this principal: an Analyst bound at the account, who holds smtpCredentials:view but not :reveal), executed with',
+      "graphql's `execute()` and a real per-request `Context` against three schemas from the same SDL and resolvers:",
+      '',
+      '- **Postern**: `buildSchema()`, the `@requires`/`@sensitive` directives applied (what the gateway serves);',
+      '- **bare**: `buildBareSchema()`, no authorization at all;',
+      '- **graphql-shield**: the bare schema with the same rules written with graphql-shield (allow/deny) and',
+      '  graphql-middleware (connection narrowing, masking and reveal audit): bench/shield.ts.',
+      '',
+      '```graphql',
+      CREDENTIALS_QUERY.trim(),
+      '```',
+      '',
+      `Operations of the three alternate one by one (rotating the order) in ${p.rounds} rounds of ${p.roundMs / 1000} s after a warm-up.`,
+      "CPU is this process only (the gateway's work, not the database's): the figure that holds on a busy machine.",
+      '',
+      '| | operations | ops/s (wall) | gateway CPU ms/op | database commands/op |',
+      '|---|---|---|---|---|',
+      ...(['postern', 'bare', 'shield'] as const).map(
+        (v) => `| ${v} | ${p.ops[v]} | ${p.opsPerSec[v]} | ${p.cpuMsPerOp[v]} | ${p.commandsPerOp[v]} |`,
+      ),
+      '',
+      `guarded ÷ bare = bare CPU/op ÷ Postern CPU/op = **${p.guardedVsBareCpu}** (wall clock ${p.guardedVsBareWall});`,
+      `Postern ÷ graphql-shield = shield CPU/op ÷ Postern CPU/op = **${p.posternVsShieldCpu}** (wall clock ${p.posternVsShieldWall}).`,
+      `What authorization adds to the bare schema's ${p.cpuMsPerOp.bare} ms of gateway CPU per operation: Postern ${round2(p.cpuMsPerOp.postern - p.cpuMsPerOp.bare)} ms,`,
+      `graphql-shield ${round2(p.cpuMsPerOp.shield - p.cpuMsPerOp.bare)} ms (negative: within the noise).`,
+      '',
+    );
+  }
+  if (r.checks) {
+    out.push(
+      '## `allowed()` on a compiled set',
+      '',
+      'A Manager bound at the account plus a grant on a workspace, over 1024 campaign documents, each case its own loop.',
+      '',
+      '| case | checks/s |',
+      '|---|---|',
+      ...Object.entries(r.checks.byCase).map(([k, v]) => `| ${k} | ${(v / 1e6).toFixed(1)} M |`),
+      `| **all three** | **${(r.checks.perSecond / 1e6).toFixed(1)} M** (${(r.checks.perCpuSecond / 1e6).toFixed(1)} M per CPU-s) |`,
+      '',
+    );
+  }
+  out.push(
+    '## Knobs',
+    '',
+    '`BENCH_LOAD_SECONDS` (60), `BENCH_CONNECTIONS` (200), `BENCH_ROUNDS` (6), `BENCH_ROUND_MS` (10000),',
+    '`BENCH_CHECKS` (20000000 per case), `BENCH_CONTACTS_BUDGET_SECONDS` (900: imports stop past it), `BENCH_SKIP` (comma-separated: inprocess, checks, load (or analyst, owner), contacts,',
+    'concurrency), `BENCH_GATEWAY_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the gateway',
+    "process), `BENCH_OUT` (the report's path; BENCHMARKS.md). `MONGODB_URI` with `POSTERN_SECRET_KEY` runs it on MongoDB.",
+    '',
+  );
+  return out.join('\n');
+}
