@@ -19,9 +19,8 @@ import { createContext } from '../src/graphql/context';
 import { buildBareSchema, buildSchema } from '../src/graphql/schema';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';
-import { Member } from '../src/modules/accounts/model';
 import { createAccount } from '../src/modules/accounts/service';
-import { Role, RoleBinding } from '../src/modules/access/model';
+import { accessStore } from '../src/authz/store';
 import { User } from '../src/modules/identity/model';
 import { Domain } from '../src/modules/sending/domain.model';
 import { SmtpCredential } from '../src/modules/sending/smtp-credential.model';
@@ -56,16 +55,12 @@ async function seed(): Promise<Setup> {
   const { account, workspace } = await createAccount(ownerId, 'Bench');
   const userId = newId();
   await User.create({ _id: userId, email: `analyst-${userId}@bench.example.com`, name: 'Analyst', passwordHash: 'x' });
-  await Member.create({ accountId: account._id, userId, createdBy: ownerId });
-  const role = await Role.findOne({ accountId: account._id, key: ANALYST_ROLE.key }).lean();
-  await RoleBinding.create({
-    accountId: account._id,
-    userId,
-    roleId: role!._id,
-    scopeType: 'ACCOUNT',
-    scopeId: account._id,
-    createdBy: ownerId,
-  });
+  await accessStore.addMember({ accountId: account._id, userId, createdBy: ownerId });
+  const role = await accessStore.roleByKey(account._id, ANALYST_ROLE.key);
+  await accessStore.createBinding(
+    { accountId: account._id, userId, roleId: role!._id, scopeType: 'ACCOUNT', scopeId: account._id, createdBy: ownerId },
+    new Date(),
+  );
   const domainId = newId();
   const base = { accountId: account._id, workspaceId: workspace._id, createdBy: ownerId };
   const box = secretBox();

@@ -18,9 +18,10 @@ export class UnauthenticatedError extends GraphQLError {
 }
 
 export class ForbiddenError extends GraphQLError {
-  constructor(permission: string, scope: ScopeRef) {
+  /** `principal`: who was refused — people may request access, API tokens may not (CONTRACT.md). */
+  constructor(permission: string, scope: ScopeRef, principal?: { kind: string } | null) {
     super(`Missing permission ${permission} on ${scope.type} ${scope.id}`, {
-      extensions: { code: 'FORBIDDEN', permission, scope, canRequestAccess: true },
+      extensions: { code: 'FORBIDDEN', permission, scope, canRequestAccess: principal?.kind !== 'token' },
     });
   }
 }

@@ -143,7 +143,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer }) {
       return sendError(res, 403, 'FORBIDDEN', `Missing permission ${EXPORT_PERMISSION} on ACCOUNT ${account._id}`, {
         permission: EXPORT_PERMISSION,
         scope: { type: 'ACCOUNT', id: account._id },
-        canRequestAccess: true,
+        canRequestAccess: auth.principal.kind !== 'token',
       });
     }
     let filter;

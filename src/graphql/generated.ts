@@ -5,7 +5,7 @@ import type { AccountDoc, WorkspaceDoc, MemberDoc } from '../modules/accounts/mo
 import type { AnyConnection } from './connection';
 import type { ViewerParent } from './mappers';
 import type { AuthResult } from '../modules/identity/service';
-import type { RoleDoc, RoleBindingDoc, InvitationDoc, ApiTokenDoc } from '../modules/access/model';
+import type { RoleDoc, RoleBindingDoc, InvitationDoc } from '../authz/store/types';
 import type { MailingListDoc } from '../modules/marketing/list.model';
 import type { ContactDoc } from '../modules/marketing/contact.model';
 import type { TemplateDoc } from '../modules/marketing/template.model';
@@ -15,6 +15,7 @@ import type { FormDoc } from '../modules/marketing/form.model';
 import type { ImportResultParent } from '../modules/marketing/contacts.service';
 import type { ProjectDoc, InboxDoc, MessageDoc } from '../modules/testing/model';
 import type { BillingDoc, CardDoc, SupportTicketDoc, SupportTicketCommentDoc } from '../modules/billing/model';
+import type { ApiTokenDoc } from '../modules/access/model';
 import type { ApiTokenCreatedResult } from '../modules/access/tokens.service';
 import type { AccessRequestDoc, NotificationDoc } from '../modules/access/requests.model';
 import type { DomainDoc } from '../modules/sending/domain.model';
@@ -56,6 +57,15 @@ export type AcceptInvitationInput = {
   token: Scalars['String']['input'];
 };
 
+export type AccessExplanation = {
+  __typename?: 'AccessExplanation';
+  allowed: Scalars['Boolean']['output'];
+  permission: Scalars['String']['output'];
+  scope: Scope;
+  /** In order: ownership, each binding on the scope or above it, overrides, grants, token limits, the rule that decided. */
+  steps: Array<AccessStep>;
+};
+
 /**
  * A member's request for a permission they lack on a resource (after a FORBIDDEN with
  * canRequestAccess). Approval creates a time-bound grant at the requested scope.
@@ -93,6 +103,28 @@ export type AccessRequestStatus =
   | 'APPROVED'
   | 'DENIED'
   | 'PENDING';
+
+export type AccessStep = {
+  __typename?: 'AccessStep';
+  bindingId: Maybe<Scalars['ID']['output']>;
+  /** The role, binding, override, grant, token or rule, in words. */
+  description: Scalars['String']['output'];
+  /** True when this step gives the permission, false when it takes it away or withholds it, null when it only informs. */
+  grants: Maybe<Scalars['Boolean']['output']>;
+  kind: AccessStepKind;
+};
+
+/** What decided one step of an access explanation. */
+export type AccessStepKind =
+  | 'BINDING'
+  | 'DECISION'
+  | 'EXPIRED'
+  | 'GRANT'
+  | 'OVERRIDE_GRANT'
+  | 'OVERRIDE_REVOKE'
+  | 'OWNER'
+  | 'RULE'
+  | 'TOKEN';
 
 export type Account = {
   __typename?: 'Account';
@@ -1848,6 +1880,12 @@ export type Query = {
   automation: Maybe<Automation>;
   campaign: Maybe<Campaign>;
   domain: Maybe<Domain>;
+  /**
+   * Why a person (userId, default: the caller) or a partner token (tokenId) may or may not hold `permission`
+   * at `scope`. A FORBIDDEN error's `permission` and `scope` can be pasted in as they are. Needs members:view
+   * at the scope; the decision is the gateway's own.
+   */
+  explainAccess: Maybe<AccessExplanation>;
   form: Maybe<Form>;
   inbox: Maybe<Inbox>;
   list: Maybe<MailingList>;
@@ -1880,6 +1918,14 @@ export type QueryCampaignArgs = {
 
 export type QueryDomainArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryExplainAccessArgs = {
+  permission: Scalars['String']['input'];
+  scope: ScopeInput;
+  tokenId?: InputMaybe<Scalars['ID']['input']>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -2497,10 +2543,15 @@ export type UpdateWorkspaceInput = {
   name?: InputMaybe<Scalars['NonEmptyString']['input']>;
 };
 
+/**
+ * A person. Ids and names show wherever the person is reached; contact data (email, username, position,
+ * signature, timezone, language) shows to the person and to those holding members:view where they are a
+ * member, and is null for anyone else.
+ */
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
-  email: Scalars['EmailAddress']['output'];
+  email: Maybe<Scalars['EmailAddress']['output']>;
   firstName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   language: Maybe<Scalars['String']['output']>;
@@ -2741,10 +2792,13 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
   AccessRequestEdge: ResolverTypeWrapper<Omit<AccessRequestEdge, 'node'> & { node: ResolversTypes['AccessRequest'] }>;
   AccessRequestStatus: AccessRequestStatus;
+  AccessStep: ResolverTypeWrapper<AccessStep>;
+  AccessStepKind: AccessStepKind;
   Account: ResolverTypeWrapper<AccountDoc>;
   AccountSettings: ResolverTypeWrapper<AccountDoc>;
   AddAuthorizedRecipientInput: AddAuthorizedRecipientInput;
@@ -2943,9 +2997,11 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessExplanation: AccessExplanation;
   AccessRequest: AccessRequestDoc;
   AccessRequestConnection: AnyConnection;
   AccessRequestEdge: Omit<AccessRequestEdge, 'node'> & { node: ResolversParentTypes['AccessRequest'] };
+  AccessStep: AccessStep;
   Account: AccountDoc;
   AccountSettings: AccountDoc;
   AddAuthorizedRecipientInput: AddAuthorizedRecipientInput;
@@ -3139,6 +3195,13 @@ export type SensitiveDirectiveArgs = {
 
 export type SensitiveDirectiveResolver<Result, Parent, ContextType = Context, Args = SensitiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AccessExplanationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessExplanation'] = ResolversParentTypes['AccessExplanation']> = {
+  allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  permission?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['Scope'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
+};
+
 export type AccessRequestResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequest'] = ResolversParentTypes['AccessRequest']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -3161,6 +3224,13 @@ export type AccessRequestConnectionResolvers<ContextType = Context, ParentType e
 export type AccessRequestEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequestEdge'] = ResolversParentTypes['AccessRequestEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType>;
+};
+
+export type AccessStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessStep'] = ResolversParentTypes['AccessStep']> = {
+  bindingId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  grants?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessStepKind'], ParentType, ContextType>;
 };
 
 export type AccountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = {
@@ -3748,6 +3818,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   automation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<QueryAutomationArgs, 'id'>>;
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
   domain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<QueryDomainArgs, 'id'>>;
+  explainAccess?: Resolver<Maybe<ResolversTypes['AccessExplanation']>, ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'scope'>>;
   form?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<QueryFormArgs, 'id'>>;
   inbox?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<QueryInboxArgs, 'id'>>;
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType, RequireFields<QueryListArgs, 'id'>>;
@@ -3997,7 +4068,7 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -4065,9 +4136,11 @@ export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends Res
 };
 
 export type Resolvers<ContextType = Context> = {
+  AccessExplanation?: AccessExplanationResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
   AccessRequestConnection?: AccessRequestConnectionResolvers<ContextType>;
   AccessRequestEdge?: AccessRequestEdgeResolvers<ContextType>;
+  AccessStep?: AccessStepResolvers<ContextType>;
   Account?: AccountResolvers<ContextType>;
   AccountSettings?: AccountSettingsResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;

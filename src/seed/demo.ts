@@ -12,8 +12,8 @@ import { randomSecret } from '../crypto/tokens';
 import { secretBox } from '../crypto/secrets';
 import { newId } from '../db/ids';
 import { createAccount } from '../modules/accounts/service';
-import { Member, Workspace } from '../modules/accounts/model';
-import { Role, RoleBinding } from '../modules/access/model';
+import { Workspace } from '../modules/accounts/model';
+import { accessStore, type NewBinding } from '../authz/store';
 import { Domain } from '../modules/sending/domain.model';
 import { SmtpCredential } from '../modules/sending/smtp-credential.model';
 import { SendingServer } from '../modules/sending/sending-server.model';
@@ -555,7 +555,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
   ]);
 
   // --- members with different roles (and the Mailtrap role pack installed) ----------------------
-  await Role.insertMany(
+  await accessStore.createRoles(
     ROLE_PACKS.mailtrap.roles.map((r) => ({
       accountId,
       key: r.key,
@@ -568,10 +568,10 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       createdBy: by,
     })),
   );
-  const roles = await Role.find({ accountId }).lean();
+  const roles = await accessStore.rolesOf(accountId);
   const roleId = (key: string) => roles.find((r) => r.key === key)!._id;
-  const qaRole = (
-    await Role.create({
+  const [qaRole] = await accessStore.createRoles([
+    {
       accountId,
       key: 'qa-tester',
       name: 'QA tester',
@@ -579,9 +579,10 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       permissions: ['projects:view', 'inboxes:view', 'messages:view', 'messages:create', 'messages:delete', 'emailContent:view'],
       system: false,
       customisable: true,
+      pack: null,
       createdBy: by,
-    })
-  ).toObject();
+    },
+  ]);
   const memberUsers = await User.insertMany(
     DEMO_MEMBERS.map((m) => ({
       email: m.email,
@@ -593,26 +594,25 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       timezone: 'UTC',
     })),
   );
-  await Member.insertMany(memberUsers.map((u) => ({ accountId, userId: u._id, createdBy: by })));
-  await RoleBinding.insertMany(
-    DEMO_MEMBERS.map((m, i) => {
-      const userId = memberUsers[i]!._id;
-      if (m.scope === 'ACCOUNT')
-        return { accountId, userId, roleId: roleId(m.role), scopeType: 'ACCOUNT', scopeId: accountId, createdBy: by };
-      if (m.scope === 'MARKETING_WORKSPACE')
-        return { accountId, userId, roleId: roleId(m.role), scopeType: 'WORKSPACE', scopeId: wsM, workspaceId: wsM, createdBy: by };
-      return {
-        accountId,
-        userId,
-        roleId: qaRole._id,
-        scopeType: 'PROJECT',
-        scopeId: pWeb._id,
-        workspaceId: wsT,
-        projectId: pWeb._id,
-        createdBy: by,
-      };
-    }),
-  );
+  await Promise.all(memberUsers.map((u) => accessStore.addMember({ accountId, userId: u._id, createdBy: by })));
+  const bindings = DEMO_MEMBERS.map((m, i): NewBinding => {
+    const userId = memberUsers[i]!._id;
+    if (m.scope === 'ACCOUNT')
+      return { accountId, userId, roleId: roleId(m.role), scopeType: 'ACCOUNT', scopeId: accountId, createdBy: by };
+    if (m.scope === 'MARKETING_WORKSPACE')
+      return { accountId, userId, roleId: roleId(m.role), scopeType: 'WORKSPACE', scopeId: wsM, workspaceId: wsM, createdBy: by };
+    return {
+      accountId,
+      userId,
+      roleId: qaRole!._id,
+      scopeType: 'PROJECT',
+      scopeId: pWeb._id,
+      workspaceId: wsT,
+      projectId: pWeb._id,
+      createdBy: by,
+    };
+  });
+  await Promise.all(bindings.map((b) => accessStore.createBinding(b, new Date())));
 
   // --- an audit trail of how the account was set up (a chained log, as the gateway writes it) -----
   const audit = new AuditRecorder(() => ({ type: 'user', id: by, userId: by }), 'demo-seed', null);
@@ -650,8 +650,8 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     {
       accountId,
       action: 'role.created',
-      target: { type: 'Role', id: qaRole._id },
-      after: { name: qaRole.name, permissions: qaRole.permissions },
+      target: { type: 'Role', id: qaRole!._id },
+      after: { name: qaRole!.name, permissions: qaRole!.permissions },
     },
     ...memberUsers.map((u) => ({ accountId, action: 'member.created', target: { type: 'User', id: u._id }, after: { email: u.email } })),
   ];

@@ -9,8 +9,7 @@ import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
 import { newId } from '../../db/ids';
 import type { WorkspaceDoc } from '../accounts/model';
-import { bumpPermissionsVersion } from '../accounts/model';
-import { RoleBinding } from '../access/model';
+import { accessStore } from '../../authz/store';
 import { Domain, DNS_PURPOSES, REQUIRED_PURPOSES, type DnsRecordPurpose, type DomainDoc } from './domain.model';
 import { SmtpCredential } from './smtp-credential.model';
 import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.model';
@@ -171,16 +170,16 @@ export async function verifyDomain(ctx: Context, id: string): Promise<DomainDoc>
 }
 
 /** Removes everything below the given domains (children first, so a failed run can be retried). */
-export async function deleteDomainChildren(domainIds: string[]): Promise<Record<string, number>> {
+export async function deleteDomainChildren(accountId: string, domainIds: string[]): Promise<Record<string, number>> {
   if (domainIds.length === 0) return {};
   const inIds = { $in: domainIds };
-  const [cred, hooks, supp, recip, logs, bindings] = await Promise.all([
+  const [cred, hooks, supp, recip, logs, roleBindings] = await Promise.all([
     SmtpCredential.deleteMany({ domainId: inIds }),
     Webhook.deleteMany({ domainId: inIds }),
     Suppression.deleteMany({ domainId: inIds }),
     AuthorizedRecipient.deleteMany({ domainId: inIds }),
     EmailLog.deleteMany({ domainId: inIds }),
-    RoleBinding.deleteMany({ scopeType: 'DOMAIN', scopeId: inIds }),
+    accessStore.deleteBindingsAt(accountId, { field: 'scopeId', ids: domainIds, scopeType: 'DOMAIN' }),
   ]);
   return {
     smtpCredentials: cred.deletedCount,
@@ -188,13 +187,12 @@ export async function deleteDomainChildren(domainIds: string[]): Promise<Record<
     suppressions: supp.deletedCount,
     authorizedRecipients: recip.deletedCount,
     emailLogs: logs.deletedCount,
-    roleBindings: bindings.deletedCount,
+    roleBindings,
   };
 }
 
 export async function deleteDomain(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
-  const removed = await deleteDomainChildren([id]);
-  if (removed.roleBindings) await bumpPermissionsVersion(before.accountId);
+  const removed = await deleteDomainChildren(before.accountId, [id]);
   return deleteRecorded(ctx, Domain, before, { action: 'domain.deleted', view: auditView, meta: { removed } });
 }
