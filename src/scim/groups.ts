@@ -5,7 +5,7 @@
 import { loadScopeNode } from '../authz/introspect';
 import { SCOPE_MODEL, type ScopeType } from '../authz/resources';
 import { assignRole, unassignRole } from '../modules/access/bindings.service';
-import { RoleBinding, type RoleDoc } from '../modules/access/model';
+import { accessStore, type RoleDoc } from '../authz/store';
 import { badValue, ScimError } from './errors';
 import { parseFilter } from './filter';
 import { ScimGroup, ScimUser, type ScimGroupDoc, type ScimGroupMember, type ScimUserDoc } from './model';
@@ -96,16 +96,14 @@ async function bind(req: ScimRequest, g: Pick<ScimGroupDoc, 'roleId' | 'scopeTyp
   if (!g.roleId || !g.scopeType || !g.scopeId) return null;
   const u = await ScimUser.findOne({ accountId: req.account._id, userId }).lean<ScimUserDoc>();
   if (!u?.active) return null;
-  const held = await RoleBinding.findOne({ accountId: req.account._id, userId, roleId: g.roleId, scopeId: g.scopeId })
-    .select({ _id: 1 })
-    .lean();
+  const held = (await accessStore.bindingsOf(req.account._id, [userId])).some((b) => b.roleId === g.roleId && b.scopeId === g.scopeId);
   if (held) return null;
   const binding = await assignRole(req.ctx, { userId, roleId: g.roleId, scope: { type: g.scopeType as ScopeType, id: g.scopeId } });
   return binding._id;
 }
 
 async function unbind(req: ScimRequest, bindingId: string | null): Promise<void> {
-  if (bindingId && (await RoleBinding.exists({ _id: bindingId }))) await unassignRole(req.ctx, bindingId);
+  if (bindingId && (await accessStore.binding(bindingId))) await unassignRole(req.ctx, bindingId);
 }
 
 /** Makes the group's members and bindings match `fields`. */

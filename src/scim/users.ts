@@ -3,7 +3,7 @@
 // the membership through removeMember, which ends the user's sessions and their tokens at once.
 import { randomSecret } from '../crypto/tokens';
 import { hashPassword } from '../crypto/passwords';
-import { Member, bumpPermissionsVersion } from '../modules/accounts/model';
+import { accessStore } from '../authz/store';
 import { removeMember } from '../modules/access/members.service';
 import { User, type UserDoc } from '../modules/identity/model';
 import { onlyInAccount } from '../sso/service';
@@ -120,19 +120,15 @@ export async function listUsers(
 
 /** Makes the user a member again (reactivation) and gives back the roles of their groups. */
 async function activate(req: ScimRequest, u: ScimUserDoc): Promise<void> {
-  try {
-    await Member.create({ accountId: req.account._id, userId: u.userId, createdBy: req.ctx.actorId });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
-  await bumpPermissionsVersion(req.account._id);
+  // The access store bumps the account's permissionsVersion itself; false when already a member.
+  await accessStore.addMember({ accountId: req.account._id, userId: u.userId, createdBy: req.ctx.actorId });
   await rebindGroupsOf(req, u.userId);
 }
 
 /** Ends the membership: bindings removed, sessions and the user's tokens in this account ended at once. */
 async function deactivate(req: ScimRequest, u: ScimUserDoc): Promise<void> {
   if (u.userId === req.account.ownerId) throw new ScimError(400, 'The account owner cannot be deprovisioned', 'mutability');
-  if (await Member.exists({ accountId: req.account._id, userId: u.userId })) {
+  if (await accessStore.isMember(req.account._id, u.userId)) {
     await removeMember(req.ctx, { accountId: req.account._id, userId: u.userId });
   }
   await dropFromGroups(req, u.userId, { keepMembership: true });

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../graphql/generated';
-import type { RoleDoc } from '../modules/access/model';
+import type { RoleDoc } from '../authz/store';
 import DataLoader from 'dataloader';
 import { SsoConfig, type SsoConfigDoc } from './model';
 import { importSamlMetadata } from './saml';

@@ -7,8 +7,9 @@ import { secretBox } from '../crypto/secrets';
 import { randomSecret } from '../crypto/tokens';
 import { BadInputError, UnauthenticatedError } from '../errors';
 import { assignRole } from '../modules/access/bindings.service';
-import type { RoleDoc } from '../modules/access/model';
-import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../modules/accounts/model';
+import type { RoleDoc } from '../authz/store';
+import { accessStore } from '../authz/store';
+import { Account, Member, type AccountDoc } from '../modules/accounts/model';
 import { User, type UserDoc } from '../modules/identity/model';
 import { completeLogin, type AuthResult } from '../modules/identity/service';
 import { ScimUser } from '../scim/model';
@@ -192,17 +193,11 @@ export async function completeSsoSignIn(
       if (!user) throw err;
     }
   }
-  if (!(await Member.exists({ accountId: account._id, userId: user._id }))) {
+  if (!(await accessStore.isMember(account._id, user._id))) {
     ctx.principal = { kind: 'user', id: config.configuredBy, userId: config.configuredBy, sessionId: `sso:${config._id}` };
-    let joined = false;
-    try {
-      await Member.create({ accountId: account._id, userId: user._id, createdBy: config.configuredBy });
-      joined = true;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
+    // The access store bumps the account's permissionsVersion itself.
+    const joined = await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: config.configuredBy });
     if (joined) {
-      await bumpPermissionsVersion(account._id);
       if (config.defaultRoleId) {
         await assignRole(ctx, { userId: user._id, roleId: config.defaultRoleId, scope: { type: 'ACCOUNT', id: account._id } });
       }
