@@ -16,6 +16,7 @@ import { randomSecret } from '../src/crypto/tokens';
 import { newId } from '../src/db/ids';
 import { encodeCursor } from '../src/graphql/connection';
 import { createContext } from '../src/graphql/context';
+import { DEFAULT_RATE_LIMITS, RateLimits } from '../src/http/rate-limit';
 import { buildBareSchema, buildSchema } from '../src/graphql/schema';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';
@@ -128,6 +129,8 @@ export async function runInProcess(opts: { rounds: number; roundMs: number; log:
   }
   const log = createLogger('silent');
   const mailer = createMailer(undefined);
+  // Resolvers run directly (no HTTP, no plugins): the limits are never consulted.
+  const limits = new RateLimits(DEFAULT_RATE_LIMITS);
   let masked = '';
   const run = async (v: Variant): Promise<void> => {
     const contextValue = createContext({
@@ -137,6 +140,7 @@ export async function runInProcess(opts: { rounds: number; roundMs: number; log:
       authRejected: false,
       log,
       mailer,
+      limits,
     });
     const r = await execute({ schema: schemas[v], document, variableValues: { d: s.domainId, after: s.after }, contextValue });
     if (r.errors?.length) throw new Error(`${v}: query failed: ${r.errors.map((e) => e.message).join('; ')}`);
@@ -267,6 +271,7 @@ export async function commandsOf(query: string, userId: string): Promise<number>
       authRejected: false,
       log: createLogger('silent'),
       mailer: createMailer(undefined),
+      limits: new RateLimits(DEFAULT_RATE_LIMITS),
     });
   const once = async () => {
     const r = await execute({ schema, document, contextValue: contextValue() });

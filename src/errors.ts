@@ -37,3 +37,17 @@ export class BadInputError extends GraphQLError {
     super(message, { extensions: field ? { code: 'BAD_USER_INPUT', field } : { code: 'BAD_USER_INPUT' } });
   }
 }
+
+/** Too many attempts: HTTP 429 with Retry-After (seconds) and `extensions.retryAfter`. */
+export class RateLimitedError extends GraphQLError {
+  constructor(retryAfterMs: number, message = 'Too many attempts: wait before trying again') {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(`${message} (retry after ${seconds} s)`, {
+      extensions: {
+        code: 'RATE_LIMITED',
+        retryAfter: seconds,
+        http: { status: 429, headers: new Map([['retry-after', String(seconds)]]) },
+      },
+    });
+  }
+}

@@ -589,6 +589,7 @@ export type CreateAutomationInput = {
 };
 
 export type CreateCampaignInput = {
+  /** An address at a VERIFIED domain of the campaign's workspace (checked again on schedule and send); needed to send. */
   fromEmail?: InputMaybe<Scalars['String']['input']>;
   fromName?: InputMaybe<Scalars['String']['input']>;
   /** Optional while DRAFT; must be a list of the same workspace. */
@@ -704,7 +705,7 @@ export type DnsRecord = {
   name: Scalars['String']['output'];
   /** MX preference; null for other types. */
   priority: Maybe<Scalars['Int']['output']>;
-  /** Whether the domain's users marked this record as published (updateDomain.publishedRecords). */
+  /** Whether the last verifyDomain found this record in DNS as asked. */
   published: Scalars['Boolean']['output'];
   purpose: DnsRecordPurpose;
   /** Whether the record is needed to verify the domain. */
@@ -720,15 +721,17 @@ export type DnsRecordPurpose =
   | 'DKIM'
   /** MX: receives bounces and inbound mail for routes (recommended). */
   | 'MX'
+  /** TXT at _postern.<domain>: this account's verification token, proving control of the name (required to verify). */
+  | 'OWNERSHIP'
   /** TXT: authorizes Postern's servers to send for the domain (required to verify). */
   | 'SPF'
   /** CNAME: the open/click tracking host (recommended when tracking is on). */
   | 'TRACKING';
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type Domain = {
   __typename?: 'Domain';
@@ -760,9 +763,9 @@ export type Domain = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainAuthorizedRecipientsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -771,9 +774,9 @@ export type DomainAuthorizedRecipientsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainEmailLogsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -782,9 +785,9 @@ export type DomainEmailLogsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -793,9 +796,9 @@ export type DomainMembersArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainSmtpCredentialsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -804,9 +807,9 @@ export type DomainSmtpCredentialsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainSuppressionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -815,9 +818,9 @@ export type DomainSuppressionsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainWebhooksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -838,9 +841,9 @@ export type DomainEdge = {
 
 /** Verification state of a sending domain. */
 export type DomainState =
-  /** Not verified yet (or a required record was unmarked since): mail goes only to the domain's authorized recipients. */
+  /** Not verified yet (or the last verifyDomain did not find a required record): mail goes only to the domain's authorized recipients. */
   | 'UNVERIFIED'
-  /** SPF and DKIM are published: mail goes to anyone not suppressed. */
+  /** The ownership token, SPF and DKIM were found in DNS: mail goes to anyone not suppressed. */
   | 'VERIFIED';
 
 export type EmailLog = {
@@ -1198,6 +1201,7 @@ export type Mutation = {
   /** Installs a seed product's roles as customisable presets; installing again changes nothing. */
   installRolePack: Maybe<Array<Role>>;
   inviteUser: Maybe<Invitation>;
+  /** Signs in. With several logins on one address, the verified one is tried first. Failed logins are rate-limited (RATE_LIMITED). */
   login: AuthPayload;
   /** The second step of login for users with two-factor: returns the session. */
   loginWithTwoFactor: AuthPayload;
@@ -1219,6 +1223,10 @@ export type Mutation = {
    * those who may resolve access requests there are notified.
    */
   requestAccess: AccessRequest;
+  /** Mails a one-time reset link (valid 1 hour) to the verified login of the address. Always true: it does not tell whether the address is known. */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /** Sets a new password with the token of a mailed reset link, once; every session of the user ends. */
+  resetPassword: Scalars['Boolean']['output'];
   resolveAccessRequest: Maybe<AccessRequest>;
   /** Revokes a token: it stops working on the very next request. */
   revokeApiToken: Maybe<Scalars['Boolean']['output']>;
@@ -1246,7 +1254,11 @@ export type Mutation = {
   setSendLimit: Maybe<Billing>;
   /** Closes (or reopens) a ticket. */
   setSupportTicketStatus: Maybe<SupportTicket>;
-  /** Creates an account, its owner and a workspace named Default; returns a session. */
+  /**
+   * Creates an account, its owner (with an UNVERIFIED email) and a workspace named Default; returns a
+   * session, and mails the address a one-time verification link. The answer is the same for an address
+   * already verified by someone: its owner is mailed a notice instead, and the new login can never verify it.
+   */
   signUp: AuthPayload;
   /** Only the owner; the old owner becomes an admin. */
   transferOwnership: Maybe<Account>;
@@ -1274,8 +1286,16 @@ export type Mutation = {
   updateTemplate: Maybe<Template>;
   updateWebhook: Maybe<Webhook>;
   updateWorkspace: Maybe<Workspace>;
-  /** Checks that SPF and DKIM are marked published; VERIFIED if so, else UNVERIFIED with checkMessage. */
+  /**
+   * Looks the domain's records up in DNS (DNS_SERVERS): VERIFIED when the ownership token, SPF and DKIM are
+   * found, else UNVERIFIED with checkMessage. BAD_USER_INPUT (field id) when another account verified the name.
+   */
   verifyDomain: Maybe<Domain>;
+  /**
+   * Verifies the address of the user the mailed token was sent to (once; the link expires after 48 hours).
+   * BAD_USER_INPUT (field token) for a bad, used or expired token, or when another login verified the address first.
+   */
+  verifyEmail: Scalars['Boolean']['output'];
 };
 
 
@@ -1590,6 +1610,17 @@ export type MutationRequestAccessArgs = {
 };
 
 
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['EmailAddress']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  password: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationResolveAccessRequestArgs = {
   input: ResolveAccessRequestInput;
 };
@@ -1787,6 +1818,11 @@ export type MutationUpdateWorkspaceArgs = {
 
 export type MutationVerifyDomainArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 /** Something that happened which the viewer should know about (an access request to resolve, or resolved). */
@@ -2444,6 +2480,7 @@ export type UpdateBillingInput = {
 
 /** Only while the campaign is DRAFT or SCHEDULED. An explicit null clears listId, templateId, fromEmail or fromName. */
 export type UpdateCampaignInput = {
+  /** An address at a VERIFIED domain of the campaign's workspace. */
   fromEmail?: InputMaybe<Scalars['String']['input']>;
   fromName?: InputMaybe<Scalars['String']['input']>;
   listId?: InputMaybe<Scalars['ID']['input']>;
@@ -2459,8 +2496,6 @@ export type UpdateContactInput = {
 };
 
 export type UpdateDomainInput = {
-  /** The records now published at the DNS host (replaces the set). Unmarking SPF or DKIM unverifies the domain. */
-  publishedRecords?: InputMaybe<Array<DnsRecordPurpose>>;
   trackClicks?: InputMaybe<Scalars['Boolean']['input']>;
   trackOpens?: InputMaybe<Scalars['Boolean']['input']>;
   /** Empty string or null removes the footer; at most 2000 characters. */
@@ -2552,6 +2587,8 @@ export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
   email: Maybe<Scalars['EmailAddress']['output']>;
+  /** Whether the user proved their address (verifyEmail, or by accepting an invitation mailed to it). Unverified users cannot be given access in other accounts. */
+  emailVerified: Scalars['Boolean']['output'];
   firstName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   language: Maybe<Scalars['String']['output']>;
@@ -3725,6 +3762,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   removeMember?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'input'>>;
   removeSuppression?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveSuppressionArgs, 'id'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
+  requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'password' | 'token'>>;
   resolveAccessRequest?: Resolver<Maybe<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<MutationResolveAccessRequestArgs, 'input'>>;
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
@@ -3762,6 +3801,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateWebhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<MutationUpdateWebhookArgs, 'id' | 'input'>>;
   updateWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationUpdateWorkspaceArgs, 'id' | 'input'>>;
   verifyDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationVerifyDomainArgs, 'id'>>;
+  verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 };
 
 export interface NonEmptyStringScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['NonEmptyString'], any> {
@@ -4069,6 +4109,7 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
+  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -28,6 +28,8 @@ import { databaseUnavailable } from '../db/health';
 import { ServiceUnavailableError } from '../errors';
 import { unavailablePlugin } from '../graphql/plugins/unavailable';
 import type { Mailer } from '../mail/mailer';
+import type { RateLimits } from './rate-limit';
+import { rateLimitPlugin } from '../graphql/plugins/rate-limit';
 import { graphiqlPage } from './graphiql';
 import { scimRouter } from '../scim/router';
 import { ssoRouter } from '../sso/router';
@@ -41,6 +43,9 @@ export interface GatewayOptions {
   schema: GraphQLSchema;
   log: Logger;
   mailer: Mailer;
+  limits: RateLimits;
+  /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For gives the client IP. */
+  trustProxy: boolean | number | string;
   maxQueryDepth: number;
   maxQueryCost: number;
 }
@@ -56,7 +61,7 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', opts.trustProxy);
   const httpServer = http.createServer(app);
   const gateway: Gateway = { app, httpServer, apollo: undefined as unknown as ApolloServer<Context>, draining: false };
 
@@ -84,6 +89,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 8_000 }),
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
+      rateLimitPlugin(),
       twoFactorGatePlugin(),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
@@ -140,9 +146,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/graphiql', (_req, res) => {
     res.type('html').send(graphiqlPage());
   });
-  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
-  app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer }));
-  app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer }));
+  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
 
   app.use(
     '/graphql',
@@ -168,6 +174,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           authRejected: auth.rejected,
           log: opts.log,
           mailer: opts.mailer,
+          limits: opts.limits,
         });
         res.locals.summary = ctx.summary;
         return ctx;

@@ -21,6 +21,8 @@ export class ScimError extends Error {
     readonly status: number,
     message: string,
     readonly scimType?: ScimType,
+    /** Seconds, for 429's Retry-After. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -37,11 +39,13 @@ export function toScimError(err: unknown): ScimError {
     if (code === 'NOT_FOUND') return new ScimError(404, err.message);
     if (code === 'FORBIDDEN') return new ScimError(403, err.message);
     if (code === 'UNAUTHENTICATED') return new ScimError(401, err.message);
+    if (code === 'RATE_LIMITED') return new ScimError(429, err.message, undefined, Number(err.extensions.retryAfter));
   }
   return new ScimError(500, 'Internal server error');
 }
 
 export function sendScimError(res: Response, err: ScimError): void {
+  if (err.retryAfter) res.setHeader('retry-after', String(err.retryAfter));
   res
     .status(err.status)
     .type('application/scim+json')

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { can } from '../authz/introspect';
 import { tokenHash } from '../crypto/tokens';
 import { createContext, type Context } from '../graphql/context';
+import type { RateLimits } from '../http/rate-limit';
 import type { Mailer } from '../mail/mailer';
 import type { AccountDoc } from '../modules/accounts/model';
 import { ScimError } from './errors';
@@ -21,7 +22,10 @@ export interface ScimRequest {
   baseUrl: string;
 }
 
-export async function authenticateScim(req: Request, deps: { log: Logger; mailer: Mailer; requestId: string }): Promise<ScimRequest> {
+export async function authenticateScim(
+  req: Request,
+  deps: { log: Logger; mailer: Mailer; limits: RateLimits; requestId: string },
+): Promise<ScimRequest> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
   const token = m?.[1];
   if (!token || !token.startsWith(SCIM_TOKEN_PREFIX) || token.length > 200) {
@@ -29,6 +33,8 @@ export async function authenticateScim(req: Request, deps: { log: Logger; mailer
   }
   const t = await ScimToken.findOne({ tokenHash: tokenHash(token) }).lean();
   if (!t || t.revokedAt) throw new ScimError(401, 'The SCIM token is unknown or revoked');
+  // The same request budget as every principal (RATE_LIMITED → 429 with Retry-After).
+  await deps.limits.request(`scim:${t._id}`);
   const ctx = createContext({
     requestId: deps.requestId,
     ip: req.ip ?? null,
@@ -36,6 +42,7 @@ export async function authenticateScim(req: Request, deps: { log: Logger; mailer
     authRejected: false,
     log: deps.log,
     mailer: deps.mailer,
+    limits: deps.limits,
   });
   const account = await ctx.loaders.load<AccountDoc>('Account', t.accountId);
   if (!account) throw new ScimError(401, 'The SCIM token is unknown or revoked');

@@ -2,6 +2,7 @@
 // token. Bodies are application/scim+json (application/json accepted); errors use SCIM's format.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
+import type { RateLimits } from '../http/rate-limit';
 import type { Mailer } from '../mail/mailer';
 import { MAX_RESULTS, resourceTypes, schemas, serviceProviderConfig } from './discovery';
 import { ScimError, sendScimError, toScimError } from './errors';
@@ -40,7 +41,7 @@ function body(req: Request): Record<string, unknown> {
   return req.body as Record<string, unknown>;
 }
 
-export function scimRouter(deps: { log: Logger; mailer: Mailer }): Router {
+export function scimRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): Router {
   const router = express.Router();
   router.use(express.json({ type: ['application/json', SCIM_JSON], limit: '1mb' }));
 

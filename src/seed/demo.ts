@@ -6,7 +6,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { User } from '../modules/identity/model';
+import { User, VerifiedEmail } from '../modules/identity/model';
 import { hashPassword } from '../crypto/passwords';
 import { randomSecret } from '../crypto/tokens';
 import { secretBox } from '../crypto/secrets';
@@ -15,6 +15,8 @@ import { createAccount } from '../modules/accounts/service';
 import { Workspace } from '../modules/accounts/model';
 import { accessStore, type NewBinding } from '../authz/store';
 import { Domain } from '../modules/sending/domain.model';
+import { verifiedNameKey } from '../modules/sending/domain.service';
+import { Claim } from '../db/claims';
 import { SmtpCredential } from '../modules/sending/smtp-credential.model';
 import { SendingServer } from '../modules/sending/sending-server.model';
 import { ApiKey } from '../modules/sending/api-key.model';
@@ -186,6 +188,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       position: 'Founder',
       timezone: 'Europe/Berlin',
       language: 'en',
+      emailVerifiedAt: now, // set directly: the demo's addresses receive no mail
     })
   ).toObject();
   const { account, workspace: transactional } = await createAccount(owner._id, 'Demo Mail Co');
@@ -211,7 +214,9 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     dkimSelector: keys[i]!.selector,
     dkimPublicKey: keys[i]!.publicKey,
     secretEnc: keys[i]!.secretEnc,
-    publishedRecords: d.verified ? ['SPF', 'DKIM', 'MX', 'TRACKING'] : ['SPF'],
+    verificationToken: randomSecret(18),
+    // Set directly: the demo has no DNS to look its records up in.
+    publishedRecords: d.verified ? ['OWNERSHIP', 'SPF', 'DKIM', 'MX', 'TRACKING'] : ['SPF'],
     state: d.verified ? 'VERIFIED' : 'UNVERIFIED',
     verifiedAt: d.verified ? ago(60) : null,
     lastCheckedAt: ago(1),
@@ -223,6 +228,8 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     createdBy: by,
   }));
   await Domain.insertMany(domains);
+  // Verified names are held by one account at a time (the claim verifyDomain takes).
+  await Claim.insertMany(domains.filter((d) => d.state === 'VERIFIED').map((d) => ({ _id: verifiedNameKey(d.name), accountId })));
   const [dMail, dNews, dStaging] = domains as [(typeof domains)[0], (typeof domains)[0], (typeof domains)[0]];
   const onDomain = (d: (typeof domains)[0]) => ({ accountId, workspaceId: d.workspaceId, domainId: d._id, createdBy: by });
 
@@ -592,8 +599,11 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       passwordHash,
       language: 'en',
       timezone: 'UTC',
+      emailVerifiedAt: now,
     })),
   );
+  // Verified addresses hold their unique key (src/modules/identity/email.service.ts).
+  await VerifiedEmail.insertMany([owner, ...memberUsers].map((u) => ({ _id: u.email, userId: u._id })));
   await Promise.all(memberUsers.map((u) => accessStore.addMember({ accountId, userId: u._id, createdBy: by })));
   const bindings = DEMO_MEMBERS.map((m, i): NewBinding => {
     const userId = memberUsers[i]!._id;

@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { isId } from '../db/ids';
 import { createContext, type Context } from '../graphql/context';
+import type { RateLimits } from '../http/rate-limit';
 import type { Mailer } from '../mail/mailer';
 import type { AuthResult } from '../modules/identity/service';
 import { finishOidcSignIn, startOidcSignIn } from './oidc';
@@ -15,7 +16,7 @@ function origin(req: Request): string {
   return `${req.protocol}://${req.get('host')}`;
 }
 
-export function ssoRouter(deps: { log: Logger; mailer: Mailer }): Router {
+export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): Router {
   const router = express.Router();
   const context = (req: Request, res: Response): Context =>
     createContext({
@@ -25,6 +26,7 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer }): Router {
       authRejected: false,
       log: deps.log,
       mailer: deps.mailer,
+      limits: deps.limits,
     });
 
   const fail = (res: Response, err: unknown) => {

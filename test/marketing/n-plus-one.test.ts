@@ -8,7 +8,7 @@ import { User } from '../../src/modules/identity/model';
 import { Member } from '../../src/modules/accounts/model';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { commandsDuring } from '../helpers/commands';
-import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows } from './helpers';
+import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows, verifiedSender } from './helpers';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -87,7 +87,13 @@ it('sendCampaign writes logs in batches: the command count does not grow per con
   ok(await gw.gql(IMPORT, { input: { listId, contacts: rows(1200, 'batch') } }, owner.token));
   const templateId = await createTemplate(gw, owner);
   const c = ok(
-    await gw.gql(CREATE_CAMPAIGN, { input: { workspaceId: owner.workspaceId, name: 'B', subject: 'S', listId, templateId } }, owner.token),
+    await gw.gql(
+      CREATE_CAMPAIGN,
+      {
+        input: { workspaceId: owner.workspaceId, name: 'B', subject: 'S', listId, templateId, fromEmail: await verifiedSender(gw, owner) },
+      },
+      owner.token,
+    ),
   ).createCampaign;
   const cmds = await commandsDuring(async () => {
     const r = ok(await gw.gql(`mutation($id: ID!) { sendCampaign(id: $id) { status recipientCount } }`, { id: c.id }, owner.token));

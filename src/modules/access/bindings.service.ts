@@ -9,6 +9,8 @@ import { assertMayChangeAccessOf, checkAssignRole, checkOverrides } from '../../
 import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/model';
+import type { UserDoc } from '../identity/model';
+import { assertVerified } from '../identity/email.service';
 
 /** What the audit log keeps of a binding. */
 function summary(b: RoleBindingDoc): Record<string, unknown> {
@@ -39,6 +41,7 @@ export async function assignRole(
   const role = await ctx.loaders.load<RoleDoc>('Role', input.roleId);
   if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.roleId);
   const expiresAt = cleanExpiry(input.expiresAt);
+  assertVerified(await ctx.loaders.existing<UserDoc>('User', input.userId), 'userId');
   await checkAssignRole(accessStore, await ctx.authz.actor(account._id), {
     accountId: account._id,
     targetUserId: input.userId,

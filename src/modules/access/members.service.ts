@@ -10,9 +10,10 @@ import { BadInputError, NotFoundError } from '../../errors';
 import { assertGrantable, assertInviterMayStillGrant, assertMayChangeAccessOf, isAccountAdmin } from '../../authz/rules';
 import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/model';
-import { Session, User, type UserDoc } from '../identity/model';
+import { Session, User, VerifiedEmail, type UserDoc } from '../identity/model';
 import { startSession, type AuthResult } from '../identity/service';
 import { closeTombstone, openTombstone } from '../accounts/tombstone';
+import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -66,7 +67,7 @@ export async function createUser(
     timezone: optional(input.timezone, 'timezone'),
     language: optional(input.language, 'language'),
   };
-  if (await User.exists({ email })) {
+  if (await verifiedHolder(email)) {
     throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
   }
   let user: UserDoc;
@@ -89,6 +90,8 @@ export async function createUser(
     await User.deleteOne({ _id: user._id });
     throw err;
   }
+  // The address is the admin's word, not proven: roles wait until the user follows the mailed link.
+  await mailVerification(ctx, user);
   await ctx.audit.change({
     accountId: account._id,
     action: 'member.created',
@@ -134,7 +137,7 @@ export async function inviteUser(
   if (!node || node.accountId !== account._id) throw new NotFoundError(scope.type.toLowerCase(), scope.id);
   const email = cleanEmail(input.email);
   const role = await invitedRole(ctx, account, input.roleId, node);
-  const existing = await User.findOne({ email }).select({ _id: 1 }).lean();
+  const existing = await verifiedHolder(email);
   if (existing && (await accessStore.isMember(account._id, existing._id))) {
     throw new BadInputError('This user is already a member: assign them a role with assignRole', 'email');
   }
@@ -216,14 +219,20 @@ export async function acceptInvitation(
   const offered = inv.roleId ? await ctx.loaders.load<RoleDoc>('Role', inv.roleId) : null;
   if (offered && offered.accountId === account._id) await assertInviterMayStillGrant(accessStore, inv, offered, now);
 
-  let user = await User.findOne({ email: inv.email }).lean<UserDoc>();
+  // The verified login of the address joins; an unverified one must verify first; with neither, the
+  // invitation (mailed to the address) proves it, and a new verified login is made.
+  let user = await verifiedHolder(inv.email);
   let createdUser = false;
+  if (input.password.length > 128) throw new BadInputError('Password must be at most 128 characters long', 'password');
   if (user) {
-    if (input.password.length > 128) throw new BadInputError('Password must be at most 128 characters long', 'password');
     if (!(await verifyPassword(input.password, user.passwordHash))) {
       throw new BadInputError('This email already has a login: give its password to join', 'password');
     }
   } else {
+    const unverified = await User.find({ email: inv.email }).sort({ _id: -1 }).limit(5).lean<UserDoc[]>();
+    for (const u of unverified) {
+      if (await verifyPassword(input.password, u.passwordHash)) assertVerified(u, 'token', 'accept invitations');
+    }
     assertStrongPassword(input.password);
     try {
       user = (
@@ -240,11 +249,17 @@ export async function acceptInvitation(
       if (isDuplicateKey(err)) throw new BadInputError('Try again: this email was registered meanwhile', 'token');
       throw err;
     }
+    if (!(await claimAddress(user))) {
+      await User.deleteOne({ _id: user._id });
+      throw new BadInputError('Try again: this email was verified by another login meanwhile', 'token');
+    }
+    user = { ...user, emailVerifiedAt: new Date() };
   }
   const u = user!;
   // One acceptance per invitation, whatever the store underneath (a claim, src/db/claims.ts).
   if (!(await accessStore.acceptInvitation(inv._id, u._id, now))) {
     if (createdUser) await User.deleteOne({ _id: u._id });
+    if (createdUser) await VerifiedEmail.deleteOne({ _id: u.email, userId: u._id });
     throw new BadInputError(INVALID_INVITATION, 'token');
   }
   await accessStore.addMember({ accountId: account._id, userId: u._id, createdBy: inv.createdBy });
