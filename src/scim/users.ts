@@ -1,12 +1,10 @@
 // SCIM Users (RFC 7643 §4.1, RFC 7644 §3): provisioning people into one account. An active SCIM user
 // is a member of the account (and holds the roles of its groups); `active: false` or DELETE removes
 // the membership through removeMember, which ends the user's sessions and their tokens at once.
-import { randomSecret } from '../crypto/tokens';
-import { hashPassword } from '../crypto/passwords';
 import { accessStore } from '../authz/store';
 import { removeMember } from '../modules/access/members.service';
-import { User, type UserDoc } from '../modules/identity/model';
-import { onlyInAccount } from '../sso/service';
+import { User } from '../modules/identity/model';
+import { userForIdentityProvider } from '../sso/service';
 import { badValue, ScimError } from './errors';
 import { parseFilter } from './filter';
 import { rebindGroupsOf, dropFromGroups } from './groups';
@@ -140,32 +138,16 @@ export async function createUser(req: ScimRequest, body: Record<string, unknown>
   if (await ScimUser.exists({ accountId: req.account._id, userNameKey: key })) {
     throw new ScimError(409, `A user with userName ${JSON.stringify(fields.userName)} exists`, 'uniqueness');
   }
-  let user = await User.findOne({ email: fields.email }).lean<UserDoc>();
-  if (user && !(await onlyInAccount(user._id, req.account._id))) {
+  const found = await userForIdentityProvider(fields.email, req.account._id, {
+    name: fields.displayName,
+    firstName: fields.givenName,
+    lastName: fields.familyName,
+  });
+  if (!found) {
     // The account's IdP would then sign them in, and their session would reach their other accounts.
     throw new ScimError(409, 'This address uses Postern in other accounts: invite them with inviteUser instead', 'uniqueness');
   }
-  let createdUser = false;
-  if (!user) {
-    const name = fields.displayName ?? ([fields.givenName, fields.familyName].filter(Boolean).join(' ') || fields.email.split('@')[0]!);
-    try {
-      // No password anyone knows: the user signs in through the account's single sign-on.
-      user = (
-        await User.create({
-          email: fields.email,
-          name,
-          firstName: fields.givenName ?? undefined,
-          lastName: fields.familyName ?? undefined,
-          passwordHash: await hashPassword(randomSecret(32)),
-        })
-      ).toObject();
-      createdUser = true;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      user = await User.findOne({ email: fields.email }).lean<UserDoc>();
-      if (!user) throw err;
-    }
-  }
+  const { user, created: createdUser } = found;
   let doc: ScimUserDoc;
   try {
     doc = (

@@ -11,10 +11,10 @@ import type { RoleDoc } from '../authz/store';
 import { accessStore } from '../authz/store';
 import { Account, Member, type AccountDoc } from '../modules/accounts/model';
 import { User, type UserDoc } from '../modules/identity/model';
+import { claimAddress, verifiedHolder } from '../modules/identity/email.service';
 import { completeLogin, type AuthResult } from '../modules/identity/service';
 import { ScimUser } from '../scim/model';
 import { SsoConfig, type SsoConfigDoc } from './model';
-import { isDuplicateKey } from '../db/errors';
 
 export interface ConfigureSsoInput {
   accountId: string;
@@ -150,6 +150,35 @@ export async function onlyInAccount(userId: string, accountId: string): Promise<
   return !(await Member.exists({ userId, accountId: { $ne: accountId } }));
 }
 
+/**
+ * The Postern user an account's identity provider (SSO or SCIM) speaks for: the verified holder of
+ * the address when there is one and it belongs to no other account; otherwise a new user with no
+ * usable password whose address the provider vouches for (claimed as verified; unverified sign-ups of
+ * the same address by others are left alone). Null when the holder belongs to other accounts.
+ */
+export async function userForIdentityProvider(
+  email: string,
+  accountId: string,
+  profile: { name?: string | null; firstName?: string | null; lastName?: string | null } = {},
+): Promise<{ user: UserDoc; created: boolean } | null> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const holder = await verifiedHolder(email);
+    if (holder) return (await onlyInAccount(holder._id, accountId)) ? { user: holder, created: false } : null;
+    const user = (
+      await User.create({
+        email,
+        name: profile.name || [profile.firstName, profile.lastName].filter(Boolean).join(' ') || email.split('@')[0]!,
+        ...(profile.firstName ? { firstName: profile.firstName } : {}),
+        ...(profile.lastName ? { lastName: profile.lastName } : {}),
+        passwordHash: await hashPassword(randomSecret(32)),
+      })
+    ).toObject();
+    if (await claimAddress(user)) return { user: { ...user, emailVerifiedAt: new Date() }, created: true };
+    await User.deleteOne({ _id: user._id }); // verified by someone else meanwhile: look again
+  }
+  return null;
+}
+
 export class SsoRefusedError extends Error {
   constructor(
     message: string,
@@ -176,22 +205,11 @@ export async function completeSsoSignIn(
   if (!config.allowedEmailDomains.includes(domain)) throw new SsoRefusedError(`People of ${domain} cannot sign in to this account`);
   const account = await ctx.loaders.existing<AccountDoc>('Account', config.accountId);
 
-  let user = await User.findOne({ email }).lean<UserDoc>();
-  if (user && (await ScimUser.exists({ accountId: account._id, userId: user._id, active: false }))) {
+  const found = await userForIdentityProvider(email, account._id);
+  if (!found) throw new SsoRefusedError('This address uses Postern in other accounts too: sign in with your password');
+  const user = found.user;
+  if (await ScimUser.exists({ accountId: account._id, userId: user._id, active: false })) {
     throw new SsoRefusedError('This user was deprovisioned from the account by its identity provider');
-  }
-  if (user && !(await onlyInAccount(user._id, account._id))) {
-    throw new SsoRefusedError('This address uses Postern in other accounts too: sign in with your password');
-  }
-  if (!user) {
-    try {
-      // No password anyone knows: this user signs in through the identity provider.
-      user = (await User.create({ email, name: email.split('@')[0]!, passwordHash: await hashPassword(randomSecret(32)) })).toObject();
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      user = await User.findOne({ email }).lean<UserDoc>();
-      if (!user) throw err;
-    }
   }
   if (!(await accessStore.isMember(account._id, user._id))) {
     ctx.principal = { kind: 'user', id: config.configuredBy, userId: config.configuredBy, sessionId: `sso:${config._id}` };

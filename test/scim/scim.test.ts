@@ -29,6 +29,7 @@ async function members(): Promise<Map<string, { email: string; roles: string[] }
 beforeAll(async () => {
   gw = await startTestGateway();
   owner = await gw.signUp();
+  await gw.verifyEmail(owner.email);
   roles = await roleIds(gw, owner);
   const r = ok(await gw.gql(CREATE_SCIM_TOKEN, { input: { accountId: owner.accountId, name: 'Okta' } }, owner.token));
   scimToken = r.createScimToken.token;
@@ -180,6 +181,7 @@ describe('Users', () => {
     // A person who already signed in with a password, then is taken over by the identity provider.
     const email = uniqueEmail('leaver');
     ok(await gw.gql(CREATE_USER, { input: { accountId: owner.accountId, email, password: STRONG_PASSWORD } }, owner.token));
+    await gw.verifyEmail(email);
     const id = (await scim.post('/Users', bjensen(email, 'leaver'))).body.id;
     const group = await scim.post('/Groups', {
       schemas: [GROUP_SCHEMA, GROUP_ROLE_SCHEMA],

@@ -117,6 +117,7 @@ describe('signing in through the OpenID provider', () => {
 
   it('never signs in someone who also belongs to another account (that account did not choose this IdP)', async () => {
     const elsewhere = await gw.signUp({ accountName: 'Their own' });
+    await gw.verifyEmail(elsewhere.email);
     const r = await signIn(elsewhere.email);
     expect(r.status).toBe(403);
     expect(r.body.token).toBeUndefined();
