@@ -61,6 +61,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   AccessRequest: { model: 'AccessRequest', chain: ['scopeId', 'inboxId', 'projectId', 'domainId', 'workspaceId', 'accountId'] },
   Invitation: { model: 'Invitation', chain: acct },
   Member: { model: 'Member', chain: acct },
+  SsoConfiguration: { model: 'SsoConfig', chain: acct },
 };
 
 /** The GraphQL/mongoose type of each scope type's nodes. */

@@ -30,6 +30,9 @@ import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } fro
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
+import type { ScimTokenDoc } from '../scim/model';
+import type { ScimTokenCreatedResult } from '../scim/tokens.service';
+import type { SsoConfigDoc } from '../sso/model';
 import type { Context } from './context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -148,8 +151,12 @@ export type Account = Node & {
   members: Maybe<MemberConnection>;
   name: Scalars['String']['output'];
   owner: User;
+  /** Members without a second factor can do nothing but enrol until they have one. */
+  requireTwoFactor: Maybe<Scalars['Boolean']['output']>;
   roles: Maybe<RoleConnection>;
+  scimTokens: Maybe<ScimTokenConnection>;
   settings: Maybe<AccountSettings>;
+  sso: Maybe<SsoConfiguration>;
   supportTickets: Maybe<SupportTicketConnection>;
   workspaces: Maybe<WorkspaceConnection>;
 };
@@ -193,6 +200,12 @@ export type AccountMembersArgs = {
 
 
 export type AccountRolesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type AccountScimTokensArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -551,6 +564,17 @@ export type CommentOnSupportTicketInput = {
   body: Scalars['NonEmptyString']['input'];
 };
 
+export type ConfigureSsoInput = {
+  accountId: Scalars['ID']['input'];
+  allowedEmailDomains?: InputMaybe<Array<Scalars['String']['input']>>;
+  clientId?: InputMaybe<Scalars['String']['input']>;
+  /** Write-only: kept sealed; omit to keep the current one. */
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
+  issuer?: InputMaybe<Scalars['String']['input']>;
+  ssoRequired?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** An address on a mailing list; one email is one contact per list (stored lowercased). */
 export type Contact = {
   __typename?: 'Contact';
@@ -659,6 +683,11 @@ export type CreateRouteInput = {
   /** 0 or more; lower runs first. */
   priority: Scalars['Int']['input'];
   workspaceId: Scalars['ID']['input'];
+};
+
+export type CreateScimTokenInput = {
+  accountId: Scalars['ID']['input'];
+  name: Scalars['NonEmptyString']['input'];
 };
 
 export type CreateSendingServerInput = {
@@ -985,6 +1014,15 @@ export type ImportResult = {
   total: Scalars['Int']['output'];
 };
 
+export type ImportSamlMetadataInput = {
+  accountId: Scalars['ID']['input'];
+  allowedEmailDomains?: InputMaybe<Array<Scalars['String']['input']>>;
+  defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
+  /** The identity provider's SAML 2.0 metadata (EntityDescriptor with an IDPSSODescriptor). */
+  metadataXml: Scalars['String']['input'];
+  ssoRequired?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** A test inbox: captures the mail sent to it; nothing is delivered. */
 export type Inbox = Node & {
   __typename?: 'Inbox';
@@ -1087,6 +1125,13 @@ export type LoginInput = {
   password: Scalars['String']['input'];
   /** Signs in by username instead of email (Mautic). */
   username?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type LoginWithTwoFactorInput = {
+  /** The `challenge` of the UNAUTHENTICATED error (extensions.twoFactorRequired) that login returned. */
+  challenge: Scalars['String']['input'];
+  /** A current code from the authenticator app, or an unused recovery code. */
+  code: Scalars['String']['input'];
 };
 
 /** A mailing list of a workspace. Deleting it deletes its contacts. */
@@ -1196,6 +1241,10 @@ export type Mutation = {
   /** A copy named "Copy of …" in the same workspace, made by the caller. */
   cloneTemplate: Maybe<Template>;
   commentOnSupportTicket: Maybe<SupportTicketComment>;
+  /** Configures OpenID Connect sign-in for the account (and the settings SAML shares). */
+  configureSso: Maybe<SsoConfiguration>;
+  /** Finishes enrolment with a code from the app; returns the recovery codes, shown once. */
+  confirmTwoFactor: TwoFactorRecoveryCodes;
   createApiKey: Maybe<ApiKey>;
   createApiToken: Maybe<ApiTokenCreated>;
   createAutomation: Maybe<Automation>;
@@ -1207,6 +1256,8 @@ export type Mutation = {
   createProject: Maybe<Project>;
   createRole: Maybe<Role>;
   createRoute: Maybe<Route>;
+  /** Creates a SCIM token for the account's identity provider; the token is returned this once. */
+  createScimToken: Maybe<ScimTokenCreated>;
   createSendingServer: Maybe<SendingServer>;
   createSmtpCredential: Maybe<SmtpCredential>;
   createTemplate: Maybe<Template>;
@@ -1239,6 +1290,10 @@ export type Mutation = {
   deleteWebhook: Maybe<Scalars['Boolean']['output']>;
   /** Deletes the workspace and everything in it (its audit events stay). An account keeps at least one workspace. */
   deleteWorkspace: Maybe<Scalars['Boolean']['output']>;
+  /** Turns two-factor off; needs a current code or a recovery code. Refused while an account of the user requires it. */
+  disableTwoFactor: Scalars['Boolean']['output'];
+  /** Starts (or restarts) enrolling an authenticator app for the signed-in user. */
+  enableTwoFactor: TwoFactorEnrolment;
   /** The list's contacts as CSV (header: email,firstName,lastName,createdAt). Audited as contacts.exported. */
   exportContacts: Maybe<Scalars['String']['output']>;
   /**
@@ -1248,11 +1303,15 @@ export type Mutation = {
   exportReport: Maybe<Scalars['String']['output']>;
   /** All-or-nothing: every row is checked first; one bad row refuses the whole import (BAD_USER_INPUT naming the row). */
   importContacts: Maybe<ImportResult>;
+  /** Configures SAML 2.0 sign-in from the identity provider's metadata: entity id, sign-in URL, signing certificates. */
+  importSamlMetadata: Maybe<SsoConfiguration>;
   /** Installs a seed product's roles as customisable presets; installing again changes nothing. */
   installRolePack: Maybe<Array<Role>>;
   inviteUser: Maybe<Invitation>;
   /** Signs in. With several logins on one address, the verified one is tried first. Failed logins are rate-limited (RATE_LIMITED). */
   login: AuthPayload;
+  /** The second step of login for users with two-factor: returns the session. */
+  loginWithTwoFactor: AuthPayload;
   /** Signs out: the session token stops working at once. */
   logout: Scalars['Boolean']['output'];
   /** Marks one of the viewer's own notifications as read (another user's is NOT_FOUND). */
@@ -1286,6 +1345,8 @@ export type Mutation = {
   revokeApiToken: Maybe<Scalars['Boolean']['output']>;
   /** A pending invitation stops working at once. */
   revokeInvitation: Maybe<Scalars['Boolean']['output']>;
+  /** Ends a SCIM token at once. */
+  revokeScimToken: Maybe<Scalars['Boolean']['output']>;
   /** Replaces the secret: the old one stops working at once. */
   rotateApiKey: Maybe<ApiKey>;
   /**
@@ -1314,6 +1375,8 @@ export type Mutation = {
   setInvoiceEmails: Maybe<Scalars['Boolean']['output']>;
   /** Per-user adjustments of a customisable role's binding (Mailercloud's Permission Picker). */
   setPermissionOverrides: Maybe<RoleBinding>;
+  /** Requires a second factor of every member of the account, on their next request. */
+  setRequireTwoFactor: Maybe<Account>;
   setSendLimit: Maybe<Billing>;
   /** Sets a sending server's pool and quotas (Mailers.io: editable only by infrastructure owners). */
   setSendingServerPool: Maybe<SendingServer>;
@@ -1414,6 +1477,16 @@ export type MutationCommentOnSupportTicketArgs = {
 };
 
 
+export type MutationConfigureSsoArgs = {
+  input: ConfigureSsoInput;
+};
+
+
+export type MutationConfirmTwoFactorArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
 };
@@ -1466,6 +1539,11 @@ export type MutationCreateRoleArgs = {
 
 export type MutationCreateRouteArgs = {
   input: CreateRouteInput;
+};
+
+
+export type MutationCreateScimTokenArgs = {
+  input: CreateScimTokenInput;
 };
 
 
@@ -1589,6 +1667,11 @@ export type MutationDeleteWorkspaceArgs = {
 };
 
 
+export type MutationDisableTwoFactorArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationExportContactsArgs = {
   listId: Scalars['ID']['input'];
 };
@@ -1604,6 +1687,11 @@ export type MutationImportContactsArgs = {
 };
 
 
+export type MutationImportSamlMetadataArgs = {
+  input: ImportSamlMetadataInput;
+};
+
+
 export type MutationInstallRolePackArgs = {
   input: InstallRolePackInput;
 };
@@ -1616,6 +1704,11 @@ export type MutationInviteUserArgs = {
 
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationLoginWithTwoFactorArgs = {
+  input: LoginWithTwoFactorInput;
 };
 
 
@@ -1706,6 +1799,11 @@ export type MutationRevokeInvitationArgs = {
 };
 
 
+export type MutationRevokeScimTokenArgs = {
+  input: RevokeScimTokenInput;
+};
+
+
 export type MutationRotateApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1763,6 +1861,11 @@ export type MutationSetInvoiceEmailsArgs = {
 
 export type MutationSetPermissionOverridesArgs = {
   input: SetPermissionOverridesInput;
+};
+
+
+export type MutationSetRequireTwoFactorArgs = {
+  input: SetRequireTwoFactorInput;
 };
 
 
@@ -2272,6 +2375,11 @@ export type RevokeInvitationInput = {
   invitationId: Scalars['ID']['input'];
 };
 
+export type RevokeScimTokenInput = {
+  accountId: Scalars['ID']['input'];
+  scimTokenId: Scalars['ID']['input'];
+};
+
 /**
  * A named set of permissions (`resource:action`, `resource:action:own`, `resource:*`). System roles
  * (owner, admin) ship with every account and cannot be changed; presets come from role packs and are
@@ -2365,6 +2473,42 @@ export type ScheduleCampaignInput = {
   /** A time in the future. */
   at: Scalars['DateTime']['input'];
   id: Scalars['ID']['input'];
+};
+
+/**
+ * A token an identity provider uses for SCIM 2.0 provisioning at `/scim/v2/…` (Users and Groups of
+ * this account). Its plaintext is shown once, by createScimToken; only a hash is stored. SCIM requests
+ * act for the user who created the token, while that user holds security:edit.
+ */
+export type ScimToken = {
+  __typename?: 'ScimToken';
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Maybe<User>;
+  id: Scalars['ID']['output'];
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The first characters of the token, to recognise it (`scim_` and 8 more). */
+  prefix: Scalars['String']['output'];
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ScimTokenConnection = {
+  __typename?: 'ScimTokenConnection';
+  edges: Array<ScimTokenEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ScimTokenCreated = {
+  __typename?: 'ScimTokenCreated';
+  scimToken: ScimToken;
+  /** The token itself: shown this once. The identity provider sends it as `Authorization: Bearer scim_…`. */
+  token: Scalars['String']['output'];
+};
+
+export type ScimTokenEdge = {
+  __typename?: 'ScimTokenEdge';
+  cursor: Scalars['String']['output'];
+  node: ScimToken;
 };
 
 export type Scope = {
@@ -2489,6 +2633,11 @@ export type SetPermissionOverridesInput = {
   revoke: Array<Scalars['String']['input']>;
 };
 
+export type SetRequireTwoFactorInput = {
+  accountId: Scalars['ID']['input'];
+  requireTwoFactor: Scalars['Boolean']['input'];
+};
+
 export type SetSendLimitInput = {
   accountId: Scalars['ID']['input'];
   /** Emails per month, from 0 to the plan's maximum. */
@@ -2543,6 +2692,37 @@ export type SmtpCredentialEdge = {
   __typename?: 'SmtpCredentialEdge';
   cursor: Scalars['String']['output'];
   node: SmtpCredential;
+};
+
+/**
+ * Single sign-on of an account: OpenID Connect (authorization code with PKCE) and SAML 2.0. People of
+ * the allowed email domains sign in at the gateway's /sso/… endpoints; newcomers join with the default
+ * role. With ssoRequired, members cannot sign in with a password (the owner can: break-glass).
+ */
+export type SsoConfiguration = {
+  __typename?: 'SsoConfiguration';
+  allowedEmailDomains: Array<Scalars['String']['output']>;
+  clientId: Maybe<Scalars['String']['output']>;
+  /** The OIDC client secret; masked for those without security:edit, and every reveal is audited. */
+  clientSecret: Maybe<Scalars['String']['output']>;
+  /** Role bound on the account to people who join through SSO. */
+  defaultRole: Maybe<Role>;
+  id: Scalars['ID']['output'];
+  /** OpenID Connect issuer URL (its /.well-known/openid-configuration is read). */
+  issuer: Maybe<Scalars['String']['output']>;
+  /** Gateway paths: where a browser starts a sign-in, and what to register at the identity provider. */
+  oidcLoginPath: Scalars['String']['output'];
+  oidcRedirectPath: Scalars['String']['output'];
+  samlAcsPath: Scalars['String']['output'];
+  /** How many signing certificates of the SAML identity provider are trusted. */
+  samlCertificateCount: Scalars['Int']['output'];
+  /** SAML 2.0 identity provider: entity id and sign-in URL, from its metadata (importSamlMetadata). */
+  samlEntityId: Maybe<Scalars['String']['output']>;
+  samlLoginPath: Scalars['String']['output'];
+  samlMetadataPath: Scalars['String']['output'];
+  samlSsoUrl: Maybe<Scalars['String']['output']>;
+  ssoRequired: Scalars['Boolean']['output'];
+  updatedAt: Scalars['DateTime']['output'];
 };
 
 export type StatusCount = {
@@ -2662,6 +2842,21 @@ export type TemplateEdge = {
 export type TransferOwnershipInput = {
   accountId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
+};
+
+/** The start of a two-factor enrolment: show the URI as a QR code (or the secret for typing in), then confirmTwoFactor with a code. */
+export type TwoFactorEnrolment = {
+  __typename?: 'TwoFactorEnrolment';
+  /** `otpauth://totp/…` provisioning URI (RFC 6238 parameters) for authenticator apps. */
+  otpauthUri: Scalars['String']['output'];
+  /** The shared secret in base32, shown this once. */
+  secret: Scalars['String']['output'];
+};
+
+export type TwoFactorRecoveryCodes = {
+  __typename?: 'TwoFactorRecoveryCodes';
+  /** Single-use codes that replace an authenticator code once each. Shown this once; only hashes are kept. */
+  recoveryCodes: Array<Scalars['String']['output']>;
 };
 
 export type UpdateAccountInput = {
@@ -2832,6 +3027,8 @@ export type Viewer = {
    * the viewer created it). No permission is widened: opening the node still goes through its field.
    */
   reachable: ReachableConnection;
+  /** Whether the signed-in user has a confirmed second factor. */
+  twoFactorEnabled: Scalars['Boolean']['output'];
   user: User;
 };
 
@@ -3153,6 +3350,7 @@ export type ResolversTypes = {
   CardBrand: CardBrand;
   CardInput: CardInput;
   CommentOnSupportTicketInput: CommentOnSupportTicketInput;
+  ConfigureSsoInput: ConfigureSsoInput;
   Contact: ResolverTypeWrapper<ContactDoc>;
   ContactConnection: ResolverTypeWrapper<AnyConnection>;
   ContactEdge: ResolverTypeWrapper<Omit<ContactEdge, 'node'> & { node: ResolversTypes['Contact'] }>;
@@ -3168,6 +3366,7 @@ export type ResolversTypes = {
   CreateProjectInput: CreateProjectInput;
   CreateRoleInput: CreateRoleInput;
   CreateRouteInput: CreateRouteInput;
+  CreateScimTokenInput: CreateScimTokenInput;
   CreateSendingServerInput: CreateSendingServerInput;
   CreateSmtpCredentialInput: CreateSmtpCredentialInput;
   CreateTemplateInput: CreateTemplateInput;
@@ -3195,6 +3394,7 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImportContactsInput: ImportContactsInput;
   ImportResult: ResolverTypeWrapper<ImportResultParent>;
+  ImportSamlMetadataInput: ImportSamlMetadataInput;
   Inbox: ResolverTypeWrapper<InboxDoc>;
   InboxConnection: ResolverTypeWrapper<AnyConnection>;
   InboxEdge: ResolverTypeWrapper<Omit<InboxEdge, 'node'> & { node: ResolversTypes['Inbox'] }>;
@@ -3207,6 +3407,7 @@ export type ResolversTypes = {
   InviteUserInput: InviteUserInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LoginInput: LoginInput;
+  LoginWithTwoFactorInput: LoginWithTwoFactorInput;
   MailingList: ResolverTypeWrapper<MailingListDoc>;
   MailingListConnection: ResolverTypeWrapper<AnyConnection>;
   MailingListEdge: ResolverTypeWrapper<Omit<MailingListEdge, 'node'> & { node: ResolversTypes['MailingList'] }>;
@@ -3243,6 +3444,7 @@ export type ResolversTypes = {
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
   RevokeInvitationInput: RevokeInvitationInput;
+  RevokeScimTokenInput: RevokeScimTokenInput;
   Role: ResolverTypeWrapper<RoleDoc>;
   RoleBinding: ResolverTypeWrapper<RoleBindingDoc>;
   RoleConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3252,6 +3454,10 @@ export type ResolversTypes = {
   RouteConnection: ResolverTypeWrapper<AnyConnection>;
   RouteEdge: ResolverTypeWrapper<Omit<RouteEdge, 'node'> & { node: ResolversTypes['Route'] }>;
   ScheduleCampaignInput: ScheduleCampaignInput;
+  ScimToken: ResolverTypeWrapper<ScimTokenDoc>;
+  ScimTokenConnection: ResolverTypeWrapper<AnyConnection>;
+  ScimTokenCreated: ResolverTypeWrapper<ScimTokenCreatedResult>;
+  ScimTokenEdge: ResolverTypeWrapper<Omit<ScimTokenEdge, 'node'> & { node: ResolversTypes['ScimToken'] }>;
   Scope: ResolverTypeWrapper<Scope>;
   ScopeInput: ScopeInput;
   ScopeType: ScopeType;
@@ -3267,6 +3473,7 @@ export type ResolversTypes = {
   SetInboxForwardingInput: SetInboxForwardingInput;
   SetInvoiceEmailsInput: SetInvoiceEmailsInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
+  SetRequireTwoFactorInput: SetRequireTwoFactorInput;
   SetSendLimitInput: SetSendLimitInput;
   SetSendingServerPoolInput: SetSendingServerPoolInput;
   SetUserPasswordInput: SetUserPasswordInput;
@@ -3274,6 +3481,7 @@ export type ResolversTypes = {
   SmtpCredential: ResolverTypeWrapper<SmtpCredentialDoc>;
   SmtpCredentialConnection: ResolverTypeWrapper<AnyConnection>;
   SmtpCredentialEdge: ResolverTypeWrapper<Omit<SmtpCredentialEdge, 'node'> & { node: ResolversTypes['SmtpCredential'] }>;
+  SsoConfiguration: ResolverTypeWrapper<SsoConfigDoc>;
   StatusCount: ResolverTypeWrapper<StatusCount>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SupportTicket: ResolverTypeWrapper<SupportTicketDoc>;
@@ -3291,6 +3499,8 @@ export type ResolversTypes = {
   TemplateConnection: ResolverTypeWrapper<AnyConnection>;
   TemplateEdge: ResolverTypeWrapper<Omit<TemplateEdge, 'node'> & { node: ResolversTypes['Template'] }>;
   TransferOwnershipInput: TransferOwnershipInput;
+  TwoFactorEnrolment: ResolverTypeWrapper<TwoFactorEnrolment>;
+  TwoFactorRecoveryCodes: ResolverTypeWrapper<TwoFactorRecoveryCodes>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
@@ -3366,6 +3576,7 @@ export type ResolversParentTypes = {
   Card: CardDoc;
   CardInput: CardInput;
   CommentOnSupportTicketInput: CommentOnSupportTicketInput;
+  ConfigureSsoInput: ConfigureSsoInput;
   Contact: ContactDoc;
   ContactConnection: AnyConnection;
   ContactEdge: Omit<ContactEdge, 'node'> & { node: ResolversParentTypes['Contact'] };
@@ -3381,6 +3592,7 @@ export type ResolversParentTypes = {
   CreateProjectInput: CreateProjectInput;
   CreateRoleInput: CreateRoleInput;
   CreateRouteInput: CreateRouteInput;
+  CreateScimTokenInput: CreateScimTokenInput;
   CreateSendingServerInput: CreateSendingServerInput;
   CreateSmtpCredentialInput: CreateSmtpCredentialInput;
   CreateTemplateInput: CreateTemplateInput;
@@ -3405,6 +3617,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   ImportContactsInput: ImportContactsInput;
   ImportResult: ImportResultParent;
+  ImportSamlMetadataInput: ImportSamlMetadataInput;
   Inbox: InboxDoc;
   InboxConnection: AnyConnection;
   InboxEdge: Omit<InboxEdge, 'node'> & { node: ResolversParentTypes['Inbox'] };
@@ -3416,6 +3629,7 @@ export type ResolversParentTypes = {
   InviteUserInput: InviteUserInput;
   JSON: Scalars['JSON']['output'];
   LoginInput: LoginInput;
+  LoginWithTwoFactorInput: LoginWithTwoFactorInput;
   MailingList: MailingListDoc;
   MailingListConnection: AnyConnection;
   MailingListEdge: Omit<MailingListEdge, 'node'> & { node: ResolversParentTypes['MailingList'] };
@@ -3449,6 +3663,7 @@ export type ResolversParentTypes = {
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
   RevokeInvitationInput: RevokeInvitationInput;
+  RevokeScimTokenInput: RevokeScimTokenInput;
   Role: RoleDoc;
   RoleBinding: RoleBindingDoc;
   RoleConnection: AnyConnection;
@@ -3457,6 +3672,10 @@ export type ResolversParentTypes = {
   RouteConnection: AnyConnection;
   RouteEdge: Omit<RouteEdge, 'node'> & { node: ResolversParentTypes['Route'] };
   ScheduleCampaignInput: ScheduleCampaignInput;
+  ScimToken: ScimTokenDoc;
+  ScimTokenConnection: AnyConnection;
+  ScimTokenCreated: ScimTokenCreatedResult;
+  ScimTokenEdge: Omit<ScimTokenEdge, 'node'> & { node: ResolversParentTypes['ScimToken'] };
   Scope: Scope;
   ScopeInput: ScopeInput;
   SendEmailInput: SendEmailInput;
@@ -3470,6 +3689,7 @@ export type ResolversParentTypes = {
   SetInboxForwardingInput: SetInboxForwardingInput;
   SetInvoiceEmailsInput: SetInvoiceEmailsInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
+  SetRequireTwoFactorInput: SetRequireTwoFactorInput;
   SetSendLimitInput: SetSendLimitInput;
   SetSendingServerPoolInput: SetSendingServerPoolInput;
   SetUserPasswordInput: SetUserPasswordInput;
@@ -3477,6 +3697,7 @@ export type ResolversParentTypes = {
   SmtpCredential: SmtpCredentialDoc;
   SmtpCredentialConnection: AnyConnection;
   SmtpCredentialEdge: Omit<SmtpCredentialEdge, 'node'> & { node: ResolversParentTypes['SmtpCredential'] };
+  SsoConfiguration: SsoConfigDoc;
   StatusCount: StatusCount;
   String: Scalars['String']['output'];
   SupportTicket: SupportTicketDoc;
@@ -3492,6 +3713,8 @@ export type ResolversParentTypes = {
   TemplateConnection: AnyConnection;
   TemplateEdge: Omit<TemplateEdge, 'node'> & { node: ResolversParentTypes['Template'] };
   TransferOwnershipInput: TransferOwnershipInput;
+  TwoFactorEnrolment: TwoFactorEnrolment;
+  TwoFactorRecoveryCodes: TwoFactorRecoveryCodes;
   URL: Scalars['URL']['output'];
   UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
@@ -3587,8 +3810,11 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<AccountMembersArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  requireTwoFactor?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   roles?: Resolver<Maybe<ResolversTypes['RoleConnection']>, ParentType, ContextType, RequireFields<AccountRolesArgs, 'first'>>;
+  scimTokens?: Resolver<Maybe<ResolversTypes['ScimTokenConnection']>, ParentType, ContextType, RequireFields<AccountScimTokensArgs, 'first'>>;
   settings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType>;
+  sso?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType>;
   supportTickets?: Resolver<Maybe<ResolversTypes['SupportTicketConnection']>, ParentType, ContextType, RequireFields<AccountSupportTicketsArgs, 'first'>>;
   workspaces?: Resolver<Maybe<ResolversTypes['WorkspaceConnection']>, ParentType, ContextType, RequireFields<AccountWorkspacesArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -4059,6 +4285,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   clearInbox?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, RequireFields<MutationClearInboxArgs, 'inboxId'>>;
   cloneTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCloneTemplateArgs, 'id'>>;
   commentOnSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicketComment']>, ParentType, ContextType, RequireFields<MutationCommentOnSupportTicketArgs, 'id' | 'input'>>;
+  configureSso?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType, RequireFields<MutationConfigureSsoArgs, 'input'>>;
+  confirmTwoFactor?: Resolver<ResolversTypes['TwoFactorRecoveryCodes'], ParentType, ContextType, RequireFields<MutationConfirmTwoFactorArgs, 'code'>>;
   createApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'input'>>;
   createAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationCreateAutomationArgs, 'input'>>;
@@ -4070,6 +4298,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createProject?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<MutationCreateProjectArgs, 'input'>>;
   createRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
   createRoute?: Resolver<Maybe<ResolversTypes['Route']>, ParentType, ContextType, RequireFields<MutationCreateRouteArgs, 'input'>>;
+  createScimToken?: Resolver<Maybe<ResolversTypes['ScimTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateScimTokenArgs, 'input'>>;
   createSendingServer?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationCreateSendingServerArgs, 'input'>>;
   createSmtpCredential?: Resolver<Maybe<ResolversTypes['SmtpCredential']>, ParentType, ContextType, RequireFields<MutationCreateSmtpCredentialArgs, 'input'>>;
   createTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCreateTemplateArgs, 'input'>>;
@@ -4094,12 +4323,16 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteTemplate?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteTemplateArgs, 'id'>>;
   deleteWebhook?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   deleteWorkspace?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'id'>>;
+  disableTwoFactor?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTwoFactorArgs, 'code'>>;
+  enableTwoFactor?: Resolver<ResolversTypes['TwoFactorEnrolment'], ParentType, ContextType>;
   exportContacts?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportContactsArgs, 'listId'>>;
   exportReport?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportReportArgs, 'input'>>;
   importContacts?: Resolver<Maybe<ResolversTypes['ImportResult']>, ParentType, ContextType, RequireFields<MutationImportContactsArgs, 'input'>>;
+  importSamlMetadata?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType, RequireFields<MutationImportSamlMetadataArgs, 'input'>>;
   installRolePack?: Resolver<Maybe<Array<ResolversTypes['Role']>>, ParentType, ContextType, RequireFields<MutationInstallRolePackArgs, 'input'>>;
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
+  loginWithTwoFactor?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginWithTwoFactorArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   markNotificationRead?: Resolver<ResolversTypes['Notification'], ParentType, ContextType, RequireFields<MutationMarkNotificationReadArgs, 'id'>>;
   openSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<MutationOpenSupportTicketArgs, 'input'>>;
@@ -4118,6 +4351,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   resolveAccessRequest?: Resolver<Maybe<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<MutationResolveAccessRequestArgs, 'input'>>;
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
+  revokeScimToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeScimTokenArgs, 'input'>>;
   rotateApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id'>>;
   rotateApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationRotateApiTokenArgs, 'id'>>;
   scheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationScheduleCampaignArgs, 'input'>>;
@@ -4130,6 +4364,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   setInboxForwarding?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxForwardingArgs, 'input'>>;
   setInvoiceEmails?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationSetInvoiceEmailsArgs, 'input'>>;
   setPermissionOverrides?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationSetPermissionOverridesArgs, 'input'>>;
+  setRequireTwoFactor?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<MutationSetRequireTwoFactorArgs, 'input'>>;
   setSendLimit?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationSetSendLimitArgs, 'input'>>;
   setSendingServerPool?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationSetSendingServerPoolArgs, 'input'>>;
   setSupportTicketStatus?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<MutationSetSupportTicketStatusArgs, 'id' | 'status'>>;
@@ -4351,6 +4586,31 @@ export type RouteEdgeResolvers<ContextType = Context, ParentType extends Resolve
   node?: Resolver<ResolversTypes['Route'], ParentType, ContextType>;
 };
 
+export type ScimTokenResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimToken'] = ResolversParentTypes['ScimToken']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type ScimTokenConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenConnection'] = ResolversParentTypes['ScimTokenConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ScimTokenEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ScimTokenCreatedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenCreated'] = ResolversParentTypes['ScimTokenCreated']> = {
+  scimToken?: Resolver<ResolversTypes['ScimToken'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ScimTokenEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenEdge'] = ResolversParentTypes['ScimTokenEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ScimToken'], ParentType, ContextType>;
+};
+
 export type ScopeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Scope'] = ResolversParentTypes['Scope']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
@@ -4402,6 +4662,25 @@ export type SmtpCredentialConnectionResolvers<ContextType = Context, ParentType 
 export type SmtpCredentialEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SmtpCredentialEdge'] = ResolversParentTypes['SmtpCredentialEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['SmtpCredential'], ParentType, ContextType>;
+};
+
+export type SsoConfigurationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SsoConfiguration'] = ResolversParentTypes['SsoConfiguration']> = {
+  allowedEmailDomains?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  clientId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  clientSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  defaultRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oidcLoginPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  oidcRedirectPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlAcsPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlCertificateCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  samlEntityId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  samlLoginPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlMetadataPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlSsoUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ssoRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type StatusCountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StatusCount'] = ResolversParentTypes['StatusCount']> = {
@@ -4491,6 +4770,15 @@ export type TemplateEdgeResolvers<ContextType = Context, ParentType extends Reso
   node?: Resolver<ResolversTypes['Template'], ParentType, ContextType>;
 };
 
+export type TwoFactorEnrolmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TwoFactorEnrolment'] = ResolversParentTypes['TwoFactorEnrolment']> = {
+  otpauthUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TwoFactorRecoveryCodesResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TwoFactorRecoveryCodes'] = ResolversParentTypes['TwoFactorRecoveryCodes']> = {
+  recoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['URL'], any> {
   name: 'URL';
 }
@@ -4517,6 +4805,7 @@ export type ViewerResolvers<ContextType = Context, ParentType extends ResolversP
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
   reachable?: Resolver<ResolversTypes['ReachableConnection'], ParentType, ContextType, RequireFields<ViewerReachableArgs, 'first' | 'type'>>;
+  twoFactorEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
@@ -4667,6 +4956,10 @@ export type Resolvers<ContextType = Context> = {
   Route?: RouteResolvers<ContextType>;
   RouteConnection?: RouteConnectionResolvers<ContextType>;
   RouteEdge?: RouteEdgeResolvers<ContextType>;
+  ScimToken?: ScimTokenResolvers<ContextType>;
+  ScimTokenConnection?: ScimTokenConnectionResolvers<ContextType>;
+  ScimTokenCreated?: ScimTokenCreatedResolvers<ContextType>;
+  ScimTokenEdge?: ScimTokenEdgeResolvers<ContextType>;
   Scope?: ScopeResolvers<ContextType>;
   SendingServer?: SendingServerResolvers<ContextType>;
   SendingServerConnection?: SendingServerConnectionResolvers<ContextType>;
@@ -4674,6 +4967,7 @@ export type Resolvers<ContextType = Context> = {
   SmtpCredential?: SmtpCredentialResolvers<ContextType>;
   SmtpCredentialConnection?: SmtpCredentialConnectionResolvers<ContextType>;
   SmtpCredentialEdge?: SmtpCredentialEdgeResolvers<ContextType>;
+  SsoConfiguration?: SsoConfigurationResolvers<ContextType>;
   StatusCount?: StatusCountResolvers<ContextType>;
   SupportTicket?: SupportTicketResolvers<ContextType>;
   SupportTicketComment?: SupportTicketCommentResolvers<ContextType>;
@@ -4687,6 +4981,8 @@ export type Resolvers<ContextType = Context> = {
   Template?: TemplateResolvers<ContextType>;
   TemplateConnection?: TemplateConnectionResolvers<ContextType>;
   TemplateEdge?: TemplateEdgeResolvers<ContextType>;
+  TwoFactorEnrolment?: TwoFactorEnrolmentResolvers<ContextType>;
+  TwoFactorRecoveryCodes?: TwoFactorRecoveryCodesResolvers<ContextType>;
   URL?: GraphQLScalarType;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;

@@ -3,6 +3,7 @@
 // *.resolvers.ts (thin: read through the request's loaders, call services). No permission logic
 // here: the @requires/@sensitive directives on schema/*.graphql do that.
 import { identityResolvers } from './identity/resolvers';
+import { twoFactorResolvers } from './identity/two-factor.resolvers';
 import { accountsResolvers } from './accounts/resolvers';
 import { accessResolvers } from './access';
 import { sendingResolvers } from './sending';
@@ -14,9 +15,12 @@ import { catalogueResolvers } from './catalogue/resolvers';
 import { nodeResolvers } from '../graphql/node';
 import { navigationResolvers } from './navigation/resolvers';
 import { reportsResolvers } from './reports/resolvers';
+import { scimResolvers } from '../scim/resolvers';
+import { ssoResolvers } from '../sso/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
+  twoFactorResolvers,
   accountsResolvers,
   ...accessResolvers,
   ...sendingResolvers,
@@ -28,4 +32,6 @@ export const moduleResolvers = [
   nodeResolvers,
   navigationResolvers,
   reportsResolvers,
+  scimResolvers,
+  ssoResolvers,
 ];

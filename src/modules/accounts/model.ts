@@ -12,6 +12,8 @@ export interface AccountDoc extends BaseDoc {
   defaultRoleId?: string | null;
   /** Who is notified of access requests: the owner only (Mailercloud), or every holder of accessRequests:resolve there. */
   accessRequestRecipients?: 'OWNER' | 'RESOLVERS';
+  /** Every member must have a second factor: members without one can only enrol (two-factor.service.ts). */
+  requireTwoFactor?: boolean;
   createdBy: string;
 }
 
@@ -22,6 +24,7 @@ const accountSchema = docSchema<AccountDoc>({
   ownerEpoch: { type: Number, default: 0 },
   defaultRoleId: { type: String, default: null },
   accessRequestRecipients: { type: String, enum: ['OWNER', 'RESOLVERS'], default: 'RESOLVERS' },
+  requireTwoFactor: { type: Boolean, default: false },
   createdBy: { type: String, required: true },
 });
 accountSchema.index({ ownerId: 1 });

@@ -7,6 +7,8 @@ import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
 import { createAccount, cleanName } from '../accounts/service';
 import { Session, User, type UserDoc } from './model';
+import { requireSecondFactor } from './two-factor.service';
+import { assertPasswordLoginAllowed } from '../../sso/service';
 import { mailVerification, verifiedHolder } from './email.service';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
@@ -110,6 +112,15 @@ export async function login(
     throw refusal?.error ?? new UnauthenticatedError(LOGIN_FAILED);
   }
   await ctx.limits.loginSucceeded(email, ctx.ip);
+  // Members of an account that requires SSO sign in there (its owner keeps a password: break-glass);
+  // users with a second factor get a short-lived challenge instead of a session.
+  await assertPasswordLoginAllowed(user);
+  await requireSecondFactor(user);
+  return completeLogin(ctx, user, 'password');
+}
+
+/** Starts the session of a user whose credentials were all checked, and audits the login in each of their accounts. */
+export async function completeLogin(ctx: Context, user: UserDoc, method: string): Promise<AuthResult> {
   const token = await startSession(user._id);
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
@@ -119,7 +130,7 @@ export async function login(
         accountId: m.accountId,
         action: 'auth.login',
         target: { type: 'User', id: user._id },
-        meta: { method: 'password' },
+        meta: { method },
       }),
     ),
   );
