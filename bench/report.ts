@@ -168,7 +168,15 @@ export function renderReport(r: RunReport): string {
       '',
       ...[r.analyst, r.owner]
         .filter((l): l is LoadResult => !!l)
-        .map((l) => `- ${l.label}: ${l.passwords} passwords per response, ${l.revealed} in plaintext; errors: ${l.errorDetail}.`),
+        .map(
+          (l) =>
+            `- ${l.label}: ${l.passwords} passwords per response, ${l.revealed} in plaintext; errors: ${l.errorDetail}. ` +
+            `CPU per answered request: gateway ${l.cpuMsPerRequest.gateway} ms, database ${l.cpuMsPerRequest.database ?? '?'} ms, ` +
+            `load generator ${l.cpuMsPerRequest.loadGenerator} ms` +
+            (l.capacityEstimate === null
+              ? '.'
+              : `: on ${m.cores} cores of their own, about ${fmt(l.capacityEstimate)} req/s (an estimate, not the goal's figure).`),
+        ),
       '',
       '"Unanswered at the end": requests still in flight when the time was up (not counted in req/s or as errors);',
       '"s until answering again": after the load, how long until `{ viewer { user { id } } }` was answered within 1 s (the backlog).',

@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     demo: '',
   };
   let gateway: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
+  // Kept when the run fails (the gateway's side of the story); removed after a good run.
+  const gatewayLog = path.join(os.tmpdir(), `postern-bench-gateway-${process.pid}.log`);
   // Interrupted: stop the gateway process and the database before exiting.
   const interrupted = (signal: string) => {
     say(`${signal}: stopping`);
@@ -115,14 +117,19 @@ async function main(): Promise<void> {
         mongodbUri,
         dbName: config.dbName,
         secretKey,
-        logFile: path.join(dataDir, 'gateway.log'),
+        logFile: gatewayLog,
         nodeArgs: env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
       });
       say(`gateway process ${gateway.pid} at ${gateway.url}`);
       const ownerToken = await login(gateway.url, DEMO_OWNER.email, DEMO_OWNER.password);
       if (!SKIP.has('load')) {
         const analystToken = await login(gateway.url, analyst.email, DEMO_OWNER.password);
-        const load = { connections: KNOBS.BENCH_CONNECTIONS, seconds: KNOBS.BENCH_LOAD_SECONDS };
+        const load = {
+          connections: KNOBS.BENCH_CONNECTIONS,
+          seconds: KNOBS.BENCH_LOAD_SECONDS,
+          databasePid: db.embedded?.pid,
+          cores: os.cpus().length,
+        };
         if (!SKIP.has('analyst')) {
           say(`dashboard load, analyst: ${load.connections} connections × ${load.seconds} s`);
           report.analyst = await dashboardLoad(gateway, { label: 'analyst (passwords masked)', token: analystToken, ...load });
@@ -154,6 +161,7 @@ async function main(): Promise<void> {
     await db.close().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
+  rmSync(gatewayLog, { force: true });
   report.seconds = (performance.now() - t0) / 1000;
   report.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   writeFileSync(OUT, renderReport(report));
@@ -161,6 +169,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('benchmark failed:', err);
+  console.error('benchmark failed:', err, `\n(the gateway's log: ${path.join(os.tmpdir(), `postern-bench-gateway-${process.pid}.log`)})`);
   process.exit(1);
 });
