@@ -285,7 +285,7 @@ export function renderReport(r: RunReport): string {
     '## Knobs',
     '',
     '`BENCH_LOAD_SECONDS` (60), `BENCH_CONNECTIONS` (200), `BENCH_ROUNDS` (6), `BENCH_ROUND_MS` (10000),',
-    '`BENCH_CHECKS` (20000000 per case), `BENCH_CONTACTS_BUDGET_SECONDS` (900: imports stop past it), `BENCH_SKIP` (comma-separated: inprocess, checks, load (or analyst, owner), contacts,',
+    '`BENCH_CHECKS` (20000000 per case), `BENCH_CONTACTS_BUDGET_SECONDS` (600: imports stop past it), `BENCH_SKIP` (comma-separated: inprocess, checks, load (or analyst, owner), contacts,',
     'concurrency), `BENCH_GATEWAY_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the gateway',
     "process), `BENCH_OUT` (the report's path; BENCHMARKS.md). `MONGODB_URI` with `POSTERN_SECRET_KEY` runs it on MongoDB.",
     '',

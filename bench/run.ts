@@ -36,7 +36,7 @@ const KNOBS = {
   BENCH_ROUNDS: num('BENCH_ROUNDS', 6),
   BENCH_ROUND_MS: num('BENCH_ROUND_MS', 10_000),
   BENCH_CHECKS: num('BENCH_CHECKS', 20_000_000),
-  BENCH_CONTACTS_BUDGET_SECONDS: num('BENCH_CONTACTS_BUDGET_SECONDS', 900),
+  BENCH_CONTACTS_BUDGET_SECONDS: num('BENCH_CONTACTS_BUDGET_SECONDS', 600),
 };
 const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const OUT = path.resolve(projectRoot, env.BENCH_OUT ?? 'BENCHMARKS.md');
