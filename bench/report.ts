@@ -264,7 +264,7 @@ export function renderReport(r: RunReport): string {
       `guarded ÷ bare = bare CPU/op ÷ Postern CPU/op = **${p.guardedVsBareCpu}** (wall clock ${p.guardedVsBareWall});`,
       `Postern ÷ graphql-shield = shield CPU/op ÷ Postern CPU/op = **${p.posternVsShieldCpu}** (wall clock ${p.posternVsShieldWall}).`,
       `What authorization adds to the bare schema's ${p.cpuMsPerOp.bare} ms of gateway CPU per operation: Postern ${round2(p.cpuMsPerOp.postern - p.cpuMsPerOp.bare)} ms,`,
-      `graphql-shield ${round2(p.cpuMsPerOp.shield - p.cpuMsPerOp.bare)} ms (negative: within the noise).`,
+      `graphql-shield ${round2(p.cpuMsPerOp.shield - p.cpuMsPerOp.bare)} ms (negative: Postern never decrypts a masked password, the bare schema decrypts all of them).`,
       '',
     );
   }
