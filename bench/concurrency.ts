@@ -4,7 +4,7 @@
 // of them, the other 99 refused, the version moved by exactly 1).
 import { newId } from '../src/db/ids';
 import { Account, Member } from '../src/modules/accounts/model';
-import { Role, RoleBinding } from '../src/modules/access/model';
+import { accessStore } from '../src/authz/store';
 import { User } from '../src/modules/identity/model';
 import { gql, type GatewayProcess } from './gateway';
 
@@ -48,7 +48,7 @@ export async function concurrencyFigures(
   accountId: string,
   ownerId: string,
 ): Promise<ConcurrencyResult> {
-  const role = await Role.findOne({ accountId, key: 'viewer' }).lean();
+  const role = await accessStore.roleByKey(accountId, 'viewer');
   if (!role) throw new Error('the account has no Viewer role');
   const scope = { type: 'ACCOUNT', id: accountId };
 
@@ -61,7 +61,7 @@ export async function concurrencyFigures(
   );
   const distinctResult = {
     ...distinct,
-    bindings: await RoleBinding.countDocuments({ accountId, userId: { $in: users }, roleId: role._id }),
+    bindings: (await accessStore.bindingsOf(accountId, users)).filter((b) => b.roleId === role._id).length,
     versionDelta: (await version(accountId)) - v0,
   };
 
@@ -76,7 +76,7 @@ export async function concurrencyFigures(
     distinct: distinctResult,
     same: {
       ...same,
-      bindings: await RoleBinding.countDocuments({ accountId, userId: one, roleId: role._id }),
+      bindings: (await accessStore.bindingsOf(accountId, [one!])).filter((b) => b.roleId === role._id).length,
       versionDelta: (await version(accountId)) - v0,
     },
   };

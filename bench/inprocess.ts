@@ -16,12 +16,12 @@ import { randomSecret } from '../src/crypto/tokens';
 import { newId } from '../src/db/ids';
 import { encodeCursor } from '../src/graphql/connection';
 import { createContext } from '../src/graphql/context';
+import { DEFAULT_RATE_LIMITS, RateLimits } from '../src/http/rate-limit';
 import { buildBareSchema, buildSchema } from '../src/graphql/schema';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';
-import { Member } from '../src/modules/accounts/model';
 import { createAccount } from '../src/modules/accounts/service';
-import { Role, RoleBinding } from '../src/modules/access/model';
+import { accessStore } from '../src/authz/store';
 import { User } from '../src/modules/identity/model';
 import { Domain } from '../src/modules/sending/domain.model';
 import { SmtpCredential } from '../src/modules/sending/smtp-credential.model';
@@ -56,16 +56,12 @@ async function seed(): Promise<Setup> {
   const { account, workspace } = await createAccount(ownerId, 'Bench');
   const userId = newId();
   await User.create({ _id: userId, email: `analyst-${userId}@bench.example.com`, name: 'Analyst', passwordHash: 'x' });
-  await Member.create({ accountId: account._id, userId, createdBy: ownerId });
-  const role = await Role.findOne({ accountId: account._id, key: ANALYST_ROLE.key }).lean();
-  await RoleBinding.create({
-    accountId: account._id,
-    userId,
-    roleId: role!._id,
-    scopeType: 'ACCOUNT',
-    scopeId: account._id,
-    createdBy: ownerId,
-  });
+  await accessStore.addMember({ accountId: account._id, userId, createdBy: ownerId });
+  const role = await accessStore.roleByKey(account._id, ANALYST_ROLE.key);
+  await accessStore.createBinding(
+    { accountId: account._id, userId, roleId: role!._id, scopeType: 'ACCOUNT', scopeId: account._id, createdBy: ownerId },
+    new Date(),
+  );
   const domainId = newId();
   const base = { accountId: account._id, workspaceId: workspace._id, createdBy: ownerId };
   const box = secretBox();
@@ -133,6 +129,8 @@ export async function runInProcess(opts: { rounds: number; roundMs: number; log:
   }
   const log = createLogger('silent');
   const mailer = createMailer(undefined);
+  // Resolvers run directly (no HTTP, no plugins): the limits are never consulted.
+  const limits = new RateLimits(DEFAULT_RATE_LIMITS);
   let masked = '';
   const run = async (v: Variant): Promise<void> => {
     const contextValue = createContext({
@@ -142,6 +140,7 @@ export async function runInProcess(opts: { rounds: number; roundMs: number; log:
       authRejected: false,
       log,
       mailer,
+      limits,
     });
     const r = await execute({ schema: schemas[v], document, variableValues: { d: s.domainId, after: s.after }, contextValue });
     if (r.errors?.length) throw new Error(`${v}: query failed: ${r.errors.map((e) => e.message).join('; ')}`);
@@ -272,6 +271,7 @@ export async function commandsOf(query: string, userId: string): Promise<number>
       authRejected: false,
       log: createLogger('silent'),
       mailer: createMailer(undefined),
+      limits: new RateLimits(DEFAULT_RATE_LIMITS),
     });
   const once = async () => {
     const r = await execute({ schema, document, contextValue: contextValue() });

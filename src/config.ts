@@ -1,6 +1,8 @@
 // Configuration from the environment, validated once at start with a message naming the bad value.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { projectRoot } from './paths';
+import type { RateLimitConfig } from './http/rate-limit';
 
 export interface Config {
   port: number;
@@ -20,6 +22,13 @@ export interface Config {
   /** Most objects a query may ask for (a connection counts its page size times one item). */
   maxQueryCost: number;
   seedDemo: boolean;
+  /** Express `trust proxy`: which peers' X-Forwarded-For is believed for the client IP (rate limits, audit). */
+  trustProxy: boolean | number | string;
+  rateLimits: RateLimitConfig;
+  /** Base URL of the links in account mails (verification, password reset): the frontend's address. */
+  appUrl: string;
+  /** DNS servers verifyDomain asks (`ip` or `ip:port`); empty: the system's resolvers. */
+  dnsServers: string[];
 }
 
 export class ConfigError extends Error {
@@ -37,6 +46,45 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return n;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY: false, a hop count, or addresses/subnets/names (loopback, linklocal, uniquelocal). */
+function trustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '') return 'loopback';
+  if (raw === 'false') return false;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const items = raw.split(',').map((s) => s.trim());
+  for (const item of items) {
+    const [addr, bits, extra] = item.split('/');
+    const ok =
+      PROXY_NAMES.has(item) || (!!addr && isIP(addr) !== 0 && extra === undefined && (bits === undefined || /^\d{1,3}$/.test(bits)));
+    if (!ok) {
+      throw new ConfigError(
+        `TRUST_PROXY must be false, a hop count, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal; got "${item}"`,
+      );
+    }
+  }
+  return items.join(',');
+}
+
+/** DNS_SERVERS: comma-separated `ip` or `ip:port` (IPv6 as `[addr]:port`). */
+function dnsServers(raw: string | undefined): string[] {
+  if (!raw) return [];
+  return raw.split(',').map((item) => {
+    const s = item.trim();
+    const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
+    const ok = m && isIP(m[1]!) !== 0 && (m[2] === undefined || Number(m[2]) <= 65535);
+    if (!ok) throw new ConfigError(`DNS_SERVERS must be comma-separated addresses with an optional port (127.0.0.1:5353), got "${s}"`);
+    return s;
+  });
+}
+
+function appUrl(raw: string | undefined): string {
+  const url = raw || 'http://127.0.0.1:4000';
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) throw new ConfigError(`APP_URL must be an http(s) URL, got "${url}"`);
+  return url;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -84,6 +132,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 50),
     maxQueryCost: int(env, 'MAX_QUERY_COST', 500_000, 100, 100_000_000),
     seedDemo: env.POSTERN_SEED_DEMO !== 'false',
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    rateLimits: {
+      loginFailures: int(env, 'RATE_LIMIT_LOGIN_FAILURES', 20, 1, 1_000_000),
+      loginFailuresPerIp: int(env, 'RATE_LIMIT_LOGIN_FAILURES_PER_IP', 100, 1, 1_000_000),
+      loginWindowMinutes: int(env, 'RATE_LIMIT_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+      lockoutMinutes: int(env, 'RATE_LIMIT_LOCKOUT_MINUTES', 15, 1, 24 * 60),
+      actionsPerIpHour: int(env, 'RATE_LIMIT_ACTIONS_PER_IP_HOUR', 20, 1, 1_000_000),
+      requestsPerMinute: int(env, 'RATE_LIMIT_REQUESTS_PER_MINUTE', 1200, 1, 10_000_000),
+    },
+    dnsServers: dnsServers(env.DNS_SERVERS),
+    appUrl: appUrl(env.APP_URL),
   };
 }
 

@@ -18,9 +18,10 @@ export class UnauthenticatedError extends GraphQLError {
 }
 
 export class ForbiddenError extends GraphQLError {
-  constructor(permission: string, scope: ScopeRef) {
+  /** `principal`: who was refused — people may request access, API tokens may not (CONTRACT.md). */
+  constructor(permission: string, scope: ScopeRef, principal?: { kind: string } | null) {
     super(`Missing permission ${permission} on ${scope.type} ${scope.id}`, {
-      extensions: { code: 'FORBIDDEN', permission, scope, canRequestAccess: true },
+      extensions: { code: 'FORBIDDEN', permission, scope, canRequestAccess: principal?.kind !== 'token' },
     });
   }
 }
@@ -34,5 +35,19 @@ export class NotFoundError extends GraphQLError {
 export class BadInputError extends GraphQLError {
   constructor(message: string, field?: string) {
     super(message, { extensions: field ? { code: 'BAD_USER_INPUT', field } : { code: 'BAD_USER_INPUT' } });
+  }
+}
+
+/** Too many attempts: HTTP 429 with Retry-After (seconds) and `extensions.retryAfter`. */
+export class RateLimitedError extends GraphQLError {
+  constructor(retryAfterMs: number, message = 'Too many attempts: wait before trying again') {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(`${message} (retry after ${seconds} s)`, {
+      extensions: {
+        code: 'RATE_LIMITED',
+        retryAfter: seconds,
+        http: { status: 429, headers: new Map([['retry-after', String(seconds)]]) },
+      },
+    });
   }
 }

@@ -10,14 +10,20 @@ import { configureSecretKey } from './crypto/secrets';
 import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
-import { createMailer } from './mail/mailer';
+import { createMailer, type Mailer } from './mail/mailer';
+import { RateLimits } from './http/rate-limit';
 import { setSessionTtlHours } from './modules/identity/service';
+import { dropLegacyUniqueEmailIndex } from './modules/identity/model';
+import { setAppUrl } from './modules/identity/email.service';
+import { setDnsServers } from './modules/sending/dns-check';
 
 export interface RunningServer {
   url: string;
   port: number;
   gateway: Gateway;
   config: Config;
+  /** The gateway's mailer (its outbox holds the mail of a gateway without SMTP_URL). */
+  mailer: Mailer;
   /** The supervised embedded database, when MONGODB_URI is unset. */
   embedded: EmbeddedDatabase | null;
   stop(): Promise<void>;
@@ -37,6 +43,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const log = opts.log ?? createLogger(config.logLevel);
   configureSecretKey(config);
   setSessionTtlHours(config.sessionTtlHours);
+  setDnsServers(config.dnsServers);
+  setAppUrl(config.appUrl);
 
   const schema = opts.schema ?? buildSchema();
   const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });
@@ -46,10 +54,15 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     await db.close();
     throw err;
   }
+  await RateLimits.sweep();
+  await dropLegacyUniqueEmailIndex();
+  const mailer = createMailer(config.smtpUrl);
   const gateway = await createGateway({
     schema,
     log,
-    mailer: createMailer(config.smtpUrl),
+    mailer,
+    limits: new RateLimits(config.rateLimits),
+    trustProxy: config.trustProxy,
     maxQueryDepth: config.maxQueryDepth,
     maxQueryCost: config.maxQueryCost,
   });
@@ -68,5 +81,5 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     })();
     return stopping;
   };
-  return { url, port, gateway, config, embedded: db.embedded, stop };
+  return { url, port, gateway, config, mailer, embedded: db.embedded, stop };
 }

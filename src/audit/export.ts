@@ -8,12 +8,13 @@ import type { Logger } from 'pino';
 import { stringify } from 'csv-stringify';
 import { authenticate } from '../identity/principal';
 import { createContext } from '../graphql/context';
+import type { RateLimits } from '../http/rate-limit';
 import { permissionBit } from '../authz/catalogue';
 import { allowed } from '../authz/check';
 import { isId } from '../db/ids';
 import type { AccountDoc } from '../modules/accounts/model';
 import type { Mailer } from '../mail/mailer';
-import { BadInputError } from '../errors';
+import { BadInputError, RateLimitedError } from '../errors';
 import { AuditEvent, type AuditEventDoc } from './model';
 import { auditQuery } from './query';
 
@@ -103,7 +104,7 @@ function csvRow(e: AuditEventDoc): Record<(typeof CSV_COLUMNS)[number], unknown>
   };
 }
 
-export function auditExportHandler(deps: { log: Logger; mailer: Mailer }) {
+export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: RateLimits }) {
   return async (req: Request, res: Response): Promise<void> => {
     const requestId = res.locals.requestId as string;
     let accountId: string | undefined;
@@ -128,6 +129,13 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer }) {
       return sendError(res, 401, 'UNAUTHENTICATED', 'You must be signed in: send a valid token as "Authorization: Bearer <token>".');
     }
     res.locals.principalId = auth.principal.id;
+    try {
+      await deps.limits.request(auth.principal.id);
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err;
+      res.setHeader('retry-after', String(err.extensions.retryAfter));
+      return sendError(res, 429, 'RATE_LIMITED', err.message);
+    }
     const ctx = createContext({
       requestId,
       ip: req.ip ?? null,
@@ -135,6 +143,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer }) {
       authRejected: false,
       log: deps.log,
       mailer: deps.mailer,
+      limits: deps.limits,
     });
     const account = isId(accountId) ? await ctx.loaders.load<AccountDoc>('Account', accountId) : null;
     const compiled = account ? await ctx.authz.load(account._id) : null;
@@ -143,7 +152,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer }) {
       return sendError(res, 403, 'FORBIDDEN', `Missing permission ${EXPORT_PERMISSION} on ACCOUNT ${account._id}`, {
         permission: EXPORT_PERMISSION,
         scope: { type: 'ACCOUNT', id: account._id },
-        canRequestAccess: true,
+        canRequestAccess: auth.principal.kind !== 'token',
       });
     }
     let filter;

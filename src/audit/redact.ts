@@ -6,6 +6,7 @@ export const SECRET_KEYS = new Set([
   'passwordEnc',
   'secret',
   'secretEnc',
+  'secretHint',
   'token',
   'tokenHash',
   'number',

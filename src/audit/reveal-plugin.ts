@@ -1,7 +1,8 @@
 // Writes the request's `secret.revealed` events (one per account, listing what was revealed) once,
 // when the response is ready and before it is sent: awaited, so a reveal is never sent unaudited.
 // If the write fails, every revealed value is withheld: replaced by null with an error at its path
-// (code SERVICE_UNAVAILABLE), while the rest of the response (a mutation's effect, say) stands.
+// (code SERVICE_UNAVAILABLE), while the rest of the response stands; HTTP 503 for a query (retry
+// it), 200 for a mutation (its effect happened and is reported).
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Context } from '../graphql/context';
@@ -25,7 +26,7 @@ export function revealAuditPlugin(): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue, response }) {
+        async willSendResponse({ contextValue, response, operation }) {
           const audit = contextValue.audit;
           if (audit.pendingReveals.length === 0) return;
           const reveals = [...audit.pendingReveals];
@@ -46,6 +47,12 @@ export function revealAuditPlugin(): ApolloServerPlugin<Context> {
               }
             }
             result.errors = errors;
+            // A query did nothing that a retry would repeat: 503 like any request the database
+            // failed (src/graphql/plugins/unavailable.ts). A mutation's effect stands: 200, partial.
+            if (operation?.operation !== 'mutation') {
+              response.http.status = 503;
+              response.http.headers.set('retry-after', '1');
+            }
             // The logging plugin's hook has already summed up the outcome: the request is now partial.
             const codes = new Set(contextValue.summary.errorCodes ?? []);
             codes.add('SERVICE_UNAVAILABLE');

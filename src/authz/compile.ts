@@ -3,7 +3,7 @@
 // read it.
 import { allBits, andInto, emptyBits, isEmpty, orInto, setBit, clearBit, type Bits } from './bitset';
 import { parsePermission } from './catalogue';
-import { parseRolePermissions } from './roles';
+import { OWNER_ONLY, parseRolePermissions } from './roles';
 
 export interface BindingInput {
   _id: string;
@@ -49,6 +49,13 @@ interface RoleBits {
   own: Bits;
 }
 
+/** Bits of the owner-only permissions: cleared from everything but the owner's own compile (rule 8). */
+const OWNER_ONLY_MASK = (() => {
+  const m = allBits();
+  for (const p of OWNER_ONLY) for (const b of parsePermission(p).bits) clearBit(m, b);
+  return m;
+})();
+
 const roleCache = new Map<string, RoleBits>();
 
 function roleBits(role: RoleInput): RoleBits {
@@ -78,6 +85,11 @@ export function compilePermissions(input: {
   roles: ReadonlyMap<string, RoleInput>;
   now?: number;
   token?: TokenRestriction | null;
+  /**
+   * Rule 7: compile only what may be granted onward — bindings without expiry, never a token's
+   * (a token grants nothing). Used by the rules, never by the read path.
+   */
+  grantable?: boolean;
 }): CompiledPermissions {
   const now = input.now ?? Date.now();
   let validUntil = Number.POSITIVE_INFINITY;
@@ -86,9 +98,13 @@ export function compilePermissions(input: {
   /** Bound node id → the workspace it lies in (itself for a workspace binding). */
   const workspaceOf = new Map<string, string>();
 
-  if (input.isOwner) full.set(input.accountId, allBits());
-  for (const b of input.bindings) {
+  const grantableOnly = input.grantable === true;
+  const bindings = grantableOnly && input.token ? [] : input.bindings;
+  const isOwner = input.isOwner && !(grantableOnly && input.token);
+  if (isOwner) full.set(input.accountId, allBits());
+  for (const b of bindings) {
     if (b.expiresAt) {
+      if (grantableOnly) continue;
       const exp = new Date(b.expiresAt).getTime();
       if (exp <= now) continue;
       validUntil = Math.min(validUntil, exp);
@@ -118,6 +134,11 @@ export function compilePermissions(input: {
     if (!isEmpty(o)) add(own, b.scopeId, o);
   }
 
+  // Rule 8: the owner-only permissions come from ownership alone, never from a role, grant or token.
+  if (!isOwner || input.token) {
+    for (const bits of full.values()) andInto(bits, OWNER_ONLY_MASK);
+    for (const bits of own.values()) andInto(bits, OWNER_ONLY_MASK);
+  }
   if (input.token) restrictToToken(full, own, input.token, input.accountId, workspaceOf);
 
   const anywhere = emptyBits();

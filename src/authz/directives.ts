@@ -44,12 +44,13 @@ export const MASKS = { PARTIAL: 'PARTIAL', FULL: 'FULL', NULL: 'NULL' } as const
 export type MaskStyle = keyof typeof MASKS;
 
 const MASKED_FULL = '••••••••';
+const MASK_PREFIX = '••••';
 
 export function mask(value: unknown, style: MaskStyle): string | null {
   if (value === null || value === undefined || style === 'NULL') return null;
   if (style === 'FULL') return MASKED_FULL;
   const s = String(value);
-  return `••••${s.length > 4 ? s.slice(-4) : ''}`;
+  return `${MASK_PREFIX}${s.length > 4 ? s.slice(-4) : ''}`;
 }
 
 function checkedPermission(permission: unknown, where: string): { text: string; bit: number } {
@@ -121,7 +122,7 @@ function wrapRoot(fieldName: string, perm: { text: string; bit: number }, resolv
     const compiled = await compiledFor(ctx, accountIdOf(target.type, doc));
     if (!compiled) throw new NotFoundError(target.type, doc._id);
     if (!allowed(compiled, perm.bit, doc, rt.chain, target.type === ownType)) {
-      throw new ForbiddenError(perm.text, scopeOf(target.type, doc));
+      throw new ForbiddenError(perm.text, scopeOf(target.type, doc), ctx.principal);
     }
     return resolve(source, args, ctx, info);
   };
@@ -133,11 +134,11 @@ function wrapRoot(fieldName: string, perm: { text: string; bit: number }, resolv
 function wrapField(typeName: string, perms: { text: string; bit: number }[], resolve: Resolver): Resolver {
   const chain = RESOURCE_TYPES[typeName]!.chain;
   const ownApplies = perms.map((p) => PERMISSION_TARGET[permissionResource(p.text)] === typeName);
-  const decide = (parent: Doc, compiled: CompiledPermissions | null): void => {
+  const decide = (parent: Doc, compiled: CompiledPermissions | null, ctx: Context): void => {
     if (!compiled) throw new NotFoundError(typeName, parent._id);
     for (let i = 0; i < perms.length; i++) {
       if (!allowed(compiled, perms[i]!.bit, parent, chain, ownApplies[i]!)) {
-        throw new ForbiddenError(perms[i]!.text, scopeOf(typeName, parent));
+        throw new ForbiddenError(perms[i]!.text, scopeOf(typeName, parent), ctx.principal);
       }
     }
   };
@@ -147,11 +148,11 @@ function wrapField(typeName: string, perms: { text: string; bit: number }[], res
     const c = compiledFor(ctx, accountIdOf(typeName, doc));
     if (c instanceof Promise) {
       return c.then((compiled) => {
-        decide(doc, compiled);
+        decide(doc, compiled, ctx);
         return resolve(parent, args, ctx, info);
       });
     }
-    decide(doc, c);
+    decide(doc, c, ctx);
     return resolve(parent, args, ctx, info);
   };
 }
@@ -169,7 +170,7 @@ function wrapConnection(typeName: string, itemType: string, perm: { text: string
     if (!compiled) throw new NotFoundError(typeName, doc._id);
     if (allowed(compiled, perm.bit, doc, chain, false)) return resolve(parent, args, ctx, info);
     const visible = await strategy()({ compiled, bit: perm.bit, parent: doc, parentChain: chain, itemType, ctx });
-    if (!visible) throw new ForbiddenError(perm.text, scopeOf(typeName, doc));
+    if (!visible) throw new ForbiddenError(perm.text, scopeOf(typeName, doc), ctx.principal);
     return resolve(parent, { ...(args as object), [VISIBILITY]: visible }, ctx, info);
   };
 }
@@ -177,8 +178,9 @@ function wrapConnection(typeName: string, itemType: string, perm: { text: string
 // ---------------------------------------------------------------------------------------------
 // @sensitive: masked for those without the permission; revealed (and audited) for those with it.
 // The masked path is synchronous once the account's permissions are loaded (the parent's list loaded
-// them): FULL and NULL masks never run the field's resolver (no decryption), PARTIAL needs the value's
-// last characters. A reveal is only noted here; src/audit/reveal-plugin.ts writes one event per
+// them): masks never run the field's resolver (no decryption). PARTIAL shows the last 4 characters
+// stored in clear beside the sealed value as `<field>Hint` (documents without one fall back to the
+// resolver). A reveal is only noted here; src/audit/reveal-plugin.ts writes one event per
 // account at the end of the request.
 
 function wrapSensitive(
@@ -195,6 +197,9 @@ function wrapSensitive(
       // FULL shows the same mask whatever the value (nothing about it, not even whether it is set).
       if (style === 'NULL') return null;
       if (style === 'FULL') return MASKED_FULL;
+      // PARTIAL: from the stored hint (`<field>Hint`, the last 4 characters) when the document has one.
+      const hint = doc[`${fieldName}Hint`];
+      if (typeof hint === 'string') return `${MASK_PREFIX}${hint}`;
       const value = resolve(parent, args, ctx, info);
       return value instanceof Promise ? value.then((v) => mask(v, style)) : mask(value, style);
     }

@@ -3,10 +3,10 @@
 // permissionsVersion is unchanged (one indexed read — the account by id — keeps it fresh).
 import type { Loaders } from '../graphql/loaders';
 import type { Principal } from '../identity/principal';
-import type { AccountDoc, MemberDoc } from '../modules/accounts/model';
-import { Member } from '../modules/accounts/model';
-import { Role, RoleBinding, type RoleDoc } from '../modules/access/model';
-import { compilePermissions, type CompiledPermissions } from './compile';
+import type { AccountDoc } from '../modules/accounts/model';
+import type { CompiledPermissions } from './compile';
+import { compileFor } from './compile-for';
+import { accessStore } from './store';
 
 const MAX_CACHED = 20_000;
 const processCache = new Map<string, CompiledPermissions>();
@@ -55,6 +55,35 @@ export class RequestAuthz {
     return p;
   }
 
+  /**
+   * What the principal may grant onward in the account (rule 7): bindings without expiry only, and
+   * nothing through a token. Compiled fresh for the access services; never on the read path.
+   */
+  async grantable(accountId: string): Promise<CompiledPermissions | null> {
+    const principal = this.principal;
+    if (!principal) return null;
+    const account = await this.loaders.load<AccountDoc>('Account', accountId);
+    if (!account) return null;
+    return compileFor(accessStore, {
+      accountId,
+      userId: principal.userId,
+      ownerId: account.ownerId,
+      version: account.permissionsVersion ?? 0,
+      grantable: true,
+      token: principal.kind === 'token' ? { scopes: principal.scopes, workspaceIds: principal.workspaceIds } : null,
+    });
+  }
+
+  /** The acting principal as the rules see it (src/authz/rules.ts). */
+  async actor(accountId: string): Promise<{ userId: string; grantable: CompiledPermissions | null; viaToken: boolean }> {
+    const principal = this.principal;
+    return {
+      userId: principal?.userId ?? '',
+      grantable: await this.grantable(accountId),
+      viaToken: principal?.kind === 'token',
+    };
+  }
+
   private async compile(accountId: string): Promise<CompiledPermissions | null> {
     const principal = this.principal;
     if (!principal) return null;
@@ -67,26 +96,18 @@ export class RequestAuthz {
     const now = Date.now();
     if (hit && hit.version === version && now < hit.validUntil) return hit;
 
-    const [member, bindings] = await Promise.all([
-      Member.findOne({ accountId, userId: principal.userId }).lean<MemberDoc>(),
-      RoleBinding.find({ accountId, userId: principal.userId }).lean(),
-    ]);
-    if (!member) {
-      processCache.delete(key);
-      return null;
-    }
-    const roleIds = [...new Set(bindings.map((b) => b.roleId).filter((id): id is string => !!id))];
-    const roles = roleIds.length ? await Role.find({ _id: { $in: roleIds } }).lean<RoleDoc[]>() : [];
-    const compiled = compilePermissions({
-      userId: principal.userId,
+    const compiled = await compileFor(accessStore, {
       accountId,
+      userId: principal.userId,
+      ownerId: account.ownerId,
       version,
-      isOwner: account.ownerId === principal.userId,
-      bindings,
-      roles: new Map(roles.map((r) => [r._id, r])),
       now,
       token: principal.kind === 'token' ? { scopes: principal.scopes, workspaceIds: principal.workspaceIds } : null,
     });
+    if (!compiled) {
+      processCache.delete(key);
+      return null;
+    }
     if (processCache.size >= MAX_CACHED) processCache.delete(processCache.keys().next().value!);
     processCache.set(key, compiled);
     return compiled;

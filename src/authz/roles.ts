@@ -11,6 +11,9 @@ export interface RoleDefinition {
   customisable: boolean;
 }
 
+/** Permissions only the owner exercises (rule 8): in no other role, override, grant, request or token scope. */
+export const OWNER_ONLY: readonly string[] = ['account:delete', 'account:transferOwnership'];
+
 const ALL_VIEWS = PERMISSIONS.filter((p) => p.endsWith(':view'));
 
 export const OWNER_ROLE: RoleDefinition = {
@@ -26,7 +29,7 @@ export const ADMIN_ROLE: RoleDefinition = {
   key: 'admin',
   name: 'Admin',
   description: 'Everything except deleting the account and transferring its ownership.',
-  permissions: PERMISSIONS.filter((p) => p !== 'account:delete' && p !== 'account:transferOwnership'),
+  permissions: PERMISSIONS.filter((p) => !OWNER_ONLY.includes(p)),
   system: true,
   customisable: false,
 };

@@ -2,7 +2,7 @@
 // (DESIGN.md §5: a Project Viewer sees their projects, not all of them).
 import type { CompiledPermissions } from './compile';
 import { heldAnywhere, nodesHolding, nodesHoldingOwn, ownHeldOn } from './check';
-import { RoleBinding } from '../modules/access/model';
+import { accessStore } from './store';
 import { RESOURCE_TYPES } from './resources';
 import type { Context } from '../graphql/context';
 
@@ -60,12 +60,7 @@ function inSubtree(nodes: string[]): Record<string, unknown> {
 registerVisibility('Member', async ({ compiled, bit, parent }) => {
   const nodes = nodesHolding(compiled, bit);
   if (!nodes.length) return null;
-  const bindings = await RoleBinding.find({
-    $and: [{ accountId: parent._id }, inSubtree(nodes), { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }],
-  })
-    .select({ userId: 1 })
-    .lean();
-  return { userId: { $in: [...new Set(bindings.map((b) => b.userId))] } };
+  return { userId: { $in: await accessStore.usersBoundBelow(String(parent._id), nodes, new Date()) } };
 });
 
 /** Invitations: those to a node at or below where the viewer holds the permission. */

@@ -84,8 +84,10 @@ function launch(jar: string, file: string, port: number, compact: boolean): Prom
       file,
       '--compact',
       String(compact),
+      // It stops when this process goes away, however it ends (stdin is a pipe from us).
+      '--exit-when-stdin-closes',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let output = '';
   const collect = (b: Buffer) => {

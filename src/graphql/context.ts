@@ -8,6 +8,7 @@ import { AuditRecorder, type AuditActor } from '../audit/recorder';
 import { RequestAuthz } from '../authz/request';
 import type { Principal } from '../identity/principal';
 import type { Mailer } from '../mail/mailer';
+import type { RateLimits } from '../http/rate-limit';
 import { Loaders } from './loaders';
 import { UnauthenticatedError } from '../errors';
 import type { RequestSummary } from './plugins/logging';
@@ -20,6 +21,7 @@ export interface ContextInput {
   authRejected: boolean;
   log: Logger;
   mailer: Mailer;
+  limits: RateLimits;
 }
 
 export class Context {
@@ -28,6 +30,8 @@ export class Context {
   readonly authRejected: boolean;
   readonly log: Logger;
   readonly mailer: Mailer;
+  /** Rate limits shared by every replica (src/http/rate-limit.ts). */
+  readonly limits: RateLimits;
   readonly loaders = new Loaders();
   readonly authz: RequestAuthz;
   readonly audit: AuditRecorder;
@@ -41,6 +45,7 @@ export class Context {
     this.authRejected = input.authRejected;
     this.log = input.log;
     this.mailer = input.mailer;
+    this.limits = input.limits;
     const session = { principal: input.principal };
     this.session = session;
     this.authz = new RequestAuthz(() => session.principal, this.loaders);

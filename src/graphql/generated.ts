@@ -5,7 +5,7 @@ import type { AccountDoc, WorkspaceDoc, MemberDoc } from '../modules/accounts/mo
 import type { AnyConnection } from './connection';
 import type { ViewerParent } from './mappers';
 import type { AuthResult } from '../modules/identity/service';
-import type { RoleDoc, RoleBindingDoc, InvitationDoc, ApiTokenDoc } from '../modules/access/model';
+import type { RoleDoc, RoleBindingDoc, InvitationDoc } from '../authz/store/types';
 import type { MailingListDoc } from '../modules/marketing/list.model';
 import type { ContactDoc } from '../modules/marketing/contact.model';
 import type { TemplateDoc } from '../modules/marketing/template.model';
@@ -15,6 +15,7 @@ import type { FormDoc } from '../modules/marketing/form.model';
 import type { ImportResultParent } from '../modules/marketing/contacts.service';
 import type { ProjectDoc, InboxDoc, MessageDoc } from '../modules/testing/model';
 import type { BillingDoc, CardDoc, SupportTicketDoc, SupportTicketCommentDoc } from '../modules/billing/model';
+import type { ApiTokenDoc } from '../modules/access/model';
 import type { ApiTokenCreatedResult } from '../modules/access/tokens.service';
 import type { AccessRequestDoc, NotificationDoc } from '../modules/access/requests.model';
 import type { DomainDoc } from '../modules/sending/domain.model';
@@ -51,6 +52,15 @@ export type AcceptInvitationInput = {
   /** The new user's password, or the existing user's password when the email already has a login. */
   password: Scalars['String']['input'];
   token: Scalars['String']['input'];
+};
+
+export type AccessExplanation = {
+  __typename?: 'AccessExplanation';
+  allowed: Scalars['Boolean']['output'];
+  permission: Scalars['String']['output'];
+  scope: Scope;
+  /** In order: ownership, each binding on the scope or above it, overrides, grants, token limits, the rule that decided. */
+  steps: Array<AccessStep>;
 };
 
 /**
@@ -90,6 +100,28 @@ export type AccessRequestStatus =
   | 'APPROVED'
   | 'DENIED'
   | 'PENDING';
+
+export type AccessStep = {
+  __typename?: 'AccessStep';
+  bindingId: Maybe<Scalars['ID']['output']>;
+  /** The role, binding, override, grant, token or rule, in words. */
+  description: Scalars['String']['output'];
+  /** True when this step gives the permission, false when it takes it away or withholds it, null when it only informs. */
+  grants: Maybe<Scalars['Boolean']['output']>;
+  kind: AccessStepKind;
+};
+
+/** What decided one step of an access explanation. */
+export type AccessStepKind =
+  | 'BINDING'
+  | 'DECISION'
+  | 'EXPIRED'
+  | 'GRANT'
+  | 'OVERRIDE_GRANT'
+  | 'OVERRIDE_REVOKE'
+  | 'OWNER'
+  | 'RULE'
+  | 'TOKEN';
 
 export type Account = {
   __typename?: 'Account';
@@ -533,6 +565,7 @@ export type CreateAutomationInput = {
 };
 
 export type CreateCampaignInput = {
+  /** An address at a VERIFIED domain of the campaign's workspace (checked again on schedule and send); needed to send. */
   fromEmail?: InputMaybe<Scalars['String']['input']>;
   fromName?: InputMaybe<Scalars['String']['input']>;
   /** Optional while DRAFT; must be a list of the same workspace. */
@@ -643,7 +676,7 @@ export type DnsRecord = {
   name: Scalars['String']['output'];
   /** MX preference; null for other types. */
   priority: Maybe<Scalars['Int']['output']>;
-  /** Whether the domain's users marked this record as published (updateDomain.publishedRecords). */
+  /** Whether the last verifyDomain found this record in DNS as asked. */
   published: Scalars['Boolean']['output'];
   purpose: DnsRecordPurpose;
   /** Whether the record is needed to verify the domain. */
@@ -659,15 +692,17 @@ export type DnsRecordPurpose =
   | 'DKIM'
   /** MX: receives bounces and inbound mail for routes (recommended). */
   | 'MX'
+  /** TXT at _postern.<domain>: this account's verification token, proving control of the name (required to verify). */
+  | 'OWNERSHIP'
   /** TXT: authorizes Postern's servers to send for the domain (required to verify). */
   | 'SPF'
   /** CNAME: the open/click tracking host (recommended when tracking is on). */
   | 'TRACKING';
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type Domain = {
   __typename?: 'Domain';
@@ -699,9 +734,9 @@ export type Domain = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainAuthorizedRecipientsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -710,9 +745,9 @@ export type DomainAuthorizedRecipientsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainEmailLogsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -721,9 +756,9 @@ export type DomainEmailLogsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -732,9 +767,9 @@ export type DomainMembersArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainSmtpCredentialsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -743,9 +778,9 @@ export type DomainSmtpCredentialsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainSuppressionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -754,9 +789,9 @@ export type DomainSuppressionsArgs = {
 
 
 /**
- * A sending domain. Postern does not query DNS: publishing is declared with
- * `updateDomain(input: {publishedRecords})`, and `verifyDomain` checks that every required record
- * (SPF and DKIM) is declared published, then records the check.
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
  */
 export type DomainWebhooksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -777,9 +812,9 @@ export type DomainEdge = {
 
 /** Verification state of a sending domain. */
 export type DomainState =
-  /** Not verified yet (or a required record was unmarked since): mail goes only to the domain's authorized recipients. */
+  /** Not verified yet (or the last verifyDomain did not find a required record): mail goes only to the domain's authorized recipients. */
   | 'UNVERIFIED'
-  /** SPF and DKIM are published: mail goes to anyone not suppressed. */
+  /** The ownership token, SPF and DKIM were found in DNS: mail goes to anyone not suppressed. */
   | 'VERIFIED';
 
 export type EmailLog = {
@@ -1109,6 +1144,7 @@ export type Mutation = {
   /** Installs a seed product's roles as customisable presets; installing again changes nothing. */
   installRolePack: Maybe<Array<Role>>;
   inviteUser: Maybe<Invitation>;
+  /** Signs in. With several logins on one address, the verified one is tried first. Failed logins are rate-limited (RATE_LIMITED). */
   login: AuthPayload;
   /** Signs out: the session token stops working at once. */
   logout: Scalars['Boolean']['output'];
@@ -1128,6 +1164,10 @@ export type Mutation = {
    * those who may resolve access requests there are notified.
    */
   requestAccess: AccessRequest;
+  /** Mails a one-time reset link (valid 1 hour) to the verified login of the address. Always true: it does not tell whether the address is known. */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /** Sets a new password with the token of a mailed reset link, once; every session of the user ends. */
+  resetPassword: Scalars['Boolean']['output'];
   resolveAccessRequest: Maybe<AccessRequest>;
   /** Revokes a token: it stops working on the very next request. */
   revokeApiToken: Maybe<Scalars['Boolean']['output']>;
@@ -1151,7 +1191,11 @@ export type Mutation = {
   setSendLimit: Maybe<Billing>;
   /** Closes (or reopens) a ticket. */
   setSupportTicketStatus: Maybe<SupportTicket>;
-  /** Creates an account, its owner and a workspace named Default; returns a session. */
+  /**
+   * Creates an account, its owner (with an UNVERIFIED email) and a workspace named Default; returns a
+   * session, and mails the address a one-time verification link. The answer is the same for an address
+   * already verified by someone: its owner is mailed a notice instead, and the new login can never verify it.
+   */
   signUp: AuthPayload;
   /** Only the owner; the old owner becomes an admin. */
   transferOwnership: Maybe<Account>;
@@ -1179,8 +1223,16 @@ export type Mutation = {
   updateTemplate: Maybe<Template>;
   updateWebhook: Maybe<Webhook>;
   updateWorkspace: Maybe<Workspace>;
-  /** Checks that SPF and DKIM are marked published; VERIFIED if so, else UNVERIFIED with checkMessage. */
+  /**
+   * Looks the domain's records up in DNS (DNS_SERVERS): VERIFIED when the ownership token, SPF and DKIM are
+   * found, else UNVERIFIED with checkMessage. BAD_USER_INPUT (field id) when another account verified the name.
+   */
   verifyDomain: Maybe<Domain>;
+  /**
+   * Verifies the address of the user the mailed token was sent to (once; the link expires after 48 hours).
+   * BAD_USER_INPUT (field token) for a bad, used or expired token, or when another login verified the address first.
+   */
+  verifyEmail: Scalars['Boolean']['output'];
 };
 
 
@@ -1465,6 +1517,17 @@ export type MutationRequestAccessArgs = {
 };
 
 
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['EmailAddress']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  password: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationResolveAccessRequestArgs = {
   input: ResolveAccessRequestInput;
 };
@@ -1654,6 +1717,11 @@ export type MutationVerifyDomainArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
+};
+
 /** Something that happened which the viewer should know about (an access request to resolve, or resolved). */
 export type Notification = {
   __typename?: 'Notification';
@@ -1745,6 +1813,12 @@ export type Query = {
   automation: Maybe<Automation>;
   campaign: Maybe<Campaign>;
   domain: Maybe<Domain>;
+  /**
+   * Why a person (userId, default: the caller) or a partner token (tokenId) may or may not hold `permission`
+   * at `scope`. A FORBIDDEN error's `permission` and `scope` can be pasted in as they are. Needs members:view
+   * at the scope; the decision is the gateway's own.
+   */
+  explainAccess: Maybe<AccessExplanation>;
   form: Maybe<Form>;
   inbox: Maybe<Inbox>;
   list: Maybe<MailingList>;
@@ -1777,6 +1851,14 @@ export type QueryCampaignArgs = {
 
 export type QueryDomainArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryExplainAccessArgs = {
+  permission: Scalars['String']['input'];
+  scope: ScopeInput;
+  tokenId?: InputMaybe<Scalars['ID']['input']>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -2203,6 +2285,7 @@ export type UpdateBillingInput = {
 
 /** Only while the campaign is DRAFT or SCHEDULED. An explicit null clears listId, templateId, fromEmail or fromName. */
 export type UpdateCampaignInput = {
+  /** An address at a VERIFIED domain of the campaign's workspace. */
   fromEmail?: InputMaybe<Scalars['String']['input']>;
   fromName?: InputMaybe<Scalars['String']['input']>;
   listId?: InputMaybe<Scalars['ID']['input']>;
@@ -2218,8 +2301,6 @@ export type UpdateContactInput = {
 };
 
 export type UpdateDomainInput = {
-  /** The records now published at the DNS host (replaces the set). Unmarking SPF or DKIM unverifies the domain. */
-  publishedRecords?: InputMaybe<Array<DnsRecordPurpose>>;
   trackClicks?: InputMaybe<Scalars['Boolean']['input']>;
   trackOpens?: InputMaybe<Scalars['Boolean']['input']>;
   /** Empty string or null removes the footer; at most 2000 characters. */
@@ -2302,10 +2383,17 @@ export type UpdateWorkspaceInput = {
   name?: InputMaybe<Scalars['NonEmptyString']['input']>;
 };
 
+/**
+ * A person. Ids and names show wherever the person is reached; contact data (email, username, position,
+ * signature, timezone, language) shows to the person and to those holding members:view where they are a
+ * member, and is null for anyone else.
+ */
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
-  email: Scalars['EmailAddress']['output'];
+  email: Maybe<Scalars['EmailAddress']['output']>;
+  /** Whether the user proved their address (verifyEmail, or by accepting an invitation mailed to it). Unverified users cannot be given access in other accounts. */
+  emailVerified: Scalars['Boolean']['output'];
   firstName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   language: Maybe<Scalars['String']['output']>;
@@ -2544,10 +2632,13 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
   AccessRequestEdge: ResolverTypeWrapper<Omit<AccessRequestEdge, 'node'> & { node: ResolversTypes['AccessRequest'] }>;
   AccessRequestStatus: AccessRequestStatus;
+  AccessStep: ResolverTypeWrapper<AccessStep>;
+  AccessStepKind: AccessStepKind;
   Account: ResolverTypeWrapper<AccountDoc>;
   AccountSettings: ResolverTypeWrapper<AccountDoc>;
   AddAuthorizedRecipientInput: AddAuthorizedRecipientInput;
@@ -2733,9 +2824,11 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessExplanation: AccessExplanation;
   AccessRequest: AccessRequestDoc;
   AccessRequestConnection: AnyConnection;
   AccessRequestEdge: Omit<AccessRequestEdge, 'node'> & { node: ResolversParentTypes['AccessRequest'] };
+  AccessStep: AccessStep;
   Account: AccountDoc;
   AccountSettings: AccountDoc;
   AddAuthorizedRecipientInput: AddAuthorizedRecipientInput;
@@ -2916,6 +3009,13 @@ export type SensitiveDirectiveArgs = {
 
 export type SensitiveDirectiveResolver<Result, Parent, ContextType = Context, Args = SensitiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AccessExplanationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessExplanation'] = ResolversParentTypes['AccessExplanation']> = {
+  allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  permission?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['Scope'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
+};
+
 export type AccessRequestResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequest'] = ResolversParentTypes['AccessRequest']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2938,6 +3038,13 @@ export type AccessRequestConnectionResolvers<ContextType = Context, ParentType e
 export type AccessRequestEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequestEdge'] = ResolversParentTypes['AccessRequestEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType>;
+};
+
+export type AccessStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessStep'] = ResolversParentTypes['AccessStep']> = {
+  bindingId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  grants?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessStepKind'], ParentType, ContextType>;
 };
 
 export type AccountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = {
@@ -3422,6 +3529,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   removeMember?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'input'>>;
   removeSuppression?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveSuppressionArgs, 'id'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
+  requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'password' | 'token'>>;
   resolveAccessRequest?: Resolver<Maybe<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<MutationResolveAccessRequestArgs, 'input'>>;
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
@@ -3457,6 +3566,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateWebhook?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<MutationUpdateWebhookArgs, 'id' | 'input'>>;
   updateWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationUpdateWorkspaceArgs, 'id' | 'input'>>;
   verifyDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationVerifyDomainArgs, 'id'>>;
+  verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 };
 
 export interface NonEmptyStringScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['NonEmptyString'], any> {
@@ -3513,6 +3623,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   automation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<QueryAutomationArgs, 'id'>>;
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
   domain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<QueryDomainArgs, 'id'>>;
+  explainAccess?: Resolver<Maybe<ResolversTypes['AccessExplanation']>, ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'scope'>>;
   form?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<QueryFormArgs, 'id'>>;
   inbox?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<QueryInboxArgs, 'id'>>;
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType, RequireFields<QueryListArgs, 'id'>>;
@@ -3709,7 +3820,8 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
+  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -3776,9 +3888,11 @@ export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends Res
 };
 
 export type Resolvers<ContextType = Context> = {
+  AccessExplanation?: AccessExplanationResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
   AccessRequestConnection?: AccessRequestConnectionResolvers<ContextType>;
   AccessRequestEdge?: AccessRequestEdgeResolvers<ContextType>;
+  AccessStep?: AccessStepResolvers<ContextType>;
   Account?: AccountResolvers<ContextType>;
   AccountSettings?: AccountSettingsResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;

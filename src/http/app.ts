@@ -27,6 +27,8 @@ import { databaseUnavailable } from '../db/health';
 import { ServiceUnavailableError } from '../errors';
 import { unavailablePlugin } from '../graphql/plugins/unavailable';
 import type { Mailer } from '../mail/mailer';
+import type { RateLimits } from './rate-limit';
+import { rateLimitPlugin } from '../graphql/plugins/rate-limit';
 import { graphiqlPage } from './graphiql';
 
 const reportInsteadOfThrow = {
@@ -38,6 +40,9 @@ export interface GatewayOptions {
   schema: GraphQLSchema;
   log: Logger;
   mailer: Mailer;
+  limits: RateLimits;
+  /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For gives the client IP. */
+  trustProxy: boolean | number | string;
   maxQueryDepth: number;
   maxQueryCost: number;
 }
@@ -53,7 +58,7 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', opts.trustProxy);
   const httpServer = http.createServer(app);
   const gateway: Gateway = { app, httpServer, apollo: undefined as unknown as ApolloServer<Context>, draining: false };
 
@@ -81,6 +86,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 8_000 }),
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
+      rateLimitPlugin(),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       // Before logging: a withheld reveal shows in the request's outcome.
@@ -136,7 +142,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/graphiql', (_req, res) => {
     res.type('html').send(graphiqlPage());
   });
-  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer }));
+  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
 
   app.use(
     '/graphql',
@@ -162,6 +168,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           authRejected: auth.rejected,
           log: opts.log,
           mailer: opts.mailer,
+          limits: opts.limits,
         });
         res.locals.summary = ctx.summary;
         return ctx;

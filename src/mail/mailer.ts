@@ -1,5 +1,5 @@
 // Outgoing mail through nodemailer. With no SMTP_URL configured, messages are accepted and recorded
-// by the caller but not delivered (status RECORDED).
+// by the caller but not delivered (status RECORDED), and kept in the in-memory outbox (local trials, tests).
 import nodemailer, { type Transporter } from 'nodemailer';
 
 export interface OutgoingMail {
@@ -19,15 +19,32 @@ export interface SendResult {
 export interface Mailer {
   readonly configured: boolean;
   send(mail: OutgoingMail): Promise<SendResult>;
+  /**
+   * Without SMTP_URL: the last OUTBOX_SIZE messages, newest last, kept in this process's memory only
+   * (never in the database or the log: they may carry one-time links). Empty with SMTP configured.
+   */
+  readonly outbox: readonly OutgoingMail[];
 }
+
+export const OUTBOX_SIZE = 200;
 
 export function createMailer(smtpUrl: string | undefined): Mailer {
   if (!smtpUrl) {
-    return { configured: false, send: async () => ({ delivered: false, messageId: null }) };
+    const outbox: OutgoingMail[] = [];
+    return {
+      configured: false,
+      outbox,
+      send: async (mail) => {
+        outbox.push({ ...mail });
+        if (outbox.length > OUTBOX_SIZE) outbox.splice(0, outbox.length - OUTBOX_SIZE);
+        return { delivered: false, messageId: null };
+      },
+    };
   }
   const transport: Transporter = nodemailer.createTransport(smtpUrl);
   return {
     configured: true,
+    outbox: [],
     async send(mail) {
       try {
         const info = await transport.sendMail({

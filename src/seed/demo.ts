@@ -6,15 +6,17 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { User } from '../modules/identity/model';
+import { User, VerifiedEmail } from '../modules/identity/model';
 import { hashPassword } from '../crypto/passwords';
 import { randomSecret } from '../crypto/tokens';
 import { secretBox } from '../crypto/secrets';
 import { newId } from '../db/ids';
 import { createAccount } from '../modules/accounts/service';
-import { Member, Workspace } from '../modules/accounts/model';
-import { Role, RoleBinding } from '../modules/access/model';
+import { Workspace } from '../modules/accounts/model';
+import { accessStore, type NewBinding } from '../authz/store';
 import { Domain } from '../modules/sending/domain.model';
+import { verifiedNameKey } from '../modules/sending/domain.service';
+import { Claim } from '../db/claims';
 import { SmtpCredential } from '../modules/sending/smtp-credential.model';
 import { SendingServer } from '../modules/sending/sending-server.model';
 import { ApiKey } from '../modules/sending/api-key.model';
@@ -186,6 +188,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       position: 'Founder',
       timezone: 'Europe/Berlin',
       language: 'en',
+      emailVerifiedAt: now, // set directly: the demo's addresses receive no mail
     })
   ).toObject();
   const { account, workspace: transactional } = await createAccount(owner._id, 'Demo Mail Co');
@@ -211,7 +214,9 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     dkimSelector: keys[i]!.selector,
     dkimPublicKey: keys[i]!.publicKey,
     secretEnc: keys[i]!.secretEnc,
-    publishedRecords: d.verified ? ['SPF', 'DKIM', 'MX', 'TRACKING'] : ['SPF'],
+    verificationToken: randomSecret(18),
+    // Set directly: the demo has no DNS to look its records up in.
+    publishedRecords: d.verified ? ['OWNERSHIP', 'SPF', 'DKIM', 'MX', 'TRACKING'] : ['SPF'],
     state: d.verified ? 'VERIFIED' : 'UNVERIFIED',
     verifiedAt: d.verified ? ago(60) : null,
     lastCheckedAt: ago(1),
@@ -223,6 +228,8 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     createdBy: by,
   }));
   await Domain.insertMany(domains);
+  // Verified names are held by one account at a time (the claim verifyDomain takes).
+  await Claim.insertMany(domains.filter((d) => d.state === 'VERIFIED').map((d) => ({ _id: verifiedNameKey(d.name), accountId })));
   const [dMail, dNews, dStaging] = domains as [(typeof domains)[0], (typeof domains)[0], (typeof domains)[0]];
   const onDomain = (d: (typeof domains)[0]) => ({ accountId, workspaceId: d.workspaceId, domainId: d._id, createdBy: by });
 
@@ -555,7 +562,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
   ]);
 
   // --- members with different roles (and the Mailtrap role pack installed) ----------------------
-  await Role.insertMany(
+  await accessStore.createRoles(
     ROLE_PACKS.mailtrap.roles.map((r) => ({
       accountId,
       key: r.key,
@@ -568,10 +575,10 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       createdBy: by,
     })),
   );
-  const roles = await Role.find({ accountId }).lean();
+  const roles = await accessStore.rolesOf(accountId);
   const roleId = (key: string) => roles.find((r) => r.key === key)!._id;
-  const qaRole = (
-    await Role.create({
+  const [qaRole] = await accessStore.createRoles([
+    {
       accountId,
       key: 'qa-tester',
       name: 'QA tester',
@@ -579,9 +586,10 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       permissions: ['projects:view', 'inboxes:view', 'messages:view', 'messages:create', 'messages:delete', 'emailContent:view'],
       system: false,
       customisable: true,
+      pack: null,
       createdBy: by,
-    })
-  ).toObject();
+    },
+  ]);
   const memberUsers = await User.insertMany(
     DEMO_MEMBERS.map((m) => ({
       email: m.email,
@@ -591,28 +599,30 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       passwordHash,
       language: 'en',
       timezone: 'UTC',
+      emailVerifiedAt: now,
     })),
   );
-  await Member.insertMany(memberUsers.map((u) => ({ accountId, userId: u._id, createdBy: by })));
-  await RoleBinding.insertMany(
-    DEMO_MEMBERS.map((m, i) => {
-      const userId = memberUsers[i]!._id;
-      if (m.scope === 'ACCOUNT')
-        return { accountId, userId, roleId: roleId(m.role), scopeType: 'ACCOUNT', scopeId: accountId, createdBy: by };
-      if (m.scope === 'MARKETING_WORKSPACE')
-        return { accountId, userId, roleId: roleId(m.role), scopeType: 'WORKSPACE', scopeId: wsM, workspaceId: wsM, createdBy: by };
-      return {
-        accountId,
-        userId,
-        roleId: qaRole._id,
-        scopeType: 'PROJECT',
-        scopeId: pWeb._id,
-        workspaceId: wsT,
-        projectId: pWeb._id,
-        createdBy: by,
-      };
-    }),
-  );
+  // Verified addresses hold their unique key (src/modules/identity/email.service.ts).
+  await VerifiedEmail.insertMany([owner, ...memberUsers].map((u) => ({ _id: u.email, userId: u._id })));
+  await Promise.all(memberUsers.map((u) => accessStore.addMember({ accountId, userId: u._id, createdBy: by })));
+  const bindings = DEMO_MEMBERS.map((m, i): NewBinding => {
+    const userId = memberUsers[i]!._id;
+    if (m.scope === 'ACCOUNT')
+      return { accountId, userId, roleId: roleId(m.role), scopeType: 'ACCOUNT', scopeId: accountId, createdBy: by };
+    if (m.scope === 'MARKETING_WORKSPACE')
+      return { accountId, userId, roleId: roleId(m.role), scopeType: 'WORKSPACE', scopeId: wsM, workspaceId: wsM, createdBy: by };
+    return {
+      accountId,
+      userId,
+      roleId: qaRole!._id,
+      scopeType: 'PROJECT',
+      scopeId: pWeb._id,
+      workspaceId: wsT,
+      projectId: pWeb._id,
+      createdBy: by,
+    };
+  });
+  await Promise.all(bindings.map((b) => accessStore.createBinding(b, new Date())));
 
   // --- an audit trail of how the account was set up (a chained log, as the gateway writes it) -----
   const audit = new AuditRecorder(() => ({ type: 'user', id: by, userId: by }), 'demo-seed', null);
@@ -650,8 +660,8 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     {
       accountId,
       action: 'role.created',
-      target: { type: 'Role', id: qaRole._id },
-      after: { name: qaRole.name, permissions: qaRole.permissions },
+      target: { type: 'Role', id: qaRole!._id },
+      after: { name: qaRole!.name, permissions: qaRole!.permissions },
     },
     ...memberUsers.map((u) => ({ accountId, action: 'member.created', target: { type: 'User', id: u._id }, after: { email: u.email } })),
   ];

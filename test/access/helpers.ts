@@ -35,7 +35,7 @@ export async function roleIds(gw: TestGateway, owner: TestOwner): Promise<Record
   return Object.fromEntries(d.account.roles.edges.map((e: any) => [e.node.key, e.node.id]));
 }
 
-/** A new member of the owner's account (createUser), signed in; no bindings. */
+/** A new member of the owner's account (createUser), who followed the mailed verification link, signed in; no bindings. */
 export async function newMember(gw: TestGateway, owner: TestOwner, tag = 'member'): Promise<TestMember> {
   const email = uniqueEmail(tag);
   const d = ok(
@@ -45,6 +45,7 @@ export async function newMember(gw: TestGateway, owner: TestOwner, tag = 'member
       owner.token,
     ),
   );
+  await gw.verifyEmail(email);
   const l = ok(await gw.gql(LOGIN, { input: { email, password: STRONG_PASSWORD } }));
   return { userId: d.createUser.id, email, token: l.login.token };
 }

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { PERMISSIONS } from '../../src/authz/catalogue';
 import type { ScopeType } from '../../src/authz/resources';
 import { newId } from '../../src/db/ids';
-import { bumpPermissionsVersion, Member } from '../../src/modules/accounts/model';
-import { Role, RoleBinding } from '../../src/modules/access/model';
+import { Member } from '../../src/modules/accounts/model';
+import { bindDoc, createRoleDoc } from '../helpers/access';
 import { User } from '../../src/modules/identity/model';
 import { startSession } from '../../src/modules/identity/service';
 import { uniqueEmail, type GqlResponse } from '../helpers/gateway';
@@ -36,7 +36,7 @@ export async function addMember(
   const user = await User.create({ email: uniqueEmail('member'), name: 'Mia Member', passwordHash: 'x' });
   await Member.create({ accountId, userId: user._id, createdBy: ownerId });
   const roleId = newId();
-  await Role.create({
+  await createRoleDoc({
     _id: roleId,
     accountId,
     key: `custom-${randomBytes(4).toString('hex')}`,
@@ -52,7 +52,7 @@ export async function addMember(
 
 /** Binds `userId` to `roleId` at `scope` and bumps the account's permissionsVersion. */
 export async function bind(accountId: string, userId: string, roleId: string, scope: ScopeNode, by: string): Promise<string> {
-  const b = await RoleBinding.create({
+  const b = await bindDoc({
     accountId,
     userId,
     roleId,
@@ -64,7 +64,6 @@ export async function bind(accountId: string, userId: string, roleId: string, sc
     inboxId: scope.type === 'INBOX' ? scope.id : (scope.inboxId ?? null),
     createdBy: by,
   });
-  await bumpPermissionsVersion(accountId);
   return b._id;
 }
 

@@ -7,6 +7,7 @@ import { PERMISSIONS, permissionBit } from '../../src/authz/catalogue';
 import { compilePermissions, type CompiledPermissions } from '../../src/authz/compile';
 import { directiveUses, locateTarget, type DirectiveUse } from '../../src/authz/directives';
 import { RESOURCE_TYPES } from '../../src/authz/resources';
+import { OWNER_ONLY } from '../../src/authz/roles';
 import { newId } from '../../src/db/ids';
 import { buildSchema } from '../../src/graphql/schema';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
@@ -15,12 +16,13 @@ import { addMember, allBut, errorsOf } from './fixtures';
 const ACCOUNT = newId();
 const USER = newId();
 
+/** A member holding `permissions` on the account — the owner, for the owner-only ones (rule 8). */
 function compiledHolding(permissions: readonly string[]): CompiledPermissions {
   return compilePermissions({
     userId: USER,
     accountId: ACCOUNT,
     version: 1,
-    isOwner: false,
+    isOwner: permissions.length === 1 && OWNER_ONLY.includes(permissions[0]!),
     bindings: [{ _id: newId(), roleId: 'r', scopeType: 'ACCOUNT', scopeId: ACCOUNT }],
     roles: new Map([['r', { _id: 'r', permissions }]]),
   });
@@ -40,7 +42,7 @@ function sampleArgs(schema: GraphQLSchema, use: DirectiveUse): Record<string, un
       }
       args.input = input;
     } else {
-      args[a.name] = newId();
+      args[a.name] = a.name === 'scope' ? { type: 'WORKSPACE', id: newId() } : newId();
     }
   }
   return args;
@@ -89,6 +91,20 @@ describe('every directive use, from the schema', () => {
     const foreign: Record<string, unknown> = { ...doc, _id: newId(), accountId: newId() };
     if (type !== 'Account') for (const k of rt!.chain) if (k !== 'accountId') foreign[k] = newId();
     expect(allowed(only.get(use.permission)!, bit, foreign, rt!.chain, false)).toBe(false);
+  });
+
+  it('the owner-only permissions pass for the owner alone, never through a role that lists them', () => {
+    for (const p of OWNER_ONLY) {
+      const viaRole = compilePermissions({
+        userId: USER,
+        accountId: ACCOUNT,
+        version: 1,
+        isOwner: false,
+        bindings: [{ _id: newId(), roleId: 'r', scopeType: 'ACCOUNT', scopeId: ACCOUNT, grant: [p] }],
+        roles: new Map([['r', { _id: 'r', permissions: [p] }]]),
+      });
+      expect(allowed(viaRole, permissionBit(p), { _id: ACCOUNT }, ['_id'], false)).toBe(false);
+    }
   });
 
   it('uses only object types that exist', () => {

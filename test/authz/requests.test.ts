@@ -1,7 +1,10 @@
 // Request access: a member denied a field asks for the missing permission, the owner and resolvers are
 // notified, an approval grants it there until a set time, and then it is gone again.
 import { AuditEvent } from '../../src/audit/model';
-import { Role, RoleBinding } from '../../src/modules/access/model';
+import mongoose from 'mongoose';
+import { accessStore, createRoleDoc } from '../helpers/access';
+
+const RoleBinding = () => mongoose.model('RoleBinding');
 import { AccessRequest, Notification } from '../../src/modules/access/requests.model';
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { addMember, bind, errorsOf, inHours, sleep } from './fixtures';
@@ -72,7 +75,7 @@ describe('requestAccess → approve → expiry', () => {
     expect(ok.body.errors).toBeUndefined();
     expect(ok.body.data!.resolveAccessRequest).toMatchObject({ status: 'APPROVED', resolvedBy: { id: owner.userId } });
 
-    const binding = await RoleBinding.findOne({ userId: m.userId, roleId: null }).lean();
+    const binding = (await accessStore.bindingsOf(owner.accountId, [m.userId])).find((b) => b.roleId === null);
     expect(binding).toMatchObject({ scopeType: 'WORKSPACE', scopeId: owner.workspaceId, grant: ['workspaces:view'] });
     expect(binding!.expiresAt!.getTime()).toBe(until.getTime());
 
@@ -200,7 +203,7 @@ describe('resolveAccessRequest', () => {
     const req = (await ask(m.token)).body.data!.requestAccess;
     const r = await gw.gql(RESOLVE, { input: { id: req.id, approve: false, reason: 'Not your team' } }, owner.token);
     expect(r.body.data!.resolveAccessRequest).toMatchObject({ status: 'DENIED', reason: 'Not your team', expiresAt: null });
-    expect(await RoleBinding.countDocuments({ userId: m.userId, roleId: null })).toBe(0);
+    expect(await RoleBinding().countDocuments({ userId: m.userId, roleId: null })).toBe(0);
     expect(errorCode(await gw.gql(WORKSPACE, { id: owner.workspaceId }, m.token))).toBe('FORBIDDEN');
     const again = await gw.gql(RESOLVE, { input: { id: req.id, approve: true, expiresAt: inHours(1) } }, owner.token);
     expect(errorsOf(again)[0]).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
@@ -220,7 +223,7 @@ describe('resolveAccessRequest', () => {
     const escalate = await gw.gql(RESOLVE, { input: { id: req.id, approve: true, expiresAt: inHours(1) } }, resolver.token);
     expect(errorsOf(escalate)[0]).toMatchObject({ code: 'FORBIDDEN', permission: 'workspaces:view' });
     expect((await AccessRequest.findById(req.id).lean())!.status).toBe('PENDING');
-    expect(await RoleBinding.countDocuments({ userId: m.userId, roleId: null })).toBe(0);
+    expect(await RoleBinding().countDocuments({ userId: m.userId, roleId: null })).toBe(0);
 
     // Denying grants nothing, so it needs no more than accessRequests:resolve.
     const deny = await gw.gql(RESOLVE, { input: { id: req.id, approve: false } }, resolver.token);
@@ -269,7 +272,7 @@ describe('Account.accessRequests', () => {
 
 /** A second binding giving account:view at the account, so the member can reach Account fields. */
 async function addMemberAccountView(userId: string): Promise<void> {
-  const role = await Role.create({
+  const role = await createRoleDoc({
     accountId: owner.accountId,
     key: `av-${userId}`,
     name: 'AV',
@@ -290,6 +293,6 @@ describe('concurrent resolution', () => {
     const approved = results.filter((r) => r.body.data?.resolveAccessRequest?.status === 'APPROVED');
     expect(approved).toHaveLength(1);
     for (const r of results) if (r !== approved[0]) expect(errorCode(r)).toBe('BAD_USER_INPUT');
-    expect(await RoleBinding.countDocuments({ userId: m.userId, roleId: null })).toBe(1);
+    expect(await RoleBinding().countDocuments({ userId: m.userId, roleId: null })).toBe(1);
   });
 });

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type mongoose from 'mongoose';
 import { isDuplicateKey } from '../../src/db/errors';
-import { Account, bumpPermissionsVersion } from '../../src/modules/accounts/model';
+import { Account } from '../../src/modules/accounts/model';
+import { accessStore } from '../../src/authz/store';
 import { connectTestDatabase } from '../helpers/database';
 
 let db: mongoose.mongo.Db;
@@ -23,9 +24,9 @@ it('100 concurrent $inc on one document add exactly 100', async () => {
   expect(await c.findOne({ _id: 'k' })).toEqual({ _id: 'k', n: 100 });
 });
 
-it('100 concurrent permission bumps raise permissionsVersion by exactly 100', async () => {
+it('100 concurrent access changes raise permissionsVersion by exactly 100', async () => {
   const account = await Account.create({ name: 'Race', ownerId: 'u1', createdBy: 'u1' });
-  await times(100, () => bumpPermissionsVersion(account._id));
+  await times(100, (i) => accessStore.addMember({ accountId: account._id, userId: `member-${i}`, createdBy: 'u1' }));
   expect((await Account.findById(account._id).lean())?.permissionsVersion).toBe(100);
 });
 

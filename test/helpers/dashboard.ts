@@ -8,6 +8,7 @@ import { Campaign } from '../../src/modules/marketing/campaign.model';
 import { MailingList } from '../../src/modules/marketing/list.model';
 import { Template } from '../../src/modules/marketing/template.model';
 import { User } from '../../src/modules/identity/model';
+import { Member } from '../../src/modules/accounts/model';
 import type { TestOwner } from './gateway';
 
 export const DASHBOARD = `query Dashboard { viewer { accounts { id name workspaces { edges { node { id name
@@ -51,6 +52,8 @@ export async function fillWorkspace(owner: TestOwner, counts: { domains: number;
     name: `Author ${i}`,
   }));
   await User.insertMany(authors);
+  // Authors are members of the account (contact data shows to those who may see its members).
+  await Member.insertMany(authors.map((u) => ({ accountId: owner.accountId, userId: u._id, createdBy: owner.userId })));
   const lists = Array.from({ length: counts.campaigns }, (_, i) => ({ ...base, _id: newId(), name: `List ${i}` }));
   const templates = Array.from({ length: counts.campaigns }, (_, i) => ({ ...base, _id: newId(), name: `Template ${i}`, html: '<p/>' }));
   if (counts.campaigns) {

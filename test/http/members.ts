@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../../src/crypto/passwords';
 import { newId } from '../../src/db/ids';
 import { User } from '../../src/modules/identity/model';
-import { Member, bumpPermissionsVersion } from '../../src/modules/accounts/model';
-import { Role, RoleBinding } from '../../src/modules/access/model';
+import { Member } from '../../src/modules/accounts/model';
+import { bindDoc, createRoleDoc } from '../helpers/access';
 import { STRONG_PASSWORD, uniqueEmail, type TestGateway } from '../helpers/gateway';
 
 export interface TestMember {
@@ -25,7 +25,7 @@ export async function addMember(
   const email = uniqueEmail('member');
   const user = await User.create({ _id: newId(), email, passwordHash: await hashPassword(STRONG_PASSWORD), name: 'Mo Member' });
   await Member.create({ _id: newId(), accountId, userId: user._id, createdBy: ownerId });
-  const role = await Role.create({
+  const role = await createRoleDoc({
     _id: newId(),
     accountId,
     key: `custom-${randomBytes(4).toString('hex')}`,
@@ -33,7 +33,7 @@ export async function addMember(
     permissions,
     createdBy: ownerId,
   });
-  await RoleBinding.create({
+  await bindDoc({
     _id: newId(),
     accountId,
     userId: user._id,
@@ -43,7 +43,6 @@ export async function addMember(
     workspaceId: workspaceId ?? null,
     createdBy: ownerId,
   });
-  await bumpPermissionsVersion(accountId);
   const r = await gw.gql(`mutation($input: LoginInput!) { login(input: $input) { token } }`, {
     input: { email, password: STRONG_PASSWORD },
   });

@@ -2,13 +2,16 @@ import { EmailLog } from '../../src/modules/sending/email-log.model';
 import { Campaign } from '../../src/modules/marketing/campaign.model';
 import { AuditEvent } from '../../src/audit/model';
 import { errorCode, startTestGateway, type GqlResponse, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows } from './helpers';
+import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows, verifiedSender } from './helpers';
 
 let gw: TestGateway;
 let owner: TestOwner;
+/** An address at a verified domain of the owner's workspace. */
+let sender: string;
 beforeAll(async () => {
   gw = await startTestGateway();
   owner = await gw.signUp();
+  sender = await verifiedSender(gw, owner);
 });
 afterAll(() => gw.stop());
 
@@ -41,7 +44,10 @@ describe('campaign CRUD', () => {
     const u = ok(
       await gw.gql(
         UPDATE,
-        { id: c.id, input: { name: 'Summer sale', listId, templateId, fromEmail: 'News@Acme.test', fromName: 'Acme' } },
+        {
+          id: c.id,
+          input: { name: 'Summer sale', listId, templateId, fromEmail: sender.replace('news@', 'News@').toUpperCase(), fromName: 'Acme' },
+        },
         owner.token,
       ),
     ).updateCampaign;
@@ -49,7 +55,7 @@ describe('campaign CRUD', () => {
       name: 'Summer sale',
       list: { id: listId },
       template: { id: templateId },
-      fromEmail: 'news@acme.test',
+      fromEmail: sender,
       fromName: 'Acme',
     });
     const cleared = ok(await gw.gql(UPDATE, { id: c.id, input: { templateId: null } }, owner.token)).updateCampaign;
@@ -108,7 +114,7 @@ describe('campaign CRUD', () => {
 
 describe('campaign state machine', () => {
   it('DRAFT → SCHEDULED → DRAFT → SCHEDULED → SENDING → SENT; sending twice and editing after are refused', async () => {
-    const c = await create({});
+    const c = await create({ fromEmail: sender });
     const noList = await gw.gql(SEND, { id: c.id }, owner.token);
     expect([errorCode(noList), fieldOf(noList)]).toEqual(['BAD_USER_INPUT', 'listId']);
     const listId = await createList(gw, owner);
@@ -152,7 +158,7 @@ describe('campaign state machine', () => {
   it('two concurrent sends: exactly one succeeds and each contact gets one email', async () => {
     const listId = await createList(gw, owner);
     await importRows(listId, rows(50, 'race'));
-    const c = await create({ subject: 'Race', listId, templateId: await createTemplate(gw, owner) });
+    const c = await create({ subject: 'Race', listId, templateId: await createTemplate(gw, owner), fromEmail: sender });
     const [a, b] = await Promise.all([gw.gql(SEND, { id: c.id }, owner.token), gw.gql(SEND, { id: c.id }, owner.token)]);
     const codes = [errorCode(a), errorCode(b)].sort();
     expect(codes).toEqual(['BAD_USER_INPUT', undefined].sort());
@@ -165,7 +171,7 @@ describe('sendCampaign', () => {
     const listId = await createList(gw, owner, 'Big list');
     await importRows(listId, rows(1200, 'big'));
     const templateId = await createTemplate(gw, owner, '<p>Hi {{ firstName }} {{lastName}} <{{email}}></p>');
-    const c = await create({ subject: 'For everyone', listId, templateId, fromEmail: 'news@acme.test', fromName: 'Acme News' });
+    const c = await create({ subject: 'For everyone', listId, templateId, fromEmail: sender, fromName: 'Acme News' });
 
     const sent = ok(await gw.gql(SEND, { id: c.id }, owner.token)).sendCampaign;
     expect(sent).toMatchObject({ status: 'SENT', recipientCount: 1200 });
@@ -174,7 +180,7 @@ describe('sendCampaign', () => {
     const logs = await EmailLog.find({ campaignId: c.id }).lean();
     expect(new Set(logs.map((l) => l.to)).size).toBe(1200);
     expect(logs.every((l) => l.status === 'RECORDED' && l.domainId === null && l.workspaceId === owner.workspaceId)).toBe(true);
-    expect(logs.every((l) => l.from === '"Acme News" <news@acme.test>' && l.subject === 'For everyone')).toBe(true);
+    expect(logs.every((l) => l.from === `"Acme News" <${sender}>` && l.subject === 'For everyone')).toBe(true);
     const one = logs.find((l) => l.to === 'big7@example.com')!;
     expect(one.html).toBe('<p>Hi First7 Last7 <big7@example.com></p>');
     expect(one.createdAt).toBeInstanceOf(Date);
@@ -193,14 +199,83 @@ describe('sendCampaign', () => {
     const listId = await createList(gw, owner);
     await importRows(listId, [{ email: 'x@example.com', firstName: '<script>alert(1)</script>' }]);
     const templateId = await createTemplate(gw, owner, '<p>{{firstName}}</p>');
-    const c = await create({ subject: 'Esc', listId, templateId });
+    const c = await create({ subject: 'Esc', listId, templateId, fromEmail: sender });
     ok(await gw.gql(SEND, { id: c.id }, owner.token));
     const log = await EmailLog.findOne({ campaignId: c.id }).lean();
     expect(log!.html).toBe('<p>&#60;script&#62;alert(1)&#60;/script&#62;</p>');
-    expect(log!.from).toBe(owner.email);
+    expect(log!.from).toBe(sender);
 
     const empty = await createList(gw, owner, 'Empty');
-    const c2 = await create({ subject: 'None', listId: empty, templateId });
+    const c2 = await create({ subject: 'None', listId: empty, templateId, fromEmail: sender });
     expect(ok(await gw.gql(SEND, { id: c2.id }, owner.token)).sendCampaign).toMatchObject({ status: 'SENT', recipientCount: 0 });
+  });
+});
+
+describe('From addresses (no spoofing)', () => {
+  const spoofed = (r: GqlResponse) => [errorCode(r), fieldOf(r)];
+
+  it('refuses a From outside the verified domains of the workspace on create and update, changing nothing', async () => {
+    const paypal = await gw.gql(
+      CREATE_CAMPAIGN,
+      { input: { workspaceId: owner.workspaceId, name: 'Phish', fromEmail: 'security@paypal.com' } },
+      owner.token,
+    );
+    expect(spoofed(paypal)).toEqual(['BAD_USER_INPUT', 'fromEmail']);
+    expect(await Campaign.countDocuments({ name: 'Phish' })).toBe(0);
+
+    // A domain of the workspace that is not verified, and a verified domain of another workspace.
+    const unverified = `news@${(Math.random() + 1).toString(36).slice(2, 8)}.pending.test`;
+    ok(
+      await gw.gql(
+        `mutation($input: CreateDomainInput!) { createDomain(input: $input) { id } }`,
+        { input: { workspaceId: owner.workspaceId, name: unverified.split('@')[1] } },
+        owner.token,
+      ),
+    );
+    const otherWs = ok(
+      await gw.gql(
+        `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
+        {
+          input: { accountId: owner.accountId, name: 'Other' },
+        },
+        owner.token,
+      ),
+    ).createWorkspace.id;
+    const elsewhere = await verifiedSender(gw, owner, otherWs);
+
+    const c = await create({ name: 'Legit', fromEmail: sender });
+    for (const fromEmail of ['security@paypal.com', unverified, elsewhere]) {
+      expect(spoofed(await gw.gql(UPDATE, { id: c.id, input: { fromEmail } }, owner.token))).toEqual(['BAD_USER_INPUT', 'fromEmail']);
+      expect(
+        spoofed(await gw.gql(CREATE_CAMPAIGN, { input: { workspaceId: owner.workspaceId, name: 'x', fromEmail } }, owner.token)),
+      ).toEqual(['BAD_USER_INPUT', 'fromEmail']);
+    }
+    expect(ok(await gw.gql(READ, { id: c.id }, owner.token)).campaign.fromEmail).toBe(sender);
+  });
+
+  it('checks again on send: a domain unverified since, or no From at all, stops the send before anything goes out', async () => {
+    const own = await verifiedSender(gw, owner, owner.workspaceId, 'promo');
+    const listId = await createList(gw, owner);
+    await importRows(listId, rows(3, 'unv'));
+    const templateId = await createTemplate(gw, owner);
+    const c = await create({ subject: 'Promo', listId, templateId, fromEmail: own });
+    const noFrom = await create({ subject: 'Anon', listId, templateId });
+    expect(spoofed(await gw.gql(SEND, { id: noFrom.id }, owner.token))).toEqual(['BAD_USER_INPUT', 'fromEmail']);
+
+    // The domain's DKIM record disappears and a re-check unverifies it.
+    const domainName = own.split('@')[1]!;
+    const DOMAINS = `query($id: ID!) { workspace(id: $id) { domains(first: 100) { edges { node { id name dnsRecords { purpose name } } } } } }`;
+    const domain = ok(await gw.gql(DOMAINS, { id: owner.workspaceId }, owner.token))
+      .workspace.domains.edges.map((e: any) => e.node)
+      .find((d: any) => d.name === domainName);
+    gw.dns.remove(domain.dnsRecords.find((r: any) => r.purpose === 'DKIM').name);
+    const check = ok(await gw.gql(`mutation($id: ID!) { verifyDomain(id: $id) { state } }`, { id: domain.id }, owner.token));
+    expect(check.verifyDomain.state).toBe('UNVERIFIED');
+
+    expect(spoofed(await gw.gql(SEND, { id: c.id }, owner.token))).toEqual(['BAD_USER_INPUT', 'fromEmail']);
+    const at = new Date(Date.now() + 86_400_000).toISOString();
+    expect(spoofed(await gw.gql(SCHEDULE, { input: { id: c.id, at } }, owner.token))).toEqual(['BAD_USER_INPUT', 'fromEmail']);
+    expect(ok(await gw.gql(READ, { id: c.id }, owner.token)).campaign.status).toBe('DRAFT');
+    expect(await EmailLog.countDocuments({ campaignId: c.id })).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 // Shared queries and fixtures of the marketing tests.
 import type { GqlResponse, TestGateway, TestOwner } from '../helpers/gateway';
+import { verifyThroughDns } from '../helpers/dns';
 
 export const CREATE_LIST = `mutation($input: CreateListInput!) { createList(input: $input) { id name contactCount workspace { id } } }`;
 export const IMPORT = `mutation($input: ImportContactsInput!) { importContacts(input: $input) { imported skipped total list { id contactCount } } }`;
@@ -63,4 +64,21 @@ export function parseCsv(text: string): string[][] {
     out.push(row);
   }
   return out;
+}
+
+let domains = 0;
+/**
+ * A sender address at a new domain of the workspace, verified through the test DNS server:
+ * campaigns send only from verified domains of their own workspace.
+ */
+export async function verifiedSender(gw: TestGateway, owner: TestOwner, workspaceId = owner.workspaceId, local = 'news'): Promise<string> {
+  domains += 1;
+  const name = `mail${domains}-${Math.random().toString(36).slice(2, 8)}.acme.test`;
+  const r = await gw.gql(
+    `mutation($input: CreateDomainInput!) { createDomain(input: $input) { id } }`,
+    { input: { workspaceId, name } },
+    owner.token,
+  );
+  await verifyThroughDns(gw, gw.dns, owner, ok(r).createDomain.id);
+  return `${local}@${name}`;
 }

@@ -5,9 +5,10 @@ import { Campaign } from '../../src/modules/marketing/campaign.model';
 import { MailingList } from '../../src/modules/marketing/list.model';
 import { Template } from '../../src/modules/marketing/template.model';
 import { User } from '../../src/modules/identity/model';
+import { Member } from '../../src/modules/accounts/model';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { commandsDuring } from '../helpers/commands';
-import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows } from './helpers';
+import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows, verifiedSender } from './helpers';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -26,6 +27,8 @@ async function manyCampaigns(workspaceId: string, n: number): Promise<void> {
     name: `Author ${i}`,
   }));
   await User.insertMany(users);
+  // Authors are members of the account (the owner sees members' contact data).
+  await Member.insertMany(users.map((u) => ({ accountId: owner.accountId, userId: u._id, createdBy: owner.userId })));
   const base = { accountId: owner.accountId, workspaceId };
   const lists = Array.from({ length: n }, (_, i) => ({ ...base, _id: newId(), name: `List ${i}`, createdBy: owner.userId }));
   const templates = Array.from({ length: n }, (_, i) => ({
@@ -84,7 +87,13 @@ it('sendCampaign writes logs in batches: the command count does not grow per con
   ok(await gw.gql(IMPORT, { input: { listId, contacts: rows(1200, 'batch') } }, owner.token));
   const templateId = await createTemplate(gw, owner);
   const c = ok(
-    await gw.gql(CREATE_CAMPAIGN, { input: { workspaceId: owner.workspaceId, name: 'B', subject: 'S', listId, templateId } }, owner.token),
+    await gw.gql(
+      CREATE_CAMPAIGN,
+      {
+        input: { workspaceId: owner.workspaceId, name: 'B', subject: 'S', listId, templateId, fromEmail: await verifiedSender(gw, owner) },
+      },
+      owner.token,
+    ),
   ).createCampaign;
   const cmds = await commandsDuring(async () => {
     const r = ok(await gw.gql(`mutation($id: ID!) { sendCampaign(id: $id) { status recipientCount } }`, { id: c.id }, owner.token));

@@ -4,7 +4,7 @@ import { AuditEvent } from '../../src/audit/model';
 import { EmailLog } from '../../src/modules/sending/email-log.model';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { bind, err, newMember, type TestMember } from '../access/helpers';
-import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows } from './helpers';
+import { CREATE_CAMPAIGN, IMPORT, createList, createTemplate, ok, rows, verifiedSender } from './helpers';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -147,7 +147,7 @@ describe('read-only and narrow bindings', () => {
     const listId = await createList(gw, owner);
     ok(await gw.gql(IMPORT, { input: { listId, contacts: rows(2, 'body') } }, owner.token));
     const templateId = await createTemplate(gw, owner, '<p>secret offer for {{email}}</p>');
-    const c = await campaignAs(owner.token, 'Bodies', { subject: 'S', listId, templateId });
+    const c = await campaignAs(owner.token, 'Bodies', { subject: 'S', listId, templateId, fromEmail: await verifiedSender(gw, owner) });
     ok(await gw.gql(SEND, { id: c }, owner.token));
     const Q = `query($id: ID!) { campaign(id: $id) { emailLogs { edges { node { to html } } } } }`;
 

@@ -18,6 +18,10 @@ const CASES: [string, Record<string, string>, RegExp][] = [
   ['MONGODB_URI', { MONGODB_URI: 'postgres://db.example/postern' }, /MONGODB_URI must start with mongodb:\/\/ or mongodb\+srv:\/\//],
   // The container image (POSTERN_EMBEDDED_DB=false) has no embedded database to fall back on.
   ['MONGODB_URI', { MONGODB_URI: '', POSTERN_EMBEDDED_DB: 'false' }, /MONGODB_URI is required: this installation has no embedded database/],
+  ['TRUST_PROXY', { TRUST_PROXY: 'everyone' }, /TRUST_PROXY must be false, a hop count, or a comma-separated list/],
+  ['RATE_LIMIT_LOGIN_FAILURES', { RATE_LIMIT_LOGIN_FAILURES: '0' }, /RATE_LIMIT_LOGIN_FAILURES must be a whole number from 1/],
+  ['APP_URL', { APP_URL: 'ftp://example.com' }, /APP_URL must be an http\(s\) URL/],
+  ['DNS_SERVERS', { DNS_SERVERS: 'ns1.example:53' }, /DNS_SERVERS must be comma-separated addresses with an optional port/],
 ];
 
 describe('loadConfig', () => {
@@ -27,6 +31,11 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('warn');
     expect(c.mongodbUri).toBe(GOOD.MONGODB_URI);
     expect(c.secretKey).toHaveLength(32);
+    expect(c.trustProxy).toBe('loopback');
+    expect(c.rateLimits.loginFailures).toBe(20);
+    const behind = loadConfig({ ...GOOD, TRUST_PROXY: '10.0.0.0/8, loopback', DNS_SERVERS: '127.0.0.1:5353,[::1]:53' });
+    expect(behind.trustProxy).toBe('10.0.0.0/8,loopback');
+    expect(behind.dnsServers).toEqual(['127.0.0.1:5353', '[::1]:53']);
   });
 
   it.each(CASES)('refuses a bad %s with a ConfigError naming it', (name, env, message) => {

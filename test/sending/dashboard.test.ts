@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => gw.stop());
 
 /** Runs the dashboard for `token`, checks its shape, returns the commands of a warm run. */
-async function measure(token: string, expected: { domains: number; perDomain: number; campaigns: number }) {
+async function measure(token: string, expected: { domains: number; perDomain: number; campaigns: number; authorEmails?: boolean }) {
   const run = async () => {
     const r = ok(await gw.gql(DASHBOARD, {}, token));
     const ws = r.viewer.accounts[0].workspaces.edges[0].node;
@@ -25,7 +25,8 @@ async function measure(token: string, expected: { domains: number; perDomain: nu
     for (const c of ws.campaigns.edges) {
       expect(c.node.list.name).toMatch(/^List /);
       expect(c.node.template.name).toMatch(/^Template /);
-      expect(c.node.createdBy.email).toMatch(/^author\d-/);
+      expect(c.node.createdBy.id).toMatch(/^[0-9a-f]{24}$/);
+      if (expected.authorEmails) expect(c.node.createdBy.email).toMatch(/^author\d-/);
     }
     return r;
   };
@@ -38,8 +39,8 @@ it('costs as many database commands for 20 domains and 50 campaigns as for 2 and
   const large = await gw.signUp();
   await fillWorkspace(small, { domains: 2, perDomain: 2, campaigns: 2 });
   await fillWorkspace(large, { domains: 20, perDomain: 2, campaigns: 50 });
-  const a = await measure(small.token, { domains: 2, perDomain: 2, campaigns: 2 });
-  const b = await measure(large.token, { domains: 20, perDomain: 2, campaigns: 20 });
+  const a = await measure(small.token, { domains: 2, perDomain: 2, campaigns: 2, authorEmails: true });
+  const b = await measure(large.token, { domains: 20, perDomain: 2, campaigns: 20, authorEmails: true });
   expect(b.sort()).toEqual(a.sort());
 });
 

@@ -1,4 +1,5 @@
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
+import { publishDomain } from '../helpers/dns';
 import { auditEvents, badInput, CREATE_DOMAIN, createDomain, ok, rawCount, rawJson, uniqueDomain } from './helpers';
 
 let gw: TestGateway;
@@ -37,6 +38,8 @@ describe('domains', () => {
     expect(d.trackOpens).toBe(false);
     expect(d.dkimSelector).toMatch(/^pst[a-z0-9]+$/);
     const byPurpose = Object.fromEntries(d.dnsRecords.map((x: any) => [x.purpose, x]));
+    expect(byPurpose.OWNERSHIP).toMatchObject({ type: 'TXT', name: `_postern.${d.name}`, required: true, published: false });
+    expect(byPurpose.OWNERSHIP.value).toMatch(/^postern-verification=[A-Za-z0-9_-]{20,}$/);
     expect(byPurpose.SPF).toMatchObject({ type: 'TXT', name: d.name, required: true, published: false });
     expect(byPurpose.SPF.value).toMatch(/^v=spf1 include:\S+ ~all$/);
     expect(byPurpose.DKIM).toMatchObject({ type: 'TXT', name: `${d.dkimSelector}._domainkey.${d.name}`, required: true });
@@ -108,7 +111,7 @@ describe('domains', () => {
     expect(await rawCount('Domain', { accountId: owner.accountId, name })).toBe(1);
   });
 
-  it('updates tracking and footer; verification needs SPF and DKIM marked published, and is recorded', async () => {
+  it('updates tracking and footer; verification finds the token, SPF and DKIM in DNS, and is recorded', async () => {
     const id = await createDomain(gw, owner, uniqueDomain('upd'));
     const u = ok(
       await gw.gql(
@@ -122,45 +125,46 @@ describe('domains', () => {
     expect(badInput(tooLong)).toEqual({ code: 'BAD_USER_INPUT', field: 'unsubscribeFooter' });
     expect(ok(await gw.gql(DOMAIN, { id }, owner.token)).domain.trackOpens).toBe(true); // nothing half-made
 
+    // Declaring records published is no longer possible: only DNS counts.
+    const declared = await gw.gql(UPDATE, { id, input: { publishedRecords: ['SPF', 'DKIM'] } }, owner.token);
+    expect(errorCode(declared)).toBe('BAD_USER_INPUT');
+
     const failed = ok(await gw.gql(VERIFY, { id }, owner.token)).verifyDomain;
     expect(failed.state).toBe('UNVERIFIED');
     expect(failed.lastCheckedAt).not.toBeNull();
-    expect(failed.checkMessage).toContain('SPF, DKIM');
+    expect(failed.checkMessage).toMatch(/_postern\..* not found/);
 
-    ok(await gw.gql(UPDATE, { id, input: { publishedRecords: ['SPF'] } }, owner.token));
-    expect(ok(await gw.gql(VERIFY, { id }, owner.token)).verifyDomain.checkMessage).toMatch(/DKIM/);
-    const marked = ok(await gw.gql(UPDATE, { id, input: { publishedRecords: ['SPF', 'DKIM', 'MX'] } }, owner.token)).updateDomain;
-    expect(marked.dnsRecords.filter((r: any) => r.published).map((r: any) => r.purpose)).toEqual(['SPF', 'DKIM', 'MX', 'MX']);
+    await publishDomain(gw, gw.dns, owner.token, id, ['SPF', 'MX']);
+    const partial = ok(await gw.gql(VERIFY, { id }, owner.token)).verifyDomain;
+    expect(partial.state).toBe('UNVERIFIED');
+    expect(partial.checkMessage).toMatch(/_domainkey/);
+    expect(partial.checkMessage).not.toMatch(/TXT [^ ]+ not found.*TXT [^ ]+ not found.*TXT/);
+    await publishDomain(gw, gw.dns, owner.token, id, ['OWNERSHIP', 'DKIM']);
     const verified = ok(await gw.gql(VERIFY, { id }, owner.token)).verifyDomain;
     expect(verified).toMatchObject({ state: 'VERIFIED', checkMessage: null });
     expect(verified.verifiedAt).not.toBeNull();
+    const seen = ok(await gw.gql(DOMAIN, { id }, owner.token)).domain;
+    expect(seen.dnsRecords.filter((r: any) => r.published).map((r: any) => r.purpose)).toEqual(['OWNERSHIP', 'SPF', 'DKIM', 'MX', 'MX']);
 
-    // Unmarking a required record unverifies the domain.
-    const unmarked = ok(await gw.gql(UPDATE, { id, input: { publishedRecords: ['SPF'] } }, owner.token)).updateDomain;
-    expect(unmarked.state).toBe('UNVERIFIED');
-    expect(unmarked.checkMessage).toContain('DKIM');
+    // A required record taken down: the next check unverifies the domain.
+    gw.dns.remove(seen.dnsRecords.find((r: any) => r.purpose === 'DKIM').name);
+    const lost = ok(await gw.gql(VERIFY, { id }, owner.token)).verifyDomain;
+    expect(lost.state).toBe('UNVERIFIED');
+    expect(lost.checkMessage).toContain('_domainkey');
 
     const actions = (await auditEvents(owner.accountId)).filter((e) => e.target.id === id).map((e) => e.action);
     expect(actions).toEqual([
       'domain.created',
       'domain.updated',
       'domain.verificationFailed',
-      'domain.updated',
       'domain.verificationFailed',
-      'domain.updated',
       'domain.verified',
-      'domain.updated',
+      'domain.verificationFailed',
     ]);
 
     // An update that changes nothing writes nothing and audits nothing.
     const count = (await auditEvents(owner.accountId, 'domain.updated')).length;
-    const same = ok(
-      await gw.gql(
-        UPDATE,
-        { id, input: { trackOpens: true, publishedRecords: ['SPF'], unsubscribeFooter: 'Unsubscribe: reply STOP' } },
-        owner.token,
-      ),
-    );
+    const same = ok(await gw.gql(UPDATE, { id, input: { trackOpens: true, unsubscribeFooter: 'Unsubscribe: reply STOP' } }, owner.token));
     expect(same.updateDomain).toMatchObject({ trackOpens: true, unsubscribeFooter: 'Unsubscribe: reply STOP' });
     expect((await auditEvents(owner.accountId, 'domain.updated')).length).toBe(count);
   });

@@ -3,9 +3,10 @@
 import mongoose from 'mongoose';
 import { hashPassword } from '../../src/crypto/passwords';
 import { User } from '../../src/modules/identity/model';
-import { Member, bumpPermissionsVersion } from '../../src/modules/accounts/model';
-import { Role, RoleBinding } from '../../src/modules/access/model';
+import { Member } from '../../src/modules/accounts/model';
+import { accessStore, bindDoc } from '../helpers/access';
 import { AuditEvent } from '../../src/audit/model';
+import { verifyThroughDns } from '../helpers/dns';
 import { STRONG_PASSWORD, uniqueEmail, type GqlResponse, type TestGateway, type TestOwner } from '../helpers/gateway';
 
 export interface TestMember {
@@ -18,9 +19,9 @@ export async function memberWithRole(gw: TestGateway, owner: TestOwner, roleKey:
   const email = uniqueEmail(roleKey);
   const user = await User.create({ email, passwordHash: await hashPassword(STRONG_PASSWORD), name: `Test ${roleKey}` });
   await Member.create({ accountId: owner.accountId, userId: user._id, createdBy: owner.userId });
-  const role = await Role.findOne({ accountId: owner.accountId, key: roleKey }).lean();
+  const role = await accessStore.roleByKey(owner.accountId, roleKey);
   if (!role) throw new Error(`no preset role ${roleKey}`);
-  await RoleBinding.create({
+  await bindDoc({
     accountId: owner.accountId,
     userId: user._id,
     roleId: role._id,
@@ -28,7 +29,6 @@ export async function memberWithRole(gw: TestGateway, owner: TestOwner, roleKey:
     scopeId: owner.accountId,
     createdBy: owner.userId,
   });
-  await bumpPermissionsVersion(owner.accountId);
   const r = await gw.gql(`mutation($input: LoginInput!) { login(input: $input) { token user { id } } }`, {
     input: { email, password: STRONG_PASSWORD },
   });
@@ -69,15 +69,9 @@ export async function createDomain(gw: TestGateway, owner: TestOwner, name: stri
   return ok(await gw.gql(CREATE_DOMAIN, { input: { workspaceId: owner.workspaceId, name } }, owner.token)).createDomain.id;
 }
 
-/** Marks SPF and DKIM published and verifies the domain. */
+/** Publishes the domain's required records on the test DNS server and verifies it. */
 export async function verify(gw: TestGateway, owner: TestOwner, domainId: string): Promise<void> {
-  ok(
-    await gw.gql(
-      `mutation($id: ID!) { updateDomain(id: $id, input: { publishedRecords: [SPF, DKIM] }) { id } verifyDomain(id: $id) { state } }`,
-      { id: domainId },
-      owner.token,
-    ),
-  );
+  await verifyThroughDns(gw, gw.dns, owner, domainId);
 }
 
 let n = 0;

@@ -3,8 +3,8 @@
 import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { hashPassword } from '../../src/crypto/passwords';
 import { User } from '../../src/modules/identity/model';
-import { Member, bumpPermissionsVersion } from '../../src/modules/accounts/model';
-import { Role, RoleBinding } from '../../src/modules/access/model';
+import { Member } from '../../src/modules/accounts/model';
+import { bindDoc, createRoleDoc } from '../helpers/access';
 import { CREATE_DOMAIN, createDomain, ok, rawCount, uniqueDomain } from './helpers';
 
 let gw: TestGateway;
@@ -21,14 +21,14 @@ beforeAll(async () => {
   const email = uniqueEmail('domadmin');
   const user = await User.create({ email, passwordHash: await hashPassword(STRONG_PASSWORD), name: 'Dom Admin' });
   await Member.create({ accountId: owner.accountId, userId: user._id, createdBy: owner.userId });
-  const role = await Role.create({
+  const role = await createRoleDoc({
     accountId: owner.accountId,
     key: 'domain-admin',
     name: 'Domain Admin',
     permissions: ['domains:view', 'domains:edit', 'smtpCredentials:*', 'suppressions:*'],
     createdBy: owner.userId,
   });
-  await RoleBinding.create({
+  await bindDoc({
     accountId: owner.accountId,
     userId: user._id,
     roleId: role._id,
@@ -38,7 +38,6 @@ beforeAll(async () => {
     domainId: mine,
     createdBy: owner.userId,
   });
-  await bumpPermissionsVersion(owner.accountId);
   token = ok(
     await gw.gql(`mutation($input: LoginInput!) { login(input: $input) { token } }`, { input: { email, password: STRONG_PASSWORD } }),
   ).login.token;
@@ -94,14 +93,14 @@ describe('a role bound on one SENDING_SERVER', () => {
     const email = uniqueEmail('ops');
     const user = await User.create({ email, passwordHash: await hashPassword(STRONG_PASSWORD), name: 'Server Ops' });
     await Member.create({ accountId: owner.accountId, userId: user._id, createdBy: owner.userId });
-    const role = await Role.create({
+    const role = await createRoleDoc({
       accountId: owner.accountId,
       key: 'server-ops',
       name: 'Server Ops',
       permissions: ['sendingServers:view', 'sendingServers:reveal', 'sendingServers:edit'],
       createdBy: owner.userId,
     });
-    await RoleBinding.create({
+    await bindDoc({
       accountId: owner.accountId,
       userId: user._id,
       roleId: role._id,
@@ -110,7 +109,6 @@ describe('a role bound on one SENDING_SERVER', () => {
       workspaceId: owner.workspaceId,
       createdBy: owner.userId,
     });
-    await bumpPermissionsVersion(owner.accountId);
     const t = ok(
       await gw.gql(`mutation($input: LoginInput!) { login(input: $input) { token } }`, { input: { email, password: STRONG_PASSWORD } }),
     ).login.token;

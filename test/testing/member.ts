@@ -2,8 +2,8 @@
 // built elsewhere), then signs them in with the login mutation.
 import { hashPassword } from '../../src/crypto/passwords';
 import { newId } from '../../src/db/ids';
-import { bumpPermissionsVersion, Member } from '../../src/modules/accounts/model';
-import { Role, RoleBinding } from '../../src/modules/access/model';
+import { Member } from '../../src/modules/accounts/model';
+import { bindDoc, createRoleDoc } from '../helpers/access';
 import { User } from '../../src/modules/identity/model';
 import type { ScopeType } from '../../src/authz/resources';
 import { STRONG_PASSWORD, uniqueEmail, type TestGateway } from '../helpers/gateway';
@@ -24,7 +24,6 @@ export async function addMember(
   const user = await User.create({ email, name: 'Mia Member', passwordHash: await hashPassword(STRONG_PASSWORD) });
   await Member.create({ accountId, userId: user._id, createdBy: user._id });
   await addBinding(accountId, user._id, permissions, scope);
-  await bumpPermissionsVersion(accountId);
   const r = await gw.gql(`mutation($input: LoginInput!) { login(input: $input) { token } }`, {
     input: { email, password: STRONG_PASSWORD },
   });
@@ -39,7 +38,7 @@ export async function addBinding(
   permissions: string[],
   scope: { type: ScopeType; id: string; workspaceId?: string; projectId?: string },
 ): Promise<void> {
-  const role = await Role.create({
+  const role = await createRoleDoc({
     accountId,
     key: `custom-${newId()}`,
     name: 'Custom',
@@ -48,7 +47,7 @@ export async function addBinding(
     customisable: true,
     createdBy: userId,
   });
-  await RoleBinding.create({
+  await bindDoc({
     accountId,
     userId,
     roleId: role._id,
@@ -58,5 +57,4 @@ export async function addBinding(
     projectId: scope.projectId ?? null,
     createdBy: userId,
   });
-  await bumpPermissionsVersion(accountId);
 }

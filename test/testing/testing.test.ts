@@ -1,7 +1,10 @@
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { Inbox, Message, Project } from '../../src/modules/testing/model';
 import { randomBytes } from 'node:crypto';
-import { Invitation, RoleBinding } from '../../src/modules/access/model';
+import mongoose from 'mongoose';
+import { accessStore } from '../helpers/access';
+
+const RoleBinding = () => mongoose.model('RoleBinding');
 import { addBinding, addMember } from './member';
 
 let gw: TestGateway;
@@ -101,27 +104,30 @@ describe('projects', () => {
       workspaceId: owner.workspaceId,
       projectId: pid,
     });
-    expect(await RoleBinding.countDocuments({ userId: viewer.userId })).toBe(1);
-    const invitation = await Invitation.create({
-      accountId: owner.accountId,
-      email: 'invitee@example.com',
-      roleId: null,
-      scopeType: 'PROJECT',
-      scopeId: pid,
-      workspaceId: owner.workspaceId,
-      projectId: pid,
-      tokenHash: randomBytes(32).toString('hex'),
-      expiresAt: new Date(Date.now() + 86_400_000),
-      createdBy: owner.userId,
-    });
+    expect(await RoleBinding().countDocuments({ userId: viewer.userId })).toBe(1);
+    const invitation = await accessStore.createInvitation(
+      {
+        accountId: owner.accountId,
+        email: 'invitee@example.com',
+        roleId: null,
+        scopeType: 'PROJECT',
+        scopeId: pid,
+        workspaceId: owner.workspaceId,
+        projectId: pid,
+        tokenHash: randomBytes(32).toString('hex'),
+        expiresAt: new Date(Date.now() + 86_400_000),
+        createdBy: owner.userId,
+      },
+      new Date(),
+    );
 
     const r = await gw.gql(`mutation($id: ID!) { deleteProject(id: $id) }`, { id: pid }, owner.token);
     expect(r.body.data!.deleteProject).toBe(true);
     expect(await Project.exists({ _id: pid })).toBeNull();
     expect(await Inbox.countDocuments({ projectId: pid })).toBe(0);
     expect(await Message.countDocuments({ projectId: pid })).toBe(0);
-    expect(await RoleBinding.countDocuments({ userId: viewer.userId })).toBe(0);
-    expect((await Invitation.findById(invitation._id).lean())!.revokedAt).toBeInstanceOf(Date);
+    expect(await RoleBinding().countDocuments({ userId: viewer.userId })).toBe(0);
+    expect((await accessStore.invitation(invitation._id))!.revokedAt).toBeInstanceOf(Date);
     expect(await Message.countDocuments({ inboxId: keep })).toBe(1);
     const gone = await gw.gql(`query($id: ID!) { inbox(id: $id) { id } }`, { id: i1 }, owner.token);
     expect(errorCode(gone)).toBe('NOT_FOUND');

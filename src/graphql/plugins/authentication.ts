@@ -6,7 +6,18 @@ import type { Context } from '../context';
 import { UnauthenticatedError } from '../../errors';
 
 /** Root fields that work without a valid token. */
-export const PUBLIC_ROOT_FIELDS = new Set(['signUp', 'login', 'acceptInvitation', 'viewer', '__typename', '__schema', '__type']);
+export const PUBLIC_ROOT_FIELDS = new Set([
+  'signUp',
+  'login',
+  'acceptInvitation',
+  'verifyEmail',
+  'requestPasswordReset',
+  'resetPassword',
+  'viewer',
+  '__typename',
+  '__schema',
+  '__type',
+]);
 
 export function rootFieldNames(
   set: SelectionSetNode,

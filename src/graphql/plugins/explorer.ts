@@ -44,7 +44,7 @@ export function explorerPlugin(): ApolloServerPlugin<Context> {
           const { allowed, firstAccountId } = await explorerAccount(contextValue);
           if (allowed) return;
           if (firstAccountId) {
-            const err = new ForbiddenError(EXPLORER_PERMISSION, { type: 'ACCOUNT', id: firstAccountId });
+            const err = new ForbiddenError(EXPLORER_PERMISSION, { type: 'ACCOUNT', id: firstAccountId }, contextValue.principal);
             err.extensions.http = { status: 403 };
             throw err;
           }

@@ -5,9 +5,10 @@ import type { Context } from '../../graphql/context';
 import { paginate, type ConnectionArgs } from '../../graphql/connection';
 import { can, effectivePermissions, visibleBindings } from '../../authz/introspect';
 import { NotFoundError } from '../../errors';
+import { accessStore, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
+import { invitationsPage, rolesPage } from '../../authz/store/connections';
 import { Member, type AccountDoc } from '../accounts/model';
 import type { UserDoc } from '../identity/model';
-import { Invitation, Role, RoleBinding, type RoleBindingDoc, type RoleDoc } from './model';
 import { assignRole, setPermissionOverrides, unassignRole } from './bindings.service';
 import {
   acceptInvitation,
@@ -18,6 +19,7 @@ import {
   revokeInvitation,
   transferOwnership,
 } from './members.service';
+import { explainAccess } from './explain.service';
 import { createRole, deleteRole, installRolePack, updateAccountSettings, updateRole } from './roles.service';
 
 async function user(ctx: Context, id: string): Promise<UserDoc> {
@@ -26,19 +28,16 @@ async function user(ctx: Context, id: string): Promise<UserDoc> {
   return u;
 }
 
-/** Members with a current binding at or below a node (`field` names the node's id in bindings). */
-async function membersBelow(accountId: string, field: string, id: string, args: ConnectionArgs) {
-  const bindings = await RoleBinding.find({
-    $and: [{ accountId }, { $or: [{ scopeId: id }, { [field]: id }] }, { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }],
-  })
-    .select({ userId: 1 })
-    .lean();
-  return paginate(Member, { accountId, userId: { $in: [...new Set(bindings.map((b) => b.userId))] } }, args);
+/** Members with a current binding at or below a node. */
+async function membersBelow(accountId: string, id: string, args: ConnectionArgs) {
+  const userIds = await accessStore.usersBoundBelow(accountId, [id], new Date());
+  return paginate(Member, { accountId, userId: { $in: userIds } }, args);
 }
 
 export const accessManagementResolvers: Resolvers = {
   Query: {
     role: (_, { id }, ctx) => ctx.loaders.load<RoleDoc>('Role', id),
+    explainAccess: (_, args, ctx) => explainAccess(ctx, args),
   },
   Mutation: {
     createRole: (_, { input }, ctx) => createRole(ctx, input),
@@ -59,14 +58,14 @@ export const accessManagementResolvers: Resolvers = {
   },
   Account: {
     members: (a, args) => paginate(Member, { accountId: a._id }, args),
-    roles: (a, args) => paginate(Role, { accountId: a._id }, args),
-    invitations: (a, args) => paginate(Invitation, { accountId: a._id }, args),
+    roles: (a, args) => rolesPage(a._id, args),
+    invitations: (a, args) => invitationsPage(a._id, args),
     settings: (a) => a,
   },
-  Workspace: { members: (w, args) => membersBelow(w.accountId, 'workspaceId', w._id, args) },
-  Domain: { members: (d, args) => membersBelow(d.accountId, 'domainId', d._id, args) },
-  Project: { members: (p, args) => membersBelow(p.accountId, 'projectId', p._id, args) },
-  Inbox: { members: (i, args) => membersBelow(i.accountId, 'inboxId', i._id, args) },
+  Workspace: { members: (w, args) => membersBelow(w.accountId, w._id, args) },
+  Domain: { members: (d, args) => membersBelow(d.accountId, d._id, args) },
+  Project: { members: (p, args) => membersBelow(p.accountId, p._id, args) },
+  Inbox: { members: (i, args) => membersBelow(i.accountId, i._id, args) },
   AccountSettings: {
     defaultRole: (a: AccountDoc, _, ctx) => (a.defaultRoleId ? ctx.loaders.load<RoleDoc>('Role', a.defaultRoleId) : null),
   },
@@ -92,9 +91,7 @@ export const accessManagementResolvers: Resolvers = {
       // One query for every member on the page.
       const loader = ctx.loaders.keyed(`bindingsOf:${m.accountId}`, () => {
         return new DataLoader<string, RoleBindingDoc[]>(async (userIds) => {
-          const all = await RoleBinding.find({ accountId: m.accountId, userId: { $in: [...userIds] } })
-            .sort({ _id: 1 })
-            .lean<RoleBindingDoc[]>();
+          const all = await accessStore.bindingsOf(m.accountId, userIds);
           return userIds.map((id) => all.filter((b) => b.userId === id));
         });
       });

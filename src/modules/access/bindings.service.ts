@@ -1,16 +1,16 @@
 // Role bindings and per-user overrides. The directive has checked roles:assign at the scope node;
-// these services enforce the rules no role can break (DESIGN.md §4): no owner assignment, no
-// self-edits, no granting what one lacks, no overrides on owner/admin, admins changed by admins.
+// these services enforce the rules no role can break (DESIGN.md §4, src/authz/rules.ts): no owner
+// assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
+// changed by admins. Every write goes through the access store, which bumps permissionsVersion.
 import type { Context } from '../../graphql/context';
-import { loadScopeNode } from '../../authz/introspect';
-import { ancestorIds } from '../../authz/introspect';
-import { RESOURCE_TYPES, type ScopeType } from '../../authz/resources';
+import { ancestorIds, loadScopeNode } from '../../authz/introspect';
+import type { ScopeType } from '../../authz/resources';
+import { assertMayChangeAccessOf, checkAssignRole, checkOverrides } from '../../authz/rules';
+import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
-import { bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
-import { RoleBinding, type RoleBindingDoc, type RoleDoc } from './model';
-import { assertHolds, assertMayChangeAccessOf, cleanPermissions, compiledOf } from './rules';
-
-const BINDING_CHAIN = RESOURCE_TYPES.RoleBinding!.chain;
+import type { AccountDoc } from '../accounts/model';
+import type { UserDoc } from '../identity/model';
+import { assertVerified } from '../identity/email.service';
 
 /** What the audit log keeps of a binding. */
 function summary(b: RoleBindingDoc): Record<string, unknown> {
@@ -41,56 +41,69 @@ export async function assignRole(
   const role = await ctx.loaders.load<RoleDoc>('Role', input.roleId);
   if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.roleId);
   const expiresAt = cleanExpiry(input.expiresAt);
-  if (role.key === 'owner') {
-    throw new BadInputError('The owner role is never assigned: the owner transfers ownership with transferOwnership', 'roleId');
-  }
-  if (!(await Member.exists({ accountId: account._id, userId: input.userId }))) throw new NotFoundError('member', input.userId);
-  await assertMayChangeAccessOf(ctx, account, input.userId, { field: 'userId', adminRole: role.key === 'admin' });
-  assertHolds(await compiledOf(ctx, account._id), role.permissions, node, 'roleId');
+  assertVerified(await ctx.loaders.existing<UserDoc>('User', input.userId), 'userId');
+  await checkAssignRole(accessStore, await ctx.authz.actor(account._id), {
+    accountId: account._id,
+    targetUserId: input.userId,
+    role,
+    node,
+  });
 
   const ids = ancestorIds(node);
-  const same = await RoleBinding.findOne({ accountId: account._id, userId: input.userId, roleId: role._id, scopeId: node.doc._id }).lean();
-  if (same && (!same.expiresAt || new Date(same.expiresAt).getTime() > Date.now())) {
-    throw new BadInputError(`This member already holds "${role.name}" on this ${node.type.toLowerCase()}`, 'roleId');
+  let binding: RoleBindingDoc;
+  try {
+    // Rule 9: the binding's natural key is unique, so identical concurrent assignments make one binding.
+    binding = await accessStore.createBinding(
+      {
+        ...ids,
+        userId: input.userId,
+        roleId: role._id,
+        scopeType: node.type,
+        scopeId: node.doc._id,
+        expiresAt,
+        createdBy: ctx.actorId,
+      },
+      new Date(),
+    );
+  } catch (err) {
+    if (err instanceof DuplicateError) {
+      throw new BadInputError(`This member already holds "${role.name}" on this ${node.type.toLowerCase()}`, 'roleId');
+    }
+    throw err;
   }
-  const binding = (
-    await RoleBinding.create({
-      ...ids,
-      userId: input.userId,
-      roleId: role._id,
-      scopeType: node.type,
-      scopeId: node.doc._id,
-      grant: [],
-      revoke: [],
-      expiresAt,
-      createdBy: ctx.actorId,
-    })
-  ).toObject();
-  if (same) await RoleBinding.deleteOne({ _id: same._id }); // an expired twin is replaced
-  await bumpPermissionsVersion(account._id);
-  await ctx.audit.change({
-    accountId: account._id,
-    workspaceId: ids.workspaceId,
-    action: 'role.assigned',
-    target: { type: 'RoleBinding', id: binding._id },
-    after: summary(binding),
-  });
+  try {
+    await ctx.audit.change({
+      accountId: account._id,
+      workspaceId: ids.workspaceId,
+      action: 'role.assigned',
+      target: { type: 'RoleBinding', id: binding._id },
+      after: summary(binding),
+    });
+  } catch (err) {
+    await accessStore.deleteBinding(binding._id); // no unaudited access
+    throw err;
+  }
   return binding;
 }
 
 export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
   const binding = (await ctx.loaders.load<RoleBindingDoc>('RoleBinding', id))!;
-  const account = await ctx.loaders.existing<AccountDoc>('Account', binding.accountId);
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
   if (role?.key === 'owner') {
     throw new BadInputError("The owner's binding is never removed: the owner transfers ownership with transferOwnership", 'id');
   }
-  await assertMayChangeAccessOf(ctx, account, binding.userId, { field: 'id', adminRole: role?.key === 'admin' });
-  await RoleBinding.deleteOne({ _id: binding._id });
+  await assertMayChangeAccessOf(accessStore, {
+    accountId: binding.accountId,
+    actorId: ctx.actorId,
+    targetUserId: binding.userId,
+    field: 'id',
+    adminRole: role?.key === 'admin',
+  });
+  const gone = await accessStore.deleteBinding(binding._id);
   ctx.loaders.forget('RoleBinding', binding._id);
-  await bumpPermissionsVersion(account._id);
+  if (!gone) return true; // removed concurrently
   await ctx.audit.change({
-    accountId: account._id,
+    accountId: binding.accountId,
     workspaceId: binding.workspaceId ?? null,
     action: 'role.unassigned',
     target: { type: 'RoleBinding', id: binding._id },
@@ -104,38 +117,29 @@ export async function setPermissionOverrides(
   input: { bindingId: string; grant: string[]; revoke: string[] },
 ): Promise<RoleBindingDoc> {
   const binding = (await ctx.loaders.load<RoleBindingDoc>('RoleBinding', input.bindingId))!;
-  const account = await ctx.loaders.existing<AccountDoc>('Account', binding.accountId);
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
-  if (!role || role.system || !role.customisable) {
-    throw new BadInputError(
-      role ? `"${role.name}" is not customisable: its bindings take no overrides` : 'Only bindings of a customisable role take overrides',
-      'bindingId',
-    );
-  }
-  const grant = cleanPermissions(input.grant, 'grant', { allowWildcard: false });
-  const revoke = cleanPermissions(input.revoke, 'revoke', { allowWildcard: false });
-  const both = grant.filter((p) => revoke.includes(p));
-  if (both.length) throw new BadInputError(`A permission cannot be both granted and revoked: ${both.join(', ')}`, 'revoke');
-  await assertMayChangeAccessOf(ctx, account, binding.userId, { field: 'bindingId' });
-  // Rule 3: only newly granted permissions need holding (keeping an existing grant is no new grant).
-  const added = grant.filter((p) => !binding.grant.includes(p));
-  if (added.length) assertHolds(await compiledOf(ctx, account._id), added, { doc: binding as never, chain: BINDING_CHAIN }, 'grant');
+  const { grant, revoke } = await checkOverrides(accessStore, await ctx.authz.actor(binding.accountId), {
+    binding,
+    role,
+    grant: input.grant,
+    revoke: input.revoke,
+  });
 
-  const updated = await RoleBinding.findOneAndUpdate(
-    { _id: binding._id },
-    { $set: { grant, revoke } },
-    { returnDocument: 'after' },
-  ).lean<RoleBindingDoc>();
+  const updated = await accessStore.setOverrides(binding._id, grant, revoke);
   if (!updated) throw new NotFoundError('binding', binding._id);
   ctx.loaders.forget('RoleBinding', binding._id);
-  await bumpPermissionsVersion(account._id);
-  await ctx.audit.change({
-    accountId: account._id,
-    workspaceId: binding.workspaceId ?? null,
-    action: 'role.overridesSet',
-    target: { type: 'RoleBinding', id: binding._id },
-    before: { grant: binding.grant, revoke: binding.revoke },
-    after: { grant, revoke },
-  });
+  await ctx.audit
+    .change({
+      accountId: binding.accountId,
+      workspaceId: binding.workspaceId ?? null,
+      action: 'role.overridesSet',
+      target: { type: 'RoleBinding', id: binding._id },
+      before: { grant: binding.grant, revoke: binding.revoke },
+      after: { grant, revoke },
+    })
+    .catch(async (err: unknown) => {
+      await accessStore.setOverrides(binding._id, binding.grant, binding.revoke); // no unaudited access
+      throw err;
+    });
   return updated;
 }

@@ -3,5 +3,6 @@ import type { Resolvers } from '../../graphql/generated';
 import { tokensResolvers } from './tokens.resolvers';
 import { requestsResolvers } from './requests.resolvers';
 import { accessManagementResolvers } from './access.resolvers';
+import { peopleResolvers } from './people.resolvers';
 
-export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers, accessManagementResolvers];
+export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers, accessManagementResolvers, peopleResolvers];

@@ -2,17 +2,18 @@
 // (rule 1: only the owner). Every change is audited and bumps permissionsVersion.
 import mongoose from 'mongoose';
 import type { Context } from '../../graphql/context';
-import { claimOnce } from '../../db/claims';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import { SCOPE_MODEL, type ScopeType } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
-import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
-import { Session, User, type UserDoc } from '../identity/model';
+import { assertGrantable, assertInviterMayStillGrant, assertMayChangeAccessOf, isAccountAdmin } from '../../authz/rules';
+import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
+import { Account, type AccountDoc } from '../accounts/model';
+import { Session, User, VerifiedEmail, type UserDoc } from '../identity/model';
 import { startSession, type AuthResult } from '../identity/service';
-import { ApiToken, Invitation, RoleBinding, type InvitationDoc, type RoleDoc } from './model';
-import { assertHolds, assertMayChangeAccessOf, compiledOf, isAccountAdmin, systemRole } from './rules';
+import { closeTombstone, openTombstone } from '../accounts/tombstone';
+import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -66,7 +67,7 @@ export async function createUser(
     timezone: optional(input.timezone, 'timezone'),
     language: optional(input.language, 'language'),
   };
-  if (await User.exists({ email })) {
+  if (await verifiedHolder(email)) {
     throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
   }
   let user: UserDoc;
@@ -84,12 +85,13 @@ export async function createUser(
     throw err;
   }
   try {
-    await Member.create({ accountId: account._id, userId: user._id, createdBy: ctx.actorId });
+    await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId });
   } catch (err) {
     await User.deleteOne({ _id: user._id });
     throw err;
   }
-  await bumpPermissionsVersion(account._id);
+  // The address is the admin's word, not proven: roles wait until the user follows the mailed link.
+  await mailVerification(ctx, user);
   await ctx.audit.change({
     accountId: account._id,
     action: 'member.created',
@@ -116,10 +118,12 @@ async function invitedRole(
     return null; // the default role was deleted meanwhile
   }
   if (role.key === 'owner') throw new BadInputError('The owner role is never assigned: use transferOwnership', 'roleId');
-  if (role.key === 'admin' && !(await isAccountAdmin(account, ctx.actorId))) {
+  if (role.key === 'admin' && !(await isAccountAdmin(accessStore, account._id, ctx.actorId))) {
     throw new BadInputError('Admins are bound only by the owner and other admins', 'roleId');
   }
-  assertHolds(await compiledOf(ctx, account._id), role.permissions, node, 'roleId');
+  assertGrantable(await ctx.authz.grantable(account._id), role.permissions, node, 'roleId', {
+    viaToken: ctx.principal?.kind === 'token',
+  });
   return role;
 }
 
@@ -133,16 +137,15 @@ export async function inviteUser(
   if (!node || node.accountId !== account._id) throw new NotFoundError(scope.type.toLowerCase(), scope.id);
   const email = cleanEmail(input.email);
   const role = await invitedRole(ctx, account, input.roleId, node);
-  const existing = await User.findOne({ email }).select({ _id: 1 }).lean();
-  if (existing && (await Member.exists({ accountId: account._id, userId: existing._id }))) {
+  const existing = await verifiedHolder(email);
+  if (existing && (await accessStore.isMember(account._id, existing._id))) {
     throw new BadInputError('This user is already a member: assign them a role with assignRole', 'email');
   }
   const token = randomSecret(32);
   const now = new Date();
   // One valid invitation per address: a new one replaces those still pending.
-  await Invitation.updateMany({ accountId: account._id, email, acceptedAt: null, revokedAt: null }, { $set: { revokedAt: now } });
-  const inv = (
-    await Invitation.create({
+  const inv = await accessStore.createInvitation(
+    {
       ...ancestorIds(node),
       email,
       roleId: role?._id ?? null,
@@ -151,8 +154,9 @@ export async function inviteUser(
       tokenHash: tokenHash(token),
       expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
       createdBy: ctx.actorId,
-    })
-  ).toObject();
+    },
+    now,
+  );
   const inviter = await ctx.loaders.load<UserDoc>('User', ctx.actorId);
   const sent = await ctx.mailer.send({
     from: INVITE_FROM,
@@ -185,7 +189,7 @@ export async function revokeInvitation(ctx: Context, input: { accountId: string;
   if (!inv || inv.accountId !== input.accountId) throw new NotFoundError('invitation', input.invitationId);
   if (inv.acceptedAt) throw new BadInputError('This invitation was already accepted: remove the member instead', 'invitationId');
   if (!inv.revokedAt) {
-    await Invitation.updateOne({ _id: inv._id }, { $set: { revokedAt: new Date() } });
+    await accessStore.revokeInvitations(inv.accountId, { ids: [inv._id] }, new Date());
     ctx.loaders.forget('Invitation', inv._id);
     await ctx.audit.change({
       accountId: inv.accountId,
@@ -204,22 +208,31 @@ export async function acceptInvitation(
   input: { token: string; password: string; firstName?: string | null; lastName?: string | null },
 ): Promise<AuthResult> {
   if (typeof input.token !== 'string' || input.token.length > 200) throw new BadInputError(INVALID_INVITATION, 'token');
-  const inv = await Invitation.findOne({ tokenHash: tokenHash(input.token) }).lean<InvitationDoc>();
+  const inv = await accessStore.invitationByTokenHash(tokenHash(input.token));
   const now = new Date();
   if (!inv || inv.acceptedAt || inv.revokedAt || new Date(inv.expiresAt) <= now) throw new BadInputError(INVALID_INVITATION, 'token');
   const account = await Account.findById(inv.accountId).lean<AccountDoc>();
   if (!account) throw new BadInputError(INVALID_INVITATION, 'token');
   const firstName = optional(input.firstName, 'firstName');
   const lastName = optional(input.lastName, 'lastName');
+  // Rule 3 at acceptance: the offer stands only while its inviter may still grant the role there.
+  const offered = inv.roleId ? await ctx.loaders.load<RoleDoc>('Role', inv.roleId) : null;
+  if (offered && offered.accountId === account._id) await assertInviterMayStillGrant(accessStore, inv, offered, now);
 
-  let user = await User.findOne({ email: inv.email }).lean<UserDoc>();
+  // The verified login of the address joins; an unverified one must verify first; with neither, the
+  // invitation (mailed to the address) proves it, and a new verified login is made.
+  let user = await verifiedHolder(inv.email);
   let createdUser = false;
+  if (input.password.length > 128) throw new BadInputError('Password must be at most 128 characters long', 'password');
   if (user) {
-    if (input.password.length > 128) throw new BadInputError('Password must be at most 128 characters long', 'password');
     if (!(await verifyPassword(input.password, user.passwordHash))) {
       throw new BadInputError('This email already has a login: give its password to join', 'password');
     }
   } else {
+    const unverified = await User.find({ email: inv.email }).sort({ _id: -1 }).limit(5).lean<UserDoc[]>();
+    for (const u of unverified) {
+      if (await verifyPassword(input.password, u.passwordHash)) assertVerified(u, 'token', 'accept invitations');
+    }
     assertStrongPassword(input.password);
     try {
       user = (
@@ -236,51 +249,46 @@ export async function acceptInvitation(
       if (isDuplicateKey(err)) throw new BadInputError('Try again: this email was registered meanwhile', 'token');
       throw err;
     }
+    if (!(await claimAddress(user))) {
+      await User.deleteOne({ _id: user._id });
+      throw new BadInputError('Try again: this email was verified by another login meanwhile', 'token');
+    }
+    user = { ...user, emailVerifiedAt: new Date() };
   }
   const u = user!;
-  // Claim the invitation once (a concurrent accept with the same token loses here): the unique
-  // claim holds on FerretDB too, where the conditional update below alone would not.
-  const first = await claimOnce(`invitation:${inv._id}`, inv.accountId);
-  const claimed =
-    first &&
-    (await Invitation.findOneAndUpdate(
-      { _id: inv._id, acceptedAt: null, revokedAt: null },
-      { $set: { acceptedAt: now, acceptedBy: u._id } },
-      { returnDocument: 'after' },
-    ).lean());
-  if (!claimed) {
+  // One acceptance per invitation, whatever the store underneath (a claim, src/db/claims.ts).
+  if (!(await accessStore.acceptInvitation(inv._id, u._id, now))) {
     if (createdUser) await User.deleteOne({ _id: u._id });
+    if (createdUser) await VerifiedEmail.deleteOne({ _id: u.email, userId: u._id });
     throw new BadInputError(INVALID_INVITATION, 'token');
   }
-  try {
-    if (!(await Member.exists({ accountId: account._id, userId: u._id }))) {
-      await Member.create({ accountId: account._id, userId: u._id, createdBy: inv.createdBy });
-    }
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
+  await accessStore.addMember({ accountId: account._id, userId: u._id, createdBy: inv.createdBy });
   let bindingId: string | null = null;
   const scopeModel = SCOPE_MODEL[inv.scopeType];
   const scopeStillThere = scopeModel ? await mongoose.model(scopeModel).exists({ _id: inv.scopeId }) : null;
-  const role = inv.roleId ? await ctx.loaders.load<RoleDoc>('Role', inv.roleId) : null;
+  const role = offered;
   if (role && role.accountId === account._id && role.key !== 'owner' && scopeStillThere) {
-    const b = await RoleBinding.create({
-      accountId: account._id,
-      userId: u._id,
-      roleId: role._id,
-      scopeType: inv.scopeType,
-      scopeId: inv.scopeId,
-      workspaceId: inv.workspaceId ?? null,
-      domainId: inv.domainId ?? null,
-      projectId: inv.projectId ?? null,
-      inboxId: inv.inboxId ?? null,
-      grant: [],
-      revoke: [],
-      createdBy: inv.createdBy,
-    });
-    bindingId = b._id;
+    try {
+      const b = await accessStore.createBinding(
+        {
+          accountId: account._id,
+          userId: u._id,
+          roleId: role._id,
+          scopeType: inv.scopeType,
+          scopeId: inv.scopeId,
+          workspaceId: inv.workspaceId ?? null,
+          domainId: inv.domainId ?? null,
+          projectId: inv.projectId ?? null,
+          inboxId: inv.inboxId ?? null,
+          createdBy: inv.createdBy,
+        },
+        now,
+      );
+      bindingId = b._id;
+    } catch (err) {
+      if (!(err instanceof DuplicateError)) throw err; // they held it already
+    }
   }
-  await bumpPermissionsVersion(account._id);
   const token = await startSession(u._id);
   ctx.principal = { kind: 'user', id: u._id, userId: u._id, sessionId: 'new' };
   await ctx.audit.change({
@@ -297,88 +305,48 @@ export async function acceptInvitation(
 
 export async function removeMember(ctx: Context, input: { accountId: string; userId: string }): Promise<boolean> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  const member = await Member.findOne({ accountId: account._id, userId: input.userId }).lean();
-  if (!member) throw new NotFoundError('member', input.userId);
+  if (!(await accessStore.isMember(account._id, input.userId))) throw new NotFoundError('member', input.userId);
   if (input.userId === account.ownerId) {
     throw new BadInputError('The owner cannot be removed: transfer ownership first', 'userId');
   }
   if (input.userId === ctx.actorId) throw new BadInputError('You cannot remove yourself: ask another admin', 'userId');
-  await assertMayChangeAccessOf(ctx, account, input.userId, { field: 'userId' });
+  await assertMayChangeAccessOf(accessStore, { accountId: account._id, actorId: ctx.actorId, targetUserId: input.userId, field: 'userId' });
   const now = new Date();
-  const bindings = await RoleBinding.find({ accountId: account._id, userId: input.userId }).lean();
-  await Member.deleteOne({ _id: member._id });
-  await RoleBinding.deleteMany({ accountId: account._id, userId: input.userId });
-  // Invitations they sent grant nothing more once they are gone.
-  const invitations = await Invitation.updateMany(
-    { accountId: account._id, createdBy: input.userId, acceptedAt: null, revokedAt: null },
-    { $set: { revokedAt: now } },
-  );
-  const tokens = await ApiToken.updateMany({ accountId: account._id, userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
+  // Bindings, pending invitations they sent and their tokens go with the membership.
+  const { bindings, invitationsRevoked, tokensRevoked } = await accessStore.removeMember(account._id, input.userId, now);
   // Their sessions end at once: whatever they had open (in this account or any) must sign in again.
   const sessions = await Session.updateMany({ userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
-  await bumpPermissionsVersion(account._id);
   await ctx.audit.change({
     accountId: account._id,
     action: 'member.removed',
     target: { type: 'User', id: input.userId },
     before: { userId: input.userId, bindings: bindings.map((b) => ({ roleId: b.roleId, scope: { type: b.scopeType, id: b.scopeId } })) },
     meta: {
-      apiTokensRevoked: tokens.modifiedCount,
+      apiTokensRevoked: tokensRevoked,
       sessionsRevoked: sessions.modifiedCount,
-      invitationsRevoked: invitations.modifiedCount,
+      invitationsRevoked,
     },
   });
   return true;
 }
 
+/** Rule 8: the owner-only actions are taken by the owner in person, never through a token. */
+function assertOwnerInPerson(ctx: Context, account: AccountDoc, field: string, what: string): void {
+  if (ctx.principal?.kind === 'token') throw new BadInputError(`Only the account owner, signed in, can ${what}: not an API token`, field);
+  if (account.ownerId !== ctx.actorId) throw new BadInputError(`Only the account owner can ${what}`, field);
+}
+
 export async function transferOwnership(ctx: Context, input: { accountId: string; userId: string }): Promise<AccountDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const me = ctx.actorId;
-  if (account.ownerId !== me) throw new BadInputError('Only the account owner can transfer its ownership', 'accountId');
+  assertOwnerInPerson(ctx, account, 'accountId', 'transfer its ownership');
   if (input.userId === me) throw new BadInputError('You already own this account', 'userId');
-  if (!(await Member.exists({ accountId: account._id, userId: input.userId }))) throw new NotFoundError('member', input.userId);
-  const [ownerRole, adminRole] = await Promise.all([systemRole(account._id, 'owner'), systemRole(account._id, 'admin')]);
-  if (!ownerRole || !adminRole) throw new Error(`account ${account._id} lacks its system roles`);
-
-  const moved = await Account.findOneAndUpdate(
-    { _id: account._id, ownerId: me },
-    { $set: { ownerId: input.userId } },
-    { returnDocument: 'after' },
-  ).lean<AccountDoc>();
-  if (!moved) throw new BadInputError('Ownership changed meanwhile: reload and try again', 'accountId');
-  try {
-    const res = await RoleBinding.updateOne(
-      { accountId: account._id, roleId: ownerRole._id },
-      { $set: { userId: input.userId, grant: [], revoke: [], expiresAt: null } },
-    );
-    if (res.matchedCount === 0) {
-      await RoleBinding.create({
-        accountId: account._id,
-        userId: input.userId,
-        roleId: ownerRole._id,
-        scopeType: 'ACCOUNT',
-        scopeId: account._id,
-        createdBy: me,
-      });
-    }
-    const hasAdmin = await RoleBinding.exists({ accountId: account._id, userId: me, roleId: adminRole._id, scopeType: 'ACCOUNT' });
-    if (!hasAdmin) {
-      await RoleBinding.create({
-        accountId: account._id,
-        userId: me,
-        roleId: adminRole._id,
-        scopeType: 'ACCOUNT',
-        scopeId: account._id,
-        createdBy: me,
-      });
-    }
-  } catch (err) {
-    await Account.updateOne({ _id: account._id }, { $set: { ownerId: me } });
-    await RoleBinding.updateOne({ accountId: account._id, roleId: ownerRole._id }, { $set: { userId: me } });
-    throw err;
+  if (!(await accessStore.isMember(account._id, input.userId))) throw new NotFoundError('member', input.userId);
+  // Rule 9: one transfer per owner epoch (a claim), so concurrent transfers have one winner.
+  if (!(await accessStore.transferOwnership(account._id, me, input.userId, me))) {
+    throw new BadInputError('Ownership changed meanwhile: reload and try again', 'accountId');
   }
   ctx.loaders.forget('Account', account._id);
-  await bumpPermissionsVersion(account._id);
   await ctx.audit.change({
     accountId: account._id,
     action: 'account.ownershipTransferred',
@@ -386,13 +354,16 @@ export async function transferOwnership(ctx: Context, input: { accountId: string
     before: { ownerId: me },
     after: { ownerId: input.userId },
   });
-  return { ...moved, permissionsVersion: moved.permissionsVersion + 1 };
+  return await ctx.loaders.existing<AccountDoc>('Account', account._id);
 }
 
 export async function deleteAccount(ctx: Context, id: string): Promise<boolean> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', id);
-  if (account.ownerId !== ctx.actorId) throw new BadInputError('Only the account owner can delete the account', 'id');
+  assertOwnerInPerson(ctx, account, 'id', 'delete the account');
+  // The account's audit chain goes with it: a tombstone outside that chain keeps who, when and how.
+  const tombstone = await openTombstone(ctx, account);
   const counts: Record<string, number> = {};
+  await accessStore.dropAccount(account._id);
   for (const name of mongoose.modelNames()) {
     if (name === 'Account') continue;
     const M = mongoose.model(name);
@@ -402,7 +373,7 @@ export async function deleteAccount(ctx: Context, id: string): Promise<boolean> 
   }
   await Account.deleteOne({ _id: account._id });
   ctx.loaders.forget('Account', account._id);
-  // The account's audit chain went with it: the deletion is kept in the service log.
+  await closeTombstone(tombstone, counts);
   ctx.log.info({ accountId: account._id, by: ctx.actorId, deleted: counts }, 'account deleted');
   return true;
 }

@@ -1,7 +1,7 @@
 // Access requests (DESIGN.md §6) and the notifications they send.
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
-import { scopePlacementFields, type ScopePlacement } from './placement';
+import { scopePlacementFields, type ScopePlacement } from '../../authz/store/placement';
 
 export type AccessRequestStatus = 'PENDING' | 'APPROVED' | 'DENIED';
 
@@ -18,7 +18,13 @@ export interface AccessRequestDoc extends BaseDoc, ScopePlacement {
   resolvedAt?: Date | null;
   /** The time-bound binding an approval created. */
   bindingId?: string | null;
+  /** Unique: `requester|permission|scope` while pending (one pending request each), `done|<id>` after. */
+  pendingKey: string;
   createdBy: string;
+}
+
+export function pendingKey(requesterId: string, permission: string, scopeId: string): string {
+  return `${requesterId}|${permission}|${scopeId}`;
 }
 
 const accessRequestSchema = docSchema<AccessRequestDoc>({
@@ -33,8 +39,16 @@ const accessRequestSchema = docSchema<AccessRequestDoc>({
   resolvedBy: { type: String, default: null },
   resolvedAt: { type: Date, default: null },
   bindingId: { type: String, default: null },
+  pendingKey: {
+    type: String,
+    required: true,
+    default(this: AccessRequestDoc): string {
+      return this.status === 'PENDING' ? pendingKey(this.requesterId, this.permission, this.scopeId) : `done|${this._id}`;
+    },
+  },
   createdBy: { type: String, required: true },
 });
+accessRequestSchema.index({ pendingKey: 1 }, { unique: true });
 accessRequestSchema.index({ accountId: 1, _id: 1 });
 accessRequestSchema.index({ requesterId: 1, scopeId: 1, permission: 1, status: 1 });
 

@@ -4,15 +4,16 @@
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import type { Context } from '../../graphql/context';
 import { claimOnce, releaseClaim } from '../../db/claims';
+import { isDuplicateKey } from '../../db/errors';
 import { allowed } from '../../authz/check';
-import { parsePermission, permissionBit, UnknownPermissionError } from '../../authz/catalogue';
-import { compilePermissions } from '../../authz/compile';
+import { permissionBit } from '../../authz/catalogue';
+import { holdersOf } from '../../authz/compile-for';
 import { RESOURCE_TYPES, type ScopeType } from '../../authz/resources';
+import { assertGrantable, cleanPermissions, PLACED_CHAIN } from '../../authz/rules';
+import { accessStore, DuplicateError } from '../../authz/store';
 import { newId } from '../../db/ids';
 import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors';
-import { Account, bumpPermissionsVersion, Member, type AccountDoc } from '../accounts/model';
-import { Role, RoleBinding, type RoleBindingDoc } from './model';
-import { AccessRequest, Notification, type AccessRequestDoc, type NotificationDoc } from './requests.model';
+import { AccessRequest, Notification, pendingKey, type AccessRequestDoc, type NotificationDoc } from './requests.model';
 import { validateExpiry } from './tokens.service';
 
 export const NOTE_MAX = 1000;
@@ -29,29 +30,10 @@ function cleanText(value: string | null | undefined, field: string): string | nu
 }
 
 /** Users who may resolve `req` (the owner, and whoever holds accessRequests:resolve on its scope). */
-export async function resolversOf(account: AccountDoc, req: AccessRequestDoc): Promise<string[]> {
+export async function resolversOf(req: AccessRequestDoc): Promise<string[]> {
   const bit = permissionBit('accessRequests:resolve');
-  const [members, bindings] = await Promise.all([
-    Member.find({ accountId: account._id }).select({ userId: 1 }).lean(),
-    RoleBinding.find({ accountId: account._id }).lean<RoleBindingDoc[]>(),
-  ]);
-  const roleIds = [...new Set(bindings.map((b) => b.roleId).filter((id): id is string => !!id))];
-  const roles = new Map((roleIds.length ? await Role.find({ _id: { $in: roleIds } }).lean() : []).map((r) => [r._id, r]));
-  const byUser = new Map<string, RoleBindingDoc[]>();
-  for (const b of bindings) byUser.set(b.userId, [...(byUser.get(b.userId) ?? []), b]);
-  const out: string[] = [];
-  for (const { userId } of members) {
-    const compiled = compilePermissions({
-      userId,
-      accountId: account._id,
-      version: account.permissionsVersion ?? 0,
-      isOwner: account.ownerId === userId,
-      bindings: byUser.get(userId) ?? [],
-      roles,
-    });
-    if (allowed(compiled, bit, req as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) out.push(userId);
-  }
-  return out;
+  const doc = req as unknown as Record<string, unknown>;
+  return holdersOf(accessStore, req.accountId, (c) => allowed(c, bit, doc, REQUEST_CHAIN, false));
 }
 
 async function notify(docs: Omit<NotificationDoc, '_id' | 'createdAt' | 'updatedAt'>[]): Promise<void> {
@@ -64,20 +46,16 @@ export async function requestAccess(
 ): Promise<AccessRequestDoc> {
   const p = ctx.principal;
   if (!p) throw new UnauthenticatedError();
-  if (p.kind !== 'user') throw new BadInputError('Access is requested by people: sign in rather than use an API token');
+  if (p.kind !== 'user') throw new BadInputError('Access is requested by people: sign in rather than use an API token', 'permission');
   // The scope node must exist in an account the caller belongs to; anything else does not exist for them.
   const node = await loadScopeNode(ctx, input.scope);
   const compiled = node ? await ctx.authz.load(node.accountId) : null;
   if (!node || !compiled) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
   const { accountId, ...ancestors } = ancestorIds(node);
 
-  let permission: string;
-  try {
-    permission = parsePermission(String(input.permission).trim()).text;
-  } catch (err) {
-    if (err instanceof UnknownPermissionError) throw new BadInputError(err.message, 'permission');
-    throw err;
-  }
+  // A plain, known permission that someone other than the owner may hold (rule 8).
+  const [permission] = cleanPermissions([String(input.permission)], 'permission', { allowWildcard: false, allowOwn: false });
+  if (!permission) throw new BadInputError('permission must name one permission', 'permission');
   const note = cleanText(input.note, 'note');
   const fields = {
     accountId,
@@ -90,22 +68,31 @@ export async function requestAccess(
   if (allowed(compiled, permissionBit(permission), fields as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
     throw new BadInputError(`You already hold ${permission} there`, 'permission');
   }
-  // Asking twice does not pile up requests.
-  const pending = await AccessRequest.findOne({
-    requesterId: p.userId,
-    scopeId: node.doc._id,
-    permission,
-    status: 'PENDING',
-  }).lean<AccessRequestDoc>();
-  if (pending) return pending;
   if ((await AccessRequest.countDocuments({ accountId, requesterId: p.userId, status: 'PENDING' })) >= PENDING_MAX) {
     throw new BadInputError(`You have ${PENDING_MAX} access requests waiting already: wait for them to be resolved`, 'permission');
   }
-
-  const req = (await AccessRequest.create({ _id: newId(), ...fields, note, status: 'PENDING', createdBy: p.userId })).toObject();
+  // Asking twice does not pile up requests: one pending request per (user, permission, scope), by a
+  // unique key that concurrent asks collide on.
+  let req: AccessRequestDoc;
   try {
-    const account = await Account.findById(accountId).lean<AccountDoc>();
-    const recipients = (await resolversOf(account!, req)).filter((u) => u !== p.userId);
+    req = (
+      await AccessRequest.create({
+        _id: newId(),
+        ...fields,
+        note,
+        status: 'PENDING',
+        pendingKey: pendingKey(p.userId, permission, node.doc._id),
+        createdBy: p.userId,
+      })
+    ).toObject();
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const pending = await AccessRequest.findOne({ pendingKey: pendingKey(p.userId, permission, node.doc._id) }).lean<AccessRequestDoc>();
+    if (pending) return pending;
+    throw new BadInputError('This request was resolved meanwhile: ask again', 'permission');
+  }
+  try {
+    const recipients = (await resolversOf(req)).filter((u) => u !== p.userId);
     await notify(
       recipients.map((userId) => ({
         accountId,
@@ -152,12 +139,17 @@ export async function resolveAccessRequest(
       throw new BadInputError('expiresAt is required to approve: access granted on request is time-bound', 'expiresAt');
     }
     expiresAt = validateExpiry(input.expiresAt, 'expiresAt', GRANT_MAX_LIFETIME_MS, now.getTime());
-    // Rule 3: nobody grants what they do not hold, at that scope.
+    // Rules 3, 7 and 8: nobody grants what they may not grant onward, at that scope; owner-only
+    // permissions are never granted (requests made before the rule are refused here).
+    cleanPermissions([req.permission], 'id', { allowWildcard: false });
     const compiled = await ctx.authz.load(req.accountId);
     if (!compiled || !allowed(compiled, permissionBit(req.permission), req as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
-      throw new ForbiddenError(req.permission, { type: req.scopeType, id: req.scopeId });
+      throw new ForbiddenError(req.permission, { type: req.scopeType, id: req.scopeId }, p);
     }
-    if (!(await Member.exists({ accountId: req.accountId, userId: req.requesterId }))) {
+    assertGrantable(await ctx.authz.grantable(req.accountId), [req.permission], { doc: req as never, chain: PLACED_CHAIN }, 'id', {
+      viaToken: p.kind === 'token',
+    });
+    if (!(await accessStore.isMember(req.accountId, req.requesterId))) {
       throw new BadInputError('The requester is no longer a member of this account', 'id');
     }
   }
@@ -170,7 +162,7 @@ export async function resolveAccessRequest(
   if (!(await claimOnce(claimKey, req.accountId))) throw new BadInputError('This request was resolved meanwhile', 'id');
   const after = await AccessRequest.findOneAndUpdate(
     { _id: req._id, status: 'PENDING' },
-    { $set: { status, reason, expiresAt, resolvedBy: p.userId, resolvedAt: now, bindingId } },
+    { $set: { status, reason, expiresAt, resolvedBy: p.userId, resolvedAt: now, bindingId, pendingKey: `done|${req._id}` } },
     { returnDocument: 'after' },
   ).lean<AccessRequestDoc>();
   ctx.loaders.forget('AccessRequest', req._id);
@@ -178,23 +170,31 @@ export async function resolveAccessRequest(
 
   try {
     if (input.approve) {
-      await RoleBinding.create({
-        _id: bindingId!,
-        accountId: req.accountId,
-        userId: req.requesterId,
-        roleId: null,
-        scopeType: req.scopeType,
-        scopeId: req.scopeId,
-        workspaceId: req.workspaceId ?? null,
-        domainId: req.domainId ?? null,
-        projectId: req.projectId ?? null,
-        inboxId: req.inboxId ?? null,
-        grant: [req.permission],
-        revoke: [],
-        expiresAt,
-        createdBy: p.userId,
-      });
-      await bumpPermissionsVersion(req.accountId);
+      await accessStore
+        .createBinding(
+          {
+            _id: bindingId!,
+            accountId: req.accountId,
+            userId: req.requesterId,
+            roleId: null,
+            scopeType: req.scopeType,
+            scopeId: req.scopeId,
+            workspaceId: req.workspaceId ?? null,
+            domainId: req.domainId ?? null,
+            projectId: req.projectId ?? null,
+            inboxId: req.inboxId ?? null,
+            grant: [req.permission],
+            expiresAt,
+            createdBy: p.userId,
+          },
+          now,
+        )
+        .catch((err: unknown) => {
+          if (err instanceof DuplicateError) {
+            throw new BadInputError('The requester holds a current grant of this permission there already', 'id');
+          }
+          throw err;
+        });
     }
     await ctx.audit.change({
       accountId: req.accountId,
@@ -215,13 +215,20 @@ export async function resolveAccessRequest(
     });
   } catch (err) {
     // Undo: the request goes back to pending, and no grant outlives a failed approval.
-    if (bindingId) {
-      await RoleBinding.deleteOne({ _id: bindingId });
-      await bumpPermissionsVersion(req.accountId);
-    }
+    if (bindingId) await accessStore.deleteBinding(bindingId);
     await AccessRequest.updateOne(
       { _id: req._id },
-      { $set: { status: 'PENDING', reason: null, expiresAt: null, resolvedBy: null, resolvedAt: null, bindingId: null } },
+      {
+        $set: {
+          status: 'PENDING',
+          reason: null,
+          expiresAt: null,
+          resolvedBy: null,
+          resolvedAt: null,
+          bindingId: null,
+          pendingKey: pendingKey(req.requesterId, req.permission, req.scopeId),
+        },
+      },
     );
     await releaseClaim(claimKey);
     throw err;

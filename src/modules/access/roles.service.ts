@@ -1,13 +1,12 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
 import type { Context } from '../../graphql/context';
 import { ROLE_PACKS, type RolePackName } from '../../authz/packs';
+import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
+import { accessStore, DuplicateError, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
-import { bumpPermissionsVersion, Account, type AccountDoc } from '../accounts/model';
+import { Account, type AccountDoc } from '../accounts/model';
 import { cleanName } from '../accounts/service';
 import { User, type UserDoc } from '../identity/model';
-import { Invitation, Role, RoleBinding, type RoleDoc } from './model';
-import { assertHolds, cleanPermissions, compiledOf } from './rules';
-import { isDuplicateKey } from '../../db/errors';
 
 export const DESCRIPTION_MAX = 1000;
 
@@ -17,15 +16,9 @@ function cleanDescription(value: string | null | undefined): string {
   return d;
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Role names are unique in an account (case-insensitive), so people pick the right one. */
 async function assertNameFree(accountId: string, name: string, exceptId?: string): Promise<void> {
-  const same = await Role.findOne({ accountId, name: { $regex: `^${escapeRegex(name)}$`, $options: 'i' } })
-    .select({ _id: 1 })
-    .lean();
+  const same = await accessStore.roleNamed(accountId, name);
   if (same && same._id !== exceptId) throw new BadInputError(`A role named "${name}" already exists in this account`, 'name');
 }
 
@@ -41,13 +34,7 @@ function slug(name: string): string {
 }
 
 async function freeKey(accountId: string, base: string): Promise<string> {
-  const taken = new Set(
-    (
-      await Role.find({ accountId, key: { $regex: `^${base}` } })
-        .select({ key: 1 })
-        .lean()
-    ).map((r) => r.key),
-  );
+  const taken = new Set((await accessStore.rolesOf(accountId, { keyPrefix: base })).map((r) => r.key));
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
@@ -65,8 +52,8 @@ export async function createRole(
   for (let attempt = 0; !role; attempt++) {
     const key = await freeKey(input.accountId, `custom-${slug(name)}`);
     try {
-      role = (
-        await Role.create({
+      [role] = await accessStore.createRoles([
+        {
           accountId: input.accountId,
           key,
           name,
@@ -76,13 +63,12 @@ export async function createRole(
           customisable: true,
           pack: null,
           createdBy: ctx.actorId,
-        })
-      ).toObject();
+        },
+      ]);
     } catch (err) {
-      if (!isDuplicateKey(err) || attempt > 5) throw err;
+      if (!(err instanceof DuplicateError) || attempt > 5) throw err;
     }
   }
-  await bumpPermissionsVersion(role.accountId);
   await ctx.audit.change({ accountId: role.accountId, action: 'role.created', target: { type: 'Role', id: role._id }, after: role });
   return role;
 }
@@ -94,6 +80,8 @@ export async function updateRole(
 ): Promise<RoleDoc> {
   const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
   if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
+  // Rule 7: nobody edits a role bound to themselves.
+  await assertNotBoundToSelf(accessStore, role, ctx.actorId);
   const set: Partial<RoleDoc> = {};
   if (input.name !== undefined && input.name !== null) {
     set.name = cleanName(input.name, 'name');
@@ -101,19 +89,11 @@ export async function updateRole(
   }
   if (input.description !== undefined) set.description = cleanDescription(input.description);
   if (input.permissions !== undefined && input.permissions !== null) {
-    const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
-    // Rule 3: widening a role grants to everyone bound to it: the editor must hold what is added.
-    const added = permissions.filter((p) => !role.permissions.includes(p));
-    if (added.length) {
-      const account = await ctx.loaders.existing<AccountDoc>('Account', role.accountId);
-      assertHolds(await compiledOf(ctx, role.accountId), added, { doc: account as never, chain: ['_id'] }, 'permissions');
-    }
-    set.permissions = permissions;
+    set.permissions = await checkRoleEdit(accessStore, await ctx.authz.actor(role.accountId), role, input.permissions);
   }
-  const updated = await Role.findOneAndUpdate({ _id: role._id, system: false }, { $set: set }, { returnDocument: 'after' }).lean<RoleDoc>();
+  const updated = await accessStore.updateRole(role._id, set);
   if (!updated) throw new BadInputError('The role changed meanwhile: try again', 'id');
   ctx.loaders.forget('Role', role._id);
-  await bumpPermissionsVersion(role.accountId);
   await ctx.audit.change({
     accountId: role.accountId,
     action: 'role.updated',
@@ -131,7 +111,7 @@ export async function deleteRole(ctx: Context, id: string): Promise<boolean> {
   if (account.defaultRoleId === role._id) {
     throw new BadInputError(`"${role.name}" is the account's default role: choose another default first`, 'id');
   }
-  const bindings = await RoleBinding.find({ roleId: role._id, accountId: role.accountId }).limit(20).lean();
+  const bindings = await accessStore.bindingsOfRole(role.accountId, role._id, 20);
   if (bindings.length) {
     const users = await User.find({ _id: { $in: [...new Set(bindings.map((b) => b.userId))] } })
       .select({ email: 1 })
@@ -140,18 +120,15 @@ export async function deleteRole(ctx: Context, id: string): Promise<boolean> {
     const list = bindings.map((b) => `${email.get(b.userId) ?? b.userId} on ${b.scopeType} ${b.scopeId}`).join('; ');
     throw new BadInputError(`Role "${role.name}" is still bound — unassign it first: ${list}`, 'id');
   }
-  const pending = await Invitation.find({ roleId: role._id, acceptedAt: null, revokedAt: null, expiresAt: { $gt: new Date() } })
-    .limit(20)
-    .lean();
+  const pending = await accessStore.pendingOffersOfRole(role._id, new Date(), 20);
   if (pending.length) {
     throw new BadInputError(
       `Role "${role.name}" is offered by pending invitations — revoke them first: ${pending.map((i) => i.email).join(', ')}`,
       'id',
     );
   }
-  await Role.deleteOne({ _id: role._id, system: false });
+  await accessStore.deleteRole(role._id);
   ctx.loaders.forget('Role', role._id);
-  await bumpPermissionsVersion(role.accountId);
   await ctx.audit.change({ accountId: role.accountId, action: 'role.deleted', target: { type: 'Role', id: role._id }, before: role });
   return true;
 }
@@ -171,18 +148,12 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
   if (!pack) throw new BadInputError(`Unknown role pack ${input.pack}`, 'pack');
   await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const keys = pack.roles.map((r) => r.key);
-  const existing = new Set(
-    (
-      await Role.find({ accountId: input.accountId, key: { $in: keys } })
-        .select({ key: 1 })
-        .lean()
-    ).map((r) => r.key),
-  );
+  const existing = new Set((await accessStore.rolesOf(input.accountId, { keys })).map((r) => r.key));
   const missing = pack.roles.filter((r) => !existing.has(r.key));
-  const created: string[] = [];
-  for (const r of missing) {
-    try {
-      const doc = await Role.create({
+  let created: RoleDoc[] = [];
+  try {
+    created = await accessStore.createRoles(
+      missing.map((r) => ({
         accountId: input.accountId,
         key: r.key,
         name: r.name,
@@ -192,25 +163,21 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
         customisable: true,
         pack: pack.name,
         createdBy: ctx.actorId,
-      });
-      created.push(doc._id);
-    } catch (err) {
-      if (!isDuplicateKey(err)) {
-        await Role.deleteMany({ _id: { $in: created } });
-        throw err;
-      }
-    }
+      })),
+    );
+  } catch (err) {
+    // Installed concurrently: the roles are there, which is what was asked.
+    if (!(err instanceof DuplicateError)) throw err;
   }
   if (created.length) {
-    await bumpPermissionsVersion(input.accountId);
     await ctx.audit.record({
       accountId: input.accountId,
       action: 'rolePack.installed',
       target: { type: 'Account', id: input.accountId },
-      meta: { pack: pack.name, created: created.length, keys: missing.map((r) => r.key) },
+      meta: { pack: pack.name, created: created.length, keys: created.map((r) => r.key) },
     });
   }
-  const roles = await Role.find({ accountId: input.accountId, key: { $in: keys } }).lean<RoleDoc[]>();
+  const roles = await accessStore.rolesOf(input.accountId, { keys });
   const order = new Map(keys.map((k, i) => [k, i]));
   return roles.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
 }

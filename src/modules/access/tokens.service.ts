@@ -8,9 +8,11 @@ import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { newId, isId } from '../../db/ids';
 import { BadInputError, NotFoundError, UnauthenticatedError } from '../../errors';
 import { API_TOKEN_PREFIX } from '../../identity/principal';
-import { bumpPermissionsVersion, Workspace } from '../accounts/model';
+import { namesOwnerOnly } from '../../authz/rules';
+import { accessStore } from '../../authz/store';
+import { Workspace } from '../accounts/model';
 import { cleanName } from '../accounts/service';
-import { ApiToken, type ApiTokenDoc } from './model';
+import type { ApiTokenDoc } from './model';
 
 export const TOKEN_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 export const TOKEN_MAX_WORKSPACES = 100;
@@ -46,6 +48,14 @@ export function validateScopes(scopes: readonly string[]): string[] {
       if (err instanceof UnknownPermissionError) throw new BadInputError(`Invalid scope: ${err.message}`, 'scopes');
       throw err;
     }
+  }
+  // Rule 8: a token never carries what only the owner, in person, may do.
+  const ownerOnly = [...out].filter(namesOwnerOnly);
+  if (ownerOnly.length) {
+    throw new BadInputError(
+      `A token cannot carry ${ownerOnly.join(', ')}: only the account owner, signed in, deletes the account or transfers its ownership`,
+      'scopes',
+    );
   }
   return [...out];
 }
@@ -96,22 +106,19 @@ export async function createApiToken(
   }
 
   const token = `${API_TOKEN_PREFIX}${randomSecret(32)}`;
-  const doc = (
-    await ApiToken.create({
-      _id: newId(),
-      accountId: input.accountId,
-      userId: p.userId,
-      name,
-      tokenHash: tokenHash(token),
-      prefix: token.slice(0, TOKEN_PREFIX_LENGTH),
-      scopes,
-      workspaceIds,
-      expiresAt,
-      createdBy: p.userId,
-    })
-  ).toObject();
+  const doc = await accessStore.createToken<ApiTokenDoc>({
+    _id: newId(),
+    accountId: input.accountId,
+    userId: p.userId,
+    name,
+    tokenHash: tokenHash(token),
+    prefix: token.slice(0, TOKEN_PREFIX_LENGTH),
+    scopes,
+    workspaceIds,
+    expiresAt,
+    createdBy: p.userId,
+  } as ApiTokenDoc);
   try {
-    await bumpPermissionsVersion(doc.accountId);
     await ctx.audit.change({
       accountId: doc.accountId,
       action: 'apiToken.created',
@@ -119,7 +126,7 @@ export async function createApiToken(
       after: described(doc),
     });
   } catch (err) {
-    await ApiToken.deleteOne({ _id: doc._id });
+    await accessStore.revokeToken(doc._id, new Date());
     throw err;
   }
   ctx.loaders.prime('ApiToken', doc as unknown as { _id: string });
@@ -130,14 +137,9 @@ export async function revokeApiToken(ctx: Context, id: string): Promise<boolean>
   const before = await ctx.loaders.load<ApiTokenDoc>('ApiToken', id);
   if (!before) throw new NotFoundError('ApiToken', id);
   if (before.revokedAt) return true;
-  const after = await ApiToken.findOneAndUpdate(
-    { _id: id, revokedAt: null },
-    { $set: { revokedAt: new Date() } },
-    { returnDocument: 'after' },
-  ).lean<ApiTokenDoc>();
+  const after = await accessStore.revokeToken<ApiTokenDoc>(id, new Date());
   ctx.loaders.forget('ApiToken', id);
   if (!after) return true; // revoked concurrently
-  await bumpPermissionsVersion(after.accountId);
   await ctx.audit.change({
     accountId: after.accountId,
     action: 'apiToken.revoked',

@@ -4,8 +4,10 @@ import { docSchema, type BaseDoc } from '../../db/schema';
 export interface AccountDoc extends BaseDoc {
   name: string;
   ownerId: string;
-  /** Bumped by every change to roles, bindings, overrides, members or tokens (DESIGN.md §4 rule 6). */
+  /** Bumped by the access store on every change to roles, bindings, overrides, members or tokens (DESIGN.md §4 rule 6). */
   permissionsVersion: number;
+  /** Counts ownership transfers: one transfer claims each epoch (rule 9: one owner). */
+  ownerEpoch?: number;
   /** Role given to new members when none is named (least privilege by default). */
   defaultRoleId?: string | null;
   createdBy: string;
@@ -15,6 +17,7 @@ const accountSchema = docSchema<AccountDoc>({
   name: { type: String, required: true },
   ownerId: { type: String, required: true },
   permissionsVersion: { type: Number, default: 0 },
+  ownerEpoch: { type: Number, default: 0 },
   defaultRoleId: { type: String, default: null },
   createdBy: { type: String, required: true },
 });
@@ -53,8 +56,3 @@ const workspaceSchema = docSchema<WorkspaceDoc>({
 workspaceSchema.index({ accountId: 1, _id: 1 });
 
 export const Workspace: Model<WorkspaceDoc> = model<WorkspaceDoc>('Workspace', workspaceSchema);
-
-/** Bumps an account's permissionsVersion: every replica recompiles on its next request. */
-export async function bumpPermissionsVersion(accountId: string): Promise<void> {
-  await Account.updateOne({ _id: accountId }, { $inc: { permissionsVersion: 1 } });
-}

@@ -3,9 +3,9 @@
 import type { Context } from '../../graphql/context';
 import { saveChanges } from '../save';
 import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
-import { Role, RoleBinding } from '../access/model';
+import { accessStore } from '../../authz/store';
 import mongoose from 'mongoose';
-import { Account, Member, Workspace, bumpPermissionsVersion, type AccountDoc, type WorkspaceDoc } from './model';
+import { Account, Workspace, type AccountDoc, type WorkspaceDoc } from './model';
 import { newId } from '../../db/ids';
 import { BadInputError, NotFoundError } from '../../errors';
 
@@ -25,7 +25,7 @@ export async function createAccount(ownerId: string, name: string): Promise<{ ac
     const account = (
       await Account.create({ _id: accountId, name, ownerId, createdBy: ownerId, defaultRoleId: roleIds.get('viewer') })
     ).toObject();
-    await Role.insertMany(
+    await accessStore.createRoles(
       DEFAULT_ROLES.map((r) => ({
         _id: roleIds.get(r.key),
         accountId,
@@ -35,28 +35,19 @@ export async function createAccount(ownerId: string, name: string): Promise<{ ac
         permissions: [...r.permissions],
         system: r.system,
         customisable: r.customisable,
+        pack: null,
         createdBy: ownerId,
       })),
     );
-    await Member.create({ accountId, userId: ownerId, createdBy: ownerId });
-    await RoleBinding.create({
-      accountId,
-      userId: ownerId,
-      roleId: roleIds.get(OWNER_ROLE.key),
-      scopeType: 'ACCOUNT',
-      scopeId: accountId,
-      createdBy: ownerId,
-    });
+    await accessStore.addMember({ accountId, userId: ownerId, createdBy: ownerId });
+    await accessStore.createBinding(
+      { accountId, userId: ownerId, roleId: roleIds.get(OWNER_ROLE.key)!, scopeType: 'ACCOUNT', scopeId: accountId, createdBy: ownerId },
+      new Date(),
+    );
     const workspace = (await Workspace.create({ accountId, name: 'Default', createdBy: ownerId })).toObject();
     return { account, workspace };
   } catch (err) {
-    await Promise.all([
-      Account.deleteOne({ _id: accountId }),
-      Role.deleteMany({ accountId }),
-      Member.deleteMany({ accountId }),
-      RoleBinding.deleteMany({ accountId }),
-      Workspace.deleteMany({ accountId }),
-    ]);
+    await Promise.all([Account.deleteOne({ _id: accountId }), accessStore.dropAccount(accountId), Workspace.deleteMany({ accountId })]);
     throw err;
   }
 }
@@ -83,8 +74,8 @@ export async function updateWorkspace(ctx: Context, id: string, input: { name?: 
   return saveChanges(ctx, Workspace, before, { name }, { action: 'workspace.updated', workspaceId: id });
 }
 
-/** Collections kept when a workspace goes: the audit trail is append-only. */
-const KEPT_ON_WORKSPACE_DELETE = new Set(['AuditEvent', 'Workspace']);
+/** Collections kept when a workspace goes: the audit trail is append-only; access goes through the store. */
+const KEPT_ON_WORKSPACE_DELETE = new Set(['AuditEvent', 'Workspace', 'RoleBinding', 'Invitation']);
 
 /**
  * Deletes a workspace and everything under it: every document of every model that carries its
@@ -98,18 +89,21 @@ export async function deleteWorkspace(ctx: Context, id: string): Promise<boolean
     throw new BadInputError('An account keeps at least one workspace: create another before deleting this one', 'id');
   }
   const deleted: Record<string, number> = {};
+  // Access placed on the workspace or inside it goes first (the store bumps permissionsVersion).
+  const bindings =
+    (await accessStore.deleteBindingsAt(ws.accountId, { field: 'workspaceId', ids: [id] })) +
+    (await accessStore.deleteBindingsAt(ws.accountId, { field: 'scopeId', ids: [id] }));
+  if (bindings) deleted.RoleBinding = bindings;
+  const invitations = await accessStore.revokeInvitations(ws.accountId, { placement: { field: 'workspaceId', ids: [id] } }, new Date());
+  if (invitations) deleted.Invitation = invitations;
   for (const name of mongoose.modelNames()) {
     const M = mongoose.model(name);
     if (KEPT_ON_WORKSPACE_DELETE.has(name) || !M.schema.path('workspaceId')) continue;
     const r = await M.deleteMany({ accountId: ws.accountId, workspaceId: id });
     if (r.deletedCount) deleted[name] = r.deletedCount;
   }
-  // Bindings placed on the workspace itself carry it as their scope.
-  const own = await RoleBinding.deleteMany({ accountId: ws.accountId, scopeId: id });
-  if (own.deletedCount) deleted.RoleBinding = (deleted.RoleBinding ?? 0) + own.deletedCount;
   await Workspace.deleteOne({ _id: id });
   ctx.loaders.forget('Workspace', id);
-  await bumpPermissionsVersion(ws.accountId);
   await ctx.audit.record({
     accountId: ws.accountId,
     workspaceId: id,

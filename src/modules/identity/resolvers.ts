@@ -2,6 +2,7 @@ import type { Resolvers } from '../../graphql/generated';
 import { Member, type AccountDoc } from '../accounts/model';
 import type { UserDoc } from './model';
 import { login, logout, signUp } from './service';
+import { requestPasswordReset, resetPassword, verifyEmail } from './email.service';
 
 export const identityResolvers: Resolvers = {
   Query: {
@@ -11,6 +12,12 @@ export const identityResolvers: Resolvers = {
     signUp: (_, { input }, ctx) => signUp(ctx, input),
     login: (_, { input }, ctx) => login(ctx, input),
     logout: (_, __, ctx) => logout(ctx),
+    verifyEmail: (_, { token }, ctx) => verifyEmail(ctx, token),
+    requestPasswordReset: (_, { email }, ctx) => requestPasswordReset(ctx, email),
+    resetPassword: (_, { token, password }, ctx) => resetPassword(ctx, token, password),
+  },
+  User: {
+    emailVerified: (u) => !!u.emailVerifiedAt,
   },
   Viewer: {
     user: async ({ userId }, _, ctx) => (await ctx.loaders.load<UserDoc>('User', userId))!,

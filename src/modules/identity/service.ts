@@ -1,4 +1,4 @@
-// Sign-up, login and logout. Passwords: scrypt (src/crypto/passwords.ts). Sessions: random tokens
+// Sign-up, login and logout (email ownership: src/modules/identity/email.service.ts). Passwords: scrypt (src/crypto/passwords.ts). Sessions: random tokens
 // stored only as SHA-256 hashes, with an expiry; logout revokes at once.
 import type { Context } from '../../graphql/context';
 import { assertStrongPassword, dummyHash, hashPassword, verifyPassword } from '../../crypto/passwords';
@@ -7,7 +7,7 @@ import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
 import { createAccount, cleanName } from '../accounts/service';
 import { Session, User, type UserDoc } from './model';
-import { isDuplicateKey } from '../../db/errors';
+import { mailVerification, verifiedHolder } from './email.service';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
 export function setSessionTtlHours(hours: number): void {
@@ -26,6 +26,11 @@ export async function startSession(userId: string): Promise<string> {
   return token;
 }
 
+/**
+ * A new account, its owner and a session, for any address: a new address is mailed a verification
+ * link; an address already verified by someone gets them a notice instead, and the new user can never
+ * verify it. The answer is the same either way (no account enumeration).
+ */
 export async function signUp(
   ctx: Context,
   input: { email: string; password: string; name: string; accountName: string },
@@ -35,14 +40,8 @@ export async function signUp(
   assertStrongPassword(input.password);
   const name = cleanName(input.name, 'name');
   const accountName = cleanName(input.accountName, 'accountName');
-  if (await User.exists({ email })) throw new BadInputError('An account with this email already exists', 'email');
-  let user: UserDoc;
-  try {
-    user = (await User.create({ email, name, passwordHash: await hashPassword(input.password) })).toObject();
-  } catch (err) {
-    if (isDuplicateKey(err)) throw new BadInputError('An account with this email already exists', 'email');
-    throw err;
-  }
+  const holder = await verifiedHolder(email);
+  const user = (await User.create({ email, name, passwordHash: await hashPassword(input.password) })).toObject();
   let account: AccountDoc;
   try {
     ({ account } = await createAccount(user._id, accountName));
@@ -64,17 +63,36 @@ export async function signUp(
     target: { type: 'User', id: user._id },
     meta: { method: 'signUp' },
   });
+  await mailVerification(ctx, user, holder);
   return { token, user, account };
 }
+
+/** Users a password is tried against: the verified holder of the address first, then the newest unverified ones. */
+const LOGIN_CANDIDATES = 5;
 
 export const LOGIN_FAILED = 'Invalid email or password';
 
 export async function login(ctx: Context, input: { email: string; password: string }): Promise<AuthResult> {
   const email = input.email.trim().toLowerCase();
-  const user = await User.findOne({ email }).lean<UserDoc>();
-  // Unknown email and wrong password take the same time and give the same error.
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
-  if (!user || !ok) throw new UnauthenticatedError(LOGIN_FAILED);
+  // Locked out (too many failures from this address for this email, or from this address at all):
+  // refused before the password is even checked, so a right guess during a lockout tells nothing.
+  await ctx.limits.assertLoginAllowed(email, ctx.ip);
+  const candidates = await User.find({ email }).sort({ emailVerifiedAt: -1, _id: -1 }).limit(LOGIN_CANDIDATES).lean<UserDoc[]>();
+  // Unknown email and wrong password give the same error (and an unknown email costs one hash too).
+  let user: UserDoc | undefined;
+  for (const c of candidates) {
+    if (await verifyPassword(input.password, c.passwordHash)) {
+      user = c;
+      break;
+    }
+  }
+  if (!candidates.length) await verifyPassword(input.password, await dummyHash());
+  if (!user) {
+    const refusal = await ctx.limits.loginFailed(email, ctx.ip);
+    if (candidates[0]) await auditLoginFailure(ctx, candidates[0]._id, refusal?.lockedOut ?? false);
+    throw refusal?.error ?? new UnauthenticatedError(LOGIN_FAILED);
+  }
+  await ctx.limits.loginSucceeded(email, ctx.ip);
   const token = await startSession(user._id);
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
@@ -89,6 +107,34 @@ export async function login(ctx: Context, input: { email: string; password: stri
     ),
   );
   return { token, user, account: null };
+}
+
+/**
+ * A failed login (and the failure that starts a lockout) in the audit log of every account the user
+ * belongs to; the client IP and request id come with every event. Never the password tried.
+ */
+async function auditLoginFailure(ctx: Context, userId: string, lockedOut: boolean): Promise<void> {
+  const memberships = await Member.find({ userId }).select({ accountId: 1 }).lean();
+  await Promise.all(
+    memberships.flatMap((m) => [
+      ctx.audit.record({
+        accountId: m.accountId,
+        action: 'auth.loginFailed',
+        target: { type: 'User', id: userId },
+        meta: { method: 'password' },
+      }),
+      ...(lockedOut
+        ? [
+            ctx.audit.record({
+              accountId: m.accountId,
+              action: 'auth.lockedOut',
+              target: { type: 'User', id: userId },
+              meta: { minutes: ctx.limits.config.lockoutMinutes },
+            }),
+          ]
+        : []),
+    ]),
+  );
 }
 
 export async function logout(ctx: Context): Promise<boolean> {

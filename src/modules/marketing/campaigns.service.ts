@@ -9,7 +9,7 @@ import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
 import { EmailLog, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
-import type { UserDoc } from '../identity/model';
+import { Domain } from '../sending/domain.model';
 import { cleanEmail, cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, userId, workspaceOf, prime } from './common';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import { Contact, type ContactDoc } from './contact.model';
@@ -42,6 +42,21 @@ function cleanFromName(value: unknown): string | null {
   if (s && /["<>\p{Cc}]/u.test(s))
     throw new BadInputError('fromName must not contain quotes, angle brackets or control characters', 'fromName');
   return s;
+}
+
+/**
+ * A campaign's From must be an address at a VERIFIED domain of its own workspace: anything else is
+ * spoofing someone's name (checked on create, on update and again on send, when it may have changed).
+ */
+async function assertVerifiedSender(accountId: string, workspaceId: string, fromEmail: string): Promise<void> {
+  const name = fromEmail.slice(fromEmail.lastIndexOf('@') + 1);
+  const domain = await Domain.findOne({ accountId, name }).select({ workspaceId: 1, state: 1 }).lean();
+  if (!domain || domain.workspaceId !== workspaceId) {
+    throw new BadInputError(`fromEmail must be an address at a verified domain of this workspace, and ${name} is not one`, 'fromEmail');
+  }
+  if (domain.state !== 'VERIFIED') {
+    throw new BadInputError(`${name} is not verified: verify it with verifyDomain before sending from it`, 'fromEmail');
+  }
 }
 
 /** A list or template id of the campaign's workspace (anything else reads as "no such … here"). */
@@ -79,6 +94,7 @@ export async function createCampaign(ctx: Context, input: CampaignInput & { work
       : cleanEmail(input.fromEmail, 'fromEmail');
   const fromName = cleanFromName(input.fromName);
   const ws = await workspaceOf(ctx, input.workspaceId);
+  if (fromEmail) await assertVerifiedSender(ws.accountId, ws._id, fromEmail);
   const list = await sibling<MailingListDoc>(ctx, 'MailingList', 'listId', input.listId, ws._id);
   const template = await sibling<TemplateDoc>(ctx, 'Template', 'templateId', input.templateId, ws._id);
   const c = (
@@ -106,6 +122,7 @@ export async function updateCampaign(ctx: Context, id: string, input: CampaignIn
   if (has(input, 'name')) set.name = cleanName(input.name, 'name');
   if (has(input, 'subject')) set.subject = cleanSubject(input.subject);
   if (has(input, 'fromEmail')) set.fromEmail = input.fromEmail && input.fromEmail.trim() ? cleanEmail(input.fromEmail, 'fromEmail') : null;
+  if (set.fromEmail) await assertVerifiedSender(current.accountId, current.workspaceId, set.fromEmail);
   if (has(input, 'fromName')) set.fromName = cleanFromName(input.fromName);
   if (has(input, 'listId')) set.listId = (await sibling(ctx, 'MailingList', 'listId', input.listId, current.workspaceId))?._id ?? null;
   if (has(input, 'templateId'))
@@ -140,6 +157,8 @@ async function readyToSend(ctx: Context, c: CampaignDoc): Promise<{ list: Mailin
   if (!template || template.workspaceId !== c.workspaceId)
     throw new BadInputError('Choose a template for this campaign first', 'templateId');
   if (!c.subject) throw new BadInputError('Give this campaign a subject first', 'subject');
+  if (!c.fromEmail) throw new BadInputError('Give this campaign a fromEmail at a verified domain of its workspace first', 'fromEmail');
+  await assertVerifiedSender(c.accountId, c.workspaceId, c.fromEmail);
   return { list, template };
 }
 
@@ -191,9 +210,7 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
     throw new BadInputError(`This campaign is ${current.status}: it is sent only once, from DRAFT or SCHEDULED`, 'id');
   }
   const { list, template } = await readyToSend(ctx, current);
-  let fromAddress = current.fromEmail;
-  if (!fromAddress) fromAddress = (await ctx.loaders.load<UserDoc>('User', current.createdBy))?.email ?? null;
-  if (!fromAddress) throw new BadInputError('Give this campaign a fromEmail first', 'fromEmail');
+  const fromAddress = current.fromEmail!;
   const from = current.fromName ? `"${current.fromName}" <${fromAddress}>` : fromAddress;
 
   // Claim the send: exactly one request inserts the campaign's send record.

@@ -6,6 +6,8 @@ export interface ApiKeyDoc extends BaseDoc {
   accountId: string;
   name: string;
   secretEnc: string;
+  /** The secret's last 4 characters, the PARTIAL mask's `••••abcd`: masking never decrypts. Absent on keys made before. */
+  secretHint?: string | null;
   expiresAt: Date | null;
   rotatedAt: Date | null;
   createdBy: string;
@@ -15,6 +17,7 @@ const schema = docSchema<ApiKeyDoc>({
   accountId: { type: String, required: true },
   name: { type: String, required: true },
   secretEnc: { type: String, required: true },
+  secretHint: { type: String, default: null },
   expiresAt: { type: Date, default: null },
   rotatedAt: { type: Date, default: null },
   createdBy: { type: String, required: true },

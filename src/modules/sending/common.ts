@@ -1,9 +1,9 @@
 // Helpers shared by the sending services.
 
-/** A document as written to an audit diff: sealed fields dropped (the recorder also redacts them by name). */
+/** A document as written to an audit diff: sealed fields and their mask hints dropped (the recorder also redacts them by name). */
 export function auditView<T extends object>(doc: T): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) if (!k.endsWith('Enc')) out[k] = v;
+  for (const [k, v] of Object.entries(doc)) if (!k.endsWith('Enc') && !k.endsWith('Hint')) out[k] = v;
   return out;
 }
 

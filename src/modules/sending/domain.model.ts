@@ -1,11 +1,12 @@
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
+import { randomSecret } from '../../crypto/tokens';
 
 export type DomainState = 'UNVERIFIED' | 'VERIFIED';
-export type DnsRecordPurpose = 'SPF' | 'DKIM' | 'MX' | 'TRACKING';
-export const DNS_PURPOSES: readonly DnsRecordPurpose[] = ['SPF', 'DKIM', 'MX', 'TRACKING'];
-/** Records that must be published before a domain can be verified (sending needs SPF and DKIM). */
-export const REQUIRED_PURPOSES: readonly DnsRecordPurpose[] = ['SPF', 'DKIM'];
+export type DnsRecordPurpose = 'OWNERSHIP' | 'SPF' | 'DKIM' | 'MX' | 'TRACKING';
+export const DNS_PURPOSES: readonly DnsRecordPurpose[] = ['OWNERSHIP', 'SPF', 'DKIM', 'MX', 'TRACKING'];
+/** Records that must be found in DNS before a domain is verified: the account's token, SPF and DKIM. */
+export const REQUIRED_PURPOSES: readonly DnsRecordPurpose[] = ['OWNERSHIP', 'SPF', 'DKIM'];
 
 /**
  * A sending domain. Its DNS records are derived from `name` and the DKIM key pair generated at
@@ -19,7 +20,9 @@ export interface DomainDoc extends BaseDoc {
   dkimPublicKey: string;
   /** Sealed PKCS#8 PEM of the DKIM private key. */
   secretEnc: string;
-  /** Records the domain's users say they have published at their DNS host. */
+  /** The token this account's domain publishes in a TXT record (OWNERSHIP) to prove control of the name. */
+  verificationToken: string;
+  /** Records found in DNS, as asked, at the last verifyDomain. */
   publishedRecords: DnsRecordPurpose[];
   state: DomainState;
   verifiedAt: Date | null;
@@ -39,6 +42,7 @@ const domainSchema = docSchema<DomainDoc>({
   dkimSelector: { type: String, required: true },
   dkimPublicKey: { type: String, required: true },
   secretEnc: { type: String, required: true },
+  verificationToken: { type: String, required: true, default: () => randomSecret(18) },
   publishedRecords: { type: [String], default: [] },
   state: { type: String, required: true, enum: ['UNVERIFIED', 'VERIFIED'], default: 'UNVERIFIED' },
   verifiedAt: { type: Date, default: null },

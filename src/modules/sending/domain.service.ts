@@ -1,5 +1,5 @@
-// Sending domains: creation with a generated DKIM key pair, settings, declared DNS publication,
-// verification, and deletion with everything below the domain.
+// Sending domains: creation with a generated DKIM key pair and ownership token, settings,
+// verification against DNS (src/modules/sending/dns-check.ts), and deletion with everything below.
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Context } from '../../graphql/context';
@@ -8,9 +8,9 @@ import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
 import { newId } from '../../db/ids';
+import { Claim, claimOnce } from '../../db/claims';
 import type { WorkspaceDoc } from '../accounts/model';
-import { bumpPermissionsVersion } from '../accounts/model';
-import { RoleBinding } from '../access/model';
+import { accessStore } from '../../authz/store';
 import { Domain, DNS_PURPOSES, REQUIRED_PURPOSES, type DnsRecordPurpose, type DomainDoc } from './domain.model';
 import { SmtpCredential } from './smtp-credential.model';
 import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.model';
@@ -18,6 +18,7 @@ import { EmailLog } from './email-log.model';
 import { auditView, changedOnly } from './common';
 import { cleanHostname } from './validate';
 import { isDuplicateKey } from '../../db/errors';
+import { checkDns } from './dns-check';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -29,6 +30,8 @@ export const INFRA = {
 } as const;
 
 export const FOOTER_MAX = 2000;
+/** Where a domain publishes its account's verification token: TXT `_postern.<domain>`. */
+export const OWNERSHIP_LABEL = '_postern';
 
 export interface DnsRecordView {
   purpose: DnsRecordPurpose;
@@ -50,6 +53,12 @@ export function dnsRecords(d: DomainDoc): DnsRecordView[] {
     published: published.has(purpose),
   });
   return [
+    rec('OWNERSHIP', {
+      type: 'TXT',
+      name: `${OWNERSHIP_LABEL}.${d.name}`,
+      value: `postern-verification=${d.verificationToken}`,
+      priority: null,
+    }),
     rec('SPF', { type: 'TXT', name: d.name, value: `v=spf1 include:${INFRA.spfInclude} ~all`, priority: null }),
     rec('DKIM', {
       type: 'TXT',
@@ -117,7 +126,6 @@ export interface UpdateDomainInput {
   trackOpens?: boolean | null;
   trackClicks?: boolean | null;
   unsubscribeFooter?: string | null;
-  publishedRecords?: readonly DnsRecordPurpose[] | null;
 }
 
 export async function updateDomain(ctx: Context, id: string, input: UpdateDomainInput): Promise<DomainDoc> {
@@ -131,56 +139,82 @@ export async function updateDomain(ctx: Context, id: string, input: UpdateDomain
       throw new BadInputError(`unsubscribeFooter must be at most ${FOOTER_MAX} characters`, 'unsubscribeFooter');
     set.unsubscribeFooter = footer || null;
   }
-  if (input.publishedRecords !== undefined && input.publishedRecords !== null) {
-    const records = DNS_PURPOSES.filter((p) => input.publishedRecords!.includes(p));
-    set.publishedRecords = records;
-    const missing = REQUIRED_PURPOSES.filter((p) => !records.includes(p));
-    if (before.state === 'VERIFIED' && missing.length) {
-      set.state = 'UNVERIFIED';
-      set.verifiedAt = null;
-      set.checkMessage = `No longer marked published: ${missing.join(', ')}`;
-    }
-  }
   const changes = changedOnly(before, set);
   if (Object.keys(changes).length === 0) return before;
   return saveChanges(ctx, Domain, before, changes, { action: 'domain.updated', view: auditView });
 }
 
+/** The unique key of a verified domain name: one account at a time may hold it. */
+export const verifiedNameKey = (name: string) => `verified-domain:${name}`;
+/** A claim younger than this is never taken over (its holder may be between claim and save). */
+const CLAIM_SETTLE_MS = 60_000;
+
 /**
- * Postern does not resolve DNS. Verification checks that every required record (SPF, DKIM) has been
- * declared published with updateDomain(publishedRecords), and records the check and its outcome.
+ * Takes the account's claim on a verified name. False while another account holds it with the
+ * name VERIFIED; a claim its holder no longer backs (the domain's workspace was deleted) is taken over.
+ */
+async function claimVerifiedName(name: string, accountId: string): Promise<boolean> {
+  const key = verifiedNameKey(name);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await claimOnce(key, accountId)) return true;
+    const holder = await Claim.findById(key).lean();
+    if (!holder) continue; // released meanwhile
+    if (holder.accountId === accountId) return true;
+    const settled = Date.now() - new Date(holder.createdAt).getTime() > CLAIM_SETTLE_MS;
+    if (!settled || (await Domain.exists({ accountId: holder.accountId, name, state: 'VERIFIED' }))) return false;
+    await Claim.deleteOne({ _id: key, accountId: holder.accountId });
+  }
+  return false;
+}
+
+async function releaseVerifiedName(name: string, accountId: string): Promise<void> {
+  await Claim.deleteOne({ _id: verifiedNameKey(name), accountId });
+}
+
+/**
+ * Looks the domain's records up in DNS (resolvers of DNS_SERVERS). VERIFIED needs the account's
+ * ownership TXT token, SPF and DKIM as asked, and the name not verified by another account (a unique
+ * claim). What was found is kept as publishedRecords; a failed re-check unverifies the domain.
  */
 export async function verifyDomain(ctx: Context, id: string): Promise<DomainDoc> {
   const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
   const now = new Date();
-  const published = before.publishedRecords ?? [];
-  const missing = REQUIRED_PURPOSES.filter((p) => !published.includes(p));
-  const set: Partial<DomainDoc> = missing.length
-    ? {
-        state: 'UNVERIFIED',
-        verifiedAt: null,
-        lastCheckedAt: now,
-        checkMessage: `Not marked published: ${missing.join(', ')}. Publish these records at your DNS host, then mark them with updateDomain(input: {publishedRecords}).`,
-      }
-    : { state: 'VERIFIED', verifiedAt: before.verifiedAt ?? now, lastCheckedAt: now, checkMessage: null };
-  return saveChanges(ctx, Domain, before, set, {
-    action: missing.length ? 'domain.verificationFailed' : 'domain.verified',
+  const findings = await checkDns(dnsRecords(before));
+  const missing = REQUIRED_PURPOSES.filter((p) => !findings.found.includes(p));
+  const takenElsewhere = missing.length === 0 && !(await claimVerifiedName(before.name, before.accountId));
+  const failed = missing.length > 0 || takenElsewhere;
+  if (failed && before.state === 'VERIFIED') await releaseVerifiedName(before.name, before.accountId);
+  const checkMessage = takenElsewhere
+    ? `${before.name} is verified by another Postern account`
+    : missing.length
+      ? `Not found in DNS: ${missing.map((p) => findings.problems[p]).join('; ')}. Publish these records at your DNS host, then verify again.`
+      : null;
+  const set: Partial<DomainDoc> = {
+    publishedRecords: DNS_PURPOSES.filter((p) => findings.found.includes(p)),
+    lastCheckedAt: now,
+    checkMessage,
+    ...(failed ? { state: 'UNVERIFIED', verifiedAt: null } : { state: 'VERIFIED', verifiedAt: before.verifiedAt ?? now }),
+  };
+  const after = await saveChanges(ctx, Domain, before, set, {
+    action: failed ? 'domain.verificationFailed' : 'domain.verified',
     view: auditView,
-    meta: missing.length ? { missing } : null,
+    meta: failed ? { missing, takenElsewhere } : null,
   });
+  if (takenElsewhere) throw new BadInputError(checkMessage!, 'id');
+  return after;
 }
 
 /** Removes everything below the given domains (children first, so a failed run can be retried). */
-export async function deleteDomainChildren(domainIds: string[]): Promise<Record<string, number>> {
+export async function deleteDomainChildren(accountId: string, domainIds: string[]): Promise<Record<string, number>> {
   if (domainIds.length === 0) return {};
   const inIds = { $in: domainIds };
-  const [cred, hooks, supp, recip, logs, bindings] = await Promise.all([
+  const [cred, hooks, supp, recip, logs, roleBindings] = await Promise.all([
     SmtpCredential.deleteMany({ domainId: inIds }),
     Webhook.deleteMany({ domainId: inIds }),
     Suppression.deleteMany({ domainId: inIds }),
     AuthorizedRecipient.deleteMany({ domainId: inIds }),
     EmailLog.deleteMany({ domainId: inIds }),
-    RoleBinding.deleteMany({ scopeType: 'DOMAIN', scopeId: inIds }),
+    accessStore.deleteBindingsAt(accountId, { field: 'scopeId', ids: domainIds, scopeType: 'DOMAIN' }),
   ]);
   return {
     smtpCredentials: cred.deletedCount,
@@ -188,13 +222,13 @@ export async function deleteDomainChildren(domainIds: string[]): Promise<Record<
     suppressions: supp.deletedCount,
     authorizedRecipients: recip.deletedCount,
     emailLogs: logs.deletedCount,
-    roleBindings: bindings.deletedCount,
+    roleBindings,
   };
 }
 
 export async function deleteDomain(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
-  const removed = await deleteDomainChildren([id]);
-  if (removed.roleBindings) await bumpPermissionsVersion(before.accountId);
+  const removed = await deleteDomainChildren(before.accountId, [id]);
+  if (before.state === 'VERIFIED') await releaseVerifiedName(before.name, before.accountId);
   return deleteRecorded(ctx, Domain, before, { action: 'domain.deleted', view: auditView, meta: { removed } });
 }

@@ -6,8 +6,8 @@ import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
-import { bumpPermissionsVersion, type WorkspaceDoc } from '../accounts/model';
-import { RoleBinding } from '../access/model';
+import type { WorkspaceDoc } from '../accounts/model';
+import { accessStore } from '../../authz/store';
 import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
@@ -75,6 +75,12 @@ function newApiKeySecret(): string {
   return `key-${randomSecret(32)}`;
 }
 
+/** A new secret, sealed, with the hint the PARTIAL mask shows (its last 4 characters). */
+function sealedApiKeySecret(): { secretEnc: string; secretHint: string } {
+  const secret = newApiKeySecret();
+  return { secretEnc: secretBox().seal(secret), secretHint: secret.length > 4 ? secret.slice(-4) : '' };
+}
+
 export async function createApiKey(ctx: Context, input: { accountId: string; name: string; expiresAt?: Date | null }): Promise<ApiKeyDoc> {
   const name = cleanText(input.name, 'name', NAME_MAX);
   let expiresAt: Date | null = null;
@@ -88,7 +94,7 @@ export async function createApiKey(ctx: Context, input: { accountId: string; nam
     await ApiKey.create({
       accountId: input.accountId,
       name,
-      secretEnc: secretBox().seal(newApiKeySecret()),
+      ...sealedApiKeySecret(),
       expiresAt,
       createdBy: ctx.actorId,
     })
@@ -107,7 +113,7 @@ export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc>
   const before = await ctx.loaders.existing<ApiKeyDoc>('ApiKey', id);
   const after = await ApiKey.findOneAndUpdate(
     { _id: id },
-    { $set: { secretEnc: secretBox().seal(newApiKeySecret()), rotatedAt: new Date() } },
+    { $set: { ...sealedApiKeySecret(), rotatedAt: new Date() } },
     { returnDocument: 'after' },
   ).lean();
   if (!after) throw new BadInputError('The API key was deleted meanwhile', 'id');
@@ -203,11 +209,14 @@ export async function updateSendingServer(ctx: Context, id: string, input: Sendi
 
 export async function deleteSendingServer(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
-  const bindings = await RoleBinding.deleteMany({ scopeType: 'SENDING_SERVER', scopeId: id });
-  if (bindings.deletedCount) await bumpPermissionsVersion(before.accountId);
+  const removedBindings = await accessStore.deleteBindingsAt(before.accountId, {
+    field: 'scopeId',
+    ids: [id],
+    scopeType: 'SENDING_SERVER',
+  });
   return deleteRecorded(ctx, SendingServer, before, {
     action: 'sendingServer.deleted',
     view: auditView,
-    meta: { removedBindings: bindings.deletedCount },
+    meta: { removedBindings },
   });
 }

@@ -5,8 +5,8 @@ import type { Context } from '../../graphql/context';
 import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/service';
-import { bumpPermissionsVersion, type WorkspaceDoc } from '../accounts/model';
-import { Invitation, RoleBinding } from '../access/model';
+import type { WorkspaceDoc } from '../accounts/model';
+import { accessStore, type PlacementFilter } from '../../authz/store';
 import { AccessRequest } from '../access/requests.model';
 import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './model';
 
@@ -20,11 +20,10 @@ export const INBOX_MAX_MESSAGES = 1000;
  * Access placed on deleted scope nodes (a project and its inboxes, or one inbox) goes with them: role
  * bindings are removed, pending invitations revoked and pending access requests dropped, so none dangle.
  */
-async function dropAccess(accountId: string, filter: Record<string, unknown>): Promise<void> {
-  const res = await RoleBinding.deleteMany({ accountId, ...filter });
-  await Invitation.updateMany({ accountId, ...filter, acceptedAt: null, revokedAt: null }, { $set: { revokedAt: new Date() } });
-  await AccessRequest.deleteMany({ accountId, ...filter, status: 'PENDING' });
-  if (res.deletedCount) await bumpPermissionsVersion(accountId);
+async function dropAccess(accountId: string, where: PlacementFilter): Promise<void> {
+  await accessStore.deleteBindingsAt(accountId, where);
+  await accessStore.revokeInvitations(accountId, { placement: where }, new Date());
+  await AccessRequest.deleteMany({ accountId, [where.field]: { $in: [...where.ids] }, status: 'PENDING' });
 }
 
 // --- projects -----------------------------------------------------------------------------------
@@ -58,7 +57,7 @@ export async function deleteProject(ctx: Context, id: string): Promise<boolean> 
   const project = await ctx.loaders.existing<ProjectDoc>('Project', id);
   await Message.deleteMany({ projectId: id });
   await Inbox.deleteMany({ projectId: id });
-  await dropAccess(project.accountId, { $or: [{ scopeId: id }, { projectId: id }] });
+  await dropAccess(project.accountId, { field: 'projectId', ids: [id] });
   return deleteRecorded(ctx, Project, project, { action: 'project.deleted' });
 }
 
@@ -98,7 +97,7 @@ export async function updateInbox(ctx: Context, id: string, input: { name?: stri
 export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
   const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', id);
   await Message.deleteMany({ inboxId: id });
-  await dropAccess(inbox.accountId, { $or: [{ scopeId: id }, { inboxId: id }] });
+  await dropAccess(inbox.accountId, { field: 'inboxId', ids: [id] });
   return deleteRecorded(ctx, Inbox, inbox, { action: 'inbox.deleted' });
 }
 

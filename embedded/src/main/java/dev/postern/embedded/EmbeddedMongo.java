@@ -50,6 +50,8 @@ public final class EmbeddedMongo {
         int port = -1;
         String file = null;
         int workers = 16;
+        boolean watchParent = false;
+        int cacheMb = 256;
         boolean compact = true;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -58,6 +60,11 @@ public final class EmbeddedMongo {
                 case "--port" -> port = Integer.parseInt(require(args[i], value));
                 case "--file" -> file = require(args[i], value);
                 case "--workers" -> workers = Integer.parseInt(require(args[i], value));
+                case "--cache-mb" -> cacheMb = Integer.parseInt(require(args[i], value));
+                case "--exit-when-stdin-closes" -> {
+                    watchParent = true;
+                    i--; // a flag without a value
+                }
                 case "--compact" -> compact = Boolean.parseBoolean(require(args[i], value));
                 default -> usage("unknown argument " + args[i]);
             }
@@ -65,6 +72,24 @@ public final class EmbeddedMongo {
         }
         if (port < 0 || port > 65535 || file == null) {
             usage("--port and --file are required");
+        }
+
+        if (watchParent) {
+            // Started by the gateway with a pipe on stdin: when the gateway goes away, even by
+            // `kill -9`, the pipe closes and this server stops too (releasing the port and the
+            // store file's lock for the next start).
+            Thread watcher = new Thread(() -> {
+                try {
+                    while (System.in.read() >= 0) {
+                        // nothing is sent; only the end of the stream matters
+                    }
+                } catch (java.io.IOException e) {
+                    // treated as closed
+                }
+                System.exit(0);
+            }, "postern-parent-watch");
+            watcher.setDaemon(true);
+            watcher.start();
         }
 
         File dataFile = new File(file).getAbsoluteFile();
@@ -89,6 +114,9 @@ public final class EmbeddedMongo {
             // The background writer stays on (it also rewrites sparse chunks); acknowledged writes do
             // not depend on it: GroupCommitter commits before a write is answered.
             .autoCommitBufferSize(1024)
+            // Pages kept deserialized in memory (H2's default is 16 MB): with a larger cache, the
+            // in-memory filtering of non-unique fields does not re-read the file on every query.
+            .cacheSize(cacheMb)
             .open();
         store.setAutoCommitDelay(100);
 
@@ -96,13 +124,12 @@ public final class EmbeddedMongo {
         DurableH2Backend backend = new DurableH2Backend(store, committer);
         backend.version(PRESENTED_VERSION);
         MongoServer server = new MongoServer(backend);
-        committer.start();
         server.bind(new InetSocketAddress(host, port), 1, workers);
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                committer.stop(); // writes not yet committed get an error, not an acknowledgement
                 server.shutdownNow(); // stops accepting, closes clients, closes the backend and the store
-                committer.stop();
             } catch (RuntimeException e) {
                 System.err.println("postern-embedded-mongo: error while stopping: " + e);
                 Runtime.getRuntime().halt(1);
@@ -125,7 +152,7 @@ public final class EmbeddedMongo {
 
     private static void usage(String message) {
         fail(message + "\nusage: java -jar postern-embedded-mongo.jar --port PORT --file PATH.mv.db"
-            + " [--host 127.0.0.1] [--workers 16] [--compact true|false]");
+            + " [--host 127.0.0.1] [--workers 16] [--compact true|false] [--cache-mb 256] [--exit-when-stdin-closes]");
     }
 
     static void fail(String message) {

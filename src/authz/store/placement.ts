@@ -1,6 +1,6 @@
 // Where a binding, an invitation or an access request applies: a scope node and its ancestors' ids,
 // stored on the document so that checks and list filters need no extra reads.
-import type { ScopeType } from '../../authz/resources';
+import type { ScopeType } from '../resources';
 
 export interface ScopePlacement {
   scopeType: ScopeType;

@@ -1,0 +1,69 @@
+// Who may read a person's contact data (DESIGN.md §4, issue #8 hole 10). Parent links
+// (`campaign.createdBy`, `account.owner`, `binding.user`, …) reach users from anywhere a viewer may
+// look; they show ids and names. Contact data — email, username, position, signature, timezone,
+// language — shows to the person themselves, and to whoever holds members:view in an account the person
+// belongs to: on the account itself, or on a node the person is bound at or below (an Inbox admin sees
+// that inbox's members). Anyone able to list the person as a member sees the same data there.
+import DataLoader from 'dataloader';
+import { permissionBit } from './catalogue';
+import { allowed, nodesHolding } from './check';
+import { accessStore, type AccessStore } from './store';
+import type { CompiledPermissions } from './compile';
+import type { Context } from '../graphql/context';
+
+const MEMBERS_VIEW = permissionBit('members:view');
+const ACCOUNT_CHAIN = ['_id'] as const;
+
+function membershipsLoader(ctx: Context): DataLoader<string, string[]> {
+  return ctx.loaders.keyed(
+    'people:accountsOf',
+    () =>
+      new DataLoader<string, string[]>(async (userIds) => {
+        const rows = await accessStore.accountsOf(userIds);
+        return userIds.map((id) => rows.filter((r) => r.userId === id).map((r) => r.accountId));
+      }),
+  );
+}
+
+/** Users bound at or below the nodes where the viewer holds members:view in one account (once per request). */
+function visibleBelowLoader(ctx: Context): DataLoader<string, Set<string>> {
+  return ctx.loaders.keyed(
+    'people:visibleBelow',
+    () =>
+      new DataLoader<string, Set<string>>(async (accountIds) =>
+        Promise.all(
+          accountIds.map(async (accountId) => {
+            const c = await ctx.authz.load(accountId);
+            const nodes = c ? nodesHolding(c, MEMBERS_VIEW) : [];
+            return new Set(nodes.length ? await accessStore.usersBoundBelow(accountId, nodes, new Date()) : []);
+          }),
+        ),
+      ),
+  );
+}
+
+/**
+ * Whether compiled permissions `c` in one account show `targetUserId`'s contact data: members:view on
+ * the account, or on a node the target is bound at or below.
+ */
+export async function contactVisibleIn(store: AccessStore, c: CompiledPermissions | null, targetUserId: string): Promise<boolean> {
+  if (!c) return false;
+  if (allowed(c, MEMBERS_VIEW, { _id: c.accountId }, ACCOUNT_CHAIN, false)) return true;
+  const nodes = nodesHolding(c, MEMBERS_VIEW);
+  return nodes.length > 0 && (await store.usersBoundBelow(c.accountId, nodes, new Date())).includes(targetUserId);
+}
+
+/** Whether the principal may read `userId`'s contact data. */
+export async function mayReadContact(ctx: Context, userId: string): Promise<boolean> {
+  const p = ctx.principal;
+  if (!p) return false;
+  if (p.userId === userId) return true;
+  const accounts = await membershipsLoader(ctx).load(userId);
+  for (const accountId of accounts) {
+    const c = await ctx.authz.load(accountId);
+    if (!c) continue;
+    if (allowed(c, MEMBERS_VIEW, { _id: accountId }, ACCOUNT_CHAIN, false)) return true;
+    if ((await visibleBelowLoader(ctx).load(accountId)).has(userId)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,13 @@
+// Pages of roles and invitations for the Account connections: reads of the access store's collections
+// in the shape of src/graphql/connection.ts (the directive's visibility filter applies).
+import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
+import { Invitation, Role } from './models';
+import type { InvitationDoc, RoleDoc } from './types';
+
+export function rolesPage(accountId: string, args: ConnectionArgs): Promise<Connection<RoleDoc>> {
+  return paginate(Role, { accountId }, args);
+}
+
+export function invitationsPage(accountId: string, args: ConnectionArgs): Promise<Connection<InvitationDoc>> {
+  return paginate(Invitation, { accountId }, args);
+}

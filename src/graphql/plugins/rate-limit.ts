@@ -1,0 +1,37 @@
+// Rate limits counted before any resolver runs: the per-principal request budget
+// (RATE_LIMIT_REQUESTS_PER_MINUTE) and, per client IP, each use of the root fields that create
+// things or send mail without a session (RATE_LIMIT_ACTIONS_PER_IP_HOUR). Failed logins are
+// counted by the login service, which alone knows whether the password was right.
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, type FragmentDefinitionNode } from 'graphql';
+import type { Context } from '../context';
+import type { LimitedAction } from '../../http/rate-limit';
+import { rootFieldNames } from './authentication';
+
+const LIMITED: ReadonlySet<string> = new Set<LimitedAction>([
+  'signUp',
+  'acceptInvitation',
+  'requestAccess',
+  'requestPasswordReset',
+  'resetPassword',
+  'verifyEmail',
+]);
+
+export function rateLimitPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation, document }) {
+          const p = contextValue.principal;
+          if (p) await contextValue.limits.request(p.id);
+          if (operation?.operation !== 'mutation') return;
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+          for (const name of rootFieldNames(operation.selectionSet, fragments)) {
+            if (LIMITED.has(name)) await contextValue.limits.action(name as LimitedAction, contextValue.ip);
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// explainAccess: the decision and its path for a person or a token at a scope node (src/authz/explain.ts).
+import type { Context } from '../../graphql/context';
+import { parsePermission, UnknownPermissionError } from '../../authz/catalogue';
+import { explainAccess as explain } from '../../authz/explain';
+import type { AccessExplanation as GqlExplanation } from '../../graphql/generated';
+import { loadScopeNode } from '../../authz/introspect';
+import type { ScopeType } from '../../authz/resources';
+import { accessStore } from '../../authz/store';
+import { BadInputError, NotFoundError } from '../../errors';
+import type { ApiTokenDoc } from './model';
+
+export async function explainAccess(
+  ctx: Context,
+  input: { userId?: string | null; tokenId?: string | null; permission: string; scope: { type: ScopeType; id: string } },
+): Promise<GqlExplanation> {
+  if (input.userId && input.tokenId) throw new BadInputError('Explain for a user or for a token, not both', 'tokenId');
+  let permission: string;
+  try {
+    permission = parsePermission(String(input.permission).trim()).text;
+  } catch (err) {
+    if (err instanceof UnknownPermissionError) throw new BadInputError(err.message, 'permission');
+    throw err;
+  }
+  const node = (await loadScopeNode(ctx, input.scope))!; // located and checked by the directive
+  const scope = { type: input.scope.type, id: node.doc._id };
+  let userId = input.userId ?? ctx.actorId;
+  let token: { id: string; scopes: string[]; workspaceIds: string[] | null } | null = null;
+  if (input.tokenId) {
+    const t = await ctx.loaders.load<ApiTokenDoc>('ApiToken', input.tokenId);
+    if (!t || t.accountId !== node.accountId) throw new NotFoundError('ApiToken', input.tokenId);
+    const lapsed = t.revokedAt ? 'revoked' : new Date(t.expiresAt).getTime() <= Date.now() ? 'expired' : null;
+    if (lapsed) {
+      return {
+        permission,
+        scope,
+        allowed: false,
+        steps: [{ kind: 'DECISION', grants: false, bindingId: null, description: `Denied: token ${t._id} is ${lapsed}` }],
+      };
+    }
+    userId = t.userId;
+    token = { id: t._id, scopes: t.scopes, workspaceIds: t.workspaceIds };
+  } else if (!(await accessStore.isMember(node.accountId, userId))) {
+    throw new NotFoundError('member', userId);
+  }
+  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node });
+  return { ...result, steps: result.steps.map((s) => ({ ...s, bindingId: s.bindingId ?? null })), permission, scope };
+}

@@ -1,0 +1,24 @@
+// A person's contact data (email, username, position, signature, timezone, language) shows only to
+// themselves and to those who may see them as a member (src/authz/people.ts); ids and names show to
+// whoever reaches the person through a parent link.
+import type { Resolvers } from '../../graphql/generated';
+import type { Context } from '../../graphql/context';
+import { mayReadContact } from '../../authz/people';
+import type { UserDoc } from '../identity/model';
+
+type ContactField = 'email' | 'username' | 'position' | 'signature' | 'timezone' | 'language';
+
+function contact(field: ContactField) {
+  return async (u: UserDoc, _: unknown, ctx: Context) => ((await mayReadContact(ctx, u._id)) ? (u[field] ?? null) : null);
+}
+
+export const peopleResolvers: Resolvers = {
+  User: {
+    email: contact('email'),
+    username: contact('username'),
+    position: contact('position'),
+    signature: contact('signature'),
+    timezone: contact('timezone'),
+    language: contact('language'),
+  },
+};
