@@ -43,8 +43,16 @@ function rootRule(fieldName: string, permission: string): Rule {
   });
 }
 
-/** Field of a resource type: the parent object. */
+/** Field of a resource type: the parent object. One rule per (type, permission): graphql-shield refuses two rules of one name. */
+const fieldRules = new Map<string, Rule>();
 function fieldRule(typeName: string, permission: string): Rule {
+  const key = `${typeName}:${permission}`;
+  let made = fieldRules.get(key);
+  if (!made) fieldRules.set(key, (made = newFieldRule(typeName, permission)));
+  return made;
+}
+
+function newFieldRule(typeName: string, permission: string): Rule {
   const bit = permissionBit(permission);
   const chain = RESOURCE_TYPES[typeName]!.chain;
   const own = PERMISSION_TARGET[permissionResource(permission)] === typeName;
