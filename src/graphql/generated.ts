@@ -19,7 +19,7 @@ import type { ApiTokenDoc } from '../modules/access/model';
 import type { ApiTokenCreatedResult } from '../modules/access/tokens.service';
 import type { AccessRequestDoc, NotificationDoc } from '../modules/access/requests.model';
 import type { DomainDoc } from '../modules/sending/domain.model';
-import type { DnsRecordView } from '../modules/sending/domain.service';
+import type { DnsRecordView } from '../modules/sending/dns-check';
 import type { SmtpCredentialDoc } from '../modules/sending/smtp-credential.model';
 import type { ApiKeyDoc } from '../modules/sending/api-key.model';
 import type { SendingServerDoc } from '../modules/sending/sending-server.model';

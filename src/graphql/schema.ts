@@ -9,6 +9,7 @@ import { DateTimeResolver, EmailAddressResolver, JSONResolver, NonEmptyStringRes
 import { applyAuthzDirectives } from '../authz/directives';
 import { schemaDir } from '../paths';
 import { moduleResolvers } from '../modules';
+import { registerModules } from './registry';
 
 export function loadTypeDefs(dir = schemaDir): string[] {
   return readdirSync(dir)
@@ -39,6 +40,7 @@ function idResolvers(schema: GraphQLSchema, resolvers: Record<string, Record<str
 
 /** The schema without authorization wrappers (benchmarks compare against it). */
 export function buildBareSchema(): GraphQLSchema {
+  registerModules();
   const typeDefs = loadTypeDefs();
   const resolvers = mergeResolvers([scalars, ...moduleResolvers]) as Record<string, Record<string, unknown>>;
   const untyped = makeExecutableSchema({ typeDefs });
