@@ -1,3 +1,4 @@
+import { backfillAccessKeys } from '../authz/store/backfill';
 import mongoose from 'mongoose';
 import { isDatabaseUnavailable } from './errors';
 import { databaseUnavailable, watchDatabase } from './health';
@@ -39,6 +40,8 @@ export async function connectDatabase(opts: DbOptions): Promise<typeof mongoose>
     }
   }
   watchDatabase(mongoose.connection.getClient());
+  // Older databases lack the access store's unique keys: set them before the unique indexes are built.
+  await backfillAccessKeys();
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).createIndexes()));
   return mongoose;
 }

@@ -9,9 +9,16 @@
 export function isDuplicateKey(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: unknown; codeName?: unknown; writeErrors?: unknown };
-  if (e.code === 11000 || e.code === 11001 || e.codeName === 'DuplicateKey') return true;
-  if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0) return e.writeErrors.every((w) => isDuplicateKey(w));
-  return false;
+  // A bulk write's error carries the first failure's code: every refused document must be a duplicate.
+  const writeErrors = writeErrorsOf(err);
+  if (writeErrors.length > 0) return writeErrors.every((w) => isDuplicateKey(w));
+  return e.code === 11000 || e.code === 11001 || e.codeName === 'DuplicateKey';
+}
+
+/** The per-document errors of a failed bulk write (insertMany), as a list (the driver gives one or many). */
+export function writeErrorsOf(err: unknown): unknown[] {
+  const w = err && typeof err === 'object' ? (err as { writeErrors?: unknown }).writeErrors : undefined;
+  return w === undefined || w === null ? [] : [w].flat();
 }
 
 /** Errors of the driver (and mongoose) that mean "the database cannot be reached now". */

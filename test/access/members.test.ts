@@ -11,14 +11,7 @@ let roles: Record<string, string>;
 
 beforeAll(async () => {
   mailbox = await startMailbox();
-  gw = await startTestGateway({ env: { SMTP_URL: mailbox.url } });
-  // Verification links (newMember follows them) arrive over SMTP here: quoted-printable decoded.
-  gw.mailSource = (address) =>
-    mailbox.mails
-      .filter((m) => m.to.includes(address))
-      .map((m) => ({
-        text: m.raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
-      }));
+  gw = await startTestGateway({ mailbox });
   owner = await gw.signUp();
   roles = await roleIds(gw, owner);
 });

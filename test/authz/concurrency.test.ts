@@ -19,7 +19,7 @@ let roles: Record<string, string>;
 
 beforeAll(async () => {
   mailbox = await startMailbox();
-  gw = await startTestGateway({ env: { SMTP_URL: mailbox.url } });
+  gw = await startTestGateway({ mailbox });
   owner = await gw.signUp();
   roles = await roleIds(gw, owner);
 });

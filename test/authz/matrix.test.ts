@@ -42,7 +42,7 @@ function sampleArgs(schema: GraphQLSchema, use: DirectiveUse): Record<string, un
       }
       args.input = input;
     } else {
-      args[a.name] = newId();
+      args[a.name] = a.name === 'scope' ? { type: 'WORKSPACE', id: newId() } : newId();
     }
   }
   return args;

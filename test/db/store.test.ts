@@ -33,6 +33,25 @@ it('finds by _id, filters, sorts, skips, limits and counts', async () => {
   expect(await c.find({ _id: { $in: ['c01', 'c02', 'zz'] } }).toArray()).toHaveLength(2);
 });
 
+it('filters with the operators the code uses: $or, $and, $ne, $gt/$gte/$lt/$lte, $in, $regex with options; updates with $unset', async () => {
+  const c = db.collection<{ _id: string; name: string; n: number; ws?: string | null; note?: string }>('roles');
+  await c.insertMany([
+    { _id: 'r1', name: 'Admin', n: 1, ws: 'w1', note: 'x' },
+    { _id: 'r2', name: 'admin-2', n: 2, ws: null },
+    { _id: 'r3', name: 'Viewer', n: 3, ws: 'w2' },
+    { _id: 'r4', name: 'a.b*c', n: 4, ws: 'w1' },
+  ]);
+  const ids = async (filter: object) => (await c.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+  expect(await ids({ name: { $regex: '^admin$', $options: 'i' } })).toEqual(['r1']);
+  expect(await ids({ name: { $regex: '^admin', $options: 'i' } })).toEqual(['r1', 'r2']);
+  expect(await ids({ name: { $regex: 'a\\.b\\*' } })).toEqual(['r4']);
+  expect(await ids({ $or: [{ ws: 'w2' }, { n: { $lte: 1 } }] })).toEqual(['r1', 'r3']);
+  expect(await ids({ $and: [{ n: { $gt: 1 } }, { n: { $lt: 4 } }], ws: { $ne: null } })).toEqual(['r3']);
+  expect(await ids({ n: { $gte: 3 }, ws: { $in: ['w1', 'w9'] } })).toEqual(['r4']);
+  await c.updateOne({ _id: 'r1' }, { $unset: { note: '' } });
+  expect(await c.findOne({ _id: 'r1' })).toEqual({ _id: 'r1', name: 'Admin', n: 1, ws: 'w1' });
+});
+
 it('iterates a cursor over many batches (getMore) without losing or repeating a document', async () => {
   const c = db.collection<{ _id: number }>('many');
   await c.insertMany(Array.from({ length: 1050 }, (_, i) => ({ _id: i })));
@@ -70,6 +89,9 @@ it('reports unique-index violations as duplicate keys from every kind of write',
     { _id: 'u2', email: 'b@x' },
   ]);
   expect(isDuplicateKey(new Error('duplicate key in a message is not a code'))).toBe(false);
+  // A bulk error carries its first failure's code: a mix with another failure is not "a duplicate".
+  expect(isDuplicateKey({ code: 11000, writeErrors: [{ code: 11000 }, { code: 121 }] })).toBe(false);
+  expect(isDuplicateKey({ code: 11000, writeErrors: { code: 11000 } })).toBe(true);
   expect(isDuplicateKey(undefined)).toBe(false);
 });
 

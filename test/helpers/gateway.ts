@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../../src/server';
 import { clearCompiledCache } from '../../src/authz/request';
 import { startDnsServer, type TestDns } from './dns';
 import type { OutgoingMail } from '../../src/mail/mailer';
+import type { Mailbox } from './mailbox';
 
 export interface GqlResponse<T = Record<string, any>> {
   status: number;
@@ -70,7 +71,10 @@ export function uniqueEmail(tag = 'user'): string {
   return `${tag}-${randomBytes(5).toString('hex')}@example.com`;
 }
 
-export async function startTestGateway(opts: { monitorCommands?: boolean; env?: Record<string, string> } = {}): Promise<TestGateway> {
+/** `mailbox`: deliver mail over SMTP to this test mailbox, and read verification links from it. */
+export async function startTestGateway(
+  opts: { monitorCommands?: boolean; env?: Record<string, string>; mailbox?: Mailbox } = {},
+): Promise<TestGateway> {
   const uri = process.env.POSTERN_TEST_MONGODB_URI;
   if (!uri) throw new Error('POSTERN_TEST_MONGODB_URI is unset: run the tests through jest (global setup starts the database)');
   const dbName = `t_${randomBytes(6).toString('hex')}`;
@@ -85,6 +89,7 @@ export async function startTestGateway(opts: { monitorCommands?: boolean; env?: 
     // Tests sign up and sign in far more often from 127.0.0.1 than anyone would: limits raised here,
     // and test/identity/rate-limit.test.ts sets the ones it checks.
     ...RELAXED_LIMITS,
+    ...(opts.mailbox ? { SMTP_URL: opts.mailbox.url } : {}),
     ...opts.env,
   });
   const logs: string[] = [];
@@ -151,6 +156,7 @@ export async function startTestGateway(opts: { monitorCommands?: boolean; env?: 
   const gateway: TestGateway = {
     url,
     server,
+    mailSource: opts.mailbox?.textsTo,
     mailTo,
     mailedToken,
     verifyEmail,

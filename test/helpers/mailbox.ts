@@ -12,6 +12,8 @@ export interface Mailbox {
   mails: Mail[];
   /** SMTP_URL for startTestGateway's env. */
   url: string;
+  /** The text of every mail to `address`, quoted-printable decoded (what a reader sees). */
+  textsTo(address: string): { text: string }[];
   /** The invitation token of the newest mail to `email`. */
   invitationToken(email: string): Promise<string>;
   close(): Promise<void>;
@@ -37,6 +39,12 @@ export async function startMailbox(): Promise<Mailbox> {
   return {
     mails,
     url: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
+    textsTo: (address) =>
+      mails
+        .filter((m) => m.to.includes(address))
+        .map((m) => ({
+          text: m.raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+        })),
     async invitationToken(email: string): Promise<string> {
       for (let i = 0; i < 50; i++) {
         const m = [...mails].reverse().find((x) => x.to.includes(email));

@@ -75,9 +75,9 @@ describe('SIGTERM to node dist/src/main.js', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
 
-    // A slow request: twelve sign-ups in one operation (mutations run one after another, each
+    // A slow request: six sign-ups in one operation (mutations run one after another, each
     // hashing a password with scrypt).
-    const n = 12;
+    const n = 6;
     const fields = Array.from(
       { length: n },
       (_, i) =>

@@ -13,13 +13,12 @@ import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
 import { cleanEmail, cleanOptional, has, PERSON_NAME_MAX, userId, prime } from './common';
-import { isDuplicateKey } from '../../db/errors';
+import { isDuplicateKey, writeErrorsOf } from '../../db/errors';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 
 export const IMPORT_MAX_ROWS = 10_000;
 const WRITE_BATCH = 1000;
-const DUPLICATE_KEY = 11000;
 
 export interface ContactRow {
   email: string;
@@ -105,10 +104,9 @@ async function insertBatch(batch: Record<string, unknown>[]): Promise<number> {
     await Contact.collection.insertMany(batch, { ordered: false });
     return 0;
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-    const errors = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { code?: number }[];
-    if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
-    return errors.length;
+    const refused = writeErrorsOf(err);
+    if (refused.length === 0 || !isDuplicateKey(err)) throw err;
+    return refused.length;
   }
 }
 

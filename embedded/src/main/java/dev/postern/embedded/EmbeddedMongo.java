@@ -51,6 +51,7 @@ public final class EmbeddedMongo {
         String file = null;
         int workers = 16;
         boolean watchParent = false;
+        int cacheMb = 256;
         boolean compact = true;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -59,6 +60,7 @@ public final class EmbeddedMongo {
                 case "--port" -> port = Integer.parseInt(require(args[i], value));
                 case "--file" -> file = require(args[i], value);
                 case "--workers" -> workers = Integer.parseInt(require(args[i], value));
+                case "--cache-mb" -> cacheMb = Integer.parseInt(require(args[i], value));
                 case "--exit-when-stdin-closes" -> {
                     watchParent = true;
                     i--; // a flag without a value
@@ -112,6 +114,9 @@ public final class EmbeddedMongo {
             // The background writer stays on (it also rewrites sparse chunks); acknowledged writes do
             // not depend on it: GroupCommitter commits before a write is answered.
             .autoCommitBufferSize(1024)
+            // Pages kept deserialized in memory (H2's default is 16 MB): with a larger cache, the
+            // in-memory filtering of non-unique fields does not re-read the file on every query.
+            .cacheSize(cacheMb)
             .open();
         store.setAutoCommitDelay(100);
 
@@ -119,7 +124,6 @@ public final class EmbeddedMongo {
         DurableH2Backend backend = new DurableH2Backend(store, committer);
         backend.version(PRESENTED_VERSION);
         MongoServer server = new MongoServer(backend);
-        committer.start();
         server.bind(new InetSocketAddress(host, port), 1, workers);
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -148,7 +152,7 @@ public final class EmbeddedMongo {
 
     private static void usage(String message) {
         fail(message + "\nusage: java -jar postern-embedded-mongo.jar --port PORT --file PATH.mv.db"
-            + " [--host 127.0.0.1] [--workers 16] [--compact true|false] [--exit-when-stdin-closes]");
+            + " [--host 127.0.0.1] [--workers 16] [--compact true|false] [--cache-mb 256] [--exit-when-stdin-closes]");
     }
 
     static void fail(String message) {
