@@ -13,6 +13,7 @@ COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY schema ./schema
+COPY web ./web
 COPY src ./src
 COPY bench ./bench
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
@@ -29,6 +30,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/schema ./schema
+COPY --from=build /app/web ./web
 # The image's `node` user (uid 1000) owns nothing in /app: the code is read-only to the process.
 USER node
 EXPOSE 4000

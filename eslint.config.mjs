@@ -70,6 +70,20 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES, ACCESS_STORE_INSIDE] }] },
   },
   {
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        React: 'readonly',
+        ReactDOM: 'readonly',
+        GraphiQL: 'readonly',
+        sessionStorage: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' },

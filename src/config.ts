@@ -1,6 +1,11 @@
-// Configuration from the environment, validated once at start with a message naming the bad value.
+// Configuration from the environment, parsed once at start with zod: every variable has one parser
+// that names it in its message; a bad value stops the gateway (src/main.ts exits with status 2).
+// Booleans are strict (true/false, 1/0, yes/no in any case; anything else is an error, so "FALSE"
+// is false), HOST must be an IP address or a host name, and the demo account is seeded only on the
+// embedded database unless POSTERN_SEED_DEMO is set explicitly.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { z } from 'zod';
 import { projectRoot } from './paths';
 import type { RateLimitConfig } from './http/rate-limit';
 
@@ -21,7 +26,14 @@ export interface Config {
   maxQueryDepth: number;
   /** Most objects a query may ask for (a connection counts its page size times one item). */
   maxQueryCost: number;
+  /** Most tokens (names, punctuation, values) a query document may hold. */
+  maxQueryTokens: number;
+  /** Seed the demo account into an empty database at start. */
   seedDemo: boolean;
+  /** Bearer token GET /metrics requires; unset: /metrics is open. */
+  metricsToken: string | undefined;
+  /** Apollo usage reporting to GraphOS: off unless APOLLO_USAGE_REPORTING=true (and APOLLO_KEY set). */
+  apolloUsageReporting: boolean;
   /** Express `trust proxy`: which peers' X-Forwarded-For is believed for the client IP (rate limits, audit). */
   trustProxy: boolean | number | string;
   rateLimits: RateLimitConfig;
@@ -38,21 +50,57 @@ export class ConfigError extends Error {
   }
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
+type Raw = string | undefined;
+const isUnset = (raw: Raw): raw is undefined | '' => raw === undefined || raw === '';
+
+/** A variable: unset (or empty) gives `def`; otherwise `parse` returns the value or a message naming the variable. */
+function variable<T>(def: T, parse: (raw: string) => T | { error: string }) {
+  return z
+    .string()
+    .optional()
+    .transform((raw: Raw, ctx): T => {
+      if (isUnset(raw)) return def;
+      const out = parse(raw);
+      if (out && typeof out === 'object' && 'error' in out) {
+        ctx.addIssue({ code: 'custom', message: out.error });
+        return z.NEVER;
+      }
+      return out as T;
+    });
 }
+
+function int(name: string, def: number, min: number, max: number) {
+  return variable(def, (raw) => {
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min && n <= max
+      ? n
+      : { error: `${name} must be a whole number from ${min} to ${max}, got "${raw}"` };
+  });
+}
+
+const TRUE = new Set(['true', '1', 'yes']);
+const FALSE = new Set(['false', '0', 'no']);
+
+function bool<D extends boolean | undefined>(name: string, def: D) {
+  return variable<boolean | D>(def, (raw) => {
+    const v = raw.trim().toLowerCase();
+    if (TRUE.has(v)) return true;
+    if (FALSE.has(v)) return false;
+    return { error: `${name} must be true or false (also 1/0, yes/no), got "${raw}"` };
+  });
+}
+
+function matching(name: string, test: RegExp, rule: string) {
+  return variable<string | undefined>(undefined, (raw) => (test.test(raw) ? raw : { error: `${name} ${rule}` }));
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** TRUST_PROXY: false, a hop count, or addresses/subnets/names (loopback, linklocal, uniquelocal). */
-function trustProxy(raw: string | undefined): boolean | number | string {
-  if (raw === undefined || raw === '') return 'loopback';
+function trustProxy(raw: string): boolean | number | string | { error: string } {
   if (raw === 'false') return false;
   if (/^\d{1,2}$/.test(raw)) return Number(raw);
   const items = raw.split(',').map((s) => s.trim());
@@ -61,88 +109,117 @@ function trustProxy(raw: string | undefined): boolean | number | string {
     const ok =
       PROXY_NAMES.has(item) || (!!addr && isIP(addr) !== 0 && extra === undefined && (bits === undefined || /^\d{1,3}$/.test(bits)));
     if (!ok) {
-      throw new ConfigError(
-        `TRUST_PROXY must be false, a hop count, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal; got "${item}"`,
-      );
+      return {
+        error: `TRUST_PROXY must be false, a hop count, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal; got "${item}"`,
+      };
     }
   }
   return items.join(',');
 }
 
 /** DNS_SERVERS: comma-separated `ip` or `ip:port` (IPv6 as `[addr]:port`). */
-function dnsServers(raw: string | undefined): string[] {
-  if (!raw) return [];
-  return raw.split(',').map((item) => {
+function dnsServers(raw: string): string[] | { error: string } {
+  const out: string[] = [];
+  for (const item of raw.split(',')) {
     const s = item.trim();
     const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
     const ok = m && isIP(m[1]!) !== 0 && (m[2] === undefined || Number(m[2]) <= 65535);
-    if (!ok) throw new ConfigError(`DNS_SERVERS must be comma-separated addresses with an optional port (127.0.0.1:5353), got "${s}"`);
-    return s;
+    if (!ok) return { error: `DNS_SERVERS must be comma-separated addresses with an optional port (127.0.0.1:5353), got "${s}"` };
+    out.push(s);
+  }
+  return out;
+}
+
+const envSchema = z
+  .object({
+    PORT: int('PORT', 4000, 0, 65535),
+    HOST: variable('127.0.0.1', (raw) =>
+      isIP(raw) !== 0 || HOST_NAME.test(raw)
+        ? raw
+        : { error: `HOST must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name, got "${raw.slice(0, 100)}"` },
+    ),
+    MONGODB_URI: matching('MONGODB_URI', /^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+    POSTERN_EMBEDDED_DB: bool('POSTERN_EMBEDDED_DB', true),
+    POSTERN_DB_NAME: variable('postern', (raw) =>
+      /^[A-Za-z0-9_-]{1,60}$/.test(raw) ? raw : { error: 'POSTERN_DB_NAME may hold only letters, digits, _ and - (at most 60)' },
+    ),
+    POSTERN_DATA_DIR: variable(path.join(projectRoot, 'data'), (raw) => raw),
+    LOG_LEVEL: variable('info', (raw) =>
+      LOG_LEVELS.includes(raw) ? raw : { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"` },
+    ),
+    POSTERN_SECRET_KEY: variable<Buffer | undefined>(undefined, (raw) => {
+      const key = Buffer.from(raw, 'base64');
+      return key.length === 32 ? key : { error: 'POSTERN_SECRET_KEY must be 32 random bytes, base64-encoded (openssl rand -base64 32)' };
+    }),
+    SMTP_URL: matching('SMTP_URL', /^smtps?:\/\//, 'must start with smtp:// or smtps://'),
+    SESSION_TTL_HOURS: int('SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
+    MAX_QUERY_DEPTH: int('MAX_QUERY_DEPTH', 12, 2, 50),
+    MAX_QUERY_COST: int('MAX_QUERY_COST', 500_000, 100, 100_000_000),
+    MAX_QUERY_TOKENS: int('MAX_QUERY_TOKENS', 5000, 500, 1_000_000),
+    POSTERN_SEED_DEMO: bool('POSTERN_SEED_DEMO', undefined),
+    METRICS_TOKEN: variable<string | undefined>(undefined, (raw) =>
+      raw.length >= 16 && !/\s/.test(raw)
+        ? raw
+        : { error: 'METRICS_TOKEN must be at least 16 characters without spaces (openssl rand -hex 24)' },
+    ),
+    APOLLO_USAGE_REPORTING: bool('APOLLO_USAGE_REPORTING', false),
+    TRUST_PROXY: variable<boolean | number | string>('loopback', trustProxy),
+    RATE_LIMIT_LOGIN_FAILURES: int('RATE_LIMIT_LOGIN_FAILURES', 20, 1, 1_000_000),
+    RATE_LIMIT_LOGIN_FAILURES_PER_IP: int('RATE_LIMIT_LOGIN_FAILURES_PER_IP', 100, 1, 1_000_000),
+    RATE_LIMIT_LOGIN_WINDOW_MINUTES: int('RATE_LIMIT_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+    RATE_LIMIT_LOCKOUT_MINUTES: int('RATE_LIMIT_LOCKOUT_MINUTES', 15, 1, 24 * 60),
+    RATE_LIMIT_ACTIONS_PER_IP_HOUR: int('RATE_LIMIT_ACTIONS_PER_IP_HOUR', 20, 1, 1_000_000),
+    RATE_LIMIT_REQUESTS_PER_MINUTE: int('RATE_LIMIT_REQUESTS_PER_MINUTE', 1200, 1, 10_000_000),
+    APP_URL: variable('http://127.0.0.1:4000', (raw) =>
+      /^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw) ? raw : { error: `APP_URL must be an http(s) URL, got "${raw}"` },
+    ),
+    DNS_SERVERS: variable<string[]>([], dnsServers),
+  })
+  .superRefine((env, ctx) => {
+    // The container image has no embedded database: it must be pointed at MongoDB.
+    if (!env.MONGODB_URI && !env.POSTERN_EMBEDDED_DB) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'MONGODB_URI is required: this installation has no embedded database (POSTERN_EMBEDDED_DB=false)',
+      });
+    }
+    if (env.MONGODB_URI && !env.POSTERN_SECRET_KEY) {
+      ctx.addIssue({ code: 'custom', message: 'POSTERN_SECRET_KEY is required with MONGODB_URI (openssl rand -base64 32)' });
+    }
   });
-}
-
-function appUrl(raw: string | undefined): string {
-  const url = raw || 'http://127.0.0.1:4000';
-  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) throw new ConfigError(`APP_URL must be an http(s) URL, got "${url}"`);
-  return url;
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const mongodbUri = env.MONGODB_URI || undefined;
-  // The container image has no embedded database: it must be pointed at MongoDB.
-  if (!mongodbUri && env.POSTERN_EMBEDDED_DB === 'false') {
-    throw new ConfigError('MONGODB_URI is required: this installation has no embedded database (POSTERN_EMBEDDED_DB=false)');
-  }
-  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
-    throw new ConfigError('MONGODB_URI must start with mongodb:// or mongodb+srv://');
-  }
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
-  }
-  let secretKey: Buffer | undefined;
-  if (env.POSTERN_SECRET_KEY) {
-    secretKey = Buffer.from(env.POSTERN_SECRET_KEY, 'base64');
-    if (secretKey.length !== 32) {
-      throw new ConfigError('POSTERN_SECRET_KEY must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
-    }
-  } else if (mongodbUri) {
-    throw new ConfigError('POSTERN_SECRET_KEY is required with MONGODB_URI (openssl rand -base64 32)');
-  }
-  const smtpUrl = env.SMTP_URL || undefined;
-  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
-    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
-  }
-  const dbName = env.POSTERN_DB_NAME || 'postern';
-  if (!/^[A-Za-z0-9_-]{1,60}$/.test(dbName)) {
-    throw new ConfigError('POSTERN_DB_NAME may hold only letters, digits, _ and - (at most 60)');
-  }
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message).join('; '));
+  const e = parsed.data;
   return {
-    port: int(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST || '127.0.0.1',
-    mongodbUri,
-    dbName,
-    dataDir: path.resolve(env.POSTERN_DATA_DIR || path.join(projectRoot, 'data')),
-    logLevel,
-    secretKey,
-    smtpUrl,
-    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
-    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 50),
-    maxQueryCost: int(env, 'MAX_QUERY_COST', 500_000, 100, 100_000_000),
-    seedDemo: env.POSTERN_SEED_DEMO !== 'false',
-    trustProxy: trustProxy(env.TRUST_PROXY),
+    port: e.PORT,
+    host: e.HOST,
+    mongodbUri: e.MONGODB_URI,
+    dbName: e.POSTERN_DB_NAME,
+    dataDir: path.resolve(e.POSTERN_DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    secretKey: e.POSTERN_SECRET_KEY,
+    smtpUrl: e.SMTP_URL,
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    maxQueryCost: e.MAX_QUERY_COST,
+    maxQueryTokens: e.MAX_QUERY_TOKENS,
+    // A production database (MONGODB_URI) never gets the demo's published logins unless asked for.
+    seedDemo: e.POSTERN_SEED_DEMO ?? !e.MONGODB_URI,
+    metricsToken: e.METRICS_TOKEN,
+    apolloUsageReporting: e.APOLLO_USAGE_REPORTING,
+    trustProxy: e.TRUST_PROXY,
     rateLimits: {
-      loginFailures: int(env, 'RATE_LIMIT_LOGIN_FAILURES', 20, 1, 1_000_000),
-      loginFailuresPerIp: int(env, 'RATE_LIMIT_LOGIN_FAILURES_PER_IP', 100, 1, 1_000_000),
-      loginWindowMinutes: int(env, 'RATE_LIMIT_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
-      lockoutMinutes: int(env, 'RATE_LIMIT_LOCKOUT_MINUTES', 15, 1, 24 * 60),
-      actionsPerIpHour: int(env, 'RATE_LIMIT_ACTIONS_PER_IP_HOUR', 20, 1, 1_000_000),
-      requestsPerMinute: int(env, 'RATE_LIMIT_REQUESTS_PER_MINUTE', 1200, 1, 10_000_000),
+      loginFailures: e.RATE_LIMIT_LOGIN_FAILURES,
+      loginFailuresPerIp: e.RATE_LIMIT_LOGIN_FAILURES_PER_IP,
+      loginWindowMinutes: e.RATE_LIMIT_LOGIN_WINDOW_MINUTES,
+      lockoutMinutes: e.RATE_LIMIT_LOCKOUT_MINUTES,
+      actionsPerIpHour: e.RATE_LIMIT_ACTIONS_PER_IP_HOUR,
+      requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
     },
-    dnsServers: dnsServers(env.DNS_SERVERS),
-    appUrl: appUrl(env.APP_URL),
+    appUrl: e.APP_URL,
+    dnsServers: e.DNS_SERVERS,
   };
 }
 

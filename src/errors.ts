@@ -4,6 +4,9 @@ import { GraphQLError } from 'graphql';
 
 export type ScopeRef = { type: string; id: string };
 
+/** The one wording for a missing, unknown, expired or revoked token, wherever it is refused. */
+export const UNAUTHENTICATED_MESSAGE = 'You must be signed in: send a valid token as "Authorization: Bearer <token>".';
+
 /** The database cannot be reached just now: retry shortly (HTTP 503). */
 export class ServiceUnavailableError extends GraphQLError {
   constructor(message = 'The database is unavailable: retry in a moment.') {
@@ -12,7 +15,7 @@ export class ServiceUnavailableError extends GraphQLError {
 }
 
 export class UnauthenticatedError extends GraphQLError {
-  constructor(message = 'You must be signed in: send a valid token as "Authorization: Bearer <token>".') {
+  constructor(message = UNAUTHENTICATED_MESSAGE) {
     super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
   }
 }

@@ -1,4 +1,7 @@
 // `npm start`: the gateway on PORT (default 4000), on the embedded database unless MONGODB_URI is set.
+// First: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must patch http, express, graphql and
+// mongodb before they load.
+import { tracing } from './observability/tracing-start';
 import { loadConfigOrExit } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
@@ -26,16 +29,19 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 12_000);
     force.unref();
-    server.stop().then(
-      () => {
-        log.info('stopped');
-        exitAfterFlush(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'error while shutting down');
-        exitAfterFlush(1);
-      },
-    );
+    server
+      .stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => {
+          log.info('stopped');
+          exitAfterFlush(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'error while shutting down');
+          exitAfterFlush(1);
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

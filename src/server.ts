@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type Config } from './config';
 import type { EmbeddedDatabase } from './db/embedded';
+import mongoose from 'mongoose';
 import { openDatabase } from './db/open';
+import { instrumentDatabaseClient } from './observability/metrics';
 import { configureSecretKey } from './crypto/secrets';
 import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
@@ -48,6 +50,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   const schema = opts.schema ?? buildSchema();
   const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });
+  instrumentDatabaseClient(mongoose.connection.getClient());
   try {
     await opts.beforeListen?.(config, log);
   } catch (err) {
@@ -65,6 +68,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     trustProxy: config.trustProxy,
     maxQueryDepth: config.maxQueryDepth,
     maxQueryCost: config.maxQueryCost,
+    maxQueryTokens: config.maxQueryTokens,
+    metricsToken: config.metricsToken,
+    apolloUsageReporting: config.apolloUsageReporting,
   });
   await new Promise<void>((resolve) => gateway.httpServer.listen(config.port, config.host, resolve));
   const port = (gateway.httpServer.address() as AddressInfo).port;

@@ -14,7 +14,7 @@ import { allowed } from '../authz/check';
 import { isId } from '../db/ids';
 import type { AccountDoc } from '../modules/accounts/model';
 import type { Mailer } from '../mail/mailer';
-import { BadInputError, RateLimitedError } from '../errors';
+import { BadInputError, RateLimitedError, UNAUTHENTICATED_MESSAGE } from '../errors';
 import { AuditEvent, type AuditEventDoc } from './model';
 import { auditQuery } from './query';
 
@@ -126,7 +126,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
 
     const auth = await authenticate(req.get('authorization'));
     if (!auth.principal) {
-      return sendError(res, 401, 'UNAUTHENTICATED', 'You must be signed in: send a valid token as "Authorization: Bearer <token>".');
+      return sendError(res, 401, 'UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE);
     }
     res.locals.principalId = auth.principal.id;
     try {

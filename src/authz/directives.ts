@@ -29,6 +29,7 @@ import { defaultVisibility, VISIBILITY_STRATEGIES } from './visibility';
 import { VISIBILITY } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
+import { secretReveals } from '../observability/metrics';
 
 type Doc = Record<string, unknown> & { _id: string };
 type Resolver = NonNullable<GraphQLFieldConfig<unknown, Context>['resolve']>;
@@ -214,6 +215,7 @@ function wrapSensitive(
           permission: perm.text,
           path: responsePathAsArray(info.path),
         });
+        secretReveals.inc({ type: typeName, field: fieldName });
       }
       return value;
     };

@@ -1,5 +1,6 @@
-// Cursor connections (CONTRACT.md "Collections"): `first` defaults to 50 and is capped at 500;
-// cursors are opaque and stable (they encode the `_id`, which orders by creation).
+// Cursor connections (CONTRACT.md "Collections", Relay's connection spec): `first` defaults to 50
+// and is capped at 500; cursors are opaque and stable (they encode the `_id`, which orders by
+// creation); `totalCount` counts every item the viewer may see, only when a query asks for it.
 import type { QueryFilter, Model } from 'mongoose';
 import { BadInputError } from '../errors';
 import { isId } from '../db/ids';
@@ -16,9 +17,18 @@ export interface ConnectionArgs {
   [VISIBILITY]?: Record<string, unknown>;
 }
 
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: PageInfo;
+  /** Items over all pages. A function: GraphQL's default resolver calls it only when the field is selected. */
+  totalCount: () => Promise<number> | number;
 }
 
 export function encodeCursor(id: string): string {
@@ -48,29 +58,42 @@ export async function paginate<T extends { _id: string }>(
   const clauses: Record<string, unknown>[] = [filter as Record<string, unknown>];
   const visible = args[VISIBILITY];
   if (visible) clauses.push(visible);
+  const all = clauses.length === 1 ? clauses[0]! : { $and: [...clauses] };
   if (args.after) clauses.push({ _id: { $gt: decodeCursor(args.after) } });
   const query = clauses.length === 1 ? clauses[0]! : { $and: clauses };
-  const docs =
-    limit === 0
-      ? []
-      : ((await model
-          .find(query as QueryFilter<T>)
-          .sort({ _id: 1 })
-          .limit(limit + 1)
-          .lean()) as T[]);
-  return connectionOf(docs, limit);
+  // One more than the page: whether a next page exists (with first: 0, whether there is any item).
+  const docs = (await model
+    .find(query as QueryFilter<T>)
+    .sort({ _id: 1 })
+    .limit(limit + 1)
+    .lean()) as T[];
+  return connectionOf(docs, limit, { after: args.after, totalCount: () => model.countDocuments(all as QueryFilter<T>).exec() });
 }
 
 /** Shapes `limit + 1` fetched documents into a page. */
-export function connectionOf<T extends { _id: string }>(docs: T[], limit: number): Connection<T> {
+export function connectionOf<T extends { _id: string }>(
+  docs: T[],
+  limit: number,
+  opts: { after?: string | null; totalCount: () => Promise<number> | number },
+): Connection<T> {
   const hasNextPage = docs.length > limit;
   const page = hasNextPage ? docs.slice(0, limit) : docs;
   const edges = page.map((node) => ({ cursor: encodeCursor(node._id), node }));
-  return { edges, pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null } };
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      // Forward pagination only: a page reached with a cursor has the items up to that cursor before it.
+      hasPreviousPage: !!opts.after,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.length ? edges[edges.length - 1]!.cursor : null,
+    },
+    totalCount: opts.totalCount,
+  };
 }
 
 export function emptyConnection<T>(): Connection<T> {
-  return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: () => 0 };
 }
 
 /** What a connection field resolves to, whatever its node type (codegen maps every *Connection here). */

@@ -88,6 +88,7 @@ export type AccessRequestConnection = {
   __typename?: 'AccessRequestConnection';
   edges: Array<AccessRequestEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type AccessRequestEdge = {
@@ -123,7 +124,7 @@ export type AccessStepKind =
   | 'RULE'
   | 'TOKEN';
 
-export type Account = {
+export type Account = Node & {
   __typename?: 'Account';
   accessRequests: Maybe<AccessRequestConnection>;
   apiKeys: Maybe<ApiKeyConnection>;
@@ -235,6 +236,7 @@ export type ApiKeyConnection = {
   __typename?: 'ApiKeyConnection';
   edges: Array<ApiKeyEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ApiKeyEdge = {
@@ -269,6 +271,7 @@ export type ApiTokenConnection = {
   __typename?: 'ApiTokenConnection';
   edges: Array<ApiTokenEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ApiTokenCreated = {
@@ -333,6 +336,7 @@ export type AuditEventConnection = {
   __typename?: 'AuditEventConnection';
   edges: Array<AuditEventEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type AuditEventEdge = {
@@ -381,6 +385,7 @@ export type AuthorizedRecipientConnection = {
   __typename?: 'AuthorizedRecipientConnection';
   edges: Array<AuthorizedRecipientEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type AuthorizedRecipientEdge = {
@@ -389,7 +394,7 @@ export type AuthorizedRecipientEdge = {
   node: AuthorizedRecipient;
 };
 
-export type Automation = {
+export type Automation = Node & {
   __typename?: 'Automation';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
@@ -405,6 +410,7 @@ export type AutomationConnection = {
   __typename?: 'AutomationConnection';
   edges: Array<AutomationEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type AutomationEdge = {
@@ -432,7 +438,7 @@ export type Billing = {
   verificationLimit: Scalars['Int']['output'];
 };
 
-export type Campaign = {
+export type Campaign = Node & {
   __typename?: 'Campaign';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
@@ -467,6 +473,7 @@ export type CampaignConnection = {
   __typename?: 'CampaignConnection';
   edges: Array<CampaignEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type CampaignEdge = {
@@ -526,6 +533,7 @@ export type ContactConnection = {
   __typename?: 'ContactConnection';
   edges: Array<ContactEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ContactEdge = {
@@ -704,7 +712,7 @@ export type DnsRecordPurpose =
  * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
  * other account has verified the same name.
  */
-export type Domain = {
+export type Domain = Node & {
   __typename?: 'Domain';
   authorizedRecipients: Maybe<AuthorizedRecipientConnection>;
   /** Why the last verification failed; null after a successful one or before any. */
@@ -802,6 +810,7 @@ export type DomainConnection = {
   __typename?: 'DomainConnection';
   edges: Array<DomainEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type DomainEdge = {
@@ -837,6 +846,7 @@ export type EmailLogConnection = {
   __typename?: 'EmailLogConnection';
   edges: Array<EmailLogEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type EmailLogEdge = {
@@ -855,7 +865,7 @@ export type EmailStatus =
   /** Accepted and stored, not delivered: no SMTP relay is configured (SMTP_URL). */
   | 'RECORDED';
 
-export type Form = {
+export type Form = Node & {
   __typename?: 'Form';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
@@ -871,6 +881,7 @@ export type FormConnection = {
   __typename?: 'FormConnection';
   edges: Array<FormEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type FormEdge = {
@@ -901,7 +912,7 @@ export type ImportResult = {
 };
 
 /** A test inbox: captures the mail sent to it; nothing is delivered. */
-export type Inbox = {
+export type Inbox = Node & {
   __typename?: 'Inbox';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -934,6 +945,7 @@ export type InboxConnection = {
   __typename?: 'InboxConnection';
   edges: Array<InboxEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type InboxEdge = {
@@ -964,6 +976,7 @@ export type InvitationConnection = {
   __typename?: 'InvitationConnection';
   edges: Array<InvitationEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type InvitationEdge = {
@@ -993,7 +1006,7 @@ export type LoginInput = {
 };
 
 /** A mailing list of a workspace. Deleting it deletes its contacts. */
-export type MailingList = {
+export type MailingList = Node & {
   __typename?: 'MailingList';
   /** How many contacts the list holds. */
   contactCount: Scalars['Int']['output'];
@@ -1016,6 +1029,7 @@ export type MailingListConnection = {
   __typename?: 'MailingListConnection';
   edges: Array<MailingListEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type MailingListEdge = {
@@ -1046,6 +1060,7 @@ export type MemberConnection = {
   __typename?: 'MemberConnection';
   edges: Array<MemberEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type MemberEdge = {
@@ -1055,7 +1070,7 @@ export type MemberEdge = {
 };
 
 /** A captured test message. Bodies are shown only to those with emailContent:view. */
-export type Message = {
+export type Message = Node & {
   __typename?: 'Message';
   createdAt: Scalars['DateTime']['output'];
   from: Scalars['String']['output'];
@@ -1073,6 +1088,7 @@ export type MessageConnection = {
   __typename?: 'MessageConnection';
   edges: Array<MessageEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type MessageEdge = {
@@ -1175,6 +1191,11 @@ export type Mutation = {
   revokeInvitation: Maybe<Scalars['Boolean']['output']>;
   /** Replaces the secret: the old one stops working at once. */
   rotateApiKey: Maybe<ApiKey>;
+  /**
+   * A new secret for the same token (same id, scopes, workspaces and expiry), shown this once; the old
+   * secret stops working on the very next request. You must hold every scope of the token.
+   */
+  rotateApiToken: Maybe<ApiTokenCreated>;
   /** DRAFT → SCHEDULED; needs a list and a template. */
   scheduleCampaign: Maybe<Campaign>;
   /** Records one email per contact of the list; only from DRAFT or SCHEDULED, needs a list and a template. */
@@ -1205,6 +1226,8 @@ export type Mutation = {
   /** SCHEDULED → DRAFT. */
   unscheduleCampaign: Maybe<Campaign>;
   updateAccountSettings: Maybe<AccountSettings>;
+  /** Renames a token or moves its expiry. A revoked or expired token cannot be edited. */
+  updateApiToken: Maybe<ApiToken>;
   updateAutomation: Maybe<Automation>;
   /** Changes the plan and/or the card on file (keeps only brand, last 4 digits and expiry). */
   updateBilling: Maybe<Billing>;
@@ -1548,6 +1571,11 @@ export type MutationRotateApiKeyArgs = {
 };
 
 
+export type MutationRotateApiTokenArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationScheduleCampaignArgs = {
   input: ScheduleCampaignInput;
 };
@@ -1616,6 +1644,12 @@ export type MutationUnscheduleCampaignArgs = {
 
 export type MutationUpdateAccountSettingsArgs = {
   input: UpdateAccountSettingsInput;
+};
+
+
+export type MutationUpdateApiTokenArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateApiTokenInput;
 };
 
 
@@ -1722,6 +1756,14 @@ export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
 };
 
+/**
+ * An object that can be fetched again by its id alone with `node(id:)` (Relay). Its id is unique
+ * across every type.
+ */
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
 /** Something that happened which the viewer should know about (an access request to resolve, or resolved). */
 export type Notification = {
   __typename?: 'Notification';
@@ -1739,6 +1781,7 @@ export type NotificationConnection = {
   __typename?: 'NotificationConnection';
   edges: Array<NotificationEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type NotificationEdge = {
@@ -1755,10 +1798,34 @@ export type OpenSupportTicketInput = {
   subject: Scalars['NonEmptyString']['input'];
 };
 
+/**
+ * Where a page sits (Relay). Pages go forward with `first` and `after`: hasPreviousPage is true on
+ * every page after the first one.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the page's last item: pass it as `after` for the next page; null on an empty page. */
   endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the page's first item; null on an empty page. */
+  startCursor: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * One permission of the closed catalogue: what roles, overrides, partner token scopes and every
+ * `@requires` are made of.
+ */
+export type PermissionInfo = {
+  __typename?: 'PermissionInfo';
+  action: Scalars['String']['output'];
+  /** What the permission allows. */
+  description: Scalars['String']['output'];
+  /** `resource:action`, as written in roles, overrides, token scopes and field descriptions. */
+  permission: Scalars['String']['output'];
+  resource: Scalars['String']['output'];
+  /** Whether a partner API token may hold it among its scopes. */
+  tokenGrantable: Scalars['Boolean']['output'];
 };
 
 export type Plan =
@@ -1769,7 +1836,7 @@ export type Plan =
   | 'STARTER';
 
 /** An email-testing project (Mailtrap's sandbox): a workspace's group of inboxes. */
-export type Project = {
+export type Project = Node & {
   __typename?: 'Project';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -1799,6 +1866,7 @@ export type ProjectConnection = {
   __typename?: 'ProjectConnection';
   edges: Array<ProjectEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ProjectEdge = {
@@ -1823,6 +1891,13 @@ export type Query = {
   inbox: Maybe<Inbox>;
   list: Maybe<MailingList>;
   message: Maybe<Message>;
+  /**
+   * Any object that implements Node, by its id, with the same permission as its own root field
+   * (`domain(id:)` needs `domains:view`, …). An id of another account, or of no object, is NOT_FOUND.
+   */
+  node: Maybe<Node>;
+  /** Every permission Postern knows, in catalogue order. It describes the API, not an account: no token needed. */
+  permissionCatalogue: Array<PermissionInfo>;
   project: Maybe<Project>;
   role: Maybe<Role>;
   sendingServer: Maybe<SendingServer>;
@@ -1878,6 +1953,11 @@ export type QueryListArgs = {
 
 
 export type QueryMessageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1942,7 +2022,7 @@ export type RevokeInvitationInput = {
  * (owner, admin) ship with every account and cannot be changed; presets come from role packs and are
  * customisable like custom roles.
  */
-export type Role = {
+export type Role = Node & {
   __typename?: 'Role';
   createdAt: Scalars['DateTime']['output'];
   /** Whether bindings of this role take per-user overrides (grant/revoke). */
@@ -1979,6 +2059,7 @@ export type RoleConnection = {
   __typename?: 'RoleConnection';
   edges: Array<RoleEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type RoleEdge = {
@@ -2016,6 +2097,7 @@ export type RouteConnection = {
   __typename?: 'RouteConnection';
   edges: Array<RouteEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type RouteEdge = {
@@ -2077,7 +2159,7 @@ export type SendTestEmailInput = {
 };
 
 /** An outgoing provider account of a workspace (infrastructure). */
-export type SendingServer = {
+export type SendingServer = Node & {
   __typename?: 'SendingServer';
   createdAt: Scalars['DateTime']['output'];
   host: Scalars['String']['output'];
@@ -2095,6 +2177,7 @@ export type SendingServerConnection = {
   __typename?: 'SendingServerConnection';
   edges: Array<SendingServerEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SendingServerEdge = {
@@ -2150,6 +2233,7 @@ export type SmtpCredentialConnection = {
   __typename?: 'SmtpCredentialConnection';
   edges: Array<SmtpCredentialEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SmtpCredentialEdge = {
@@ -2158,7 +2242,7 @@ export type SmtpCredentialEdge = {
   node: SmtpCredential;
 };
 
-export type SupportTicket = {
+export type SupportTicket = Node & {
   __typename?: 'SupportTicket';
   body: Scalars['String']['output'];
   comments: Maybe<SupportTicketCommentConnection>;
@@ -2188,6 +2272,7 @@ export type SupportTicketCommentConnection = {
   __typename?: 'SupportTicketCommentConnection';
   edges: Array<SupportTicketCommentEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SupportTicketCommentEdge = {
@@ -2200,6 +2285,7 @@ export type SupportTicketConnection = {
   __typename?: 'SupportTicketConnection';
   edges: Array<SupportTicketEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SupportTicketEdge = {
@@ -2226,6 +2312,7 @@ export type SuppressionConnection = {
   __typename?: 'SuppressionConnection';
   edges: Array<SuppressionEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type SuppressionEdge = {
@@ -2239,7 +2326,7 @@ export type SuppressionType =
   | 'COMPLAINT'
   | 'UNSUBSCRIBE';
 
-export type Template = {
+export type Template = Node & {
   __typename?: 'Template';
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
@@ -2254,6 +2341,7 @@ export type TemplateConnection = {
   __typename?: 'TemplateConnection';
   edges: Array<TemplateEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type TemplateEdge = {
@@ -2271,6 +2359,12 @@ export type UpdateAccountSettingsInput = {
   accountId: Scalars['ID']['input'];
   /** Null: invitations without a role bind nothing. */
   defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type UpdateApiTokenInput = {
+  /** A new expiry: in the future, at most one year ahead. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateAutomationInput = {
@@ -2410,7 +2504,7 @@ export type Viewer = {
   /** Accounts the viewer is a member of. */
   accounts: Array<Account>;
   /** Whether the viewer holds `permission` at the node (false for a node of another account). */
-  can: Scalars['Boolean']['output'];
+  can: Maybe<Scalars['Boolean']['output']>;
   /** The viewer's own notifications, newest last. */
   notifications: NotificationConnection;
   /** Effective permissions at the node, after roles, overrides and token restrictions; `:own` ones last. */
@@ -2449,6 +2543,7 @@ export type WebhookConnection = {
   __typename?: 'WebhookConnection';
   edges: Array<WebhookEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type WebhookEdge = {
@@ -2467,7 +2562,7 @@ export type WebhookEvent =
   | 'TEMPORARY_FAIL'
   | 'UNSUBSCRIBED';
 
-export type Workspace = {
+export type Workspace = Node & {
   __typename?: 'Workspace';
   account: Account;
   automations: Maybe<AutomationConnection>;
@@ -2550,6 +2645,7 @@ export type WorkspaceConnection = {
   __typename?: 'WorkspaceConnection';
   edges: Array<WorkspaceEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type WorkspaceEdge = {
@@ -2628,6 +2724,25 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node:
+    | ( AccountDoc )
+    | ( AutomationDoc )
+    | ( CampaignDoc )
+    | ( DomainDoc )
+    | ( FormDoc )
+    | ( InboxDoc )
+    | ( MailingListDoc )
+    | ( MessageDoc )
+    | ( ProjectDoc )
+    | ( RoleDoc )
+    | ( SendingServerDoc )
+    | ( SupportTicketDoc )
+    | ( TemplateDoc )
+    | ( WorkspaceDoc )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -2737,12 +2852,14 @@ export type ResolversTypes = {
   MessageConnection: ResolverTypeWrapper<AnyConnection>;
   MessageEdge: ResolverTypeWrapper<Omit<MessageEdge, 'node'> & { node: ResolversTypes['Message'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   NonEmptyString: ResolverTypeWrapper<Scalars['NonEmptyString']['output']>;
   Notification: ResolverTypeWrapper<NotificationDoc>;
   NotificationConnection: ResolverTypeWrapper<AnyConnection>;
   NotificationEdge: ResolverTypeWrapper<Omit<NotificationEdge, 'node'> & { node: ResolversTypes['Notification'] }>;
   OpenSupportTicketInput: OpenSupportTicketInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PermissionInfo: ResolverTypeWrapper<PermissionInfo>;
   Plan: Plan;
   Project: ResolverTypeWrapper<ProjectDoc>;
   ProjectConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2794,6 +2911,7 @@ export type ResolversTypes = {
   TransferOwnershipInput: TransferOwnershipInput;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
+  UpdateApiTokenInput: UpdateApiTokenInput;
   UpdateAutomationInput: UpdateAutomationInput;
   UpdateBillingInput: UpdateBillingInput;
   UpdateCampaignInput: UpdateCampaignInput;
@@ -2919,12 +3037,14 @@ export type ResolversParentTypes = {
   MessageConnection: AnyConnection;
   MessageEdge: Omit<MessageEdge, 'node'> & { node: ResolversParentTypes['Message'] };
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   NonEmptyString: Scalars['NonEmptyString']['output'];
   Notification: NotificationDoc;
   NotificationConnection: AnyConnection;
   NotificationEdge: Omit<NotificationEdge, 'node'> & { node: ResolversParentTypes['Notification'] };
   OpenSupportTicketInput: OpenSupportTicketInput;
   PageInfo: PageInfo;
+  PermissionInfo: PermissionInfo;
   Project: ProjectDoc;
   ProjectConnection: AnyConnection;
   ProjectEdge: Omit<ProjectEdge, 'node'> & { node: ResolversParentTypes['Project'] };
@@ -2970,6 +3090,7 @@ export type ResolversParentTypes = {
   TransferOwnershipInput: TransferOwnershipInput;
   URL: Scalars['URL']['output'];
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
+  UpdateApiTokenInput: UpdateApiTokenInput;
   UpdateAutomationInput: UpdateAutomationInput;
   UpdateBillingInput: UpdateBillingInput;
   UpdateCampaignInput: UpdateCampaignInput;
@@ -3033,6 +3154,7 @@ export type AccessRequestResolvers<ContextType = Context, ParentType extends Res
 export type AccessRequestConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequestConnection'] = ResolversParentTypes['AccessRequestConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AccessRequestEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AccessRequestEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequestEdge'] = ResolversParentTypes['AccessRequestEdge']> = {
@@ -3063,6 +3185,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   settings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType>;
   supportTickets?: Resolver<Maybe<ResolversTypes['SupportTicketConnection']>, ParentType, ContextType, RequireFields<AccountSupportTicketsArgs, 'first'>>;
   workspaces?: Resolver<Maybe<ResolversTypes['WorkspaceConnection']>, ParentType, ContextType, RequireFields<AccountWorkspacesArgs, 'first'>>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AccountSettingsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccountSettings'] = ResolversParentTypes['AccountSettings']> = {
@@ -3082,6 +3205,7 @@ export type ApiKeyResolvers<ContextType = Context, ParentType extends ResolversP
 export type ApiKeyConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ApiKeyEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = {
@@ -3105,6 +3229,7 @@ export type ApiTokenResolvers<ContextType = Context, ParentType extends Resolver
 export type ApiTokenConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiTokenConnection'] = ResolversParentTypes['ApiTokenConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ApiTokenEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ApiTokenCreatedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ApiTokenCreated'] = ResolversParentTypes['ApiTokenCreated']> = {
@@ -3143,6 +3268,7 @@ export type AuditEventResolvers<ContextType = Context, ParentType extends Resolv
 export type AuditEventConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AuditEventEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
@@ -3170,6 +3296,7 @@ export type AuthorizedRecipientResolvers<ContextType = Context, ParentType exten
 export type AuthorizedRecipientConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthorizedRecipientConnection'] = ResolversParentTypes['AuthorizedRecipientConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AuthorizedRecipientEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AuthorizedRecipientEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthorizedRecipientEdge'] = ResolversParentTypes['AuthorizedRecipientEdge']> = {
@@ -3186,11 +3313,13 @@ export type AutomationResolvers<ContextType = Context, ParentType extends Resolv
   publishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AutomationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AutomationConnection'] = ResolversParentTypes['AutomationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AutomationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AutomationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AutomationEdge'] = ResolversParentTypes['AutomationEdge']> = {
@@ -3227,11 +3356,13 @@ export type CampaignResolvers<ContextType = Context, ParentType extends Resolver
   template?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CampaignConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignConnection'] = ResolversParentTypes['CampaignConnection']> = {
   edges?: Resolver<Array<ResolversTypes['CampaignEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CampaignEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignEdge'] = ResolversParentTypes['CampaignEdge']> = {
@@ -3257,6 +3388,7 @@ export type ContactResolvers<ContextType = Context, ParentType extends Resolvers
 export type ContactConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ContactConnection'] = ResolversParentTypes['ContactConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ContactEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ContactEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ContactEdge'] = ResolversParentTypes['ContactEdge']> = {
@@ -3299,11 +3431,13 @@ export type DomainResolvers<ContextType = Context, ParentType extends ResolversP
   verifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   webhooks?: Resolver<Maybe<ResolversTypes['WebhookConnection']>, ParentType, ContextType, RequireFields<DomainWebhooksArgs, 'first'>>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type DomainConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainConnection'] = ResolversParentTypes['DomainConnection']> = {
   edges?: Resolver<Array<ResolversTypes['DomainEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type DomainEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DomainEdge'] = ResolversParentTypes['DomainEdge']> = {
@@ -3331,6 +3465,7 @@ export type EmailLogResolvers<ContextType = Context, ParentType extends Resolver
 export type EmailLogConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailLogConnection'] = ResolversParentTypes['EmailLogConnection']> = {
   edges?: Resolver<Array<ResolversTypes['EmailLogEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type EmailLogEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailLogEdge'] = ResolversParentTypes['EmailLogEdge']> = {
@@ -3347,11 +3482,13 @@ export type FormResolvers<ContextType = Context, ParentType extends ResolversPar
   publishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type FormConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FormConnection'] = ResolversParentTypes['FormConnection']> = {
   edges?: Resolver<Array<ResolversTypes['FormEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type FormEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FormEdge'] = ResolversParentTypes['FormEdge']> = {
@@ -3375,11 +3512,13 @@ export type InboxResolvers<ContextType = Context, ParentType extends ResolversPa
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type InboxConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InboxConnection'] = ResolversParentTypes['InboxConnection']> = {
   edges?: Resolver<Array<ResolversTypes['InboxEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InboxEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InboxEdge'] = ResolversParentTypes['InboxEdge']> = {
@@ -3401,6 +3540,7 @@ export type InvitationResolvers<ContextType = Context, ParentType extends Resolv
 export type InvitationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvitationConnection'] = ResolversParentTypes['InvitationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['InvitationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InvitationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InvitationEdge'] = ResolversParentTypes['InvitationEdge']> = {
@@ -3420,11 +3560,13 @@ export type MailingListResolvers<ContextType = Context, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MailingListConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MailingListConnection'] = ResolversParentTypes['MailingListConnection']> = {
   edges?: Resolver<Array<ResolversTypes['MailingListEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MailingListEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MailingListEdge'] = ResolversParentTypes['MailingListEdge']> = {
@@ -3442,6 +3584,7 @@ export type MemberResolvers<ContextType = Context, ParentType extends ResolversP
 export type MemberConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MemberConnection'] = ResolversParentTypes['MemberConnection']> = {
   edges?: Resolver<Array<ResolversTypes['MemberEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MemberEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MemberEdge'] = ResolversParentTypes['MemberEdge']> = {
@@ -3459,11 +3602,13 @@ export type MessageResolvers<ContextType = Context, ParentType extends Resolvers
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MessageConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MessageConnection'] = ResolversParentTypes['MessageConnection']> = {
   edges?: Resolver<Array<ResolversTypes['MessageEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MessageEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MessageEdge'] = ResolversParentTypes['MessageEdge']> = {
@@ -3535,6 +3680,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
   rotateApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id'>>;
+  rotateApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationRotateApiTokenArgs, 'id'>>;
   scheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationScheduleCampaignArgs, 'input'>>;
   sendCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationSendCampaignArgs, 'id'>>;
   sendEmail?: Resolver<Maybe<ResolversTypes['EmailLog']>, ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
@@ -3549,6 +3695,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   unpublishForm?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<MutationUnpublishFormArgs, 'id'>>;
   unscheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationUnscheduleCampaignArgs, 'id'>>;
   updateAccountSettings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType, RequireFields<MutationUpdateAccountSettingsArgs, 'input'>>;
+  updateApiToken?: Resolver<Maybe<ResolversTypes['ApiToken']>, ParentType, ContextType, RequireFields<MutationUpdateApiTokenArgs, 'id' | 'input'>>;
   updateAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationUpdateAutomationArgs, 'id' | 'input'>>;
   updateBilling?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationUpdateBillingArgs, 'input'>>;
   updateCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationUpdateCampaignArgs, 'id' | 'input'>>;
@@ -3569,6 +3716,10 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 };
 
+export type NodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Account' | 'Automation' | 'Campaign' | 'Domain' | 'Form' | 'Inbox' | 'MailingList' | 'Message' | 'Project' | 'Role' | 'SendingServer' | 'SupportTicket' | 'Template' | 'Workspace', ParentType, ContextType>;
+};
+
 export interface NonEmptyStringScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['NonEmptyString'], any> {
   name: 'NonEmptyString';
 }
@@ -3586,6 +3737,7 @@ export type NotificationResolvers<ContextType = Context, ParentType extends Reso
 export type NotificationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NotificationConnection'] = ResolversParentTypes['NotificationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['NotificationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type NotificationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NotificationEdge'] = ResolversParentTypes['NotificationEdge']> = {
@@ -3596,6 +3748,16 @@ export type NotificationEdgeResolvers<ContextType = Context, ParentType extends 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PermissionInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PermissionInfo'] = ResolversParentTypes['PermissionInfo']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  permission?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resource?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tokenGrantable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type ProjectResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Project'] = ResolversParentTypes['Project']> = {
@@ -3606,11 +3768,13 @@ export type ProjectResolvers<ContextType = Context, ParentType extends Resolvers
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ProjectConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProjectConnection'] = ResolversParentTypes['ProjectConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ProjectEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ProjectEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ProjectEdge'] = ResolversParentTypes['ProjectEdge']> = {
@@ -3628,6 +3792,8 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   inbox?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<QueryInboxArgs, 'id'>>;
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType, RequireFields<QueryListArgs, 'id'>>;
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  permissionCatalogue?: Resolver<Array<ResolversTypes['PermissionInfo']>, ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<QueryRoleArgs, 'id'>>;
   sendingServer?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<QuerySendingServerArgs, 'id'>>;
@@ -3647,6 +3813,7 @@ export type RoleResolvers<ContextType = Context, ParentType extends ResolversPar
   pack?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   system?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type RoleBindingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RoleBinding'] = ResolversParentTypes['RoleBinding']> = {
@@ -3663,6 +3830,7 @@ export type RoleBindingResolvers<ContextType = Context, ParentType extends Resol
 export type RoleConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RoleConnection'] = ResolversParentTypes['RoleConnection']> = {
   edges?: Resolver<Array<ResolversTypes['RoleEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RoleEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RoleEdge'] = ResolversParentTypes['RoleEdge']> = {
@@ -3684,6 +3852,7 @@ export type RouteResolvers<ContextType = Context, ParentType extends ResolversPa
 export type RouteConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RouteConnection'] = ResolversParentTypes['RouteConnection']> = {
   edges?: Resolver<Array<ResolversTypes['RouteEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RouteEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RouteEdge'] = ResolversParentTypes['RouteEdge']> = {
@@ -3707,11 +3876,13 @@ export type SendingServerResolvers<ContextType = Context, ParentType extends Res
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type SendingServerConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SendingServerConnection'] = ResolversParentTypes['SendingServerConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SendingServerEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SendingServerEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SendingServerEdge'] = ResolversParentTypes['SendingServerEdge']> = {
@@ -3731,6 +3902,7 @@ export type SmtpCredentialResolvers<ContextType = Context, ParentType extends Re
 export type SmtpCredentialConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SmtpCredentialConnection'] = ResolversParentTypes['SmtpCredentialConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SmtpCredentialEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SmtpCredentialEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SmtpCredentialEdge'] = ResolversParentTypes['SmtpCredentialEdge']> = {
@@ -3747,6 +3919,7 @@ export type SupportTicketResolvers<ContextType = Context, ParentType extends Res
   status?: Resolver<ResolversTypes['SupportTicketStatus'], ParentType, ContextType>;
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type SupportTicketCommentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketComment'] = ResolversParentTypes['SupportTicketComment']> = {
@@ -3759,6 +3932,7 @@ export type SupportTicketCommentResolvers<ContextType = Context, ParentType exte
 export type SupportTicketCommentConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketCommentConnection'] = ResolversParentTypes['SupportTicketCommentConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SupportTicketCommentEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SupportTicketCommentEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketCommentEdge'] = ResolversParentTypes['SupportTicketCommentEdge']> = {
@@ -3769,6 +3943,7 @@ export type SupportTicketCommentEdgeResolvers<ContextType = Context, ParentType 
 export type SupportTicketConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketConnection'] = ResolversParentTypes['SupportTicketConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SupportTicketEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SupportTicketEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicketEdge'] = ResolversParentTypes['SupportTicketEdge']> = {
@@ -3787,6 +3962,7 @@ export type SuppressionResolvers<ContextType = Context, ParentType extends Resol
 export type SuppressionConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuppressionConnection'] = ResolversParentTypes['SuppressionConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SuppressionEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SuppressionEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuppressionEdge'] = ResolversParentTypes['SuppressionEdge']> = {
@@ -3802,11 +3978,13 @@ export type TemplateResolvers<ContextType = Context, ParentType extends Resolver
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TemplateConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TemplateConnection'] = ResolversParentTypes['TemplateConnection']> = {
   edges?: Resolver<Array<ResolversTypes['TemplateEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type TemplateEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TemplateEdge'] = ResolversParentTypes['TemplateEdge']> = {
@@ -3835,7 +4013,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 
 export type ViewerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
-  can?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
+  can?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -3853,6 +4031,7 @@ export type WebhookResolvers<ContextType = Context, ParentType extends Resolvers
 export type WebhookConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookConnection'] = ResolversParentTypes['WebhookConnection']> = {
   edges?: Resolver<Array<ResolversTypes['WebhookEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WebhookEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookEdge'] = ResolversParentTypes['WebhookEdge']> = {
@@ -3875,11 +4054,13 @@ export type WorkspaceResolvers<ContextType = Context, ParentType extends Resolve
   routes?: Resolver<Maybe<ResolversTypes['RouteConnection']>, ParentType, ContextType, RequireFields<WorkspaceRoutesArgs, 'first'>>;
   sendingServers?: Resolver<Maybe<ResolversTypes['SendingServerConnection']>, ParentType, ContextType, RequireFields<WorkspaceSendingServersArgs, 'first'>>;
   templates?: Resolver<Maybe<ResolversTypes['TemplateConnection']>, ParentType, ContextType, RequireFields<WorkspaceTemplatesArgs, 'first'>>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type WorkspaceConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WorkspaceConnection'] = ResolversParentTypes['WorkspaceConnection']> = {
   edges?: Resolver<Array<ResolversTypes['WorkspaceEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WorkspaceEdge'] = ResolversParentTypes['WorkspaceEdge']> = {
@@ -3952,11 +4133,13 @@ export type Resolvers<ContextType = Context> = {
   MessageConnection?: MessageConnectionResolvers<ContextType>;
   MessageEdge?: MessageEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   NonEmptyString?: GraphQLScalarType;
   Notification?: NotificationResolvers<ContextType>;
   NotificationConnection?: NotificationConnectionResolvers<ContextType>;
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PermissionInfo?: PermissionInfoResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   ProjectConnection?: ProjectConnectionResolvers<ContextType>;
   ProjectEdge?: ProjectEdgeResolvers<ContextType>;

@@ -106,7 +106,7 @@ async function firstPages<T extends { _id: string }>(
   limit: number,
   visible: Record<string, unknown> | undefined,
 ): Promise<Connection<T>[]> {
-  if (limit === 0) return parentIds.map(() => connectionOf<T>([], 0));
+  // first: 0 reads one document per parent, which is enough to say whether a page follows.
   const ids = [...new Set(parentIds)];
   const byParent = new Map<string, T[]>(ids.map((id) => [id, []]));
   const cap = (limit + 1) * ids.length;
@@ -132,5 +132,10 @@ async function firstPages<T extends { _id: string }>(
       ),
     );
   }
-  return parentIds.map((id) => connectionOf(byParent.get(id)!.slice(0, limit + 1), limit));
+  return parentIds.map((id) =>
+    connectionOf(byParent.get(id)!.slice(0, limit + 1), limit, {
+      // Counted per parent, and only when a query selects totalCount.
+      totalCount: () => model.countDocuments(where({ [parentField]: id })).exec(),
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 // Builds the executable schema: SDL from schema/*.graphql, resolvers from each module, scalars from
-// graphql-scalars, then the authorization directives (src/authz/directives.ts).
+// graphql-scalars, then the permission notes in descriptions (permission-docs.ts) and the authorization
+// directives (src/authz/directives.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -7,6 +8,7 @@ import { mergeResolvers } from '@graphql-tools/merge';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver, EmailAddressResolver, JSONResolver, NonEmptyStringResolver, URLResolver } from 'graphql-scalars';
 import { applyAuthzDirectives } from '../authz/directives';
+import { describePermissions } from './permission-docs';
 import { schemaDir } from '../paths';
 import { moduleResolvers } from '../modules';
 import { registerModules } from './registry';
@@ -51,6 +53,7 @@ export function buildBareSchema(): GraphQLSchema {
   });
 }
 
+/** The served schema: descriptions name each field's permission, and the directives enforce it. */
 export function buildSchema(): GraphQLSchema {
-  return applyAuthzDirectives(buildBareSchema());
+  return applyAuthzDirectives(describePermissions(buildBareSchema()));
 }

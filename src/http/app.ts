@@ -6,11 +6,11 @@ import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
+import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import { authenticate } from '../identity/principal';
 import { createContext, type Context, type RequestSummary } from '../graphql/context';
@@ -29,11 +29,20 @@ import { unavailablePlugin } from '../graphql/plugins/unavailable';
 import type { Mailer } from '../mail/mailer';
 import type { RateLimits } from './rate-limit';
 import { rateLimitPlugin } from '../graphql/plugins/rate-limit';
-import { graphiqlPage } from './graphiql';
+import { explorerRouter } from './graphiql';
+import { maxTokensMiddleware } from './max-tokens';
+import { metricsHandler } from './metrics-endpoint';
+import { metricsPlugin } from '../graphql/plugins/metrics';
+import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
 
+// GraphQL Armor labels its refusals "Syntax Error: …"; the query is well-formed, only too deep or
+// too wide, so the label goes.
 const reportInsteadOfThrow = {
   propagateOnRejection: false,
-  onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(err)],
+  onReject: [
+    (ctx: ValidationContext | null, err: GraphQLError) =>
+      ctx?.reportError(new GraphQLError(err.message.replace(/^Syntax Error:\s*/, ''), { nodes: err.nodes, extensions: err.extensions })),
+  ],
 };
 
 export interface GatewayOptions {
@@ -45,6 +54,11 @@ export interface GatewayOptions {
   trustProxy: boolean | number | string;
   maxQueryDepth: number;
   maxQueryCost: number;
+  maxQueryTokens: number;
+  /** Bearer token /metrics requires; unset: /metrics is open. */
+  metricsToken?: string;
+  /** Apollo's usage reporting to GraphOS (needs APOLLO_KEY too); off unless set. */
+  apolloUsageReporting?: boolean;
 }
 
 export interface Gateway {
@@ -93,6 +107,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       revealAuditPlugin(),
       loggingPlugin(),
       unavailablePlugin(),
+      metricsPlugin(),
+      // Apollo Server turns usage reporting on by itself whenever APOLLO_KEY is in the environment,
+      // sending operation shapes to Apollo's cloud; Postern sends nothing unless told to.
+      ...(opts.apolloUsageReporting ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
   });
   gateway.apollo = apollo;
@@ -106,6 +124,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { method: req.method, route: routeOf(req.originalUrl.split('?')[0]!), status: String(res.statusCode) };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, seconds);
       const s = res.locals.summary as RequestSummary | undefined;
       opts.log.info(
         {
@@ -113,7 +135,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           method: req.method,
           path: req.originalUrl.split('?')[0],
           status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          durationMs: seconds * 1000,
           operationName: s?.operationName ?? undefined,
           principalId: s?.principalId ?? res.locals.principalId ?? undefined,
           // Apollo's HTTP-level refusals (405, 406, …) leave no GraphQL errors behind: the status decides.
@@ -139,9 +161,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const ok = !databaseUnavailable() && (await pingDatabase(800));
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unavailable' });
   });
-  app.get('/graphiql', (_req, res) => {
-    res.type('html').send(graphiqlPage());
-  });
+  app.get('/metrics', metricsHandler(opts.metricsToken));
+  app.use(explorerRouter());
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
 
   app.use(
@@ -155,6 +176,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       res.status(503).json({ errors: [{ message: new ServiceUnavailableError().message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
     },
     express.json({ limit: '1mb' }),
+    maxTokensMiddleware(opts.maxQueryTokens),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const auth = await authenticate(req.get('authorization')).catch((err: unknown) => {

@@ -10,6 +10,8 @@ import { marketingResolvers } from './marketing';
 import { testingResolvers } from './testing';
 import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
+import { catalogueResolvers } from './catalogue/resolvers';
+import { nodeResolvers } from '../graphql/node';
 
 export const moduleResolvers = [
   identityResolvers,
@@ -20,4 +22,6 @@ export const moduleResolvers = [
   ...testingResolvers,
   ...billingResolvers,
   auditResolvers,
+  catalogueResolvers,
+  nodeResolvers,
 ];

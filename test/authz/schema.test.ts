@@ -14,6 +14,8 @@ import { buildBareSchema, buildSchema } from '../../src/graphql/schema';
  */
 const UNGUARDED_ROOT_FIELDS: Record<string, string> = {
   viewer: 'the caller themself; null without a valid token',
+  node: "answers through the object's own guarded root field (domain(id:), …), whose @requires decides",
+  permissionCatalogue: 'public: the static list of permissions (src/authz/catalogue.ts), no account data',
   signUp: 'public: creates a new account',
   login: 'public',
   verifyEmail: 'public: the mailed one-time token is the credential',

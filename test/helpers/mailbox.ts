@@ -19,7 +19,8 @@ export interface Mailbox {
   close(): Promise<void>;
 }
 
-export async function startMailbox(): Promise<Mailbox> {
+/** `acceptAfterMs`: hold each mail that long before accepting it (a slow mail server). */
+export async function startMailbox(opts: { acceptAfterMs?: number } = {}): Promise<Mailbox> {
   const mails: Mail[] = [];
   const smtp = new SMTPServer({
     authOptional: true,
@@ -30,7 +31,7 @@ export async function startMailbox(): Promise<Mailbox> {
       stream.on('data', (c: Buffer) => (raw += c.toString()));
       stream.on('end', () => {
         mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        cb();
+        setTimeout(() => cb(), opts.acceptAfterMs ?? 0);
       });
     },
   });

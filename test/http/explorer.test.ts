@@ -12,14 +12,25 @@ afterAll(() => gw.stop());
 const EXPLORER = { 'x-postern-client': 'explorer' };
 const ME = 'query Me { viewer { user { id } } }';
 
-it('serves the explorer page, which sends the explorer header', async () => {
+it('serves the explorer page and its script, which sends the explorer header', async () => {
   const res = await fetch(`${gw.url}/graphiql`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/text\/html/);
-  const html = await res.text();
-  expect(html).toContain('GraphiQL');
-  expect(html).toContain("'x-postern-client': 'explorer'");
-  expect(html).toContain("url: '/graphql'");
+  expect(await res.text()).toContain('/graphiql/assets/graphiql.js');
+  const script = await (await fetch(`${gw.url}/graphiql/assets/explorer.js`)).text();
+  expect(script).toContain("'x-postern-client': 'explorer'");
+  expect(script).toContain("url: '/graphql'");
+});
+
+it("names each field's permission in the descriptions introspection serves", async () => {
+  const r = await gw.gql(`{
+    query: __type(name: "Query") { fields { name description } }
+    cred: __type(name: "SmtpCredential") { fields { name description } }
+  }`);
+  const describe = (t: any, name: string) => t.fields.find((f: any) => f.name === name).description;
+  expect(describe(r.body.data!.query, 'account')).toBe('Requires `account:view`.');
+  expect(describe(r.body.data!.query, 'viewer')).toBe('The signed-in user; null without a valid token.');
+  expect(describe(r.body.data!.cred, 'password')).toMatch(/Sensitive: masked unless `smtpCredentials:reveal`/);
 });
 
 it('lets the owner use the explorer', async () => {

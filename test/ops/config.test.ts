@@ -22,6 +22,10 @@ const CASES: [string, Record<string, string>, RegExp][] = [
   ['RATE_LIMIT_LOGIN_FAILURES', { RATE_LIMIT_LOGIN_FAILURES: '0' }, /RATE_LIMIT_LOGIN_FAILURES must be a whole number from 1/],
   ['APP_URL', { APP_URL: 'ftp://example.com' }, /APP_URL must be an http\(s\) URL/],
   ['DNS_SERVERS', { DNS_SERVERS: 'ns1.example:53' }, /DNS_SERVERS must be comma-separated addresses with an optional port/],
+  ['MONGODB_URI', { MONGODB_URI: '', POSTERN_EMBEDDED_DB: 'FALSE' }, /MONGODB_URI is required: this installation has no embedded database/],
+  ['HOST', { HOST: 'my host;rm' }, /HOST must be an IP address \(127\.0\.0\.1, 0\.0\.0\.0, ::\) or a host name, got "my host;rm"/],
+  ['POSTERN_SEED_DEMO', { POSTERN_SEED_DEMO: 'maybe' }, /POSTERN_SEED_DEMO must be true or false \(also 1\/0, yes\/no\), got "maybe"/],
+  ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
 ];
 
 describe('loadConfig', () => {
@@ -36,6 +40,25 @@ describe('loadConfig', () => {
     const behind = loadConfig({ ...GOOD, TRUST_PROXY: '10.0.0.0/8, loopback', DNS_SERVERS: '127.0.0.1:5353,[::1]:53' });
     expect(behind.trustProxy).toBe('10.0.0.0/8,loopback');
     expect(behind.dnsServers).toEqual(['127.0.0.1:5353', '[::1]:53']);
+  });
+
+  it('reads booleans strictly: FALSE, 0 and no are false', () => {
+    for (const off of ['FALSE', 'false', '0', 'no', 'No']) expect(loadConfig({ ...GOOD, POSTERN_SEED_DEMO: off }).seedDemo).toBe(false);
+    for (const on of ['TRUE', 'true', '1', 'yes']) expect(loadConfig({ ...GOOD, POSTERN_SEED_DEMO: on }).seedDemo).toBe(true);
+    expect(loadConfig({ ...GOOD, APOLLO_USAGE_REPORTING: 'False' }).apolloUsageReporting).toBe(false);
+    expect(loadConfig({ ...GOOD }).apolloUsageReporting).toBe(false);
+  });
+
+  it('seeds the demo on the embedded database only, unless POSTERN_SEED_DEMO says otherwise', () => {
+    expect(loadConfig({}).seedDemo).toBe(true);
+    expect(loadConfig({ POSTERN_SEED_DEMO: 'false' }).seedDemo).toBe(false);
+    expect(loadConfig({ ...GOOD }).seedDemo).toBe(false);
+    expect(loadConfig({ ...GOOD, POSTERN_SEED_DEMO: 'true' }).seedDemo).toBe(true);
+  });
+
+  it('accepts IP addresses and host names as HOST', () => {
+    for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'gateway.internal.example'])
+      expect(loadConfig({ ...GOOD, HOST: host }).host).toBe(host);
   });
 
   it.each(CASES)('refuses a bad %s with a ConfigError naming it', (name, env, message) => {

@@ -1,11 +1,15 @@
-// UNAUTHENTICATED for every root field but the public ones (CONTRACT.md "Errors"), decided once per
-// operation before any resolver runs.
+// UNAUTHENTICATED, decided once per operation before any resolver runs (CONTRACT.md "Errors"):
+// - without a token, for every root field but the public ones;
+// - with a token that is unknown, expired or revoked, for every operation but those that issue new
+//   credentials (signing in again must work): `viewer` and introspection too, so a client learns at
+//   once that its token is dead instead of reading a null viewer.
+// One message for all of these (src/errors.ts).
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context';
 import { UnauthenticatedError } from '../../errors';
 
-/** Root fields that work without a valid token. */
+/** Root fields that work without a token. */
 export const PUBLIC_ROOT_FIELDS = new Set([
   'signUp',
   'login',
@@ -14,10 +18,19 @@ export const PUBLIC_ROOT_FIELDS = new Set([
   'requestPasswordReset',
   'resetPassword',
   'viewer',
+  'permissionCatalogue',
   '__typename',
   '__schema',
   '__type',
 ]);
+
+/** Public root fields that read rather than sign in: refused when a dead token is sent. */
+const READ_ONLY_PUBLIC = new Set(['viewer', 'permissionCatalogue', '__typename', '__schema', '__type']);
+
+/** Root fields that work even with a dead token: they issue new credentials. */
+export function issuesCredentials(field: string): boolean {
+  return PUBLIC_ROOT_FIELDS.has(field) && !READ_ONLY_PUBLIC.has(field);
+}
 
 export function rootFieldNames(
   set: SelectionSetNode,
@@ -45,12 +58,9 @@ export function authenticationPlugin(): ApolloServerPlugin<Context> {
           if (contextValue.principal || !operation) return;
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-          const needsLogin = rootFieldNames(operation.selectionSet, fragments).some((n) => !PUBLIC_ROOT_FIELDS.has(n));
-          if (needsLogin) {
-            throw new UnauthenticatedError(
-              contextValue.authRejected ? 'The bearer token is unknown, expired or revoked: sign in again.' : undefined,
-            );
-          }
+          const fields = rootFieldNames(operation.selectionSet, fragments);
+          const refused = contextValue.authRejected ? !fields.every(issuesCredentials) : fields.some((n) => !PUBLIC_ROOT_FIELDS.has(n));
+          if (refused) throw new UnauthenticatedError();
         },
       };
     },

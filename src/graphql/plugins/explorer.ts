@@ -40,7 +40,7 @@ export function explorerPlugin(): ApolloServerPlugin<Context> {
       return {
         async didResolveOperation({ contextValue }) {
           if (!contextValue.principal) {
-            throw new UnauthenticatedError('The explorer needs a signed-in user: send "Authorization: Bearer <token>".');
+            throw new UnauthenticatedError();
           }
           const { allowed, firstAccountId } = await explorerAccount(contextValue);
           if (allowed) return;

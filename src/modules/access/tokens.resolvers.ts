@@ -2,12 +2,14 @@ import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
 import type { UserDoc } from '../identity/model';
 import { ApiToken } from './model';
-import { createApiToken, revokeApiToken } from './tokens.service';
+import { createApiToken, revokeApiToken, rotateApiToken, updateApiToken } from './tokens.service';
 
 export const tokensResolvers: Resolvers = {
   Mutation: {
     createApiToken: (_, { input }, ctx) => createApiToken(ctx, input),
     revokeApiToken: (_, { id }, ctx) => revokeApiToken(ctx, id),
+    rotateApiToken: (_, { id }, ctx) => rotateApiToken(ctx, id),
+    updateApiToken: (_, { id, input }, ctx) => updateApiToken(ctx, id, input),
   },
   Account: {
     apiTokens: (a, args) => paginate(ApiToken, { accountId: a._id }, args),

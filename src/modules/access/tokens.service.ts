@@ -12,7 +12,9 @@ import { namesOwnerOnly } from '../../authz/rules';
 import { accessStore } from '../../authz/store';
 import { Workspace } from '../accounts/model';
 import { cleanName } from '../accounts/service';
-import type { ApiTokenDoc } from './model';
+import { ApiToken, type ApiTokenDoc } from './model';
+import { NOT_TOKEN_GRANTABLE } from '../catalogue/permissions';
+import { saveChanges } from '../save';
 
 export const TOKEN_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 export const TOKEN_MAX_WORKSPACES = 100;
@@ -57,6 +59,10 @@ export function validateScopes(scopes: readonly string[]): string[] {
       'scopes',
     );
   }
+  const refused = [...out].filter((s) => NOT_TOKEN_GRANTABLE.has(s));
+  if (refused.length) {
+    throw new BadInputError(`A token cannot hold ${refused.join(', ')} (see tokenGrantable in permissionCatalogue)`, 'scopes');
+  }
   return [...out];
 }
 
@@ -68,14 +74,32 @@ export function validateExpiry(value: Date | string, field: string, maxMs = TOKE
   return d;
 }
 
+/** The signed-in user managing tokens: a token minting or editing tokens could shed its own restrictions. */
+function tokenManager(ctx: Context, what: string): string {
+  const p = ctx.principal;
+  if (!p) throw new UnauthenticatedError();
+  if (p.kind !== 'user') throw new BadInputError(`API tokens are ${what} by signed-in users, not by other API tokens`);
+  return p.userId;
+}
+
+/** No escalation: every scope must be a permission the acting user holds somewhere in the account. */
+async function assertHoldsScopes(ctx: Context, accountId: string, scopes: readonly string[], whose: string): Promise<void> {
+  const compiled = await ctx.authz.load(accountId);
+  if (!compiled) throw new NotFoundError('Account', accountId);
+  const missing = scopes.filter((s) => !heldAnywhere(compiled, permissionBit(s)));
+  if (missing.length) throw new BadInputError(`${whose} permissions you do not hold: ${missing.join(', ')}`, 'scopes');
+}
+
+function newTokenSecret(): { token: string; tokenHash: string; prefix: string } {
+  const token = `${API_TOKEN_PREFIX}${randomSecret(32)}`;
+  return { token, tokenHash: tokenHash(token), prefix: token.slice(0, TOKEN_PREFIX_LENGTH) };
+}
+
 export async function createApiToken(
   ctx: Context,
   input: { accountId: string; name: string; scopes: string[]; workspaceIds?: string[] | null; expiresAt: Date | string },
 ): Promise<ApiTokenCreatedResult> {
-  const p = ctx.principal;
-  if (!p) throw new UnauthenticatedError();
-  // A token minting tokens could shed its own workspace restriction: only signed-in users make tokens.
-  if (p.kind !== 'user') throw new BadInputError('API tokens are created by signed-in users, not by other API tokens');
+  const userId = tokenManager(ctx, 'created');
   const name = cleanName(input.name, 'name');
   const scopes = validateScopes(input.scopes);
   const expiresAt = validateExpiry(input.expiresAt, 'expiresAt');
@@ -96,27 +120,20 @@ export async function createApiToken(
     workspaceIds = ids;
   }
 
-  // No escalation: every scope must be a permission the creator holds somewhere in the account. The
-  // token is further limited to its creator's permissions on every request (src/authz/compile.ts).
-  const compiled = await ctx.authz.load(input.accountId);
-  if (!compiled) throw new NotFoundError('Account', input.accountId);
-  const missing = scopes.filter((s) => !heldAnywhere(compiled, permissionBit(s)));
-  if (missing.length) {
-    throw new BadInputError(`A token cannot hold permissions its creator does not hold: ${missing.join(', ')}`, 'scopes');
-  }
+  // The token is further limited to its creator's permissions on every request (src/authz/compile.ts).
+  await assertHoldsScopes(ctx, input.accountId, scopes, 'A token cannot hold');
 
-  const token = `${API_TOKEN_PREFIX}${randomSecret(32)}`;
+  const { token, ...secret } = newTokenSecret();
   const doc = await accessStore.createToken<ApiTokenDoc>({
     _id: newId(),
     accountId: input.accountId,
-    userId: p.userId,
+    userId,
     name,
-    tokenHash: tokenHash(token),
-    prefix: token.slice(0, TOKEN_PREFIX_LENGTH),
+    ...secret,
     scopes,
     workspaceIds,
     expiresAt,
-    createdBy: p.userId,
+    createdBy: userId,
   } as ApiTokenDoc);
   try {
     await ctx.audit.change({
@@ -148,4 +165,56 @@ export async function revokeApiToken(ctx: Context, id: string): Promise<boolean>
     after: described(after),
   });
   return true;
+}
+
+/** Refuses to change a token that no longer works. */
+function assertLive(t: ApiTokenDoc, now = new Date()): void {
+  if (t.revokedAt) throw new BadInputError('This token is revoked: create a new one', 'id');
+  if (new Date(t.expiresAt) <= now) throw new BadInputError('This token has expired: create a new one', 'id');
+}
+
+/**
+ * A new secret for the same token (same id, scopes, workspaces and expiry). The stored hash is
+ * replaced in one conditional write, so the old secret stops working on the very next request. The
+ * rotator must hold every scope: rotating hands them the token's power.
+ */
+export async function rotateApiToken(ctx: Context, id: string): Promise<ApiTokenCreatedResult> {
+  tokenManager(ctx, 'rotated');
+  const before = await ctx.loaders.existing<ApiTokenDoc>('ApiToken', id);
+  assertLive(before);
+  await assertHoldsScopes(ctx, before.accountId, before.scopes, 'Rotating would hand you');
+  const { token, ...secret } = newTokenSecret();
+  const now = new Date();
+  const after = await ApiToken.findOneAndUpdate(
+    { _id: id, tokenHash: before.tokenHash, revokedAt: null, expiresAt: { $gt: now } },
+    { $set: secret },
+    { returnDocument: 'after' },
+  ).lean<ApiTokenDoc>();
+  ctx.loaders.forget('ApiToken', id);
+  if (!after) throw new BadInputError('This token was revoked, expired or rotated meanwhile: list the tokens again', 'id');
+  ctx.loaders.prime('ApiToken', after as unknown as { _id: string });
+  await ctx.audit.change({
+    accountId: after.accountId,
+    action: 'apiToken.rotated',
+    target: { type: 'ApiToken', id },
+    before: described(before),
+    after: described(after),
+  });
+  return { token, apiToken: after };
+}
+
+/** Renames a token or moves its expiry (within the same one-year limit as at creation). */
+export async function updateApiToken(
+  ctx: Context,
+  id: string,
+  input: { name?: string | null; expiresAt?: Date | string | null },
+): Promise<ApiTokenDoc> {
+  tokenManager(ctx, 'edited');
+  const before = await ctx.loaders.existing<ApiTokenDoc>('ApiToken', id);
+  assertLive(before);
+  const set: Partial<ApiTokenDoc> = {};
+  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
+  if (input.expiresAt !== undefined && input.expiresAt !== null) set.expiresAt = validateExpiry(input.expiresAt, 'expiresAt');
+  if (!Object.keys(set).length) throw new BadInputError('Give a new name or expiresAt', 'input');
+  return saveChanges(ctx, ApiToken, before, set, { action: 'apiToken.updated', view: described });
 }
