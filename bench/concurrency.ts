@@ -20,7 +20,7 @@ export interface ConcurrencyResult {
 async function newMembers(accountId: string, ownerId: string, n: number): Promise<string[]> {
   const users = Array.from({ length: n }, () => {
     const _id = newId();
-    return { _id, email: `member-${_id}@bench.example.com`, name: 'Bench member', passwordHash: 'x' };
+    return { _id, email: `member-${_id}@bench.example.com`, name: 'Bench member', passwordHash: 'x', emailVerifiedAt: new Date() };
   });
   await User.insertMany(users);
   await Member.insertMany(users.map((u) => ({ accountId, userId: u._id, createdBy: ownerId })));

@@ -22,9 +22,15 @@ export interface ContactsResult {
   listSize: number;
   reimportMs: number;
   reimport: { imported: number; skipped: number };
-  firstPage: { medianMs: number; maxMs: number };
-  deepPage: { medianMs: number; maxMs: number };
-  smallList: { medianMs: number; maxMs: number };
+  firstPage: PageLatency;
+  deepPage: PageLatency;
+  smallList: PageLatency;
+}
+
+export interface PageLatency {
+  medianMs: number;
+  maxMs: number;
+  error?: string;
 }
 
 function rows(from: number, n: number) {
@@ -41,12 +47,17 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [r, performance.now() - t0];
 }
 
-async function latency(fn: () => Promise<void>): Promise<{ medianMs: number; maxMs: number }> {
-  await fn(); // warm
-  const ms: number[] = [];
-  for (let i = 0; i < PAGE_RUNS; i++) ms.push((await timed(fn))[1]);
-  ms.sort((a, b) => a - b);
-  return { medianMs: round1(ms[ms.length >> 1]!), maxMs: round1(ms.at(-1)!) };
+/** Median and max of 9 timed runs after a warm one; a failure is reported with its error instead. */
+async function latency(fn: () => Promise<void>): Promise<PageLatency> {
+  try {
+    await fn(); // warm
+    const ms: number[] = [];
+    for (let i = 0; i < PAGE_RUNS; i++) ms.push((await timed(fn))[1]);
+    ms.sort((a, b) => a - b);
+    return { medianMs: round1(ms[ms.length >> 1]!), maxMs: round1(ms.at(-1)!) };
+  } catch (err) {
+    return { medianMs: NaN, maxMs: NaN, error: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;

@@ -17,7 +17,8 @@ export interface GatewayProcess {
 
 const CLK_TCK = 100;
 
-function cpuOf(pid: number): number {
+/** CPU seconds (user + system, all threads) a process has used so far. */
+export function cpuOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;

@@ -3,7 +3,7 @@
 // load (the data does not change): a different body — an error, a missing or unmasked field — counts
 // as an error, as do HTTP errors, timeouts and connection errors.
 import autocannon from 'autocannon';
-import { gql, machineCpuSeconds, type GatewayProcess } from './gateway';
+import { cpuOf, gql, machineCpuSeconds, type GatewayProcess } from './gateway';
 
 export const DASHBOARD_QUERY = `query Dashboard { viewer { accounts { id name workspaces { edges { node { id name
   domains(first: 20) { edges { node { id name smtpCredentials { edges { node { id login password } } } } } }
@@ -31,11 +31,15 @@ export interface LoadResult {
   /** Share of the run's machine CPU (2 cores = 200 %) used by the gateway process and by everything. */
   gatewayCpuPercent: number;
   machineCpuPercent: number;
+  /** CPU ms per answered request: the gateway, the database, the load generator (this process). */
+  cpuMsPerRequest: { gateway: number; database: number | null; loadGenerator: number };
+  /** Requests per second the machine's cores could serve if these three had them to themselves. */
+  capacityEstimate: number | null;
 }
 
 export async function dashboardLoad(
   gw: GatewayProcess,
-  opts: { label: string; token: string; connections: number; seconds: number },
+  opts: { label: string; token: string; connections: number; seconds: number; databasePid?: number; cores: number },
 ): Promise<LoadResult> {
   const reference = await gql<unknown>(gw.url, DASHBOARD_QUERY, {}, opts.token);
   const body = JSON.stringify({ query: DASHBOARD_QUERY, operationName: 'Dashboard' });
@@ -50,6 +54,8 @@ export async function dashboardLoad(
 
   const g0 = gw.cpuSeconds();
   const m0 = machineCpuSeconds();
+  const d0 = opts.databasePid ? cpuOf(opts.databasePid) : 0;
+  const b0 = process.cpuUsage();
   const result = await autocannon({
     url: `${gw.url}/graphql`,
     method: 'POST',
@@ -62,6 +68,9 @@ export async function dashboardLoad(
   });
   const gatewayCpu = gw.cpuSeconds() - g0;
   const machineCpu = machineCpuSeconds() - m0;
+  const databaseCpu = opts.databasePid ? cpuOf(opts.databasePid) - d0 : null;
+  const b = process.cpuUsage(b0);
+  const benchCpu = (b.user + b.system) / 1e6;
   const recoverySeconds = await recovery(gw, opts.token);
   const completed = result['2xx'] + result.non2xx;
   const errors = result.errors + result.non2xx + result.mismatches;
@@ -80,6 +89,13 @@ export async function dashboardLoad(
     recoverySeconds,
     passwords: passwords.length,
     revealed: passwords.filter((p) => p !== 'null' && !p.includes('•')).length,
+    cpuMsPerRequest: {
+      gateway: perRequest(gatewayCpu, completed),
+      database: databaseCpu === null ? null : perRequest(databaseCpu, completed),
+      loadGenerator: perRequest(benchCpu, completed),
+    },
+    capacityEstimate:
+      databaseCpu === null || completed === 0 ? null : Math.round(opts.cores / ((gatewayCpu + databaseCpu + benchCpu) / completed)),
     gatewayCpuPercent: Math.round((gatewayCpu / result.duration) * 100),
     machineCpuPercent: Math.round((machineCpu / result.duration) * 100),
   };
@@ -101,3 +117,5 @@ async function recovery(gw: GatewayProcess, token: string): Promise<number> {
   }
   return Math.round((performance.now() - t0) / 100) / 10;
 }
+
+const perRequest = (cpuSeconds: number, requests: number) => (requests ? Math.round((cpuSeconds / requests) * 10000) / 10 : 0);

@@ -34,6 +34,10 @@ export interface Config {
   metricsToken: string | undefined;
   /** Apollo usage reporting to GraphOS: off unless APOLLO_USAGE_REPORTING=true (and APOLLO_KEY set). */
   apolloUsageReporting: boolean;
+  /** How often each replica looks for due scheduled campaigns and stalled sends (0: never). */
+  schedulerIntervalMs: number;
+  /** How long a campaign send's runner holds it without renewing before another replica may resume it. */
+  sendLeaseMs: number;
   /** Express `trust proxy`: which peers' X-Forwarded-For is believed for the client IP (rate limits, audit). */
   trustProxy: boolean | number | string;
   rateLimits: RateLimitConfig;
@@ -174,6 +178,8 @@ const envSchema = z
       /^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw) ? raw : { error: `APP_URL must be an http(s) URL, got "${raw}"` },
     ),
     DNS_SERVERS: variable<string[]>([], dnsServers),
+    POSTERN_SCHEDULER_INTERVAL_MS: int('POSTERN_SCHEDULER_INTERVAL_MS', 5_000, 0, 3_600_000),
+    POSTERN_SEND_LEASE_MS: int('POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
   })
   .superRefine((env, ctx) => {
     // The container image has no embedded database: it must be pointed at MongoDB.
@@ -220,6 +226,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     appUrl: e.APP_URL,
     dnsServers: e.DNS_SERVERS,
+    schedulerIntervalMs: e.POSTERN_SCHEDULER_INTERVAL_MS,
+    sendLeaseMs: e.POSTERN_SEND_LEASE_MS,
   };
 }
 

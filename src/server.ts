@@ -15,6 +15,8 @@ import { createGateway, type Gateway } from './http/app';
 import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
 import { setSessionTtlHours } from './modules/identity/service';
+import { createScheduler, type Scheduler } from './modules/marketing/scheduler';
+import { setSendLeaseMs } from './modules/marketing/campaign-delivery';
 import { dropLegacyUniqueEmailIndex } from './modules/identity/model';
 import { setAppUrl } from './modules/identity/email.service';
 import { setDnsServers } from './modules/sending/dns-check';
@@ -28,6 +30,8 @@ export interface RunningServer {
   mailer: Mailer;
   /** The supervised embedded database, when MONGODB_URI is unset. */
   embedded: EmbeddedDatabase | null;
+  /** Background jobs of this replica: scheduled campaigns, stalled sends. */
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -45,6 +49,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const log = opts.log ?? createLogger(config.logLevel);
   configureSecretKey(config);
   setSessionTtlHours(config.sessionTtlHours);
+  setSendLeaseMs(config.sendLeaseMs);
   setDnsServers(config.dnsServers);
   setAppUrl(config.appUrl);
 
@@ -75,6 +80,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   await new Promise<void>((resolve) => gateway.httpServer.listen(config.port, config.host, resolve));
   const port = (gateway.httpServer.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
+  const scheduler = createScheduler({ log, mailer, intervalMs: config.schedulerIntervalMs });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -82,10 +88,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       gateway.draining = true; // requests on kept-alive connections get 503 from now on
       log.info('draining: refusing new connections, finishing in-flight requests');
       await gateway.apollo.stop(); // stops listening, lets in-flight requests finish (drain plugin)
+      await scheduler.stop(); // lets a running tick finish; an unfinished send is resumed by another replica
       await db.close();
       log.info('database connection closed');
     })();
     return stopping;
   };
-  return { url, port, gateway, config, mailer, embedded: db.embedded, stop };
+  return { url, port, gateway, config, mailer, embedded: db.embedded, scheduler, stop };
 }

@@ -213,6 +213,15 @@ export const chainWriter = new ChainWriter();
 export async function verifyChain(accountId: string): Promise<number | null> {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
+  // After a retention purge the chain starts later: at the event after the purged ones, whose
+  // predecessor the purge recorded (src/audit/retention.ts).
+  const first = await AuditEvent.findOne({ accountId }).sort({ seq: 1 }).select({ seq: 1, prevHash: 1 }).lean();
+  if (first && first.seq > 1) {
+    const purge = await AuditEvent.findOne({ accountId, action: 'audit.purged', 'meta.throughSeq': first.seq - 1 }).lean();
+    if (!purge || (purge.meta as { lastHash?: string } | null)?.lastHash !== first.prevHash) return first.seq;
+    prev = first.prevHash;
+    expectedSeq = first.seq;
+  }
   for await (const e of AuditEvent.find({ accountId }).sort({ seq: 1 }).lean().cursor()) {
     const { hash, prevHash, createdAt: _c, updatedAt: _u, ...rest } = e as AuditEventDoc;
     if (e.seq !== expectedSeq || prevHash !== prev || eventHash(prev, { ...rest, at: new Date(e.at) }) !== hash) return e.seq;

@@ -43,18 +43,18 @@ export const CSV_COLUMNS = [
   'hash',
 ] as const;
 
-function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+export function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).json({ errors: [{ message, extensions: { code, ...extra } }] });
 }
 
-function queryString(req: Request, name: string): string | undefined {
+export function queryString(req: Request, name: string): string | undefined {
   const v = req.query[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'string') throw new BadInputError(`${name} must be given once`, name);
   return v;
 }
 
-function date(raw: string | undefined, field: string): Date | undefined {
+export function date(raw: string | undefined, field: string): Date | undefined {
   if (raw === undefined || raw === '') return undefined;
   const d = new Date(raw);
   if (raw.length > 40 || Number.isNaN(d.getTime())) throw new BadInputError(`${field} must be an ISO 8601 date-time`, field);

@@ -26,6 +26,7 @@ export const CATALOGUE = {
   projects: ['view', 'create', 'edit', 'delete'],
   inboxes: ['view', 'create', 'edit', 'delete'],
   messages: ['view', 'create', 'delete'],
+  emails: ['send'],
   emailLogs: ['view', 'export'],
   emailContent: ['view'],
   billing: ['view', 'edit', 'limits'],

@@ -13,12 +13,16 @@ export interface PackRole {
   name: string;
   description: string;
   permissions: readonly string[];
+  /** The product's administrator: bound, unbound, edited and customised only as the system admin is (MT4). */
+  standsForAdmin?: true;
 }
 
 export interface RolePack {
   name: RolePackName;
   title: string;
   roles: readonly PackRole[];
+  /** Account settings the product implies, applied on install. */
+  settings?: { accessRequestRecipients?: 'OWNER' | 'RESOLVERS' };
 }
 
 const views = (...except: string[]): string[] => PERMISSIONS.filter((p) => p.endsWith(':view') && !except.includes(p));
@@ -38,6 +42,7 @@ const MAILGUN: RolePack = {
       description:
         'The default role. Read/write access to everything: rotate and expire API keys, create and revoke SMTP credentials, administer users, edit account details. Reads API keys and SMTP passwords.',
       permissions: ADMIN,
+      standsForAdmin: true,
     },
     {
       key: 'mailgun-developer',
@@ -66,6 +71,7 @@ const MAILGUN: RolePack = {
         'forms:*',
         'reports:*',
         'emailLogs:*',
+        'emails:send',
         'projects:*',
         'inboxes:*',
         'messages:*',
@@ -118,6 +124,7 @@ const MAILTRAP: RolePack = {
       name: 'Account Admin',
       description: 'Everything the Account Owner can do, except deleting the account and transferring its ownership.',
       permissions: ADMIN,
+      standsForAdmin: true,
     },
     {
       key: 'mailtrap-account-viewer',
@@ -224,6 +231,8 @@ const MAILTRAP: RolePack = {
 const MAILERCLOUD: RolePack = {
   name: 'mailercloud',
   title: 'Mailercloud roles and permissions',
+  // "The only role that receives Request access notifications from teammates" is the Owner.
+  settings: { accessRequestRecipients: 'OWNER' },
   roles: [MANAGER_ROLE, ANALYST_ROLE, VIEWER_ROLE].map((r) => ({
     key: `mailercloud-${r.key}`,
     name: `Mailercloud ${r.name}`,
@@ -267,6 +276,12 @@ const MAILERSIO: RolePack = {
         permissions: ['workspaces:view', ...g.resources.map((r) => `${r}:view`)],
       },
     ]),
+    {
+      key: 'mailersio-templates-clone',
+      name: 'Templates: clone and ship',
+      description: 'Sees the shared templates and clones them (editing only their own copies); cannot edit or delete the originals.',
+      permissions: ['workspaces:view', 'templates:view', 'templates:clone', 'templates:edit:own'],
+    },
     {
       key: 'mailersio-auditor',
       name: 'Auditor',
@@ -316,7 +331,16 @@ function mauticRoles(res: keyof typeof CATALOGUE, name: string): PackRole[] {
 const MAUTIC: RolePack = {
   name: 'mautic',
   title: 'Mautic users and roles',
-  roles: MAUTIC_CATEGORIES.flatMap((c) => mauticRoles(c.res, c.name)),
+  roles: [
+    {
+      key: 'mautic-administrator',
+      name: 'Administrator',
+      description: 'Full system access (Mautic gives new users this role by default): everything but deleting or transferring the account.',
+      permissions: ADMIN,
+      standsForAdmin: true,
+    },
+    ...MAUTIC_CATEGORIES.flatMap((c) => mauticRoles(c.res, c.name)),
+  ],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +352,16 @@ export const ROLE_PACKS: Readonly<Record<RolePackName, RolePack>> = {
   mailersio: MAILERSIO,
   mautic: MAUTIC,
 };
+
+/** Keys of the pack roles that stand for the product's administrator (protected as the system admin). */
+export const ADMIN_EQUIVALENT_KEYS: readonly string[] = Object.values(ROLE_PACKS).flatMap((p) =>
+  p.roles.filter((r) => r.standsForAdmin).map((r) => r.key),
+);
+
+/** The system admin, or a pack role standing for it: bound and unbound only by the owner and admins, never edited. */
+export function isAdminRole(role: { key: string }): boolean {
+  return role.key === 'admin' || ADMIN_EQUIVALENT_KEYS.includes(role.key);
+}
 
 // Every pack role must parse against the catalogue (fails at start-up, not at install).
 for (const pack of Object.values(ROLE_PACKS)) for (const r of pack.roles) parseRolePermissions(r.permissions);

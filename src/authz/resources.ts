@@ -61,6 +61,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   AccessRequest: { model: 'AccessRequest', chain: ['scopeId', 'inboxId', 'projectId', 'domainId', 'workspaceId', 'accountId'] },
   Invitation: { model: 'Invitation', chain: acct },
   Member: { model: 'Member', chain: acct },
+  SsoConfiguration: { model: 'SsoConfig', chain: acct },
 };
 
 /** The GraphQL/mongoose type of each scope type's nodes. */
@@ -101,6 +102,7 @@ export const PERMISSION_TARGET: Partial<Record<PermissionResource, string>> = {
   projects: 'Project',
   inboxes: 'Inbox',
   messages: 'Message',
+  emails: 'Domain',
   emailLogs: 'EmailLog',
   billing: 'Account',
   supportTickets: 'SupportTicket',
@@ -125,6 +127,7 @@ export const PARENT_KEYS: Partial<Record<PermissionResource, readonly string[]>>
   contacts: ['listId'],
   templates: ['workspaceId'],
   messages: ['inboxId'],
+  emails: ['domainId'],
   inboxes: ['projectId'],
 };
 

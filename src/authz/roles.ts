@@ -51,6 +51,7 @@ export const MANAGER_ROLE: RoleDefinition = {
     'reports:view',
     'domains:view',
     'suppressions:*',
+    'emails:send',
     'emailLogs:view',
     'projects:view',
     'inboxes:view',

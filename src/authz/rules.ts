@@ -2,6 +2,7 @@
 // and compiled permissions — so the services call them and the conformance cases
 // (test/authz/cases.yaml) run them on the in-memory store. Each refusal is a BadInputError that says
 // what to do instead.
+import { ADMIN_EQUIVALENT_KEYS, isAdminRole } from './packs';
 import { parsePermission, UnknownPermissionError } from './catalogue';
 import type { CompiledPermissions } from './compile';
 import { compileFor } from './compile-for';
@@ -61,11 +62,14 @@ export function cleanPermissions(list: readonly string[], field: string, opts: {
 /** Whether the user is the owner or holds the admin role on the account itself (not expired). */
 export async function isAccountAdmin(store: AccessStore, accountId: string, userId: string, now = new Date()): Promise<boolean> {
   if ((await store.ownerOf(accountId)) === userId) return true;
-  const admin = await store.roleByKey(accountId, 'admin');
-  if (!admin) return false;
+  // The system admin and the pack roles standing for it (Mailtrap's Account Admin, …: MT4).
+  const admins = (await Promise.all(['admin', ...ADMIN_EQUIVALENT_KEYS].map((k) => store.roleByKey(accountId, k)))).filter((r) => !!r);
+  if (!admins.length) return false;
+  const ids = new Set(admins.map((r) => r!._id));
   const bindings = await store.bindingsOf(accountId, [userId]);
   return bindings.some(
-    (b) => b.roleId === admin._id && b.scopeType === 'ACCOUNT' && (!b.expiresAt || new Date(b.expiresAt).getTime() > now.getTime()),
+    (b) =>
+      !!b.roleId && ids.has(b.roleId) && b.scopeType === 'ACCOUNT' && (!b.expiresAt || new Date(b.expiresAt).getTime() > now.getTime()),
   );
 }
 
@@ -145,7 +149,7 @@ export async function assertInviterMayStillGrant(store: AccessStore, inv: Invita
     );
   const grantable = await compileFor(store, { accountId: inv.accountId, userId: inv.createdBy, grantable: true, now: now.getTime() });
   if (!grantable) throw lost();
-  if (role.key === 'admin' && !(await isAccountAdmin(store, inv.accountId, inv.createdBy, now))) throw lost();
+  if (isAdminRole(role) && !(await isAccountAdmin(store, inv.accountId, inv.createdBy, now))) throw lost();
   if (missingAt(grantable, role.permissions, { doc: inv as unknown as Doc, chain: PLACED_CHAIN }).length) throw lost();
 }
 
@@ -171,7 +175,7 @@ export async function checkAssignRole(
     actorId: actor.userId,
     targetUserId: input.targetUserId,
     field: 'userId',
-    adminRole: input.role.key === 'admin',
+    adminRole: isAdminRole(input.role),
   });
   assertGrantable(actor.grantable, input.role.permissions, input.node, 'roleId', { viaToken: actor.viaToken });
 }

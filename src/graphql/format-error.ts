@@ -46,7 +46,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const { stacktrace: _s, http: _h, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
     return { ...formatted, extensions: ext };
   }
-  const mapped = publicError(original);
+  // An error thrown by a plugin hook (the rate limiter's store, say) reaches us wrapped in a GraphQLError.
+  const mapped = publicError(original instanceof GraphQLError && original.originalError ? original.originalError : original);
   if (mapped) {
     return {
       message: mapped.message,

@@ -4,6 +4,9 @@ import type { UserDoc } from '../modules/identity/model';
 import type { AccountDoc, WorkspaceDoc, MemberDoc } from '../modules/accounts/model';
 import type { AnyConnection } from './connection';
 import type { ViewerParent } from './mappers';
+import type { ReachableItem } from '../modules/navigation/reachable.service';
+import type { Report as ReportDoc } from '../modules/reports/report.service';
+import type { DashboardWidgetDoc } from '../modules/reports/dashboard.model';
 import type { AuthResult } from '../modules/identity/service';
 import type { RoleDoc, RoleBindingDoc, InvitationDoc } from '../authz/store/types';
 import type { MailingListDoc } from '../modules/marketing/list.model';
@@ -27,6 +30,9 @@ import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } fro
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
+import type { ScimTokenDoc } from '../scim/model';
+import type { ScimTokenCreatedResult } from '../scim/tokens.service';
+import type { SsoConfigDoc } from '../sso/model';
 import type { Context } from './context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -97,6 +103,12 @@ export type AccessRequestEdge = {
   node: AccessRequest;
 };
 
+export type AccessRequestRecipients =
+  /** The account owner alone (Mailercloud). */
+  | 'OWNER'
+  /** The owner and every holder of accessRequests:resolve at the request's scope. */
+  | 'RESOLVERS';
+
 export type AccessRequestStatus =
   | 'APPROVED'
   | 'DENIED'
@@ -139,8 +151,12 @@ export type Account = Node & {
   members: Maybe<MemberConnection>;
   name: Scalars['String']['output'];
   owner: User;
+  /** Members without a second factor can do nothing but enrol until they have one. */
+  requireTwoFactor: Maybe<Scalars['Boolean']['output']>;
   roles: Maybe<RoleConnection>;
+  scimTokens: Maybe<ScimTokenConnection>;
   settings: Maybe<AccountSettings>;
+  sso: Maybe<SsoConfiguration>;
   supportTickets: Maybe<SupportTicketConnection>;
   workspaces: Maybe<WorkspaceConnection>;
 };
@@ -189,6 +205,12 @@ export type AccountRolesArgs = {
 };
 
 
+export type AccountScimTokensArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type AccountSupportTicketsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -202,6 +224,8 @@ export type AccountWorkspacesArgs = {
 
 export type AccountSettings = {
   __typename?: 'AccountSettings';
+  /** Who is notified of access requests. */
+  accessRequestRecipients: AccessRequestRecipients;
   /** Role given by inviteUser when no role is named (least privilege by default). */
   defaultRole: Maybe<Role>;
 };
@@ -209,6 +233,13 @@ export type AccountSettings = {
 export type AddAuthorizedRecipientInput = {
   domainId: Scalars['ID']['input'];
   email: Scalars['String']['input'];
+};
+
+export type AddDashboardWidgetInput = {
+  accountId: Scalars['ID']['input'];
+  kind: WidgetKind;
+  /** At most 100 characters; defaults to the kind. */
+  title?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type AddSuppressionInput = {
@@ -424,11 +455,17 @@ export type Billing = {
   __typename?: 'Billing';
   card: Maybe<Card>;
   id: Scalars['ID']['output'];
+  /** Whether you (the viewer) receive invoice emails for this account. */
+  invoiceEmails: Scalars['Boolean']['output'];
+  /** Members the plan includes. */
+  memberLimit: Scalars['Int']['output'];
   plan: Plan;
   /** The plan's maximum sendLimit. */
   planSendLimit: Scalars['Int']['output'];
   /** The plan's maximum verificationLimit. */
   planVerificationLimit: Scalars['Int']['output'];
+  /** Members of the account: every member counts toward the limit, those without any access too. */
+  seatsUsed: Scalars['Int']['output'];
   /** Emails the account may send per month (at most the plan's maximum). */
   sendLimit: Scalars['Int']['output'];
   /** Emails sent (logged) by the account since the start of this month (UTC). */
@@ -452,6 +489,8 @@ export type Campaign = Node & {
   name: Scalars['String']['output'];
   /** Emails recorded by the send (one per contact of the list at the time). */
   recipientCount: Scalars['Int']['output'];
+  /** The campaign's statistics; `to` defaults to now, `from` to 30 days earlier; at most 366 days. */
+  report: Maybe<Report>;
   /** When a SCHEDULED campaign is due. */
   scheduledAt: Maybe<Scalars['DateTime']['output']>;
   sentAt: Maybe<Scalars['DateTime']['output']>;
@@ -467,6 +506,12 @@ export type Campaign = Node & {
 export type CampaignEmailLogsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type CampaignReportArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type CampaignConnection = {
@@ -517,6 +562,17 @@ export type CardInput = {
 export type CommentOnSupportTicketInput = {
   /** At most 10,000 characters. */
   body: Scalars['NonEmptyString']['input'];
+};
+
+export type ConfigureSsoInput = {
+  accountId: Scalars['ID']['input'];
+  allowedEmailDomains?: InputMaybe<Array<Scalars['String']['input']>>;
+  clientId?: InputMaybe<Scalars['String']['input']>;
+  /** Write-only: kept sealed; omit to keep the current one. */
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
+  issuer?: InputMaybe<Scalars['String']['input']>;
+  ssoRequired?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** An address on a mailing list; one email is one contact per list (stored lowercased). */
@@ -629,6 +685,11 @@ export type CreateRouteInput = {
   workspaceId: Scalars['ID']['input'];
 };
 
+export type CreateScimTokenInput = {
+  accountId: Scalars['ID']['input'];
+  name: Scalars['NonEmptyString']['input'];
+};
+
 export type CreateSendingServerInput = {
   host: Scalars['String']['input'];
   name: Scalars['String']['input'];
@@ -675,6 +736,28 @@ export type CreateWebhookInput = {
 export type CreateWorkspaceInput = {
   accountId: Scalars['ID']['input'];
   name: Scalars['NonEmptyString']['input'];
+};
+
+/** One widget of the signed-in user's own dashboard. */
+export type DashboardWidget = {
+  __typename?: 'DashboardWidget';
+  createdAt: Scalars['DateTime']['output'];
+  data: WidgetData;
+  id: Scalars['ID']['output'];
+  kind: WidgetKind;
+  title: Scalars['String']['output'];
+};
+
+/** Counts of a report, from the email logs (sent) and the delivery events providers posted back. */
+export type DeliveryCounts = {
+  __typename?: 'DeliveryCounts';
+  bounced: Scalars['Int']['output'];
+  clicked: Scalars['Int']['output'];
+  complained: Scalars['Int']['output'];
+  delivered: Scalars['Int']['output'];
+  opened: Scalars['Int']['output'];
+  sent: Scalars['Int']['output'];
+  unsubscribed: Scalars['Int']['output'];
 };
 
 /** A DNS record to publish at the domain's DNS host. */
@@ -727,6 +810,8 @@ export type Domain = Node & {
   lastCheckedAt: Maybe<Scalars['DateTime']['output']>;
   members: Maybe<MemberConnection>;
   name: Scalars['String']['output'];
+  /** The domain's sending statistics; `to` defaults to now, `from` to 30 days earlier; at most 366 days. */
+  report: Maybe<Report>;
   smtpCredentials: Maybe<SmtpCredentialConnection>;
   state: DomainState;
   suppressions: Maybe<SuppressionConnection>;
@@ -771,6 +856,17 @@ export type DomainEmailLogsArgs = {
 export type DomainMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A sending domain. Publish its `dnsRecords` at the domain's DNS host, then call `verifyDomain`: it looks
+ * the records up in DNS and verifies the domain when the ownership token, SPF and DKIM are found and no
+ * other account has verified the same name.
+ */
+export type DomainReportArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -865,6 +961,13 @@ export type EmailStatus =
   /** Accepted and stored, not delivered: no SMTP relay is configured (SMTP_URL). */
   | 'RECORDED';
 
+export type ExportReportInput = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A DOMAIN or a CAMPAIGN. */
+  scope: ScopeInput;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type Form = Node & {
   __typename?: 'Form';
   createdAt: Scalars['DateTime']['output'];
@@ -911,10 +1014,23 @@ export type ImportResult = {
   total: Scalars['Int']['output'];
 };
 
+export type ImportSamlMetadataInput = {
+  accountId: Scalars['ID']['input'];
+  allowedEmailDomains?: InputMaybe<Array<Scalars['String']['input']>>;
+  defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
+  /** The identity provider's SAML 2.0 metadata (EntityDescriptor with an IDPSSODescriptor). */
+  metadataXml: Scalars['String']['input'];
+  ssoRequired?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** A test inbox: captures the mail sent to it; nothing is delivered. */
 export type Inbox = Node & {
   __typename?: 'Inbox';
   createdAt: Scalars['DateTime']['output'];
+  /** The inbox's own address (set with setInboxEmailAddress); null until set. */
+  emailAddress: Maybe<Scalars['String']['output']>;
+  /** Addresses every captured message is forwarded to. */
+  forwardTo: Array<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   members: Maybe<MemberConnection>;
   /** How many messages the inbox holds. */
@@ -923,6 +1039,9 @@ export type Inbox = Node & {
   messages: Maybe<MessageConnection>;
   name: Scalars['String']['output'];
   project: Project;
+  smtpPassword: Maybe<Scalars['String']['output']>;
+  /** SMTP login that delivers into this inbox; null until credentials are made (resetInboxCredentials). */
+  smtpUsername: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -1001,8 +1120,18 @@ export type InviteUserInput = {
 };
 
 export type LoginInput = {
-  email: Scalars['EmailAddress']['input'];
+  /** The email address, or (instead) the username. */
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
   password: Scalars['String']['input'];
+  /** Signs in by username instead of email (Mautic). */
+  username?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type LoginWithTwoFactorInput = {
+  /** The `challenge` of the UNAUTHENTICATED error (extensions.twoFactorRequired) that login returned. */
+  challenge: Scalars['String']['input'];
+  /** A current code from the authenticator app, or an unused recovery code. */
+  code: Scalars['String']['input'];
 };
 
 /** A mailing list of a workspace. Deleting it deletes its contacts. */
@@ -1102,6 +1231,8 @@ export type Mutation = {
   /** Creates (or attaches) the user, their membership and the invited binding; signs in. */
   acceptInvitation: AuthPayload;
   addAuthorizedRecipient: Maybe<AuthorizedRecipient>;
+  /** Adds a widget to your own dashboard: refused (FORBIDDEN) for data you may view nowhere in the account. */
+  addDashboardWidget: Maybe<DashboardWidget>;
   addSuppression: Maybe<Suppression>;
   /** Binds a role to a member at a scope. Needs roles:assign there and every permission the role grants. */
   assignRole: Maybe<RoleBinding>;
@@ -1110,6 +1241,10 @@ export type Mutation = {
   /** A copy named "Copy of …" in the same workspace, made by the caller. */
   cloneTemplate: Maybe<Template>;
   commentOnSupportTicket: Maybe<SupportTicketComment>;
+  /** Configures OpenID Connect sign-in for the account (and the settings SAML shares). */
+  configureSso: Maybe<SsoConfiguration>;
+  /** Finishes enrolment with a code from the app; returns the recovery codes, shown once. */
+  confirmTwoFactor: TwoFactorRecoveryCodes;
   createApiKey: Maybe<ApiKey>;
   createApiToken: Maybe<ApiTokenCreated>;
   createAutomation: Maybe<Automation>;
@@ -1121,6 +1256,8 @@ export type Mutation = {
   createProject: Maybe<Project>;
   createRole: Maybe<Role>;
   createRoute: Maybe<Route>;
+  /** Creates a SCIM token for the account's identity provider; the token is returned this once. */
+  createScimToken: Maybe<ScimTokenCreated>;
   createSendingServer: Maybe<SendingServer>;
   createSmtpCredential: Maybe<SmtpCredential>;
   createTemplate: Maybe<Template>;
@@ -1153,15 +1290,28 @@ export type Mutation = {
   deleteWebhook: Maybe<Scalars['Boolean']['output']>;
   /** Deletes the workspace and everything in it (its audit events stay). An account keeps at least one workspace. */
   deleteWorkspace: Maybe<Scalars['Boolean']['output']>;
+  /** Turns two-factor off; needs a current code or a recovery code. Refused while an account of the user requires it. */
+  disableTwoFactor: Scalars['Boolean']['output'];
+  /** Starts (or restarts) enrolling an authenticator app for the signed-in user. */
+  enableTwoFactor: TwoFactorEnrolment;
   /** The list's contacts as CSV (header: email,firstName,lastName,createdAt). Audited as contacts.exported. */
   exportContacts: Maybe<Scalars['String']['output']>;
+  /**
+   * The report of a domain or campaign as CSV (one row per day, then a `total` row), made with
+   * csv-stringify. Audited (`report.exported`).
+   */
+  exportReport: Maybe<Scalars['String']['output']>;
   /** All-or-nothing: every row is checked first; one bad row refuses the whole import (BAD_USER_INPUT naming the row). */
   importContacts: Maybe<ImportResult>;
+  /** Configures SAML 2.0 sign-in from the identity provider's metadata: entity id, sign-in URL, signing certificates. */
+  importSamlMetadata: Maybe<SsoConfiguration>;
   /** Installs a seed product's roles as customisable presets; installing again changes nothing. */
   installRolePack: Maybe<Array<Role>>;
   inviteUser: Maybe<Invitation>;
   /** Signs in. With several logins on one address, the verified one is tried first. Failed logins are rate-limited (RATE_LIMITED). */
   login: AuthPayload;
+  /** The second step of login for users with two-factor: returns the session. */
+  loginWithTwoFactor: AuthPayload;
   /** Signs out: the session token stops working at once. */
   logout: Scalars['Boolean']['output'];
   /** Marks one of the viewer's own notifications as read (another user's is NOT_FOUND). */
@@ -1172,9 +1322,13 @@ export type Mutation = {
   removeAuthorizedRecipient: Maybe<Scalars['Boolean']['output']>;
   /** Removes the card on file. */
   removeCard: Maybe<Billing>;
+  /** Removes a widget of your own dashboard (anyone else's is NOT_FOUND). */
+  removeDashboardWidget: Maybe<Scalars['Boolean']['output']>;
   /** Removes the member, their bindings and API tokens in the account, and ends their sessions at once. */
   removeMember: Maybe<Scalars['Boolean']['output']>;
   removeSuppression: Maybe<Scalars['Boolean']['output']>;
+  /** Renames a sending domain (Mailtrap's Domain Admin). */
+  renameDomain: Maybe<Domain>;
   /**
    * Asks for `permission` on `scope`. Any member may ask about a resource of their account; the owner and
    * those who may resolve access requests there are notified.
@@ -1182,6 +1336,8 @@ export type Mutation = {
   requestAccess: AccessRequest;
   /** Mails a one-time reset link (valid 1 hour) to the verified login of the address. Always true: it does not tell whether the address is known. */
   requestPasswordReset: Scalars['Boolean']['output'];
+  /** New SMTP credentials for the inbox; the old ones stop working at once (Mailtrap's Inbox Admin). */
+  resetInboxCredentials: Maybe<Inbox>;
   /** Sets a new password with the token of a mailed reset link, once; every session of the user ends. */
   resetPassword: Scalars['Boolean']['output'];
   resolveAccessRequest: Maybe<AccessRequest>;
@@ -1189,6 +1345,8 @@ export type Mutation = {
   revokeApiToken: Maybe<Scalars['Boolean']['output']>;
   /** A pending invitation stops working at once. */
   revokeInvitation: Maybe<Scalars['Boolean']['output']>;
+  /** Ends a SCIM token at once. */
+  revokeScimToken: Maybe<Scalars['Boolean']['output']>;
   /** Replaces the secret: the old one stops working at once. */
   rotateApiKey: Maybe<ApiKey>;
   /**
@@ -1207,11 +1365,28 @@ export type Mutation = {
   sendEmail: Maybe<EmailLog>;
   /** Stores a message in the inbox, as if it had been sent there. Nothing is delivered. */
   sendTestEmail: Maybe<Message>;
+  /** Chooses who is notified of access requests (installing the Mailercloud pack chooses OWNER). */
+  setAccessRequestRecipients: Maybe<AccountSettings>;
+  /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
+  setApiKeyExpiry: Maybe<ApiKey>;
+  setInboxEmailAddress: Maybe<Inbox>;
+  setInboxForwarding: Maybe<Inbox>;
+  /** Opts you in or out of invoice emails (Mailtrap: a Billing Viewer may opt out). */
+  setInvoiceEmails: Maybe<Scalars['Boolean']['output']>;
   /** Per-user adjustments of a customisable role's binding (Mailercloud's Permission Picker). */
   setPermissionOverrides: Maybe<RoleBinding>;
+  /** Requires a second factor of every member of the account, on their next request. */
+  setRequireTwoFactor: Maybe<Account>;
   setSendLimit: Maybe<Billing>;
+  /** Sets a sending server's pool and quotas (Mailers.io: editable only by infrastructure owners). */
+  setSendingServerPool: Maybe<SendingServer>;
   /** Closes (or reopens) a ticket. */
   setSupportTicketStatus: Maybe<SupportTicket>;
+  /**
+   * An administrator sets another member's password (Mautic). Only for a member of this account alone,
+   * not the owner, not oneself; an admin's only by the owner or another admin. Their sessions end.
+   */
+  setUserPassword: Maybe<User>;
   /**
    * Creates an account, its owner (with an UNVERIFIED email) and a workspace named Default; returns a
    * session, and mails the address a one-time verification link. The answer is the same for an address
@@ -1225,6 +1400,8 @@ export type Mutation = {
   unpublishForm: Maybe<Form>;
   /** SCHEDULED → DRAFT. */
   unscheduleCampaign: Maybe<Campaign>;
+  /** Renames the account (Mailgun: edit account details; Mailtrap: the owner and admins rename it). */
+  updateAccount: Maybe<Account>;
   updateAccountSettings: Maybe<AccountSettings>;
   /** Renames a token or moves its expiry. A revoked or expired token cannot be edited. */
   updateApiToken: Maybe<ApiToken>;
@@ -1269,6 +1446,11 @@ export type MutationAddAuthorizedRecipientArgs = {
 };
 
 
+export type MutationAddDashboardWidgetArgs = {
+  input: AddDashboardWidgetInput;
+};
+
+
 export type MutationAddSuppressionArgs = {
   input: AddSuppressionInput;
 };
@@ -1292,6 +1474,16 @@ export type MutationCloneTemplateArgs = {
 export type MutationCommentOnSupportTicketArgs = {
   id: Scalars['ID']['input'];
   input: CommentOnSupportTicketInput;
+};
+
+
+export type MutationConfigureSsoArgs = {
+  input: ConfigureSsoInput;
+};
+
+
+export type MutationConfirmTwoFactorArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -1347,6 +1539,11 @@ export type MutationCreateRoleArgs = {
 
 export type MutationCreateRouteArgs = {
   input: CreateRouteInput;
+};
+
+
+export type MutationCreateScimTokenArgs = {
+  input: CreateScimTokenInput;
 };
 
 
@@ -1470,13 +1667,28 @@ export type MutationDeleteWorkspaceArgs = {
 };
 
 
+export type MutationDisableTwoFactorArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationExportContactsArgs = {
   listId: Scalars['ID']['input'];
 };
 
 
+export type MutationExportReportArgs = {
+  input: ExportReportInput;
+};
+
+
 export type MutationImportContactsArgs = {
   input: ImportContactsInput;
+};
+
+
+export type MutationImportSamlMetadataArgs = {
+  input: ImportSamlMetadataInput;
 };
 
 
@@ -1492,6 +1704,11 @@ export type MutationInviteUserArgs = {
 
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationLoginWithTwoFactorArgs = {
+  input: LoginWithTwoFactorInput;
 };
 
 
@@ -1525,6 +1742,11 @@ export type MutationRemoveCardArgs = {
 };
 
 
+export type MutationRemoveDashboardWidgetArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveMemberArgs = {
   input: RemoveMemberInput;
 };
@@ -1535,6 +1757,12 @@ export type MutationRemoveSuppressionArgs = {
 };
 
 
+export type MutationRenameDomainArgs = {
+  id: Scalars['ID']['input'];
+  input: RenameDomainInput;
+};
+
+
 export type MutationRequestAccessArgs = {
   input: RequestAccessInput;
 };
@@ -1542,6 +1770,11 @@ export type MutationRequestAccessArgs = {
 
 export type MutationRequestPasswordResetArgs = {
   email: Scalars['EmailAddress']['input'];
+};
+
+
+export type MutationResetInboxCredentialsArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1563,6 +1796,11 @@ export type MutationRevokeApiTokenArgs = {
 
 export type MutationRevokeInvitationArgs = {
   input: RevokeInvitationInput;
+};
+
+
+export type MutationRevokeScimTokenArgs = {
+  input: RevokeScimTokenInput;
 };
 
 
@@ -1596,8 +1834,38 @@ export type MutationSendTestEmailArgs = {
 };
 
 
+export type MutationSetAccessRequestRecipientsArgs = {
+  input: SetAccessRequestRecipientsInput;
+};
+
+
+export type MutationSetApiKeyExpiryArgs = {
+  input: SetApiKeyExpiryInput;
+};
+
+
+export type MutationSetInboxEmailAddressArgs = {
+  input: SetInboxEmailAddressInput;
+};
+
+
+export type MutationSetInboxForwardingArgs = {
+  input: SetInboxForwardingInput;
+};
+
+
+export type MutationSetInvoiceEmailsArgs = {
+  input: SetInvoiceEmailsInput;
+};
+
+
 export type MutationSetPermissionOverridesArgs = {
   input: SetPermissionOverridesInput;
+};
+
+
+export type MutationSetRequireTwoFactorArgs = {
+  input: SetRequireTwoFactorInput;
 };
 
 
@@ -1606,9 +1874,19 @@ export type MutationSetSendLimitArgs = {
 };
 
 
+export type MutationSetSendingServerPoolArgs = {
+  input: SetSendingServerPoolInput;
+};
+
+
 export type MutationSetSupportTicketStatusArgs = {
   id: Scalars['ID']['input'];
   status: SupportTicketStatus;
+};
+
+
+export type MutationSetUserPasswordArgs = {
+  input: SetUserPasswordInput;
 };
 
 
@@ -1639,6 +1917,12 @@ export type MutationUnpublishFormArgs = {
 
 export type MutationUnscheduleCampaignArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateAccountArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateAccountInput;
 };
 
 
@@ -1810,6 +2094,14 @@ export type PageInfo = {
   hasPreviousPage: Scalars['Boolean']['output'];
   /** The cursor of the page's first item; null on an empty page. */
   startCursor: Maybe<Scalars['String']['output']>;
+};
+
+/** One step of a node's place in the tree: account › workspace › project › inbox. */
+export type PathStep = {
+  __typename?: 'PathStep';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  type: ScopeType;
 };
 
 /**
@@ -1991,9 +2283,75 @@ export type QueryWorkspaceArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type ReachableConnection = {
+  __typename?: 'ReachableConnection';
+  edges: Array<ReachableEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ReachableEdge = {
+  __typename?: 'ReachableEdge';
+  cursor: Scalars['String']['output'];
+  node: ReachableNode;
+};
+
+/** A node the viewer may open: its type's view permission is held on it. */
+export type ReachableNode = {
+  __typename?: 'ReachableNode';
+  accountId: Scalars['ID']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** The node's ancestors, account first, then the node itself. */
+  path: Array<PathStep>;
+  /** The path as text, without the account: e.g. `Default › mg.example.com`. */
+  pathText: Scalars['String']['output'];
+  type: ReachableType;
+};
+
+/** The kinds of node a principal can navigate to from sign-in (viewer.reachable). */
+export type ReachableType =
+  | 'CAMPAIGN'
+  | 'DOMAIN'
+  | 'INBOX'
+  | 'LIST'
+  | 'PROJECT'
+  | 'SENDING_SERVER'
+  | 'TEMPLATE'
+  | 'WORKSPACE';
+
 export type RemoveMemberInput = {
   accountId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
+};
+
+export type RenameDomainInput = {
+  /** The new domain name. The domain goes back to UNVERIFIED: its records must be published for the new name. */
+  name: Scalars['String']['input'];
+};
+
+/** Statistics of a domain or a campaign over [from, to): no message content. */
+export type Report = {
+  __typename?: 'Report';
+  /** Days with any activity, oldest first. */
+  days: Array<ReportDay>;
+  from: Scalars['DateTime']['output'];
+  to: Scalars['DateTime']['output'];
+  total: DeliveryCounts;
+};
+
+/** One UTC day of a report. */
+export type ReportDay = {
+  __typename?: 'ReportDay';
+  bounced: Scalars['Int']['output'];
+  clicked: Scalars['Int']['output'];
+  complained: Scalars['Int']['output'];
+  /** YYYY-MM-DD (UTC). */
+  day: Scalars['String']['output'];
+  delivered: Scalars['Int']['output'];
+  opened: Scalars['Int']['output'];
+  sent: Scalars['Int']['output'];
+  unsubscribed: Scalars['Int']['output'];
 };
 
 export type RequestAccessInput = {
@@ -2015,6 +2373,11 @@ export type ResolveAccessRequestInput = {
 export type RevokeInvitationInput = {
   accountId: Scalars['ID']['input'];
   invitationId: Scalars['ID']['input'];
+};
+
+export type RevokeScimTokenInput = {
+  accountId: Scalars['ID']['input'];
+  scimTokenId: Scalars['ID']['input'];
 };
 
 /**
@@ -2112,6 +2475,42 @@ export type ScheduleCampaignInput = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * A token an identity provider uses for SCIM 2.0 provisioning at `/scim/v2/…` (Users and Groups of
+ * this account). Its plaintext is shown once, by createScimToken; only a hash is stored. SCIM requests
+ * act for the user who created the token, while that user holds security:edit.
+ */
+export type ScimToken = {
+  __typename?: 'ScimToken';
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Maybe<User>;
+  id: Scalars['ID']['output'];
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The first characters of the token, to recognise it (`scim_` and 8 more). */
+  prefix: Scalars['String']['output'];
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ScimTokenConnection = {
+  __typename?: 'ScimTokenConnection';
+  edges: Array<ScimTokenEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ScimTokenCreated = {
+  __typename?: 'ScimTokenCreated';
+  scimToken: ScimToken;
+  /** The token itself: shown this once. The identity provider sends it as `Authorization: Bearer scim_…`. */
+  token: Scalars['String']['output'];
+};
+
+export type ScimTokenEdge = {
+  __typename?: 'ScimTokenEdge';
+  cursor: Scalars['String']['output'];
+  node: ScimToken;
+};
+
 export type Scope = {
   __typename?: 'Scope';
   id: Scalars['ID']['output'];
@@ -2162,10 +2561,14 @@ export type SendTestEmailInput = {
 export type SendingServer = Node & {
   __typename?: 'SendingServer';
   createdAt: Scalars['DateTime']['output'];
+  dailyQuota: Maybe<Scalars['Int']['output']>;
   host: Scalars['String']['output'];
+  hourlyQuota: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   password: Maybe<Scalars['String']['output']>;
+  /** The sending pool the server belongs to. */
+  pool: Maybe<Scalars['String']['output']>;
   port: Scalars['Int']['output'];
   provider: SendingServerProvider;
   updatedAt: Scalars['DateTime']['output'];
@@ -2196,10 +2599,43 @@ export type SendingServerProvider =
   | 'SMTP'
   | 'SPARKPOST';
 
+export type SetAccessRequestRecipientsInput = {
+  accountId: Scalars['ID']['input'];
+  recipients: AccessRequestRecipients;
+};
+
+export type SetApiKeyExpiryInput = {
+  /** Null: never expires. A past time (or now) expires the key at once; at most 5 years ahead. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+export type SetInboxEmailAddressInput = {
+  id: Scalars['ID']['input'];
+  /** The part before @inbox.postern.email: 2–63 lowercase letters, digits, dots, dashes or underscores. */
+  localPart: Scalars['String']['input'];
+};
+
+export type SetInboxForwardingInput = {
+  /** At most 20 addresses; replaces the list (empty: no forwarding). */
+  forwardTo: Array<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+export type SetInvoiceEmailsInput = {
+  accountId: Scalars['ID']['input'];
+  receive: Scalars['Boolean']['input'];
+};
+
 export type SetPermissionOverridesInput = {
   bindingId: Scalars['ID']['input'];
   grant: Array<Scalars['String']['input']>;
   revoke: Array<Scalars['String']['input']>;
+};
+
+export type SetRequireTwoFactorInput = {
+  accountId: Scalars['ID']['input'];
+  requireTwoFactor: Scalars['Boolean']['input'];
 };
 
 export type SetSendLimitInput = {
@@ -2208,6 +2644,22 @@ export type SetSendLimitInput = {
   limit: Scalars['Int']['input'];
   /** Verifications per month, from 0 to the plan's maximum; unchanged when omitted. */
   verificationLimit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SetSendingServerPoolInput = {
+  /** 1–100,000,000 emails a day; null: no quota. */
+  dailyQuota?: InputMaybe<Scalars['Int']['input']>;
+  /** 1–10,000,000 emails an hour; null: no quota. */
+  hourlyQuota?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  /** 1–60 letters, digits, dots, dashes or underscores; null or empty: no pool. */
+  pool?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SetUserPasswordInput = {
+  accountId: Scalars['ID']['input'];
+  password: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 export type SignUpInput = {
@@ -2240,6 +2692,43 @@ export type SmtpCredentialEdge = {
   __typename?: 'SmtpCredentialEdge';
   cursor: Scalars['String']['output'];
   node: SmtpCredential;
+};
+
+/**
+ * Single sign-on of an account: OpenID Connect (authorization code with PKCE) and SAML 2.0. People of
+ * the allowed email domains sign in at the gateway's /sso/… endpoints; newcomers join with the default
+ * role. With ssoRequired, members cannot sign in with a password (the owner can: break-glass).
+ */
+export type SsoConfiguration = {
+  __typename?: 'SsoConfiguration';
+  allowedEmailDomains: Array<Scalars['String']['output']>;
+  clientId: Maybe<Scalars['String']['output']>;
+  /** The OIDC client secret; masked for those without security:edit, and every reveal is audited. */
+  clientSecret: Maybe<Scalars['String']['output']>;
+  /** Role bound on the account to people who join through SSO. */
+  defaultRole: Maybe<Role>;
+  id: Scalars['ID']['output'];
+  /** OpenID Connect issuer URL (its /.well-known/openid-configuration is read). */
+  issuer: Maybe<Scalars['String']['output']>;
+  /** Gateway paths: where a browser starts a sign-in, and what to register at the identity provider. */
+  oidcLoginPath: Scalars['String']['output'];
+  oidcRedirectPath: Scalars['String']['output'];
+  samlAcsPath: Scalars['String']['output'];
+  /** How many signing certificates of the SAML identity provider are trusted. */
+  samlCertificateCount: Scalars['Int']['output'];
+  /** SAML 2.0 identity provider: entity id and sign-in URL, from its metadata (importSamlMetadata). */
+  samlEntityId: Maybe<Scalars['String']['output']>;
+  samlLoginPath: Scalars['String']['output'];
+  samlMetadataPath: Scalars['String']['output'];
+  samlSsoUrl: Maybe<Scalars['String']['output']>;
+  ssoRequired: Scalars['Boolean']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type StatusCount = {
+  __typename?: 'StatusCount';
+  count: Scalars['Int']['output'];
+  status: Scalars['String']['output'];
 };
 
 export type SupportTicket = Node & {
@@ -2353,6 +2842,26 @@ export type TemplateEdge = {
 export type TransferOwnershipInput = {
   accountId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
+};
+
+/** The start of a two-factor enrolment: show the URI as a QR code (or the secret for typing in), then confirmTwoFactor with a code. */
+export type TwoFactorEnrolment = {
+  __typename?: 'TwoFactorEnrolment';
+  /** `otpauth://totp/…` provisioning URI (RFC 6238 parameters) for authenticator apps. */
+  otpauthUri: Scalars['String']['output'];
+  /** The shared secret in base32, shown this once. */
+  secret: Scalars['String']['output'];
+};
+
+export type TwoFactorRecoveryCodes = {
+  __typename?: 'TwoFactorRecoveryCodes';
+  /** Single-use codes that replace an authenticator code once each. Shown this once; only hashes are kept. */
+  recoveryCodes: Array<Scalars['String']['output']>;
+};
+
+export type UpdateAccountInput = {
+  /** 1–100 characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateAccountSettingsInput = {
@@ -2505,10 +3014,21 @@ export type Viewer = {
   accounts: Array<Account>;
   /** Whether the viewer holds `permission` at the node (false for a node of another account). */
   can: Maybe<Scalars['Boolean']['output']>;
+  /** The signed-in user's dashboard widgets in an account (empty in an account they are not a member of). */
+  dashboard: Array<DashboardWidget>;
   /** The viewer's own notifications, newest last. */
   notifications: NotificationConnection;
   /** Effective permissions at the node, after roles, overrides and token restrictions; `:own` ones last. */
   permissions: Array<Scalars['String']['output']>;
+  /**
+   * Every node of `type` the viewer (a user or a partner token) may view, in every account it belongs to
+   * (or only `accountId`): a project viewer finds their projects, a domain viewer their domains, from
+   * sign-in. A node appears only where its type's `:view` permission is held on it (or `:own` and
+   * the viewer created it). No permission is widened: opening the node still goes through its field.
+   */
+  reachable: ReachableConnection;
+  /** Whether the signed-in user has a confirmed second factor. */
+  twoFactorEnabled: Scalars['Boolean']['output'];
   user: User;
 };
 
@@ -2516,6 +3036,11 @@ export type Viewer = {
 export type ViewerCanArgs = {
   permission: Scalars['String']['input'];
   scope: ScopeInput;
+};
+
+
+export type ViewerDashboardArgs = {
+  accountId: Scalars['ID']['input'];
 };
 
 
@@ -2527,6 +3052,14 @@ export type ViewerNotificationsArgs = {
 
 export type ViewerPermissionsArgs = {
   scope: ScopeInput;
+};
+
+
+export type ViewerReachableArgs = {
+  accountId?: InputMaybe<Scalars['ID']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  type: ReachableType;
 };
 
 export type Webhook = {
@@ -2561,6 +3094,31 @@ export type WebhookEvent =
   | 'PERMANENT_FAIL'
   | 'TEMPORARY_FAIL'
   | 'UNSUBSCRIBED';
+
+/** A widget's data: only what the viewer may view now, wherever in the account they may view it. */
+export type WidgetData = {
+  __typename?: 'WidgetData';
+  /** False when the viewer no longer holds the widget's permission anywhere. */
+  available: Scalars['Boolean']['output'];
+  byStatus: Maybe<Array<StatusCount>>;
+  counts: Maybe<DeliveryCounts>;
+  total: Maybe<Scalars['Int']['output']>;
+};
+
+/** What a dashboard widget shows (Mautic's widgets). */
+export type WidgetKind =
+  /** Automations (automations:view). */
+  | 'AUTOMATIONS'
+  /** Campaigns by status (campaigns:view). */
+  | 'CAMPAIGNS'
+  /** Contacts (contacts:view). */
+  | 'CONTACTS'
+  /** Sends and delivery events of the last 30 days (reports:view). */
+  | 'EMAIL_STATS'
+  /** Forms (forms:view). */
+  | 'FORMS'
+  /** Templates (templates:view). */
+  | 'TEMPLATES';
 
 export type Workspace = Node & {
   __typename?: 'Workspace';
@@ -2751,12 +3309,14 @@ export type ResolversTypes = {
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
   AccessRequestEdge: ResolverTypeWrapper<Omit<AccessRequestEdge, 'node'> & { node: ResolversTypes['AccessRequest'] }>;
+  AccessRequestRecipients: AccessRequestRecipients;
   AccessRequestStatus: AccessRequestStatus;
   AccessStep: ResolverTypeWrapper<AccessStep>;
   AccessStepKind: AccessStepKind;
   Account: ResolverTypeWrapper<AccountDoc>;
   AccountSettings: ResolverTypeWrapper<AccountDoc>;
   AddAuthorizedRecipientInput: AddAuthorizedRecipientInput;
+  AddDashboardWidgetInput: AddDashboardWidgetInput;
   AddSuppressionInput: AddSuppressionInput;
   ApiKey: ResolverTypeWrapper<ApiKeyDoc>;
   ApiKeyConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2790,6 +3350,7 @@ export type ResolversTypes = {
   CardBrand: CardBrand;
   CardInput: CardInput;
   CommentOnSupportTicketInput: CommentOnSupportTicketInput;
+  ConfigureSsoInput: ConfigureSsoInput;
   Contact: ResolverTypeWrapper<ContactDoc>;
   ContactConnection: ResolverTypeWrapper<AnyConnection>;
   ContactEdge: ResolverTypeWrapper<Omit<ContactEdge, 'node'> & { node: ResolversTypes['Contact'] }>;
@@ -2805,13 +3366,16 @@ export type ResolversTypes = {
   CreateProjectInput: CreateProjectInput;
   CreateRoleInput: CreateRoleInput;
   CreateRouteInput: CreateRouteInput;
+  CreateScimTokenInput: CreateScimTokenInput;
   CreateSendingServerInput: CreateSendingServerInput;
   CreateSmtpCredentialInput: CreateSmtpCredentialInput;
   CreateTemplateInput: CreateTemplateInput;
   CreateUserInput: CreateUserInput;
   CreateWebhookInput: CreateWebhookInput;
   CreateWorkspaceInput: CreateWorkspaceInput;
+  DashboardWidget: ResolverTypeWrapper<DashboardWidgetDoc>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeliveryCounts: ResolverTypeWrapper<DeliveryCounts>;
   DnsRecord: ResolverTypeWrapper<DnsRecordView>;
   DnsRecordPurpose: DnsRecordPurpose;
   Domain: ResolverTypeWrapper<DomainDoc>;
@@ -2823,12 +3387,14 @@ export type ResolversTypes = {
   EmailLogConnection: ResolverTypeWrapper<AnyConnection>;
   EmailLogEdge: ResolverTypeWrapper<Omit<EmailLogEdge, 'node'> & { node: ResolversTypes['EmailLog'] }>;
   EmailStatus: EmailStatus;
+  ExportReportInput: ExportReportInput;
   Form: ResolverTypeWrapper<FormDoc>;
   FormConnection: ResolverTypeWrapper<AnyConnection>;
   FormEdge: ResolverTypeWrapper<Omit<FormEdge, 'node'> & { node: ResolversTypes['Form'] }>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImportContactsInput: ImportContactsInput;
   ImportResult: ResolverTypeWrapper<ImportResultParent>;
+  ImportSamlMetadataInput: ImportSamlMetadataInput;
   Inbox: ResolverTypeWrapper<InboxDoc>;
   InboxConnection: ResolverTypeWrapper<AnyConnection>;
   InboxEdge: ResolverTypeWrapper<Omit<InboxEdge, 'node'> & { node: ResolversTypes['Inbox'] }>;
@@ -2841,6 +3407,7 @@ export type ResolversTypes = {
   InviteUserInput: InviteUserInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LoginInput: LoginInput;
+  LoginWithTwoFactorInput: LoginWithTwoFactorInput;
   MailingList: ResolverTypeWrapper<MailingListDoc>;
   MailingListConnection: ResolverTypeWrapper<AnyConnection>;
   MailingListEdge: ResolverTypeWrapper<Omit<MailingListEdge, 'node'> & { node: ResolversTypes['MailingList'] }>;
@@ -2859,16 +3426,25 @@ export type ResolversTypes = {
   NotificationEdge: ResolverTypeWrapper<Omit<NotificationEdge, 'node'> & { node: ResolversTypes['Notification'] }>;
   OpenSupportTicketInput: OpenSupportTicketInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PathStep: ResolverTypeWrapper<PathStep>;
   PermissionInfo: ResolverTypeWrapper<PermissionInfo>;
   Plan: Plan;
   Project: ResolverTypeWrapper<ProjectDoc>;
   ProjectConnection: ResolverTypeWrapper<AnyConnection>;
   ProjectEdge: ResolverTypeWrapper<Omit<ProjectEdge, 'node'> & { node: ResolversTypes['Project'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReachableConnection: ResolverTypeWrapper<AnyConnection>;
+  ReachableEdge: ResolverTypeWrapper<Omit<ReachableEdge, 'node'> & { node: ResolversTypes['ReachableNode'] }>;
+  ReachableNode: ResolverTypeWrapper<ReachableItem>;
+  ReachableType: ReachableType;
   RemoveMemberInput: RemoveMemberInput;
+  RenameDomainInput: RenameDomainInput;
+  Report: ResolverTypeWrapper<ReportDoc>;
+  ReportDay: ResolverTypeWrapper<ReportDay>;
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
   RevokeInvitationInput: RevokeInvitationInput;
+  RevokeScimTokenInput: RevokeScimTokenInput;
   Role: ResolverTypeWrapper<RoleDoc>;
   RoleBinding: ResolverTypeWrapper<RoleBindingDoc>;
   RoleConnection: ResolverTypeWrapper<AnyConnection>;
@@ -2878,6 +3454,10 @@ export type ResolversTypes = {
   RouteConnection: ResolverTypeWrapper<AnyConnection>;
   RouteEdge: ResolverTypeWrapper<Omit<RouteEdge, 'node'> & { node: ResolversTypes['Route'] }>;
   ScheduleCampaignInput: ScheduleCampaignInput;
+  ScimToken: ResolverTypeWrapper<ScimTokenDoc>;
+  ScimTokenConnection: ResolverTypeWrapper<AnyConnection>;
+  ScimTokenCreated: ResolverTypeWrapper<ScimTokenCreatedResult>;
+  ScimTokenEdge: ResolverTypeWrapper<Omit<ScimTokenEdge, 'node'> & { node: ResolversTypes['ScimToken'] }>;
   Scope: ResolverTypeWrapper<Scope>;
   ScopeInput: ScopeInput;
   ScopeType: ScopeType;
@@ -2887,12 +3467,22 @@ export type ResolversTypes = {
   SendingServerConnection: ResolverTypeWrapper<AnyConnection>;
   SendingServerEdge: ResolverTypeWrapper<Omit<SendingServerEdge, 'node'> & { node: ResolversTypes['SendingServer'] }>;
   SendingServerProvider: SendingServerProvider;
+  SetAccessRequestRecipientsInput: SetAccessRequestRecipientsInput;
+  SetApiKeyExpiryInput: SetApiKeyExpiryInput;
+  SetInboxEmailAddressInput: SetInboxEmailAddressInput;
+  SetInboxForwardingInput: SetInboxForwardingInput;
+  SetInvoiceEmailsInput: SetInvoiceEmailsInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
+  SetRequireTwoFactorInput: SetRequireTwoFactorInput;
   SetSendLimitInput: SetSendLimitInput;
+  SetSendingServerPoolInput: SetSendingServerPoolInput;
+  SetUserPasswordInput: SetUserPasswordInput;
   SignUpInput: SignUpInput;
   SmtpCredential: ResolverTypeWrapper<SmtpCredentialDoc>;
   SmtpCredentialConnection: ResolverTypeWrapper<AnyConnection>;
   SmtpCredentialEdge: ResolverTypeWrapper<Omit<SmtpCredentialEdge, 'node'> & { node: ResolversTypes['SmtpCredential'] }>;
+  SsoConfiguration: ResolverTypeWrapper<SsoConfigDoc>;
+  StatusCount: ResolverTypeWrapper<StatusCount>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SupportTicket: ResolverTypeWrapper<SupportTicketDoc>;
   SupportTicketComment: ResolverTypeWrapper<SupportTicketCommentDoc>;
@@ -2909,7 +3499,10 @@ export type ResolversTypes = {
   TemplateConnection: ResolverTypeWrapper<AnyConnection>;
   TemplateEdge: ResolverTypeWrapper<Omit<TemplateEdge, 'node'> & { node: ResolversTypes['Template'] }>;
   TransferOwnershipInput: TransferOwnershipInput;
+  TwoFactorEnrolment: ResolverTypeWrapper<TwoFactorEnrolment>;
+  TwoFactorRecoveryCodes: ResolverTypeWrapper<TwoFactorRecoveryCodes>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateApiTokenInput: UpdateApiTokenInput;
   UpdateAutomationInput: UpdateAutomationInput;
@@ -2934,6 +3527,8 @@ export type ResolversTypes = {
   WebhookConnection: ResolverTypeWrapper<AnyConnection>;
   WebhookEdge: ResolverTypeWrapper<Omit<WebhookEdge, 'node'> & { node: ResolversTypes['Webhook'] }>;
   WebhookEvent: WebhookEvent;
+  WidgetData: ResolverTypeWrapper<WidgetData>;
+  WidgetKind: WidgetKind;
   Workspace: ResolverTypeWrapper<WorkspaceDoc>;
   WorkspaceConnection: ResolverTypeWrapper<AnyConnection>;
   WorkspaceEdge: ResolverTypeWrapper<Omit<WorkspaceEdge, 'node'> & { node: ResolversTypes['Workspace'] }>;
@@ -2950,6 +3545,7 @@ export type ResolversParentTypes = {
   Account: AccountDoc;
   AccountSettings: AccountDoc;
   AddAuthorizedRecipientInput: AddAuthorizedRecipientInput;
+  AddDashboardWidgetInput: AddDashboardWidgetInput;
   AddSuppressionInput: AddSuppressionInput;
   ApiKey: ApiKeyDoc;
   ApiKeyConnection: AnyConnection;
@@ -2980,6 +3576,7 @@ export type ResolversParentTypes = {
   Card: CardDoc;
   CardInput: CardInput;
   CommentOnSupportTicketInput: CommentOnSupportTicketInput;
+  ConfigureSsoInput: ConfigureSsoInput;
   Contact: ContactDoc;
   ContactConnection: AnyConnection;
   ContactEdge: Omit<ContactEdge, 'node'> & { node: ResolversParentTypes['Contact'] };
@@ -2995,13 +3592,16 @@ export type ResolversParentTypes = {
   CreateProjectInput: CreateProjectInput;
   CreateRoleInput: CreateRoleInput;
   CreateRouteInput: CreateRouteInput;
+  CreateScimTokenInput: CreateScimTokenInput;
   CreateSendingServerInput: CreateSendingServerInput;
   CreateSmtpCredentialInput: CreateSmtpCredentialInput;
   CreateTemplateInput: CreateTemplateInput;
   CreateUserInput: CreateUserInput;
   CreateWebhookInput: CreateWebhookInput;
   CreateWorkspaceInput: CreateWorkspaceInput;
+  DashboardWidget: DashboardWidgetDoc;
   DateTime: Scalars['DateTime']['output'];
+  DeliveryCounts: DeliveryCounts;
   DnsRecord: DnsRecordView;
   Domain: DomainDoc;
   DomainConnection: AnyConnection;
@@ -3010,12 +3610,14 @@ export type ResolversParentTypes = {
   EmailLog: EmailLogDoc;
   EmailLogConnection: AnyConnection;
   EmailLogEdge: Omit<EmailLogEdge, 'node'> & { node: ResolversParentTypes['EmailLog'] };
+  ExportReportInput: ExportReportInput;
   Form: FormDoc;
   FormConnection: AnyConnection;
   FormEdge: Omit<FormEdge, 'node'> & { node: ResolversParentTypes['Form'] };
   ID: Scalars['ID']['output'];
   ImportContactsInput: ImportContactsInput;
   ImportResult: ImportResultParent;
+  ImportSamlMetadataInput: ImportSamlMetadataInput;
   Inbox: InboxDoc;
   InboxConnection: AnyConnection;
   InboxEdge: Omit<InboxEdge, 'node'> & { node: ResolversParentTypes['Inbox'] };
@@ -3027,6 +3629,7 @@ export type ResolversParentTypes = {
   InviteUserInput: InviteUserInput;
   JSON: Scalars['JSON']['output'];
   LoginInput: LoginInput;
+  LoginWithTwoFactorInput: LoginWithTwoFactorInput;
   MailingList: MailingListDoc;
   MailingListConnection: AnyConnection;
   MailingListEdge: Omit<MailingListEdge, 'node'> & { node: ResolversParentTypes['MailingList'] };
@@ -3044,15 +3647,23 @@ export type ResolversParentTypes = {
   NotificationEdge: Omit<NotificationEdge, 'node'> & { node: ResolversParentTypes['Notification'] };
   OpenSupportTicketInput: OpenSupportTicketInput;
   PageInfo: PageInfo;
+  PathStep: PathStep;
   PermissionInfo: PermissionInfo;
   Project: ProjectDoc;
   ProjectConnection: AnyConnection;
   ProjectEdge: Omit<ProjectEdge, 'node'> & { node: ResolversParentTypes['Project'] };
   Query: Record<PropertyKey, never>;
+  ReachableConnection: AnyConnection;
+  ReachableEdge: Omit<ReachableEdge, 'node'> & { node: ResolversParentTypes['ReachableNode'] };
+  ReachableNode: ReachableItem;
   RemoveMemberInput: RemoveMemberInput;
+  RenameDomainInput: RenameDomainInput;
+  Report: ReportDoc;
+  ReportDay: ReportDay;
   RequestAccessInput: RequestAccessInput;
   ResolveAccessRequestInput: ResolveAccessRequestInput;
   RevokeInvitationInput: RevokeInvitationInput;
+  RevokeScimTokenInput: RevokeScimTokenInput;
   Role: RoleDoc;
   RoleBinding: RoleBindingDoc;
   RoleConnection: AnyConnection;
@@ -3061,6 +3672,10 @@ export type ResolversParentTypes = {
   RouteConnection: AnyConnection;
   RouteEdge: Omit<RouteEdge, 'node'> & { node: ResolversParentTypes['Route'] };
   ScheduleCampaignInput: ScheduleCampaignInput;
+  ScimToken: ScimTokenDoc;
+  ScimTokenConnection: AnyConnection;
+  ScimTokenCreated: ScimTokenCreatedResult;
+  ScimTokenEdge: Omit<ScimTokenEdge, 'node'> & { node: ResolversParentTypes['ScimToken'] };
   Scope: Scope;
   ScopeInput: ScopeInput;
   SendEmailInput: SendEmailInput;
@@ -3068,12 +3683,22 @@ export type ResolversParentTypes = {
   SendingServer: SendingServerDoc;
   SendingServerConnection: AnyConnection;
   SendingServerEdge: Omit<SendingServerEdge, 'node'> & { node: ResolversParentTypes['SendingServer'] };
+  SetAccessRequestRecipientsInput: SetAccessRequestRecipientsInput;
+  SetApiKeyExpiryInput: SetApiKeyExpiryInput;
+  SetInboxEmailAddressInput: SetInboxEmailAddressInput;
+  SetInboxForwardingInput: SetInboxForwardingInput;
+  SetInvoiceEmailsInput: SetInvoiceEmailsInput;
   SetPermissionOverridesInput: SetPermissionOverridesInput;
+  SetRequireTwoFactorInput: SetRequireTwoFactorInput;
   SetSendLimitInput: SetSendLimitInput;
+  SetSendingServerPoolInput: SetSendingServerPoolInput;
+  SetUserPasswordInput: SetUserPasswordInput;
   SignUpInput: SignUpInput;
   SmtpCredential: SmtpCredentialDoc;
   SmtpCredentialConnection: AnyConnection;
   SmtpCredentialEdge: Omit<SmtpCredentialEdge, 'node'> & { node: ResolversParentTypes['SmtpCredential'] };
+  SsoConfiguration: SsoConfigDoc;
+  StatusCount: StatusCount;
   String: Scalars['String']['output'];
   SupportTicket: SupportTicketDoc;
   SupportTicketComment: SupportTicketCommentDoc;
@@ -3088,7 +3713,10 @@ export type ResolversParentTypes = {
   TemplateConnection: AnyConnection;
   TemplateEdge: Omit<TemplateEdge, 'node'> & { node: ResolversParentTypes['Template'] };
   TransferOwnershipInput: TransferOwnershipInput;
+  TwoFactorEnrolment: TwoFactorEnrolment;
+  TwoFactorRecoveryCodes: TwoFactorRecoveryCodes;
   URL: Scalars['URL']['output'];
+  UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateApiTokenInput: UpdateApiTokenInput;
   UpdateAutomationInput: UpdateAutomationInput;
@@ -3112,6 +3740,7 @@ export type ResolversParentTypes = {
   Webhook: WebhookDoc;
   WebhookConnection: AnyConnection;
   WebhookEdge: Omit<WebhookEdge, 'node'> & { node: ResolversParentTypes['Webhook'] };
+  WidgetData: WidgetData;
   Workspace: WorkspaceDoc;
   WorkspaceConnection: AnyConnection;
   WorkspaceEdge: Omit<WorkspaceEdge, 'node'> & { node: ResolversParentTypes['Workspace'] };
@@ -3181,14 +3810,18 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<AccountMembersArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  requireTwoFactor?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   roles?: Resolver<Maybe<ResolversTypes['RoleConnection']>, ParentType, ContextType, RequireFields<AccountRolesArgs, 'first'>>;
+  scimTokens?: Resolver<Maybe<ResolversTypes['ScimTokenConnection']>, ParentType, ContextType, RequireFields<AccountScimTokensArgs, 'first'>>;
   settings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType>;
+  sso?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType>;
   supportTickets?: Resolver<Maybe<ResolversTypes['SupportTicketConnection']>, ParentType, ContextType, RequireFields<AccountSupportTicketsArgs, 'first'>>;
   workspaces?: Resolver<Maybe<ResolversTypes['WorkspaceConnection']>, ParentType, ContextType, RequireFields<AccountWorkspacesArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AccountSettingsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccountSettings'] = ResolversParentTypes['AccountSettings']> = {
+  accessRequestRecipients?: Resolver<ResolversTypes['AccessRequestRecipients'], ParentType, ContextType>;
   defaultRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
 };
 
@@ -3330,9 +3963,12 @@ export type AutomationEdgeResolvers<ContextType = Context, ParentType extends Re
 export type BillingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = {
   card?: Resolver<Maybe<ResolversTypes['Card']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invoiceEmails?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  memberLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['Plan'], ParentType, ContextType>;
   planSendLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   planVerificationLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  seatsUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sendLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sentThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -3349,6 +3985,7 @@ export type CampaignResolvers<ContextType = Context, ParentType extends Resolver
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   recipientCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, Partial<CampaignReportArgs>>;
   scheduledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   sentAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CampaignStatus'], ParentType, ContextType>;
@@ -3396,9 +4033,27 @@ export type ContactEdgeResolvers<ContextType = Context, ParentType extends Resol
   node?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
 };
 
+export type DashboardWidgetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DashboardWidget'] = ResolversParentTypes['DashboardWidget']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  data?: Resolver<ResolversTypes['WidgetData'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['WidgetKind'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeliveryCountsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeliveryCounts'] = ResolversParentTypes['DeliveryCounts']> = {
+  bounced?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  clicked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  complained?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  opened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unsubscribed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
 
 export type DnsRecordResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DnsRecord'] = ResolversParentTypes['DnsRecord']> = {
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3421,6 +4076,7 @@ export type DomainResolvers<ContextType = Context, ParentType extends ResolversP
   lastCheckedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<DomainMembersArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  report?: Resolver<Maybe<ResolversTypes['Report']>, ParentType, ContextType, Partial<DomainReportArgs>>;
   smtpCredentials?: Resolver<Maybe<ResolversTypes['SmtpCredentialConnection']>, ParentType, ContextType, RequireFields<DomainSmtpCredentialsArgs, 'first'>>;
   state?: Resolver<ResolversTypes['DomainState'], ParentType, ContextType>;
   suppressions?: Resolver<Maybe<ResolversTypes['SuppressionConnection']>, ParentType, ContextType, RequireFields<DomainSuppressionsArgs, 'first'>>;
@@ -3505,12 +4161,16 @@ export type ImportResultResolvers<ContextType = Context, ParentType extends Reso
 
 export type InboxResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Inbox'] = ResolversParentTypes['Inbox']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  emailAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  forwardTo?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   members?: Resolver<Maybe<ResolversTypes['MemberConnection']>, ParentType, ContextType, RequireFields<InboxMembersArgs, 'first'>>;
   messageCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   messages?: Resolver<Maybe<ResolversTypes['MessageConnection']>, ParentType, ContextType, RequireFields<InboxMessagesArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
+  smtpPassword?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  smtpUsername?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -3619,11 +4279,14 @@ export type MessageEdgeResolvers<ContextType = Context, ParentType extends Resol
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
   addAuthorizedRecipient?: Resolver<Maybe<ResolversTypes['AuthorizedRecipient']>, ParentType, ContextType, RequireFields<MutationAddAuthorizedRecipientArgs, 'input'>>;
+  addDashboardWidget?: Resolver<Maybe<ResolversTypes['DashboardWidget']>, ParentType, ContextType, RequireFields<MutationAddDashboardWidgetArgs, 'input'>>;
   addSuppression?: Resolver<Maybe<ResolversTypes['Suppression']>, ParentType, ContextType, RequireFields<MutationAddSuppressionArgs, 'input'>>;
   assignRole?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
   clearInbox?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, RequireFields<MutationClearInboxArgs, 'inboxId'>>;
   cloneTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCloneTemplateArgs, 'id'>>;
   commentOnSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicketComment']>, ParentType, ContextType, RequireFields<MutationCommentOnSupportTicketArgs, 'id' | 'input'>>;
+  configureSso?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType, RequireFields<MutationConfigureSsoArgs, 'input'>>;
+  confirmTwoFactor?: Resolver<ResolversTypes['TwoFactorRecoveryCodes'], ParentType, ContextType, RequireFields<MutationConfirmTwoFactorArgs, 'code'>>;
   createApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'input'>>;
   createAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationCreateAutomationArgs, 'input'>>;
@@ -3635,6 +4298,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createProject?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<MutationCreateProjectArgs, 'input'>>;
   createRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
   createRoute?: Resolver<Maybe<ResolversTypes['Route']>, ParentType, ContextType, RequireFields<MutationCreateRouteArgs, 'input'>>;
+  createScimToken?: Resolver<Maybe<ResolversTypes['ScimTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateScimTokenArgs, 'input'>>;
   createSendingServer?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationCreateSendingServerArgs, 'input'>>;
   createSmtpCredential?: Resolver<Maybe<ResolversTypes['SmtpCredential']>, ParentType, ContextType, RequireFields<MutationCreateSmtpCredentialArgs, 'input'>>;
   createTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCreateTemplateArgs, 'input'>>;
@@ -3659,11 +4323,16 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteTemplate?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteTemplateArgs, 'id'>>;
   deleteWebhook?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   deleteWorkspace?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'id'>>;
+  disableTwoFactor?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTwoFactorArgs, 'code'>>;
+  enableTwoFactor?: Resolver<ResolversTypes['TwoFactorEnrolment'], ParentType, ContextType>;
   exportContacts?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportContactsArgs, 'listId'>>;
+  exportReport?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportReportArgs, 'input'>>;
   importContacts?: Resolver<Maybe<ResolversTypes['ImportResult']>, ParentType, ContextType, RequireFields<MutationImportContactsArgs, 'input'>>;
+  importSamlMetadata?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType, RequireFields<MutationImportSamlMetadataArgs, 'input'>>;
   installRolePack?: Resolver<Maybe<Array<ResolversTypes['Role']>>, ParentType, ContextType, RequireFields<MutationInstallRolePackArgs, 'input'>>;
   inviteUser?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
+  loginWithTwoFactor?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginWithTwoFactorArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   markNotificationRead?: Resolver<ResolversTypes['Notification'], ParentType, ContextType, RequireFields<MutationMarkNotificationReadArgs, 'id'>>;
   openSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<MutationOpenSupportTicketArgs, 'input'>>;
@@ -3671,29 +4340,42 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   publishForm?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<MutationPublishFormArgs, 'id'>>;
   removeAuthorizedRecipient?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveAuthorizedRecipientArgs, 'id'>>;
   removeCard?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationRemoveCardArgs, 'accountId'>>;
+  removeDashboardWidget?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveDashboardWidgetArgs, 'id'>>;
   removeMember?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'input'>>;
   removeSuppression?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRemoveSuppressionArgs, 'id'>>;
+  renameDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationRenameDomainArgs, 'id' | 'input'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resetInboxCredentials?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationResetInboxCredentialsArgs, 'id'>>;
   resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'password' | 'token'>>;
   resolveAccessRequest?: Resolver<Maybe<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<MutationResolveAccessRequestArgs, 'input'>>;
   revokeApiToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   revokeInvitation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
+  revokeScimToken?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationRevokeScimTokenArgs, 'input'>>;
   rotateApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id'>>;
   rotateApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationRotateApiTokenArgs, 'id'>>;
   scheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationScheduleCampaignArgs, 'input'>>;
   sendCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationSendCampaignArgs, 'id'>>;
   sendEmail?: Resolver<Maybe<ResolversTypes['EmailLog']>, ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendTestEmail?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<MutationSendTestEmailArgs, 'input'>>;
+  setAccessRequestRecipients?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType, RequireFields<MutationSetAccessRequestRecipientsArgs, 'input'>>;
+  setApiKeyExpiry?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationSetApiKeyExpiryArgs, 'input'>>;
+  setInboxEmailAddress?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxEmailAddressArgs, 'input'>>;
+  setInboxForwarding?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxForwardingArgs, 'input'>>;
+  setInvoiceEmails?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationSetInvoiceEmailsArgs, 'input'>>;
   setPermissionOverrides?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationSetPermissionOverridesArgs, 'input'>>;
+  setRequireTwoFactor?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<MutationSetRequireTwoFactorArgs, 'input'>>;
   setSendLimit?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType, RequireFields<MutationSetSendLimitArgs, 'input'>>;
+  setSendingServerPool?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<MutationSetSendingServerPoolArgs, 'input'>>;
   setSupportTicketStatus?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<MutationSetSupportTicketStatusArgs, 'id' | 'status'>>;
+  setUserPassword?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationSetUserPasswordArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   transferOwnership?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<MutationTransferOwnershipArgs, 'input'>>;
   unassignRole?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'id'>>;
   unpublishAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationUnpublishAutomationArgs, 'id'>>;
   unpublishForm?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<MutationUnpublishFormArgs, 'id'>>;
   unscheduleCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationUnscheduleCampaignArgs, 'id'>>;
+  updateAccount?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'id' | 'input'>>;
   updateAccountSettings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType, RequireFields<MutationUpdateAccountSettingsArgs, 'input'>>;
   updateApiToken?: Resolver<Maybe<ResolversTypes['ApiToken']>, ParentType, ContextType, RequireFields<MutationUpdateApiTokenArgs, 'id' | 'input'>>;
   updateAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationUpdateAutomationArgs, 'id' | 'input'>>;
@@ -3752,6 +4434,12 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PathStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PathStep'] = ResolversParentTypes['PathStep']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
+};
+
 export type PermissionInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PermissionInfo'] = ResolversParentTypes['PermissionInfo']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3801,6 +4489,44 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   template?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<QueryTemplateArgs, 'id'>>;
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
   workspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<QueryWorkspaceArgs, 'id'>>;
+};
+
+export type ReachableConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReachableConnection'] = ResolversParentTypes['ReachableConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ReachableEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ReachableEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReachableEdge'] = ResolversParentTypes['ReachableEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ReachableNode'], ParentType, ContextType>;
+};
+
+export type ReachableNodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReachableNode'] = ResolversParentTypes['ReachableNode']> = {
+  accountId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['PathStep']>, ParentType, ContextType>;
+  pathText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ReachableType'], ParentType, ContextType>;
+};
+
+export type ReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
+  days?: Resolver<Array<ResolversTypes['ReportDay']>, ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['DeliveryCounts'], ParentType, ContextType>;
+};
+
+export type ReportDayResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReportDay'] = ResolversParentTypes['ReportDay']> = {
+  bounced?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  clicked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  complained?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  opened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unsubscribed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RoleResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
@@ -3860,6 +4586,31 @@ export type RouteEdgeResolvers<ContextType = Context, ParentType extends Resolve
   node?: Resolver<ResolversTypes['Route'], ParentType, ContextType>;
 };
 
+export type ScimTokenResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimToken'] = ResolversParentTypes['ScimToken']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type ScimTokenConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenConnection'] = ResolversParentTypes['ScimTokenConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ScimTokenEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ScimTokenCreatedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenCreated'] = ResolversParentTypes['ScimTokenCreated']> = {
+  scimToken?: Resolver<ResolversTypes['ScimToken'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ScimTokenEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenEdge'] = ResolversParentTypes['ScimTokenEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ScimToken'], ParentType, ContextType>;
+};
+
 export type ScopeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Scope'] = ResolversParentTypes['Scope']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
@@ -3867,10 +4618,13 @@ export type ScopeResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type SendingServerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SendingServer'] = ResolversParentTypes['SendingServer']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dailyQuota?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   host?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hourlyQuota?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   password?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  pool?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   port?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['SendingServerProvider'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -3908,6 +4662,30 @@ export type SmtpCredentialConnectionResolvers<ContextType = Context, ParentType 
 export type SmtpCredentialEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SmtpCredentialEdge'] = ResolversParentTypes['SmtpCredentialEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['SmtpCredential'], ParentType, ContextType>;
+};
+
+export type SsoConfigurationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SsoConfiguration'] = ResolversParentTypes['SsoConfiguration']> = {
+  allowedEmailDomains?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  clientId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  clientSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  defaultRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oidcLoginPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  oidcRedirectPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlAcsPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlCertificateCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  samlEntityId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  samlLoginPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlMetadataPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samlSsoUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ssoRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type StatusCountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StatusCount'] = ResolversParentTypes['StatusCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SupportTicketResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupportTicket'] = ResolversParentTypes['SupportTicket']> = {
@@ -3992,6 +4770,15 @@ export type TemplateEdgeResolvers<ContextType = Context, ParentType extends Reso
   node?: Resolver<ResolversTypes['Template'], ParentType, ContextType>;
 };
 
+export type TwoFactorEnrolmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TwoFactorEnrolment'] = ResolversParentTypes['TwoFactorEnrolment']> = {
+  otpauthUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TwoFactorRecoveryCodesResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TwoFactorRecoveryCodes'] = ResolversParentTypes['TwoFactorRecoveryCodes']> = {
+  recoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['URL'], any> {
   name: 'URL';
 }
@@ -4014,8 +4801,11 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 export type ViewerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
   can?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
+  dashboard?: Resolver<Array<ResolversTypes['DashboardWidget']>, ParentType, ContextType, RequireFields<ViewerDashboardArgs, 'accountId'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
+  reachable?: Resolver<ResolversTypes['ReachableConnection'], ParentType, ContextType, RequireFields<ViewerReachableArgs, 'first' | 'type'>>;
+  twoFactorEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
@@ -4037,6 +4827,13 @@ export type WebhookConnectionResolvers<ContextType = Context, ParentType extends
 export type WebhookEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookEdge'] = ResolversParentTypes['WebhookEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
+};
+
+export type WidgetDataResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WidgetData'] = ResolversParentTypes['WidgetData']> = {
+  available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  byStatus?: Resolver<Maybe<Array<ResolversTypes['StatusCount']>>, ParentType, ContextType>;
+  counts?: Resolver<Maybe<ResolversTypes['DeliveryCounts']>, ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type WorkspaceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Workspace'] = ResolversParentTypes['Workspace']> = {
@@ -4103,7 +4900,9 @@ export type Resolvers<ContextType = Context> = {
   Contact?: ContactResolvers<ContextType>;
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
+  DashboardWidget?: DashboardWidgetResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeliveryCounts?: DeliveryCountsResolvers<ContextType>;
   DnsRecord?: DnsRecordResolvers<ContextType>;
   Domain?: DomainResolvers<ContextType>;
   DomainConnection?: DomainConnectionResolvers<ContextType>;
@@ -4139,11 +4938,17 @@ export type Resolvers<ContextType = Context> = {
   NotificationConnection?: NotificationConnectionResolvers<ContextType>;
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PathStep?: PathStepResolvers<ContextType>;
   PermissionInfo?: PermissionInfoResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   ProjectConnection?: ProjectConnectionResolvers<ContextType>;
   ProjectEdge?: ProjectEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReachableConnection?: ReachableConnectionResolvers<ContextType>;
+  ReachableEdge?: ReachableEdgeResolvers<ContextType>;
+  ReachableNode?: ReachableNodeResolvers<ContextType>;
+  Report?: ReportResolvers<ContextType>;
+  ReportDay?: ReportDayResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   RoleBinding?: RoleBindingResolvers<ContextType>;
   RoleConnection?: RoleConnectionResolvers<ContextType>;
@@ -4151,6 +4956,10 @@ export type Resolvers<ContextType = Context> = {
   Route?: RouteResolvers<ContextType>;
   RouteConnection?: RouteConnectionResolvers<ContextType>;
   RouteEdge?: RouteEdgeResolvers<ContextType>;
+  ScimToken?: ScimTokenResolvers<ContextType>;
+  ScimTokenConnection?: ScimTokenConnectionResolvers<ContextType>;
+  ScimTokenCreated?: ScimTokenCreatedResolvers<ContextType>;
+  ScimTokenEdge?: ScimTokenEdgeResolvers<ContextType>;
   Scope?: ScopeResolvers<ContextType>;
   SendingServer?: SendingServerResolvers<ContextType>;
   SendingServerConnection?: SendingServerConnectionResolvers<ContextType>;
@@ -4158,6 +4967,8 @@ export type Resolvers<ContextType = Context> = {
   SmtpCredential?: SmtpCredentialResolvers<ContextType>;
   SmtpCredentialConnection?: SmtpCredentialConnectionResolvers<ContextType>;
   SmtpCredentialEdge?: SmtpCredentialEdgeResolvers<ContextType>;
+  SsoConfiguration?: SsoConfigurationResolvers<ContextType>;
+  StatusCount?: StatusCountResolvers<ContextType>;
   SupportTicket?: SupportTicketResolvers<ContextType>;
   SupportTicketComment?: SupportTicketCommentResolvers<ContextType>;
   SupportTicketCommentConnection?: SupportTicketCommentConnectionResolvers<ContextType>;
@@ -4170,12 +4981,15 @@ export type Resolvers<ContextType = Context> = {
   Template?: TemplateResolvers<ContextType>;
   TemplateConnection?: TemplateConnectionResolvers<ContextType>;
   TemplateEdge?: TemplateEdgeResolvers<ContextType>;
+  TwoFactorEnrolment?: TwoFactorEnrolmentResolvers<ContextType>;
+  TwoFactorRecoveryCodes?: TwoFactorRecoveryCodesResolvers<ContextType>;
   URL?: GraphQLScalarType;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
   Webhook?: WebhookResolvers<ContextType>;
   WebhookConnection?: WebhookConnectionResolvers<ContextType>;
   WebhookEdge?: WebhookEdgeResolvers<ContextType>;
+  WidgetData?: WidgetDataResolvers<ContextType>;
   Workspace?: WorkspaceResolvers<ContextType>;
   WorkspaceConnection?: WorkspaceConnectionResolvers<ContextType>;
   WorkspaceEdge?: WorkspaceEdgeResolvers<ContextType>;

@@ -19,6 +19,7 @@ import { authenticationPlugin } from '../graphql/plugins/authentication';
 import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
+import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
@@ -34,6 +35,9 @@ import { maxTokensMiddleware } from './max-tokens';
 import { metricsHandler } from './metrics-endpoint';
 import { metricsPlugin } from '../graphql/plugins/metrics';
 import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
+import { emailLogExportHandler, eventsHandler } from '../modules/reports/http';
+import { scimRouter } from '../scim/router';
+import { ssoRouter } from '../sso/router';
 
 // GraphQL Armor labels its refusals "Syntax Error: …"; the query is well-formed, only too deep or
 // too wide, so the label goes.
@@ -101,6 +105,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
       rateLimitPlugin(),
+      twoFactorGatePlugin(),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       // Before logging: a withheld reveal shows in the request's outcome.
@@ -164,6 +169,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', metricsHandler(opts.metricsToken));
   app.use(explorerRouter());
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.get('/email-logs/export', emailLogExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.post('/events/:accountId', express.json({ limit: '2mb' }), eventsHandler({ log: opts.log }));
+  app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
 
   app.use(
     '/graphql',

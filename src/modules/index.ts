@@ -3,6 +3,7 @@
 // *.resolvers.ts (thin: read through the request's loaders, call services). No permission logic
 // here: the @requires/@sensitive directives on schema/*.graphql do that.
 import { identityResolvers } from './identity/resolvers';
+import { twoFactorResolvers } from './identity/two-factor.resolvers';
 import { accountsResolvers } from './accounts/resolvers';
 import { accessResolvers } from './access';
 import { sendingResolvers } from './sending';
@@ -12,9 +13,14 @@ import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
 import { catalogueResolvers } from './catalogue/resolvers';
 import { nodeResolvers } from '../graphql/node';
+import { navigationResolvers } from './navigation/resolvers';
+import { reportsResolvers } from './reports/resolvers';
+import { scimResolvers } from '../scim/resolvers';
+import { ssoResolvers } from '../sso/resolvers';
 
 export const moduleResolvers = [
   identityResolvers,
+  twoFactorResolvers,
   accountsResolvers,
   ...accessResolvers,
   ...sendingResolvers,
@@ -24,4 +30,8 @@ export const moduleResolvers = [
   auditResolvers,
   catalogueResolvers,
   nodeResolvers,
+  navigationResolvers,
+  reportsResolvers,
+  scimResolvers,
+  ssoResolvers,
 ];

@@ -373,8 +373,20 @@ describe('ownership', () => {
     expect(ok(await gw.gql(DELETE_ACCOUNT, { id: o.accountId }, o.token)).deleteAccount).toBe(true);
     expect(errorCode(await gw.gql(ACCOUNT, { id: o.accountId }, o.token))).toBe('NOT_FOUND');
     // Every model but the global ones (users and what is theirs, rate-limit counters) carries accountId, so none is left behind.
-    // (AccountTombstone: the record of a deleted account, kept outside it on purpose.)
-    const global = new Set(['User', 'Session', 'Account', 'AccountTombstone', 'VerifiedEmail', 'EmailToken', 'RateLimit']);
+    // (AccountTombstone: the record of a deleted account, kept outside it on purpose. TwoFactor and
+    // LoginChallenge belong to a user, like sessions; SamlRequest holds AuthnRequest ids that expire.)
+    const global = new Set([
+      'User',
+      'Session',
+      'Account',
+      'AccountTombstone',
+      'VerifiedEmail',
+      'EmailToken',
+      'RateLimit',
+      'TwoFactor',
+      'LoginChallenge',
+      'SamlRequest',
+    ]);
     expect(mongoose.modelNames().filter((n) => !global.has(n) && !mongoose.model(n).schema.path('accountId'))).toEqual([]);
     for (const name of mongoose.modelNames()) {
       const M = mongoose.model(name);

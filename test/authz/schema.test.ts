@@ -24,6 +24,12 @@ const UNGUARDED_ROOT_FIELDS: Record<string, string> = {
   logout: "ends the caller's own session",
   acceptInvitation: 'public: the invitation token is the credential',
   updateMySettings: "the caller's own profile",
+  addDashboardWidget: "the caller's own dashboard; the service refuses a kind whose permission the caller holds nowhere in the account",
+  removeDashboardWidget: "the caller's own widgets only; anyone else's is NOT_FOUND",
+  enableTwoFactor: "the caller's own second factor",
+  confirmTwoFactor: "the caller's own second factor",
+  disableTwoFactor: "the caller's own second factor (needs a current code)",
+  loginWithTwoFactor: 'public: the login challenge and the code are the credentials',
   markNotificationRead: "the caller's own notifications only; anyone else's is NOT_FOUND",
   requestAccess:
     'no permission exists for asking; the scope node is loaded through the loaders and is NOT_FOUND unless it is in an account the caller belongs to',
@@ -33,10 +39,13 @@ const UNGUARDED_ROOT_FIELDS: Record<string, string> = {
 const UNGUARDED_ACCOUNT_DATA_FIELDS: Record<string, string> = {
   'Viewer.accounts': 'accounts the caller is a member of (their names only; every field below is guarded)',
   'Viewer.notifications': "the caller's own notifications",
+  'Viewer.reachable':
+    "nodes where the caller's compiled permissions hold the type's :view (or :own on nodes it created); names and paths only",
   'AuthPayload.account': 'the account signUp just created for the caller',
   'ApiTokenCreated.apiToken': 'the token createApiToken (apiTokens:create) just made',
   'ImportResult.list': 'the list importContacts (contacts:import on it) just filled',
   'AccountSettings.defaultRole': 'reached only through Account.settings (roles:view)',
+  'SsoConfiguration.defaultRole': 'reached only through Account.sso (security:view)',
   'Member.bindings': 'reached only through Account.members (members:view), which narrows to visible members',
   'RoleBinding.role': 'the role of a binding the viewer may see',
   'Invitation.role': 'the role of an invitation the viewer may see (members:view)',

@@ -34,7 +34,7 @@ it('finds by _id, filters, sorts, skips, limits and counts', async () => {
 });
 
 it('filters with the operators the code uses: $or, $and, $ne, $gt/$gte/$lt/$lte, $in, $regex with options; updates with $unset', async () => {
-  const c = db.collection<{ _id: string; name: string; n: number; ws?: string | null; note?: string }>('roles');
+  const c = db.collection<{ _id: string; name: string; n: number; ws?: string | null; note?: string }>('store_probe');
   await c.insertMany([
     { _id: 'r1', name: 'Admin', n: 1, ws: 'w1', note: 'x' },
     { _id: 'r2', name: 'admin-2', n: 2, ws: null },

@@ -20,7 +20,8 @@ export function replicaSet(prefix = 't_rep') {
   const dbName = `${prefix}_${randomBytes(5).toString('hex')}`;
   const replicas: Replica[] = [];
 
-  async function start(): Promise<Replica> {
+  /** Starts a replica; `env` adds to or overrides its environment. */
+  async function start(env: Record<string, string> = {}): Promise<Replica> {
     if (!existsSync(MAIN)) {
       throw new Error(`${MAIN} is missing: replica tests run the built gateway. Run \`npm run build\` first (\`npm test\` does).`);
     }
@@ -35,6 +36,7 @@ export function replicaSet(prefix = 't_rep') {
         PORT: String(port),
         POSTERN_SEED_DEMO: 'false',
         LOG_LEVEL: 'warn',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -56,23 +58,23 @@ export function replicaSet(prefix = 't_rep') {
   }
 
   async function stop(): Promise<void> {
-    await Promise.all(
-      replicas.map(
-        (r) =>
-          new Promise<void>((resolve) => {
-            if (r.child.exitCode !== null) return resolve();
-            const t = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
-            r.child.once('exit', () => {
-              clearTimeout(t);
-              resolve();
-            });
-            r.child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(replicas.map((r) => stopReplica(r)));
   }
 
   return { dbName, start, stop };
+}
+
+/** Stops one replica: SIGTERM (SIGKILL after 10 s). */
+export function stopReplica(r: Replica): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (r.child.exitCode !== null || r.child.signalCode !== null) return resolve();
+    const t = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+    r.child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    r.child.kill('SIGTERM');
+  });
 }
 
 export async function gqlAt(r: Replica, query: string, variables: Record<string, unknown>, token?: string): Promise<GqlResponse> {

@@ -128,8 +128,8 @@ describe('sendEmail', () => {
     expect(await rawCount('EmailLog', { domainId })).toBe(before);
   });
 
-  it('hides bodies from those without emailContent:view, refuses senders without campaigns:send, and hides other accounts', async () => {
-    const manager = await memberWithRole(gw, owner, 'manager'); // emailLogs:view and campaigns:send, no emailContent:view
+  it('hides bodies from those without emailContent:view, refuses senders without emails:send, and hides other accounts', async () => {
+    const manager = await memberWithRole(gw, owner, 'manager'); // emailLogs:view and emails:send, no emailContent:view
     const sent = ok(
       await gw.gql(SEND, { input: mail({ to: 'm@example.org', text: 'Manager secret body', html: null }) }, manager.token),
     ).sendEmail;
@@ -144,7 +144,7 @@ describe('sendEmail', () => {
     const viewer = await memberWithRole(gw, owner, 'viewer');
     const denied = await gw.gql(SEND, { input: mail() }, viewer.token);
     expect(errorCode(denied)).toBe('FORBIDDEN');
-    expect(denied.body.errors![0]!.extensions!.permission).toBe('campaigns:send');
+    expect(denied.body.errors![0]!.extensions!.permission).toBe('emails:send');
 
     const stranger = await gw.signUp();
     expect(errorCode(await gw.gql(SEND, { input: mail() }, stranger.token))).toBe('NOT_FOUND');

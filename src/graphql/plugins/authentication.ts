@@ -13,6 +13,7 @@ import { UnauthenticatedError } from '../../errors';
 export const PUBLIC_ROOT_FIELDS = new Set([
   'signUp',
   'login',
+  'loginWithTwoFactor',
   'acceptInvitation',
   'verifyEmail',
   'requestPasswordReset',

@@ -20,7 +20,7 @@ import {
   transferOwnership,
 } from './members.service';
 import { explainAccess } from './explain.service';
-import { createRole, deleteRole, installRolePack, updateAccountSettings, updateRole } from './roles.service';
+import { createRole, deleteRole, installRolePack, setAccessRequestRecipients, updateAccountSettings, updateRole } from './roles.service';
 
 async function user(ctx: Context, id: string): Promise<UserDoc> {
   const u = await ctx.loaders.load<UserDoc>('User', id);
@@ -55,6 +55,7 @@ export const accessManagementResolvers: Resolvers = {
     transferOwnership: (_, { input }, ctx) => transferOwnership(ctx, input),
     deleteAccount: (_, { id }, ctx) => deleteAccount(ctx, id),
     updateAccountSettings: (_, { input }, ctx) => updateAccountSettings(ctx, input),
+    setAccessRequestRecipients: (_, { input }, ctx) => setAccessRequestRecipients(ctx, input),
   },
   Account: {
     members: (a, args) => paginate(Member, { accountId: a._id }, args),
@@ -67,6 +68,7 @@ export const accessManagementResolvers: Resolvers = {
   Project: { members: (p, args) => membersBelow(p.accountId, p._id, args) },
   Inbox: { members: (i, args) => membersBelow(i.accountId, i._id, args) },
   AccountSettings: {
+    accessRequestRecipients: (a: AccountDoc) => a.accessRequestRecipients ?? 'RESOLVERS',
     defaultRole: (a: AccountDoc, _, ctx) => (a.defaultRoleId ? ctx.loaders.load<RoleDoc>('Role', a.defaultRoleId) : null),
   },
   Viewer: {

@@ -6,6 +6,7 @@ import type { Context } from '../../graphql/context';
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import type { ScopeType } from '../../authz/resources';
 import { assertMayChangeAccessOf, checkAssignRole, checkOverrides } from '../../authz/rules';
+import { isAdminRole } from '../../authz/packs';
 import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/model';
@@ -97,7 +98,7 @@ export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
     actorId: ctx.actorId,
     targetUserId: binding.userId,
     field: 'id',
-    adminRole: role?.key === 'admin',
+    adminRole: !!role && isAdminRole(role),
   });
   const gone = await accessStore.deleteBinding(binding._id);
   ctx.loaders.forget('RoleBinding', binding._id);

@@ -3,6 +3,7 @@
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import type { Context } from '../../graphql/context';
+import type { AccountDoc } from '../accounts/model';
 import { claimOnce, releaseClaim } from '../../db/claims';
 import { isDuplicateKey } from '../../db/errors';
 import { allowed } from '../../authz/check';
@@ -29,8 +30,12 @@ function cleanText(value: string | null | undefined, field: string): string | nu
   return s || null;
 }
 
-/** Users who may resolve `req` (the owner, and whoever holds accessRequests:resolve on its scope). */
-export async function resolversOf(req: AccessRequestDoc): Promise<string[]> {
+/**
+ * Users notified of `req`: the owner, and whoever holds accessRequests:resolve on its scope — or the
+ * owner alone when the account says so (Mailercloud: requests go to the Owner).
+ */
+export async function resolversOf(req: AccessRequestDoc, account?: AccountDoc | null): Promise<string[]> {
+  if (account?.accessRequestRecipients === 'OWNER') return [account.ownerId];
   const bit = permissionBit('accessRequests:resolve');
   const doc = req as unknown as Record<string, unknown>;
   return holdersOf(accessStore, req.accountId, (c) => allowed(c, bit, doc, REQUEST_CHAIN, false));
@@ -92,7 +97,7 @@ export async function requestAccess(
     throw new BadInputError('This request was resolved meanwhile: ask again', 'permission');
   }
   try {
-    const recipients = (await resolversOf(req)).filter((u) => u !== p.userId);
+    const recipients = (await resolversOf(req, await ctx.loaders.load<AccountDoc>('Account', req.accountId))).filter((u) => u !== p.userId);
     await notify(
       recipients.map((userId) => ({
         accountId,

@@ -1,6 +1,6 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
 import type { Context } from '../../graphql/context';
-import { ROLE_PACKS, type RolePackName } from '../../authz/packs';
+import { ROLE_PACKS, isAdminRole, type RolePackName } from '../../authz/packs';
 import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
 import { accessStore, DuplicateError, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
@@ -80,6 +80,8 @@ export async function updateRole(
 ): Promise<RoleDoc> {
   const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
   if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
+  if (isAdminRole(role))
+    throw new BadInputError(`"${role.name}" stands for the administrator: it cannot be edited, as the admin role cannot`, 'id');
   // Rule 7: nobody edits a role bound to themselves.
   await assertNotBoundToSelf(accessStore, role, ctx.actorId);
   const set: Partial<RoleDoc> = {};
@@ -160,7 +162,7 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
         description: r.description,
         permissions: [...r.permissions],
         system: false,
-        customisable: true,
+        customisable: !r.standsForAdmin,
         pack: pack.name,
         createdBy: ctx.actorId,
       })),
@@ -168,6 +170,10 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
   } catch (err) {
     // Installed concurrently: the roles are there, which is what was asked.
     if (!(err instanceof DuplicateError)) throw err;
+  }
+  if (pack.settings?.accessRequestRecipients) {
+    await Account.updateOne({ _id: input.accountId }, { $set: { accessRequestRecipients: pack.settings.accessRequestRecipients } });
+    ctx.loaders.forget('Account', input.accountId);
   }
   if (created.length) {
     await ctx.audit.record({
@@ -192,7 +198,7 @@ export async function updateAccountSettings(
   if (input.defaultRoleId) {
     const role = await ctx.loaders.load<RoleDoc>('Role', input.defaultRoleId);
     if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.defaultRoleId);
-    if (role.system)
+    if (role.system || isAdminRole(role))
       throw new BadInputError('The default role cannot be a system role (owner, admin): least privilege by default', 'defaultRoleId');
     defaultRoleId = role._id;
   }
@@ -208,6 +214,30 @@ export async function updateAccountSettings(
     target: { type: 'Account', id: account._id },
     before: { defaultRoleId: account.defaultRoleId ?? null },
     after: { defaultRoleId },
+  });
+  return updated!;
+}
+
+/** Who receives access requests (MC8): OWNER, or RESOLVERS (every holder of accessRequests:resolve there). */
+export async function setAccessRequestRecipients(
+  ctx: Context,
+  input: { accountId: string; recipients: 'OWNER' | 'RESOLVERS' },
+): Promise<AccountDoc> {
+  const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
+  const before = account.accessRequestRecipients ?? 'RESOLVERS';
+  if (before === input.recipients) return account;
+  const updated = await Account.findOneAndUpdate(
+    { _id: account._id },
+    { $set: { accessRequestRecipients: input.recipients } },
+    { returnDocument: 'after' },
+  ).lean<AccountDoc>();
+  ctx.loaders.forget('Account', account._id);
+  await ctx.audit.change({
+    accountId: account._id,
+    action: 'account.settingsUpdated',
+    target: { type: 'Account', id: account._id },
+    before: { accessRequestRecipients: before },
+    after: { accessRequestRecipients: input.recipients },
   });
   return updated!;
 }

@@ -10,6 +10,10 @@ export interface AccountDoc extends BaseDoc {
   ownerEpoch?: number;
   /** Role given to new members when none is named (least privilege by default). */
   defaultRoleId?: string | null;
+  /** Who is notified of access requests: the owner only (Mailercloud), or every holder of accessRequests:resolve there. */
+  accessRequestRecipients?: 'OWNER' | 'RESOLVERS';
+  /** Every member must have a second factor: members without one can only enrol (two-factor.service.ts). */
+  requireTwoFactor?: boolean;
   createdBy: string;
 }
 
@@ -19,6 +23,8 @@ const accountSchema = docSchema<AccountDoc>({
   permissionsVersion: { type: Number, default: 0 },
   ownerEpoch: { type: Number, default: 0 },
   defaultRoleId: { type: String, default: null },
+  accessRequestRecipients: { type: String, enum: ['OWNER', 'RESOLVERS'], default: 'RESOLVERS' },
+  requireTwoFactor: { type: Boolean, default: false },
   createdBy: { type: String, required: true },
 });
 accountSchema.index({ ownerId: 1 });
@@ -29,12 +35,15 @@ export const Account: Model<AccountDoc> = model<AccountDoc>('Account', accountSc
 export interface MemberDoc extends BaseDoc {
   accountId: string;
   userId: string;
+  /** False when the member opted out of invoice emails (Mailtrap's Billing Viewer may). */
+  invoiceEmails?: boolean;
   createdBy: string;
 }
 
 const memberSchema = docSchema<MemberDoc>({
   accountId: { type: String, required: true },
   userId: { type: String, required: true },
+  invoiceEmails: { type: Boolean, default: true },
   createdBy: { type: String, required: true },
 });
 memberSchema.index({ accountId: 1, userId: 1 }, { unique: true });

@@ -2,7 +2,7 @@ import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
 import { Workspace, type AccountDoc } from './model';
 import type { UserDoc } from '../identity/model';
-import { createWorkspace, deleteWorkspace, updateWorkspace } from './service';
+import { createWorkspace, deleteWorkspace, updateAccount, updateWorkspace } from './service';
 import { NotFoundError } from '../../errors';
 
 export const accountsResolvers: Resolvers = {
@@ -11,6 +11,7 @@ export const accountsResolvers: Resolvers = {
     workspace: (_, { id }, ctx) => ctx.loaders.load('Workspace', id),
   },
   Mutation: {
+    updateAccount: (_, { id, input }, ctx) => updateAccount(ctx, id, input),
     createWorkspace: (_, { input }, ctx) => createWorkspace(ctx, input),
     updateWorkspace: (_, { id, input }, ctx) => updateWorkspace(ctx, id, input),
     deleteWorkspace: (_, { id }, ctx) => deleteWorkspace(ctx, id),

@@ -114,3 +114,22 @@ export async function deleteWorkspace(ctx: Context, id: string): Promise<boolean
   });
   return true;
 }
+
+/** Renames the account (account:edit): audited with the old and new name. */
+export async function updateAccount(ctx: Context, id: string, input: { name?: string | null }): Promise<AccountDoc> {
+  const before = await ctx.loaders.existing<AccountDoc>('Account', id);
+  if (input.name === undefined || input.name === null) return before;
+  const name = cleanName(input.name, 'name');
+  if (name === before.name) return before;
+  const after = await Account.findOneAndUpdate({ _id: id }, { $set: { name } }, { returnDocument: 'after' }).lean();
+  if (!after) throw new NotFoundError('Account', id);
+  ctx.loaders.prime('Account', after as unknown as AccountDoc & Record<string, unknown>);
+  await ctx.audit.change({
+    accountId: id,
+    action: 'account.renamed',
+    target: { type: 'Account', id },
+    before: { name: before.name },
+    after: { name: after.name },
+  });
+  return after;
+}

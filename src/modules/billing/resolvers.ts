@@ -1,3 +1,4 @@
+import { PLAN_MEMBER_LIMIT, receivesInvoiceEmails, seatsUsed, setInvoiceEmails } from './seats.service';
 import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
 import type { UserDoc } from '../identity/model';
@@ -19,6 +20,7 @@ export const billingResolvers: Resolvers = {
     supportTicket: (_, { id }, ctx) => ctx.loaders.load<SupportTicketDoc>('SupportTicket', id),
   },
   Mutation: {
+    setInvoiceEmails: (_, { input }, ctx) => setInvoiceEmails(ctx, input),
     updateBilling: (_, { input }, ctx) => updateBilling(ctx, input),
     removeCard: (_, { accountId }, ctx) => removeCard(ctx, accountId),
     setSendLimit: (_, { input }, ctx) => setSendLimit(ctx, input),
@@ -34,6 +36,9 @@ export const billingResolvers: Resolvers = {
     planSendLimit: (b) => PLAN_LIMITS[b.plan].send,
     planVerificationLimit: (b) => PLAN_LIMITS[b.plan].verification,
     sentThisMonth: (b) => sentThisMonth(b.accountId),
+    invoiceEmails: (b, _, ctx) => receivesInvoiceEmails(ctx, b),
+    seatsUsed: (b) => seatsUsed(b.accountId),
+    memberLimit: (b) => PLAN_MEMBER_LIMIT[b.plan],
   },
   SupportTicket: {
     openedBy: (t, _, ctx) => ctx.loaders.load<UserDoc>('User', t.createdBy),

@@ -2,6 +2,7 @@ import type { Resolvers } from '../../graphql/generated';
 import { Member, type AccountDoc } from '../accounts/model';
 import type { UserDoc } from './model';
 import { login, logout, signUp } from './service';
+import { setUserPassword } from './admin-password.service';
 import { requestPasswordReset, resetPassword, verifyEmail } from './email.service';
 
 export const identityResolvers: Resolvers = {
@@ -12,6 +13,7 @@ export const identityResolvers: Resolvers = {
     signUp: (_, { input }, ctx) => signUp(ctx, input),
     login: (_, { input }, ctx) => login(ctx, input),
     logout: (_, __, ctx) => logout(ctx),
+    setUserPassword: (_, { input }, ctx) => setUserPassword(ctx, input),
     verifyEmail: (_, { token }, ctx) => verifyEmail(ctx, token),
     requestPasswordReset: (_, { email }, ctx) => requestPasswordReset(ctx, email),
     resetPassword: (_, { token, password }, ctx) => resetPassword(ctx, token, password),

@@ -7,6 +7,8 @@ import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
 import { createAccount, cleanName } from '../accounts/service';
 import { Session, User, type UserDoc } from './model';
+import { requireSecondFactor } from './two-factor.service';
+import { assertPasswordLoginAllowed } from '../../sso/service';
 import { mailVerification, verifiedHolder } from './email.service';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
@@ -72,12 +74,29 @@ const LOGIN_CANDIDATES = 5;
 
 export const LOGIN_FAILED = 'Invalid email or password';
 
-export async function login(ctx: Context, input: { email: string; password: string }): Promise<AuthResult> {
-  const email = input.email.trim().toLowerCase();
+/** The one user with this username (none when unknown, too long, or not unique). */
+async function usernameCandidates(username: string): Promise<UserDoc[]> {
+  if (username.length > 40) return [];
+  const users = await User.find({ username }).limit(2).lean<UserDoc[]>();
+  return users.length === 1 ? users : [];
+}
+
+export async function login(
+  ctx: Context,
+  input: { email?: string | null; username?: string | null; password: string },
+): Promise<AuthResult> {
+  // Mautic: the username signs in as well as the email (the rate limits key on whichever is given).
+  const hasEmail = typeof input.email === 'string' && input.email.trim() !== '';
+  const hasUsername = typeof input.username === 'string' && input.username.trim() !== '';
+  if (hasEmail === hasUsername) throw new BadInputError('Sign in with an email or a username (one of them)', 'email');
+  const username = hasUsername ? input.username!.trim() : '';
+  const email = hasEmail ? input.email!.trim().toLowerCase() : `username:${username}`;
   // Locked out (too many failures from this address for this email, or from this address at all):
   // refused before the password is even checked, so a right guess during a lockout tells nothing.
   await ctx.limits.assertLoginAllowed(email, ctx.ip);
-  const candidates = await User.find({ email }).sort({ emailVerifiedAt: -1, _id: -1 }).limit(LOGIN_CANDIDATES).lean<UserDoc[]>();
+  const candidates = hasEmail
+    ? await User.find({ email }).sort({ emailVerifiedAt: -1, _id: -1 }).limit(LOGIN_CANDIDATES).lean<UserDoc[]>()
+    : await usernameCandidates(username);
   // Unknown email and wrong password give the same error (and an unknown email costs one hash too).
   let user: UserDoc | undefined;
   for (const c of candidates) {
@@ -93,6 +112,15 @@ export async function login(ctx: Context, input: { email: string; password: stri
     throw refusal?.error ?? new UnauthenticatedError(LOGIN_FAILED);
   }
   await ctx.limits.loginSucceeded(email, ctx.ip);
+  // Members of an account that requires SSO sign in there (its owner keeps a password: break-glass);
+  // users with a second factor get a short-lived challenge instead of a session.
+  await assertPasswordLoginAllowed(user);
+  await requireSecondFactor(user);
+  return completeLogin(ctx, user, 'password');
+}
+
+/** Starts the session of a user whose credentials were all checked, and audits the login in each of their accounts. */
+export async function completeLogin(ctx: Context, user: UserDoc, method: string): Promise<AuthResult> {
   const token = await startSession(user._id);
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
@@ -102,7 +130,7 @@ export async function login(ctx: Context, input: { email: string; password: stri
         accountId: m.accountId,
         action: 'auth.login',
         target: { type: 'User', id: user._id },
-        meta: { method: 'password' },
+        meta: { method },
       }),
     ),
   );

@@ -38,6 +38,8 @@ const campaignSchema = docSchema<CampaignDoc>({
 });
 campaignSchema.index({ workspaceId: 1, _id: 1 });
 campaignSchema.index({ accountId: 1 });
+// The scheduler: due SCHEDULED campaigns, and SENDING ones to resume.
+campaignSchema.index({ status: 1, scheduledAt: 1 });
 campaignSchema.index({ listId: 1 });
 campaignSchema.index({ templateId: 1 });
 
@@ -52,6 +54,13 @@ export interface CampaignSendDoc extends BaseDoc {
   accountId: string;
   workspaceId: string;
   createdBy: string;
+  /** When the send began: part of every email log id of the send (src/modules/marketing/campaign-delivery.ts). */
+  startedAt?: Date;
+  /** Lease epoch: bumped, under a claim, by each replica that takes a stalled send over. */
+  epoch?: number;
+  runner?: string;
+  /** The runner renews this after every batch; once it lapses another replica may take over. */
+  leaseUntil?: Date | null;
 }
 
 const campaignSendSchema = docSchema<CampaignSendDoc>({
@@ -59,6 +68,10 @@ const campaignSendSchema = docSchema<CampaignSendDoc>({
   accountId: { type: String, required: true },
   workspaceId: { type: String, required: true },
   createdBy: { type: String, required: true },
+  startedAt: { type: Date },
+  epoch: { type: Number, default: 0 },
+  runner: { type: String },
+  leaseUntil: { type: Date, default: null },
 });
 campaignSendSchema.index({ accountId: 1 });
 

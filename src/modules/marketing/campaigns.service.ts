@@ -1,26 +1,21 @@
 // Campaigns: DRAFT → (SCHEDULED) → SENDING → SENT. Edits only while DRAFT or SCHEDULED; a send needs
-// a list, a template and a subject of the same workspace, and happens once (the status change from
-// DRAFT/SCHEDULED to SENDING is one atomic update, so two concurrent sends cannot both start).
-//
-// A send streams the list's contacts with a cursor and writes one EmailLog per recipient with
-// insertMany in batches: a fixed number of database round trips per batch, never one per contact.
+// a list, a template and a subject of the same workspace, and happens once: the send is claimed by a
+// unique insert, and each contact's email log is its own claim (src/modules/marketing/campaign-delivery.ts),
+// so a send resumed after a crash never mails a contact twice. SCHEDULED campaigns are sent when due
+// by the scheduler of whichever replica claims them (src/modules/marketing/scheduler.ts).
 // Without SMTP configured the emails are RECORDED, not delivered.
 import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
-import { newId } from '../../db/ids';
-import { EmailLog, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
+import { EmailLog } from '../sending/email-log.model';
+import { claimSend, deliver, finishSend, fromHeader, newRunner } from './campaign-delivery';
+import type { UserDoc } from '../identity/model';
 import { Domain } from '../sending/domain.model';
 import { cleanEmail, cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, userId, workspaceOf, prime } from './common';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from './campaign.model';
-import { Contact, type ContactDoc } from './contact.model';
 import type { MailingListDoc } from './list.model';
 import type { TemplateDoc } from './template.model';
-import { isDuplicateKey } from '../../db/errors';
 
 const EDITABLE: CampaignStatus[] = ['DRAFT', 'SCHEDULED'];
-const LOG_BATCH = 500;
-const LOG_BATCH_BYTES = 4 * 1024 * 1024;
-const DELIVERY_CONCURRENCY = 10;
 
 export interface CampaignInput {
   name?: string | null;
@@ -190,37 +185,20 @@ export async function unscheduleCampaign(ctx: Context, id: string): Promise<Camp
   return c;
 }
 
-const MERGE_TAG = /\{\{\s*(email|firstName|lastName)\s*\}\}/g;
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-/** The template's HTML for one contact: {{email}}, {{firstName}}, {{lastName}} filled in (escaped). */
-export function render(html: string, contact: Pick<ContactDoc, 'email' | 'firstName' | 'lastName'>): string {
-  if (!html.includes('{{')) return html;
-  return html.replace(MERGE_TAG, (_m, key: 'email' | 'firstName' | 'lastName') => escapeHtml(contact[key] ?? ''));
-}
-
-type LogDraft = EmailLogDoc;
-
 export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDoc> {
   const current = await loadCampaign(ctx, id);
   if (!EDITABLE.includes(current.status)) {
     throw new BadInputError(`This campaign is ${current.status}: it is sent only once, from DRAFT or SCHEDULED`, 'id');
   }
   const { list, template } = await readyToSend(ctx, current);
-  const fromAddress = current.fromEmail!;
-  const from = current.fromName ? `"${current.fromName}" <${fromAddress}>` : fromAddress;
+  const creator = await ctx.loaders.load<UserDoc>('User', current.createdBy);
+  const from = fromHeader(current, null)!; // readyToSend required a verified fromEmail
 
-  // Claim the send: exactly one request inserts the campaign's send record.
+  // Claim the send: exactly one request (or scheduler) inserts the campaign's send record.
   const alreadySent = () => new BadInputError('This campaign is already being sent or was sent: it is sent only once', 'id');
-  try {
-    await CampaignSend.create({ _id: id, accountId: current.accountId, workspaceId: current.workspaceId, createdBy: userId(ctx) });
-  } catch (err) {
-    if (isDuplicateKey(err)) throw alreadySent();
-    throw err;
-  }
+  const runner = newRunner();
+  const send = await claimSend(current, userId(ctx), runner);
+  if (!send) throw alreadySent();
   const claimed = await Campaign.findOneAndUpdate(
     { _id: id, status: { $in: EDITABLE } },
     { $set: { status: 'SENDING' } },
@@ -232,86 +210,22 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
   }
   ctx.loaders.forget('Campaign', id);
 
-  const createdBy = userId(ctx);
-  const mailer = ctx.mailer;
-  let recorded = 0;
-  let delivered = 0;
-  let batch: LogDraft[] = [];
-  let batchBytes = 0;
-
-  const flush = async () => {
-    if (!batch.length) return;
-    const docs = batch;
-    batch = [];
-    batchBytes = 0;
-    if (mailer.configured) {
-      for (let i = 0; i < docs.length; i += DELIVERY_CONCURRENCY) {
-        await Promise.all(
-          docs.slice(i, i + DELIVERY_CONCURRENCY).map(async (d) => {
-            const r = await mailer.send({ from: d.from, to: d.to, subject: d.subject, html: d.html });
-            d.status = r.delivered ? 'DELIVERED' : 'FAILED';
-            d.messageId = r.messageId;
-            d.error = r.error ?? null;
-            if (r.delivered) delivered++;
-          }),
-        );
-      }
-    }
-    await EmailLog.insertMany(docs, { ordered: true, lean: true });
-    recorded += docs.length;
-  };
-
+  let outcome;
   try {
-    const cursor = Contact.find({ listId: list._id })
-      .sort({ _id: 1 })
-      .select({ email: 1, firstName: 1, lastName: 1 })
-      .lean()
-      .cursor({ batchSize: 1000 });
-    const status: EmailStatus = mailer.configured ? 'QUEUED' : 'RECORDED';
-    for await (const contact of cursor) {
-      const html = render(template.html, contact);
-      const now = new Date();
-      // Written with `lean` (no per-document casting), so timestamps are set here.
-      batch.push({
-        createdAt: now,
-        updatedAt: now,
-        _id: newId(),
-        accountId: current.accountId,
-        workspaceId: current.workspaceId,
-        domainId: null,
-        campaignId: current._id,
-        from,
-        to: contact.email,
-        subject: current.subject,
-        status,
-        html,
-        text: null,
-        messageId: null,
-        error: null,
-        createdBy,
-      });
-      batchBytes += html.length;
-      if (batch.length >= LOG_BATCH || batchBytes >= LOG_BATCH_BYTES) await flush();
-    }
-    await flush();
+    outcome = await deliver(claimed, { list, template, from, signature: creator?.signature ?? '' }, send, ctx.mailer, runner, ctx.log);
   } catch (err) {
-    if (delivered === 0) {
-      // Nothing left the building: undo the records and put the campaign back as it was.
+    // Nothing left the building: undo the records and put the campaign back as it was. Otherwise the
+    // campaign stays SENDING and the scheduler of any replica resumes it once the lease lapses.
+    if (!ctx.mailer.configured || (await EmailLog.countDocuments({ campaignId: id, status: 'DELIVERED' })) === 0) {
       await EmailLog.deleteMany({ campaignId: current._id });
       await Campaign.updateOne({ _id: id }, { $set: { status: current.status } });
       await CampaignSend.deleteOne({ _id: id });
-    } else {
-      // Some mail went out: keep its record and mark the campaign sent with what was recorded.
-      await Campaign.updateOne({ _id: id }, { $set: { status: 'SENT', sentAt: new Date(), recipientCount: recorded } });
     }
     throw err;
   }
 
-  const done = await Campaign.findOneAndUpdate(
-    { _id: id },
-    { $set: { status: 'SENT', sentAt: new Date(), recipientCount: recorded, scheduledAt: null } },
-    { returnDocument: 'after' },
-  ).lean();
+  // Null when a replica resumed this send (its lease lapsed) and finished it first.
+  const done = (await finishSend(id)) ?? (await Campaign.findOne({ _id: id }).lean());
   if (!done) throw new NotFoundError('Campaign', id);
   prime(ctx, 'Campaign', done);
   await ctx.audit.record({
@@ -319,7 +233,13 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
     workspaceId: done.workspaceId,
     action: 'campaign.sent',
     target: { type: 'Campaign', id: done._id },
-    meta: { listId: list._id, templateId: template._id, recipientCount: recorded, delivered: mailer.configured },
+    meta: {
+      listId: list._id,
+      templateId: template._id,
+      recipientCount: done.recipientCount,
+      delivered: ctx.mailer.configured,
+      sent: outcome.written,
+    },
   });
   return done;
 }

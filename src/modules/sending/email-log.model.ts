@@ -1,6 +1,11 @@
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
 
+/** The UTC calendar day of a moment, as reports group by it: YYYY-MM-DD. */
+export function utcDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
 export type EmailStatus = 'QUEUED' | 'RECORDED' | 'DELIVERED' | 'FAILED';
 
 /**
@@ -21,6 +26,10 @@ export interface EmailLogDoc extends BaseDoc {
   text: string | null;
   messageId: string | null;
   error: string | null;
+  /** The UTC day it was sent (YYYY-MM-DD): reports group sends by it. */
+  day?: string;
+  /** The campaign delivery run that wrote it (tells a resumed run what it wrote itself). */
+  runId?: string | null;
   createdBy: string;
 }
 
@@ -37,11 +46,16 @@ const emailLogSchema = docSchema<EmailLogDoc>({
   text: { type: String, default: null },
   messageId: { type: String, default: null },
   error: { type: String, default: null },
+  day: { type: String, default: () => utcDay(new Date()) },
+  runId: { type: String, default: null },
   createdBy: { type: String, required: true },
 });
 emailLogSchema.index({ domainId: 1, _id: 1 });
 emailLogSchema.index({ campaignId: 1, _id: 1 });
 emailLogSchema.index({ workspaceId: 1, _id: 1 });
 emailLogSchema.index({ accountId: 1 });
+// Reports: a domain's or a campaign's sends in a date range.
+emailLogSchema.index({ domainId: 1, createdAt: 1 });
+emailLogSchema.index({ campaignId: 1, createdAt: 1 });
 
 export const EmailLog: Model<EmailLogDoc> = model<EmailLogDoc>('EmailLog', emailLogSchema);

@@ -33,6 +33,7 @@ import {
   updateWebhook,
 } from './children.service';
 import { sendEmail } from './send.service';
+import { renameDomain, setApiKeyExpiry, setSendingServerPool } from './product-settings.service';
 import type { Context } from '../../graphql/context';
 
 const workspaceOf = async (p: { workspaceId: string }, ctx: Context) =>
@@ -47,6 +48,9 @@ export const sendingResolvers: Resolvers = {
     sendingServer: (_, { id }, ctx) => ctx.loaders.load('SendingServer', id),
   },
   Mutation: {
+    renameDomain: (_, { id, input }, ctx) => renameDomain(ctx, id, input),
+    setApiKeyExpiry: (_, { input }, ctx) => setApiKeyExpiry(ctx, input),
+    setSendingServerPool: (_, { input }, ctx) => setSendingServerPool(ctx, input),
     createDomain: (_, { input }, ctx) => createDomain(ctx, input),
     updateDomain: (_, { id, input }, ctx) => updateDomain(ctx, id, input),
     verifyDomain: (_, { id }, ctx) => verifyDomain(ctx, id),

@@ -14,6 +14,12 @@ export interface SendingServerDoc extends BaseDoc {
   port: number;
   username: string;
   passwordEnc: string;
+  /** The sending pool the server belongs to (Mailers.io); null: none. */
+  pool?: string | null;
+  /** Most emails per day through this server; null: no quota. */
+  dailyQuota?: number | null;
+  /** Most emails per hour; null: no quota. */
+  hourlyQuota?: number | null;
   createdBy: string;
 }
 
@@ -26,6 +32,9 @@ const schema = docSchema<SendingServerDoc>({
   port: { type: Number, required: true },
   username: { type: String, required: true },
   passwordEnc: { type: String, required: true },
+  pool: { type: String, default: null },
+  dailyQuota: { type: Number, default: null },
+  hourlyQuota: { type: Number, default: null },
   createdBy: { type: String, required: true },
 });
 schema.index({ workspaceId: 1, _id: 1 });

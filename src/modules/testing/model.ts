@@ -26,6 +26,13 @@ export interface InboxDoc extends BaseDoc {
   workspaceId: string;
   projectId: string;
   name: string;
+  /** The inbox's own address (Mailtrap); unique through InboxAddress. Null until set or for older inboxes. */
+  emailAddress?: string | null;
+  /** SMTP credentials that deliver into this inbox; the password sealed (AES-256-GCM). */
+  smtpUsername?: string | null;
+  smtpPasswordEnc?: string | null;
+  /** Addresses every captured message is forwarded to. */
+  forwardTo?: string[];
   createdBy: string;
 }
 
@@ -34,6 +41,10 @@ const inboxSchema = docSchema<InboxDoc>({
   workspaceId: { type: String, required: true },
   projectId: { type: String, required: true },
   name: { type: String, required: true },
+  emailAddress: { type: String, default: null },
+  smtpUsername: { type: String, default: null },
+  smtpPasswordEnc: { type: String, default: null },
+  forwardTo: { type: [String], default: [] },
   createdBy: { type: String, required: true },
 });
 inboxSchema.index({ projectId: 1, _id: 1 });
@@ -75,3 +86,19 @@ messageSchema.index({ workspaceId: 1 });
 messageSchema.index({ accountId: 1 });
 
 export const Message: Model<MessageDoc> = model<MessageDoc>('Message', messageSchema);
+
+/** The claim of an inbox address: `_id` is the address, so two inboxes never share one. */
+export interface InboxAddressDoc extends BaseDoc {
+  accountId: string;
+  inboxId: string;
+}
+
+const inboxAddressSchema = docSchema<InboxAddressDoc>({
+  _id: { type: String, required: true },
+  accountId: { type: String, required: true },
+  inboxId: { type: String, required: true },
+});
+inboxAddressSchema.index({ accountId: 1 });
+inboxAddressSchema.index({ inboxId: 1 });
+
+export const InboxAddress: Model<InboxAddressDoc> = model<InboxAddressDoc>('InboxAddress', inboxAddressSchema);

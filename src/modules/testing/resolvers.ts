@@ -5,6 +5,7 @@ import { BadInputError, NotFoundError } from '../../errors';
 import type { Context } from '../../graphql/context';
 import type { WorkspaceDoc } from '../accounts/model';
 import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './model';
+import { inboxSmtpPassword, resetInboxCredentials, setInboxEmailAddress, setInboxForwarding } from './inbox-settings.service';
 import {
   clearInbox,
   createInbox,
@@ -57,6 +58,9 @@ export const testingResolvers: Resolvers = {
     message: (_, { id }, ctx) => ctx.loaders.load<MessageDoc>('Message', id),
   },
   Mutation: {
+    resetInboxCredentials: (_, { id }, ctx) => resetInboxCredentials(ctx, id),
+    setInboxEmailAddress: (_, { input }, ctx) => setInboxEmailAddress(ctx, input),
+    setInboxForwarding: (_, { input }, ctx) => setInboxForwarding(ctx, input),
     createProject: (_, { input }, ctx) => createProject(ctx, input),
     updateProject: (_, { id, input }, ctx) => updateProject(ctx, id, input),
     deleteProject: (_, { id }, ctx) => deleteProject(ctx, id),
@@ -75,6 +79,8 @@ export const testingResolvers: Resolvers = {
     inboxes: (p, args) => paginate(Inbox, { projectId: p._id }, args),
   },
   Inbox: {
+    forwardTo: (i) => i.forwardTo ?? [],
+    smtpPassword: (i) => inboxSmtpPassword(i),
     project: (i, _, ctx) => parent<ProjectDoc>(ctx, 'Project', i.projectId),
     messageCount: (i, _, ctx) => messageCounts(ctx).load(i._id),
     messages: (i, args) => paginate(Message, { inboxId: i._id, ...messageSearch(args.search) }, args),

@@ -1,0 +1,235 @@
+// A campaign's delivery, resumable and at most once per contact, whoever runs it: the request of
+// sendCampaign, or the scheduler of any replica (src/modules/marketing/scheduler.ts).
+//
+// - The send is claimed once: CampaignSend's `_id` is the campaign id (a unique insert).
+// - Each contact's email log has an id derived from (send start, campaign, contact): inserting it is
+//   the per-contact claim. A runner that resumes after a crash inserts the same ids, and only those
+//   not written before go in; only what this runner inserted is handed to the mailer.
+// - The runner holds a lease, renewed after every batch. When it lapses (the process died), another
+//   replica takes the send over by claiming the next lease epoch (a unique key, not a conditional
+//   update) and resumes where the logs stop.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { newId } from '../../db/ids';
+import { claimOnce } from '../../db/claims';
+import type { Mailer } from '../../mail/mailer';
+import { EmailLog, utcDay, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
+import { User, type UserDoc } from '../identity/model';
+import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from './campaign.model';
+import { Contact, type ContactDoc } from './contact.model';
+import { MailingList, type MailingListDoc } from './list.model';
+import { Template, type TemplateDoc } from './template.model';
+import { isDuplicateKey } from '../../db/errors';
+
+let LEASE_MS = 60_000;
+
+/** How long a runner holds a send without renewing it (POSTERN_SEND_LEASE_MS). */
+export function setSendLeaseMs(ms: number): void {
+  LEASE_MS = ms;
+}
+const LOG_BATCH = 500;
+const LOG_BATCH_BYTES = 4 * 1024 * 1024;
+const DELIVERY_CONCURRENCY = 10;
+
+/** The email log id of one contact's mail in one send: 4 bytes of the send's start, 8 of a hash. */
+export function campaignLogId(sendStartedAt: Date, campaignId: string, contactId: string): string {
+  const seconds = Math.floor(sendStartedAt.getTime() / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return seconds + createHash('sha256').update(`${campaignId}\u0000${contactId}`).digest('hex').slice(0, 16);
+}
+
+const MERGE_TAG = /\{\{\s*(email|firstName|lastName|signature)\s*\}\}|\{signature\}/g;
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/**
+ * The template's HTML for one contact: {{email}}, {{firstName}}, {{lastName}} filled in, and Mautic's
+ * {signature} (or {{signature}}): the sender's profile signature, line breaks kept. All escaped.
+ */
+export function render(html: string, contact: Pick<ContactDoc, 'email' | 'firstName' | 'lastName'>, signature = ''): string {
+  if (!html.includes('{')) return html;
+  return html.replace(MERGE_TAG, (_m, key: 'email' | 'firstName' | 'lastName' | 'signature' | undefined) =>
+    key && key !== 'signature' ? escapeHtml(contact[key] ?? '') : escapeHtml(signature).replace(/\r?\n/g, '<br>'),
+  );
+}
+
+/** The From header of a campaign: its fromEmail, else its creator's address. */
+export function fromHeader(c: CampaignDoc, creator: UserDoc | null): string | null {
+  const address = c.fromEmail ?? creator?.email ?? null;
+  if (!address) return null;
+  return c.fromName ? `"${c.fromName}" <${address}>` : address;
+}
+
+export interface SendParts {
+  list: MailingListDoc;
+  template: TemplateDoc;
+  from: string;
+  /** The sender's (the campaign creator's) profile signature, for {signature}. */
+  signature: string;
+}
+
+/** What a send needs, read without a request (the scheduler); null with the reason when missing. */
+export async function sendParts(c: CampaignDoc): Promise<SendParts | { missing: string }> {
+  const [list, template, creator] = await Promise.all([
+    c.listId ? MailingList.findOne({ _id: c.listId }).lean<MailingListDoc>() : null,
+    c.templateId ? Template.findOne({ _id: c.templateId }).lean<TemplateDoc>() : null,
+    User.findOne({ _id: c.createdBy }).lean<UserDoc>(),
+  ]);
+  if (!list || list.workspaceId !== c.workspaceId) return { missing: 'listId' };
+  if (!template || template.workspaceId !== c.workspaceId) return { missing: 'templateId' };
+  if (!c.subject) return { missing: 'subject' };
+  // Sent only from its fromEmail (verified when the campaign was scheduled), never the creator's address.
+  const from = c.fromEmail ? fromHeader(c, null) : null;
+  if (!from) return { missing: 'fromEmail' };
+  return { list, template, from, signature: creator?.signature ?? '' };
+}
+
+/** Claims a campaign's one send. False when it was claimed before (by anyone, anywhere). */
+export async function claimSend(c: CampaignDoc, createdBy: string, runner: string): Promise<CampaignSendDoc | null> {
+  const now = new Date();
+  try {
+    return (
+      await CampaignSend.create({
+        _id: c._id,
+        accountId: c.accountId,
+        workspaceId: c.workspaceId,
+        createdBy,
+        startedAt: now,
+        epoch: 0,
+        runner,
+        leaseUntil: new Date(now.getTime() + LEASE_MS),
+      })
+    ).toObject();
+  } catch (err) {
+    if (isDuplicateKey(err)) return null;
+    throw err;
+  }
+}
+
+/** Takes over a send whose lease lapsed: exactly one replica wins each epoch. */
+export async function takeOver(send: CampaignSendDoc, runner: string): Promise<CampaignSendDoc | null> {
+  const epoch = (send.epoch ?? 0) + 1;
+  if (!(await claimOnce(`campaign-send:${send._id}:${epoch}`, send.accountId))) return null;
+  const leaseUntil = new Date(Date.now() + LEASE_MS);
+  await CampaignSend.updateOne({ _id: send._id }, { $set: { epoch, runner, leaseUntil } });
+  return { ...send, epoch, runner, leaseUntil };
+}
+
+export interface DeliveryOutcome {
+  /** Logs this runner wrote. */
+  written: number;
+  /** Mails the mailer accepted in this run. */
+  delivered: number;
+}
+
+/**
+ * Writes (and with a mailer, delivers) one email per contact of the list that has none yet in this
+ * send. Safe to run again after a crash, or concurrently with a runner that lost its lease.
+ */
+export async function deliver(
+  c: CampaignDoc,
+  parts: SendParts,
+  send: CampaignSendDoc,
+  mailer: Mailer,
+  runner: string,
+  log?: Logger,
+): Promise<DeliveryOutcome> {
+  const startedAt = new Date(send.startedAt ?? send.createdAt);
+  const createdBy = send.createdBy;
+  const status: EmailStatus = mailer.configured ? 'QUEUED' : 'RECORDED';
+  const outcome: DeliveryOutcome = { written: 0, delivered: 0 };
+  let batch: EmailLogDoc[] = [];
+  let bytes = 0;
+  let renewedAt = Date.now();
+  const renew = async () => {
+    renewedAt = Date.now();
+    await CampaignSend.updateOne({ _id: send._id, epoch: send.epoch ?? 0 }, { $set: { leaseUntil: new Date(renewedAt + LEASE_MS) } });
+  };
+
+  const flush = async () => {
+    if (!batch.length) return;
+    const docs = batch;
+    batch = [];
+    bytes = 0;
+    try {
+      await EmailLog.insertMany(docs, { ordered: false, lean: true });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    // What this runner wrote (the others were written by an earlier or concurrent run).
+    const mine = await EmailLog.find({ _id: { $in: docs.map((d) => d._id) }, runId: runner })
+      .select({ _id: 1 })
+      .lean();
+    const mineIds = new Set(mine.map((m) => m._id));
+    outcome.written += mineIds.size;
+    if (mailer.configured) {
+      const todo = docs.filter((d) => mineIds.has(d._id));
+      for (let i = 0; i < todo.length; i += DELIVERY_CONCURRENCY) {
+        await Promise.all(
+          todo.slice(i, i + DELIVERY_CONCURRENCY).map(async (d) => {
+            const r = await mailer.send({ from: d.from, to: d.to, subject: d.subject, html: d.html });
+            if (r.delivered) outcome.delivered++;
+            await EmailLog.updateOne(
+              { _id: d._id },
+              { $set: { status: r.delivered ? 'DELIVERED' : 'FAILED', messageId: r.messageId, error: r.error ?? null } },
+            );
+          }),
+        );
+      }
+    }
+    await renew();
+  };
+
+  const cursor = Contact.find({ listId: parts.list._id })
+    .sort({ _id: 1 })
+    .select({ email: 1, firstName: 1, lastName: 1 })
+    .lean()
+    .cursor({ batchSize: 1000 });
+  for await (const contact of cursor) {
+    const html = render(parts.template.html, contact, parts.signature);
+    const now = new Date();
+    batch.push({
+      createdAt: now,
+      updatedAt: now,
+      _id: campaignLogId(startedAt, c._id, contact._id),
+      accountId: c.accountId,
+      workspaceId: c.workspaceId,
+      domainId: null,
+      campaignId: c._id,
+      from: parts.from,
+      to: contact.email,
+      subject: c.subject,
+      status,
+      html,
+      text: null,
+      messageId: null,
+      error: null,
+      day: utcDay(now),
+      runId: runner,
+      createdBy,
+    });
+    bytes += html.length;
+    if (batch.length >= LOG_BATCH || bytes >= LOG_BATCH_BYTES) await flush();
+    else if (Date.now() - renewedAt > LEASE_MS / 3) await renew();
+  }
+  await flush();
+  log?.debug({ campaignId: c._id, runner, ...outcome }, 'campaign delivery run finished');
+  return outcome;
+}
+
+/** Marks the send done: SENT, with the number of emails its logs hold; null when it was done already. */
+export async function finishSend(campaignId: string): Promise<CampaignDoc | null> {
+  const recipientCount = await EmailLog.countDocuments({ campaignId });
+  return Campaign.findOneAndUpdate(
+    { _id: campaignId, status: 'SENDING' },
+    { $set: { status: 'SENT', sentAt: new Date(), recipientCount, scheduledAt: null } },
+    { returnDocument: 'after' },
+  ).lean();
+}
+
+export function newRunner(): string {
+  return newId();
+}

@@ -1,0 +1,27 @@
+// Mautic's dashboard: each user's own widgets in an account. What a widget shows is computed per
+// request from the viewer's permissions at that moment, never stored.
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../../db/schema';
+
+export const WIDGET_KINDS = ['EMAIL_STATS', 'CAMPAIGNS', 'CONTACTS', 'TEMPLATES', 'FORMS', 'AUTOMATIONS'] as const;
+export type WidgetKind = (typeof WIDGET_KINDS)[number];
+
+export interface DashboardWidgetDoc extends BaseDoc {
+  accountId: string;
+  userId: string;
+  kind: WidgetKind;
+  title: string;
+  createdBy: string;
+}
+
+const schema = docSchema<DashboardWidgetDoc>({
+  accountId: { type: String, required: true },
+  userId: { type: String, required: true },
+  kind: { type: String, required: true, enum: WIDGET_KINDS },
+  title: { type: String, required: true },
+  createdBy: { type: String, required: true },
+});
+schema.index({ userId: 1, accountId: 1, _id: 1 });
+schema.index({ accountId: 1 });
+
+export const DashboardWidget: Model<DashboardWidgetDoc> = model<DashboardWidgetDoc>('DashboardWidget', schema);

@@ -1,0 +1,66 @@
+// Mailtrap's inbox settings (MT12): the inbox's email address, its SMTP credentials (the password
+// sealed, shown masked but to inbox admins) and forwarding rules. Inbox admins manage them
+// (inboxes:edit); viewers see the address and rules, never the password.
+import type { Context } from '../../graphql/context';
+import { secretBox } from '../../crypto/secrets';
+import { randomSecret } from '../../crypto/tokens';
+import { isDuplicateKey } from '../../db/errors';
+import { BadInputError } from '../../errors';
+import { saveChanges } from '../save';
+import { cleanEmail } from '../sending/validate';
+import { Inbox, InboxAddress, type InboxDoc } from './model';
+
+export const INBOX_MAIL_DOMAIN = 'inbox.postern.email';
+const LOCAL_PART = /^[a-z0-9][a-z0-9._-]{1,62}$/;
+const MAX_FORWARDS = 20;
+
+/** Inbox documents as the audit log may show them: no sealed secret. */
+const view = ({ smtpPasswordEnc: _p, ...rest }: InboxDoc) => rest;
+
+export function inboxSmtpPassword(i: InboxDoc): string | null {
+  return i.smtpPasswordEnc ? secretBox().open(i.smtpPasswordEnc) : null;
+}
+
+/** New SMTP credentials for the inbox: the old ones stop working at once. */
+export async function resetInboxCredentials(ctx: Context, id: string): Promise<InboxDoc> {
+  const before = await ctx.loaders.existing<InboxDoc>('Inbox', id);
+  return saveChanges(
+    ctx,
+    Inbox,
+    before,
+    { smtpUsername: `inbox-${randomSecret(6)}`.toLowerCase(), smtpPasswordEnc: secretBox().seal(randomSecret(18)) },
+    { action: 'inbox.credentialsReset', view },
+  );
+}
+
+/** Sets the inbox's address `<localPart>@inbox.postern.email`; each address belongs to one inbox only. */
+export async function setInboxEmailAddress(ctx: Context, input: { id: string; localPart: string }): Promise<InboxDoc> {
+  const before = await ctx.loaders.existing<InboxDoc>('Inbox', input.id);
+  const local = input.localPart.trim().toLowerCase();
+  if (!LOCAL_PART.test(local)) {
+    throw new BadInputError('localPart must be 2–63 lowercase letters, digits, dots, dashes or underscores', 'localPart');
+  }
+  const address = `${local}@${INBOX_MAIL_DOMAIN}`;
+  if (address === before.emailAddress) return before;
+  try {
+    await InboxAddress.create({ _id: address, accountId: before.accountId, inboxId: before._id });
+  } catch (err) {
+    if (isDuplicateKey(err)) throw new BadInputError(`${address} is taken: choose another`, 'localPart');
+    throw err;
+  }
+  try {
+    const after = await saveChanges(ctx, Inbox, before, { emailAddress: address }, { action: 'inbox.addressSet', view });
+    if (before.emailAddress) await InboxAddress.deleteOne({ _id: before.emailAddress, inboxId: before._id });
+    return after;
+  } catch (err) {
+    await InboxAddress.deleteOne({ _id: address, inboxId: before._id });
+    throw err;
+  }
+}
+
+export async function setInboxForwarding(ctx: Context, input: { id: string; forwardTo: string[] }): Promise<InboxDoc> {
+  const before = await ctx.loaders.existing<InboxDoc>('Inbox', input.id);
+  if (input.forwardTo.length > MAX_FORWARDS) throw new BadInputError(`At most ${MAX_FORWARDS} forwarding addresses`, 'forwardTo');
+  const forwardTo = [...new Set(input.forwardTo.map((e) => cleanEmail(e, 'forwardTo')))];
+  return saveChanges(ctx, Inbox, before, { forwardTo }, { action: 'inbox.forwardingSet', view });
+}

@@ -1,0 +1,102 @@
+// SCIM 2.0 provisioning state per account (RFC 7643): the token an identity provider authenticates
+// with, the users it provisioned and its groups. Postern's own membership and role bindings are derived
+// from these: an active SCIM user is a member; a member of a group holds the group's role at its scope.
+import { model, type Model } from 'mongoose';
+import { docSchema, type BaseDoc } from '../db/schema';
+
+/** A SCIM bearer token (`scim_…`): shown once, stored hashed. SCIM requests act for the user who made it. */
+export interface ScimTokenDoc extends BaseDoc {
+  accountId: string;
+  name: string;
+  tokenHash: string;
+  prefix: string;
+  revokedAt?: Date | null;
+  lastUsedAt?: Date | null;
+  createdBy: string;
+}
+
+const scimTokenSchema = docSchema<ScimTokenDoc>({
+  accountId: { type: String, required: true },
+  name: { type: String, required: true },
+  tokenHash: { type: String, required: true },
+  prefix: { type: String, required: true },
+  revokedAt: { type: Date, default: null },
+  lastUsedAt: { type: Date, default: null },
+  createdBy: { type: String, required: true },
+});
+scimTokenSchema.index({ tokenHash: 1 }, { unique: true });
+scimTokenSchema.index({ accountId: 1, _id: 1 });
+
+export const ScimToken: Model<ScimTokenDoc> = model<ScimTokenDoc>('ScimToken', scimTokenSchema);
+
+/** A user as the identity provider sees it in one account. The SCIM id is the Postern user id. */
+export interface ScimUserDoc extends BaseDoc {
+  accountId: string;
+  userId: string;
+  /** As sent, and lower-cased for lookups (userName is case-insensitive, RFC 7643 §4.1.1). */
+  userName: string;
+  userNameKey: string;
+  externalId?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+  displayName?: string | null;
+  email: string;
+  active: boolean;
+  createdBy: string;
+}
+
+const scimUserSchema = docSchema<ScimUserDoc>({
+  accountId: { type: String, required: true },
+  userId: { type: String, required: true },
+  userName: { type: String, required: true },
+  userNameKey: { type: String, required: true },
+  externalId: { type: String, default: null },
+  givenName: { type: String, default: null },
+  familyName: { type: String, default: null },
+  displayName: { type: String, default: null },
+  email: { type: String, required: true },
+  active: { type: Boolean, default: true },
+  createdBy: { type: String, required: true },
+});
+scimUserSchema.index({ accountId: 1, userId: 1 }, { unique: true });
+scimUserSchema.index({ accountId: 1, userNameKey: 1 }, { unique: true });
+scimUserSchema.index({ accountId: 1, externalId: 1 });
+scimUserSchema.index({ accountId: 1, email: 1 });
+
+export const ScimUser: Model<ScimUserDoc> = model<ScimUserDoc>('ScimUser', scimUserSchema);
+
+export interface ScimGroupMember {
+  userId: string;
+  /** The binding this group made for the member (null when inactive, or when they held it already). */
+  bindingId: string | null;
+}
+
+/** A group, mapped to a role binding at a scope node: each member holds `roleId` on the scope. */
+export interface ScimGroupDoc extends BaseDoc {
+  accountId: string;
+  displayName: string;
+  displayNameKey: string;
+  externalId?: string | null;
+  roleId: string | null;
+  scopeType: string | null;
+  scopeId: string | null;
+  members: ScimGroupMember[];
+  createdBy: string;
+}
+
+const scimGroupSchema = docSchema<ScimGroupDoc>({
+  accountId: { type: String, required: true },
+  displayName: { type: String, required: true },
+  displayNameKey: { type: String, required: true },
+  externalId: { type: String, default: null },
+  roleId: { type: String, default: null },
+  scopeType: { type: String, default: null },
+  scopeId: { type: String, default: null },
+  members: { type: [{ _id: false, userId: String, bindingId: { type: String, default: null } }], default: [] },
+  createdBy: { type: String, required: true },
+});
+scimGroupSchema.index({ accountId: 1, displayNameKey: 1 }, { unique: true });
+scimGroupSchema.index({ accountId: 1, externalId: 1 });
+scimGroupSchema.index({ accountId: 1, 'members.userId': 1 });
+
+export const ScimGroup: Model<ScimGroupDoc> = model<ScimGroupDoc>('ScimGroup', scimGroupSchema);

@@ -1,0 +1,104 @@
+// /sso/…: browser-facing single sign-on endpoints. A sign-in ends with a JSON body holding the
+// session token (as login's AuthPayload: token, user, account), never cached.
+import express, { type Request, type Response, type Router } from 'express';
+import { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import { isId } from '../db/ids';
+import { createContext, type Context } from '../graphql/context';
+import type { RateLimits } from '../http/rate-limit';
+import type { Mailer } from '../mail/mailer';
+import type { AuthResult } from '../modules/identity/service';
+import { finishOidcSignIn, startOidcSignIn } from './oidc';
+import { finishSamlSignIn, samlMetadata, startSamlSignIn } from './saml';
+import { SsoRefusedError } from './service';
+
+function origin(req: Request): string {
+  return `${req.protocol}://${req.get('host')}`;
+}
+
+export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): Router {
+  const router = express.Router();
+  const context = (req: Request, res: Response): Context =>
+    createContext({
+      requestId: res.locals.requestId as string,
+      ip: req.ip ?? null,
+      principal: null,
+      authRejected: false,
+      log: deps.log,
+      mailer: deps.mailer,
+      limits: deps.limits,
+    });
+
+  const fail = (res: Response, err: unknown) => {
+    res.setHeader('cache-control', 'no-store');
+    if (err instanceof SsoRefusedError) {
+      const code =
+        err.status === 404 ? 'NOT_FOUND' : err.status === 400 ? 'BAD_REQUEST' : err.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+      res.status(err.status).json({ errors: [{ message: err.message, extensions: { code } }] });
+      return;
+    }
+    if (err instanceof GraphQLError && ['BAD_USER_INPUT', 'FORBIDDEN', 'NOT_FOUND'].includes(String(err.extensions?.code))) {
+      // The access rules refused the just-in-time membership (e.g. whoever configured SSO lost the right to bind the default role).
+      res.status(403).json({
+        errors: [{ message: `Single sign-on cannot add you to this account: ${err.message}`, extensions: { code: 'FORBIDDEN' } }],
+      });
+      return;
+    }
+    deps.log.error({ requestId: res.locals.requestId, err }, 'SSO request failed');
+    res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+  };
+  const signedIn = (res: Response, result: AuthResult) => {
+    res.setHeader('cache-control', 'no-store');
+    res.json({
+      token: result.token,
+      user: { id: result.user._id, email: result.user.email },
+      account: result.account ? { id: result.account._id, name: result.account.name } : null,
+    });
+  };
+
+  router.get('/:accountId/oidc/login', async (req, res) => {
+    try {
+      if (!isId(req.params.accountId)) throw new SsoRefusedError('This account has no OpenID Connect sign-in', 404);
+      res.redirect(302, await startOidcSignIn(req.params.accountId, `${origin(req)}/sso/oidc/callback`));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.get('/oidc/callback', async (req, res) => {
+    try {
+      const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+      signedIn(res, await finishOidcSignIn(context(req, res), query));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.get('/:accountId/saml/login', async (req, res) => {
+    try {
+      if (!isId(req.params.accountId)) throw new SsoRefusedError('This account has no SAML sign-in', 404);
+      res.redirect(302, await startSamlSignIn(req.params.accountId, origin(req)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.get('/:accountId/saml/metadata', async (req, res) => {
+    try {
+      if (!isId(req.params.accountId)) throw new SsoRefusedError('This account has no SAML sign-in', 404);
+      res.type('application/samlmetadata+xml').send(await samlMetadata(req.params.accountId, origin(req)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.post('/saml/acs', express.urlencoded({ extended: false, limit: '1mb' }), async (req, res) => {
+    try {
+      signedIn(res, await finishSamlSignIn(context(req, res), (req.body ?? {}) as Record<string, unknown>, origin(req)));
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,58 @@
+// A small SCIM 2.0 client, as an identity provider would use one: JSON over HTTP with the account's
+// bearer token, application/scim+json both ways (RFC 7644 §3.1, §8.1).
+export interface ScimResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const GROUP_ROLE_SCHEMA = 'urn:postern:params:scim:schemas:extension:2.0:Group';
+export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+export class ScimClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string | undefined,
+  ) {}
+
+  async request(method: string, path: string, body?: unknown, rawBody?: string): Promise<ScimResponse> {
+    const res = await fetch(`${this.baseUrl}/scim/v2${path}`, {
+      method,
+      headers: {
+        accept: 'application/scim+json',
+        ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/scim+json' } : {}),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
+      body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, text };
+  }
+
+  get = (path: string) => this.request('GET', path);
+  post = (path: string, body: unknown) => this.request('POST', path, body);
+  put = (path: string, body: unknown) => this.request('PUT', path, body);
+  patch = (path: string, operations: unknown[]) => this.request('PATCH', path, { schemas: [PATCH_SCHEMA], Operations: operations });
+  delete = (path: string) => this.request('DELETE', path);
+
+  /** RFC 7644 §3.4.2: GET /Users?filter=userName eq "…" */
+  findUser = (userName: string) => this.get(`/Users?filter=${encodeURIComponent(`userName eq ${JSON.stringify(userName)}`)}`);
+}
+
+/** RFC 7644 §3.3's example User, with a work email of our choosing. */
+export function bjensen(email: string, userName = 'bjensen'): Record<string, unknown> {
+  return {
+    schemas: [USER_SCHEMA],
+    userName,
+    externalId: `ext-${userName}`,
+    name: { formatted: 'Ms. Barbara J Jensen III', familyName: 'Jensen', givenName: 'Barbara' },
+    emails: [{ value: email, type: 'work', primary: true }],
+  };
+}
+
+export const CREATE_SCIM_TOKEN = `mutation($input: CreateScimTokenInput!) { createScimToken(input: $input) { token scimToken { id name prefix createdBy { id } } } }`;
