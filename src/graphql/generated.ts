@@ -7,7 +7,7 @@ import type { ViewerParent } from './mappers';
 import type { ReachableItem } from '../modules/navigation/reachable.service';
 import type { Report as ReportDoc } from '../modules/reports/report.service';
 import type { DashboardWidgetDoc } from '../modules/reports/dashboard.model';
-import type { AuthResult } from '../modules/identity/service';
+import type { AuthResult } from '../modules/identity/session.service';
 import type { RoleDoc, RoleBindingDoc, InvitationDoc } from '../authz/store/types';
 import type { MailingListDoc } from '../modules/marketing/list.model';
 import type { ContactDoc } from '../modules/marketing/contact.model';

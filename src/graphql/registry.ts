@@ -8,6 +8,7 @@ import { Account, Member } from '../modules/accounts/model';
 import { ApiToken } from '../modules/access/model';
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
 import { auditEventVisibility } from '../audit/resolvers';
+import { assertEnrolledWhereRequired } from '../modules/identity/two-factor.service';
 
 export function registerModules(): void {
   // The access store keeps owners, permission versions, memberships and partner tokens in them.
@@ -16,3 +17,9 @@ export function registerModules(): void {
   registerVisibility('AccessRequest', accessRequestVisibility);
   registerVisibility('AuditEvent', auditEventVisibility);
 }
+
+/** Module rules the request plugins apply before any resolver (src/http/app.ts hands them over). */
+export const requestPolicies = {
+  /** Accounts requiring two-factor: src/graphql/plugins/two-factor-gate.ts. */
+  secondFactor: assertEnrolledWhereRequired,
+};

@@ -20,6 +20,7 @@ import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
+import { requestPolicies } from '../graphql/registry';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
@@ -105,7 +106,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
       rateLimitPlugin(),
-      twoFactorGatePlugin(),
+      twoFactorGatePlugin(requestPolicies.secondFactor),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       // Before logging: a withheld reveal shows in the request's outcome.
