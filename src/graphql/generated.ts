@@ -2496,6 +2496,7 @@ export type ScimTokenConnection = {
   __typename?: 'ScimTokenConnection';
   edges: Array<ScimTokenEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ScimTokenCreated = {
@@ -4599,6 +4600,7 @@ export type ScimTokenResolvers<ContextType = Context, ParentType extends Resolve
 export type ScimTokenConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenConnection'] = ResolversParentTypes['ScimTokenConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ScimTokenEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ScimTokenCreatedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScimTokenCreated'] = ResolversParentTypes['ScimTokenCreated']> = {
