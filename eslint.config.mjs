@@ -1,5 +1,17 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+
+// Only src/authz touches the role, binding and invitation models (the one access store).
+const ACCESS_STORE_INSIDE = {
+  regex: '(^|/)authz/store/(models|mongo)$',
+  message: 'Use the access store (src/authz/store: accessStore) — only src/authz touches the role, binding and invitation models.',
+};
+// Mechanism apart from policy: authorization and the request plugins import no module.
+const NO_MODULES = {
+  regex: '(^|/)modules(/|$)',
+  message: 'src/authz and src/graphql/plugins import no module: the module registers what they need in src/graphql/registry.ts.',
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tools/', 'data/', 'coverage/', 'src/graphql/generated.ts'] },
@@ -28,15 +40,34 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            {
-              regex: '(^|/)authz/store/(models|mongo)$',
-              message: 'Use the access store (src/authz/store: accessStore) — only src/authz touches the role, binding and invitation models.',
-            },
-          ],
+          patterns: [ACCESS_STORE_INSIDE],
         },
       ],
     },
+  },
+  // Layers (ARCHITECTURE.md "Layers"). No import cycle in src/: a cycle means two files are one concept
+  // split in two. import-x/no-cycle skips `import type` (no option to keep it); cycles through type-only
+  // imports are refused by dependency-cruiser (.dependency-cruiser.cjs), which `npm run lint` also runs.
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true, allowUnsafeDynamicCyclicDependency: false }] },
+  },
+  // Mechanism apart from policy: src/authz and src/graphql/plugins import no module's models or
+  // services. Modules register what authorization needs (models of scope nodes, visibility
+  // strategies) in one list, src/graphql/registry.ts, read by the schema build.
+  {
+    files: ['src/authz/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES] }] },
+  },
+  {
+    files: ['src/graphql/plugins/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES, ACCESS_STORE_INSIDE] }] },
   },
   {
     files: ['web/**/*.js'],
@@ -53,7 +84,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' },
     },

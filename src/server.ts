@@ -14,7 +14,7 @@ import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
 import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
-import { setSessionTtlHours } from './modules/identity/service';
+import { setSessionTtlHours } from './modules/identity/session.service';
 import { createScheduler, type Scheduler } from './modules/marketing/scheduler';
 import { setSendLeaseMs } from './modules/marketing/campaign-delivery';
 import { dropLegacyUniqueEmailIndex } from './modules/identity/model';

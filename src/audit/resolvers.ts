@@ -2,16 +2,17 @@
 // a viewer holding it only on some workspaces, narrows the items to those workspaces.
 import type { Resolvers } from '../graphql/generated';
 import { nodesHolding } from '../authz/check';
-import { registerVisibility } from '../authz/visibility';
+import type { VisibilityStrategy } from '../authz/visibility';
 import { paginate } from '../graphql/connection';
 import { AuditEvent } from './model';
 import { auditQuery } from './query';
 
-// Held only on some workspaces (a workspace admin): the events of those workspaces.
-registerVisibility('AuditEvent', ({ compiled, bit }) => {
+// Held only on some workspaces (a workspace admin): the events of those workspaces. Registered in
+// src/graphql/registry.ts.
+export const auditEventVisibility: VisibilityStrategy = ({ compiled, bit }) => {
   const nodes = nodesHolding(compiled, bit);
   return nodes.length ? { workspaceId: { $in: nodes } } : null;
-});
+};
 
 export const auditResolvers: Resolvers = {
   Account: {

@@ -3,7 +3,7 @@
 // permissionsVersion is unchanged (one indexed read — the account by id — keeps it fresh).
 import type { Loaders } from '../graphql/loaders';
 import type { Principal } from '../identity/principal';
-import type { AccountDoc } from '../modules/accounts/model';
+import type { AccountFacts } from './store/registered';
 import type { CompiledPermissions } from './compile';
 import { compileFor } from './compile-for';
 import { accessStore } from './store';
@@ -62,7 +62,7 @@ export class RequestAuthz {
   async grantable(accountId: string): Promise<CompiledPermissions | null> {
     const principal = this.principal;
     if (!principal) return null;
-    const account = await this.loaders.load<AccountDoc>('Account', accountId);
+    const account = await this.loaders.load<AccountFacts>('Account', accountId);
     if (!account) return null;
     return compileFor(accessStore, {
       accountId,
@@ -88,7 +88,7 @@ export class RequestAuthz {
     const principal = this.principal;
     if (!principal) return null;
     if (principal.kind === 'token' && principal.accountId !== accountId) return null;
-    const account = await this.loaders.load<AccountDoc>('Account', accountId);
+    const account = await this.loaders.load<AccountFacts>('Account', accountId);
     if (!account) return null;
     const version = account.permissionsVersion ?? 0;
     const key = cacheKey(principal, accountId);

@@ -1,4 +1,4 @@
-import { backfillAccessKeys } from '../authz/store/backfill';
+import { backfillAccessKeys } from '../modules/access/backfill';
 import mongoose from 'mongoose';
 import { isDatabaseUnavailable } from './errors';
 import { databaseUnavailable, watchDatabase } from './health';

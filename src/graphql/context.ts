@@ -11,7 +11,14 @@ import type { Mailer } from '../mail/mailer';
 import type { RateLimits } from '../http/rate-limit';
 import { Loaders } from './loaders';
 import { UnauthenticatedError } from '../errors';
-import type { RequestSummary } from './plugins/logging';
+
+/** What the one request log line says about the operation (filled by src/graphql/plugins/logging.ts). */
+export interface RequestSummary {
+  operationName?: string | null;
+  principalId?: string | null;
+  outcome?: string;
+  errorCodes?: string[];
+}
 
 export interface ContextInput {
   requestId: string;

@@ -11,6 +11,7 @@ import { applyAuthzDirectives } from '../authz/directives';
 import { describePermissions } from './permission-docs';
 import { schemaDir } from '../paths';
 import { moduleResolvers } from '../modules';
+import { registerModules } from './registry';
 
 export function loadTypeDefs(dir = schemaDir): string[] {
   return readdirSync(dir)
@@ -41,6 +42,7 @@ function idResolvers(schema: GraphQLSchema, resolvers: Record<string, Record<str
 
 /** The schema without authorization wrappers (benchmarks compare against it). */
 export function buildBareSchema(): GraphQLSchema {
+  registerModules();
   const typeDefs = loadTypeDefs();
   const resolvers = mergeResolvers([scalars, ...moduleResolvers]) as Record<string, Record<string, unknown>>;
   const untyped = makeExecutableSchema({ typeDefs });

@@ -13,13 +13,14 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import { authenticate } from '../identity/principal';
-import { createContext, type Context } from '../graphql/context';
+import { createContext, type Context, type RequestSummary } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
 import { authenticationPlugin } from '../graphql/plugins/authentication';
 import { complexityPlugin } from '../graphql/plugins/complexity';
-import { loggingPlugin, type RequestSummary } from '../graphql/plugins/logging';
+import { loggingPlugin } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
+import { requestPolicies } from '../graphql/registry';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
@@ -105,7 +106,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginLandingPageDisabled(),
       authenticationPlugin(),
       rateLimitPlugin(),
-      twoFactorGatePlugin(),
+      twoFactorGatePlugin(requestPolicies.secondFactor),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
       // Before logging: a withheld reveal shows in the request's outcome.

@@ -4,13 +4,14 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';
 import { configureSecretKey } from '../crypto/secrets';
 import { openDatabase } from '../db/open';
-import '../modules';
+import { registerModules } from '../graphql/registry';
 import { demoLogins, seedDemoIfEmpty } from './demo';
 
 async function main(): Promise<number> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
   configureSecretKey(config);
+  registerModules();
   const db = await openDatabase(config, log);
   try {
     const started = Date.now();

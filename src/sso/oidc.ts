@@ -6,7 +6,7 @@ import { secretBox } from '../crypto/secrets';
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { claimOnce } from '../db/claims';
 import type { Context } from '../graphql/context';
-import type { AuthResult } from '../modules/identity/service';
+import type { AuthResult } from '../modules/identity/session.service';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './model';
 import { completeSsoSignIn, oidcClientSecret, SsoRefusedError } from './service';
 

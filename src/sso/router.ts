@@ -7,7 +7,7 @@ import { isId } from '../db/ids';
 import { createContext, type Context } from '../graphql/context';
 import type { RateLimits } from '../http/rate-limit';
 import type { Mailer } from '../mail/mailer';
-import type { AuthResult } from '../modules/identity/service';
+import type { AuthResult } from '../modules/identity/session.service';
 import { finishOidcSignIn, startOidcSignIn } from './oidc';
 import { finishSamlSignIn, samlMetadata, startSamlSignIn } from './saml';
 import { SsoRefusedError } from './service';

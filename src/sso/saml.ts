@@ -13,7 +13,7 @@ import { claimOnce } from '../db/claims';
 import { docSchema, type BaseDoc } from '../db/schema';
 import { BadInputError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/model';
-import type { AuthResult } from '../modules/identity/service';
+import type { AuthResult } from '../modules/identity/session.service';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './model';
 import { completeSsoSignIn, isAcceptableIdpUrl, saveSsoConfig, sharedSettings, SsoRefusedError } from './service';
 

@@ -12,7 +12,7 @@ import { accessStore } from '../authz/store';
 import { Account, Member, type AccountDoc } from '../modules/accounts/model';
 import { User, type UserDoc } from '../modules/identity/model';
 import { claimAddress, verifiedHolder } from '../modules/identity/email.service';
-import { completeLogin, type AuthResult } from '../modules/identity/service';
+import { completeLogin, type AuthResult } from '../modules/identity/session.service';
 import { ScimUser } from '../scim/model';
 import { SsoConfig, type SsoConfigDoc } from './model';
 

@@ -7,7 +7,7 @@ import { newId } from '../../src/db/ids';
 import { Member } from '../../src/modules/accounts/model';
 import { bindDoc, createRoleDoc } from '../helpers/access';
 import { User } from '../../src/modules/identity/model';
-import { startSession } from '../../src/modules/identity/service';
+import { startSession } from '../../src/modules/identity/session.service';
 import { uniqueEmail, type GqlResponse } from '../helpers/gateway';
 
 export interface TestMember {

@@ -4,9 +4,8 @@
 import { claimOnce, releaseClaim } from '../../db/claims';
 import { isDuplicateKey } from '../../db/errors';
 import { newId } from '../../db/ids';
-import { Account, Member } from '../../modules/accounts/model';
-import { ApiToken } from '../../modules/access/model';
 import { Invitation, Role, RoleBinding } from './models';
+import { storeModels } from './registered';
 import {
   bindingKey,
   DuplicateError,
@@ -36,36 +35,37 @@ const current = (now: Date) => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt:
 export class MongoAccessStore implements AccessStore {
   /** The one place the version moves: an atomic `$inc` (exact on MongoDB and mongo-java-server). */
   private async bump(accountId: string): Promise<void> {
-    await Account.updateOne({ _id: accountId }, { $inc: { permissionsVersion: 1 } });
+    await storeModels().Account.updateOne({ _id: accountId }, { $inc: { permissionsVersion: 1 } });
   }
 
   async version(accountId: string): Promise<number> {
-    const a = await Account.findById(accountId).select({ permissionsVersion: 1 }).lean();
+    const a = await storeModels().Account.findById(accountId).select({ permissionsVersion: 1 }).lean();
     return a?.permissionsVersion ?? 0;
   }
 
   async ownerOf(accountId: string): Promise<string | null> {
-    const a = await Account.findById(accountId).select({ ownerId: 1 }).lean();
+    const a = await storeModels().Account.findById(accountId).select({ ownerId: 1 }).lean();
     return a?.ownerId ?? null;
   }
 
   async isMember(accountId: string, userId: string): Promise<boolean> {
-    return !!(await Member.exists({ accountId, userId }));
+    return !!(await storeModels().Member.exists({ accountId, userId }));
   }
 
   async accountsOf(userIds: readonly string[]): Promise<{ userId: string; accountId: string }[]> {
-    return Member.find({ userId: { $in: [...userIds] } })
+    return storeModels()
+      .Member.find({ userId: { $in: [...userIds] } })
       .select({ userId: 1, accountId: 1 })
       .lean();
   }
 
   async membersOf(accountId: string): Promise<string[]> {
-    return (await Member.find({ accountId }).select({ userId: 1 }).lean()).map((m) => m.userId);
+    return (await storeModels().Member.find({ accountId }).select({ userId: 1 }).lean()).map((m) => m.userId);
   }
 
   async addMember(m: { accountId: string; userId: string; createdBy: string }): Promise<boolean> {
     try {
-      await Member.create(m);
+      await storeModels().Member.create(m);
     } catch (err) {
       if (isDuplicateKey(err)) return false;
       throw err;
@@ -76,14 +76,14 @@ export class MongoAccessStore implements AccessStore {
 
   async removeMember(accountId: string, userId: string, now: Date) {
     const bindings = await RoleBinding.find({ accountId, userId }).lean<RoleBindingDoc[]>();
-    const member = await Member.deleteOne({ accountId, userId });
+    const member = await storeModels().Member.deleteOne({ accountId, userId });
     await RoleBinding.deleteMany({ accountId, userId });
     // Invitations they sent offer nothing more once they are gone; their tokens end.
     const invitations = await Invitation.updateMany(
       { accountId, createdBy: userId, acceptedAt: null, revokedAt: null },
       { $set: { revokedAt: now } },
     );
-    const tokens = await ApiToken.updateMany({ accountId, userId, revokedAt: null }, { $set: { revokedAt: now } });
+    const tokens = await storeModels().ApiToken.updateMany({ accountId, userId, revokedAt: null }, { $set: { revokedAt: now } });
     await this.bump(accountId);
     return {
       removed: member.deletedCount > 0,
@@ -94,7 +94,7 @@ export class MongoAccessStore implements AccessStore {
   }
 
   async transferOwnership(accountId: string, from: string, to: string, by: string): Promise<boolean> {
-    const account = await Account.findById(accountId).select({ ownerId: 1, ownerEpoch: 1 }).lean();
+    const account = await storeModels().Account.findById(accountId).select({ ownerId: 1, ownerEpoch: 1 }).lean();
     if (!account || account.ownerId !== from) return false;
     const epoch = account.ownerEpoch ?? 0;
     // One transfer per owner epoch: concurrent transfers read the same epoch, and all but one lose the claim.
@@ -105,7 +105,7 @@ export class MongoAccessStore implements AccessStore {
       await releaseClaim(claim);
       throw new Error(`account ${accountId} lacks its system roles`);
     }
-    await Account.updateOne({ _id: accountId, ownerId: from }, { $set: { ownerId: to, ownerEpoch: epoch + 1 } });
+    await storeModels().Account.updateOne({ _id: accountId, ownerId: from }, { $set: { ownerId: to, ownerEpoch: epoch + 1 } });
     try {
       const moved = await RoleBinding.updateOne(
         { key: bindingKey({ accountId, userId: from, roleId: ownerRole._id, scopeId: accountId }, true) },
@@ -126,7 +126,7 @@ export class MongoAccessStore implements AccessStore {
         if (!(err instanceof DuplicateError)) throw err; // already an admin
       }
     } catch (err) {
-      await Account.updateOne({ _id: accountId }, { $set: { ownerId: from, ownerEpoch: epoch } });
+      await storeModels().Account.updateOne({ _id: accountId }, { $set: { ownerId: from, ownerEpoch: epoch } });
       await RoleBinding.updateOne({ key: `owner|${accountId}` }, { $set: { userId: from } });
       await releaseClaim(claim);
       throw err;
@@ -324,22 +324,20 @@ export class MongoAccessStore implements AccessStore {
   // --- tokens --------------------------------------------------------------------------------
 
   async createToken<T extends TokenDoc>(token: T): Promise<T> {
-    const doc = (await ApiToken.create(token)).toObject() as unknown as T;
+    const doc = (await storeModels().ApiToken.create(token)).toObject() as unknown as T;
     try {
       await this.bump(doc.accountId);
     } catch (err) {
-      await ApiToken.deleteOne({ _id: doc._id });
+      await storeModels().ApiToken.deleteOne({ _id: doc._id });
       throw err;
     }
     return doc;
   }
 
   async revokeToken<T extends TokenDoc>(id: string, now: Date): Promise<T | null> {
-    const after = await ApiToken.findOneAndUpdate(
-      { _id: id, revokedAt: null },
-      { $set: { revokedAt: now } },
-      { returnDocument: 'after' },
-    ).lean<T>();
+    const after = await storeModels()
+      .ApiToken.findOneAndUpdate({ _id: id, revokedAt: null }, { $set: { revokedAt: now } }, { returnDocument: 'after' })
+      .lean<T>();
     if (after) await this.bump(after.accountId);
     return after;
   }
@@ -349,7 +347,7 @@ export class MongoAccessStore implements AccessStore {
       RoleBinding.deleteMany({ accountId }),
       Role.deleteMany({ accountId }),
       Invitation.deleteMany({ accountId }),
-      Member.deleteMany({ accountId }),
+      storeModels().Member.deleteMany({ accountId }),
     ]);
   }
 }

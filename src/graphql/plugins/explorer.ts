@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
 import { permissionBit } from '../../authz/catalogue';
 import { heldAnywhere } from '../../authz/check';
-import { Member } from '../../modules/accounts/model';
+import { accessStore } from '../../authz/store';
 import { ForbiddenError, UnauthenticatedError } from '../../errors';
 
 export const EXPLORER_HEADER = 'x-postern-client';
@@ -21,9 +21,10 @@ async function explorerAccount(ctx: Context): Promise<{ allowed: boolean; firstA
   const accountIds =
     principal.kind === 'token'
       ? [principal.accountId]
-      : (await Member.find({ userId: principal.userId }).select({ accountId: 1 }).sort({ _id: 1 }).limit(MAX_ACCOUNTS).lean()).map(
-          (m) => m.accountId,
-        );
+      : (await accessStore.accountsOf([principal.userId]))
+          .map((m) => m.accountId)
+          .sort()
+          .slice(0, MAX_ACCOUNTS);
   for (const accountId of accountIds) {
     const compiled = await ctx.authz.load(accountId);
     if (compiled && heldAnywhere(compiled, EXPLORER_BIT)) return { allowed: true, firstAccountId: accountId };

@@ -4,13 +4,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
 import { isUnexpected } from '../format-error';
 
-export interface RequestSummary {
-  operationName?: string | null;
-  principalId?: string | null;
-  outcome?: string;
-  errorCodes?: string[];
-}
-
 export function loggingPlugin(): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {

@@ -6,7 +6,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type FragmentDefinitionNode } from 'graphql';
 import type { Context } from '../context';
 import { rootFieldNames } from './authentication';
-import { accountsRequiringTwoFactor, TwoFactorEnrolmentRequiredError, twoFactorEnabled } from '../../modules/identity/two-factor.service';
 
 /** What a member who still owes a second factor may do. */
 export const ENROLMENT_ROOT_FIELDS = new Set([
@@ -22,7 +21,13 @@ export const ENROLMENT_ROOT_FIELDS = new Set([
   '__type',
 ]);
 
-export function twoFactorGatePlugin(): ApolloServerPlugin<Context> {
+/**
+ * The identity module's rule (given in src/graphql/registry.ts, `requestPolicies`): throws when the user
+ * has no second factor and an account of theirs requires one.
+ */
+export type SecondFactorCheck = (ctx: Context, userId: string) => Promise<void>;
+
+export function twoFactorGatePlugin(assertEnrolled: SecondFactorCheck): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
@@ -32,9 +37,7 @@ export function twoFactorGatePlugin(): ApolloServerPlugin<Context> {
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
           if (rootFieldNames(operation.selectionSet, fragments).every((n) => ENROLMENT_ROOT_FIELDS.has(n))) return;
-          if (await twoFactorEnabled(p.userId)) return;
-          const requiring = await accountsRequiringTwoFactor(contextValue, p.userId);
-          if (requiring.length) throw new TwoFactorEnrolmentRequiredError(requiring);
+          await assertEnrolled(contextValue, p.userId);
         },
       };
     },

@@ -11,7 +11,7 @@ import { assertGrantable, assertInviterMayStillGrant, assertMayChangeAccessOf, i
 import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/model';
 import { Session, User, VerifiedEmail, type UserDoc } from '../identity/model';
-import { startSession, type AuthResult } from '../identity/service';
+import { startSession, type AuthResult } from '../identity/session.service';
 import { closeTombstone, openTombstone } from '../accounts/tombstone';
 import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';

@@ -3,7 +3,7 @@ import { paginate } from '../../graphql/connection';
 import type { UserDoc } from '../identity/model';
 import { AccessRequest, Notification } from './requests.model';
 import { nodesHolding } from '../../authz/check';
-import { registerVisibility } from '../../authz/visibility';
+import type { VisibilityStrategy } from '../../authz/visibility';
 import { markNotificationRead, requestAccess, resolveAccessRequest } from './requests.service';
 
 export const requestsResolvers: Resolvers = {
@@ -29,8 +29,9 @@ export const requestsResolvers: Resolvers = {
 
 // Account.accessRequests for someone who may view requests only below the account: the requests whose
 // scope lies at or under a node where they hold the permission.
-registerVisibility('AccessRequest', ({ compiled, bit }) => {
+// Registered in src/graphql/registry.ts.
+export const accessRequestVisibility: VisibilityStrategy = ({ compiled, bit }) => {
   const ids = nodesHolding(compiled, bit);
   if (!ids.length) return null;
   return { $or: ['scopeId', 'workspaceId', 'domainId', 'projectId', 'inboxId'].map((k) => ({ [k]: { $in: ids } })) };
-});
+};

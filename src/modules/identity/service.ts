@@ -1,8 +1,8 @@
-// Sign-up, login and logout (email ownership: src/modules/identity/email.service.ts). Passwords: scrypt (src/crypto/passwords.ts). Sessions: random tokens
-// stored only as SHA-256 hashes, with an expiry; logout revokes at once.
+// Sign-up, login and logout (email ownership: src/modules/identity/email.service.ts). Passwords: scrypt
+// (src/crypto/passwords.ts). Sessions (session.service.ts): random tokens stored only as SHA-256 hashes,
+// with an expiry; logout revokes at once.
 import type { Context } from '../../graphql/context';
 import { assertStrongPassword, dummyHash, hashPassword, verifyPassword } from '../../crypto/passwords';
-import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/model';
 import { createAccount, cleanName } from '../accounts/service';
@@ -10,23 +10,7 @@ import { Session, User, type UserDoc } from './model';
 import { requireSecondFactor } from './two-factor.service';
 import { assertPasswordLoginAllowed } from '../../sso/service';
 import { mailVerification, verifiedHolder } from './email.service';
-
-let sessionTtlMs = 14 * 24 * 3600 * 1000;
-export function setSessionTtlHours(hours: number): void {
-  sessionTtlMs = hours * 3600 * 1000;
-}
-
-export interface AuthResult {
-  token: string;
-  user: UserDoc;
-  account: AccountDoc | null;
-}
-
-export async function startSession(userId: string): Promise<string> {
-  const token = randomSecret(32);
-  await Session.create({ userId, tokenHash: tokenHash(token), expiresAt: new Date(Date.now() + sessionTtlMs) });
-  return token;
-}
+import { completeLogin, startSession, type AuthResult } from './session.service';
 
 /**
  * A new account, its owner and a session, for any address: a new address is mailed a verification
@@ -117,24 +101,6 @@ export async function login(
   await assertPasswordLoginAllowed(user);
   await requireSecondFactor(user);
   return completeLogin(ctx, user, 'password');
-}
-
-/** Starts the session of a user whose credentials were all checked, and audits the login in each of their accounts. */
-export async function completeLogin(ctx: Context, user: UserDoc, method: string): Promise<AuthResult> {
-  const token = await startSession(user._id);
-  ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
-  const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
-  await Promise.all(
-    memberships.map((m) =>
-      ctx.audit.record({
-        accountId: m.accountId,
-        action: 'auth.login',
-        target: { type: 'User', id: user._id },
-        meta: { method },
-      }),
-    ),
-  );
-  return { token, user, account: null };
 }
 
 /**

@@ -13,7 +13,7 @@ import { claimOnce } from '../../db/claims';
 import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Account, Member, type AccountDoc } from '../accounts/model';
 import { User, type UserDoc } from './model';
-import { completeLogin, type AuthResult } from './service';
+import { completeLogin, type AuthResult } from './session.service';
 import { LoginChallenge, TwoFactor, type TwoFactorDoc } from './two-factor.model';
 
 export const TOTP_ISSUER = 'Postern';
@@ -132,6 +132,16 @@ function signedInUser(ctx: Context): string {
   if (p.kind !== 'user')
     throw new BadInputError('Two-factor authentication is managed by the user signed in, not with a partner API token');
   return p.userId;
+}
+
+/**
+ * Throws TWO_FACTOR_ENROLMENT_REQUIRED when the user has no second factor and an account of theirs
+ * requires one: the rule of the request gate (src/graphql/plugins/two-factor-gate.ts).
+ */
+export async function assertEnrolledWhereRequired(ctx: Context, userId: string): Promise<void> {
+  if (await twoFactorEnabled(userId)) return;
+  const requiring = await accountsRequiringTwoFactor(ctx, userId);
+  if (requiring.length) throw new TwoFactorEnrolmentRequiredError(requiring);
 }
 
 export async function enableTwoFactor(ctx: Context): Promise<TwoFactorEnrolment> {

@@ -2,7 +2,17 @@
 // servers of DNS_SERVERS, else the system's), compared with the records Postern asks for.
 import { promises as dns } from 'node:dns';
 import type { DnsRecordPurpose } from './domain.model';
-import type { DnsRecordView } from './domain.service';
+
+/** A record Postern asks a domain to publish (built by dnsRecords() in domain.service.ts). */
+export interface DnsRecordView {
+  purpose: DnsRecordPurpose;
+  type: 'TXT' | 'MX' | 'CNAME';
+  name: string;
+  value: string;
+  priority: number | null;
+  required: boolean;
+  published: boolean;
+}
 
 let servers: string[] = [];
 

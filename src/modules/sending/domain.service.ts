@@ -18,7 +18,7 @@ import { EmailLog } from './email-log.model';
 import { auditView, changedOnly } from './common';
 import { cleanHostname } from './validate';
 import { isDuplicateKey } from '../../db/errors';
-import { checkDns } from './dns-check';
+import { checkDns, type DnsRecordView } from './dns-check';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -32,16 +32,6 @@ export const INFRA = {
 export const FOOTER_MAX = 2000;
 /** Where a domain publishes its account's verification token: TXT `_postern.<domain>`. */
 export const OWNERSHIP_LABEL = '_postern';
-
-export interface DnsRecordView {
-  purpose: DnsRecordPurpose;
-  type: 'TXT' | 'MX' | 'CNAME';
-  name: string;
-  value: string;
-  priority: number | null;
-  required: boolean;
-  published: boolean;
-}
 
 /** The records a domain must (SPF, DKIM) or should (MX, tracking CNAME) publish. */
 export function dnsRecords(d: DomainDoc): DnsRecordView[] {

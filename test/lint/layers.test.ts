@@ -1,0 +1,92 @@
+// The layer rules of `npm run lint` (eslint.config.mjs, .dependency-cruiser.cjs) refuse what they are
+// meant to refuse: probe files placed where the rules look, linted with the project's own configuration.
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const root = path.resolve(__dirname, '../..');
+const run = promisify(execFile);
+const probe = `lint-probe-${randomBytes(4).toString('hex')}`;
+const written: string[] = [];
+
+afterAll(() => {
+  for (const p of written) rmSync(p, { recursive: true, force: true });
+});
+
+/** The messages ESLint's Node API gives each file (`code`: as if the file held it), in a child process. */
+async function lintAll(jobs: { file: string; code?: string }[]): Promise<string[][]> {
+  const { stdout } = await run(process.execPath, [path.join(__dirname, 'eslint-probe.mjs'), JSON.stringify(jobs)], { cwd: root });
+  return JSON.parse(stdout) as string[][];
+}
+
+async function lint(file: string, code: string): Promise<string[]> {
+  return (await lintAll([{ file, code }]))[0]!;
+}
+
+/** Writes probe files (relative to the repository) that are removed after the tests. */
+function place(dir: string, files: Record<string, string>): string {
+  const abs = path.join(root, dir);
+  mkdirSync(abs, { recursive: true });
+  written.push(abs);
+  for (const [name, code] of Object.entries(files)) writeFileSync(path.join(abs, name), code);
+  return abs;
+}
+
+const MODEL_IMPORT = "import { Member } from '../modules/accounts/model';\nexport const members = Member;\n";
+
+describe('src/authz and src/graphql/plugins import no module', () => {
+  it('refuses a module model imported into src/authz', async () => {
+    const messages = await lint(`src/authz/${probe}.ts`, MODEL_IMPORT);
+    expect(messages).toEqual([expect.stringMatching(/^no-restricted-imports: .*src\/graphql\/registry\.ts/)]);
+  });
+
+  it('refuses a type-only import of a module service, and one into src/graphql/plugins', async () => {
+    expect(
+      await lint(
+        `src/authz/store/${probe}.ts`,
+        "import type { DnsRecordView } from '../../modules/sending/dns-check';\nexport type V = DnsRecordView;\n",
+      ),
+    ).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
+    expect(
+      await lint(`src/graphql/plugins/${probe}.ts`, "import { signUp } from '../../modules/identity/service';\nexport const s = signUp;\n"),
+    ).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
+  });
+
+  it('lets the registry (src/graphql/registry.ts) import the same model', async () => {
+    expect(await lint(`src/graphql/${probe}.ts`, MODEL_IMPORT)).toEqual([]);
+  });
+});
+
+describe('no import cycle in src/', () => {
+  it('refuses two modules importing each other', async () => {
+    const dir = `src/modules/${probe}`;
+    place(dir, {
+      'a.ts': "import { b } from './b';\nexport const a = (): number => b() + 1;\n",
+      'b.ts': "import { a } from './a';\nexport const b = (): number => (a ? 1 : 0);\n",
+    });
+    const [a, b] = await lintAll([{ file: `${dir}/a.ts` }, { file: `${dir}/b.ts` }]);
+    expect(a).toEqual(['import-x/no-cycle: Dependency cycle detected']);
+    expect(b).toEqual(['import-x/no-cycle: Dependency cycle detected']);
+  });
+
+  it('refuses a cycle through type-only imports (dependency-cruiser), and passes once it is broken', async () => {
+    const dir = `src/modules/${probe}-types`;
+    place(dir, {
+      'a.ts': "import type { B } from './b';\nexport interface A { b: B }\n",
+      'b.ts': "import type { A } from './a';\nexport interface B { a?: A }\n",
+    });
+    const cruise = () =>
+      promisify(execFile)(
+        process.execPath,
+        [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), dir, '--config', '.dependency-cruiser.cjs'],
+        {
+          cwd: root,
+        },
+      );
+    await expect(cruise()).rejects.toMatchObject({ stdout: expect.stringMatching(/no-circular: .*a\.ts/) });
+    writeFileSync(path.join(root, dir, 'b.ts'), 'export interface B { n: number }\n');
+    await expect(cruise()).resolves.toMatchObject({ stdout: expect.stringMatching(/no dependency violations found/) });
+  });
+});
