@@ -7,7 +7,7 @@ import type { Mailer } from '../mail/mailer';
 import { MAX_RESULTS, resourceTypes, schemas, serviceProviderConfig } from './discovery';
 import { ScimError, sendScimError, toScimError } from './errors';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups';
-import { patchOperations } from './patch';
+import { patchOperations, type PatchOperation } from './patch';
 import { authenticateScim, type ScimRequest } from './request';
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from './users';
 
@@ -39,6 +39,16 @@ function body(req: Request): Record<string, unknown> {
     throw new ScimError(400, 'Expected a JSON object body (application/scim+json)', 'invalidSyntax');
   }
   return req.body as Record<string, unknown>;
+}
+
+type ScimResource = Record<string, unknown>;
+interface ResourceOps {
+  list(s: ScimRequest, p: { filter?: string; startIndex: number; count: number }): Promise<{ total: number; resources: ScimResource[] }>;
+  create(s: ScimRequest, body: ScimResource): Promise<ScimResource>;
+  get(s: ScimRequest, id: string): Promise<ScimResource>;
+  replace(s: ScimRequest, id: string, body: ScimResource): Promise<ScimResource>;
+  patch(s: ScimRequest, id: string, ops: PatchOperation[]): Promise<ScimResource>;
+  remove(s: ScimRequest, id: string): Promise<void>;
 }
 
 export function scimRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): Router {
@@ -102,75 +112,53 @@ export function scimRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimi
     }),
   );
 
-  router.get(
-    '/Users',
-    route(async (s, req, res) => {
-      const p = paging(req);
-      await list(res, p, await listUsers(s, p));
-    }),
-  );
-  router.post(
-    '/Users',
-    route(async (s, req, res) => {
-      const created = await createUser(s, body(req));
-      res.setHeader('location', (created.meta as { location: string }).location);
-      send(res, 201, created);
-    }),
-  );
-  router.get(
-    '/Users/:id',
-    route(async (s, req, res) => send(res, 200, await getUser(s, String(req.params.id)))),
-  );
-  router.put(
-    '/Users/:id',
-    route(async (s, req, res) => send(res, 200, await replaceUser(s, String(req.params.id), body(req)))),
-  );
-  router.patch(
-    '/Users/:id',
-    route(async (s, req, res) => send(res, 200, await patchUser(s, String(req.params.id), patchOperations(body(req))))),
-  );
-  router.delete(
-    '/Users/:id',
-    route(async (s, req, res) => {
-      await deleteUser(s, String(req.params.id));
-      res.status(204).end();
-    }),
-  );
-
-  router.get(
-    '/Groups',
-    route(async (s, req, res) => {
-      const p = paging(req);
-      await list(res, p, await listGroups(s, p));
-    }),
-  );
-  router.post(
-    '/Groups',
-    route(async (s, req, res) => {
-      const created = await createGroup(s, body(req));
-      res.setHeader('location', (created.meta as { location: string }).location);
-      send(res, 201, created);
-    }),
-  );
-  router.get(
-    '/Groups/:id',
-    route(async (s, req, res) => send(res, 200, await getGroup(s, String(req.params.id)))),
-  );
-  router.put(
-    '/Groups/:id',
-    route(async (s, req, res) => send(res, 200, await replaceGroup(s, String(req.params.id), body(req)))),
-  );
-  router.patch(
-    '/Groups/:id',
-    route(async (s, req, res) => send(res, 200, await patchGroup(s, String(req.params.id), patchOperations(body(req))))),
-  );
-  router.delete(
-    '/Groups/:id',
-    route(async (s, req, res) => {
-      await deleteGroup(s, String(req.params.id));
-      res.status(204).end();
-    }),
-  );
+  /** The six routes of a SCIM resource type (RFC 7644 §3): list, create, get, replace, patch, delete. */
+  const resource = (path: string, ops: ResourceOps) => {
+    router.get(
+      path,
+      route(async (s, req, res) => {
+        const p = paging(req);
+        await list(res, p, await ops.list(s, p));
+      }),
+    );
+    router.post(
+      path,
+      route(async (s, req, res) => {
+        const created = await ops.create(s, body(req));
+        res.setHeader('location', (created.meta as { location: string }).location);
+        send(res, 201, created);
+      }),
+    );
+    const one = `${path}/:id`;
+    router.get(
+      one,
+      route(async (s, req, res) => send(res, 200, await ops.get(s, String(req.params.id)))),
+    );
+    router.put(
+      one,
+      route(async (s, req, res) => send(res, 200, await ops.replace(s, String(req.params.id), body(req)))),
+    );
+    router.patch(
+      one,
+      route(async (s, req, res) => send(res, 200, await ops.patch(s, String(req.params.id), patchOperations(body(req))))),
+    );
+    router.delete(
+      one,
+      route(async (s, req, res) => {
+        await ops.remove(s, String(req.params.id));
+        res.status(204).end();
+      }),
+    );
+  };
+  resource('/Users', { list: listUsers, create: createUser, get: getUser, replace: replaceUser, patch: patchUser, remove: deleteUser });
+  resource('/Groups', {
+    list: listGroups,
+    create: createGroup,
+    get: getGroup,
+    replace: replaceGroup,
+    patch: patchGroup,
+    remove: deleteGroup,
+  });
 
   router.use((req: Request, res: Response) =>
     sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.path.slice(0, 200)}`)),
