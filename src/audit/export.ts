@@ -47,6 +47,34 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json({ errors: [{ message, extensions: { code, ...extra } }] });
 }
 
+/**
+ * The request context of a REST endpoint beside /graphql: the principal of its bearer token (401 with
+ * the API's one wording otherwise) within its request budget (429 with Retry-After otherwise). Null
+ * when the answer has been sent.
+ */
+export async function restContext(
+  req: Request,
+  res: Response,
+  deps: { log: Logger; mailer: Mailer; limits: RateLimits },
+): Promise<ReturnType<typeof createContext> | null> {
+  const auth = await authenticate(req.get('authorization'));
+  if (!auth.principal) {
+    sendError(res, 401, 'UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE);
+    return null;
+  }
+  res.locals.principalId = auth.principal.id;
+  try {
+    await deps.limits.request(auth.principal.id);
+  } catch (err) {
+    if (!(err instanceof RateLimitedError)) throw err;
+    res.setHeader('retry-after', String(err.extensions.retryAfter));
+    sendError(res, 429, 'RATE_LIMITED', err.message);
+    return null;
+  }
+  const requestId = res.locals.requestId as string;
+  return createContext({ requestId, ip: req.ip ?? null, principal: auth.principal, authRejected: false, ...deps });
+}
+
 export function queryString(req: Request, name: string): string | undefined {
   const v = req.query[name];
   if (v === undefined) return undefined;
@@ -124,27 +152,8 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
       throw err;
     }
 
-    const auth = await authenticate(req.get('authorization'));
-    if (!auth.principal) {
-      return sendError(res, 401, 'UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE);
-    }
-    res.locals.principalId = auth.principal.id;
-    try {
-      await deps.limits.request(auth.principal.id);
-    } catch (err) {
-      if (!(err instanceof RateLimitedError)) throw err;
-      res.setHeader('retry-after', String(err.extensions.retryAfter));
-      return sendError(res, 429, 'RATE_LIMITED', err.message);
-    }
-    const ctx = createContext({
-      requestId,
-      ip: req.ip ?? null,
-      principal: auth.principal,
-      authRejected: false,
-      log: deps.log,
-      mailer: deps.mailer,
-      limits: deps.limits,
-    });
+    const ctx = await restContext(req, res, deps);
+    if (!ctx) return;
     const account = isId(accountId) ? await ctx.loaders.load<AccountDoc>('Account', accountId) : null;
     const compiled = account ? await ctx.authz.load(account._id) : null;
     if (!account || !compiled) return sendError(res, 404, 'NOT_FOUND', `No account with id ${JSON.stringify(accountId)}`);
@@ -152,7 +161,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
       return sendError(res, 403, 'FORBIDDEN', `Missing permission ${EXPORT_PERMISSION} on ACCOUNT ${account._id}`, {
         permission: EXPORT_PERMISSION,
         scope: { type: 'ACCOUNT', id: account._id },
-        canRequestAccess: auth.principal.kind !== 'token',
+        canRequestAccess: ctx.principal?.kind === 'user',
       });
     }
     let filter;

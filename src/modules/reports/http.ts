@@ -8,14 +8,12 @@ import { Transform } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { stringify } from 'csv-stringify';
-import { authenticate } from '../../identity/principal';
-import { createContext } from '../../graphql/context';
 import { permissionBit } from '../../authz/catalogue';
 import { allowed } from '../../authz/check';
 import { RESOURCE_TYPES } from '../../authz/resources';
 import { BadInputError } from '../../errors';
 import { isId } from '../../db/ids';
-import { date, queryString, sendError } from '../../audit/export';
+import { date, queryString, restContext, sendError } from '../../audit/export';
 import type { Mailer } from '../../mail/mailer';
 import type { RateLimits } from '../../http/rate-limit';
 import type { AccountDoc } from '../accounts/model';
@@ -89,20 +87,8 @@ export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limit
       if (err instanceof BadInputError) return sendError(res, 400, 'BAD_USER_INPUT', err.message, { field: err.extensions.field });
       throw err;
     }
-    const auth = await authenticate(req.get('authorization'));
-    if (!auth.principal) {
-      return sendError(res, 401, 'UNAUTHENTICATED', 'You must be signed in: send a valid token as "Authorization: Bearer <token>".');
-    }
-    res.locals.principalId = auth.principal.id;
-    const ctx = createContext({
-      requestId,
-      ip: req.ip ?? null,
-      principal: auth.principal,
-      authRejected: false,
-      log: deps.log,
-      mailer: deps.mailer,
-      limits: deps.limits,
-    });
+    const ctx = await restContext(req, res, deps);
+    if (!ctx) return;
     const node = await ctx.loaders.load<AccountDoc & { accountId: string; workspaceId: string }>(target.type, target.id);
     const compiled = node ? await ctx.authz.load(node.accountId) : null;
     if (!node || !compiled) return sendError(res, 404, 'NOT_FOUND', `No ${target.type.toLowerCase()} with id ${JSON.stringify(target.id)}`);
@@ -113,7 +99,7 @@ export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limit
       return sendError(res, 403, 'FORBIDDEN', `Missing permission emailLogs:export on ${scope.type} ${node._id}`, {
         permission: 'emailLogs:export',
         scope,
-        canRequestAccess: auth.principal.kind === 'user',
+        canRequestAccess: ctx.principal?.kind === 'user',
       });
     }
     // Bodies only for those who may read them (a Domain Viewer exports statistics, not content).
