@@ -4,6 +4,7 @@
 // the chain has no gaps and no forks.
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
+import { registerModules } from '../../src/graphql/registry';
 import { setSecretKey } from '../../src/crypto/secrets';
 import { verifyChain } from '../../src/audit/recorder';
 import { AuditEvent, AuditHead } from '../../src/audit/model';
@@ -18,6 +19,7 @@ let owner: TestOwner;
 
 beforeAll(async () => {
   [a, b] = await Promise.all([set.start(), set.start()]);
+  registerModules(); // the access store's models (no schema is built in this process)
   await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName: set.dbName });
   setSecretKey(Buffer.from(TEST_SECRET_KEY, 'base64'));
   const input = { email: uniqueEmail('audrep'), password: STRONG_PASSWORD, name: 'Ava Replica', accountName: 'Chained' };

@@ -3,6 +3,7 @@
 // principal's permissions compiled and cached from the request before.
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
+import { registerModules } from '../../src/graphql/registry';
 import { AccessRequest } from '../../src/modules/access/requests.model';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/gateway';
 import { gqlAt, replicaSet, type Replica } from '../helpers/replicas';
@@ -19,6 +20,7 @@ let owner: { token: string; userId: string; accountId: string; workspaceId: stri
 beforeAll(async () => {
   [a, b] = await Promise.all([set.start(), set.start()]);
   // This process writes fixtures straight to the replicas' database.
+  registerModules(); // the access store's models (no schema is built in this process)
   await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName });
   const r = await gql(
     a,

@@ -3,6 +3,7 @@
 // replica is resumed without mailing anyone twice.
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
+import { registerModules } from '../../src/graphql/registry';
 import { newId } from '../../src/db/ids';
 import { Campaign, CampaignSend } from '../../src/modules/marketing/campaign.model';
 import { campaignLogId } from '../../src/modules/marketing/campaign-delivery';
@@ -64,6 +65,7 @@ async function expectOncePerContact(campaignId: string): Promise<void> {
 
 beforeAll(async () => {
   [a, b] = await Promise.all([replica(), replica()]);
+  registerModules(); // the access store's models (no schema is built in this process)
   await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName: set.dbName });
   const r = await replicaGql(
     a,
