@@ -71,7 +71,7 @@ describe('explainAccess', () => {
     }
   });
 
-  it("explains a token's limits, the owner's rule 8, and is refused without members:view", async () => {
+  it("explains a token's limits, the owner's rule 8, and is refused without access:review (members:view is not enough)", async () => {
     const made = ok(
       await gw.gql(
         `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { apiToken { id } } }`,
@@ -90,9 +90,9 @@ describe('explainAccess', () => {
     expect(self).toMatchObject({ allowed: true });
     expect(self.steps[0]).toMatchObject({ kind: 'OWNER', grants: true });
 
-    const plain = await memberWith(gw, owner, await role('Plain', ['lists:view']), acct(owner), 'plain');
+    const plain = await memberWith(gw, owner, await role('Plain', ['lists:view', 'members:view']), acct(owner), 'plain');
     const refused = await gw.gql(EXPLAIN, { userId: owner.userId, permission: 'lists:view', scope: acct(owner) }, plain.token);
-    expect(err(refused)).toMatchObject({ code: 'FORBIDDEN', permission: 'members:view' });
+    expect(err(refused)).toMatchObject({ code: 'FORBIDDEN', permission: 'access:review' });
     expect(err(await gw.gql(EXPLAIN, { permission: 'lists:nope', scope: acct(owner) }, owner.token))).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'permission',

@@ -38,6 +38,7 @@ const SUBJECTS: Record<string, string> = {
   auditLog: 'the audit log',
   accessRequests: 'access requests',
   explorer: 'the GraphQL explorer',
+  access: 'access insight (explain, preview, who can, review)',
 };
 
 const VERBS: Record<string, (subject: string) => string> = {
@@ -77,6 +78,7 @@ const SPECIFIC: Record<string, string> = {
   'auditLog:export': 'Download the audit log as CSV or JSON lines (the export is itself audited).',
   'accessRequests:resolve': 'Approve or deny access requests.',
   'explorer:use': 'Use the GraphQL explorer at /graphiql.',
+  'access:review': 'Explain access decisions, preview access changes, list who holds a permission and export the access review.',
 };
 
 /**
