@@ -3,7 +3,7 @@
 // company's rules hold — allowed domains, just-in-time membership, SCIM deprovisioning, SSO required.
 import mongoose from 'mongoose';
 import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { CREATE_USER, memberWith, ok, roleIds } from '../access/helpers';
+import { CREATE_USER, memberWith, ok, roleIds } from '../modules/access/helpers';
 import { bjensen, CREATE_SCIM_TOKEN, GROUP_ROLE_SCHEMA, GROUP_SCHEMA, ScimClient } from '../scim/client';
 import { Browser, startOidcProvider, type OidcProvider } from './idp';
 

@@ -2,8 +2,8 @@
 // all checked (password, second factor, SSO) ends in completeLogin().
 import type { Context } from '../../graphql/context';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
-import { Member, type AccountDoc } from '../accounts/model';
-import { Session, type UserDoc } from './model';
+import { Member, type AccountDoc } from '../accounts/account.model';
+import { Session, type UserDoc } from './user.model';
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
 export function setSessionTtlHours(hours: number): void {
