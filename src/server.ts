@@ -16,7 +16,7 @@ import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
 import { setSessionTtlHours } from './modules/identity/session.service';
 import { createScheduler, type Scheduler } from './modules/marketing/scheduler';
-import { setSendLeaseMs } from './modules/marketing/campaign-delivery';
+import { setSendLeaseMs } from './modules/marketing/campaign-delivery.service';
 import { dropLegacyUniqueEmailIndex } from './modules/identity/user.model';
 import { setAppUrl } from './modules/identity/email.service';
 import { setDnsServers } from './modules/sending/dns-check';

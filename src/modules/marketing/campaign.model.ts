@@ -54,7 +54,7 @@ export interface CampaignSendDoc extends BaseDoc {
   accountId: string;
   workspaceId: string;
   createdBy: string;
-  /** When the send began: part of every email log id of the send (src/modules/marketing/campaign-delivery.ts). */
+  /** When the send began: part of every email log id of the send (src/modules/marketing/campaign-delivery.service.ts). */
   startedAt?: Date;
   /** Lease epoch: bumped, under a claim, by each replica that takes a stalled send over. */
   epoch?: number;

@@ -47,10 +47,6 @@ export async function workspaceOf(ctx: Context, workspaceId: string): Promise<Wo
   return ws;
 }
 
-export function userId(ctx: Context): string {
-  return ctx.principal!.userId;
-}
-
 /** Whether the input object carries `key` at all (an explicit null clears; absent keeps). */
 export function has(input: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(input, key) && (input as Record<string, unknown>)[key] !== undefined;

@@ -1,14 +1,14 @@
 // The scheduler of background jobs, run by every replica (it also runs the audit retention purge,
 // src/audit/retention.ts). Campaigns: each due SCHEDULED campaign is sent exactly once
 // (whoever inserts its CampaignSend first sends it), and a send left SENDING by a replica that died
-// is resumed by one other replica once its lease lapses (campaign-delivery.ts explains the claims).
+// is resumed by one other replica once its lease lapses (campaign-delivery.service.ts explains the claims).
 // Nothing is kept in memory between ticks: a restart loses nothing.
 import type { Logger } from 'pino';
 import { AuditRecorder } from '../../audit/recorder';
 import { purgeExpiredAudit } from '../../audit/retention';
 import type { Mailer } from '../../mail/mailer';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from './campaign.model';
-import { claimSend, deliver, finishSend, newRunner, sendParts, takeOver } from './campaign-delivery';
+import { deliver, finishSend, newRunner, sendParts, startSend, takeOver } from './campaign-delivery.service';
 
 const PER_TICK = 20;
 
@@ -70,18 +70,9 @@ export function createScheduler(deps: { log: Logger; mailer: Mailer; intervalMs:
       .lean<CampaignDoc[]>();
     for (const c of due) {
       const runner = newRunner();
-      const send = await claimSend(c, c.createdBy, runner);
-      if (!send) continue; // another replica (or a sendCampaign request) has it
-      const claimed = await Campaign.findOneAndUpdate(
-        { _id: c._id, status: 'SCHEDULED' },
-        { $set: { status: 'SENDING' } },
-        { returnDocument: 'after' },
-      ).lean<CampaignDoc>();
-      if (!claimed) {
-        await CampaignSend.deleteOne({ _id: c._id }); // unscheduled meanwhile
-        continue;
-      }
-      if (await run(claimed, send, runner, false)) finished.push(c._id);
+      // Null when another replica (or a sendCampaign request) has it, or it was unscheduled meanwhile.
+      const started = await startSend(c, ['SCHEDULED'], c.createdBy, runner);
+      if (started && (await run(started.campaign, started.send, runner, false))) finished.push(c._id);
     }
   }
 

@@ -1,5 +1,7 @@
 // A campaign's delivery, resumable and at most once per contact, whoever runs it: the request of
-// sendCampaign, or the scheduler of any replica (src/modules/marketing/scheduler.ts).
+// sendCampaign (here), or the scheduler of any replica (src/modules/marketing/scheduler.ts). Creating,
+// editing and scheduling campaigns is campaigns.service.ts's. Without SMTP configured the emails are
+// RECORDED, not delivered.
 //
 // - The send is claimed once: CampaignSend's `_id` is the campaign id (a unique insert).
 // - Each contact's email log has an id derived from (send start, campaign, contact): inserting it is
@@ -13,9 +15,13 @@ import type { Logger } from 'pino';
 import { newId } from '../../db/ids';
 import { claimOnce } from '../../db/claims';
 import type { Mailer } from '../../mail/mailer';
+import type { Context } from '../../graphql/context';
+import { BadInputError, NotFoundError } from '../../errors';
 import { EmailLog, utcDay, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
 import { User, type UserDoc } from '../identity/user.model';
-import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from './campaign.model';
+import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc, type CampaignStatus } from './campaign.model';
+import { EDITABLE, readyToSend } from './campaigns.service';
+import { prime } from './common';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
@@ -107,6 +113,30 @@ export async function claimSend(c: CampaignDoc, createdBy: string, runner: strin
     if (isDuplicateKey(err)) return null;
     throw err;
   }
+}
+
+/**
+ * Claims a campaign's one send and moves it to SENDING from one of the `from` states. Null when the send
+ * was claimed before (by anyone, anywhere) or the campaign left those states meanwhile.
+ */
+export async function startSend(
+  c: CampaignDoc,
+  from: readonly CampaignStatus[],
+  createdBy: string,
+  runner: string,
+): Promise<{ send: CampaignSendDoc; campaign: CampaignDoc } | null> {
+  const send = await claimSend(c, createdBy, runner);
+  if (!send) return null;
+  const campaign = await Campaign.findOneAndUpdate(
+    { _id: c._id, status: { $in: from } },
+    { $set: { status: 'SENDING' } },
+    { returnDocument: 'after' },
+  ).lean<CampaignDoc>();
+  if (!campaign) {
+    await CampaignSend.deleteOne({ _id: c._id }); // unscheduled, or sent, meanwhile
+    return null;
+  }
+  return { send, campaign };
 }
 
 /** Takes over a send whose lease lapsed: exactly one replica wins each epoch. */
@@ -232,4 +262,59 @@ export async function finishSend(campaignId: string): Promise<CampaignDoc | null
 
 export function newRunner(): string {
   return newId();
+}
+
+/** Sends a DRAFT or SCHEDULED campaign now, once: the request waits for the whole send. */
+export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDoc> {
+  const current = await ctx.loaders.existing<CampaignDoc>('Campaign', id);
+  if (!EDITABLE.includes(current.status)) {
+    throw new BadInputError(`This campaign is ${current.status}: it is sent only once, from DRAFT or SCHEDULED`, 'id');
+  }
+  const { list, template } = await readyToSend(ctx, current);
+  const creator = await ctx.loaders.load<UserDoc>('User', current.createdBy);
+  const from = fromHeader(current, null)!; // readyToSend required a verified fromEmail
+
+  // Claim the send: exactly one request (or scheduler) inserts the campaign's send record.
+  const alreadySent = () => new BadInputError('This campaign is already being sent or was sent: it is sent only once', 'id');
+  const runner = newRunner();
+  const started = await startSend(current, EDITABLE, ctx.actorId, runner);
+  if (!started) throw alreadySent();
+  const { send, campaign: claimed } = started;
+  ctx.loaders.forget('Campaign', id);
+
+  let outcome;
+  try {
+    outcome = await deliver(claimed, { list, template, from, signature: creator?.signature ?? '' }, send, ctx.mailer, runner, ctx.log);
+  } catch (err) {
+    // Nothing left the building: undo the records and put the campaign back as it was. Otherwise the
+    // campaign stays SENDING and the scheduler of any replica resumes it once the lease lapses.
+    if (!ctx.mailer.configured || (await EmailLog.countDocuments({ campaignId: id, status: 'DELIVERED' })) === 0) {
+      await EmailLog.deleteMany({ campaignId: current._id });
+      await Campaign.updateOne({ _id: id }, { $set: { status: current.status } });
+      await CampaignSend.deleteOne({ _id: id });
+    }
+    throw err;
+  }
+
+  // Null when a replica resumed this send (its lease lapsed) and finished it first.
+  const done = (await finishSend(id)) ?? (await Campaign.findOne({ _id: id }).lean());
+  if (!done) throw new NotFoundError('Campaign', id);
+  prime(ctx, 'Campaign', done);
+  const sendView = (c: CampaignDoc) => ({ status: c.status, sentAt: c.sentAt, recipientCount: c.recipientCount });
+  await ctx.audit.change({
+    accountId: done.accountId,
+    workspaceId: done.workspaceId,
+    action: 'campaign.sent',
+    target: { type: 'Campaign', id: done._id },
+    before: sendView(current),
+    after: sendView(done),
+    meta: {
+      listId: list._id,
+      templateId: template._id,
+      recipientCount: done.recipientCount,
+      delivered: ctx.mailer.configured,
+      sent: outcome.written,
+    },
+  });
+  return done;
 }
