@@ -3,8 +3,8 @@
 // assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
 // changed by admins. Every write goes through the access store, which bumps permissionsVersion.
 import type { Context } from '../../graphql/context';
+import type { AssignRoleInput, SetPermissionOverridesInput } from '../../graphql/generated';
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
-import type { ScopeType } from '../../authz/resources';
 import { assertMayChangeAccessOf, checkAssignRole, checkOverrides } from '../../authz/rules';
 import { isAdminRole } from '../../authz/packs';
 import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
@@ -32,10 +32,7 @@ function cleanExpiry(expiresAt: Date | null | undefined): Date | null {
   return d;
 }
 
-export async function assignRole(
-  ctx: Context,
-  input: { userId: string; roleId: string; scope: { type: ScopeType; id: string }; expiresAt?: Date | null },
-): Promise<RoleBindingDoc> {
+export async function assignRole(ctx: Context, input: AssignRoleInput): Promise<RoleBindingDoc> {
   const node = await loadScopeNode(ctx, input.scope);
   if (!node) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
   const account = await ctx.loaders.existing<AccountDoc>('Account', node.accountId);
@@ -113,10 +110,7 @@ export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
   return true;
 }
 
-export async function setPermissionOverrides(
-  ctx: Context,
-  input: { bindingId: string; grant: string[]; revoke: string[] },
-): Promise<RoleBindingDoc> {
+export async function setPermissionOverrides(ctx: Context, input: SetPermissionOverridesInput): Promise<RoleBindingDoc> {
   const binding = (await ctx.loaders.load<RoleBindingDoc>('RoleBinding', input.bindingId))!;
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
   const { grant, revoke } = await checkOverrides(accessStore, await ctx.authz.actor(binding.accountId), {

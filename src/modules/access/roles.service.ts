@@ -1,5 +1,12 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
 import type { Context } from '../../graphql/context';
+import type {
+  CreateRoleInput,
+  InstallRolePackInput,
+  SetAccessRequestRecipientsInput,
+  UpdateAccountSettingsInput,
+  UpdateRoleInput,
+} from '../../graphql/generated';
 import { ROLE_PACKS, isAdminRole, type RolePackName } from '../../authz/packs';
 import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
 import { accessStore, DuplicateError, type RoleDoc } from '../../authz/store';
@@ -39,10 +46,7 @@ async function freeKey(accountId: string, base: string): Promise<string> {
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
 
-export async function createRole(
-  ctx: Context,
-  input: { accountId: string; name: string; description?: string | null; permissions: string[] },
-): Promise<RoleDoc> {
+export async function createRole(ctx: Context, input: CreateRoleInput): Promise<RoleDoc> {
   const name = cleanName(input.name, 'name');
   const description = cleanDescription(input.description);
   const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
@@ -73,11 +77,7 @@ export async function createRole(
   return role;
 }
 
-export async function updateRole(
-  ctx: Context,
-  id: string,
-  input: { name?: string | null; description?: string | null; permissions?: string[] | null },
-): Promise<RoleDoc> {
+export async function updateRole(ctx: Context, id: string, input: UpdateRoleInput): Promise<RoleDoc> {
   const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
   if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
   if (isAdminRole(role))
@@ -144,7 +144,7 @@ export const PACK_BY_ENUM: Record<string, RolePackName> = {
 };
 
 /** Installs a pack's roles as customisable presets; roles already installed are left as they are. */
-export async function installRolePack(ctx: Context, input: { accountId: string; pack: string }): Promise<RoleDoc[]> {
+export async function installRolePack(ctx: Context, input: InstallRolePackInput): Promise<RoleDoc[]> {
   const packName = PACK_BY_ENUM[input.pack];
   const pack = packName ? ROLE_PACKS[packName] : undefined;
   if (!pack) throw new BadInputError(`Unknown role pack ${input.pack}`, 'pack');
@@ -189,10 +189,7 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
 }
 
 /** Sets the role inviteUser binds when none is named. */
-export async function updateAccountSettings(
-  ctx: Context,
-  input: { accountId: string; defaultRoleId?: string | null },
-): Promise<AccountDoc> {
+export async function updateAccountSettings(ctx: Context, input: UpdateAccountSettingsInput): Promise<AccountDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   let defaultRoleId: string | null = null;
   if (input.defaultRoleId) {
@@ -219,10 +216,7 @@ export async function updateAccountSettings(
 }
 
 /** Who receives access requests (MC8): OWNER, or RESOLVERS (every holder of accessRequests:resolve there). */
-export async function setAccessRequestRecipients(
-  ctx: Context,
-  input: { accountId: string; recipients: 'OWNER' | 'RESOLVERS' },
-): Promise<AccountDoc> {
+export async function setAccessRequestRecipients(ctx: Context, input: SetAccessRequestRecipientsInput): Promise<AccountDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const before = account.accessRequestRecipients ?? 'RESOLVERS';
   if (before === input.recipients) return account;

@@ -2,6 +2,7 @@
 // holds (no escalation), optional workspace restriction; revocable at once. The token's effective
 // permissions are computed per request by src/authz/compile.ts (creator ∩ scopes ∩ workspaces).
 import type { Context } from '../../graphql/context';
+import type { CreateApiTokenInput, UpdateApiTokenInput } from '../../graphql/generated';
 import { heldAnywhere } from '../../authz/check';
 import { parsePermission, permissionBit, UnknownPermissionError, PERMISSION_COUNT } from '../../authz/catalogue';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
@@ -95,10 +96,7 @@ function newTokenSecret(): { token: string; tokenHash: string; prefix: string } 
   return { token, tokenHash: tokenHash(token), prefix: token.slice(0, TOKEN_PREFIX_LENGTH) };
 }
 
-export async function createApiToken(
-  ctx: Context,
-  input: { accountId: string; name: string; scopes: string[]; workspaceIds?: string[] | null; expiresAt: Date | string },
-): Promise<ApiTokenCreatedResult> {
+export async function createApiToken(ctx: Context, input: CreateApiTokenInput): Promise<ApiTokenCreatedResult> {
   const userId = tokenManager(ctx, 'created');
   const name = cleanName(input.name, 'name');
   const scopes = validateScopes(input.scopes);
@@ -204,11 +202,7 @@ export async function rotateApiToken(ctx: Context, id: string): Promise<ApiToken
 }
 
 /** Renames a token or moves its expiry (within the same one-year limit as at creation). */
-export async function updateApiToken(
-  ctx: Context,
-  id: string,
-  input: { name?: string | null; expiresAt?: Date | string | null },
-): Promise<ApiTokenDoc> {
+export async function updateApiToken(ctx: Context, id: string, input: UpdateApiTokenInput): Promise<ApiTokenDoc> {
   tokenManager(ctx, 'edited');
   const before = await ctx.loaders.existing<ApiTokenDoc>('ApiToken', id);
   assertLive(before);

@@ -1,6 +1,7 @@
 // Account life cycle: a new account gets its roles, its owner's membership and owner binding, and a
 // workspace named Default. Without multi-document transactions, a failure undoes what was written.
 import type { Context } from '../../graphql/context';
+import type { CreateWorkspaceInput, UpdateAccountInput, UpdateWorkspaceInput } from '../../graphql/generated';
 import { saveChanges } from '../save';
 import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
 import { accessStore } from '../../authz/store';
@@ -52,7 +53,7 @@ export async function createAccount(ownerId: string, name: string): Promise<{ ac
   }
 }
 
-export async function createWorkspace(ctx: Context, input: { accountId: string; name: string }): Promise<WorkspaceDoc> {
+export async function createWorkspace(ctx: Context, input: CreateWorkspaceInput): Promise<WorkspaceDoc> {
   const name = cleanName(input.name, 'name');
   const ws = (await Workspace.create({ accountId: input.accountId, name, createdBy: ctx.principal!.userId })).toObject();
   await ctx.audit.change({
@@ -65,7 +66,7 @@ export async function createWorkspace(ctx: Context, input: { accountId: string; 
   return ws;
 }
 
-export async function updateWorkspace(ctx: Context, id: string, input: { name?: string | null }): Promise<WorkspaceDoc> {
+export async function updateWorkspace(ctx: Context, id: string, input: UpdateWorkspaceInput): Promise<WorkspaceDoc> {
   const before = await ctx.loaders.load<WorkspaceDoc>('Workspace', id);
   if (!before) throw new NotFoundError('Workspace', id);
   if (input.name === undefined || input.name === null) return before;
@@ -116,7 +117,7 @@ export async function deleteWorkspace(ctx: Context, id: string): Promise<boolean
 }
 
 /** Renames the account (account:edit): audited with the old and new name. */
-export async function updateAccount(ctx: Context, id: string, input: { name?: string | null }): Promise<AccountDoc> {
+export async function updateAccount(ctx: Context, id: string, input: UpdateAccountInput): Promise<AccountDoc> {
   const before = await ctx.loaders.existing<AccountDoc>('Account', id);
   if (input.name === undefined || input.name === null) return before;
   const name = cleanName(input.name, 'name');

@@ -2,6 +2,7 @@
 // see billing may opt out for themselves), and the seats the account uses against its plan's limit —
 // every member counts, those without any access too.
 import type { Context } from '../../graphql/context';
+import type { SetInvoiceEmailsInput } from '../../graphql/generated';
 import { NotFoundError } from '../../errors';
 import { Member, type MemberDoc } from '../accounts/account.model';
 import type { BillingDoc, PlanName } from './billing.model';
@@ -18,7 +19,7 @@ export async function receivesInvoiceEmails(ctx: Context, b: BillingDoc): Promis
   return m?.invoiceEmails !== false;
 }
 
-export async function setInvoiceEmails(ctx: Context, input: { accountId: string; receive: boolean }): Promise<boolean> {
+export async function setInvoiceEmails(ctx: Context, input: SetInvoiceEmailsInput): Promise<boolean> {
   const before = await Member.findOneAndUpdate(
     { accountId: input.accountId, userId: ctx.actorId },
     { $set: { invoiceEmails: input.receive } },

@@ -1,6 +1,14 @@
 // Webhooks, suppressions and authorized recipients of a domain; routes of a workspace. Each change is
 // audited (domain configuration).
 import type { Model } from 'mongoose';
+import type {
+  AddAuthorizedRecipientInput,
+  AddSuppressionInput,
+  CreateRouteInput,
+  CreateWebhookInput,
+  UpdateRouteInput,
+  UpdateWebhookInput,
+} from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
 import { deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
@@ -14,9 +22,7 @@ import {
   type AuthorizedRecipientDoc,
   type RouteDoc,
   type SuppressionDoc,
-  type SuppressionType,
   type WebhookDoc,
-  type WebhookEvent,
 } from './domain-children.model';
 import { auditView, changedOnly } from './common';
 import { cleanEmail, cleanInt, cleanRouteActions, cleanRouteExpression, cleanUrl } from './validate';
@@ -58,7 +64,7 @@ async function remove<T extends Audited>(ctx: Context, model: Model<T>, id: stri
 // ---------------------------------------------------------------------------------------------
 // Webhooks
 
-export async function createWebhook(ctx: Context, input: { domainId: string; event: WebhookEvent; url: string }): Promise<WebhookDoc> {
+export async function createWebhook(ctx: Context, input: CreateWebhookInput): Promise<WebhookDoc> {
   const url = cleanUrl(input.url, 'url');
   const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   const doc = await createUnique(
@@ -80,11 +86,7 @@ export async function createWebhook(ctx: Context, input: { domainId: string; eve
   return doc;
 }
 
-export async function updateWebhook(
-  ctx: Context,
-  id: string,
-  input: { event?: WebhookEvent | null; url?: string | null },
-): Promise<WebhookDoc> {
+export async function updateWebhook(ctx: Context, id: string, input: UpdateWebhookInput): Promise<WebhookDoc> {
   const before = await ctx.loaders.existing<WebhookDoc>('Webhook', id);
   const set: Partial<WebhookDoc> = {};
   if (input.url !== undefined && input.url !== null) set.url = cleanUrl(input.url, 'url');
@@ -107,16 +109,9 @@ export const deleteWebhook = (ctx: Context, id: string) => remove(ctx, Webhook, 
 // ---------------------------------------------------------------------------------------------
 // Routes
 
-interface RouteInput {
-  expression?: string | null;
-  actions?: readonly string[] | null;
-  priority?: number | null;
-  description?: string | null;
-}
-
-function routeFields(input: RouteInput, required: boolean): Partial<RouteDoc> {
+function routeFields(input: UpdateRouteInput, required: boolean): Partial<RouteDoc> {
   const out: Partial<RouteDoc> = {};
-  const given = (k: keyof RouteInput) => {
+  const given = (k: keyof UpdateRouteInput) => {
     if (input[k] === undefined || input[k] === null) {
       if (required && k !== 'description') throw new BadInputError(`${k} is required`, k);
       return false;
@@ -134,7 +129,7 @@ function routeFields(input: RouteInput, required: boolean): Partial<RouteDoc> {
   return out;
 }
 
-export async function createRoute(ctx: Context, input: RouteInput & { workspaceId: string }): Promise<RouteDoc> {
+export async function createRoute(ctx: Context, input: CreateRouteInput): Promise<RouteDoc> {
   const fields = routeFields(input, true);
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   const doc = (await Route.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId })).toObject();
@@ -142,7 +137,7 @@ export async function createRoute(ctx: Context, input: RouteInput & { workspaceI
   return doc;
 }
 
-export async function updateRoute(ctx: Context, id: string, input: RouteInput): Promise<RouteDoc> {
+export async function updateRoute(ctx: Context, id: string, input: UpdateRouteInput): Promise<RouteDoc> {
   const before = await ctx.loaders.existing<RouteDoc>('Route', id);
   const set = changedOnly(before, routeFields(input, false));
   if (Object.keys(set).length === 0) return before;
@@ -154,10 +149,7 @@ export const deleteRoute = (ctx: Context, id: string) => remove(ctx, Route, id, 
 // ---------------------------------------------------------------------------------------------
 // Suppressions
 
-export async function addSuppression(
-  ctx: Context,
-  input: { domainId: string; type: SuppressionType; address: string; reason?: string | null },
-): Promise<SuppressionDoc> {
+export async function addSuppression(ctx: Context, input: AddSuppressionInput): Promise<SuppressionDoc> {
   const address = cleanEmail(input.address, 'address');
   const reasonText = (input.reason ?? '').trim();
   if (reasonText.length > REASON_MAX) throw new BadInputError(`reason must be at most ${REASON_MAX} characters`, 'reason');
@@ -187,7 +179,7 @@ export const removeSuppression = (ctx: Context, id: string) => remove(ctx, Suppr
 // ---------------------------------------------------------------------------------------------
 // Authorized recipients
 
-export async function addAuthorizedRecipient(ctx: Context, input: { domainId: string; email: string }): Promise<AuthorizedRecipientDoc> {
+export async function addAuthorizedRecipient(ctx: Context, input: AddAuthorizedRecipientInput): Promise<AuthorizedRecipientDoc> {
   const email = cleanEmail(input.email, 'email');
   const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   const doc = await createUnique(

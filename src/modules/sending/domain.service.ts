@@ -1,6 +1,7 @@
 // Sending domains: creation with a generated DKIM key pair and ownership token, settings,
 // verification against DNS (src/modules/sending/dns-check.ts), and deletion with everything below.
 import { generateKeyPair } from 'node:crypto';
+import type { CreateDomainInput, UpdateDomainInput } from '../../graphql/generated';
 import { promisify } from 'node:util';
 import type { Context } from '../../graphql/context';
 import { saveChanges, deleteRecorded } from '../save';
@@ -78,7 +79,7 @@ function duplicateName(name: string): BadInputError {
   return new BadInputError(`A domain named ${name} already exists in this account`, 'name');
 }
 
-export async function createDomain(ctx: Context, input: { workspaceId: string; name: string }): Promise<DomainDoc> {
+export async function createDomain(ctx: Context, input: CreateDomainInput): Promise<DomainDoc> {
   const name = cleanHostname(input.name, 'name');
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   if (await Domain.exists({ accountId: ws.accountId, name })) throw duplicateName(name);
@@ -110,12 +111,6 @@ export async function createDomain(ctx: Context, input: { workspaceId: string; n
   });
   ctx.loaders.prime('Domain', doc as unknown as { _id: string });
   return doc;
-}
-
-export interface UpdateDomainInput {
-  trackOpens?: boolean | null;
-  trackClicks?: boolean | null;
-  unsubscribeFooter?: string | null;
 }
 
 export async function updateDomain(ctx: Context, id: string, input: UpdateDomainInput): Promise<DomainDoc> {

@@ -2,6 +2,12 @@
 // secret, rotatable) and sending servers (password given by the user). All sealed with AES-256-GCM;
 // every create, rotate, change and delete is audited (the diffs never hold a secret).
 import type { Context } from '../../graphql/context';
+import type {
+  CreateApiKeyInput,
+  CreateSendingServerInput,
+  CreateSmtpCredentialInput,
+  UpdateSendingServerInput,
+} from '../../graphql/generated';
 import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
@@ -11,7 +17,7 @@ import { accessStore } from '../../authz/store';
 import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
-import { SendingServer, type SendingServerDoc, type SendingServerProvider } from './sending-server.model';
+import { SendingServer, type SendingServerDoc } from './sending-server.model';
 import { auditView, changedOnly } from './common';
 import { cleanHost, cleanInt, cleanLocalPart, cleanText } from './validate';
 import { isDuplicateKey } from '../../db/errors';
@@ -25,7 +31,7 @@ export const API_KEY_MAX_LIFETIME_MS = 5 * 366 * 24 * 3600 * 1000;
 // ---------------------------------------------------------------------------------------------
 // SMTP credentials
 
-export async function createSmtpCredential(ctx: Context, input: { domainId: string; login: string }): Promise<SmtpCredentialDoc> {
+export async function createSmtpCredential(ctx: Context, input: CreateSmtpCredentialInput): Promise<SmtpCredentialDoc> {
   const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   let login = input.login.trim().toLowerCase();
   const at = login.lastIndexOf('@');
@@ -81,7 +87,7 @@ function sealedApiKeySecret(): { secretEnc: string; secretHint: string } {
   return { secretEnc: secretBox().seal(secret), secretHint: secret.length > 4 ? secret.slice(-4) : '' };
 }
 
-export async function createApiKey(ctx: Context, input: { accountId: string; name: string; expiresAt?: Date | null }): Promise<ApiKeyDoc> {
+export async function createApiKey(ctx: Context, input: CreateApiKeyInput): Promise<ApiKeyDoc> {
   const name = cleanText(input.name, 'name', NAME_MAX);
   let expiresAt: Date | null = null;
   if (input.expiresAt) {
@@ -147,15 +153,6 @@ export async function findApiKeyBySecret(accountId: string, secret: string, now 
 // ---------------------------------------------------------------------------------------------
 // Sending servers
 
-export interface SendingServerInput {
-  name?: string | null;
-  provider?: SendingServerProvider | null;
-  host?: string | null;
-  port?: number | null;
-  username?: string | null;
-  password?: string | null;
-}
-
 function cleanPassword(value: string): string {
   if (!value) throw new BadInputError('password must not be empty', 'password');
   if (value.length > PASSWORD_MAX) throw new BadInputError(`password must be at most ${PASSWORD_MAX} characters`, 'password');
@@ -163,9 +160,9 @@ function cleanPassword(value: string): string {
 }
 
 /** Validates the given fields; `required` demands all of them (creation). */
-function serverFields(input: SendingServerInput, required: boolean): Partial<SendingServerDoc> {
+function serverFields(input: UpdateSendingServerInput, required: boolean): Partial<SendingServerDoc> {
   const out: Partial<SendingServerDoc> = {};
-  const has = (k: keyof SendingServerInput) => {
+  const has = (k: keyof UpdateSendingServerInput) => {
     const v = input[k];
     if (v === undefined || v === null) {
       if (required) throw new BadInputError(`${k} is required`, k);
@@ -182,7 +179,7 @@ function serverFields(input: SendingServerInput, required: boolean): Partial<Sen
   return out;
 }
 
-export async function createSendingServer(ctx: Context, input: SendingServerInput & { workspaceId: string }): Promise<SendingServerDoc> {
+export async function createSendingServer(ctx: Context, input: CreateSendingServerInput): Promise<SendingServerDoc> {
   const fields = serverFields(input, true);
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   const doc = (await SendingServer.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId })).toObject();
@@ -196,7 +193,7 @@ export async function createSendingServer(ctx: Context, input: SendingServerInpu
   return doc;
 }
 
-export async function updateSendingServer(ctx: Context, id: string, input: SendingServerInput): Promise<SendingServerDoc> {
+export async function updateSendingServer(ctx: Context, id: string, input: UpdateSendingServerInput): Promise<SendingServerDoc> {
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
   const set = changedOnly(before, serverFields(input, false));
   if (Object.keys(set).length === 0) return before;

@@ -2,6 +2,13 @@
 // and delivers nothing. Deleting a parent deletes its children (children first, so a failure leaves
 // the parent in place and the delete can simply be repeated).
 import type { Context } from '../../graphql/context';
+import type {
+  CreateInboxInput,
+  CreateProjectInput,
+  SendTestEmailInput,
+  UpdateInboxInput,
+  UpdateProjectInput,
+} from '../../graphql/generated';
 import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/accounts.service';
@@ -28,7 +35,7 @@ async function dropAccess(accountId: string, where: PlacementFilter): Promise<vo
 
 // --- projects -----------------------------------------------------------------------------------
 
-export async function createProject(ctx: Context, input: { workspaceId: string; name: string }): Promise<ProjectDoc> {
+export async function createProject(ctx: Context, input: CreateProjectInput): Promise<ProjectDoc> {
   const name = cleanName(input.name, 'name');
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   const project = (
@@ -45,7 +52,7 @@ export async function createProject(ctx: Context, input: { workspaceId: string; 
   return project;
 }
 
-export async function updateProject(ctx: Context, id: string, input: { name?: string | null }): Promise<ProjectDoc> {
+export async function updateProject(ctx: Context, id: string, input: UpdateProjectInput): Promise<ProjectDoc> {
   const before = await ctx.loaders.existing<ProjectDoc>('Project', id);
   const set: Partial<ProjectDoc> = {};
   if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
@@ -63,7 +70,7 @@ export async function deleteProject(ctx: Context, id: string): Promise<boolean> 
 
 // --- inboxes ------------------------------------------------------------------------------------
 
-export async function createInbox(ctx: Context, input: { projectId: string; name: string }): Promise<InboxDoc> {
+export async function createInbox(ctx: Context, input: CreateInboxInput): Promise<InboxDoc> {
   const name = cleanName(input.name, 'name');
   const project = await ctx.loaders.existing<ProjectDoc>('Project', input.projectId);
   const inbox = (
@@ -86,7 +93,7 @@ export async function createInbox(ctx: Context, input: { projectId: string; name
   return inbox;
 }
 
-export async function updateInbox(ctx: Context, id: string, input: { name?: string | null }): Promise<InboxDoc> {
+export async function updateInbox(ctx: Context, id: string, input: UpdateInboxInput): Promise<InboxDoc> {
   const before = await ctx.loaders.existing<InboxDoc>('Inbox', id);
   const set: Partial<InboxDoc> = {};
   if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
@@ -115,15 +122,6 @@ export async function clearInbox(ctx: Context, inboxId: string): Promise<number>
 }
 
 // --- messages -----------------------------------------------------------------------------------
-
-export interface SendTestEmailInput {
-  inboxId: string;
-  from: string;
-  to: string;
-  subject: string;
-  text?: string | null;
-  html?: string | null;
-}
 
 function address(value: string, field: string): string {
   const v = value.trim();
