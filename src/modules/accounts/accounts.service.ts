@@ -2,7 +2,7 @@
 // workspace named Default. Without multi-document transactions, a failure undoes what was written.
 import type { Context } from '../../graphql/context';
 import type { CreateWorkspaceInput, UpdateAccountInput, UpdateWorkspaceInput } from '../../graphql/generated';
-import { saveChanges } from '../save';
+import { createRecorded, saveChanges } from '../save';
 import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
 import { accessStore } from '../../authz/store';
 import mongoose from 'mongoose';
@@ -55,15 +55,14 @@ export async function createAccount(ownerId: string, name: string): Promise<{ ac
 
 export async function createWorkspace(ctx: Context, input: CreateWorkspaceInput): Promise<WorkspaceDoc> {
   const name = cleanName(input.name, 'name');
-  const ws = (await Workspace.create({ accountId: input.accountId, name, createdBy: ctx.principal!.userId })).toObject();
-  await ctx.audit.change({
-    accountId: ws.accountId,
-    workspaceId: ws._id,
-    action: 'workspace.created',
-    target: { type: 'Workspace', id: ws._id },
-    after: ws,
-  });
-  return ws;
+  // The event belongs to the workspace itself: its id is chosen here.
+  const id = newId();
+  return createRecorded(
+    ctx,
+    Workspace,
+    { _id: id, accountId: input.accountId, name, createdBy: ctx.actorId },
+    { action: 'workspace.created', workspaceId: id },
+  );
 }
 
 export async function updateWorkspace(ctx: Context, id: string, input: UpdateWorkspaceInput): Promise<WorkspaceDoc> {

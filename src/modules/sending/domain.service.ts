@@ -4,7 +4,7 @@ import { generateKeyPair } from 'node:crypto';
 import type { CreateDomainInput, UpdateDomainInput } from '../../graphql/generated';
 import { promisify } from 'node:util';
 import type { Context } from '../../graphql/context';
-import { saveChanges, deleteRecorded } from '../save';
+import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
@@ -18,7 +18,6 @@ import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.mod
 import { EmailLog } from './email-log.model';
 import { auditView, changedOnly } from './common';
 import { cleanHostname } from './validate';
-import { isDuplicateKey } from '../../db/errors';
 import { checkDns, type DnsRecordView } from './dns-check';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -84,33 +83,21 @@ export async function createDomain(ctx: Context, input: CreateDomainInput): Prom
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   if (await Domain.exists({ accountId: ws.accountId, name })) throw duplicateName(name);
   const keys = await dkimKeys();
-  let doc: DomainDoc;
-  try {
-    doc = (
-      await Domain.create({
-        _id: newId(),
-        accountId: ws.accountId,
-        workspaceId: ws._id,
-        name,
-        dkimSelector: keys.selector,
-        dkimPublicKey: keys.publicKey,
-        secretEnc: secretBox().seal(keys.privateKeyPem),
-        createdBy: ctx.actorId,
-      })
-    ).toObject();
-  } catch (err) {
-    if (isDuplicateKey(err)) throw duplicateName(name);
-    throw err;
-  }
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    workspaceId: doc.workspaceId,
-    action: 'domain.created',
-    target: { type: 'Domain', id: doc._id },
-    after: auditView(doc),
-  });
-  ctx.loaders.prime('Domain', doc as unknown as { _id: string });
-  return doc;
+  return createRecorded(
+    ctx,
+    Domain,
+    {
+      _id: newId(),
+      accountId: ws.accountId,
+      workspaceId: ws._id,
+      name,
+      dkimSelector: keys.selector,
+      dkimPublicKey: keys.publicKey,
+      secretEnc: secretBox().seal(keys.privateKeyPem),
+      createdBy: ctx.actorId,
+    },
+    { action: 'domain.created', view: auditView, duplicate: { field: 'name', message: duplicateName(name).message } },
+  );
 }
 
 export async function updateDomain(ctx: Context, id: string, input: UpdateDomainInput): Promise<DomainDoc> {

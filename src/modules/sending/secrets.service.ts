@@ -8,7 +8,7 @@ import type {
   CreateSmtpCredentialInput,
   UpdateSendingServerInput,
 } from '../../graphql/generated';
-import { saveChanges, deleteRecorded } from '../save';
+import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
@@ -20,7 +20,6 @@ import { ApiKey, type ApiKeyDoc } from './api-key.model';
 import { SendingServer, type SendingServerDoc } from './sending-server.model';
 import { auditView, changedOnly } from './common';
 import { cleanHost, cleanInt, cleanLocalPart, cleanText } from './validate';
-import { isDuplicateKey } from '../../db/errors';
 
 export const NAME_MAX = 100;
 export const USERNAME_MAX = 255;
@@ -40,33 +39,21 @@ export async function createSmtpCredential(ctx: Context, input: CreateSmtpCreden
     login = login.slice(0, at);
   }
   const localPart = cleanLocalPart(login, 'login');
-  const duplicate = () => new BadInputError(`The login ${localPart}@${domain.name} already exists`, 'login');
-  if (await SmtpCredential.exists({ domainId: domain._id, localPart })) throw duplicate();
-  let doc: SmtpCredentialDoc;
-  try {
-    doc = (
-      await SmtpCredential.create({
-        accountId: domain.accountId,
-        workspaceId: domain.workspaceId,
-        domainId: domain._id,
-        localPart,
-        passwordEnc: secretBox().seal(randomSecret(24)),
-        createdBy: ctx.actorId,
-      })
-    ).toObject();
-  } catch (err) {
-    if (isDuplicateKey(err)) throw duplicate();
-    throw err;
-  }
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    workspaceId: doc.workspaceId,
-    action: 'smtpCredential.created',
-    target: { type: 'SmtpCredential', id: doc._id },
-    after: auditView(doc),
-    meta: { domain: domain.name },
-  });
-  return doc;
+  const duplicate = { field: 'login', message: `The login ${localPart}@${domain.name} already exists` };
+  if (await SmtpCredential.exists({ domainId: domain._id, localPart })) throw new BadInputError(duplicate.message, duplicate.field);
+  return createRecorded(
+    ctx,
+    SmtpCredential,
+    {
+      accountId: domain.accountId,
+      workspaceId: domain.workspaceId,
+      domainId: domain._id,
+      localPart,
+      passwordEnc: secretBox().seal(randomSecret(24)),
+      createdBy: ctx.actorId,
+    },
+    { action: 'smtpCredential.created', view: auditView, meta: { domain: domain.name }, duplicate },
+  );
 }
 
 export async function deleteSmtpCredential(ctx: Context, id: string): Promise<boolean> {
@@ -96,22 +83,12 @@ export async function createApiKey(ctx: Context, input: CreateApiKeyInput): Prom
     if (t > Date.now() + API_KEY_MAX_LIFETIME_MS) throw new BadInputError('expiresAt must be within 5 years', 'expiresAt');
     expiresAt = new Date(t);
   }
-  const doc = (
-    await ApiKey.create({
-      accountId: input.accountId,
-      name,
-      ...sealedApiKeySecret(),
-      expiresAt,
-      createdBy: ctx.actorId,
-    })
-  ).toObject();
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    action: 'apiKey.created',
-    target: { type: 'ApiKey', id: doc._id },
-    after: auditView(doc),
-  });
-  return doc;
+  return createRecorded(
+    ctx,
+    ApiKey,
+    { accountId: input.accountId, name, ...sealedApiKeySecret(), expiresAt, createdBy: ctx.actorId },
+    { action: 'apiKey.created', view: auditView },
+  );
 }
 
 /** A new secret replaces the old one, which stops working at once. */
@@ -182,15 +159,12 @@ function serverFields(input: UpdateSendingServerInput, required: boolean): Parti
 export async function createSendingServer(ctx: Context, input: CreateSendingServerInput): Promise<SendingServerDoc> {
   const fields = serverFields(input, true);
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
-  const doc = (await SendingServer.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId })).toObject();
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    workspaceId: doc.workspaceId,
-    action: 'sendingServer.created',
-    target: { type: 'SendingServer', id: doc._id },
-    after: auditView(doc),
-  });
-  return doc;
+  return createRecorded(
+    ctx,
+    SendingServer,
+    { ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId },
+    { action: 'sendingServer.created', view: auditView },
+  );
 }
 
 export async function updateSendingServer(ctx: Context, id: string, input: UpdateSendingServerInput): Promise<SendingServerDoc> {

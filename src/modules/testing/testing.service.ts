@@ -9,7 +9,7 @@ import type {
   UpdateInboxInput,
   UpdateProjectInput,
 } from '../../graphql/generated';
-import { saveChanges, deleteRecorded } from '../save';
+import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/accounts.service';
 import type { WorkspaceDoc } from '../accounts/account.model';
@@ -38,18 +38,12 @@ async function dropAccess(accountId: string, where: PlacementFilter): Promise<vo
 export async function createProject(ctx: Context, input: CreateProjectInput): Promise<ProjectDoc> {
   const name = cleanName(input.name, 'name');
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
-  const project = (
-    await Project.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.principal!.userId })
-  ).toObject();
-  ctx.loaders.prime('Project', project as never);
-  await ctx.audit.change({
-    accountId: project.accountId,
-    workspaceId: project.workspaceId,
-    action: 'project.created',
-    target: { type: 'Project', id: project._id },
-    after: project,
-  });
-  return project;
+  return createRecorded(
+    ctx,
+    Project,
+    { accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId },
+    { action: 'project.created' },
+  );
 }
 
 export async function updateProject(ctx: Context, id: string, input: UpdateProjectInput): Promise<ProjectDoc> {
@@ -73,24 +67,12 @@ export async function deleteProject(ctx: Context, id: string): Promise<boolean> 
 export async function createInbox(ctx: Context, input: CreateInboxInput): Promise<InboxDoc> {
   const name = cleanName(input.name, 'name');
   const project = await ctx.loaders.existing<ProjectDoc>('Project', input.projectId);
-  const inbox = (
-    await Inbox.create({
-      accountId: project.accountId,
-      workspaceId: project.workspaceId,
-      projectId: project._id,
-      name,
-      createdBy: ctx.principal!.userId,
-    })
-  ).toObject();
-  ctx.loaders.prime('Inbox', inbox as never);
-  await ctx.audit.change({
-    accountId: inbox.accountId,
-    workspaceId: inbox.workspaceId,
-    action: 'inbox.created',
-    target: { type: 'Inbox', id: inbox._id },
-    after: inbox,
-  });
-  return inbox;
+  return createRecorded(
+    ctx,
+    Inbox,
+    { accountId: project.accountId, workspaceId: project.workspaceId, projectId: project._id, name, createdBy: ctx.actorId },
+    { action: 'inbox.created' },
+  );
 }
 
 export async function updateInbox(ctx: Context, id: string, input: UpdateInboxInput): Promise<InboxDoc> {
