@@ -4,13 +4,8 @@ import type { CreateScimTokenInput, RevokeScimTokenInput } from '../graphql/gene
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { BadInputError, NotFoundError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';
-import { ScimToken, type ScimTokenDoc } from './scim.model';
+import { ScimToken, type ScimTokenCreatedResult, type ScimTokenDoc } from './scim.model';
 import { SCIM_TOKEN_PREFIX } from './request';
-
-export interface ScimTokenCreatedResult {
-  token: string;
-  scimToken: ScimTokenDoc;
-}
 
 export async function createScimToken(ctx: Context, input: CreateScimTokenInput): Promise<ScimTokenCreatedResult> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);

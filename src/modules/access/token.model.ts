@@ -34,3 +34,9 @@ apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
 apiTokenSchema.index({ accountId: 1 });
 
 export const ApiToken: Model<ApiTokenDoc> = model<ApiTokenDoc>('ApiToken', apiTokenSchema);
+
+/** What creating or rotating a token answers (ApiTokenCreated): the token, shown this once, and its document. */
+export interface ApiTokenCreatedResult {
+  token: string;
+  apiToken: ApiTokenDoc;
+}

@@ -13,7 +13,7 @@ import { namesOwnerOnly } from '../../authz/rules';
 import { accessStore } from '../../authz/store';
 import { Workspace } from '../accounts/account.model';
 import { cleanName } from '../accounts/accounts.service';
-import { ApiToken, type ApiTokenDoc } from './token.model';
+import { ApiToken, type ApiTokenCreatedResult, type ApiTokenDoc } from './token.model';
 import { NOT_TOKEN_GRANTABLE } from '../catalogue/permissions';
 import { saveChanges } from '../save';
 
@@ -21,11 +21,6 @@ export const TOKEN_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 export const TOKEN_MAX_WORKSPACES = 100;
 /** `pst_` and 8 characters of the secret: enough to recognise a token, far too little to guess it. */
 export const TOKEN_PREFIX_LENGTH = API_TOKEN_PREFIX.length + 8;
-
-export interface ApiTokenCreatedResult {
-  token: string;
-  apiToken: ApiTokenDoc;
-}
 
 /** What an audit event says about a token: never the token or its hash. */
 function described(t: ApiTokenDoc): Record<string, unknown> {

@@ -16,19 +16,11 @@ import { newId } from '../../db/ids';
 import { cleanEmail, cleanOptional, has, PERSON_NAME_MAX } from './common';
 import { deleteRecorded, saveChanges } from '../save';
 import { isDuplicateKey, writeErrorsOf } from '../../db/errors';
-import { Contact, type ContactDoc } from './contact.model';
+import { Contact, type ContactDoc, type ImportResultParent } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 
 export const IMPORT_MAX_ROWS = 10_000;
 const WRITE_BATCH = 1000;
-
-/** What importContacts returns (ImportResult's parent). */
-export interface ImportResultParent {
-  imported: number;
-  skipped: number;
-  total: number;
-  listId: string;
-}
 
 /** Validates every row; returns the cleaned rows or throws BAD_USER_INPUT naming the first bad one. */
 export function validateRows(rows: readonly ContactInput[]): { email: string; firstName: string | null; lastName: string | null }[] {
