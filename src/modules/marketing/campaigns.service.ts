@@ -32,7 +32,7 @@ function cleanFromName(value: unknown): string | null {
  * A campaign's From must be an address at a VERIFIED domain of its own workspace: anything else is
  * spoofing someone's name (checked on create, on update and again on send, when it may have changed).
  */
-export async function assertVerifiedSender(accountId: string, workspaceId: string, fromEmail: string): Promise<void> {
+async function assertVerifiedSender(accountId: string, workspaceId: string, fromEmail: string): Promise<void> {
   const name = fromEmail.slice(fromEmail.lastIndexOf('@') + 1);
   const domain = await Domain.findOne({ accountId, name }).select({ workspaceId: 1, state: 1 }).lean();
   if (!domain || domain.workspaceId !== workspaceId) {
