@@ -5,6 +5,7 @@ import { ASSIGN, bind, err, memberWith, newMember, ok, roleIds, wsScope, type Sc
 import { installPacks, mutate } from './helpers';
 import { IMPORT, createList, createTemplate, verifiedSender } from '../../modules/marketing/helpers';
 import { verifyThroughDns } from '../../helpers/dns';
+import { onPlan } from '../../helpers/billing';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -248,5 +249,29 @@ describe('Mailers.io: resource groups', () => {
     const body = await exported.text();
     expect(body).toContain('"role.updated"');
     expect(body).not.toContain(key.secret);
+  });
+
+  it('MI10: single sign-on comes with the SCALE plan and SCIM provisioning with ENTERPRISE; below them both are refused', async () => {
+    const o = await gw.signUp({ accountName: 'Plan gated' });
+    const SSO = `mutation($input: ConfigureSsoInput!) { configureSso(input: $input) { issuer } }`;
+    const sso = {
+      accountId: o.accountId,
+      issuer: 'https://idp.example.com',
+      clientId: 'postern',
+      clientSecret: 'idp-secret-1',
+      allowedEmailDomains: ['example.com'],
+    };
+    const SCIM = `mutation($input: CreateScimTokenInput!) { createScimToken(input: $input) { token } }`;
+    const scim = { accountId: o.accountId, name: 'Okta' };
+    const refusedSso = await gw.gql(SSO, { input: sso }, o.token);
+    expect(err(refusedSso)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'accountId' });
+    expect(err(refusedSso).message).toMatch(/SCALE plan or higher; this account is on FREE/);
+    expect(refusedSso.text).not.toContain('idp-secret-1');
+    expect(err(await gw.gql(SCIM, { input: scim }, o.token))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'accountId' });
+    await onPlan(gw, o, 'SCALE');
+    expect(ok(await gw.gql(SSO, { input: sso }, o.token)).configureSso.issuer).toBe('https://idp.example.com');
+    expect(err(await gw.gql(SCIM, { input: scim }, o.token)).message).toMatch(/ENTERPRISE plan or higher; this account is on SCALE/);
+    await onPlan(gw, o, 'ENTERPRISE');
+    expect(ok(await gw.gql(SCIM, { input: scim }, o.token)).createScimToken.token).toMatch(/^scim_/);
   });
 });
