@@ -279,6 +279,20 @@ describe('Mailtrap: projects and inboxes', () => {
     expect(err(add)).toMatchObject(forbidden('roles:assign'));
   });
 
+  it('MT12: the Inbox Admin renames and deletes their inbox, and neither renames nor deletes its sibling', async () => {
+    const side = await mutate(gw, owner.token, 'createProject', 'CreateProjectInput', { workspaceId: owner.workspaceId, name: 'Side' });
+    const mine = await mutate(gw, owner.token, 'createInbox', 'CreateInboxInput', { projectId: side.id, name: 'Mine' });
+    const sibling = await mutate(gw, owner.token, 'createInbox', 'CreateInboxInput', { projectId: side.id, name: 'Sibling' });
+    const ia = await memberWith(gw, owner, roles['mailtrap-inbox-admin']!, inboxScope(mine.id), 'iadmin12');
+    const RENAME = `mutation($id: ID!, $input: UpdateInboxInput!) { updateInbox(id: $id, input: $input) { name } }`;
+    expect(ok(await gw.gql(RENAME, { id: mine.id, input: { name: 'Mine, renamed' } }, ia.token)).updateInbox.name).toBe('Mine, renamed');
+    expect(err(await gw.gql(RENAME, { id: sibling.id, input: { name: 'x' } }, ia.token))).toMatchObject(forbidden('inboxes:edit'));
+    const DELETE = `mutation($id: ID!) { deleteInbox(id: $id) }`;
+    expect(err(await gw.gql(DELETE, { id: sibling.id }, ia.token))).toMatchObject(forbidden('inboxes:delete'));
+    expect(ok(await gw.gql(DELETE, { id: mine.id }, ia.token)).deleteInbox).toBe(true);
+    expect(ok(await gw.gql(`query($id: ID!) { inbox(id: $id) { name } }`, { id: sibling.id }, owner.token)).inbox.name).toBe('Sibling');
+  });
+
   it('MT13: the Inbox Viewer reads every message of the inbox, bodies included, and edits nothing', async () => {
     const iv = await memberWith(gw, owner, roles['mailtrap-inbox-viewer']!, inboxScope(inbox), 'iviewer');
     const msgs = ok(
