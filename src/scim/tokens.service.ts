@@ -4,12 +4,14 @@ import type { CreateScimTokenInput, RevokeScimTokenInput } from '../graphql/gene
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { BadInputError, NotFoundError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';
+import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { ScimToken, type ScimTokenCreatedResult, type ScimTokenDoc } from './scim.model';
 import { SCIM_TOKEN_PREFIX } from './request';
 
 export async function createScimToken(ctx: Context, input: CreateScimTokenInput): Promise<ScimTokenCreatedResult> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (ctx.principal?.kind !== 'user') throw new BadInputError('SCIM tokens are made by a person, not with a partner API token');
+  await assertPlanIncludes(account._id, 'scim');
   const name = input.name.trim();
   if (!name || name.length > 100) throw new BadInputError('name must be 1–100 characters', 'name');
   const token = `${SCIM_TOKEN_PREFIX}${randomSecret(32)}`;

@@ -16,6 +16,7 @@ import { BadInputError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import type { AuthResult } from '../modules/identity/session.service';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
+import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { completeSsoSignIn, isAcceptableIdpUrl, saveSsoConfig, sharedSettings, SsoRefusedError } from './sso.service';
 
 const ATTEMPT_TTL_MS = 10 * 60 * 1000;
@@ -121,6 +122,7 @@ export function parseIdpMetadata(xml: string): { entityId: string; ssoUrl: strin
 export async function importSamlMetadata(ctx: Context, input: ImportSamlMetadataInput): Promise<SsoConfigDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (ctx.principal?.kind !== 'user') throw new BadInputError('Single sign-on is configured by a person, not with a partner API token');
+  await assertPlanIncludes(account._id, 'sso');
   const meta = parseIdpMetadata(input.metadataXml);
   const set = await sharedSettings(ctx, account, input);
   return saveSsoConfig(
