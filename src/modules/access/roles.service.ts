@@ -5,9 +5,9 @@ import { ROLE_PACKS, isAdminRole, type RolePack, type RolePackName } from '../..
 import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
 import { accessStore, DuplicateError, type AccessStore, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
-import { Account, type AccountDoc } from '../accounts/model';
-import { cleanName } from '../accounts/service';
-import { User, type UserDoc } from '../identity/model';
+import { Account, type AccountDoc } from '../accounts/account.model';
+import { cleanName } from '../accounts/accounts.service';
+import { User, type UserDoc } from '../identity/user.model';
 
 export const DESCRIPTION_MAX = 1000;
 
