@@ -94,13 +94,13 @@ describe('previewAccessChange', () => {
     expect(ok(await gw.gql(STATE, { id: owner.accountId }, owner.token))).toEqual(state);
 
     const before = await perms(bob.token, wsScope(owner));
-    wsBinding = ok(await gw.gql(ASSIGN, { input: { userId: bob.userId, roleId: campaigner, scope: wsScope(owner) } }, owner.token)).assignRole
-      .id;
+    wsBinding = ok(await gw.gql(ASSIGN, { input: { userId: bob.userId, roleId: campaigner, scope: wsScope(owner) } }, owner.token))
+      .assignRole.id;
     const after = await perms(bob.token, wsScope(owner));
     expect(sorted(after.filter((p) => !before.includes(p)))).toEqual(sorted(said[0]!.gained));
   });
 
-  it("setPermissionOverrides: a revoke takes the permission from the person and from their partner token (capped by its creator)", async () => {
+  it('setPermissionOverrides: a revoke takes the permission from the person and from their partner token (capped by its creator)', async () => {
     const tokenMakerBinding = bob.bindingId;
     const said = await deltas(owner.token, {
       accountId: owner.accountId,
@@ -148,12 +148,27 @@ describe('previewAccessChange', () => {
     const bobsLoss = unassign.find((d) => d.kind === 'USER')!;
     expect(bobsLoss.scope).toEqual(wsScope(owner));
     expect(sorted(bobsLoss.lost)).toEqual(
-      sorted(['workspaces:view', 'campaigns:create', 'campaigns:edit', 'campaigns:delete', 'campaigns:send', 'lists:view', 'templates:view']),
+      sorted([
+        'workspaces:view',
+        'campaigns:create',
+        'campaigns:edit',
+        'campaigns:delete',
+        'campaigns:send',
+        'lists:view',
+        'templates:view',
+      ]),
     );
     // The token kept campaigns:view through the account binding; lists:view it had only through Campaigner.
-    expect(unassign.find((d) => d.kind === 'TOKEN')).toMatchObject({ principalId: bobToken.id, scope: wsScope(owner), lost: ['lists:view'] });
+    expect(unassign.find((d) => d.kind === 'TOKEN')).toMatchObject({
+      principalId: bobToken.id,
+      scope: wsScope(owner),
+      lost: ['lists:view'],
+    });
 
-    const removal = await deltas(owner.token, { accountId: owner.accountId, removeMember: { accountId: owner.accountId, userId: bob.userId } });
+    const removal = await deltas(owner.token, {
+      accountId: owner.accountId,
+      removeMember: { accountId: owner.accountId, userId: bob.userId },
+    });
     const atAccount = removal.filter((d) => d.scope.type === 'ACCOUNT');
     expect(atAccount.map((d) => [d.kind, d.lost])).toEqual([
       ['USER', ['apiTokens:create', 'campaigns:view']],
@@ -167,7 +182,9 @@ describe('previewAccessChange', () => {
 
   it('installRolePack changes nobody’s access until its roles are bound, and the preview installs nothing', async () => {
     const before = Object.keys(await roleIds(gw, owner));
-    expect(await deltas(owner.token, { accountId: owner.accountId, installRolePack: { accountId: owner.accountId, pack: 'MAILGUN' } })).toEqual([]);
+    expect(
+      await deltas(owner.token, { accountId: owner.accountId, installRolePack: { accountId: owner.accountId, pack: 'MAILGUN' } }),
+    ).toEqual([]);
     expect(Object.keys(await roleIds(gw, owner))).toEqual(before);
   });
 
@@ -209,7 +226,10 @@ describe('previewAccessChange', () => {
 
     // A permission the mutation itself requires (members:remove): FORBIDDEN's message, and who would lose what.
     await bind(gw, owner, dave.userId, campaigner, acct(owner));
-    const removal = await deltas(lead.token, { accountId: owner.accountId, removeMember: { accountId: owner.accountId, userId: dave.userId } });
+    const removal = await deltas(lead.token, {
+      accountId: owner.accountId,
+      removeMember: { accountId: owner.accountId, userId: dave.userId },
+    });
     expect(removal.map((d) => [d.principalId, d.scope.type, d.refusedBy])).toEqual([
       [dave.userId, 'ACCOUNT', `Missing permission members:remove on ACCOUNT ${owner.accountId}`],
     ]);
@@ -254,4 +274,310 @@ describe('previewAccessChange', () => {
       field: 'permissions',
     });
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The preview against the mutation, on random changes: for each, preview it, make it for real as the same
+// person, and compare with what every person and token can actually do before and after (Viewer.permissions).
+
+const STEPS = 50;
+const SEED = process.env.PREVIEW_SEED ? Number(process.env.PREVIEW_SEED) : Date.now() % 2 ** 31;
+const POOL = [
+  'campaigns:view',
+  'campaigns:edit',
+  'campaigns:edit:own',
+  'campaigns:delete',
+  'lists:view',
+  'lists:edit',
+  'domains:view',
+  'domains:edit',
+  'webhooks:view',
+  'inboxes:view',
+  'messages:view',
+  'templates:view',
+  'reports:view',
+  'members:view',
+  'members:remove',
+  'roles:assign',
+  'access:review',
+  'apiTokens:create',
+  'billing:view',
+];
+const PACKS = ['MAILGUN', 'MAILTRAP', 'MAILERCLOUD', 'MAILERS_IO', 'MAUTIC'];
+const KIND_WEIGHTS: [string, number][] = [
+  ['assignRole', 34],
+  ['unassignRole', 16],
+  ['setPermissionOverrides', 20],
+  ['updateRole', 16],
+  ['removeMember', 7],
+  ['installRolePack', 7],
+];
+
+interface Principal {
+  kind: 'USER' | 'TOKEN';
+  id: string;
+  userId: string;
+  name: string;
+  secret: string;
+  workspaceIds: string[] | null;
+}
+type Seen = Map<string, Map<string, string[]>>;
+interface State {
+  roles: { id: string; key: string; permissions: string[] }[];
+  bindings: { id: string; userId: string; scope: Scope }[];
+  raw: unknown;
+}
+
+describe('previewAccessChange agrees with the mutation it previews', () => {
+  it(`on ${STEPS} random changes (seed ${SEED}; rerun with PREVIEW_SEED=${SEED})`, async () => {
+    const owner = await gw.signUp();
+    const create = async (mutation: string, input: Record<string, unknown>) =>
+      Object.values(
+        ok(
+          await gw.gql(
+            `mutation($input: ${mutation[0]!.toUpperCase()}${mutation.slice(1)}Input!) { ${mutation}(input: $input) { id } }`,
+            { input },
+            owner.token,
+          ),
+        ),
+      )[0] as { id: string };
+    const w1 = wsScope(owner);
+    const w2: Scope = { type: 'WORKSPACE', id: (await create('createWorkspace', { accountId: owner.accountId, name: 'Second' })).id };
+    const d1: Scope = { type: 'DOMAIN', id: (await create('createDomain', { workspaceId: w1.id, name: 'mg.preview.example.com' })).id };
+    const l1: Scope = { type: 'LIST', id: (await create('createList', { workspaceId: w1.id, name: 'News' })).id };
+    const p1: Scope = { type: 'PROJECT', id: (await create('createProject', { workspaceId: w2.id, name: 'QA' })).id };
+    const i1: Scope = { type: 'INBOX', id: (await create('createInbox', { projectId: p1.id, name: 'Staging' })).id };
+    const nodes: Scope[] = [acct(owner), w1, w2, d1, l1, p1, i1];
+    const parent = new Map([
+      [w1.id, owner.accountId],
+      [w2.id, owner.accountId],
+      [d1.id, w1.id],
+      [l1.id, w1.id],
+      [p1.id, w2.id],
+      [i1.id, p1.id],
+    ]);
+
+    const ids = await roleIds(gw, owner);
+    const custom = {
+      campaigner: await role(owner, 'Campaigner', ['workspaces:view', 'campaigns:*', 'lists:view']),
+      keeper: await role(owner, 'Domain keeper', ['domains:*', 'webhooks:view']),
+      tester: await role(owner, 'Tester', ['projects:view', 'inboxes:*', 'messages:view', 'emailContent:view']),
+      own: await role(owner, 'Own campaigns', ['campaigns:view', 'campaigns:edit:own']),
+      maker: await role(owner, 'Token maker', ['apiTokens:create', 'campaigns:view', 'lists:view', 'domains:view']),
+      lead: await role(owner, 'Lead', [
+        'access:review',
+        'roles:assign',
+        'members:view',
+        'members:remove',
+        'workspaces:view',
+        'campaigns:*',
+        'lists:*',
+      ]),
+      auditor: await role(owner, 'Auditor', ['access:review', 'members:view']),
+    };
+    const person = async (name: string, grants: [string, Scope][]): Promise<Principal> => {
+      const m = await newMember(gw, owner, name);
+      for (const [roleId, scope] of grants) await bind(gw, owner, m.userId, roleId, scope);
+      return { kind: 'USER', id: m.userId, userId: m.userId, name, secret: m.token, workspaceIds: null };
+    };
+    const admin = await person('admin', [[ids.admin!, acct(owner)]]);
+    const lead = await person('lead', [[custom.lead, acct(owner)]]);
+    const auditor = await person('auditor', [[custom.auditor, acct(owner)]]);
+    const t1 = await person('t1', [
+      [custom.maker, acct(owner)],
+      [custom.campaigner, w1],
+    ]);
+    const t2 = await person('t2', [
+      [custom.maker, acct(owner)],
+      [custom.keeper, d1],
+    ]);
+    const t3 = await person('t3', [[custom.tester, p1]]);
+    const t4 = await person('t4', []);
+    const users: Principal[] = [
+      { kind: 'USER', id: owner.userId, userId: owner.userId, name: 'owner', secret: owner.token, workspaceIds: null },
+      admin,
+      lead,
+      auditor,
+      t1,
+      t2,
+      t3,
+      t4,
+    ];
+    const token = async (by: Principal, scopes: string[], workspaceIds: string[] | null): Promise<Principal> => {
+      const t = await apiToken(owner, by.secret, scopes, workspaceIds ?? undefined);
+      return { kind: 'TOKEN', id: t.id, userId: by.userId, name: `token of ${by.name}`, secret: t.token, workspaceIds };
+    };
+    const principals: Principal[] = [
+      ...users,
+      await token(t1, ['campaigns:view', 'campaigns:edit', 'lists:view'], null),
+      await token(t1, ['campaigns:view', 'lists:view'], [w1.id]),
+      await token(t2, ['domains:view', 'domains:edit', 'webhooks:view'], null),
+      await token(admin, ['members:view', 'campaigns:view', 'billing:view', 'inboxes:view'], [w2.id]),
+    ];
+
+    const PERMS_AT = `{ viewer { ${nodes.map((n, i) => `p${i}: permissions(scope: { type: ${n.type}, id: "${n.id}" })`).join(' ')} } }`;
+    const seeAll = async (): Promise<Seen> => {
+      const seen = await Promise.all(
+        principals.map(async (p) => {
+          const r = await gw.gql(PERMS_AT, {}, p.secret);
+          const v = r.body.data?.viewer;
+          if (!v && r.body.errors?.[0]?.extensions?.code !== 'UNAUTHENTICATED') throw new Error(`permissions of ${p.name}: ${r.text}`);
+          // A removed member's sessions and tokens end: they can do nothing.
+          return [p.id, new Map(nodes.map((n, i) => [n.id, sorted(v ? v[`p${i}`] : [])]))] as const;
+        }),
+      );
+      return new Map(seen);
+    };
+    const stateOf = async (): Promise<State> => {
+      const raw = ok(await gw.gql(STATE, { id: owner.accountId }, owner.token));
+      return {
+        raw,
+        roles: raw.account.roles.edges.map((e: any) => e.node),
+        bindings: raw.account.members.edges.flatMap((e: any) =>
+          e.node.bindings.map((b: any) => ({ id: b.id, userId: e.node.user.id, scope: b.scope })),
+        ),
+      };
+    };
+
+    const rng: RandomGenerator = xoroshiro128plus(SEED);
+    const int = (lo: number, hi: number) => unsafeUniformIntDistribution(lo, hi, rng);
+    const pick = <T>(list: readonly T[]): T => list[int(0, list.length - 1)]!;
+    const some = (list: readonly string[], max: number) => [...new Set(Array.from({ length: int(0, max) }, () => pick(list)))];
+    const kindOf = () => {
+      let n = int(
+        1,
+        KIND_WEIGHTS.reduce((s, [, w]) => s + w, 0),
+      );
+      for (const [k, w] of KIND_WEIGHTS) if ((n -= w) <= 0) return k;
+      return KIND_WEIGHTS[0]![0];
+    };
+
+    const randomChange = (kind: string, state: State): { change: Record<string, unknown>; mutation: [string, Record<string, unknown>] } => {
+      switch (kind) {
+        case 'assignRole': {
+          const input: Record<string, unknown> = { userId: pick(users).id, roleId: pick(state.roles).id, scope: pick(nodes) };
+          if (int(0, 4) === 0) input.expiresAt = new Date(Date.now() + 2 * 864e5).toISOString();
+          return { change: { assignRole: input }, mutation: [ASSIGN, { input }] };
+        }
+        case 'unassignRole': {
+          const id = pick(state.bindings).id;
+          return { change: { unassignRole: { id } }, mutation: [UNASSIGN, { id }] };
+        }
+        case 'setPermissionOverrides': {
+          const grant = some(POOL, 2);
+          const rest = int(0, 9) === 0 ? POOL : POOL.filter((p) => !grant.includes(p));
+          const input = { bindingId: pick(state.bindings).id, grant, revoke: some(rest, 2) };
+          return { change: { setPermissionOverrides: input }, mutation: [OVERRIDES, { input }] };
+        }
+        case 'updateRole': {
+          const r = pick(state.roles);
+          const permissions = int(0, 1)
+            ? [...new Set([...r.permissions, pick(POOL)])]
+            : r.permissions.filter((p) => p !== pick(r.permissions));
+          const args = { id: r.id, input: { permissions } };
+          return { change: { updateRole: args }, mutation: [UPDATE_ROLE, args] };
+        }
+        case 'removeMember': {
+          const input = { accountId: owner.accountId, userId: pick(users).id };
+          return { change: { removeMember: input }, mutation: [REMOVE_MEMBER, { input }] };
+        }
+        default: {
+          const input = { accountId: owner.accountId, pack: pick(PACKS) };
+          return { change: { installRolePack: input }, mutation: [INSTALL_PACK, { input }] };
+        }
+      }
+    };
+
+    /** The nodes a preview compares a principal at: the account, their (creator's) bindings' nodes before or after, a token's workspaces. */
+    const nodesOf = (p: Principal, states: State[]) =>
+      new Set([
+        owner.accountId,
+        ...states.flatMap((s) => s.bindings.filter((b) => b.userId === p.userId).map((b) => b.scope.id)),
+        ...(p.workspaceIds ?? []),
+      ]);
+    const actualDeltas = (before: Seen, after: Seen, states: State[]) => {
+      const out = new Map<string, { gained: string[]; lost: string[] }>();
+      for (const p of principals) {
+        const at = (id: string) => {
+          const was = before.get(p.id)!.get(id)!;
+          const is = after.get(p.id)!.get(id)!;
+          return { gained: is.filter((x) => !was.includes(x)), lost: was.filter((x) => !is.includes(x)) };
+        };
+        const compared = nodesOf(p, states);
+        for (const n of nodes) {
+          const d = at(n.id);
+          if (compared.has(n.id)) {
+            if (d.gained.length || d.lost.length) out.set(`${p.kind} ${p.name} @ ${n.type} ${n.id}`, d);
+            continue;
+          }
+          // A node no binding of theirs is on changes as its nearest compared ancestor does: the preview misses nothing.
+          let up = parent.get(n.id)!;
+          while (!compared.has(up)) up = parent.get(up)!;
+          expect({ principal: p.name, node: n, delta: d }).toEqual({ principal: p.name, node: n, delta: at(up) });
+        }
+      }
+      return out;
+    };
+    const nameOf = new Map(principals.map((p) => [p.id, p.name]));
+    const previewed = (list: Delta[]) =>
+      new Map(
+        list.map((d) => [
+          `${d.kind} ${nameOf.get(d.principalId)} @ ${d.scope.type} ${d.scope.id}`,
+          { gained: sorted(d.gained), lost: sorted(d.lost) },
+        ]),
+      );
+
+    const tally = { changed: 0, unchanged: 0, refused: 0, errors: 0 };
+    let state = await stateOf();
+    let seen = await seeAll();
+    for (let step = 0; step < STEPS; step++) {
+      const reviewers = users.filter((u) => seen.get(u.id)!.get(owner.accountId)!.includes('access:review'));
+      const actor = int(0, 3) === 0 ? users[0]! : pick(reviewers);
+      const kind = kindOf();
+      const { change, mutation } = randomChange(kind, state);
+      const context = `seed ${SEED}, step ${step}: ${kind} by ${actor.name} ${JSON.stringify(change)}`;
+      try {
+        const pv = await preview(actor.secret, { accountId: owner.accountId, ...change });
+        const done = await gw.gql(mutation[0], mutation[1], actor.secret);
+        const nextState = await stateOf();
+        const nextSeen = await seeAll();
+        const actual = actualDeltas(seen, nextSeen, [state, nextState]);
+        const mutationError = done.body.errors?.[0];
+        const previewError = pv.body.errors?.[0];
+        if (previewError) {
+          tally.errors++;
+          expect({ code: mutationError?.extensions?.code, message: mutationError?.message }).toEqual({
+            code: previewError.extensions?.code,
+            message: previewError.message,
+          });
+        } else {
+          const list: Delta[] = pv.body.data!.previewAccessChange;
+          const refusedBy = list[0]?.refusedBy ?? null;
+          expect(list.every((d) => d.refusedBy === refusedBy)).toBe(true);
+          if (refusedBy) {
+            tally.refused++;
+            expect(list.length).toBeGreaterThan(0);
+            expect(mutationError?.message).toBe(refusedBy);
+          } else {
+            tally[list.length ? 'changed' : 'unchanged']++;
+            expect(mutationError).toBeUndefined();
+            expect(Object.fromEntries(previewed(list))).toEqual(Object.fromEntries(actual));
+          }
+        }
+        if (mutationError) {
+          // Refused: nothing written, nobody's access changed.
+          expect(nextState.raw).toEqual(state.raw);
+          expect(Object.fromEntries(actual)).toEqual({});
+        }
+        state = nextState;
+        seen = nextSeen;
+      } catch (e) {
+        throw new Error(`${context}\n${(e as Error).message}`);
+      }
+    }
+    // The run exercised both outcomes (a seed that did not would prove little).
+    expect(tally.changed).toBeGreaterThan(3);
+    expect(tally.refused + tally.errors).toBeGreaterThan(3);
+    process.stdout.write(`previewAccessChange equivalence, seed ${SEED}: ${JSON.stringify(tally)}\n`);
+  }, 300_000);
 });
