@@ -572,7 +572,7 @@ describe('previewAccessChange agrees with the mutation it previews', () => {
         state = nextState;
         seen = nextSeen;
       } catch (e) {
-        throw new Error(`${context}\n${(e as Error).message}`);
+        throw new Error(`${context}\n${(e as Error).message}`, { cause: e });
       }
     }
     // The run exercised both outcomes (a seed that did not would prove little).
