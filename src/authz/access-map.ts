@@ -77,7 +77,11 @@ export async function accessOf(store: AccessStore, accountId: string, now: Date)
   ]);
   const roleMap = new Map(roles.map((r) => [r._id, r]));
   const byUser = new Map<string, RoleBindingDoc[]>();
-  for (const b of bindings) byUser.set(b.userId, [...(byUser.get(b.userId) ?? []), b]);
+  for (const b of bindings) {
+    const list = byUser.get(b.userId);
+    if (list) list.push(b);
+    else byUser.set(b.userId, [b]);
+  }
   const account: NodePlacement = { accountId, scopeType: 'ACCOUNT', scopeId: accountId };
   const nodesOf = (userId: string) =>
     new Map<string, NodePlacement>([[accountId, account], ...(byUser.get(userId) ?? []).map((b) => [b.scopeId, placementOf(b)] as const)]);
