@@ -84,7 +84,7 @@ export interface TargetRef {
 }
 
 /** The input-object arguments a root field's target is looked up in (previewAccessChange takes a `change`). */
-const INPUT_ARGS = ['input', 'change'] as const;
+export const INPUT_ARGS: readonly string[] = ['input', 'change'];
 
 export function locateTarget(fieldName: string, permission: string, args: Record<string, unknown>): TargetRef | null {
   const res = permissionResource(permission);
