@@ -101,7 +101,7 @@ export const updateRoleChange: AccessChange<{ id: string; input: RoleEdit }, Upd
     // Rule 7: nobody edits a role bound to themselves.
     await assertNotBoundToSelf(store, role, actor.userId);
     if (set.name !== undefined) await assertNameFree(role.accountId, set.name, role._id, store);
-    if (set.permissions) set.permissions = await checkRoleEdit(store, actor, role, set.permissions);
+    if (set.permissions) await checkRoleEdit(store, actor, role, set.permissions);
   },
   async write(store, { role, set }) {
     const updated = await store.updateRole(role._id, set);
