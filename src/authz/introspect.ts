@@ -92,7 +92,7 @@ export async function effectivePermissions(ctx: Context, scope: { type: ScopeTyp
   return permissionsAt(c, node.doc, node.chain);
 }
 
-/** The permissions compiled `c` holds at a node (its doc and scope chain): plain ones, then `:own`-only ones. */
+/** Effective permissions of compiled `c` at a node: plain ones, then `:own`-only ones (Viewer.permissions, accessReview). */
 export function permissionsAt(c: CompiledPermissions, doc: Doc, chain: readonly string[]): string[] {
   const full: string[] = [];
   const own: string[] = [];
