@@ -4,8 +4,8 @@
 import type { Context } from '../../graphql/context';
 import type { CreateUserInput, RemoveMemberInput } from '../../graphql/generated';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
-import { BadInputError, NotFoundError } from '../../errors';
-import { assertMayChangeAccessOf } from '../../authz/rules';
+import { BadInputError } from '../../errors';
+import { performChange, removeMemberChange } from '../../authz/changes';
 import { accessStore } from '../../authz/store';
 import type { AccountDoc } from '../accounts/account.model';
 import { Session, User, type UserDoc } from '../identity/user.model';
@@ -62,15 +62,10 @@ export async function createUser(ctx: Context, input: CreateUserInput): Promise<
 
 export async function removeMember(ctx: Context, input: RemoveMemberInput): Promise<boolean> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  if (!(await accessStore.isMember(account._id, input.userId))) throw new NotFoundError('member', input.userId);
-  if (input.userId === account.ownerId) {
-    throw new BadInputError('The owner cannot be removed: transfer ownership first', 'userId');
-  }
-  if (input.userId === ctx.actorId) throw new BadInputError('You cannot remove yourself: ask another admin', 'userId');
-  await assertMayChangeAccessOf(accessStore, { accountId: account._id, actorId: ctx.actorId, targetUserId: input.userId, field: 'userId' });
+  // Bindings, pending invitations they sent and their tokens go with the membership (src/authz/changes.ts).
+  const { result } = await performChange(ctx, accessStore, removeMemberChange, input);
+  const { bindings, invitationsRevoked, tokensRevoked } = result;
   const now = new Date();
-  // Bindings, pending invitations they sent and their tokens go with the membership.
-  const { bindings, invitationsRevoked, tokensRevoked } = await accessStore.removeMember(account._id, input.userId, now);
   // Their sessions end at once: whatever they had open (in this account or any) must sign in again.
   const sessions = await Session.updateMany({ userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
   await ctx.audit.change({
