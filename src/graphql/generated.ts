@@ -9,6 +9,8 @@ import type { Report as ReportDoc } from '../modules/reports/report.service';
 import type { DashboardWidgetDoc } from '../modules/reports/dashboard.model';
 import type { AuthResult } from '../modules/identity/session.service';
 import type { RoleDoc, RoleBindingDoc, InvitationDoc } from '../authz/store/types';
+import type { Holder as AccessHolderParent } from '../authz/who-can';
+import type { ReviewNode, ScopePermissions, ReviewToken, ReviewEntry } from '../authz/review';
 import type { MailingListDoc } from '../modules/marketing/list.model';
 import type { ContactDoc } from '../modules/marketing/contact.model';
 import type { TemplateDoc } from '../modules/marketing/template.model';
@@ -69,6 +71,26 @@ export type AccessExplanation = {
   steps: Array<AccessStep>;
 };
 
+/** A person or a partner token holding a permission at a scope node (whoCan). */
+export type AccessHolder = {
+  __typename?: 'AccessHolder';
+  /** The person's address (for a token, its maker's), when the asker may see contact data (members:view where the person is); null otherwise. */
+  email: Maybe<Scalars['EmailAddress']['output']>;
+  kind: AccessPrincipalKind;
+  /** The person's name, or the token's. */
+  name: Scalars['String']['output'];
+  /** Why it holds the permission: the same steps as explainAccess gives for this principal. */
+  path: Array<AccessStep>;
+  /** The user's id, or the token's. */
+  principalId: Scalars['ID']['output'];
+  /** The person; for a token, the person who made it (a token never exceeds them). */
+  user: User;
+};
+
+export type AccessPrincipalKind =
+  | 'TOKEN'
+  | 'USER';
+
 /**
  * A member's request for a permission they lack on a resource (after a FORBIDDEN with
  * canRequestAccess). Approval creates a time-bound grant at the requested scope.
@@ -113,6 +135,50 @@ export type AccessRequestStatus =
   | 'APPROVED'
   | 'DENIED'
   | 'PENDING';
+
+/** One member in an access review. */
+export type AccessReviewEntry = {
+  __typename?: 'AccessReviewEntry';
+  /** The roles held: bindings in force (role, scope, overrides, expiry) and access grants that give access inside the reviewed scope. */
+  bindings: Array<RoleBinding>;
+  /** Null when the asker may not see the member's contact data. */
+  email: Maybe<Scalars['EmailAddress']['output']>;
+  name: Scalars['String']['output'];
+  owner: Scalars['Boolean']['output'];
+  /** Effective permissions per scope: the reviewed scope itself, then each node below it where the member is bound. */
+  permissions: Array<AccessScopePermissions>;
+  /** The member's partner tokens in force that can do something inside the reviewed scope. */
+  tokens: Array<AccessReviewToken>;
+  user: User;
+  userId: Scalars['ID']['output'];
+};
+
+/** A partner token of a reviewed member, with what it can do. */
+export type AccessReviewToken = {
+  __typename?: 'AccessReviewToken';
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  permissions: Array<AccessScopePermissions>;
+  scopes: Array<Scalars['String']['output']>;
+  workspaceIds: Maybe<Array<Scalars['ID']['output']>>;
+};
+
+/** A scope node of the account, with its name. */
+export type AccessScope = {
+  __typename?: 'AccessScope';
+  id: Scalars['ID']['output'];
+  name: Maybe<Scalars['String']['output']>;
+  type: ScopeType;
+};
+
+/** The effective permissions at one scope node: what the principal can do there, inherited ones included. */
+export type AccessScopePermissions = {
+  __typename?: 'AccessScopePermissions';
+  /** Plain `resource:action` permissions, then `resource:action:own` ones held only for what the principal created. */
+  permissions: Array<Scalars['String']['output']>;
+  scope: AccessScope;
+};
 
 export type AccessStep = {
   __typename?: 'AccessStep';
@@ -2169,6 +2235,13 @@ export type ProjectEdge = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The access review of an account: every member's effective permissions per scope, their roles and their
+   * tokens. With `scope`, only that part of the account (access:review is then needed there only: a
+   * workspace's reviewer reviews the workspace). Recorded in the audit log (`access.reviewed`). As CSV:
+   * `GET /access/review.csv?accountId=…`.
+   */
+  accessReview: Maybe<Array<AccessReviewEntry>>;
   account: Maybe<Account>;
   automation: Maybe<Automation>;
   campaign: Maybe<Campaign>;
@@ -2197,7 +2270,18 @@ export type Query = {
   template: Maybe<Template>;
   /** The signed-in user; null without a valid token. */
   viewer: Maybe<Viewer>;
+  /**
+   * Every member and partner token holding `permission` at `scope`, with the path that gives it. Computed
+   * from the account's compiled permissions, as the gateway itself decides. Unknown permission: BAD_USER_INPUT.
+   */
+  whoCan: Maybe<Array<AccessHolder>>;
   workspace: Maybe<Workspace>;
+};
+
+
+export type QueryAccessReviewArgs = {
+  accountId: Scalars['ID']['input'];
+  scope?: InputMaybe<ScopeInput>;
 };
 
 
@@ -2276,6 +2360,12 @@ export type QuerySupportTicketArgs = {
 
 export type QueryTemplateArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryWhoCanArgs = {
+  permission: Scalars['String']['input'];
+  scope: ScopeInput;
 };
 
 
@@ -3307,11 +3397,17 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
   AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
+  AccessHolder: ResolverTypeWrapper<AccessHolderParent>;
+  AccessPrincipalKind: AccessPrincipalKind;
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
   AccessRequestEdge: ResolverTypeWrapper<Omit<AccessRequestEdge, 'node'> & { node: ResolversTypes['AccessRequest'] }>;
   AccessRequestRecipients: AccessRequestRecipients;
   AccessRequestStatus: AccessRequestStatus;
+  AccessReviewEntry: ResolverTypeWrapper<ReviewEntry>;
+  AccessReviewToken: ResolverTypeWrapper<ReviewToken>;
+  AccessScope: ResolverTypeWrapper<ReviewNode>;
+  AccessScopePermissions: ResolverTypeWrapper<ScopePermissions>;
   AccessStep: ResolverTypeWrapper<AccessStep>;
   AccessStepKind: AccessStepKind;
   Account: ResolverTypeWrapper<AccountDoc>;
@@ -3539,9 +3635,14 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
   AccessExplanation: AccessExplanation;
+  AccessHolder: AccessHolderParent;
   AccessRequest: AccessRequestDoc;
   AccessRequestConnection: AnyConnection;
   AccessRequestEdge: Omit<AccessRequestEdge, 'node'> & { node: ResolversParentTypes['AccessRequest'] };
+  AccessReviewEntry: ReviewEntry;
+  AccessReviewToken: ReviewToken;
+  AccessScope: ReviewNode;
+  AccessScopePermissions: ScopePermissions;
   AccessStep: AccessStep;
   Account: AccountDoc;
   AccountSettings: AccountDoc;
@@ -3767,6 +3868,15 @@ export type AccessExplanationResolvers<ContextType = Context, ParentType extends
   steps?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
 };
 
+export type AccessHolderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessHolder'] = ResolversParentTypes['AccessHolder']> = {
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessPrincipalKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
+  principalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
 export type AccessRequestResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequest'] = ResolversParentTypes['AccessRequest']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -3790,6 +3900,37 @@ export type AccessRequestConnectionResolvers<ContextType = Context, ParentType e
 export type AccessRequestEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequestEdge'] = ResolversParentTypes['AccessRequestEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType>;
+};
+
+export type AccessReviewEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessReviewEntry'] = ResolversParentTypes['AccessReviewEntry']> = {
+  bindings?: Resolver<Array<ResolversTypes['RoleBinding']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['AccessScopePermissions']>, ParentType, ContextType>;
+  tokens?: Resolver<Array<ResolversTypes['AccessReviewToken']>, ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type AccessReviewTokenResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessReviewToken'] = ResolversParentTypes['AccessReviewToken']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['AccessScopePermissions']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  workspaceIds?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+};
+
+export type AccessScopeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessScope'] = ResolversParentTypes['AccessScope']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
+};
+
+export type AccessScopePermissionsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessScopePermissions'] = ResolversParentTypes['AccessScopePermissions']> = {
+  permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['AccessScope'], ParentType, ContextType>;
 };
 
 export type AccessStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessStep'] = ResolversParentTypes['AccessStep']> = {
@@ -4472,6 +4613,7 @@ export type ProjectEdgeResolvers<ContextType = Context, ParentType extends Resol
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  accessReview?: Resolver<Maybe<Array<ResolversTypes['AccessReviewEntry']>>, ParentType, ContextType, RequireFields<QueryAccessReviewArgs, 'accountId'>>;
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'id'>>;
   automation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<QueryAutomationArgs, 'id'>>;
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
@@ -4489,6 +4631,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   supportTicket?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<QuerySupportTicketArgs, 'id'>>;
   template?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<QueryTemplateArgs, 'id'>>;
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
+  whoCan?: Resolver<Maybe<Array<ResolversTypes['AccessHolder']>>, ParentType, ContextType, RequireFields<QueryWhoCanArgs, 'permission' | 'scope'>>;
   workspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<QueryWorkspaceArgs, 'id'>>;
 };
 
@@ -4869,9 +5012,14 @@ export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends Res
 
 export type Resolvers<ContextType = Context> = {
   AccessExplanation?: AccessExplanationResolvers<ContextType>;
+  AccessHolder?: AccessHolderResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
   AccessRequestConnection?: AccessRequestConnectionResolvers<ContextType>;
   AccessRequestEdge?: AccessRequestEdgeResolvers<ContextType>;
+  AccessReviewEntry?: AccessReviewEntryResolvers<ContextType>;
+  AccessReviewToken?: AccessReviewTokenResolvers<ContextType>;
+  AccessScope?: AccessScopeResolvers<ContextType>;
+  AccessScopePermissions?: AccessScopePermissionsResolvers<ContextType>;
   AccessStep?: AccessStepResolvers<ContextType>;
   Account?: AccountResolvers<ContextType>;
   AccountSettings?: AccountSettingsResolvers<ContextType>;

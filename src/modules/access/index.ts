@@ -4,5 +4,6 @@ import { tokensResolvers } from './tokens.resolvers';
 import { requestsResolvers } from './requests.resolvers';
 import { accessManagementResolvers } from './access.resolvers';
 import { peopleResolvers } from './people.resolvers';
+import { insightResolvers } from './insight.resolvers';
 
-export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers, accessManagementResolvers, peopleResolvers];
+export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers, accessManagementResolvers, peopleResolvers, insightResolvers];
