@@ -6,4 +6,10 @@ import { accessManagementResolvers } from './access.resolvers';
 import { peopleResolvers } from './people.resolvers';
 import { insightResolvers } from './insight.resolvers';
 
-export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers, accessManagementResolvers, peopleResolvers, insightResolvers];
+export const accessResolvers: Resolvers[] = [
+  tokensResolvers,
+  requestsResolvers,
+  accessManagementResolvers,
+  peopleResolvers,
+  insightResolvers,
+];
