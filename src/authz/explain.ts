@@ -9,6 +9,7 @@ import { allowed } from './check';
 import { compilePermissions, roleBits, type CompiledPermissions } from './compile';
 import { OWNER_ONLY } from './roles';
 import type { AccessStore, RoleBindingDoc, RoleDoc } from './store/types';
+import { cachedAccountAccess } from './account-access';
 
 export type AccessStepKind =
   'OWNER' | 'BINDING' | 'GRANT' | 'OVERRIDE_GRANT' | 'OVERRIDE_REVOKE' | 'EXPIRED' | 'TOKEN' | 'RULE' | 'DECISION';
@@ -193,10 +194,27 @@ export async function explainAccess(
     permission: string;
     node: { doc: Doc; chain: readonly string[] };
     now?: Date;
+    /** The account's permissionsVersion as this request read it: the account's facts are reused when whoCan or a review read them at it. */
+    version?: number;
   },
 ): Promise<AccessExplanation> {
   const now = (input.now ?? new Date()).getTime();
   const permission = parsePermission(input.permission).text;
+  const bit = permissionBit(permission);
+  const acc = input.version !== undefined ? cachedAccountAccess(store, input.accountId, input.version, now) : undefined;
+  if (acc) {
+    const data: PrincipalAccess = {
+      accountId: input.accountId,
+      userId: input.userId,
+      ownerId: acc.ownerId,
+      member: acc.members.includes(input.userId),
+      version: acc.version,
+      bindings: acc.bindingsByUser.get(input.userId) ?? [],
+      roles: acc.roles,
+      token: input.token ?? null,
+    };
+    return explainFrom(data, { permission, bit, node: input.node, now });
+  }
   const [ownerId, member, bindings, version] = await Promise.all([
     store.ownerOf(input.accountId),
     store.isMember(input.accountId, input.userId),
@@ -215,5 +233,5 @@ export async function explainAccess(
     roles,
     token: input.token ?? null,
   };
-  return explainFrom(data, { permission, bit: permissionBit(permission), node: input.node, now });
+  return explainFrom(data, { permission, bit, node: input.node, now });
 }

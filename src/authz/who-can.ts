@@ -1,74 +1,14 @@
 // whoCan (issue #12): every person and partner token holding a permission at a scope node, each with
 // the path that gives it. One read of the account's access facts (members, owner, bindings, roles,
-// tokens in force: readAccountAccess), then each principal is compiled once by the gateway's own
+// tokens in force: account-access.ts), then each principal is compiled once by the gateway's own
 // compiler and its bit tested at the node — no read per member and no explain per member; the path
 // of a holder is explainFrom() on the data already in hand.
+import { accountAccess, compileMember, type AccountAccess } from './account-access';
 import { allowed } from './check';
-import { compilePermissions, type CompiledPermissions } from './compile';
 import { chainIdsOf, explainFrom, type AccessStep } from './explain';
-import type { AccessStore, RoleBindingDoc, RoleDoc, TokenDoc } from './store/types';
+import type { AccessStore, TokenDoc } from './store/types';
 
 type Doc = Record<string, unknown> & { _id: string };
-
-/** An account's access facts, read once. */
-export interface AccountAccess {
-  accountId: string;
-  ownerId: string | null;
-  version: number;
-  /** User ids of the members, in the store's order. */
-  members: string[];
-  bindingsByUser: ReadonlyMap<string, RoleBindingDoc[]>;
-  roles: ReadonlyMap<string, RoleDoc>;
-  /** Tokens in force, by the user who made them. */
-  tokensByUser: ReadonlyMap<string, TokenDoc[]>;
-}
-
-function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
-
-/** The account's members, owner, version, bindings, their roles and the tokens in force: one round of reads, then the roles. */
-export async function readAccountAccess(store: AccessStore, accountId: string, now: Date): Promise<AccountAccess> {
-  const [members, bindings, ownerId, version, tokens] = await Promise.all([
-    store.membersOf(accountId),
-    store.bindingsOfAccount(accountId),
-    store.ownerOf(accountId),
-    store.version(accountId),
-    store.tokensOf(accountId, now),
-  ]);
-  const roleIds = [...new Set(bindings.map((b) => b.roleId).filter((id): id is string => !!id))];
-  const roles = new Map((roleIds.length ? await store.roles(roleIds) : []).map((r) => [r._id, r]));
-  return {
-    accountId,
-    ownerId,
-    version,
-    members,
-    bindingsByUser: groupBy(bindings, (b) => b.userId),
-    roles,
-    tokensByUser: groupBy(tokens, (t) => t.userId),
-  };
-}
-
-/** Compiles one member, or one of their tokens, with the gateway's compiler. */
-export function compileMember(acc: AccountAccess, userId: string, now: number, token?: TokenDoc | null): CompiledPermissions {
-  return compilePermissions({
-    userId,
-    accountId: acc.accountId,
-    version: acc.version,
-    isOwner: acc.ownerId === userId,
-    bindings: acc.bindingsByUser.get(userId) ?? [],
-    roles: acc.roles,
-    now,
-    token: token ? { scopes: token.scopes, workspaceIds: token.workspaceIds } : null,
-  });
-}
 
 export interface Holder {
   kind: 'USER' | 'TOKEN';
@@ -117,12 +57,20 @@ export function whoCanFrom(
   return holders;
 }
 
-/** whoCan through the store: one read of the account's access facts, then whoCanFrom(). */
+/** whoCan through the store: the account's access facts (read once per permissionsVersion), then whoCanFrom(). */
 export async function whoCan(
   store: AccessStore,
-  input: { accountId: string; permission: string; bit: number; node: { doc: Doc; chain: readonly string[] }; now?: Date },
+  input: {
+    accountId: string;
+    permission: string;
+    bit: number;
+    node: { doc: Doc; chain: readonly string[] };
+    now?: Date;
+    /** The account's permissionsVersion as this request read it. */
+    version?: number;
+  },
 ): Promise<Holder[]> {
   const now = input.now ?? new Date();
-  const acc = await readAccountAccess(store, input.accountId, now);
+  const acc = await accountAccess(store, input.accountId, now, input.version);
   return whoCanFrom(acc, { permission: input.permission, bit: input.bit, node: input.node, now: now.getTime() });
 }

@@ -3,7 +3,21 @@
 import { parse } from 'csv-parse/sync';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { accessStore } from '../helpers/access';
-import { acct, can, err, memberWith, newMember, ok, OVERRIDES, PERMS, wsScope, type Scope, type TestMember } from './helpers';
+import {
+  acct,
+  ASSIGN,
+  can,
+  err,
+  memberWith,
+  newMember,
+  ok,
+  OVERRIDES,
+  PERMS,
+  UNASSIGN,
+  wsScope,
+  type Scope,
+  type TestMember,
+} from './helpers';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -202,6 +216,27 @@ describe('whoCan', () => {
         permission: 'access:review',
       });
     }
+  });
+
+  it('answers from the access in force: a change shows on the next request, an expiry the moment it passes', async () => {
+    const ask = async () =>
+      ok(await gw.gql(WHO_CAN, { p: 'lists:edit', s: wsScope(owner) }, owner.token)).whoCan.map((h: any) => h.principalId);
+    const g = await memberWith(gw, owner, editors, wsScope(owner), 'changing');
+    expect(await ask()).toContain(g.userId);
+    ok(await gw.gql(UNASSIGN, { id: g.bindingId }, owner.token));
+    expect(await ask()).not.toContain(g.userId);
+
+    const soon = new Date(Date.now() + 2000).toISOString();
+    ok(await gw.gql(ASSIGN, { input: { userId: g.userId, roleId: editors, scope: wsScope(owner), expiresAt: soon } }, owner.token));
+    const expiring = ok(
+      await gw.gql(TOKEN, { input: { accountId: owner.accountId, name: 'short', scopes: ['lists:edit'], expiresAt: soon } }, owner.token),
+    ).createApiToken;
+    secrets.push(expiring.token);
+    expect(await ask()).toEqual(expect.arrayContaining([g.userId, expiring.apiToken.id]));
+    await new Promise((r) => setTimeout(r, Date.parse(soon) - Date.now() + 100));
+    const after = await ask();
+    expect(after).not.toContain(g.userId);
+    expect(after).not.toContain(expiring.apiToken.id);
   });
 });
 

@@ -42,6 +42,7 @@ export async function explainAccess(
   } else if (!(await accessStore.isMember(node.accountId, userId))) {
     throw new NotFoundError('member', userId);
   }
-  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node });
+  const version = (await ctx.authz.load(node.accountId))?.version;
+  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node, version });
   return { ...result, steps: result.steps.map((s) => ({ ...s, bindingId: s.bindingId ?? null })), permission, scope };
 }

@@ -7,7 +7,8 @@ import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspe
 import { SCOPE_MODEL, type ScopeType } from '../../authz/resources';
 import { reviewFrom, type ReviewEntry, type ReviewNode } from '../../authz/review';
 import { accessStore } from '../../authz/store';
-import { readAccountAccess, whoCan as holdersAt, type Holder } from '../../authz/who-can';
+import { accountAccess } from '../../authz/account-access';
+import { whoCan as holdersAt, type Holder } from '../../authz/who-can';
 import { BadInputError, NotFoundError } from '../../errors';
 
 /** A plain `resource:action` of the catalogue; anything else is BAD_USER_INPUT on `permission`. */
@@ -26,7 +27,8 @@ export async function whoCan(ctx: Context, input: { permission: string; scope: {
   const permission = plainPermission(input.permission);
   const node = await loadScopeNode(ctx, input.scope); // located and checked by the directive
   if (!node) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
-  return holdersAt(accessStore, { accountId: node.accountId, permission, bit: permissionBit(permission), node });
+  const version = (await ctx.authz.load(node.accountId))?.version;
+  return holdersAt(accessStore, { accountId: node.accountId, permission, bit: permissionBit(permission), node, version });
 }
 
 /** The root of a review: the scope node, which must lie in the account. */
@@ -53,7 +55,7 @@ export async function reviewAccess(
   meta: Record<string, unknown> = {},
 ): Promise<ReviewEntry[]> {
   const now = new Date();
-  const acc = await readAccountAccess(accessStore, node.accountId, now);
+  const acc = await accountAccess(accessStore, node.accountId, now, (await ctx.authz.load(node.accountId))?.version);
   const root = reviewRoot(node);
   const entries = reviewFrom(acc, root, now.getTime(), { everyMember: root.type === 'ACCOUNT' });
   await ctx.audit.record({
