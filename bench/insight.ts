@@ -11,9 +11,9 @@ import { accessStore } from '../src/authz/store';
 import { accountAccess, readAccountAccess } from '../src/authz/account-access';
 import { whoCan, whoCanFrom } from '../src/authz/who-can';
 import { registerModules } from '../src/graphql/registry';
-import { createAccount } from '../src/modules/accounts/service';
-import { Member, Workspace } from '../src/modules/accounts/model';
-import { User } from '../src/modules/identity/model';
+import { createAccount } from '../src/modules/accounts/accounts.service';
+import { Member, Workspace } from '../src/modules/accounts/account.model';
+import { User } from '../src/modules/identity/user.model';
 
 export const INSIGHT_MEMBERS = 1000;
 

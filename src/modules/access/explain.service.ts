@@ -8,7 +8,7 @@ import type { ScopeType } from '../../authz/resources';
 import { accessStore } from '../../authz/store';
 import { cachedAccountAccess } from '../../authz/account-access';
 import { BadInputError, NotFoundError } from '../../errors';
-import type { ApiTokenDoc } from './model';
+import type { ApiTokenDoc } from './token.model';
 
 export async function explainAccess(
   ctx: Context,

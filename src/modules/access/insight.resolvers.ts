@@ -5,7 +5,7 @@ import type { Context } from '../../graphql/context';
 import { mayReadContact } from '../../authz/people';
 import { SCOPE_MODEL } from '../../authz/resources';
 import { NotFoundError } from '../../errors';
-import type { UserDoc } from '../identity/model';
+import type { UserDoc } from '../identity/user.model';
 import { accessReview, whoCan } from './insight.service';
 
 async function person(ctx: Context, id: string): Promise<UserDoc> {

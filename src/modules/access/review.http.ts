@@ -19,7 +19,7 @@ import type { Context } from '../../graphql/context';
 import type { RateLimits } from '../../http/rate-limit';
 import type { Mailer } from '../../mail/mailer';
 import { BadInputError } from '../../errors';
-import type { UserDoc } from '../identity/model';
+import type { UserDoc } from '../identity/user.model';
 import { reviewAccess } from './insight.service';
 
 const REVIEW_PERMISSION = 'access:review';
