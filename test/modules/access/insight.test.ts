@@ -32,6 +32,8 @@ let a: TestMember & { bindingId: string };
 let b: TestMember & { bindingId: string };
 let reviewer: TestMember & { bindingId: string };
 let ownerToken = '';
+let listId = '';
+let onList: TestMember & { bindingId: string };
 
 const WHO_CAN = `query($p: String!, $s: ScopeInput!) {
   whoCan(permission: $p, scope: $s) { principalId kind name email user { id } path { kind grants description bindingId } }
@@ -111,6 +113,18 @@ beforeAll(async () => {
     ),
   );
   holds.c = c.userId;
+  // Bound on a list inside the workspace only: holds lists:edit there, not on the workspace.
+  listId = ok(
+    await gw.gql(
+      `mutation($input: CreateListInput!) { createList(input: $input) { id } }`,
+      {
+        input: { workspaceId: owner.workspaceId, name: 'Newsletter' },
+      },
+      owner.token,
+    ),
+  ).createList.id;
+  onList = await memberWith(gw, owner, editors, { type: 'LIST', id: listId }, 'onlist');
+  lacks.onList = onList.userId;
   // Revoked by an override; expired; bound in another workspace: none of them holds it here.
   const d = await memberWith(gw, owner, editors, wsScope(owner), 'revoked');
   ok(await gw.gql(OVERRIDES, { input: { bindingId: d.bindingId, grant: [], revoke: ['lists:edit'] } }, owner.token));
@@ -260,7 +274,7 @@ describe('accessReview', () => {
     ]);
 
     // Matches what each sampled person can actually do: exactly Viewer.permissions at each listed scope.
-    for (const m of [a, b, reviewer]) {
+    for (const m of [a, b, reviewer, onList]) {
       const e = entry(m.userId);
       expect(e.permissions.length).toBeGreaterThan(0);
       for (const sp of e.permissions) {
@@ -302,11 +316,15 @@ describe('accessReview', () => {
     const ids = entries.map((e: any) => e.userId);
     expect(ids).not.toContain(lacks.f); // bound in the other workspace only
     expect(ids).not.toContain(lacks.e); // nothing in force
+    // Bound below the workspace: listed at that node, with what they can do there.
+    expect(entries.find((e: any) => e.userId === onList.userId).permissions).toEqual([
+      { scope: { type: 'LIST', id: listId, name: 'Newsletter' }, permissions: ['workspaces:view', 'lists:view', 'lists:edit'] },
+    ]);
     for (const e of entries) {
       for (const sp of [...e.permissions, ...e.tokens.flatMap((t: any) => t.permissions)]) {
-        expect(sp.scope).toMatchObject({ type: 'WORKSPACE', id: owner.workspaceId });
+        expect([owner.workspaceId, listId]).toContain(sp.scope.id);
       }
-      for (const bnd of e.bindings) expect([owner.accountId, owner.workspaceId]).toContain(bnd.scope.id);
+      for (const bnd of e.bindings) expect([owner.accountId, owner.workspaceId, listId]).toContain(bnd.scope.id);
     }
     // The account admin's (here: the ancestor editor's) permissions show inside the workspace.
     expect(entries.find((e: any) => e.userId === a.userId).permissions[0]).toMatchObject({
@@ -393,7 +411,7 @@ describe('GET /access/review.csv', () => {
     expect(mine.status).toBe(200);
     const rows: Record<string, string>[] = parse(mine.text, { columns: true });
     expect(rows.length).toBeGreaterThan(0);
-    expect(new Set(rows.map((x) => x.scopeId))).toEqual(new Set([owner.workspaceId]));
+    expect(new Set(rows.map((x) => x.scopeId))).toEqual(new Set([owner.workspaceId, listId]));
     expect(rows.some((x) => x.user === lacks.f)).toBe(false);
   });
 });
