@@ -100,9 +100,20 @@ export async function accountAccess(store: AccessStore, accountId: string, now: 
   return acc;
 }
 
-/** Compiles one member, or one of their tokens, with the gateway's compiler. */
+/** Compiled permissions of the facts' principals, kept with the facts (they are kept for as long as the facts are). */
+const compiledOf = new WeakMap<AccountAccess, Map<string, { at: number; c: CompiledPermissions }>>();
+
+/**
+ * Compiles one member, or one of their tokens, with the gateway's compiler — once per set of facts:
+ * a later call reuses it until a binding in it expires (`validUntil`).
+ */
 export function compileMember(acc: AccountAccess, userId: string, now: number, token?: TokenDoc | null): CompiledPermissions {
-  return compilePermissions({
+  let cache = compiledOf.get(acc);
+  if (!cache) compiledOf.set(acc, (cache = new Map()));
+  const key = token ? `t:${token._id}` : `u:${userId}`;
+  const hit = cache.get(key);
+  if (hit && hit.at <= now && now < hit.c.validUntil) return hit.c;
+  const c = compilePermissions({
     userId,
     accountId: acc.accountId,
     version: acc.version,
@@ -112,4 +123,6 @@ export function compileMember(acc: AccountAccess, userId: string, now: number, t
     now,
     token: token ? { scopes: token.scopes, workspaceIds: token.workspaceIds } : null,
   });
+  cache.set(key, { at: now, c });
+  return c;
 }
