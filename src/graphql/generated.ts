@@ -62,6 +62,44 @@ export type AcceptInvitationInput = {
   token: Scalars['String']['input'];
 };
 
+/**
+ * One access change to preview: `accountId` and exactly one of the others, each taking what the mutation of
+ * the same name takes.
+ */
+export type AccessChangeInput = {
+  /** The account the change is made in (previewing needs access:review there). */
+  accountId: Scalars['ID']['input'];
+  assignRole?: InputMaybe<AssignRoleInput>;
+  installRolePack?: InputMaybe<InstallRolePackInput>;
+  removeMember?: InputMaybe<RemoveMemberInput>;
+  setPermissionOverrides?: InputMaybe<SetPermissionOverridesInput>;
+  unassignRole?: InputMaybe<UnassignRoleArgs>;
+  updateRole?: InputMaybe<UpdateRoleArgs>;
+};
+
+/**
+ * What one person or partner token would gain and lose at one scope node (the account, or a node one of
+ * their bindings or, for a token, one of its workspaces is on). Permissions are written as
+ * Viewer.permissions writes them (`res:action`, and `res:action:own` where only their own resources are covered).
+ */
+export type AccessDelta = {
+  __typename?: 'AccessDelta';
+  gained: Array<Scalars['String']['output']>;
+  kind: AccessPrincipalKind;
+  lost: Array<Scalars['String']['output']>;
+  /** The user, or the partner token. */
+  principalId: Scalars['ID']['output'];
+  /**
+   * Set when the change would be refused: the error the mutation would answer with, word for word. The
+   * deltas then say what the change would have done; when it would change nobody's access, one delta with
+   * nothing gained or lost names whom the change is about (the asker for role edits and pack installs).
+   */
+  refusedBy: Maybe<Scalars['String']['output']>;
+  scope: Scope;
+  /** The user themself, or the user who made the token (a token never exceeds its creator). */
+  userId: Scalars['ID']['output'];
+};
+
 export type AccessExplanation = {
   __typename?: 'AccessExplanation';
   allowed: Scalars['Boolean']['output'];
@@ -87,6 +125,7 @@ export type AccessHolder = {
   user: User;
 };
 
+/** Whose access a delta is about. */
 export type AccessPrincipalKind =
   | 'TOKEN'
   | 'USER';
@@ -2263,6 +2302,13 @@ export type Query = {
   node: Maybe<Node>;
   /** Every permission Postern knows, in catalogue order. It describes the API, not an account: no token needed. */
   permissionCatalogue: Array<PermissionInfo>;
+  /**
+   * A dry run of an access change, as the caller would make it: for each person and partner token whose
+   * access would change, the permissions gained and lost at each scope node, and which rule (or missing
+   * permission) would refuse it. Nothing is written. The change runs the mutation's own code against a copy
+   * of the account's access data, so the real mutation does exactly what the preview says.
+   */
+  previewAccessChange: Maybe<Array<AccessDelta>>;
   project: Maybe<Project>;
   role: Maybe<Role>;
   sendingServer: Maybe<SendingServer>;
@@ -2335,6 +2381,11 @@ export type QueryMessageArgs = {
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryPreviewAccessChangeArgs = {
+  change: AccessChangeInput;
 };
 
 
@@ -2950,6 +3001,11 @@ export type TwoFactorRecoveryCodes = {
   recoveryCodes: Array<Scalars['String']['output']>;
 };
 
+/** The arguments of unassignRole. */
+export type UnassignRoleArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type UpdateAccountInput = {
   /** 1–100 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
@@ -3038,6 +3094,12 @@ export type UpdateMySettingsInput = {
 
 export type UpdateProjectInput = {
   name?: InputMaybe<Scalars['NonEmptyString']['input']>;
+};
+
+/** The arguments of updateRole. */
+export type UpdateRoleArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateRoleInput;
 };
 
 export type UpdateRoleInput = {
@@ -3396,6 +3458,8 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessChangeInput: AccessChangeInput;
+  AccessDelta: ResolverTypeWrapper<AccessDelta>;
   AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
   AccessHolder: ResolverTypeWrapper<AccessHolderParent>;
   AccessPrincipalKind: AccessPrincipalKind;
@@ -3599,6 +3663,7 @@ export type ResolversTypes = {
   TwoFactorEnrolment: ResolverTypeWrapper<TwoFactorEnrolment>;
   TwoFactorRecoveryCodes: ResolverTypeWrapper<TwoFactorRecoveryCodes>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UnassignRoleArgs: UnassignRoleArgs;
   UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateApiTokenInput: UpdateApiTokenInput;
@@ -3612,6 +3677,7 @@ export type ResolversTypes = {
   UpdateListInput: UpdateListInput;
   UpdateMySettingsInput: UpdateMySettingsInput;
   UpdateProjectInput: UpdateProjectInput;
+  UpdateRoleArgs: UpdateRoleArgs;
   UpdateRoleInput: UpdateRoleInput;
   UpdateRouteInput: UpdateRouteInput;
   UpdateSendingServerInput: UpdateSendingServerInput;
@@ -3634,6 +3700,8 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessChangeInput: AccessChangeInput;
+  AccessDelta: AccessDelta;
   AccessExplanation: AccessExplanation;
   AccessHolder: AccessHolderParent;
   AccessRequest: AccessRequestDoc;
@@ -3818,6 +3886,7 @@ export type ResolversParentTypes = {
   TwoFactorEnrolment: TwoFactorEnrolment;
   TwoFactorRecoveryCodes: TwoFactorRecoveryCodes;
   URL: Scalars['URL']['output'];
+  UnassignRoleArgs: UnassignRoleArgs;
   UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateApiTokenInput: UpdateApiTokenInput;
@@ -3831,6 +3900,7 @@ export type ResolversParentTypes = {
   UpdateListInput: UpdateListInput;
   UpdateMySettingsInput: UpdateMySettingsInput;
   UpdateProjectInput: UpdateProjectInput;
+  UpdateRoleArgs: UpdateRoleArgs;
   UpdateRoleInput: UpdateRoleInput;
   UpdateRouteInput: UpdateRouteInput;
   UpdateSendingServerInput: UpdateSendingServerInput;
@@ -3860,6 +3930,16 @@ export type SensitiveDirectiveArgs = {
 };
 
 export type SensitiveDirectiveResolver<Result, Parent, ContextType = Context, Args = SensitiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AccessDeltaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessDelta'] = ResolversParentTypes['AccessDelta']> = {
+  gained?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessPrincipalKind'], ParentType, ContextType>;
+  lost?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  principalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  refusedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['Scope'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type AccessExplanationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessExplanation'] = ResolversParentTypes['AccessExplanation']> = {
   allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -4625,6 +4705,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   permissionCatalogue?: Resolver<Array<ResolversTypes['PermissionInfo']>, ParentType, ContextType>;
+  previewAccessChange?: Resolver<Maybe<Array<ResolversTypes['AccessDelta']>>, ParentType, ContextType, RequireFields<QueryPreviewAccessChangeArgs, 'change'>>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<QueryRoleArgs, 'id'>>;
   sendingServer?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<QuerySendingServerArgs, 'id'>>;
@@ -5011,6 +5092,7 @@ export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends Res
 };
 
 export type Resolvers<ContextType = Context> = {
+  AccessDelta?: AccessDeltaResolvers<ContextType>;
   AccessExplanation?: AccessExplanationResolvers<ContextType>;
   AccessHolder?: AccessHolderResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;

@@ -5,6 +5,7 @@ import { requestsResolvers } from './requests.resolvers';
 import { accessManagementResolvers } from './access.resolvers';
 import { peopleResolvers } from './people.resolvers';
 import { insightResolvers } from './insight.resolvers';
+import { previewResolvers } from './preview.resolvers';
 
 export const accessResolvers: Resolvers[] = [
   tokensResolvers,
@@ -12,4 +13,5 @@ export const accessResolvers: Resolvers[] = [
   accessManagementResolvers,
   peopleResolvers,
   insightResolvers,
+  previewResolvers,
 ];
