@@ -2218,7 +2218,7 @@ export type Query = {
   domain: Maybe<Domain>;
   /**
    * Why a person (userId, default: the caller) or a partner token (tokenId) may or may not hold `permission`
-   * at `scope`. A FORBIDDEN error's `permission` and `scope` can be pasted in as they are. Needs members:view
+   * at `scope`. A FORBIDDEN error's `permission` and `scope` can be pasted in as they are. Needs access:review
    * at the scope; the decision is the gateway's own.
    */
   explainAccess: Maybe<AccessExplanation>;
