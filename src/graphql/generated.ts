@@ -125,7 +125,7 @@ export type AccessHolder = {
   user: User;
 };
 
-/** Whose access a delta is about. */
+/** Whose access a holder, delta or review row is about: a person, or a partner token (capped by its creator). */
 export type AccessPrincipalKind =
   | 'TOKEN'
   | 'USER';
