@@ -151,6 +151,44 @@ describe('Mailtrap', () => {
     expect(gw.logs.join('')).not.toContain(creds.smtpPassword);
   });
 
+  it('MT12: an inbox address is released with its inbox: a new inbox (after the inbox, its project or workspace is deleted) takes it', async () => {
+    const ADDRESS = `mutation($input: SetInboxEmailAddressInput!) { setInboxEmailAddress(input: $input) { emailAddress } }`;
+    const project = await mutate(gw, owner.token, 'createProject', 'CreateProjectInput', { workspaceId: owner.workspaceId, name: 'Reuse' });
+    const first = await mutate(gw, owner.token, 'createInbox', 'CreateInboxInput', { projectId: project.id, name: 'First' });
+    ok(await gw.gql(ADDRESS, { input: { id: first.id, localPart: 'reused-address' } }, owner.token));
+    const second = await mutate(gw, owner.token, 'createInbox', 'CreateInboxInput', { projectId: project.id, name: 'Second' });
+    expect(err(await gw.gql(ADDRESS, { input: { id: second.id, localPart: 'reused-address' } }, owner.token))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'localPart',
+    });
+    // Deleting the inbox frees its address.
+    ok(await gw.gql(`mutation($id: ID!) { deleteInbox(id: $id) }`, { id: first.id }, owner.token));
+    expect(
+      ok(await gw.gql(ADDRESS, { input: { id: second.id, localPart: 'reused-address' } }, owner.token)).setInboxEmailAddress.emailAddress,
+    ).toBe('reused-address@inbox.postern.email');
+    // Deleting the project (with the inbox that holds it) frees it too.
+    ok(await gw.gql(`mutation($id: ID!) { deleteProject(id: $id) }`, { id: project.id }, owner.token));
+    const ws = ok(
+      await gw.gql(
+        `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
+        { input: { accountId: owner.accountId, name: 'Testing two' } },
+        owner.token,
+      ),
+    ).createWorkspace.id;
+    const p2 = await mutate(gw, owner.token, 'createProject', 'CreateProjectInput', { workspaceId: ws, name: 'Next' });
+    const third = await mutate(gw, owner.token, 'createInbox', 'CreateInboxInput', { projectId: p2.id, name: 'Third' });
+    expect(
+      ok(await gw.gql(ADDRESS, { input: { id: third.id, localPart: 'reused-address' } }, owner.token)).setInboxEmailAddress.emailAddress,
+    ).toBe('reused-address@inbox.postern.email');
+    // And deleting the workspace that holds it.
+    ok(await gw.gql(`mutation($id: ID!) { deleteWorkspace(id: $id) }`, { id: ws }, owner.token));
+    const p3 = await mutate(gw, owner.token, 'createProject', 'CreateProjectInput', { workspaceId: owner.workspaceId, name: 'Last' });
+    const fourth = await mutate(gw, owner.token, 'createInbox', 'CreateInboxInput', { projectId: p3.id, name: 'Fourth' });
+    expect(
+      ok(await gw.gql(ADDRESS, { input: { id: fourth.id, localPart: 'reused-address' } }, owner.token)).setInboxEmailAddress.emailAddress,
+    ).toBe('reused-address@inbox.postern.email');
+  });
+
   it('MT14: the Billing Viewer sees the subscription and opts out of invoice emails for themselves; MT17: every member counts as a seat', async () => {
     const bv = await memberWith(gw, owner, roles['mailtrap-billing-viewer']!, acct(owner), 'bviewer');
     await newMember(gw, owner, 'noaccess'); // a member with zero access still counts
