@@ -481,6 +481,8 @@ export type Campaign = Node & {
   createdBy: Maybe<User>;
   /** The emails of this campaign's send, one per recipient. */
   emailLogs: Maybe<EmailLogConnection>;
+  /** Why the scheduler could not send it (while FAILED), e.g. its From domain is no longer verified. */
+  failureReason: Maybe<Scalars['String']['output']>;
   fromEmail: Maybe<Scalars['EmailAddress']['output']>;
   fromName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -529,6 +531,8 @@ export type CampaignEdge = {
 
 export type CampaignStatus =
   | 'DRAFT'
+  /** The scheduler could not send it when due and sent nothing (failureReason says why): fix it, then send or schedule it again. */
+  | 'FAILED'
   | 'SCHEDULED'
   | 'SENDING'
   | 'SENT';
@@ -3980,6 +3984,7 @@ export type CampaignResolvers<ContextType = Context, ParentType extends Resolver
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   emailLogs?: Resolver<Maybe<ResolversTypes['EmailLogConnection']>, ParentType, ContextType, RequireFields<CampaignEmailLogsArgs, 'first'>>;
+  failureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fromEmail?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
   fromName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -1,6 +1,7 @@
 // Mailtrap user management (seed: mailtrap-user-management), the statements added by issue 9.
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { ASSIGN, OVERRIDES, UNASSIGN, acct, err, memberWith, newMember, ok } from '../access/helpers';
+import { verifyThroughDns } from '../helpers/dns';
 import { installPacks, mutate } from './helpers';
 
 let gw: TestGateway;
@@ -8,11 +9,23 @@ let owner: TestOwner;
 let roles: Record<string, string>;
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  // The campaign scheduler ticks often here (MT6's scheduled campaign).
+  gw = await startTestGateway({ env: { POSTERN_SCHEDULER_INTERVAL_MS: '200' } });
   owner = await gw.signUp();
   roles = await installPacks(gw, owner, ['MAILTRAP']);
 });
 afterAll(() => gw.stop());
+
+/** Polls until `check` returns a value (the scheduler runs in the background). */
+async function eventually<T>(check: () => Promise<T | null>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the scheduler');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 const RENAME_DOMAIN = `mutation($id: ID!, $input: RenameDomainInput!) { renameDomain(id: $id, input: $input) { id name state } }`;
 
@@ -96,6 +109,75 @@ describe('Mailtrap', () => {
     });
     expect(ok(await gw.gql(`query($id: ID!) { domain(id: $id) { name } }`, { id: d.id }, dv.token)).domain.name).toBe('mt.new.example.com');
   });
+
+  it('MT6: a campaign scheduled from a domain the Domain Admin renames (so no longer verified) fails when due, says why, sends nothing', async () => {
+    const d = await mutate(gw, owner.token, 'createDomain', 'CreateDomainInput', {
+      workspaceId: owner.workspaceId,
+      name: 'mt-sched.example.com',
+    });
+    await verifyThroughDns(gw, gw.dns, owner, d.id);
+    const list = await mutate(gw, owner.token, 'createList', 'CreateListInput', { workspaceId: owner.workspaceId, name: 'Readers' });
+    ok(
+      await gw.gql(
+        `mutation($input: ImportContactsInput!) { importContacts(input: $input) { imported } }`,
+        { input: { listId: list.id, contacts: [{ email: 'r1@example.org' }, { email: 'r2@example.org' }] } },
+        owner.token,
+      ),
+    );
+    const template = await mutate(gw, owner.token, 'createTemplate', 'CreateTemplateInput', {
+      workspaceId: owner.workspaceId,
+      name: 'News',
+      html: '<p>News</p>',
+    });
+    const ca = await memberWith(gw, owner, roles['mailtrap-email-campaign-admin']!, acct(owner), 'campadmin');
+    const da = await memberWith(gw, owner, roles['mailtrap-domain-admin']!, { type: 'DOMAIN', id: d.id }, 'sdadmin');
+    const campaign = await mutate(gw, ca.token, 'createCampaign', 'CreateCampaignInput', {
+      workspaceId: owner.workspaceId,
+      name: 'Launch',
+      subject: 'We launched',
+      listId: list.id,
+      templateId: template.id,
+      fromEmail: 'news@mt-sched.example.com',
+    });
+    const SCHEDULE = `mutation($input: ScheduleCampaignInput!) { scheduleCampaign(input: $input) { status } }`;
+    const at = () => new Date(Date.now() + 1500).toISOString();
+    expect(ok(await gw.gql(SCHEDULE, { input: { id: campaign.id, at: at() } }, ca.token)).scheduleCampaign.status).toBe('SCHEDULED');
+    // Before it is due, the Domain Admin renames the domain: it must be verified again.
+    expect(ok(await gw.gql(RENAME_DOMAIN, { id: d.id, input: { name: 'mt-sched2.example.com' } }, da.token)).renameDomain.state).toBe(
+      'UNVERIFIED',
+    );
+    const CAMPAIGN = `query($id: ID!) { campaign(id: $id) { status failureReason recipientCount scheduledAt emailLogs { edges { node { id } } } } }`;
+    const seen = await eventually(async () => {
+      const c = ok(await gw.gql(CAMPAIGN, { id: campaign.id }, owner.token)).campaign;
+      return c.status === 'SCHEDULED' || c.status === 'SENDING' ? null : c;
+    });
+    expect(seen).toEqual({
+      status: 'FAILED',
+      failureReason: 'fromEmail must be an address at a verified domain of this workspace, and mt-sched.example.com is not one',
+      recipientCount: 0,
+      scheduledAt: null,
+      emailLogs: { edges: [] },
+    });
+    // The campaign admin sees why, fixes the From address once the renamed domain is verified, and schedules it again.
+    expect(
+      ok(await gw.gql(`query($id: ID!) { campaign(id: $id) { failureReason } }`, { id: campaign.id }, ca.token)).campaign.failureReason,
+    ).toContain('mt-sched.example.com');
+    await verifyThroughDns(gw, gw.dns, owner, d.id);
+    ok(
+      await gw.gql(
+        `mutation($id: ID!, $input: UpdateCampaignInput!) { updateCampaign(id: $id, input: $input) { id } }`,
+        { id: campaign.id, input: { fromEmail: 'news@mt-sched2.example.com' } },
+        ca.token,
+      ),
+    );
+    ok(await gw.gql(SCHEDULE, { input: { id: campaign.id, at: at() } }, ca.token));
+    const sent = await eventually(async () => {
+      const c = ok(await gw.gql(CAMPAIGN, { id: campaign.id }, owner.token)).campaign;
+      return c.status === 'SENT' ? c : null;
+    });
+    expect(sent).toMatchObject({ failureReason: null, recipientCount: 2 });
+    expect(sent.emailLogs.edges).toHaveLength(2);
+  }, 30_000);
 
   it('MT12: the Inbox Admin resets the inbox credentials, sets its address and forwarding; viewers see them but not the password', async () => {
     const project = await mutate(gw, owner.token, 'createProject', 'CreateProjectInput', { workspaceId: owner.workspaceId, name: 'QA' });
