@@ -955,15 +955,29 @@ export type EmailLogEdge = {
   node: EmailLog;
 };
 
+/**
+ * Where an email got. Delivery events move it only forward: QUEUED, RECORDED, FAILED → DELIVERED → OPENED
+ * → CLICKED → UNSUBSCRIBED → COMPLAINED → BOUNCED (a late DELIVERED never undoes a BOUNCED).
+ */
 export type EmailStatus =
-  /** Accepted by the SMTP relay. */
+  /** A delivery event says it bounced for good (the address is suppressed on the domain). */
+  | 'BOUNCED'
+  /** A delivery event says the recipient clicked a link in it. */
+  | 'CLICKED'
+  /** A delivery event says the recipient marked it as spam (the address is suppressed on the domain). */
+  | 'COMPLAINED'
+  /** Accepted by the SMTP relay, or a delivery event says it reached the recipient. */
   | 'DELIVERED'
   /** The SMTP relay refused it or could not be reached (see error). */
   | 'FAILED'
+  /** A delivery event says the recipient opened it. */
+  | 'OPENED'
   /** Waiting to be handed to the mailer. */
   | 'QUEUED'
   /** Accepted and stored, not delivered: no SMTP relay is configured (SMTP_URL). */
-  | 'RECORDED';
+  | 'RECORDED'
+  /** A delivery event says the recipient unsubscribed from it. */
+  | 'UNSUBSCRIBED';
 
 export type ExportReportInput = {
   from?: InputMaybe<Scalars['DateTime']['input']>;

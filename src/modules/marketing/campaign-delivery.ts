@@ -184,10 +184,13 @@ export async function deliver(
           todo.slice(i, i + DELIVERY_CONCURRENCY).map(async (d) => {
             const r = await mailer.send({ from: d.from, to: d.to, subject: d.subject, html: d.html });
             if (r.delivered) outcome.delivered++;
-            await EmailLog.updateOne(
-              { _id: d._id },
-              { $set: { status: r.delivered ? 'DELIVERED' : 'FAILED', messageId: r.messageId, error: r.error ?? null } },
+            // The status only while QUEUED: a delivery event that came first is not set back.
+            const sent = { messageId: r.messageId, error: r.error ?? null };
+            const u = await EmailLog.updateOne(
+              { _id: d._id, status: 'QUEUED' },
+              { $set: { status: r.delivered ? 'DELIVERED' : 'FAILED', ...sent } },
             );
+            if (u.matchedCount === 0) await EmailLog.updateOne({ _id: d._id }, { $set: sent });
           }),
         );
       }
