@@ -473,6 +473,8 @@ export type Billing = {
   updatedAt: Scalars['DateTime']['output'];
   /** Email address verifications per month (at most the plan's maximum). */
   verificationLimit: Scalars['Int']['output'];
+  /** Email address verifications made this month (UTC), counted against verificationLimit. */
+  verificationsThisMonth: Scalars['Int']['output'];
 };
 
 export type Campaign = Node & {
@@ -979,6 +981,28 @@ export type EmailStatus =
   /** A delivery event says the recipient unsubscribed from it. */
   | 'UNSUBSCRIBED';
 
+export type EmailVerdict =
+  /** The address is malformed, or its domain accepts no mail (no MX record, or a null MX). */
+  | 'INVALID'
+  /** The domain's mail servers could not be looked up just now (see reason): try again later. */
+  | 'UNKNOWN'
+  /** The address is well formed and its domain publishes mail servers (MX). */
+  | 'VALID';
+
+/** The outcome of verifying one address. */
+export type EmailVerification = {
+  __typename?: 'EmailVerification';
+  /** The address as verified (lower-cased when well formed). */
+  email: Scalars['String']['output'];
+  /** The domain's mail servers, best (lowest MX preference) first. */
+  mxHosts: Array<Scalars['String']['output']>;
+  /** Why it is INVALID or UNKNOWN; null when VALID. */
+  reason: Maybe<Scalars['String']['output']>;
+  /** Verifications the account has left this month (after this one). */
+  remainingThisMonth: Scalars['Int']['output'];
+  verdict: EmailVerdict;
+};
+
 export type ExportReportInput = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   /** A DOMAIN or a CAMPAIGN. */
@@ -1451,6 +1475,13 @@ export type Mutation = {
    * BAD_USER_INPUT (field token) for a bad, used or expired token, or when another login verified the address first.
    */
   verifyEmail: Scalars['Boolean']['output'];
+  /**
+   * Verifies an email address (Mailercloud's email verifier, a Manager's tool): its syntax, then its
+   * domain's MX records in DNS. A malformed address is INVALID at once and counts for nothing; every
+   * other verification takes one from the month's verificationLimit. When none is left: BAD_USER_INPUT
+   * (field email), and nothing is taken.
+   */
+  verifyEmailAddress: Maybe<EmailVerification>;
 };
 
 
@@ -2056,6 +2087,11 @@ export type MutationVerifyDomainArgs = {
 
 export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
+};
+
+
+export type MutationVerifyEmailAddressArgs = {
+  input: VerifyEmailAddressInput;
 };
 
 /**
@@ -3027,6 +3063,13 @@ export type User = {
   username: Maybe<Scalars['String']['output']>;
 };
 
+export type VerifyEmailAddressInput = {
+  /** At most 1,000 characters. */
+  email: Scalars['String']['input'];
+  /** The workspace the verification is made for (its account's verificationLimit is used). */
+  workspaceId: Scalars['ID']['input'];
+};
+
 export type Viewer = {
   __typename?: 'Viewer';
   /** Accounts the viewer is a member of. */
@@ -3406,6 +3449,8 @@ export type ResolversTypes = {
   EmailLogConnection: ResolverTypeWrapper<AnyConnection>;
   EmailLogEdge: ResolverTypeWrapper<Omit<EmailLogEdge, 'node'> & { node: ResolversTypes['EmailLog'] }>;
   EmailStatus: EmailStatus;
+  EmailVerdict: EmailVerdict;
+  EmailVerification: ResolverTypeWrapper<EmailVerification>;
   ExportReportInput: ExportReportInput;
   Form: ResolverTypeWrapper<FormDoc>;
   FormConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3541,6 +3586,7 @@ export type ResolversTypes = {
   UpdateWebhookInput: UpdateWebhookInput;
   UpdateWorkspaceInput: UpdateWorkspaceInput;
   User: ResolverTypeWrapper<UserDoc>;
+  VerifyEmailAddressInput: VerifyEmailAddressInput;
   Viewer: ResolverTypeWrapper<ViewerParent>;
   Webhook: ResolverTypeWrapper<WebhookDoc>;
   WebhookConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3629,6 +3675,7 @@ export type ResolversParentTypes = {
   EmailLog: EmailLogDoc;
   EmailLogConnection: AnyConnection;
   EmailLogEdge: Omit<EmailLogEdge, 'node'> & { node: ResolversParentTypes['EmailLog'] };
+  EmailVerification: EmailVerification;
   ExportReportInput: ExportReportInput;
   Form: FormDoc;
   FormConnection: AnyConnection;
@@ -3755,6 +3802,7 @@ export type ResolversParentTypes = {
   UpdateWebhookInput: UpdateWebhookInput;
   UpdateWorkspaceInput: UpdateWorkspaceInput;
   User: UserDoc;
+  VerifyEmailAddressInput: VerifyEmailAddressInput;
   Viewer: ViewerParent;
   Webhook: WebhookDoc;
   WebhookConnection: AnyConnection;
@@ -3992,6 +4040,7 @@ export type BillingResolvers<ContextType = Context, ParentType extends Resolvers
   sentThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   verificationLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verificationsThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CampaignResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = {
@@ -4147,6 +4196,14 @@ export type EmailLogConnectionResolvers<ContextType = Context, ParentType extend
 export type EmailLogEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailLogEdge'] = ResolversParentTypes['EmailLogEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['EmailLog'], ParentType, ContextType>;
+};
+
+export type EmailVerificationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailVerification'] = ResolversParentTypes['EmailVerification']> = {
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mxHosts?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  remainingThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['EmailVerdict'], ParentType, ContextType>;
 };
 
 export type FormResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Form'] = ResolversParentTypes['Form']> = {
@@ -4416,6 +4473,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationUpdateWorkspaceArgs, 'id' | 'input'>>;
   verifyDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationVerifyDomainArgs, 'id'>>;
   verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
+  verifyEmailAddress?: Resolver<Maybe<ResolversTypes['EmailVerification']>, ParentType, ContextType, RequireFields<MutationVerifyEmailAddressArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
@@ -4932,6 +4990,7 @@ export type Resolvers<ContextType = Context> = {
   EmailLog?: EmailLogResolvers<ContextType>;
   EmailLogConnection?: EmailLogConnectionResolvers<ContextType>;
   EmailLogEdge?: EmailLogEdgeResolvers<ContextType>;
+  EmailVerification?: EmailVerificationResolvers<ContextType>;
   Form?: FormResolvers<ContextType>;
   FormConnection?: FormConnectionResolvers<ContextType>;
   FormEdge?: FormEdgeResolvers<ContextType>;
