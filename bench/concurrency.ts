@@ -3,9 +3,9 @@
 // request depends on it), then 100 parallel copies of one assignRole (exactly one binding may come
 // of them, the other 99 refused, the version moved by exactly 1).
 import { newId } from '../src/db/ids';
-import { Account, Member } from '../src/modules/accounts/model';
+import { Account, Member } from '../src/modules/accounts/account.model';
 import { accessStore } from '../src/authz/store';
-import { User } from '../src/modules/identity/model';
+import { User } from '../src/modules/identity/user.model';
 import { gql, type GatewayProcess } from './gateway';
 
 export const PARALLEL = 100;

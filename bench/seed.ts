@@ -4,7 +4,7 @@
 import { secretBox } from '../src/crypto/secrets';
 import { randomSecret } from '../src/crypto/tokens';
 import { newId } from '../src/db/ids';
-import { Workspace } from '../src/modules/accounts/model';
+import { Workspace } from '../src/modules/accounts/account.model';
 import { Domain } from '../src/modules/sending/domain.model';
 import { SmtpCredential } from '../src/modules/sending/smtp-credential.model';
 import { Campaign } from '../src/modules/marketing/campaign.model';

@@ -17,7 +17,7 @@ import { RateLimits } from './http/rate-limit';
 import { setSessionTtlHours } from './modules/identity/session.service';
 import { createScheduler, type Scheduler } from './modules/marketing/scheduler';
 import { setSendLeaseMs } from './modules/marketing/campaign-delivery';
-import { dropLegacyUniqueEmailIndex } from './modules/identity/model';
+import { dropLegacyUniqueEmailIndex } from './modules/identity/user.model';
 import { setAppUrl } from './modules/identity/email.service';
 import { setDnsServers } from './modules/sending/dns-check';
 

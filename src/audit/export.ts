@@ -12,7 +12,7 @@ import type { RateLimits } from '../http/rate-limit';
 import { permissionBit } from '../authz/catalogue';
 import { allowed } from '../authz/check';
 import { isId } from '../db/ids';
-import type { AccountDoc } from '../modules/accounts/model';
+import type { AccountDoc } from '../modules/accounts/account.model';
 import type { Mailer } from '../mail/mailer';
 import { BadInputError, RateLimitedError, UNAUTHENTICATED_MESSAGE } from '../errors';
 import { AuditEvent, type AuditEventDoc } from './model';

@@ -4,8 +4,8 @@
 // last purged event's seq and hash, so the chain stays verifiable from there: verifyChain).
 import type { Logger } from 'pino';
 import { claimOnce } from '../db/claims';
-import { Account } from '../modules/accounts/model';
-import { Billing, type PlanName } from '../modules/billing/model';
+import { Account } from '../modules/accounts/account.model';
+import { Billing, type PlanName } from '../modules/billing/billing.model';
 import { AuditEvent } from './model';
 import { AuditRecorder } from './recorder';
 

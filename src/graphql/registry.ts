@@ -4,8 +4,8 @@
 // (src/graphql/schema.ts) and by the entry points that use the access store without a schema.
 import { registerStoreModels } from '../authz/store/registered';
 import { registerVisibility } from '../authz/visibility';
-import { Account, Member } from '../modules/accounts/model';
-import { ApiToken } from '../modules/access/model';
+import { Account, Member } from '../modules/accounts/account.model';
+import { ApiToken } from '../modules/access/token.model';
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
 import { auditEventVisibility } from '../audit/resolvers';
 import { assertEnrolledWhereRequired } from '../modules/identity/two-factor.service';

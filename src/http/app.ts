@@ -36,7 +36,7 @@ import { maxTokensMiddleware } from './max-tokens';
 import { metricsHandler } from './metrics-endpoint';
 import { metricsPlugin } from '../graphql/plugins/metrics';
 import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
-import { emailLogExportHandler, eventsHandler } from '../modules/reports/http';
+import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
 import { scimRouter } from '../scim/router';
 import { ssoRouter } from '../sso/router';
 

@@ -1,8 +1,8 @@
 // Who is calling: resolved once per request from `Authorization: Bearer <token>`. A session token
 // (from signUp/login/acceptInvitation) or a partner API token (`pst_…`).
 import { tokenHash } from '../crypto/tokens';
-import { Session } from '../modules/identity/model';
-import { ApiToken } from '../modules/access/model';
+import { Session } from '../modules/identity/user.model';
+import { ApiToken } from '../modules/access/token.model';
 
 export type Principal =
   | { kind: 'user'; id: string; userId: string; sessionId: string }

@@ -8,7 +8,7 @@ import { assignRole, unassignRole } from '../modules/access/bindings.service';
 import { accessStore, type RoleDoc } from '../authz/store';
 import { badValue, ScimError } from './errors';
 import { parseFilter } from './filter';
-import { ScimGroup, ScimUser, type ScimGroupDoc, type ScimGroupMember, type ScimUserDoc } from './model';
+import { ScimGroup, ScimUser, type ScimGroupDoc, type ScimGroupMember, type ScimUserDoc } from './scim.model';
 import { applyPatch, type PatchOperation } from './patch';
 import type { ScimRequest } from './request';
 import { isDuplicateKey } from '../db/errors';

@@ -8,9 +8,9 @@ import { tokenHash } from '../crypto/tokens';
 import { createContext, type Context } from '../graphql/context';
 import type { RateLimits } from '../http/rate-limit';
 import type { Mailer } from '../mail/mailer';
-import type { AccountDoc } from '../modules/accounts/model';
+import type { AccountDoc } from '../modules/accounts/account.model';
 import { ScimError } from './errors';
-import { ScimToken } from './model';
+import { ScimToken } from './scim.model';
 
 export const SCIM_TOKEN_PREFIX = 'scim_';
 

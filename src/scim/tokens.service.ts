@@ -2,8 +2,8 @@
 import type { Context } from '../graphql/context';
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { BadInputError, NotFoundError } from '../errors';
-import type { AccountDoc } from '../modules/accounts/model';
-import { ScimToken, type ScimTokenDoc } from './model';
+import type { AccountDoc } from '../modules/accounts/account.model';
+import { ScimToken, type ScimTokenDoc } from './scim.model';
 import { SCIM_TOKEN_PREFIX } from './request';
 
 export interface ScimTokenCreatedResult {

@@ -3,12 +3,12 @@
 // the membership through removeMember, which ends the user's sessions and their tokens at once.
 import { accessStore } from '../authz/store';
 import { removeMember } from '../modules/access/members.service';
-import { User } from '../modules/identity/model';
-import { userForIdentityProvider } from '../sso/service';
+import { User } from '../modules/identity/user.model';
+import { userForIdentityProvider } from '../sso/sso.service';
 import { badValue, ScimError } from './errors';
 import { parseFilter } from './filter';
 import { rebindGroupsOf, dropFromGroups } from './groups';
-import { ScimUser, type ScimUserDoc } from './model';
+import { ScimUser, type ScimUserDoc } from './scim.model';
 import type { ScimRequest } from './request';
 import { applyPatch, type PatchOperation } from './patch';
 import { isDuplicateKey } from '../db/errors';

@@ -7,8 +7,8 @@ import { randomSecret, tokenHash } from '../crypto/tokens';
 import { claimOnce } from '../db/claims';
 import type { Context } from '../graphql/context';
 import type { AuthResult } from '../modules/identity/session.service';
-import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './model';
-import { completeSsoSignIn, oidcClientSecret, SsoRefusedError } from './service';
+import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
+import { completeSsoSignIn, oidcClientSecret, SsoRefusedError } from './sso.service';
 
 const ATTEMPT_TTL_MS = 10 * 60 * 1000;
 const DISCOVERY_TTL_MS = 10 * 60 * 1000;

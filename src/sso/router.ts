@@ -10,7 +10,7 @@ import type { Mailer } from '../mail/mailer';
 import type { AuthResult } from '../modules/identity/session.service';
 import { finishOidcSignIn, startOidcSignIn } from './oidc';
 import { finishSamlSignIn, samlMetadata, startSamlSignIn } from './saml';
-import { SsoRefusedError } from './service';
+import { SsoRefusedError } from './sso.service';
 
 function origin(req: Request): string {
   return `${req.protocol}://${req.get('host')}`;

@@ -12,10 +12,10 @@ import { randomSecret, tokenHash } from '../crypto/tokens';
 import { claimOnce } from '../db/claims';
 import { docSchema, type BaseDoc } from '../db/schema';
 import { BadInputError } from '../errors';
-import type { AccountDoc } from '../modules/accounts/model';
+import type { AccountDoc } from '../modules/accounts/account.model';
 import type { AuthResult } from '../modules/identity/session.service';
-import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './model';
-import { completeSsoSignIn, isAcceptableIdpUrl, saveSsoConfig, sharedSettings, SsoRefusedError } from './service';
+import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
+import { completeSsoSignIn, isAcceptableIdpUrl, saveSsoConfig, sharedSettings, SsoRefusedError } from './sso.service';
 
 const ATTEMPT_TTL_MS = 10 * 60 * 1000;
 const MAX_METADATA = 256 * 1024;

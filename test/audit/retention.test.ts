@@ -1,10 +1,10 @@
 // Audit retention per plan (Mailers.io MI11): the purge job deletes what the plan no longer keeps,
 // records itself in the chain, and leaves the chain verifiable.
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { ok } from '../access/helpers';
+import { ok } from '../modules/access/helpers';
 import { AuditEvent } from '../../src/audit/model';
 import { verifyChain } from '../../src/audit/chain';
-import { Billing } from '../../src/modules/billing/model';
+import { Billing } from '../../src/modules/billing/billing.model';
 
 let gw: TestGateway;
 const DAY = 86_400_000;

@@ -10,7 +10,7 @@ import { newId } from '../../src/db/ids';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { commandsDuring } from '../helpers/commands';
 import { DASHBOARD, fillWorkspace, type Filled } from '../helpers/dashboard';
-import { auditEvents, ok, rawJson } from '../sending/helpers';
+import { auditEvents, ok, rawJson } from '../modules/sending/helpers';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -146,7 +146,7 @@ it('withholds every revealed secret (null, SERVICE_UNAVAILABLE at its path) when
 });
 
 it('a principal without the reveal permission gets the mask, and nothing is audited', async () => {
-  const { memberWithRole } = await import('../sending/helpers');
+  const { memberWithRole } = await import('../modules/sending/helpers');
   const analyst = await memberWithRole(gw, owner, 'analyst');
   const before = await AuditEvent.countDocuments({ accountId: owner.accountId, action: 'secret.revealed' });
   const r = await gw.gql(DASHBOARD, {}, analyst.token);
@@ -156,7 +156,7 @@ it('a principal without the reveal permission gets the mask, and nothing is audi
 });
 
 it('the mask is decided without decrypting: a secret that no longer opens still lists masked, and only a reveal fails', async () => {
-  const { memberWithRole } = await import('../sending/helpers');
+  const { memberWithRole } = await import('../modules/sending/helpers');
   const analyst = await memberWithRole(gw, owner, 'analyst');
   const { SmtpCredential } = await import('../../src/modules/sending/smtp-credential.model');
   const id = filled.credentialIds[0]!;
@@ -175,7 +175,7 @@ it('the mask is decided without decrypting: a secret that no longer opens still 
 });
 
 it('an API key is masked from its stored hint (never decrypted); a key made before hints still masks the same', async () => {
-  const { memberWithRole } = await import('../sending/helpers');
+  const { memberWithRole } = await import('../modules/sending/helpers');
   const { ApiKey } = await import('../../src/modules/sending/api-key.model');
   const analyst = await memberWithRole(gw, owner, 'analyst');
   const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { id secret } }`;

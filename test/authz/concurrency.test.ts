@@ -6,7 +6,7 @@ import { newId } from '../../src/db/ids';
 import { startTestGateway, STRONG_PASSWORD, uniqueEmail, type GqlResponse, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { startMailbox, type Mailbox } from '../helpers/mailbox';
 import { accessStore } from '../helpers/access';
-import { acct, ASSIGN, memberWith, newMember, OVERRIDES, roleIds } from '../access/helpers';
+import { acct, ASSIGN, memberWith, newMember, OVERRIDES, roleIds } from '../modules/access/helpers';
 
 const N = 100;
 // 100-way bursts on a shared 2-core machine: correctness is asserted, never speed.

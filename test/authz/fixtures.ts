@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { PERMISSIONS } from '../../src/authz/catalogue';
 import type { ScopeType } from '../../src/authz/resources';
 import { newId } from '../../src/db/ids';
-import { Member } from '../../src/modules/accounts/model';
+import { Member } from '../../src/modules/accounts/account.model';
 import { bindDoc, createRoleDoc } from '../helpers/access';
-import { User } from '../../src/modules/identity/model';
+import { User } from '../../src/modules/identity/user.model';
 import { startSession } from '../../src/modules/identity/session.service';
 import { uniqueEmail, type GqlResponse } from '../helpers/gateway';
 
@@ -47,7 +47,7 @@ export async function addMember(
     createdBy: ownerId,
   });
   const bindingId = await bind(accountId, user._id, roleId, scope ?? { type: 'ACCOUNT', id: accountId }, ownerId);
-  return { userId: user._id, token: await startSession(user._id), roleId, bindingId };
+  return { userId: user._id, token: await startSession(user._id, 'password'), roleId, bindingId };
 }
 
 /** Binds `userId` to `roleId` at `scope` and bumps the account's permissionsVersion. */

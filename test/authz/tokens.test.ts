@@ -1,8 +1,8 @@
 // Partner API tokens: shown once and stored hashed, validated scopes and expiry, no escalation, and at
 // use never more than their scopes, their workspaces, or their creator's current permissions.
 import { AuditEvent } from '../../src/audit/model';
-import { Account } from '../../src/modules/accounts/model';
-import { ApiToken } from '../../src/modules/access/model';
+import { Account } from '../../src/modules/accounts/account.model';
+import { ApiToken } from '../../src/modules/access/token.model';
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { addMember, allBut, errorsOf, inHours } from './fixtures';
 

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type mongoose from 'mongoose';
 import { isDuplicateKey } from '../../src/db/errors';
-import { Account } from '../../src/modules/accounts/model';
+import { Account } from '../../src/modules/accounts/account.model';
 import { accessStore } from '../../src/authz/store';
 import { connectTestDatabase } from '../helpers/database';
 

@@ -7,8 +7,8 @@ import { SmtpCredential } from '../../src/modules/sending/smtp-credential.model'
 import { Campaign } from '../../src/modules/marketing/campaign.model';
 import { MailingList } from '../../src/modules/marketing/list.model';
 import { Template } from '../../src/modules/marketing/template.model';
-import { User } from '../../src/modules/identity/model';
-import { Member } from '../../src/modules/accounts/model';
+import { User } from '../../src/modules/identity/user.model';
+import { Member } from '../../src/modules/accounts/account.model';
 import type { TestOwner } from './gateway';
 
 export const DASHBOARD = `query Dashboard { viewer { accounts { id name workspaces { edges { node { id name

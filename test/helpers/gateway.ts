@@ -87,7 +87,7 @@ export async function startTestGateway(
     PORT: '0',
     LOG_LEVEL: 'info',
     // Tests sign up and sign in far more often from 127.0.0.1 than anyone would: limits raised here,
-    // and test/identity/rate-limit.test.ts sets the ones it checks.
+    // and test/modules/identity/rate-limit.test.ts sets the ones it checks.
     ...RELAXED_LIMITS,
     ...(opts.mailbox ? { SMTP_URL: opts.mailbox.url } : {}),
     ...opts.env,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { projectRoot } from '../../src/paths';
 import { STRONG_PASSWORD, errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { addMember, type TestMember } from './members';
+import { addMember, type TestMember } from '../helpers/members';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const OUT = path.join(projectRoot, 'test-output');

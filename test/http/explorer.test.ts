@@ -1,7 +1,7 @@
 // The GraphQL explorer (CONTRACT.md "HTTP"): GET /graphiql serves the page; requests it sends carry
 // `x-postern-client: explorer` and need a principal holding explorer:use in one of its accounts.
 import { errorCode, startTestGateway, type TestGateway } from '../helpers/gateway';
-import { addMember } from './members';
+import { addMember } from '../helpers/members';
 
 let gw: TestGateway;
 beforeAll(async () => {

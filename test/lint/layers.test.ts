@@ -34,7 +34,7 @@ function place(dir: string, files: Record<string, string>): string {
   return abs;
 }
 
-const MODEL_IMPORT = "import { Member } from '../modules/accounts/model';\nexport const members = Member;\n";
+const MODEL_IMPORT = "import { Member } from '../modules/accounts/account.model';\nexport const members = Member;\n";
 
 describe('src/authz and src/graphql/plugins import no module', () => {
   it('refuses a module model imported into src/authz', async () => {
@@ -50,7 +50,10 @@ describe('src/authz and src/graphql/plugins import no module', () => {
       ),
     ).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
     expect(
-      await lint(`src/graphql/plugins/${probe}.ts`, "import { signUp } from '../../modules/identity/service';\nexport const s = signUp;\n"),
+      await lint(
+        `src/graphql/plugins/${probe}.ts`,
+        "import { signUp } from '../../modules/identity/identity.service';\nexport const s = signUp;\n",
+      ),
     ).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
   });
 

@@ -2,7 +2,7 @@
 // real gateway: the admin makes a SCIM token, the provider creates, finds, updates and deprovisions
 // users and maps groups to roles; what it does shows up as members and bindings in GraphQL.
 import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { CREATE_USER, ok, roleIds } from '../access/helpers';
+import { CREATE_USER, ok, roleIds } from '../modules/access/helpers';
 import { bjensen, CREATE_SCIM_TOKEN, ERROR_SCHEMA, GROUP_ROLE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, ScimClient, USER_SCHEMA } from './client';
 
 let gw: TestGateway;

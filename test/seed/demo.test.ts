@@ -3,7 +3,7 @@ import { errorCode, startTestGateway, type TestGateway } from '../helpers/gatewa
 import { createLogger } from '../../src/logger';
 import { DEMO_CONTACTS, DEMO_MEMBERS, DEMO_OWNER, seedDemo, seedDemoIfEmpty } from '../../src/seed/demo';
 import { secretBox } from '../../src/crypto/secrets';
-import { Member, Workspace } from '../../src/modules/accounts/model';
+import { Member, Workspace } from '../../src/modules/accounts/account.model';
 import { Domain } from '../../src/modules/sending/domain.model';
 import { SmtpCredential } from '../../src/modules/sending/smtp-credential.model';
 import { EmailLog } from '../../src/modules/sending/email-log.model';
@@ -11,8 +11,8 @@ import { MailingList } from '../../src/modules/marketing/list.model';
 import { Contact } from '../../src/modules/marketing/contact.model';
 import { Template } from '../../src/modules/marketing/template.model';
 import { Campaign } from '../../src/modules/marketing/campaign.model';
-import { Inbox, Message, Project } from '../../src/modules/testing/model';
-import { Billing, SupportTicket } from '../../src/modules/billing/model';
+import { Inbox, Message, Project } from '../../src/modules/testing/testing.model';
+import { Billing, SupportTicket } from '../../src/modules/billing/billing.model';
 import { AuditEvent } from '../../src/audit/model';
 import { verifyChain } from '../../src/audit/recorder';
 

@@ -1,7 +1,7 @@
 // SAML 2.0 sign-in against an identity provider built from the same library (@node-saml/node-saml),
 // on 127.0.0.1: metadata import, a signed assertion accepted, and every forged or stale one refused.
 import { startTestGateway, uniqueEmail, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { ok, roleIds } from '../access/helpers';
+import { ok, roleIds } from '../modules/access/helpers';
 import { samlSignIn, startSamlIdp, type SamlIdp } from './saml-idp';
 
 let gw: TestGateway;

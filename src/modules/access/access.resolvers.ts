@@ -7,8 +7,8 @@ import { can, effectivePermissions, visibleBindings } from '../../authz/introspe
 import { NotFoundError } from '../../errors';
 import { accessStore, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { invitationsPage, rolesPage } from '../../authz/store/connections';
-import { Member, type AccountDoc } from '../accounts/model';
-import type { UserDoc } from '../identity/model';
+import { Member, type AccountDoc } from '../accounts/account.model';
+import type { UserDoc } from '../identity/user.model';
 import { assignRole, setPermissionOverrides, unassignRole } from './bindings.service';
 import {
   acceptInvitation,

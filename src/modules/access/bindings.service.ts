@@ -9,8 +9,8 @@ import { assertMayChangeAccessOf, checkAssignRole, checkOverrides } from '../../
 import { isAdminRole } from '../../authz/packs';
 import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
-import type { AccountDoc } from '../accounts/model';
-import type { UserDoc } from '../identity/model';
+import type { AccountDoc } from '../accounts/account.model';
+import type { UserDoc } from '../identity/user.model';
 import { assertVerified } from '../identity/email.service';
 
 /** What the audit log keeps of a binding. */

@@ -7,7 +7,7 @@ import { loadScopeNode } from '../../authz/introspect';
 import type { ScopeType } from '../../authz/resources';
 import { accessStore } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
-import type { ApiTokenDoc } from './model';
+import type { ApiTokenDoc } from './token.model';
 
 export async function explainAccess(
   ctx: Context,

@@ -9,8 +9,8 @@ import { SCOPE_MODEL, type ScopeType } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
 import { assertGrantable, assertInviterMayStillGrant, assertMayChangeAccessOf, isAccountAdmin } from '../../authz/rules';
 import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
-import { Account, type AccountDoc } from '../accounts/model';
-import { Session, User, VerifiedEmail, type UserDoc } from '../identity/model';
+import { Account, type AccountDoc } from '../accounts/account.model';
+import { Session, User, VerifiedEmail, type UserDoc } from '../identity/user.model';
 import { startSession, type AuthResult } from '../identity/session.service';
 import { closeTombstone, openTombstone } from '../accounts/tombstone';
 import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
@@ -289,7 +289,7 @@ export async function acceptInvitation(
       if (!(err instanceof DuplicateError)) throw err; // they held it already
     }
   }
-  const token = await startSession(u._id);
+  const token = await startSession(u._id, 'invitation');
   ctx.principal = { kind: 'user', id: u._id, userId: u._id, sessionId: 'new' };
   await ctx.audit.change({
     accountId: account._id,

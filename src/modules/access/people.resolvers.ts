@@ -4,7 +4,7 @@
 import type { Resolvers } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
 import { mayReadContact } from '../../authz/people';
-import type { UserDoc } from '../identity/model';
+import type { UserDoc } from '../identity/user.model';
 
 type ContactField = 'email' | 'username' | 'position' | 'signature' | 'timezone' | 'language';
 

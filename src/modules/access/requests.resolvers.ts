@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
-import type { UserDoc } from '../identity/model';
+import type { UserDoc } from '../identity/user.model';
 import { AccessRequest, Notification } from './requests.model';
 import { nodesHolding } from '../../authz/check';
 import type { VisibilityStrategy } from '../../authz/visibility';

@@ -3,7 +3,7 @@
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import type { Context } from '../../graphql/context';
-import type { AccountDoc } from '../accounts/model';
+import type { AccountDoc } from '../accounts/account.model';
 import { claimOnce, releaseClaim } from '../../db/claims';
 import { isDuplicateKey } from '../../db/errors';
 import { allowed } from '../../authz/check';

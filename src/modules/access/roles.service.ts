@@ -4,9 +4,9 @@ import { ROLE_PACKS, isAdminRole, type RolePackName } from '../../authz/packs';
 import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
 import { accessStore, DuplicateError, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
-import { Account, type AccountDoc } from '../accounts/model';
-import { cleanName } from '../accounts/service';
-import { User, type UserDoc } from '../identity/model';
+import { Account, type AccountDoc } from '../accounts/account.model';
+import { cleanName } from '../accounts/accounts.service';
+import { User, type UserDoc } from '../identity/user.model';
 
 export const DESCRIPTION_MAX = 1000;
 

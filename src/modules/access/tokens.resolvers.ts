@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
-import type { UserDoc } from '../identity/model';
-import { ApiToken } from './model';
+import type { UserDoc } from '../identity/user.model';
+import { ApiToken } from './token.model';
 import { createApiToken, revokeApiToken, rotateApiToken, updateApiToken } from './tokens.service';
 
 export const tokensResolvers: Resolvers = {

@@ -10,9 +10,9 @@ import { BadInputError, NotFoundError, UnauthenticatedError } from '../../errors
 import { API_TOKEN_PREFIX } from '../../identity/principal';
 import { namesOwnerOnly } from '../../authz/rules';
 import { accessStore } from '../../authz/store';
-import { Workspace } from '../accounts/model';
-import { cleanName } from '../accounts/service';
-import { ApiToken, type ApiTokenDoc } from './model';
+import { Workspace } from '../accounts/account.model';
+import { cleanName } from '../accounts/accounts.service';
+import { ApiToken, type ApiTokenDoc } from './token.model';
 import { NOT_TOKEN_GRANTABLE } from '../catalogue/permissions';
 import { saveChanges } from '../save';
 

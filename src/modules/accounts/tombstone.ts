@@ -4,7 +4,7 @@
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
 import type { Context } from '../../graphql/context';
-import type { AccountDoc } from './model';
+import type { AccountDoc } from './account.model';
 
 export interface AccountTombstoneDoc extends BaseDoc {
   deletedAccountId: string;

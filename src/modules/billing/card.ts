@@ -1,7 +1,7 @@
 // Payment-card validation. The number and cvc are checked here and then dropped: what leaves this file
 // is only the brand, the last four digits and the expiry. Error messages never repeat the input.
 import { BadInputError } from '../../errors';
-import type { CardBrandName, CardDoc } from './model';
+import type { CardBrandName, CardDoc } from './billing.model';
 
 export interface CardInput {
   number: string;

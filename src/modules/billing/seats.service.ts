@@ -3,8 +3,8 @@
 // every member counts, those without any access too.
 import type { Context } from '../../graphql/context';
 import { NotFoundError } from '../../errors';
-import { Member, type MemberDoc } from '../accounts/model';
-import type { BillingDoc, PlanName } from './model';
+import { Member, type MemberDoc } from '../accounts/account.model';
+import type { BillingDoc, PlanName } from './billing.model';
 
 /** Members a plan includes (shown, not enforced). */
 export const PLAN_MEMBER_LIMIT: Record<PlanName, number> = { FREE: 1, STARTER: 3, GROWTH: 10, SCALE: 50, ENTERPRISE: 1000 };

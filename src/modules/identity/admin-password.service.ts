@@ -5,10 +5,10 @@
 import type { Context } from '../../graphql/context';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
 import { BadInputError, NotFoundError } from '../../errors';
-import { Member, type AccountDoc } from '../accounts/model';
+import { Member, type AccountDoc } from '../accounts/account.model';
 import { isAccountAdmin } from '../../authz/rules';
 import { accessStore } from '../../authz/store';
-import { Session, User, type UserDoc } from './model';
+import { Session, User, type UserDoc } from './user.model';
 
 export async function setUserPassword(ctx: Context, input: { accountId: string; userId: string; password: string }): Promise<UserDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);

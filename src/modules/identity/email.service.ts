@@ -9,8 +9,8 @@ import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { claimOnce } from '../../db/claims';
 import { BadInputError } from '../../errors';
-import { Member } from '../accounts/model';
-import { EmailToken, Session, User, VerifiedEmail, type EmailTokenDoc, type EmailTokenPurpose, type UserDoc } from './model';
+import { Member } from '../accounts/account.model';
+import { EmailToken, Session, User, VerifiedEmail, type EmailTokenDoc, type EmailTokenPurpose, type UserDoc } from './user.model';
 
 export const VERIFY_TTL_MS = 48 * 3600 * 1000;
 export const RESET_TTL_MS = 3600 * 1000;

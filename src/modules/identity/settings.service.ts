@@ -4,8 +4,8 @@
 import type { Context } from '../../graphql/context';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
 import { BadInputError, UnauthenticatedError } from '../../errors';
-import { Member } from '../accounts/model';
-import { Session, User, type UserDoc } from './model';
+import { Member } from '../accounts/account.model';
+import { Session, User, type UserDoc } from './user.model';
 
 export interface MySettingsInput {
   name?: string | null;

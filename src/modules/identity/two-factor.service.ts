@@ -11,8 +11,8 @@ import { secretBox } from '../../crypto/secrets';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { claimOnce } from '../../db/claims';
 import { BadInputError, UnauthenticatedError } from '../../errors';
-import { Account, Member, type AccountDoc } from '../accounts/model';
-import { User, type UserDoc } from './model';
+import { Account, Member, type AccountDoc } from '../accounts/account.model';
+import { User, type UserDoc } from './user.model';
 import { completeLogin, type AuthResult } from './session.service';
 import { LoginChallenge, TwoFactor, type TwoFactorDoc } from './two-factor.model';
 

@@ -14,7 +14,7 @@ import { newId } from '../../db/ids';
 import { claimOnce } from '../../db/claims';
 import type { Mailer } from '../../mail/mailer';
 import { EmailLog, utcDay, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
-import { User, type UserDoc } from '../identity/model';
+import { User, type UserDoc } from '../identity/user.model';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from './campaign.model';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';

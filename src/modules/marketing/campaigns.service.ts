@@ -8,7 +8,7 @@ import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { EmailLog } from '../sending/email-log.model';
 import { claimSend, deliver, finishSend, fromHeader, newRunner } from './campaign-delivery';
-import type { UserDoc } from '../identity/model';
+import type { UserDoc } from '../identity/user.model';
 import { assertVerifiedSender } from './sender.service';
 import { cleanEmail, cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, userId, workspaceOf, prime } from './common';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from './campaign.model';

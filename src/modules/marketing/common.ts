@@ -1,6 +1,6 @@
 // Shared checks of the marketing services: names, the parent workspace, optional text fields.
 import type { Context } from '../../graphql/context';
-import type { WorkspaceDoc } from '../accounts/model';
+import type { WorkspaceDoc } from '../accounts/account.model';
 import { BadInputError, NotFoundError } from '../../errors';
 
 export const NAME_MAX = 100;

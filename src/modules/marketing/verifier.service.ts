@@ -6,8 +6,8 @@
 // limit is reached (BAD_USER_INPUT).
 import type { Context } from '../../graphql/context';
 import { BadInputError } from '../../errors';
-import type { AccountDoc, WorkspaceDoc } from '../accounts/model';
-import { billingOf } from '../billing/service';
+import type { AccountDoc, WorkspaceDoc } from '../accounts/account.model';
+import { billingOf } from '../billing/billing.service';
 import { returnVerification, takeVerification, verificationsThisMonth } from '../billing/verifications.service';
 import { lookupMx } from '../sending/dns-check';
 import { cleanEmail, domainOf } from '../sending/validate';

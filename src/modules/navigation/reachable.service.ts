@@ -9,7 +9,7 @@ import { RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../authz/resourc
 import type { CompiledPermissions } from '../../authz/compile';
 import { emptyConnection, paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
-import { Member } from '../accounts/model';
+import { Member } from '../accounts/account.model';
 
 export type ReachableType = Exclude<ScopeType, 'ACCOUNT'>;
 

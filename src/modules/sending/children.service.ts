@@ -4,7 +4,7 @@ import type { Model } from 'mongoose';
 import type { Context } from '../../graphql/context';
 import { deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
-import type { WorkspaceDoc } from '../accounts/model';
+import type { WorkspaceDoc } from '../accounts/account.model';
 import type { DomainDoc } from './domain.model';
 import {
   AuthorizedRecipient,

@@ -9,7 +9,7 @@ import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
 import { newId } from '../../db/ids';
 import { Claim, claimOnce } from '../../db/claims';
-import type { WorkspaceDoc } from '../accounts/model';
+import type { WorkspaceDoc } from '../accounts/account.model';
 import { accessStore } from '../../authz/store';
 import { Domain, DNS_PURPOSES, REQUIRED_PURPOSES, type DnsRecordPurpose, type DomainDoc } from './domain.model';
 import { SmtpCredential } from './smtp-credential.model';

@@ -6,7 +6,7 @@ import { saveChanges, deleteRecorded } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
-import type { WorkspaceDoc } from '../accounts/model';
+import type { WorkspaceDoc } from '../accounts/account.model';
 import { accessStore } from '../../authz/store';
 import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';

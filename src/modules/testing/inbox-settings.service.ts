@@ -8,7 +8,7 @@ import { isDuplicateKey } from '../../db/errors';
 import { BadInputError } from '../../errors';
 import { saveChanges } from '../save';
 import { cleanEmail } from '../sending/validate';
-import { Inbox, InboxAddress, type InboxAddressDoc, type InboxDoc } from './model';
+import { Inbox, InboxAddress, type InboxAddressDoc, type InboxDoc } from './testing.model';
 
 export const INBOX_MAIL_DOMAIN = 'inbox.postern.email';
 const LOCAL_PART = /^[a-z0-9][a-z0-9._-]{1,62}$/;

@@ -1,0 +1,193 @@
+// Email testing: projects, inboxes and captured messages. sendTestEmail stores a message in an inbox
+// and delivers nothing. Deleting a parent deletes its children (children first, so a failure leaves
+// the parent in place and the delete can simply be repeated).
+import type { Context } from '../../graphql/context';
+import { saveChanges, deleteRecorded } from '../save';
+import { BadInputError } from '../../errors';
+import { cleanName } from '../accounts/accounts.service';
+import type { WorkspaceDoc } from '../accounts/account.model';
+import { accessStore, type PlacementFilter } from '../../authz/store';
+import { AccessRequest } from '../access/requests.model';
+import { Inbox, InboxAddress, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './testing.model';
+
+export const SUBJECT_MAX = 998;
+export const BODY_MAX_BYTES = 256 * 1024;
+export const ADDRESS_MAX = 254;
+/** An inbox keeps its newest messages; older ones are dropped as new ones arrive (as Mailtrap does). */
+export const INBOX_MAX_MESSAGES = 1000;
+
+/**
+ * Access placed on deleted scope nodes (a project and its inboxes, or one inbox) goes with them: role
+ * bindings are removed, pending invitations revoked and pending access requests dropped, so none dangle.
+ */
+async function dropAccess(accountId: string, where: PlacementFilter): Promise<void> {
+  await accessStore.deleteBindingsAt(accountId, where);
+  await accessStore.revokeInvitations(accountId, { placement: where }, new Date());
+  await AccessRequest.deleteMany({ accountId, [where.field]: { $in: [...where.ids] }, status: 'PENDING' });
+}
+
+// --- projects -----------------------------------------------------------------------------------
+
+export async function createProject(ctx: Context, input: { workspaceId: string; name: string }): Promise<ProjectDoc> {
+  const name = cleanName(input.name, 'name');
+  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
+  const project = (
+    await Project.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.principal!.userId })
+  ).toObject();
+  ctx.loaders.prime('Project', project as never);
+  await ctx.audit.change({
+    accountId: project.accountId,
+    workspaceId: project.workspaceId,
+    action: 'project.created',
+    target: { type: 'Project', id: project._id },
+    after: project,
+  });
+  return project;
+}
+
+export async function updateProject(ctx: Context, id: string, input: { name?: string | null }): Promise<ProjectDoc> {
+  const before = await ctx.loaders.existing<ProjectDoc>('Project', id);
+  const set: Partial<ProjectDoc> = {};
+  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
+  if (!Object.keys(set).length) return before;
+  return saveChanges(ctx, Project, before, set, { action: 'project.updated' });
+}
+
+export async function deleteProject(ctx: Context, id: string): Promise<boolean> {
+  const project = await ctx.loaders.existing<ProjectDoc>('Project', id);
+  await Message.deleteMany({ projectId: id });
+  const inboxIds = (await Inbox.find({ projectId: id }).select({ _id: 1 }).lean()).map((i) => i._id);
+  await InboxAddress.deleteMany({ inboxId: { $in: inboxIds } }); // their addresses are free again
+  await Inbox.deleteMany({ projectId: id });
+  await dropAccess(project.accountId, { field: 'projectId', ids: [id] });
+  return deleteRecorded(ctx, Project, project, { action: 'project.deleted' });
+}
+
+// --- inboxes ------------------------------------------------------------------------------------
+
+export async function createInbox(ctx: Context, input: { projectId: string; name: string }): Promise<InboxDoc> {
+  const name = cleanName(input.name, 'name');
+  const project = await ctx.loaders.existing<ProjectDoc>('Project', input.projectId);
+  const inbox = (
+    await Inbox.create({
+      accountId: project.accountId,
+      workspaceId: project.workspaceId,
+      projectId: project._id,
+      name,
+      createdBy: ctx.principal!.userId,
+    })
+  ).toObject();
+  ctx.loaders.prime('Inbox', inbox as never);
+  await ctx.audit.change({
+    accountId: inbox.accountId,
+    workspaceId: inbox.workspaceId,
+    action: 'inbox.created',
+    target: { type: 'Inbox', id: inbox._id },
+    after: inbox,
+  });
+  return inbox;
+}
+
+export async function updateInbox(ctx: Context, id: string, input: { name?: string | null }): Promise<InboxDoc> {
+  const before = await ctx.loaders.existing<InboxDoc>('Inbox', id);
+  const set: Partial<InboxDoc> = {};
+  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
+  if (!Object.keys(set).length) return before;
+  return saveChanges(ctx, Inbox, before, set, { action: 'inbox.updated' });
+}
+
+export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
+  const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', id);
+  await Message.deleteMany({ inboxId: id });
+  await InboxAddress.deleteMany({ inboxId: id }); // its address is free again
+  await dropAccess(inbox.accountId, { field: 'inboxId', ids: [id] });
+  return deleteRecorded(ctx, Inbox, inbox, { action: 'inbox.deleted' });
+}
+
+export async function clearInbox(ctx: Context, inboxId: string): Promise<number> {
+  const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', inboxId);
+  const res = await Message.deleteMany({ inboxId });
+  await ctx.audit.record({
+    accountId: inbox.accountId,
+    workspaceId: inbox.workspaceId,
+    action: 'inbox.cleared',
+    target: { type: 'Inbox', id: inboxId },
+    meta: { deleted: res.deletedCount },
+  });
+  return res.deletedCount;
+}
+
+// --- messages -----------------------------------------------------------------------------------
+
+export interface SendTestEmailInput {
+  inboxId: string;
+  from: string;
+  to: string;
+  subject: string;
+  text?: string | null;
+  html?: string | null;
+}
+
+function address(value: string, field: string): string {
+  const v = value.trim();
+  if (!v) throw new BadInputError(`${field} must not be empty`, field);
+  if (v.length > ADDRESS_MAX) throw new BadInputError(`${field} must be at most ${ADDRESS_MAX} characters`, field);
+  return v;
+}
+
+function body(value: string | null | undefined, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (Buffer.byteLength(value, 'utf8') > BODY_MAX_BYTES) {
+    throw new BadInputError(`${field} must be at most ${BODY_MAX_BYTES / 1024} KiB`, field);
+  }
+  return value;
+}
+
+export async function sendTestEmail(ctx: Context, input: SendTestEmailInput): Promise<MessageDoc> {
+  const from = address(input.from, 'from');
+  const to = address(input.to, 'to');
+  if (/[\r\n]/.test(input.subject)) throw new BadInputError('subject must be a single line', 'subject');
+  const subject = input.subject.trim();
+  if (subject.length > SUBJECT_MAX) throw new BadInputError(`subject must be at most ${SUBJECT_MAX} characters`, 'subject');
+  const text = body(input.text, 'text');
+  const html = body(input.html, 'html');
+  const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', input.inboxId);
+  const size = Buffer.byteLength(text ?? '', 'utf8') + Buffer.byteLength(html ?? '', 'utf8');
+  const message = (
+    await Message.create({
+      accountId: inbox.accountId,
+      workspaceId: inbox.workspaceId,
+      projectId: inbox.projectId,
+      inboxId: inbox._id,
+      from,
+      to,
+      subject,
+      text,
+      html,
+      size,
+      createdBy: ctx.principal!.userId,
+    })
+  ).toObject();
+  await trimInbox(inbox._id);
+  return message;
+}
+
+/** Drops the oldest messages beyond INBOX_MAX_MESSAGES. */
+export async function trimInbox(inboxId: string, max = INBOX_MAX_MESSAGES): Promise<number> {
+  const count = await Message.countDocuments({ inboxId });
+  if (count <= max) return 0;
+  const oldest = await Message.find({ inboxId })
+    .sort({ _id: 1 })
+    .limit(count - max)
+    .select({ _id: 1 })
+    .lean();
+  const res = await Message.deleteMany({ _id: { $in: oldest.map((m) => m._id) } });
+  return res.deletedCount;
+}
+
+export async function deleteMessage(ctx: Context, id: string): Promise<boolean> {
+  await ctx.loaders.existing<MessageDoc>('Message', id);
+  await Message.deleteOne({ _id: id });
+  ctx.loaders.forget('Message', id);
+  return true;
+}
