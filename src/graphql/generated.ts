@@ -457,7 +457,7 @@ export type Billing = {
   id: Scalars['ID']['output'];
   /** Whether you (the viewer) receive invoice emails for this account. */
   invoiceEmails: Scalars['Boolean']['output'];
-  /** Members the plan includes. */
+  /** Members the plan includes (enforced: with every seat taken, people cannot join). */
   memberLimit: Scalars['Int']['output'];
   plan: Plan;
   /** The plan's maximum sendLimit. */
@@ -1411,6 +1411,7 @@ export type Mutation = {
   setAccessRequestRecipients: Maybe<AccountSettings>;
   /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
   setApiKeyExpiry: Maybe<ApiKey>;
+  /** Sets the inbox's address. An address belongs to one inbox (BAD_USER_INPUT field localPart when taken), and is free again once that inbox, its project or its workspace is deleted. */
   setInboxEmailAddress: Maybe<Inbox>;
   setInboxForwarding: Maybe<Inbox>;
   /** Opts you in or out of invoice emails (Mailtrap: a Billing Viewer may opt out). */
