@@ -4,6 +4,7 @@
 import { startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import { startMailbox, type Mailbox } from '../../helpers/mailbox';
 import { CREATE_USER, err, ok } from '../../modules/access/helpers';
+import { ScimClient, bjensen, CREATE_SCIM_TOKEN } from '../../scim/client';
 import { installPacks } from './helpers';
 
 let gw: TestGateway;
@@ -84,6 +85,19 @@ describe('Mailtrap seats', () => {
     const waiting = emails.filter((_, i) => results[i]!.body.errors);
     expect(ok(await accept(waiting[0]!)).acceptInvitation.user.id).toBeTruthy();
     expect(err(await accept(waiting[1]!))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'token' });
+    expect(ok(await gw.gql(BILLING, { id: owner.accountId }, owner.token)).account.billing.seatsUsed).toBe(3);
+  });
+  it('MT17: an identity provider (SCIM) cannot provision past the limit either: 400, and nothing of the user stays', async () => {
+    // The STARTER account is full (previous test).
+    await gw.verifyEmail(owner.email);
+    const token = ok(await gw.gql(CREATE_SCIM_TOKEN, { input: { accountId: owner.accountId, name: 'Okta' } }, owner.token)).createScimToken
+      .token;
+    const scim = new ScimClient(gw.url, token);
+    const email = uniqueEmail('scimseat');
+    const r = await scim.post('/Users', bjensen(email, 'seatless'));
+    expect(r.status).toBe(400);
+    expect(r.body.detail).toContain('All 3 members the STARTER plan includes are taken');
+    expect((await scim.findUser('seatless')).body.totalResults).toBe(0);
     expect(ok(await gw.gql(BILLING, { id: owner.accountId }, owner.token)).account.billing.seatsUsed).toBe(3);
   });
 });
