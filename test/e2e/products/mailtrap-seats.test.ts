@@ -13,7 +13,7 @@ let owner: TestOwner;
 
 beforeAll(async () => {
   mailbox = await startMailbox();
-  gw = await startTestGateway({ mailbox, env: { POSTERN_PLAN_MEMBER_LIMITS: 'FREE=1,STARTER=3' } });
+  gw = await startTestGateway({ mailbox, env: { POSTERN_PLAN_MEMBER_LIMITS: 'FREE=1,STARTER=3,ENTERPRISE=3' } });
   owner = await gw.signUp();
   await installPacks(gw, owner, ['MAILTRAP']);
 });
@@ -88,7 +88,14 @@ describe('Mailtrap seats', () => {
     expect(ok(await gw.gql(BILLING, { id: owner.accountId }, owner.token)).account.billing.seatsUsed).toBe(3);
   });
   it('MT17: an identity provider (SCIM) cannot provision past the limit either: 400, and nothing of the user stays', async () => {
-    // The STARTER account is full (previous test).
+    // SCIM comes with ENTERPRISE, here with 3 members too: the account is full (previous test).
+    ok(
+      await gw.gql(
+        `mutation($input: UpdateBillingInput!) { updateBilling(input: $input) { plan } }`,
+        { input: { accountId: owner.accountId, plan: 'ENTERPRISE' } },
+        owner.token,
+      ),
+    );
     await gw.verifyEmail(owner.email);
     const token = ok(await gw.gql(CREATE_SCIM_TOKEN, { input: { accountId: owner.accountId, name: 'Okta' } }, owner.token)).createScimToken
       .token;
@@ -96,7 +103,7 @@ describe('Mailtrap seats', () => {
     const email = uniqueEmail('scimseat');
     const r = await scim.post('/Users', bjensen(email, 'seatless'));
     expect(r.status).toBe(400);
-    expect(r.body.detail).toContain('All 3 members the STARTER plan includes are taken');
+    expect(r.body.detail).toContain('All 3 members the ENTERPRISE plan includes are taken');
     expect((await scim.findUser('seatless')).body.totalResults).toBe(0);
     expect(ok(await gw.gql(BILLING, { id: owner.accountId }, owner.token)).account.billing.seatsUsed).toBe(3);
   });
