@@ -31,7 +31,7 @@ const accept = async (email: string) =>
   gw.gql(ACCEPT, { input: { token: await mailbox.invitationToken(email), password: STRONG_PASSWORD } });
 
 describe('Mailtrap seats', () => {
-  it('MT17: on the FREE plan there is no user management: inviting and creating users are refused, nothing is made', async () => {
+  it('MT1: on the FREE plan there is no user management: inviting and creating users are refused, nothing is made', async () => {
     expect(ok(await gw.gql(BILLING, { id: owner.accountId }, owner.token)).account.billing).toEqual({
       plan: 'FREE',
       seatsUsed: 1,

@@ -260,7 +260,7 @@ describe('delivery events on the email logs', () => {
     expect((await statuses(d2.domainId))[fresh.id]).toBe('OPENED');
   });
 
-  it('MG (edit suppressions): a bounce or a complaint suppresses the recipient on the domain, once; the next send to them is refused', async () => {
+  it('MT7: a bounce or a complaint suppresses the recipient on the domain, once; the next send to them is refused', async () => {
     const listed = ok(await gw.gql(SUPPRESSIONS, { id: d1.domainId }, owner.token)).domain.suppressions.edges.map((e: any) => e.node);
     expect(listed.map((s: any) => `${s.type} ${s.address}`).sort()).toEqual(['BOUNCE reader@example.org', 'COMPLAINT reader@example.org']);
     expect(listed.find((s: any) => s.type === 'BOUNCE').reason).toBe('Bounced (event e3)');
