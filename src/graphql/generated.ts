@@ -562,7 +562,7 @@ export type Billing = {
   id: Scalars['ID']['output'];
   /** Whether you (the viewer) receive invoice emails for this account. */
   invoiceEmails: Scalars['Boolean']['output'];
-  /** Members the plan includes. */
+  /** Members the plan includes (enforced: with every seat taken, people cannot join). */
   memberLimit: Scalars['Int']['output'];
   plan: Plan;
   /** The plan's maximum sendLimit. */
@@ -578,6 +578,8 @@ export type Billing = {
   updatedAt: Scalars['DateTime']['output'];
   /** Email address verifications per month (at most the plan's maximum). */
   verificationLimit: Scalars['Int']['output'];
+  /** Email address verifications made this month (UTC), counted against verificationLimit. */
+  verificationsThisMonth: Scalars['Int']['output'];
 };
 
 export type Campaign = Node & {
@@ -586,6 +588,8 @@ export type Campaign = Node & {
   createdBy: Maybe<User>;
   /** The emails of this campaign's send, one per recipient. */
   emailLogs: Maybe<EmailLogConnection>;
+  /** Why the scheduler could not send it (while FAILED), e.g. its From domain is no longer verified. */
+  failureReason: Maybe<Scalars['String']['output']>;
   fromEmail: Maybe<Scalars['EmailAddress']['output']>;
   fromName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -634,6 +638,8 @@ export type CampaignEdge = {
 
 export type CampaignStatus =
   | 'DRAFT'
+  /** The scheduler could not send it when due and sent nothing (failureReason says why): fix it, then send or schedule it again. */
+  | 'FAILED'
   | 'SCHEDULED'
   | 'SENDING'
   | 'SENT';
@@ -1056,15 +1062,51 @@ export type EmailLogEdge = {
   node: EmailLog;
 };
 
+/**
+ * Where an email got. Delivery events move it only forward: QUEUED, RECORDED, FAILED → DELIVERED → OPENED
+ * → CLICKED → UNSUBSCRIBED → COMPLAINED → BOUNCED (a late DELIVERED never undoes a BOUNCED).
+ */
 export type EmailStatus =
-  /** Accepted by the SMTP relay. */
+  /** A delivery event says it bounced for good (the address is suppressed on the domain). */
+  | 'BOUNCED'
+  /** A delivery event says the recipient clicked a link in it. */
+  | 'CLICKED'
+  /** A delivery event says the recipient marked it as spam (the address is suppressed on the domain). */
+  | 'COMPLAINED'
+  /** Accepted by the SMTP relay, or a delivery event says it reached the recipient. */
   | 'DELIVERED'
   /** The SMTP relay refused it or could not be reached (see error). */
   | 'FAILED'
+  /** A delivery event says the recipient opened it. */
+  | 'OPENED'
   /** Waiting to be handed to the mailer. */
   | 'QUEUED'
   /** Accepted and stored, not delivered: no SMTP relay is configured (SMTP_URL). */
-  | 'RECORDED';
+  | 'RECORDED'
+  /** A delivery event says the recipient unsubscribed from it. */
+  | 'UNSUBSCRIBED';
+
+export type EmailVerdict =
+  /** The address is malformed, or its domain accepts no mail (no MX record, or a null MX). */
+  | 'INVALID'
+  /** The domain's mail servers could not be looked up just now (see reason): try again later. */
+  | 'UNKNOWN'
+  /** The address is well formed and its domain publishes mail servers (MX). */
+  | 'VALID';
+
+/** The outcome of verifying one address. */
+export type EmailVerification = {
+  __typename?: 'EmailVerification';
+  /** The address as verified (lower-cased when well formed). */
+  email: Scalars['String']['output'];
+  /** The domain's mail servers, best (lowest MX preference) first. */
+  mxHosts: Array<Scalars['String']['output']>;
+  /** Why it is INVALID or UNKNOWN; null when VALID. */
+  reason: Maybe<Scalars['String']['output']>;
+  /** Verifications the account has left this month (after this one). */
+  remainingThisMonth: Scalars['Int']['output'];
+  verdict: EmailVerdict;
+};
 
 export type ExportReportInput = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
@@ -1474,6 +1516,7 @@ export type Mutation = {
   setAccessRequestRecipients: Maybe<AccountSettings>;
   /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
   setApiKeyExpiry: Maybe<ApiKey>;
+  /** Sets the inbox's address. An address belongs to one inbox (BAD_USER_INPUT field localPart when taken), and is free again once that inbox, its project or its workspace is deleted. */
   setInboxEmailAddress: Maybe<Inbox>;
   setInboxForwarding: Maybe<Inbox>;
   /** Opts you in or out of invoice emails (Mailtrap: a Billing Viewer may opt out). */
@@ -1538,6 +1581,13 @@ export type Mutation = {
    * BAD_USER_INPUT (field token) for a bad, used or expired token, or when another login verified the address first.
    */
   verifyEmail: Scalars['Boolean']['output'];
+  /**
+   * Verifies an email address (Mailercloud's email verifier, a Manager's tool): its syntax, then its
+   * domain's MX records in DNS. A malformed address is INVALID at once and counts for nothing; every
+   * other verification takes one from the month's verificationLimit. When none is left: BAD_USER_INPUT
+   * (field email), and nothing is taken.
+   */
+  verifyEmailAddress: Maybe<EmailVerification>;
 };
 
 
@@ -2143,6 +2193,11 @@ export type MutationVerifyDomainArgs = {
 
 export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
+};
+
+
+export type MutationVerifyEmailAddressArgs = {
+  input: VerifyEmailAddressInput;
 };
 
 /**
@@ -3161,6 +3216,13 @@ export type User = {
   username: Maybe<Scalars['String']['output']>;
 };
 
+export type VerifyEmailAddressInput = {
+  /** At most 1,000 characters. */
+  email: Scalars['String']['input'];
+  /** The workspace the verification is made for (its account's verificationLimit is used). */
+  workspaceId: Scalars['ID']['input'];
+};
+
 export type Viewer = {
   __typename?: 'Viewer';
   /** Accounts the viewer is a member of. */
@@ -3548,6 +3610,8 @@ export type ResolversTypes = {
   EmailLogConnection: ResolverTypeWrapper<AnyConnection>;
   EmailLogEdge: ResolverTypeWrapper<Omit<EmailLogEdge, 'node'> & { node: ResolversTypes['EmailLog'] }>;
   EmailStatus: EmailStatus;
+  EmailVerdict: EmailVerdict;
+  EmailVerification: ResolverTypeWrapper<EmailVerification>;
   ExportReportInput: ExportReportInput;
   Form: ResolverTypeWrapper<FormDoc>;
   FormConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3685,6 +3749,7 @@ export type ResolversTypes = {
   UpdateWebhookInput: UpdateWebhookInput;
   UpdateWorkspaceInput: UpdateWorkspaceInput;
   User: ResolverTypeWrapper<UserDoc>;
+  VerifyEmailAddressInput: VerifyEmailAddressInput;
   Viewer: ResolverTypeWrapper<ViewerParent>;
   Webhook: ResolverTypeWrapper<WebhookDoc>;
   WebhookConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3780,6 +3845,7 @@ export type ResolversParentTypes = {
   EmailLog: EmailLogDoc;
   EmailLogConnection: AnyConnection;
   EmailLogEdge: Omit<EmailLogEdge, 'node'> & { node: ResolversParentTypes['EmailLog'] };
+  EmailVerification: EmailVerification;
   ExportReportInput: ExportReportInput;
   Form: FormDoc;
   FormConnection: AnyConnection;
@@ -3908,6 +3974,7 @@ export type ResolversParentTypes = {
   UpdateWebhookInput: UpdateWebhookInput;
   UpdateWorkspaceInput: UpdateWorkspaceInput;
   User: UserDoc;
+  VerifyEmailAddressInput: VerifyEmailAddressInput;
   Viewer: ViewerParent;
   Webhook: WebhookDoc;
   WebhookConnection: AnyConnection;
@@ -4195,12 +4262,14 @@ export type BillingResolvers<ContextType = Context, ParentType extends Resolvers
   sentThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   verificationLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verificationsThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CampaignResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   emailLogs?: Resolver<Maybe<ResolversTypes['EmailLogConnection']>, ParentType, ContextType, RequireFields<CampaignEmailLogsArgs, 'first'>>;
+  failureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fromEmail?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
   fromName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -4349,6 +4418,14 @@ export type EmailLogConnectionResolvers<ContextType = Context, ParentType extend
 export type EmailLogEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailLogEdge'] = ResolversParentTypes['EmailLogEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['EmailLog'], ParentType, ContextType>;
+};
+
+export type EmailVerificationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailVerification'] = ResolversParentTypes['EmailVerification']> = {
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mxHosts?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  remainingThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['EmailVerdict'], ParentType, ContextType>;
 };
 
 export type FormResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Form'] = ResolversParentTypes['Form']> = {
@@ -4618,6 +4695,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationUpdateWorkspaceArgs, 'id' | 'input'>>;
   verifyDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationVerifyDomainArgs, 'id'>>;
   verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
+  verifyEmailAddress?: Resolver<Maybe<ResolversTypes['EmailVerification']>, ParentType, ContextType, RequireFields<MutationVerifyEmailAddressArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
@@ -5143,6 +5221,7 @@ export type Resolvers<ContextType = Context> = {
   EmailLog?: EmailLogResolvers<ContextType>;
   EmailLogConnection?: EmailLogConnectionResolvers<ContextType>;
   EmailLogEdge?: EmailLogEdgeResolvers<ContextType>;
+  EmailVerification?: EmailVerificationResolvers<ContextType>;
   Form?: FormResolvers<ContextType>;
   FormConnection?: FormConnectionResolvers<ContextType>;
   FormEdge?: FormEdgeResolvers<ContextType>;
