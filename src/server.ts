@@ -20,6 +20,7 @@ import { setSendLeaseMs } from './modules/marketing/campaign-delivery.service';
 import { dropLegacyUniqueEmailIndex } from './modules/identity/user.model';
 import { setAppUrl } from './modules/identity/email.service';
 import { setDnsServers } from './modules/sending/dns-check';
+import { setPlanMemberLimits } from './modules/billing/seats.service';
 
 export interface RunningServer {
   url: string;
@@ -51,6 +52,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   setSessionTtlHours(config.sessionTtlHours);
   setSendLeaseMs(config.sendLeaseMs);
   setDnsServers(config.dnsServers);
+  setPlanMemberLimits(config.planMemberLimits);
   setAppUrl(config.appUrl);
 
   const schema = opts.schema ?? buildSchema();

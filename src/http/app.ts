@@ -37,6 +37,7 @@ import { metricsHandler } from './metrics-endpoint';
 import { metricsPlugin } from '../graphql/plugins/metrics';
 import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
 import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
+import { accessReviewExportHandler } from '../modules/access/review.http';
 import { scimRouter } from '../scim/router';
 import { ssoRouter } from '../sso/router';
 
@@ -171,6 +172,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.use(explorerRouter());
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.get('/email-logs/export', emailLogExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.get('/access/review.csv', accessReviewExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.post('/events/:accountId', express.json({ limit: '2mb' }), eventsHandler({ log: opts.log }));
   app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));

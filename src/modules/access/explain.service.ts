@@ -5,6 +5,7 @@ import { explainAccess as explain } from '../../authz/explain';
 import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs } from '../../graphql/generated';
 import { loadScopeNode } from '../../authz/introspect';
 import { accessStore } from '../../authz/store';
+import { cachedAccountAccess } from '../../authz/account-access';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { ApiTokenDoc } from './token.model';
 
@@ -19,6 +20,9 @@ export async function explainAccess(ctx: Context, input: QueryExplainAccessArgs)
   }
   const node = (await loadScopeNode(ctx, input.scope))!; // located and checked by the directive
   const scope = { type: input.scope.type, id: node.doc._id };
+  const version = (await ctx.authz.load(node.accountId))?.version;
+  // The account's facts, when a whoCan or review read them at this version: no read at all then.
+  const facts = version !== undefined ? cachedAccountAccess(accessStore, node.accountId, version, Date.now()) : undefined;
   let userId = input.userId ?? ctx.actorId;
   let token: { id: string; scopes: string[]; workspaceIds: string[] | null } | null = null;
   if (input.tokenId) {
@@ -35,9 +39,9 @@ export async function explainAccess(ctx: Context, input: QueryExplainAccessArgs)
     }
     userId = t.userId;
     token = { id: t._id, scopes: t.scopes, workspaceIds: t.workspaceIds };
-  } else if (!(await accessStore.isMember(node.accountId, userId))) {
+  } else if (!(facts ? facts.members.includes(userId) : await accessStore.isMember(node.accountId, userId))) {
     throw new NotFoundError('member', userId);
   }
-  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node });
+  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node, version });
   return { ...result, steps: result.steps.map((s) => ({ ...s, bindingId: s.bindingId ?? null })), permission, scope };
 }

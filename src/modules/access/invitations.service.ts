@@ -15,6 +15,8 @@ import { User, VerifiedEmail, type UserDoc } from '../identity/user.model';
 import { startSession, type AuthResult } from '../identity/session.service';
 import { assertVerified, claimAddress, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';
+// Seats of the plan (MT17): every way in takes one first.
+import { assertSeatFree, takeSeat } from '../billing/seats.service';
 import { cleanEmail, displayName, optional } from './profile';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -55,6 +57,7 @@ export async function inviteUser(ctx: Context, input: InviteUserInput): Promise<
   if (existing && (await accessStore.isMember(account._id, existing._id))) {
     throw new BadInputError('This user is already a member: assign them a role with assignRole', 'email');
   }
+  await assertSeatFree(account, 'email');
   const token = randomSecret(32);
   const now = new Date();
   // One valid invitation per address: a new one replaces those still pending.
@@ -167,13 +170,23 @@ export async function acceptInvitation(ctx: Context, input: AcceptInvitationInpu
     user = { ...user, emailVerifiedAt: new Date() };
   }
   const u = user!;
+  // A seat of the plan before anything else (all taken: refused, the invitation stays open).
+  let seat;
+  try {
+    seat = await takeSeat(account, u._id, 'token');
+  } catch (err) {
+    if (createdUser) await User.deleteOne({ _id: u._id });
+    if (createdUser) await VerifiedEmail.deleteOne({ _id: u.email, userId: u._id });
+    throw err;
+  }
   // One acceptance per invitation, whatever the store underneath (a claim, src/db/claims.ts).
   if (!(await accessStore.acceptInvitation(inv._id, u._id, now))) {
+    await seat.release();
     if (createdUser) await User.deleteOne({ _id: u._id });
     if (createdUser) await VerifiedEmail.deleteOne({ _id: u.email, userId: u._id });
     throw new BadInputError(INVALID_INVITATION, 'token');
   }
-  await accessStore.addMember({ accountId: account._id, userId: u._id, createdBy: inv.createdBy });
+  if (!(await accessStore.addMember({ accountId: account._id, userId: u._id, createdBy: inv.createdBy }))) await seat.release();
   let bindingId: string | null = null;
   const scopeModel = SCOPE_MODEL[inv.scopeType];
   const scopeStillThere = scopeModel ? await mongoose.model(scopeModel).exists({ _id: inv.scopeId }) : null;

@@ -11,6 +11,8 @@ import type { AccountDoc } from '../accounts/account.model';
 import { Session, User, type UserDoc } from '../identity/user.model';
 import { mailVerification, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';
+// Seats of the plan (MT17): every way in takes one first.
+import { assertSeatFree, seatFreed, takeSeat } from '../billing/seats.service';
 import { cleanEmail, displayName, optional, SIGNATURE_MAX } from './profile';
 
 export async function createUser(ctx: Context, input: CreateUserInput): Promise<UserDoc> {
@@ -29,6 +31,7 @@ export async function createUser(ctx: Context, input: CreateUserInput): Promise<
   if (await verifiedHolder(email)) {
     throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
   }
+  await assertSeatFree(account, 'accountId');
   let user: UserDoc;
   try {
     user = (
@@ -44,7 +47,8 @@ export async function createUser(ctx: Context, input: CreateUserInput): Promise<
     throw err;
   }
   try {
-    await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId });
+    const seat = await takeSeat(account, user._id, 'accountId');
+    if (!(await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId }))) await seat.release();
   } catch (err) {
     await User.deleteOne({ _id: user._id });
     throw err;
@@ -66,6 +70,7 @@ export async function removeMember(ctx: Context, input: RemoveMemberInput): Prom
   const { result } = await performChange(ctx, accessStore, removeMemberChange, input);
   const { bindings, invitationsRevoked, tokensRevoked } = result;
   const now = new Date();
+  if (result.removed) await seatFreed(account._id);
   // Their sessions end at once: whatever they had open (in this account or any) must sign in again.
   const sessions = await Session.updateMany({ userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
   await ctx.audit.change({

@@ -1,10 +1,13 @@
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
 
-export type CampaignStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'SENT';
-export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'SENDING', 'SENT'];
+export type CampaignStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'SENT' | 'FAILED';
+export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'SENDING', 'SENT', 'FAILED'];
 
-/** An email campaign of a workspace (scope node CAMPAIGN): DRAFT → (SCHEDULED) → SENDING → SENT. */
+/**
+ * An email campaign of a workspace (scope node CAMPAIGN): DRAFT → (SCHEDULED) → SENDING → SENT, or
+ * SCHEDULED → FAILED when the scheduler finds it cannot be sent when due (failureReason says why).
+ */
 export interface CampaignDoc extends BaseDoc {
   accountId: string;
   workspaceId: string;
@@ -18,6 +21,8 @@ export interface CampaignDoc extends BaseDoc {
   scheduledAt: Date | null;
   sentAt: Date | null;
   recipientCount: number;
+  /** Why the scheduler could not send it (meaningful while FAILED). */
+  failureReason?: string | null;
   createdBy: string;
 }
 
@@ -34,6 +39,7 @@ const campaignSchema = docSchema<CampaignDoc>({
   scheduledAt: { type: Date, default: null },
   sentAt: { type: Date, default: null },
   recipientCount: { type: Number, default: 0 },
+  failureReason: { type: String, default: null },
   createdBy: { type: String, required: true },
 });
 campaignSchema.index({ workspaceId: 1, _id: 1 });
