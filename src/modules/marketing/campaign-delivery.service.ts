@@ -18,6 +18,8 @@ import type { Mailer } from '../../mail/mailer';
 import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { EmailLog, utcDay, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
+import { Domain } from '../sending/domain.model';
+import { Suppression } from '../sending/domain-children.model';
 import { User, type UserDoc } from '../identity/user.model';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc, type CampaignStatus } from './campaign.model';
 import { EDITABLE, readyToSend } from './campaigns.service';
@@ -165,6 +167,8 @@ export interface DeliveryOutcome {
   written: number;
   /** Mails the mailer accepted in this run. */
   delivered: number;
+  /** Contacts skipped in this run: suppressed on the sending domain. */
+  suppressed: number;
 }
 
 /**
@@ -182,7 +186,14 @@ export async function deliver(
   const startedAt = new Date(send.startedAt ?? send.createdAt);
   const createdBy = send.createdBy;
   const status: EmailStatus = mailer.configured ? 'QUEUED' : 'RECORDED';
-  const outcome: DeliveryOutcome = { written: 0, delivered: 0 };
+  const outcome: DeliveryOutcome = { written: 0, delivered: 0, suppressed: 0 };
+  // Addresses suppressed on the sending domain (the From address's; bounces, complaints, unsubscribes,
+  // manual entries) get no email and no log, as sendEmail refuses them.
+  const fromDomain = c.fromEmail
+    ? await Domain.findOne({ accountId: c.accountId, name: c.fromEmail.slice(c.fromEmail.lastIndexOf('@') + 1).toLowerCase() })
+        .select({ _id: 1 })
+        .lean()
+    : null;
   let batch: EmailLogDoc[] = [];
   let bytes = 0;
   let renewedAt = Date.now();
@@ -193,9 +204,24 @@ export async function deliver(
 
   const flush = async () => {
     if (!batch.length) return;
-    const docs = batch;
+    let docs = batch;
     batch = [];
     bytes = 0;
+    if (fromDomain) {
+      const blocked = new Set(
+        (
+          await Suppression.find({ domainId: fromDomain._id, address: { $in: docs.map((d) => d.to.toLowerCase()) } })
+            .select({ address: 1 })
+            .lean()
+        ).map((s) => s.address),
+      );
+      if (blocked.size) {
+        const kept = docs.filter((d) => !blocked.has(d.to.toLowerCase()));
+        outcome.suppressed += docs.length - kept.length;
+        docs = kept;
+      }
+    }
+    if (!docs.length) return renew();
     try {
       await EmailLog.insertMany(docs, { ordered: false, lean: true });
     } catch (err) {
@@ -329,6 +355,7 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
       recipientCount: done.recipientCount,
       delivered: ctx.mailer.configured,
       sent: outcome.written,
+      suppressed: outcome.suppressed,
     },
   });
   return done;

@@ -64,7 +64,13 @@ export function createScheduler(deps: { log: Logger; mailer: Mailer; intervalMs:
       workspaceId: c.workspaceId,
       action: resumed ? 'campaign.resumed' : 'campaign.sent',
       target: { type: 'Campaign', id: c._id },
-      meta: { scheduled: true, recipientCount: done?.recipientCount ?? 0, sentByThisRun: outcome.written, delivered: mailer.configured },
+      meta: {
+        scheduled: true,
+        recipientCount: done?.recipientCount ?? 0,
+        sentByThisRun: outcome.written,
+        suppressed: outcome.suppressed,
+        delivered: mailer.configured,
+      },
     });
     log.info({ campaignId: c._id, resumed, sentByThisRun: outcome.written }, 'scheduled campaign sent');
     return true;
