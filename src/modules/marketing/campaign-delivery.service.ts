@@ -189,11 +189,13 @@ export async function deliver(
   const outcome: DeliveryOutcome = { written: 0, delivered: 0, suppressed: 0 };
   // Addresses suppressed on the sending domain (the From address's; bounces, complaints, unsubscribes,
   // manual entries) get no email and no log, as sendEmail refuses them.
-  const fromDomain = c.fromEmail
+  // Each batch asks only when the domain suppresses anyone at all (most sends: one read in all).
+  const domain = c.fromEmail
     ? await Domain.findOne({ accountId: c.accountId, name: c.fromEmail.slice(c.fromEmail.lastIndexOf('@') + 1).toLowerCase() })
         .select({ _id: 1 })
         .lean()
     : null;
+  const fromDomain = domain && (await Suppression.exists({ domainId: domain._id })) ? domain : null;
   let batch: EmailLogDoc[] = [];
   let bytes = 0;
   let renewedAt = Date.now();
