@@ -13,6 +13,23 @@ const NO_MODULES = {
   message: 'src/authz and src/graphql/plugins import no module: the module registers what they need in src/graphql/registry.ts.',
 };
 
+// The closed set of error codes (src/errors.ts `ErrorCode`): nowhere else written as a string literal.
+const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tools/', 'data/', 'coverage/', 'src/graphql/generated.ts'] },
   js.configs.recommended,
@@ -68,6 +85,20 @@ export default tseslint.config(
   {
     files: ['src/graphql/plugins/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES, ACCESS_STORE_INSIDE] }] },
+  },
+  // One closed set of error codes: `ErrorCode.NOT_FOUND`, never 'NOT_FOUND' (test/lint/layers.test.ts).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/errors.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `Literal[value=/^(${ERROR_CODES.join('|')})$/]`,
+          message: 'Write error codes as ErrorCode.<CODE> (src/errors.ts): the closed set the API answers with.',
+        },
+      ],
+    },
   },
   {
     files: ['web/**/*.js'],

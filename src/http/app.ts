@@ -26,7 +26,7 @@ import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import { isDatabaseUnavailable } from '../db/errors';
 import { databaseUnavailable } from '../db/health';
-import { ServiceUnavailableError } from '../errors';
+import { ServiceUnavailableError, ErrorCode } from '../errors';
 import { unavailablePlugin } from '../graphql/plugins/unavailable';
 import type { Mailer } from '../mail/mailer';
 import type { RateLimits } from './rate-limit';
@@ -183,7 +183,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     (_req: Request, res: Response, next: NextFunction) => {
       if (!databaseUnavailable()) return next();
       res.setHeader('retry-after', '1');
-      res.status(503).json({ errors: [{ message: new ServiceUnavailableError().message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      res
+        .status(503)
+        .json({ errors: [{ message: new ServiceUnavailableError().message, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
     },
     express.json({ limit: '1mb' }),
     maxTokensMiddleware(opts.maxQueryTokens),
@@ -209,7 +211,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   );
 
   app.use((req: Request, res: Response) => {
-    res.status(404).json({ errors: [{ message: `No route ${req.method} ${req.path.slice(0, 200)}`, extensions: { code: 'NOT_FOUND' } }] });
+    res
+      .status(404)
+      .json({ errors: [{ message: `No route ${req.method} ${req.path.slice(0, 200)}`, extensions: { code: ErrorCode.NOT_FOUND } }] });
   });
 
   // Malformed JSON bodies and anything else thrown before Apollo: a JSON error, never a stack trace.
@@ -229,7 +233,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           : status < 500
             ? 'Bad request'
             : 'Internal server error';
-    res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
+    res
+      .status(status)
+      .json({ errors: [{ message, extensions: { code: status < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR } }] });
   });
 
   return gateway;

@@ -5,6 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ErrorCode } from '../../src/errors';
 
 const root = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -91,5 +92,21 @@ describe('no import cycle in src/', () => {
     await expect(cruise()).rejects.toMatchObject({ stdout: expect.stringMatching(/no-circular: .*a\.ts/) });
     writeFileSync(path.join(root, dir, 'b.ts'), 'export interface B { n: number }\n');
     await expect(cruise()).resolves.toMatchObject({ stdout: expect.stringMatching(/no dependency violations found/) });
+  });
+});
+
+describe('error codes are written once, in src/errors.ts', () => {
+  it('refuses every code of ErrorCode written as a string literal elsewhere in src/, and accepts ErrorCode.<CODE>', async () => {
+    const codes = Object.values(ErrorCode);
+    const literal = codes.map((c) => `export const c${codes.indexOf(c)} = { code: '${c}' };`).join('\n') + '\n';
+    const [messages, named] = await lintAll([
+      { file: `src/http/${probe}.ts`, code: literal },
+      {
+        file: `src/http/${probe}.ts`,
+        code: "import { ErrorCode } from '../errors';\nexport const c = { code: ErrorCode.NOT_FOUND };\n",
+      },
+    ]);
+    expect(messages).toEqual(codes.map(() => expect.stringMatching(/^no-restricted-syntax: Write error codes as ErrorCode/)));
+    expect(named).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import type { Context } from '../context';
 import { permissionBit } from '../../authz/catalogue';
 import { heldAnywhere } from '../../authz/check';
 import { accessStore } from '../../authz/store';
-import { ForbiddenError, UnauthenticatedError } from '../../errors';
+import { ForbiddenError, UnauthenticatedError, ErrorCode } from '../../errors';
 
 export const EXPLORER_HEADER = 'x-postern-client';
 export const EXPLORER_PERMISSION = 'explorer:use';
@@ -50,7 +50,7 @@ export function explorerPlugin(): ApolloServerPlugin<Context> {
             throw err;
           }
           throw new GraphQLError(`Missing permission ${EXPLORER_PERMISSION}: the explorer is for members holding it`, {
-            extensions: { code: 'FORBIDDEN', permission: EXPLORER_PERMISSION, http: { status: 403 } },
+            extensions: { code: ErrorCode.FORBIDDEN, permission: EXPLORER_PERMISSION, http: { status: 403 } },
           });
         },
       };
