@@ -12,9 +12,9 @@ import { ScimUser, type ScimUserDoc } from './scim.model';
 import type { ScimRequest } from './request';
 import { applyPatch, type PatchOperation } from './patch';
 import { isDuplicateKey } from '../db/errors';
+import { isEmailAddress } from '../mail/address';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function userResource(req: ScimRequest, u: ScimUserDoc): Record<string, unknown> {
   return {
@@ -67,7 +67,7 @@ function userFields(body: Record<string, unknown>): UserFields {
   if (!Array.isArray(emails)) throw badValue('emails must be a list');
   const primary = (emails.find((e) => e?.primary === true) ?? emails[0]) as { value?: unknown } | undefined;
   const email = (str(primary?.value, 'emails.value') ?? userName).toLowerCase();
-  if (!EMAIL.test(email)) throw badValue('A user needs an email address: as userName or in emails');
+  if (!isEmailAddress(email)) throw badValue('A user needs an email address: as userName or in emails');
   if (body.active !== undefined && typeof body.active !== 'boolean') throw badValue('active must be true or false');
   return {
     userName,

@@ -15,6 +15,7 @@ import { claimAddress, verifiedHolder } from '../modules/identity/email.service'
 import { completeLogin, type AuthResult } from '../modules/identity/session.service';
 import { ScimUser } from '../scim/scim.model';
 import { SsoConfig, type SsoConfigDoc } from './sso.model';
+import { isEmailAddress } from '../mail/address';
 
 export interface ConfigureSsoInput {
   accountId: string;
@@ -199,7 +200,7 @@ export async function completeSsoSignIn(
   identity: { email: string | undefined; emailVerified: boolean | undefined; method: 'oidc' | 'saml' },
 ): Promise<AuthResult> {
   const email = identity.email?.trim().toLowerCase();
-  if (!email || !email.includes('@')) throw new SsoRefusedError('The identity provider sent no email address');
+  if (!email || !isEmailAddress(email)) throw new SsoRefusedError('The identity provider sent no email address');
   if (identity.emailVerified === false) throw new SsoRefusedError('The identity provider says this email address is not verified');
   const domain = email.slice(email.lastIndexOf('@') + 1);
   if (!config.allowedEmailDomains.includes(domain)) throw new SsoRefusedError(`People of ${domain} cannot sign in to this account`);

@@ -6,7 +6,6 @@ import { BadInputError, NotFoundError } from '../../errors';
 export const NAME_MAX = 100;
 export const PERSON_NAME_MAX = 100;
 export const SUBJECT_MAX = 255;
-export const EMAIL_MAX = 254;
 
 export function cleanName(value: unknown, field: string, max = NAME_MAX): string {
   if (typeof value !== 'string') throw new BadInputError(`${field} must be text`, field);
@@ -24,20 +23,6 @@ export function cleanOptional(value: unknown, field: string, max: number): strin
   if (!s) return null;
   if (s.length > max) throw new BadInputError(`${field} must be at most ${max} characters`, field);
   return s;
-}
-
-// The EmailAddress scalar's own rule (graphql-scalars), applied here so errors can name the row.
-const EMAIL_RE =
-  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-
-/** A valid, lowercased email address, or BAD_USER_INPUT on `field`. */
-export function cleanEmail(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw new BadInputError(`${field} must be an email address`, field);
-  const email = value.trim().toLowerCase();
-  if (!email) throw new BadInputError(`${field} must not be empty`, field);
-  if (email.length > EMAIL_MAX) throw new BadInputError(`${field} must be at most ${EMAIL_MAX} characters`, field);
-  if (!EMAIL_RE.test(email)) throw new BadInputError(`${field} is not a valid email address: ${JSON.stringify(value.slice(0, 80))}`, field);
-  return email;
 }
 
 /** The workspace named by a create input (already loaded, and checked, by the directive). */

@@ -19,7 +19,8 @@ import {
   type WebhookEvent,
 } from './domain-children.model';
 import { auditView, changedOnly } from './common';
-import { cleanEmail, cleanInt, cleanRouteActions, cleanRouteExpression, cleanUrl } from './validate';
+import { cleanInt, cleanRouteActions, cleanRouteExpression, cleanUrl } from './validate';
+import { cleanEmail } from '../../mail/address';
 import { isDuplicateKey } from '../../db/errors';
 
 export const REASON_MAX = 500;

@@ -13,7 +13,8 @@ import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model'
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
 import { SendingServer, type SendingServerDoc, type SendingServerProvider } from './sending-server.model';
 import { auditView, changedOnly } from './common';
-import { cleanHost, cleanInt, cleanLocalPart, cleanText } from './validate';
+import { cleanHost, cleanInt, cleanText } from './validate';
+import { cleanLocalPart } from '../../mail/address';
 import { isDuplicateKey } from '../../db/errors';
 
 export const NAME_MAX = 100;
