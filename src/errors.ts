@@ -1,4 +1,4 @@
-// Error classes with the stable `extensions.code` values of CONTRACT.md. Anything else that reaches
+// Error classes with the stable `extensions.code` values of docs/api.md "Errors". Anything else that reaches
 // the client is turned into a generic INTERNAL_SERVER_ERROR by src/graphql/format-error.ts.
 import { GraphQLError } from 'graphql';
 
@@ -55,7 +55,7 @@ export class UnauthenticatedError extends GraphQLError {
 }
 
 export class ForbiddenError extends GraphQLError {
-  /** `principal`: who was refused — people may request access, API tokens may not (CONTRACT.md). */
+  /** `principal`: who was refused — people may request access, API tokens may not (docs/api.md "Errors"). */
   constructor(permission: string, scope: ScopeRef, principal?: { kind: string } | null) {
     super(`Missing permission ${permission} on ${scope.type} ${scope.id}`, {
       extensions: { code: ErrorCode.FORBIDDEN, permission, scope, canRequestAccess: principal?.kind !== 'token' },

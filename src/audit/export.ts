@@ -1,4 +1,4 @@
-// GET /audit/export?accountId=…&format=csv|jsonl&from=…&to=… (CONTRACT.md "HTTP"): streams an
+// GET /audit/export?accountId=…&format=csv|jsonl&from=…&to=… (docs/api.md "Endpoints"): streams an
 // account's audit log, oldest first, for compliance. Needs `auditLog:export` on the account; another
 // account's id is a 404 (ids cannot be probed); the export itself is audited (`audit.exported`).
 import { pipeline } from 'node:stream/promises';

@@ -1,4 +1,4 @@
-// The central check (DESIGN.md §4): a walk up a resource's scope chain with a bit test per node.
+// The central check (docs/design.md "The check"): a walk up a resource's scope chain with a bit test per node.
 // Synchronous and allocation-free: it reads fields of the document and the compiled maps only.
 import { hasBit } from './bitset';
 import type { CompiledPermissions } from './compile';

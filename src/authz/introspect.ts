@@ -1,5 +1,5 @@
 // What the principal may do at a scope node (Viewer.can / Viewer.permissions), and the checks the
-// access services make for rules 3 and 4 of DESIGN.md §4. Everything here reads the request's
+// access services make for rules 3 and 4 of docs/permissions-rules.md. Everything here reads the request's
 // compiled permissions: the same answers the directives give.
 import { PERMISSIONS, parsePermission, permissionBit, UnknownPermissionError, type ParsedPermission } from './catalogue';
 import { allowed, ownHeldOn } from './check';

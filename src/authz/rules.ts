@@ -1,4 +1,4 @@
-// The rules no role can break (DESIGN.md §4, rules 1–4, 7 and 8), as functions of the access store
+// The rules no role can break (docs/permissions-rules.md "Rules no role can break", rules 1–4, 7 and 8), as functions of the access store
 // and compiled permissions — so the services call them and the conformance cases
 // (test/authz/cases.yaml) run them on the in-memory store. Each refusal is a BadInputError that says
 // what to do instead.

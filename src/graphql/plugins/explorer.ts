@@ -1,6 +1,6 @@
 // Requests sent by the GraphQL explorer (/graphiql) carry `x-postern-client: explorer`. They need a
-// principal holding `explorer:use` somewhere in at least one account it belongs to (CONTRACT.md
-// "HTTP"); others get FORBIDDEN naming that permission, before any resolver runs.
+// principal holding `explorer:use` somewhere in at least one account it belongs to (docs/api.md
+// "Endpoints"); others get FORBIDDEN naming that permission, before any resolver runs.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context';

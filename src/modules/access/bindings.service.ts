@@ -1,5 +1,5 @@
 // Role bindings and per-user overrides. The directive has checked roles:assign at the scope node;
-// these services enforce the rules no role can break (DESIGN.md §4, src/authz/rules.ts): no owner
+// these services enforce the rules no role can break (docs/permissions-rules.md "Rules no role can break", src/authz/rules.ts): no owner
 // assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
 // changed by admins. Every write goes through the access store, which bumps permissionsVersion.
 import type { Context } from '../../graphql/context';

@@ -1,4 +1,4 @@
-// Access requests (DESIGN.md §6) and the notifications they send.
+// Access requests (docs/permissions-rules.md "Rules no role can break") and the notifications they send.
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
 import { scopePlacementFields, type ScopePlacement } from '../../authz/store/placement';

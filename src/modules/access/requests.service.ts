@@ -1,4 +1,4 @@
-// Access requests (DESIGN.md §6): a member who met a FORBIDDEN asks for the missing permission on that
+// Access requests (docs/permissions-rules.md "Rules no role can break", 2, 3, 7): a member who met a FORBIDDEN asks for the missing permission on that
 // resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';

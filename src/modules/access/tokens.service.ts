@@ -1,4 +1,4 @@
-// Partner API tokens (DESIGN.md §6): shown once, stored hashed, mandatory expiry, scopes the creator
+// Partner API tokens (docs/design.md "Identity, tokens, audit"; docs/partners.md): shown once, stored hashed, mandatory expiry, scopes the creator
 // holds (no escalation), optional workspace restriction; revocable at once. The token's effective
 // permissions are computed per request by src/authz/compile.ts (creator ∩ scopes ∩ workspaces).
 import type { Context } from '../../graphql/context';

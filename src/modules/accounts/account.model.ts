@@ -4,7 +4,7 @@ import { docSchema, type BaseDoc } from '../../db/schema';
 export interface AccountDoc extends BaseDoc {
   name: string;
   ownerId: string;
-  /** Bumped by the access store on every change to roles, bindings, overrides, members or tokens (DESIGN.md §4 rule 6). */
+  /** Bumped by the access store on every change to roles, bindings, overrides, members or tokens (docs/permissions-rules.md "Rules no role can break", rule 6). */
   permissionsVersion: number;
   /** Counts ownership transfers: one transfer claims each epoch (rule 9: one owner). */
   ownerEpoch?: number;

@@ -1,4 +1,4 @@
-// updateMySettings: every signed-in user may edit their own profile and settings (DESIGN.md §2),
+// updateMySettings: every signed-in user may edit their own profile and settings (docs/design.md "Rules no role can break"),
 // whatever their roles, and nobody else's. Changing the password needs the current one, follows the
 // strength rule, and signs out the user's other sessions.
 import type { Context } from '../../graphql/context';

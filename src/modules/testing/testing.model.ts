@@ -1,4 +1,4 @@
-// Email testing (DESIGN.md §1): Project (workspace child, a scope node) → Inbox (scope node) → Message.
+// Email testing (docs/design.md "The resource tree"): Project (workspace child, a scope node) → Inbox (scope node) → Message.
 // Messages are captured, never delivered; their bodies are sensitive (emailContent:view).
 import { model, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
