@@ -70,9 +70,12 @@ interface Launched {
 function launch(jar: string, file: string, port: number, compact: boolean): Promise<Launched> {
   const child = spawn(
     'java',
-    // A small, steady JVM: the store is on disk; serial GC suits a 2-core machine shared with Node.
+    // A small, steady JVM: the store is on disk (256 MB page cache); serial GC suits a 2-core machine
+    // shared with Node. The heap is capped so a large query result cannot grow the JVM to a quarter of
+    // the machine's memory (the JVM's default): past 1 GB it fails that query, not the machine.
     [
       '-XX:+UseSerialGC',
+      '-Xmx1g',
       '-Xss512k',
       '-jar',
       jar,

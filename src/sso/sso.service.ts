@@ -10,7 +10,7 @@ import { assignRole } from '../modules/access/bindings.service';
 import type { RoleDoc } from '../authz/store';
 import { accessStore } from '../authz/store';
 import { Account, Member, type AccountDoc } from '../modules/accounts/account.model';
-import { User, type UserDoc } from '../modules/identity/user.model';
+import { Session, User, type UserDoc } from '../modules/identity/user.model';
 import { claimAddress, verifiedHolder } from '../modules/identity/email.service';
 import { completeLogin, type AuthResult } from '../modules/identity/session.service';
 import { ScimUser } from '../scim/scim.model';
@@ -99,14 +99,42 @@ export async function saveSsoConfig(ctx: Context, account: AccountDoc, set: Part
     { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
   ).lean<SsoConfigDoc>())!;
   after.samlCertificates ??= [];
+  const ended = after.ssoRequired && !before?.ssoRequired ? await endPasswordSessions(account) : 0;
   await ctx.audit.change({
     accountId: account._id,
     action,
     target: { type: 'SsoConfiguration', id: after._id },
     before: ssoView(before),
     after: ssoView(after),
+    ...(ended ? { meta: { passwordSessionsEnded: ended } } : {}),
   });
   return after;
+}
+
+/**
+ * When an account starts requiring SSO, the sessions its members opened with a password end at once
+ * (the same members assertPasswordLoginAllowed refuses from then on: not the owner, and only people who
+ * belong to this account alone). Their SSO sessions stay. Returns how many sessions ended.
+ */
+async function endPasswordSessions(account: AccountDoc): Promise<number> {
+  const members = (await Member.find({ accountId: account._id }).select({ userId: 1 }).lean())
+    .map((m) => m.userId)
+    .filter((id) => id !== account.ownerId);
+  if (!members.length) return 0;
+  const elsewhere = new Set(
+    (
+      await Member.find({ userId: { $in: members }, accountId: { $ne: account._id } })
+        .select({ userId: 1 })
+        .lean()
+    ).map((m) => m.userId),
+  );
+  const affected = members.filter((id) => !elsewhere.has(id));
+  if (!affected.length) return 0;
+  const res = await Session.updateMany(
+    { userId: { $in: affected }, revokedAt: null, method: { $not: /^sso:/ } },
+    { $set: { revokedAt: new Date() } },
+  );
+  return res.modifiedCount;
 }
 
 export async function configureSso(ctx: Context, input: ConfigureSsoInput): Promise<SsoConfigDoc> {

@@ -47,7 +47,7 @@ export async function addMember(
     createdBy: ownerId,
   });
   const bindingId = await bind(accountId, user._id, roleId, scope ?? { type: 'ACCOUNT', id: accountId }, ownerId);
-  return { userId: user._id, token: await startSession(user._id), roleId, bindingId };
+  return { userId: user._id, token: await startSession(user._id, 'password'), roleId, bindingId };
 }
 
 /** Binds `userId` to `roleId` at `scope` and bumps the account's permissionsVersion. */

@@ -203,4 +203,23 @@ describe('SSO required', () => {
     ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: false } }, owner.token));
     expect(ok(await gw.gql(LOGIN, { input: { email, password: STRONG_PASSWORD } })).login.token).toBeTruthy();
   });
+
+  it('ends the password sessions members already hold when it is turned on; SSO sessions and the owner stay signed in', async () => {
+    ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: false } }, owner.token));
+    const email = uniqueEmail('held');
+    ok(await gw.gql(CREATE_USER, { input: { accountId: owner.accountId, email, password: STRONG_PASSWORD } }, owner.token));
+    const byPassword = ok(await gw.gql(LOGIN, { input: { email, password: STRONG_PASSWORD } })).login.token;
+    const bySso = (await signIn(email)).body.token;
+    const ws = { s: { type: 'WORKSPACE', id: owner.workspaceId } };
+    expect(ok(await gw.gql(PERMS, ws, byPassword)).viewer.user.email).toBe(email);
+
+    ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: true } }, owner.token));
+    expect(errorCode(await gw.gql(PERMS, ws, byPassword))).toBe('UNAUTHENTICATED');
+    expect(ok(await gw.gql(PERMS, ws, bySso)).viewer.user.email).toBe(email);
+    expect(ok(await gw.gql(PERMS, ws, owner.token)).viewer.user.email).toBe(owner.email);
+    const log = ok(await gw.gql(AUDIT, { id: owner.accountId }, owner.token)).account.auditLog.edges.map((e: any) => e.node);
+    // This member's password session, and the one the previous test's member opened after SSO was turned off.
+    expect(log.find((e: any) => e.meta?.passwordSessionsEnded)).toMatchObject({ meta: { passwordSessionsEnded: 2 } });
+    ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: false } }, owner.token));
+  });
 });

@@ -289,7 +289,7 @@ export async function acceptInvitation(
       if (!(err instanceof DuplicateError)) throw err; // they held it already
     }
   }
-  const token = await startSession(u._id);
+  const token = await startSession(u._id, 'invitation');
   ctx.principal = { kind: 'user', id: u._id, userId: u._id, sessionId: 'new' };
   await ctx.audit.change({
     accountId: account._id,

@@ -35,7 +35,7 @@ export async function signUp(
     await User.deleteOne({ _id: user._id });
     throw err;
   }
-  const token = await startSession(user._id);
+  const token = await startSession(user._id, 'signup');
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   await ctx.audit.record({
     accountId: account._id,

@@ -16,15 +16,15 @@ export interface AuthResult {
   account: AccountDoc | null;
 }
 
-export async function startSession(userId: string): Promise<string> {
+export async function startSession(userId: string, method: string): Promise<string> {
   const token = randomSecret(32);
-  await Session.create({ userId, tokenHash: tokenHash(token), expiresAt: new Date(Date.now() + sessionTtlMs) });
+  await Session.create({ userId, tokenHash: tokenHash(token), expiresAt: new Date(Date.now() + sessionTtlMs), method });
   return token;
 }
 
 /** Starts the session of a user whose credentials were all checked, and audits the login in each of their accounts. */
 export async function completeLogin(ctx: Context, user: UserDoc, method: string): Promise<AuthResult> {
-  const token = await startSession(user._id);
+  const token = await startSession(user._id, method);
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
   await Promise.all(

@@ -43,6 +43,8 @@ export interface SessionDoc extends BaseDoc {
   tokenHash: string;
   expiresAt: Date;
   revokedAt?: Date | null;
+  /** How the session was started: password, password+totp, sso:oidc, sso:saml, signup, invitation. */
+  method?: string;
 }
 
 const sessionSchema = docSchema<SessionDoc>({
@@ -50,6 +52,7 @@ const sessionSchema = docSchema<SessionDoc>({
   tokenHash: { type: String, required: true },
   expiresAt: { type: Date, required: true },
   revokedAt: { type: Date, default: null },
+  method: { type: String },
 });
 sessionSchema.index({ tokenHash: 1 }, { unique: true });
 sessionSchema.index({ userId: 1 });
