@@ -20,7 +20,7 @@ import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
-import { requestPolicies } from '../graphql/registry';
+import { moduleRoutes, requestPolicies } from '../graphql/registry';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
@@ -36,7 +36,6 @@ import { maxTokensMiddleware } from './max-tokens';
 import { metricsHandler } from './metrics-endpoint';
 import { metricsPlugin } from '../graphql/plugins/metrics';
 import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
-import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
 import { scimRouter } from '../scim/router';
 import { ssoRouter } from '../sso/router';
 
@@ -170,8 +169,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', metricsHandler(opts.metricsToken));
   app.use(explorerRouter());
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
-  app.get('/email-logs/export', emailLogExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
-  app.post('/events/:accountId', express.json({ limit: '2mb' }), eventsHandler({ log: opts.log }));
+  for (const route of moduleRoutes)
+    app[route.method](route.path, ...route.handlers({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
 

@@ -59,7 +59,45 @@ describe('src/authz and src/graphql/plugins import no module', () => {
   });
 
   it('lets the registry (src/graphql/registry.ts) import the same model', async () => {
-    expect(await lint(`src/graphql/${probe}.ts`, MODEL_IMPORT)).toEqual([]);
+    expect(await lint('src/graphql/registry.ts', MODEL_IMPORT)).toEqual([]);
+  });
+});
+
+describe('outside src/modules only the composition root (src/graphql/registry.ts) imports a module', () => {
+  it('refuses module imports into authentication, the database, HTTP and the server start', async () => {
+    const results = await lintAll([
+      { file: `src/identity/${probe}.ts`, code: "import { Session } from '../modules/identity/user.model';\nexport const s = Session;\n" },
+      {
+        file: `src/db/${probe}.ts`,
+        code: "import { backfillAccessKeys } from '../modules/access/backfill';\nexport const b = backfillAccessKeys;\n",
+      },
+      {
+        file: `src/http/${probe}.ts`,
+        code: "import type { Scheduler } from '../modules/marketing/scheduler';\nexport type S = Scheduler;\n",
+      },
+      { file: 'src/server.ts', code: "import { setAppUrl } from './modules/identity/email.service';\nexport const a = setAppUrl;\n" },
+      { file: `src/graphql/${probe}.ts`, code: "import { moduleResolvers } from '../modules';\nexport const r = moduleResolvers;\n" },
+    ]);
+    for (const messages of results) {
+      expect(messages).toEqual([expect.stringMatching(/^no-restricted-imports: .*Only src\/modules and the composition root import a module/)]);
+    }
+  });
+
+  it('lets the composition root import them, and the layers import the root', async () => {
+    const [root, server] = await lintAll([
+      {
+        file: 'src/graphql/registry.ts',
+        code: "import { setAppUrl } from '../modules/identity/email.service';\nexport const a = setAppUrl;\n",
+      },
+      { file: 'src/server.ts', code: "import { configureModules } from './graphql/registry';\nexport const c = configureModules;\n" },
+    ]);
+    expect(root).toEqual([]);
+    expect(server).toEqual([]);
+  });
+
+  it('the layers as they are import no module', async () => {
+    const files = ['src/identity/principal.ts', 'src/db/connect.ts', 'src/http/app.ts', 'src/server.ts', 'src/graphql/schema.ts'];
+    expect(await lintAll(files.map((file) => ({ file })))).toEqual(files.map(() => []));
   });
 });
 

@@ -34,3 +34,13 @@ apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
 apiTokenSchema.index({ accountId: 1 });
 
 export const ApiToken: Model<ApiTokenDoc> = model<ApiTokenDoc>('ApiToken', apiTokenSchema);
+
+/** The token with this hash (authentication: src/identity/principal.ts). */
+export function tokenByHash(tokenHash: string): Promise<ApiTokenDoc | null> {
+  return ApiToken.findOne({ tokenHash }).lean<ApiTokenDoc>().exec();
+}
+
+/** Notes when a token was last used. */
+export function noteTokenUsed(id: string, at: Date): Promise<unknown> {
+  return ApiToken.updateOne({ _id: id }, { $set: { lastUsedAt: at } }).exec();
+}
