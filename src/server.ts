@@ -14,7 +14,7 @@ import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
 import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
-import { configureModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
+import { configureModules, registerModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
 
 export interface RunningServer {
   url: string;
@@ -43,6 +43,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const config = opts.config ?? loadConfig();
   const log = opts.log ?? createLogger(config.logLevel);
   configureSecretKey(config);
+  registerModules(); // also when given a schema built elsewhere (the tests' probe schema)
   configureModules(config);
 
   const schema = opts.schema ?? buildSchema();
