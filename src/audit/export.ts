@@ -157,7 +157,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
     const account = isId(accountId) ? await ctx.loaders.load<AccountDoc>('Account', accountId) : null;
     const compiled = account ? await ctx.authz.load(account._id) : null;
     if (!account || !compiled) return sendError(res, 404, ErrorCode.NOT_FOUND, `No account with id ${JSON.stringify(accountId)}`);
-    if (!allowed(compiled, EXPORT_BIT, account as unknown as Record<string, unknown>, ['_id'], false)) {
+    if (!allowed(compiled, EXPORT_BIT, account, ['_id'], false)) {
       return sendError(res, 403, ErrorCode.FORBIDDEN, `Missing permission ${EXPORT_PERMISSION} on ACCOUNT ${account._id}`, {
         permission: EXPORT_PERMISSION,
         scope: { type: 'ACCOUNT', id: account._id },

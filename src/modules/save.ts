@@ -29,7 +29,7 @@ export async function saveChanges<T extends StoredDoc>(
 ): Promise<T> {
   const after = (await model.findOneAndUpdate({ _id: before._id }, { $set: set }, { returnDocument: 'after' }).lean()) as T | null;
   if (!after) throw new NotFoundError(model.modelName, before._id);
-  ctx.loaders.prime(model.modelName, after as T & Record<string, unknown>);
+  ctx.loaders.prime(model.modelName, after);
   const view = record.view ?? ((d: T) => d);
   await ctx.audit.change({
     accountId: after.accountId,

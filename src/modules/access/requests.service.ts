@@ -37,8 +37,7 @@ function cleanText(value: string | null | undefined, field: string): string | nu
 export async function resolversOf(req: AccessRequestDoc, account?: AccountDoc | null): Promise<string[]> {
   if (account?.accessRequestRecipients === 'OWNER') return [account.ownerId];
   const bit = permissionBit('accessRequests:resolve');
-  const doc = req as unknown as Record<string, unknown>;
-  return holdersOf(accessStore, req.accountId, (c) => allowed(c, bit, doc, REQUEST_CHAIN, false));
+  return holdersOf(accessStore, req.accountId, (c) => allowed(c, bit, req, REQUEST_CHAIN, false));
 }
 
 async function notify(docs: Omit<NotificationDoc, '_id' | 'createdAt' | 'updatedAt'>[]): Promise<void> {
@@ -70,7 +69,7 @@ export async function requestAccess(
     scopeId: node.doc._id,
     ...ancestors,
   };
-  if (allowed(compiled, permissionBit(permission), fields as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
+  if (allowed(compiled, permissionBit(permission), fields, REQUEST_CHAIN, false)) {
     throw new BadInputError(`You already hold ${permission} there`, 'permission');
   }
   if ((await AccessRequest.countDocuments({ accountId, requesterId: p.userId, status: 'PENDING' })) >= PENDING_MAX) {
@@ -120,7 +119,7 @@ export async function requestAccess(
     await Promise.all([AccessRequest.deleteOne({ _id: req._id }), Notification.deleteMany({ accessRequestId: req._id })]);
     throw err;
   }
-  ctx.loaders.prime('AccessRequest', req as unknown as { _id: string });
+  ctx.loaders.prime('AccessRequest', req);
   return req;
 }
 
@@ -148,7 +147,7 @@ export async function resolveAccessRequest(
     // permissions are never granted (requests made before the rule are refused here).
     cleanPermissions([req.permission], 'id', { allowWildcard: false });
     const compiled = await ctx.authz.load(req.accountId);
-    if (!compiled || !allowed(compiled, permissionBit(req.permission), req as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
+    if (!compiled || !allowed(compiled, permissionBit(req.permission), req, REQUEST_CHAIN, false)) {
       throw new ForbiddenError(req.permission, { type: req.scopeType, id: req.scopeId }, p);
     }
     assertGrantable(await ctx.authz.grantable(req.accountId), [req.permission], { doc: req as never, chain: PLACED_CHAIN }, 'id', {
@@ -251,7 +250,7 @@ export async function resolveAccessRequest(
       createdBy: p.userId,
     },
   ]).catch((err: unknown) => ctx.log.warn({ err, accessRequestId: req._id }, 'could not store the notification'));
-  ctx.loaders.prime('AccessRequest', after as unknown as { _id: string });
+  ctx.loaders.prime('AccessRequest', after);
   return after;
 }
 

@@ -146,7 +146,7 @@ export async function createApiToken(
     await accessStore.revokeToken(doc._id, new Date());
     throw err;
   }
-  ctx.loaders.prime('ApiToken', doc as unknown as { _id: string });
+  ctx.loaders.prime('ApiToken', doc);
   return { token, apiToken: doc };
 }
 
@@ -192,7 +192,7 @@ export async function rotateApiToken(ctx: Context, id: string): Promise<ApiToken
   ).lean<ApiTokenDoc>();
   ctx.loaders.forget('ApiToken', id);
   if (!after) throw new BadInputError('This token was revoked, expired or rotated meanwhile: list the tokens again', 'id');
-  ctx.loaders.prime('ApiToken', after as unknown as { _id: string });
+  ctx.loaders.prime('ApiToken', after);
   await ctx.audit.change({
     accountId: after.accountId,
     action: 'apiToken.rotated',

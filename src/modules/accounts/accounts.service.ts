@@ -123,7 +123,7 @@ export async function updateAccount(ctx: Context, id: string, input: { name?: st
   if (name === before.name) return before;
   const after = await Account.findOneAndUpdate({ _id: id }, { $set: { name } }, { returnDocument: 'after' }).lean();
   if (!after) throw new NotFoundError('Account', id);
-  ctx.loaders.prime('Account', after as unknown as AccountDoc & Record<string, unknown>);
+  ctx.loaders.prime('Account', after);
   await ctx.audit.change({
     accountId: id,
     action: 'account.renamed',

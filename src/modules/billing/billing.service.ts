@@ -163,7 +163,7 @@ export async function openSupportTicket(
   const ticket = (
     await SupportTicket.create({ accountId: account._id, subject, body, status: 'OPEN', createdBy: ctx.principal!.userId })
   ).toObject();
-  ctx.loaders.prime('SupportTicket', ticket as never);
+  ctx.loaders.prime('SupportTicket', ticket);
   await ctx.audit.record({
     accountId: ticket.accountId,
     action: 'supportTicket.opened',
@@ -206,7 +206,7 @@ export async function setSupportTicketStatus(ctx: Context, id: string, status: S
     { returnDocument: 'after' },
   ).lean<SupportTicketDoc>();
   if (!after) throw new NotFoundError('SupportTicket', id);
-  ctx.loaders.prime('SupportTicket', after as never);
+  ctx.loaders.prime('SupportTicket', after);
   await ctx.audit.change({
     accountId: after.accountId,
     action: status === 'CLOSED' ? 'supportTicket.closed' : 'supportTicket.reopened',

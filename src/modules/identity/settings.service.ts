@@ -138,7 +138,7 @@ export async function updateMySettings(ctx: Context, input: MySettingsInput): Pr
   if (!Object.keys(update).length) return user;
   const after = await User.findOneAndUpdate({ _id: user._id }, update, { returnDocument: 'after' }).lean<UserDoc>();
   if (!after) throw new UnauthenticatedError();
-  ctx.loaders.prime('User', after as never);
+  ctx.loaders.prime('User', after);
 
   let signedOut = 0;
   if (changingPassword) {

@@ -242,7 +242,7 @@ export async function setRequireTwoFactor(ctx: Context, input: { accountId: stri
     { returnDocument: 'after' },
   ).lean<AccountDoc>();
   if (!after) throw new BadInputError('The account was deleted', 'accountId');
-  ctx.loaders.prime('Account', after as never);
+  ctx.loaders.prime('Account', after);
   await ctx.audit.change({
     accountId: after._id,
     action: 'account.securityUpdated',

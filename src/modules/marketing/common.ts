@@ -43,5 +43,5 @@ export function has(input: object, key: string): boolean {
 
 /** Seeds the request's loader with a document just written (typed documents into the loaders' shape). */
 export function prime(ctx: Context, type: string, doc: { _id: string }): void {
-  ctx.loaders.prime(type, doc as unknown as { _id: string } & Record<string, unknown>);
+  ctx.loaders.prime(type, doc);
 }

@@ -12,7 +12,7 @@ function service<T extends PublishableDoc>(type: 'Automation' | 'Form', typed: M
   const model = typed as unknown as Model<PublishableDoc>;
   const save = (ctx: Context, doc: T | null, id: string): T => {
     if (!doc) throw new NotFoundError(type, id);
-    ctx.loaders.prime(type, doc as unknown as { _id: string } & Record<string, unknown>);
+    ctx.loaders.prime(type, doc);
     return doc;
   };
   return {

@@ -16,7 +16,6 @@ import { isId } from '../../db/ids';
 import { date, queryString, restContext, sendError } from '../../audit/export';
 import type { Mailer } from '../../mail/mailer';
 import type { RateLimits } from '../../http/rate-limit';
-import type { AccountDoc } from '../accounts/account.model';
 import { findApiKeyBySecret } from '../sending/secrets.service';
 import { EmailLog, type EmailLogDoc } from '../sending/email-log.model';
 import { ingestEvents } from './ingest.service';
@@ -89,14 +88,13 @@ export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limit
     }
     const ctx = await restContext(req, res, deps);
     if (!ctx) return;
-    const node = await ctx.loaders.load<AccountDoc & { accountId: string; workspaceId: string }>(target.type, target.id);
+    const node = await ctx.loaders.load<{ _id: string; accountId: string; workspaceId: string }>(target.type, target.id);
     const compiled = node ? await ctx.authz.load(node.accountId) : null;
     if (!node || !compiled)
       return sendError(res, 404, ErrorCode.NOT_FOUND, `No ${target.type.toLowerCase()} with id ${JSON.stringify(target.id)}`);
     const chain = RESOURCE_TYPES[target.type]!.chain;
-    const doc = node as unknown as Record<string, unknown>;
     const scope = { type: target.type === 'Domain' ? 'DOMAIN' : 'CAMPAIGN', id: node._id };
-    if (!allowed(compiled, EXPORT_BIT, doc, chain, false)) {
+    if (!allowed(compiled, EXPORT_BIT, node, chain, false)) {
       return sendError(res, 403, ErrorCode.FORBIDDEN, `Missing permission emailLogs:export on ${scope.type} ${node._id}`, {
         permission: 'emailLogs:export',
         scope,
@@ -104,7 +102,7 @@ export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limit
       });
     }
     // Bodies only for those who may read them (a Domain Viewer exports statistics, not content).
-    const withContent = allowed(compiled, CONTENT_BIT, doc, chain, false);
+    const withContent = allowed(compiled, CONTENT_BIT, node, chain, false);
     await ctx.audit.record({
       accountId: node.accountId,
       workspaceId: node.workspaceId,

@@ -108,7 +108,7 @@ export async function createDomain(ctx: Context, input: { workspaceId: string; n
     target: { type: 'Domain', id: doc._id },
     after: auditView(doc),
   });
-  ctx.loaders.prime('Domain', doc as unknown as { _id: string });
+  ctx.loaders.prime('Domain', doc);
   return doc;
 }
 

@@ -118,7 +118,7 @@ export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc>
     { returnDocument: 'after' },
   ).lean();
   if (!after) throw new BadInputError('The API key was deleted meanwhile', 'id');
-  ctx.loaders.prime('ApiKey', after as unknown as { _id: string });
+  ctx.loaders.prime('ApiKey', after);
   await ctx.audit.change({
     accountId: after.accountId,
     action: 'apiKey.rotated',

@@ -34,7 +34,7 @@ export async function createProject(ctx: Context, input: { workspaceId: string; 
   const project = (
     await Project.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.principal!.userId })
   ).toObject();
-  ctx.loaders.prime('Project', project as never);
+  ctx.loaders.prime('Project', project);
   await ctx.audit.change({
     accountId: project.accountId,
     workspaceId: project.workspaceId,
@@ -75,7 +75,7 @@ export async function createInbox(ctx: Context, input: { projectId: string; name
       createdBy: ctx.principal!.userId,
     })
   ).toObject();
-  ctx.loaders.prime('Inbox', inbox as never);
+  ctx.loaders.prime('Inbox', inbox);
   await ctx.audit.change({
     accountId: inbox.accountId,
     workspaceId: inbox.workspaceId,
