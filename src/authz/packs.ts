@@ -286,7 +286,13 @@ const MAILERSIO: RolePack = {
       key: 'mailersio-auditor',
       name: 'Auditor',
       description: 'Read-only visibility across the whole workspace, including the audit log.',
-      permissions: ['workspaces:view', 'auditLog:view', ...MAILERSIO_GROUPS.flatMap((g) => g.resources.map((r) => `${r}:view`))],
+      // account:view: an auditor bound on the account opens it (account(id:)) to read its audit log.
+      permissions: [
+        'account:view',
+        'workspaces:view',
+        'auditLog:view',
+        ...MAILERSIO_GROUPS.flatMap((g) => g.resources.map((r) => `${r}:view`)),
+      ],
     },
   ],
 };

@@ -3,6 +3,7 @@ import type { Context } from '../graphql/context';
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { BadInputError, NotFoundError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';
+import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { ScimToken, type ScimTokenDoc } from './scim.model';
 import { SCIM_TOKEN_PREFIX } from './request';
 
@@ -14,6 +15,7 @@ export interface ScimTokenCreatedResult {
 export async function createScimToken(ctx: Context, input: { accountId: string; name: string }): Promise<ScimTokenCreatedResult> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (ctx.principal?.kind !== 'user') throw new BadInputError('SCIM tokens are made by a person, not with a partner API token');
+  await assertPlanIncludes(account._id, 'scim');
   const name = input.name.trim();
   if (!name || name.length > 100) throw new BadInputError('name must be 1–100 characters', 'name');
   const token = `${SCIM_TOKEN_PREFIX}${randomSecret(32)}`;

@@ -15,6 +15,7 @@ import { BadInputError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import type { AuthResult } from '../modules/identity/session.service';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
+import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { completeSsoSignIn, isAcceptableIdpUrl, saveSsoConfig, sharedSettings, SsoRefusedError } from './sso.service';
 
 const ATTEMPT_TTL_MS = 10 * 60 * 1000;
@@ -129,6 +130,7 @@ export async function importSamlMetadata(
 ): Promise<SsoConfigDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (ctx.principal?.kind !== 'user') throw new BadInputError('Single sign-on is configured by a person, not with a partner API token');
+  await assertPlanIncludes(account._id, 'sso');
   const meta = parseIdpMetadata(input.metadataXml);
   const set = await sharedSettings(ctx, account, input);
   return saveSsoConfig(

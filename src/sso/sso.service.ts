@@ -14,6 +14,7 @@ import { Session, User, type UserDoc } from '../modules/identity/user.model';
 import { claimAddress, verifiedHolder } from '../modules/identity/email.service';
 import { completeLogin, type AuthResult } from '../modules/identity/session.service';
 import { ScimUser } from '../scim/scim.model';
+import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { SsoConfig, type SsoConfigDoc } from './sso.model';
 import { isEmailAddress } from '../mail/address';
 
@@ -140,6 +141,7 @@ async function endPasswordSessions(account: AccountDoc): Promise<number> {
 export async function configureSso(ctx: Context, input: ConfigureSsoInput): Promise<SsoConfigDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (ctx.principal?.kind !== 'user') throw new BadInputError('Single sign-on is configured by a person, not with a partner API token');
+  await assertPlanIncludes(account._id, 'sso');
   const existing = await SsoConfig.findOne({ accountId: account._id }).lean<SsoConfigDoc>();
   const set: Partial<SsoConfigDoc> = await sharedSettings(ctx, account, input);
   if (input.issuer !== undefined && input.issuer !== null) {

@@ -2,7 +2,7 @@
 // services, resolvers and HTTP routes, plain `<name>.ts` for pure helpers, never a bare `model.ts` —
 // and the test tree mirrors src/, apart from the shared helpers, the cross-cutting scenario suites
 // (test/e2e) and the checks of the repository's own lint rules (test/lint).
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
@@ -39,13 +39,8 @@ it('every test folder mirrors a folder of src/', () => {
     for (const d of dirs(path.join(root, 'test', rel))) {
       const sub = path.join(rel, d);
       if (rel === '' && OUTSIDE_SRC.includes(d)) continue;
-      let isDir = false;
-      try {
-        isDir = statSync(path.join(root, 'src', sub)).isDirectory();
-      } catch {
-        isDir = false;
-      }
-      if (!isDir) stray.push(`test/${sub}`);
+      const mirror = path.join(root, 'src', sub);
+      if (!existsSync(mirror) || !statSync(mirror).isDirectory()) stray.push(`test/${sub}`);
       else visit(sub);
     }
   };

@@ -2,6 +2,7 @@
 // real gateway: the admin makes a SCIM token, the provider creates, finds, updates and deprovisions
 // users and maps groups to roles; what it does shows up as members and bindings in GraphQL.
 import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../helpers/gateway';
+import { onPlan } from '../helpers/billing';
 import { CREATE_USER, ok, roleIds } from '../modules/access/helpers';
 import { bjensen, CREATE_SCIM_TOKEN, ERROR_SCHEMA, GROUP_ROLE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, ScimClient, USER_SCHEMA } from './client';
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
   gw = await startTestGateway();
   owner = await gw.signUp();
   await gw.verifyEmail(owner.email);
+  await onPlan(gw, owner, 'ENTERPRISE'); // SCIM comes with ENTERPRISE (MI10)
   roles = await roleIds(gw, owner);
   const r = ok(await gw.gql(CREATE_SCIM_TOKEN, { input: { accountId: owner.accountId, name: 'Okta' } }, owner.token));
   scimToken = r.createScimToken.token;

@@ -3,6 +3,7 @@
 // company's rules hold — allowed domains, just-in-time membership, SCIM deprovisioning, SSO required.
 import mongoose from 'mongoose';
 import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../helpers/gateway';
+import { onPlan } from '../helpers/billing';
 import { CREATE_USER, memberWith, ok, roleIds } from '../modules/access/helpers';
 import { bjensen, CREATE_SCIM_TOKEN, GROUP_ROLE_SCHEMA, GROUP_SCHEMA, ScimClient } from '../scim/client';
 import { Browser, startOidcProvider, type OidcProvider } from './idp';
@@ -25,6 +26,7 @@ beforeAll(async () => {
   gw = await startTestGateway();
   idp = await startOidcProvider(CLIENT_ID, CLIENT_SECRET, `${gw.url}/sso/oidc/callback`);
   owner = await gw.signUp();
+  await onPlan(gw, owner, 'ENTERPRISE'); // single sign-on and SCIM come with the plan (MI10)
   roles = await roleIds(gw, owner);
 });
 afterAll(async () => {

@@ -1,6 +1,7 @@
 // SAML 2.0 sign-in against an identity provider built from the same library (@node-saml/node-saml),
 // on 127.0.0.1: metadata import, a signed assertion accepted, and every forged or stale one refused.
 import { startTestGateway, uniqueEmail, type TestGateway, type TestOwner } from '../helpers/gateway';
+import { onPlan } from '../helpers/billing';
 import { ok, roleIds } from '../modules/access/helpers';
 import { samlSignIn, startSamlIdp, type SamlIdp } from './saml-idp';
 
@@ -16,6 +17,7 @@ beforeAll(async () => {
   gw = await startTestGateway();
   idp = await startSamlIdp();
   owner = await gw.signUp();
+  await onPlan(gw, owner, 'SCALE'); // single sign-on comes with SCALE (MI10)
 });
 afterAll(async () => {
   await idp?.stop();

@@ -199,7 +199,10 @@ export async function updateAccountSettings(
     const role = await ctx.loaders.load<RoleDoc>('Role', input.defaultRoleId);
     if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.defaultRoleId);
     if (role.system || isAdminRole(role))
-      throw new BadInputError('The default role cannot be a system role (owner, admin): least privilege by default', 'defaultRoleId');
+      throw new BadInputError(
+        `The default role cannot be "${role.name}": not the owner, admin or a role standing for admin (least privilege by default)`,
+        'defaultRoleId',
+      );
     defaultRoleId = role._id;
   }
   const updated = await Account.findOneAndUpdate(

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => gw.stop());
 
 describe('Mailgun: transactional sending is emails:send', () => {
-  it('MG-send: a Developer sends through the transactional API; Support and Analyst are refused with emails:send', async () => {
+  it('MG5: a Developer sends through the transactional API; Support and Analyst are refused with emails:send', async () => {
     const dev = await memberWith(gw, owner, roles['mailgun-developer']!, acct(owner), 'dev');
     expect(ok(await gw.gql(SEND, { input: mail(domainId, DOMAIN) }, dev.token)).sendEmail.status).toBe('RECORDED');
     for (const key of ['mailgun-support', 'mailgun-analyst', 'mailgun-billing']) {
@@ -30,7 +30,7 @@ describe('Mailgun: transactional sending is emails:send', () => {
     }
   });
 
-  it('MC-send: a Mailercloud Manager runs the transactional API; an Analyst cannot', async () => {
+  it('MC10: a Mailercloud Manager runs the transactional API; an Analyst cannot', async () => {
     const manager = await memberWith(gw, owner, roles['mailercloud-manager']!, acct(owner), 'mgr');
     expect(ok(await gw.gql(SEND, { input: mail(domainId, DOMAIN) }, manager.token)).sendEmail.status).toBe('RECORDED');
     const analyst = await memberWith(gw, owner, roles['mailercloud-analyst']!, acct(owner), 'an');

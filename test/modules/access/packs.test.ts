@@ -1,4 +1,4 @@
-// The seed products' statements (/work/shared/seeds), tested through installed role packs.
+// The seed products' statements (numbered in docs/products.md), tested through installed role packs.
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import { acct, bind, can, err, memberWith, newMember, ok, roleIds, wsScope, type Scope } from './helpers';
 
@@ -62,7 +62,7 @@ afterAll(() => gw.stop());
 describe('Mailgun', () => {
   const API_KEYS = `query($id: ID!) { account(id: $id) { apiKeys { edges { node { id secret } } } } }`;
 
-  it('Analyst reads most data but changes nothing (only their own settings)', async () => {
+  it('MG11: the Analyst reads most data but changes nothing; MG12: they modify only their own settings', async () => {
     const a = await memberWith(gw, owner, roles['mailgun-analyst']!, acct(owner), 'analyst');
     expect(ok(await gw.gql(DOMAIN, { id: d1 }, a.token)).domain.id).toBe(d1);
     expect(err(await gw.gql(UPDATE_DOMAIN, { id: d1, input: { trackOpens: true } }, a.token))).toMatchObject({
@@ -85,7 +85,7 @@ describe('Mailgun', () => {
     expect(s.body.data!.updateMySettings.position).toBe('Analyst');
   });
 
-  it('Developer views API keys (plaintext) while the Analyst sees them masked; Admin administers users', async () => {
+  it('MG6: the Developer views API keys (plaintext) while the Analyst sees them masked; MG14: the Admin administers users', async () => {
     const key = ok(
       await gw.gql(
         `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { id secret } }`,
@@ -114,7 +114,7 @@ describe('Mailgun', () => {
     expect(await can(gw, admin.token, 'account:delete', acct(owner))).toBe(false);
   });
 
-  it('Support edits suppressions, lists and authorized recipients and tickets; Billing is the only non-admin changing billing', async () => {
+  it('MG7: Support edits suppressions, lists and authorized recipients and tickets; MG10: Billing is the only non-admin changing billing', async () => {
     const sup = await memberWith(gw, owner, roles['mailgun-support']!, acct(owner), 'support');
     const r = await gw.gql(
       `mutation($input: AddSuppressionInput!) { addSuppression(input: $input) { id } }`,
@@ -133,7 +133,7 @@ describe('Mailgun', () => {
 });
 
 describe('Mailtrap', () => {
-  it('a Domain Admin on one domain manages it and cannot touch its sibling', async () => {
+  it('MT6: a Domain Admin on one domain manages it and cannot touch its sibling', async () => {
     const da = await memberWith(gw, owner, roles['mailtrap-domain-admin']!, domainScope(d1), 'domadmin');
     expect(ok(await gw.gql(UPDATE_DOMAIN, { id: d1, input: { trackOpens: false } }, da.token)).updateDomain.trackOpens).toBe(false);
     expect(err(await gw.gql(UPDATE_DOMAIN, { id: d2, input: { trackOpens: true } }, da.token))).toMatchObject({
@@ -155,7 +155,7 @@ describe('Mailtrap', () => {
     expect(err(sib)).toMatchObject({ code: 'FORBIDDEN', permission: 'roles:assign' });
   });
 
-  it('viewers do not see email content unless granted View Email Content for that domain only', async () => {
+  it('MT8: viewers do not see email content unless granted View Email Content for that domain only', async () => {
     const v = await memberWith(gw, owner, roles['mailtrap-domain-viewer']!, domainScope(d1), 'domviewer');
     await bind(gw, owner, v.userId, roles['mailtrap-domain-viewer']!, domainScope(d2));
     expect(await can(gw, v.token, 'emailLogs:view', domainScope(d1))).toBe(true);
@@ -166,7 +166,7 @@ describe('Mailtrap', () => {
     expect(await can(gw, v.token, 'emailContent:view', domainScope(d2))).toBe(false);
   });
 
-  it("an Inbox Admin sees only that inbox's members, manages it, and cannot add inboxes", async () => {
+  it("MT2: an Inbox Admin sees only that inbox's members; MT12: they manage it, and cannot add inboxes", async () => {
     const ia = await memberWith(gw, owner, roles['mailtrap-inbox-admin']!, inboxScope(inboxA), 'inboxadmin');
     const va = await memberWith(gw, owner, roles['mailtrap-inbox-viewer']!, inboxScope(inboxA), 'viewera');
     const vb = await memberWith(gw, owner, roles['mailtrap-inbox-viewer']!, inboxScope(inboxB), 'viewerb');
@@ -237,7 +237,7 @@ describe('Mailtrap', () => {
     expect(await can(gw, va.token, 'inboxes:edit', inboxScope(inboxA))).toBe(false);
   });
 
-  it('a Project Admin manages all its inboxes but cannot add projects; Account Viewer sees everything and changes nothing', async () => {
+  it('MT10: a Project Admin manages all its inboxes but cannot add projects; MT5: the Account Viewer sees everything and changes nothing', async () => {
     const pa = await memberWith(gw, owner, roles['mailtrap-project-admin']!, { type: 'PROJECT', id: project }, 'projadmin');
     expect(await can(gw, pa.token, 'inboxes:create', { type: 'PROJECT', id: project })).toBe(true);
     expect(await can(gw, pa.token, 'inboxes:delete', inboxScope(inboxB))).toBe(true);
@@ -252,7 +252,7 @@ describe('Mailtrap', () => {
 });
 
 describe('Mailercloud', () => {
-  it('Analyst exports, Viewer does not; both are customisable through overrides', async () => {
+  it('MC11: the Analyst exports; MC12: the Viewer does not; MC2: both are customisable through overrides', async () => {
     const an = await memberWith(gw, owner, roles['mailercloud-analyst']!, acct(owner), 'mcanalyst');
     const vi = await memberWith(gw, owner, roles['mailercloud-viewer']!, acct(owner), 'mcviewer');
     expect(await can(gw, an.token, 'contacts:export', acct(owner))).toBe(true);
@@ -271,7 +271,7 @@ describe('Mailercloud', () => {
 });
 
 describe('Mailers.io', () => {
-  it('full or read-only per resource group, assigned per workspace', async () => {
+  it('MI1: full or read-only per resource group; MI2: assigned per workspace', async () => {
     const m = await newMember(gw, owner, 'mio');
     await bind(gw, owner, m.userId, roles['mailersio-campaigns-full']!, wsScope(owner));
     await bind(gw, owner, m.userId, roles['mailersio-campaigns-read']!, { type: 'WORKSPACE', id: ws2 });
@@ -286,7 +286,7 @@ describe('Mailers.io', () => {
 });
 
 describe('Mautic', () => {
-  it('edit own vs others: a user edits templates they created, not others', async () => {
+  it('MA6: edit own vs others: a user edits templates they created, not others', async () => {
     const m = await newMember(gw, owner, 'mautic');
     await bind(gw, owner, m.userId, roles['mautic-templates-create']!, wsScope(owner));
     await bind(gw, owner, m.userId, roles['mautic-templates-edit-own']!, wsScope(owner));
@@ -307,7 +307,7 @@ describe('Mautic', () => {
     expect(perms).not.toContain('templates:edit');
   });
 
-  it('Full is every action of the category', async () => {
+  it('MA6: Full is every action of the category', async () => {
     const m = await memberWith(gw, owner, roles['mautic-forms-full']!, wsScope(owner), 'mauticfull');
     for (const a of ['view', 'create', 'edit', 'delete', 'publish'])
       expect(await can(gw, m.token, `forms:${a}`, wsScope(owner))).toBe(true);
