@@ -129,8 +129,7 @@ export async function resolveAccessRequest(
 ): Promise<AccessRequestDoc> {
   const p = ctx.principal;
   if (!p) throw new UnauthenticatedError();
-  const req = await ctx.loaders.load<AccessRequestDoc>('AccessRequest', input.id);
-  if (!req) throw new NotFoundError('AccessRequest', input.id);
+  const req = await ctx.loaders.existing<AccessRequestDoc>('AccessRequest', input.id);
   if (req.status !== 'PENDING') throw new BadInputError(`This request is already ${req.status.toLowerCase()}`, 'id');
   // Rule 2: nobody changes their own access.
   if (req.requesterId === p.userId) throw new BadInputError('You cannot resolve your own access request', 'id');

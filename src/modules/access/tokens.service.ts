@@ -151,8 +151,7 @@ export async function createApiToken(
 }
 
 export async function revokeApiToken(ctx: Context, id: string): Promise<boolean> {
-  const before = await ctx.loaders.load<ApiTokenDoc>('ApiToken', id);
-  if (!before) throw new NotFoundError('ApiToken', id);
+  const before = await ctx.loaders.existing<ApiTokenDoc>('ApiToken', id);
   if (before.revokedAt) return true;
   const after = await accessStore.revokeToken<ApiTokenDoc>(id, new Date());
   ctx.loaders.forget('ApiToken', id);

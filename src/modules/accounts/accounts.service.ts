@@ -54,7 +54,7 @@ export async function createAccount(ownerId: string, name: string): Promise<{ ac
 
 export async function createWorkspace(ctx: Context, input: { accountId: string; name: string }): Promise<WorkspaceDoc> {
   const name = cleanName(input.name, 'name');
-  const ws = (await Workspace.create({ accountId: input.accountId, name, createdBy: ctx.principal!.userId })).toObject();
+  const ws = (await Workspace.create({ accountId: input.accountId, name, createdBy: ctx.actorId })).toObject();
   await ctx.audit.change({
     accountId: ws.accountId,
     workspaceId: ws._id,
@@ -66,8 +66,7 @@ export async function createWorkspace(ctx: Context, input: { accountId: string; 
 }
 
 export async function updateWorkspace(ctx: Context, id: string, input: { name?: string | null }): Promise<WorkspaceDoc> {
-  const before = await ctx.loaders.load<WorkspaceDoc>('Workspace', id);
-  if (!before) throw new NotFoundError('Workspace', id);
+  const before = await ctx.loaders.existing<WorkspaceDoc>('Workspace', id);
   if (input.name === undefined || input.name === null) return before;
   const name = cleanName(input.name, 'name');
   if (name === before.name) return before;
@@ -83,8 +82,7 @@ const KEPT_ON_WORKSPACE_DELETE = new Set(['AuditEvent', 'Workspace', 'RoleBindin
  * inboxes and messages, bindings on nodes inside it, …). The account's last workspace stays.
  */
 export async function deleteWorkspace(ctx: Context, id: string): Promise<boolean> {
-  const ws = await ctx.loaders.load<WorkspaceDoc>('Workspace', id);
-  if (!ws) throw new NotFoundError('Workspace', id);
+  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', id);
   if ((await Workspace.countDocuments({ accountId: ws.accountId })) <= 1) {
     throw new BadInputError('An account keeps at least one workspace: create another before deleting this one', 'id');
   }

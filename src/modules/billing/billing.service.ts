@@ -160,9 +160,7 @@ export async function openSupportTicket(
   if (/[\r\n]/.test(subject)) throw new BadInputError('subject must be a single line', 'subject');
   const body = text(input.body, 'body', TICKET_BODY_MAX);
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  const ticket = (
-    await SupportTicket.create({ accountId: account._id, subject, body, status: 'OPEN', createdBy: ctx.principal!.userId })
-  ).toObject();
+  const ticket = (await SupportTicket.create({ accountId: account._id, subject, body, status: 'OPEN', createdBy: ctx.actorId })).toObject();
   ctx.loaders.prime('SupportTicket', ticket);
   await ctx.audit.record({
     accountId: ticket.accountId,
@@ -174,8 +172,7 @@ export async function openSupportTicket(
 }
 
 async function ticketOf(ctx: Context, id: string): Promise<SupportTicketDoc> {
-  const ticket = await ctx.loaders.load<SupportTicketDoc>('SupportTicket', id);
-  if (!ticket) throw new NotFoundError('SupportTicket', id);
+  const ticket = await ctx.loaders.existing<SupportTicketDoc>('SupportTicket', id);
   return ticket;
 }
 
@@ -184,7 +181,7 @@ export async function commentOnSupportTicket(ctx: Context, id: string, input: { 
   const body = text(input.body, 'body', TICKET_BODY_MAX);
   const ticket = await ticketOf(ctx, id);
   const comment = (
-    await SupportTicketComment.create({ accountId: ticket.accountId, ticketId: ticket._id, body, createdBy: ctx.principal!.userId })
+    await SupportTicketComment.create({ accountId: ticket.accountId, ticketId: ticket._id, body, createdBy: ctx.actorId })
   ).toObject();
   await SupportTicket.updateOne({ _id: ticket._id }, { $set: { status: 'OPEN' } });
   ctx.loaders.forget('SupportTicket', ticket._id);

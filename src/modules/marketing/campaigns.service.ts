@@ -11,7 +11,7 @@ import { claimSend, deliver, finishSend, fromHeader, newRunner } from './campaig
 import type { UserDoc } from '../identity/user.model';
 import { Domain } from '../sending/domain.model';
 import { cleanEmail } from '../../mail/address';
-import { cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, userId, workspaceOf, prime } from './common';
+import { cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, workspaceOf } from './common';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import type { MailingListDoc } from './list.model';
 import type { TemplateDoc } from './template.model';
@@ -72,8 +72,7 @@ async function sibling<T extends { _id: string; workspaceId: string }>(
 }
 
 async function loadCampaign(ctx: Context, id: string): Promise<CampaignDoc> {
-  const c = await ctx.loaders.load<CampaignDoc>('Campaign', id);
-  if (!c) throw new NotFoundError('Campaign', id);
+  const c = await ctx.loaders.existing<CampaignDoc>('Campaign', id);
   return c;
 }
 
@@ -104,10 +103,10 @@ export async function createCampaign(ctx: Context, input: CampaignInput & { work
       templateId: template?._id ?? null,
       fromEmail,
       fromName,
-      createdBy: userId(ctx),
+      createdBy: ctx.actorId,
     })
   ).toObject();
-  prime(ctx, 'Campaign', c);
+  ctx.loaders.prime('Campaign', c);
   return c;
 }
 
@@ -131,7 +130,7 @@ export async function updateCampaign(ctx: Context, id: string, input: CampaignIn
   }
   const c = await Campaign.findOneAndUpdate({ _id: id, status: { $in: EDITABLE } }, { $set: set }, { returnDocument: 'after' }).lean();
   if (!c) throw notEditable((await Campaign.findOne({ _id: id }).lean()) ?? { status: 'SENT' }, 'edited');
-  prime(ctx, 'Campaign', c);
+  ctx.loaders.prime('Campaign', c);
   return c;
 }
 
@@ -170,7 +169,7 @@ export async function scheduleCampaign(ctx: Context, input: { id: string; at: Da
     { returnDocument: 'after' },
   ).lean();
   if (!c) throw notEditable((await Campaign.findOne({ _id: input.id }).lean()) ?? { status: 'SENT' }, 'scheduled');
-  prime(ctx, 'Campaign', c);
+  ctx.loaders.prime('Campaign', c);
   return c;
 }
 
@@ -182,7 +181,7 @@ export async function unscheduleCampaign(ctx: Context, id: string): Promise<Camp
     { returnDocument: 'after' },
   ).lean();
   if (!c) throw new BadInputError(`This campaign is ${current.status}, not SCHEDULED`, 'id');
-  prime(ctx, 'Campaign', c);
+  ctx.loaders.prime('Campaign', c);
   return c;
 }
 
@@ -198,7 +197,7 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
   // Claim the send: exactly one request (or scheduler) inserts the campaign's send record.
   const alreadySent = () => new BadInputError('This campaign is already being sent or was sent: it is sent only once', 'id');
   const runner = newRunner();
-  const send = await claimSend(current, userId(ctx), runner);
+  const send = await claimSend(current, ctx.actorId, runner);
   if (!send) throw alreadySent();
   const claimed = await Campaign.findOneAndUpdate(
     { _id: id, status: { $in: EDITABLE } },
@@ -228,7 +227,7 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
   // Null when a replica resumed this send (its lease lapsed) and finished it first.
   const done = (await finishSend(id)) ?? (await Campaign.findOne({ _id: id }).lean());
   if (!done) throw new NotFoundError('Campaign', id);
-  prime(ctx, 'Campaign', done);
+  ctx.loaders.prime('Campaign', done);
   await ctx.audit.record({
     accountId: done.accountId,
     workspaceId: done.workspaceId,

@@ -1,7 +1,7 @@
 // Shared checks of the marketing services: names, the parent workspace, optional text fields.
 import type { Context } from '../../graphql/context';
 import type { WorkspaceDoc } from '../accounts/account.model';
-import { BadInputError, NotFoundError } from '../../errors';
+import { BadInputError } from '../../errors';
 
 export const NAME_MAX = 100;
 export const PERSON_NAME_MAX = 100;
@@ -27,21 +27,10 @@ export function cleanOptional(value: unknown, field: string, max: number): strin
 
 /** The workspace named by a create input (already loaded, and checked, by the directive). */
 export async function workspaceOf(ctx: Context, workspaceId: string): Promise<WorkspaceDoc> {
-  const ws = await ctx.loaders.load<WorkspaceDoc>('Workspace', workspaceId);
-  if (!ws) throw new NotFoundError('Workspace', workspaceId);
-  return ws;
-}
-
-export function userId(ctx: Context): string {
-  return ctx.principal!.userId;
+  return ctx.loaders.existing<WorkspaceDoc>('Workspace', workspaceId);
 }
 
 /** Whether the input object carries `key` at all (an explicit null clears; absent keeps). */
 export function has(input: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(input, key) && (input as Record<string, unknown>)[key] !== undefined;
-}
-
-/** Seeds the request's loader with a document just written (typed documents into the loaders' shape). */
-export function prime(ctx: Context, type: string, doc: { _id: string }): void {
-  ctx.loaders.prime(type, doc);
 }

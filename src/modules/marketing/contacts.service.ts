@@ -13,7 +13,7 @@ import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
 import { cleanEmail } from '../../mail/address';
-import { cleanOptional, has, PERSON_NAME_MAX, userId, prime } from './common';
+import { cleanOptional, has, PERSON_NAME_MAX } from './common';
 import { isDuplicateKey, writeErrorsOf } from '../../db/errors';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
@@ -36,8 +36,7 @@ export interface ImportResultParent {
 }
 
 async function loadList(ctx: Context, listId: string): Promise<MailingListDoc> {
-  const list = await ctx.loaders.load<MailingListDoc>('MailingList', listId);
-  if (!list) throw new NotFoundError('MailingList', listId);
+  const list = await ctx.loaders.existing<MailingListDoc>('MailingList', listId);
   return list;
 }
 
@@ -65,7 +64,7 @@ export async function importContacts(ctx: Context, input: { listId: string; cont
   const list = await loadList(ctx, input.listId);
   const rows = validateRows(input.contacts);
 
-  const createdBy = userId(ctx);
+  const createdBy = ctx.actorId;
   const now = new Date();
   // Written straight through the driver (the rows are already clean, so no casting), timestamps set here.
   const docs = rows.map((r) => ({
@@ -129,7 +128,7 @@ export async function updateContact(
     throw err;
   }
   if (!contact) throw new NotFoundError('Contact', id);
-  prime(ctx, 'Contact', contact);
+  ctx.loaders.prime('Contact', contact);
   return contact;
 }
 

@@ -2,7 +2,7 @@
 import type { Model } from 'mongoose';
 import type { Context } from '../../graphql/context';
 import { NotFoundError } from '../../errors';
-import { cleanName, has, userId, workspaceOf } from './common';
+import { cleanName, has, workspaceOf } from './common';
 import { Automation, type AutomationDoc } from './automation.model';
 import { Form, type FormDoc } from './form.model';
 
@@ -20,7 +20,7 @@ function service<T extends PublishableDoc>(type: 'Automation' | 'Form', typed: M
       const name = cleanName(input.name, 'name');
       const ws = await workspaceOf(ctx, input.workspaceId);
       const doc = (
-        await model.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: userId(ctx) })
+        await model.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId })
       ).toObject() as unknown as T;
       return save(ctx, doc, doc._id);
     },

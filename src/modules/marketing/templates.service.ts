@@ -1,7 +1,7 @@
 // Email templates: HTML bodies bounded to 512 KB; cloning makes "Copy of …" owned by the cloner.
 import type { Context } from '../../graphql/context';
 import { BadInputError, NotFoundError } from '../../errors';
-import { cleanName, has, NAME_MAX, userId, workspaceOf, prime } from './common';
+import { cleanName, has, NAME_MAX, workspaceOf } from './common';
 import { Template, type TemplateDoc } from './template.model';
 
 export const HTML_MAX_BYTES = 512 * 1024;
@@ -20,8 +20,8 @@ export async function createTemplate(
   const name = cleanName(input.name, 'name');
   const html = cleanHtml(input.html);
   const ws = await workspaceOf(ctx, input.workspaceId);
-  const t = (await Template.create({ accountId: ws.accountId, workspaceId: ws._id, name, html, createdBy: userId(ctx) })).toObject();
-  prime(ctx, 'Template', t);
+  const t = (await Template.create({ accountId: ws.accountId, workspaceId: ws._id, name, html, createdBy: ctx.actorId })).toObject();
+  ctx.loaders.prime('Template', t);
   return t;
 }
 
@@ -35,7 +35,7 @@ export async function updateTemplate(
   if (has(input, 'html')) set.html = cleanHtml(input.html);
   const t = await Template.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
   if (!t) throw new NotFoundError('Template', id);
-  prime(ctx, 'Template', t);
+  ctx.loaders.prime('Template', t);
   return t;
 }
 
@@ -47,13 +47,12 @@ export async function deleteTemplate(ctx: Context, id: string): Promise<boolean>
 }
 
 export async function cloneTemplate(ctx: Context, id: string): Promise<TemplateDoc> {
-  const src = await ctx.loaders.load<TemplateDoc>('Template', id);
-  if (!src) throw new NotFoundError('Template', id);
+  const src = await ctx.loaders.existing<TemplateDoc>('Template', id);
   let name = `Copy of ${src.name}`;
   if (name.length > NAME_MAX) name = `${name.slice(0, NAME_MAX - 1)}…`;
   const t = (
-    await Template.create({ accountId: src.accountId, workspaceId: src.workspaceId, name, html: src.html, createdBy: userId(ctx) })
+    await Template.create({ accountId: src.accountId, workspaceId: src.workspaceId, name, html: src.html, createdBy: ctx.actorId })
   ).toObject();
-  prime(ctx, 'Template', t);
+  ctx.loaders.prime('Template', t);
   return t;
 }

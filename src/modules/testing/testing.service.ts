@@ -31,9 +31,7 @@ async function dropAccess(accountId: string, where: PlacementFilter): Promise<vo
 export async function createProject(ctx: Context, input: { workspaceId: string; name: string }): Promise<ProjectDoc> {
   const name = cleanName(input.name, 'name');
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
-  const project = (
-    await Project.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.principal!.userId })
-  ).toObject();
+  const project = (await Project.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId })).toObject();
   ctx.loaders.prime('Project', project);
   await ctx.audit.change({
     accountId: project.accountId,
@@ -72,7 +70,7 @@ export async function createInbox(ctx: Context, input: { projectId: string; name
       workspaceId: project.workspaceId,
       projectId: project._id,
       name,
-      createdBy: ctx.principal!.userId,
+      createdBy: ctx.actorId,
     })
   ).toObject();
   ctx.loaders.prime('Inbox', inbox);
@@ -162,7 +160,7 @@ export async function sendTestEmail(ctx: Context, input: SendTestEmailInput): Pr
       text,
       html,
       size,
-      createdBy: ctx.principal!.userId,
+      createdBy: ctx.actorId,
     })
   ).toObject();
   await trimInbox(inbox._id);
