@@ -1,10 +1,9 @@
 // Partner API tokens. Roles, bindings and invitations live behind the access store (src/authz/store).
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
 
 /** Partner API token (`pst_…`): shown once, stored as a hash, always expiring. */
-export interface ApiTokenDoc extends BaseDoc {
-  accountId: string;
+export interface ApiTokenDoc extends BaseDoc, InAccount {
   userId: string;
   name: string;
   tokenHash: string;
@@ -14,11 +13,10 @@ export interface ApiTokenDoc extends BaseDoc {
   expiresAt: Date;
   revokedAt?: Date | null;
   lastUsedAt?: Date | null;
-  createdBy: string;
 }
 
 const apiTokenSchema = docSchema<ApiTokenDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   userId: { type: String, required: true },
   name: { type: String, required: true },
   tokenHash: { type: String, required: true },
@@ -28,7 +26,6 @@ const apiTokenSchema = docSchema<ApiTokenDoc>({
   expiresAt: { type: Date, required: true },
   revokedAt: { type: Date, default: null },
   lastUsedAt: { type: Date, default: null },
-  createdBy: { type: String, required: true },
 });
 apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
 apiTokenSchema.index({ accountId: 1 });

@@ -1,13 +1,11 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 
 export type CampaignStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'SENT';
 export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'SENDING', 'SENT'];
 
 /** An email campaign of a workspace (scope node CAMPAIGN): DRAFT → (SCHEDULED) → SENDING → SENT. */
-export interface CampaignDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface CampaignDoc extends BaseDoc, InWorkspace {
   name: string;
   subject: string;
   status: CampaignStatus;
@@ -18,12 +16,10 @@ export interface CampaignDoc extends BaseDoc {
   scheduledAt: Date | null;
   sentAt: Date | null;
   recipientCount: number;
-  createdBy: string;
 }
 
 const campaignSchema = docSchema<CampaignDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   name: { type: String, required: true },
   subject: { type: String, default: '' },
   status: { type: String, required: true, enum: CAMPAIGN_STATUSES, default: 'DRAFT' },
@@ -34,7 +30,6 @@ const campaignSchema = docSchema<CampaignDoc>({
   scheduledAt: { type: Date, default: null },
   sentAt: { type: Date, default: null },
   recipientCount: { type: Number, default: 0 },
-  createdBy: { type: String, required: true },
 });
 campaignSchema.index({ workspaceId: 1, _id: 1 });
 campaignSchema.index({ accountId: 1 });
@@ -50,10 +45,7 @@ export const Campaign: Model<CampaignDoc> = model<CampaignDoc>('Campaign', campa
  * one request even when two race (a unique key is atomic on MongoDB and on FerretDB, whose
  * findAndModify is not guaranteed to be).
  */
-export interface CampaignSendDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
-  createdBy: string;
+export interface CampaignSendDoc extends BaseDoc, InWorkspace {
   /** When the send began: part of every email log id of the send (src/modules/marketing/campaign-delivery.ts). */
   startedAt?: Date;
   /** Lease epoch: bumped, under a claim, by each replica that takes a stalled send over. */
@@ -65,9 +57,7 @@ export interface CampaignSendDoc extends BaseDoc {
 
 const campaignSendSchema = docSchema<CampaignSendDoc>({
   _id: { type: String, required: true },
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
-  createdBy: { type: String, required: true },
+  ...inWorkspace(),
   startedAt: { type: Date },
   epoch: { type: Number, default: 0 },
   runner: { type: String },
