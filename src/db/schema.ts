@@ -52,3 +52,25 @@ export function inWorkspace(): SchemaDefinition {
 export function onDomain(): SchemaDefinition {
   return { ...inWorkspace(), domainId: requiredString() };
 }
+
+/** A bearer token shown once and stored hashed (partner API tokens, SCIM tokens): how it is found and revoked. */
+export interface IssuedToken {
+  name: string;
+  /** SHA-256 of the token; the token itself is never stored. */
+  tokenHash: string;
+  /** The token's first characters, to tell tokens apart in lists. */
+  prefix: string;
+  revokedAt?: Date | null;
+  lastUsedAt?: Date | null;
+}
+
+/** The schema fields of IssuedToken (index `tokenHash` unique where it is used). */
+export function issuedToken(): SchemaDefinition {
+  return {
+    name: requiredString(),
+    tokenHash: requiredString(),
+    prefix: requiredString(),
+    revokedAt: { type: Date, default: null },
+    lastUsedAt: { type: Date, default: null },
+  };
+}

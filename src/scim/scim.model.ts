@@ -2,24 +2,14 @@
 // with, the users it provisioned and its groups. Postern's own membership and role bindings are derived
 // from these: an active SCIM user is a member; a member of a group holds the group's role at its scope.
 import { model, type Model } from 'mongoose';
-import { docSchema, inAccount, type BaseDoc, type InAccount } from '../db/schema';
+import { docSchema, issuedToken, inAccount, type BaseDoc, type InAccount, type IssuedToken } from '../db/schema';
 
 /** A SCIM bearer token (`scim_…`): shown once, stored hashed. SCIM requests act for the user who made it. */
-export interface ScimTokenDoc extends BaseDoc, InAccount {
-  name: string;
-  tokenHash: string;
-  prefix: string;
-  revokedAt?: Date | null;
-  lastUsedAt?: Date | null;
-}
+export interface ScimTokenDoc extends BaseDoc, InAccount, IssuedToken {}
 
 const scimTokenSchema = docSchema<ScimTokenDoc>({
   ...inAccount(),
-  name: { type: String, required: true },
-  tokenHash: { type: String, required: true },
-  prefix: { type: String, required: true },
-  revokedAt: { type: Date, default: null },
-  lastUsedAt: { type: Date, default: null },
+  ...issuedToken(),
 });
 scimTokenSchema.index({ tokenHash: 1 }, { unique: true });
 scimTokenSchema.index({ accountId: 1, _id: 1 });

@@ -9,7 +9,7 @@ import { badValue, ScimError } from './errors';
 import { parseFilter } from './filter';
 import { rebindGroupsOf, dropFromGroups } from './groups';
 import { ScimUser, type ScimUserDoc } from './scim.model';
-import type { ScimRequest } from './request';
+import { listPage, resourceMeta, type ScimRequest } from './request';
 import { applyPatch, type PatchOperation } from './patch';
 import { isDuplicateKey } from '../db/errors';
 import { isEmailAddress } from '../mail/address';
@@ -30,12 +30,7 @@ export function userResource(req: ScimRequest, u: ScimUserDoc): Record<string, u
     ...(u.displayName ? { displayName: u.displayName } : {}),
     emails: [{ value: u.email, type: 'work', primary: true }],
     active: u.active,
-    meta: {
-      resourceType: 'User',
-      created: new Date(u.createdAt).toISOString(),
-      lastModified: new Date(u.updatedAt).toISOString(),
-      location: `${req.baseUrl}/Users/${u.userId}`,
-    },
+    meta: resourceMeta(req, 'User', u.userId, u),
   };
 }
 
@@ -102,17 +97,7 @@ export async function listUsers(
     else if (f.attribute === 'active') where.active = f.value === true;
     else where.email = String(f.value).toLowerCase();
   }
-  const [total, docs] = await Promise.all([
-    ScimUser.countDocuments(where),
-    // count=0 asks for the total only (and limit(0) would mean no limit).
-    query.count === 0
-      ? Promise.resolve([] as ScimUserDoc[])
-      : ScimUser.find(where)
-          .sort({ _id: 1 })
-          .skip(query.startIndex - 1)
-          .limit(query.count)
-          .lean<ScimUserDoc[]>(),
-  ]);
+  const { total, docs } = await listPage(ScimUser, where, query);
   return { total, resources: docs.map((d) => userResource(req, d)) };
 }
 

@@ -1,31 +1,22 @@
 // Partner API tokens. Roles, bindings and invitations live behind the access store (src/authz/store).
 import { model, type Model } from 'mongoose';
-import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
+import { docSchema, issuedToken, inAccount, type BaseDoc, type InAccount, type IssuedToken } from '../../db/schema';
 
 /** Partner API token (`pst_…`): shown once, stored as a hash, always expiring. */
-export interface ApiTokenDoc extends BaseDoc, InAccount {
+export interface ApiTokenDoc extends BaseDoc, InAccount, IssuedToken {
   userId: string;
-  name: string;
-  tokenHash: string;
-  prefix: string;
   scopes: string[];
   workspaceIds: string[] | null;
   expiresAt: Date;
-  revokedAt?: Date | null;
-  lastUsedAt?: Date | null;
 }
 
 const apiTokenSchema = docSchema<ApiTokenDoc>({
   ...inAccount(),
   userId: { type: String, required: true },
-  name: { type: String, required: true },
-  tokenHash: { type: String, required: true },
-  prefix: { type: String, required: true },
+  ...issuedToken(),
   scopes: { type: [String], default: [] },
   workspaceIds: { type: [String], default: null },
   expiresAt: { type: Date, required: true },
-  revokedAt: { type: Date, default: null },
-  lastUsedAt: { type: Date, default: null },
 });
 apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
 apiTokenSchema.index({ accountId: 1 });
