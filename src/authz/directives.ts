@@ -83,9 +83,13 @@ export interface TargetRef {
   id: unknown;
 }
 
+/** The input-object arguments a root field's target is looked up in (previewAccessChange takes a `change`). */
+export const INPUT_ARGS: readonly string[] = ['input', 'change'];
+
 export function locateTarget(fieldName: string, permission: string, args: Record<string, unknown>): TargetRef | null {
   const res = permissionResource(permission);
-  const input = args.input && typeof args.input === 'object' ? (args.input as Record<string, unknown>) : args;
+  const named = INPUT_ARGS.map((k) => args[k]).find((v) => !!v && typeof v === 'object');
+  const input = (named as Record<string, unknown> | undefined) ?? args;
   const id = args.id ?? input.id;
   if (id !== undefined) {
     const type = ID_TARGET_BY_FIELD[fieldName] ?? PERMISSION_TARGET[res];
@@ -102,8 +106,9 @@ export function locateTarget(fieldName: string, permission: string, args: Record
 
 function hasLocatableArgs(field: GraphQLFieldConfig<unknown, Context>, schema: GraphQLSchema): boolean {
   const names = new Set<string>(Object.keys(field.args ?? {}));
-  const input = field.args?.input;
-  if (input) {
+  for (const arg of INPUT_ARGS) {
+    const input = field.args?.[arg];
+    if (!input) continue;
     const t = getNamedType(input.type);
     if ('getFields' in t) for (const n of Object.keys(t.getFields())) names.add(n);
   }
@@ -111,20 +116,49 @@ function hasLocatableArgs(field: GraphQLFieldConfig<unknown, Context>, schema: G
   return names.has('id') || names.has('scope') || GENERAL_KEYS.some(([k]) => names.has(k));
 }
 
+/**
+ * What @requires decides for a root field called with `args`, without running it: UNAUTHENTICATED and
+ * NOT_FOUND are thrown as the field would throw them; a denial is returned as the FORBIDDEN error the
+ * field would raise (`denied`), with the account of the target either way. previewAccessChange asks
+ * it about the mutation it previews.
+ */
+export async function decideRoot(
+  ctx: Context,
+  fieldName: string,
+  perm: { text: string; bit: number },
+  args: Record<string, unknown>,
+): Promise<{ accountId: string; denied: ForbiddenError | null }> {
+  requireLogin(ctx);
+  const target = locateTarget(fieldName, perm.text, args);
+  if (!target) throw new NotFoundError();
+  const rt = RESOURCE_TYPES[target.type];
+  const doc = rt ? await ctx.loaders.load<Doc>(rt.model, target.id) : null;
+  if (!doc || !rt) throw new NotFoundError(target.type, typeof target.id === 'string' ? target.id : undefined);
+  const compiled = await compiledFor(ctx, accountIdOf(target.type, doc));
+  if (!compiled) throw new NotFoundError(target.type, doc._id);
+  const ownApplies = target.type === PERMISSION_TARGET[permissionResource(perm.text)];
+  const denied = allowed(compiled, perm.bit, doc, rt.chain, ownApplies)
+    ? null
+    : new ForbiddenError(perm.text, scopeOf(target.type, doc), ctx.principal);
+  return { accountId: compiled.accountId, denied };
+}
+
+/** The permission a root field's @requires names, as decideRoot takes it (null: the field is not guarded). */
+export function rootPermission(
+  schema: GraphQLSchema,
+  typeName: 'Query' | 'Mutation',
+  fieldName: string,
+): { text: string; bit: number } | null {
+  const root = typeName === 'Query' ? schema.getQueryType() : schema.getMutationType();
+  const field = root?.getFields()[fieldName];
+  const req = field ? getDirective(schema, field, 'requires')?.[0] : undefined;
+  return req ? checkedPermission(req.permission, `@requires on ${typeName}.${fieldName}`) : null;
+}
+
 function wrapRoot(fieldName: string, perm: { text: string; bit: number }, resolve: Resolver): Resolver {
-  const ownType = PERMISSION_TARGET[permissionResource(perm.text)];
   return async (source, args, ctx, info) => {
-    requireLogin(ctx);
-    const target = locateTarget(fieldName, perm.text, args as Record<string, unknown>);
-    if (!target) throw new NotFoundError();
-    const rt = RESOURCE_TYPES[target.type];
-    const doc = rt ? await ctx.loaders.load<Doc>(rt.model, target.id) : null;
-    if (!doc || !rt) throw new NotFoundError(target.type, typeof target.id === 'string' ? target.id : undefined);
-    const compiled = await compiledFor(ctx, accountIdOf(target.type, doc));
-    if (!compiled) throw new NotFoundError(target.type, doc._id);
-    if (!allowed(compiled, perm.bit, doc, rt.chain, target.type === ownType)) {
-      throw new ForbiddenError(perm.text, scopeOf(target.type, doc), ctx.principal);
-    }
+    const { denied } = await decideRoot(ctx, fieldName, perm, args as Record<string, unknown>);
+    if (denied) throw denied;
     return resolve(source, args, ctx, info);
   };
 }

@@ -91,11 +91,16 @@ export async function effectivePermissions(ctx: Context, scope: { type: ScopeTyp
   if (!node) return [];
   const c = await ctx.authz.load(node.accountId);
   if (!c) return [];
+  return permissionsAt(c, node.doc, node.chain);
+}
+
+/** Effective permissions of compiled `c` at a node: plain ones, then `:own`-only ones (Viewer.permissions, accessReview). */
+export function permissionsAt(c: CompiledPermissions, doc: Doc, chain: readonly string[]): string[] {
   const full: string[] = [];
   const own: string[] = [];
   PERMISSIONS.forEach((perm, bit) => {
-    if (allowed(c, bit, node.doc, node.chain, false)) full.push(perm);
-    else if (ownHeldOn(c, bit, node.doc, node.chain)) own.push(`${perm}:own`);
+    if (allowed(c, bit, doc, chain, false)) full.push(perm);
+    else if (ownHeldOn(c, bit, doc, chain)) own.push(`${perm}:own`);
   });
   return [...full, ...own];
 }

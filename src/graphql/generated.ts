@@ -60,6 +60,44 @@ export type AcceptInvitationInput = {
   token: Scalars['String']['input'];
 };
 
+/**
+ * One access change to preview: `accountId` and exactly one of the others, each taking what the mutation of
+ * the same name takes.
+ */
+export type AccessChangeInput = {
+  /** The account the change is made in (previewing needs access:review there). */
+  accountId: Scalars['ID']['input'];
+  assignRole?: InputMaybe<AssignRoleInput>;
+  installRolePack?: InputMaybe<InstallRolePackInput>;
+  removeMember?: InputMaybe<RemoveMemberInput>;
+  setPermissionOverrides?: InputMaybe<SetPermissionOverridesInput>;
+  unassignRole?: InputMaybe<UnassignRoleArgs>;
+  updateRole?: InputMaybe<UpdateRoleArgs>;
+};
+
+/**
+ * What one person or partner token would gain and lose at one scope node (the account, or a node one of
+ * their bindings or, for a token, one of its workspaces is on). Permissions are written as
+ * Viewer.permissions writes them (`res:action`, and `res:action:own` where only their own resources are covered).
+ */
+export type AccessDelta = {
+  __typename?: 'AccessDelta';
+  gained: Array<Scalars['String']['output']>;
+  kind: AccessPrincipalKind;
+  lost: Array<Scalars['String']['output']>;
+  /** The user, or the partner token. */
+  principalId: Scalars['ID']['output'];
+  /**
+   * Set when the change would be refused: the error the mutation would answer with, word for word. The
+   * deltas then say what the change would have done; when it would change nobody's access, one delta with
+   * nothing gained or lost names whom the change is about (the asker for role edits and pack installs).
+   */
+  refusedBy: Maybe<Scalars['String']['output']>;
+  scope: Scope;
+  /** The user themself, or the user who made the token (a token never exceeds its creator). */
+  userId: Scalars['ID']['output'];
+};
+
 export type AccessExplanation = {
   __typename?: 'AccessExplanation';
   allowed: Scalars['Boolean']['output'];
@@ -68,6 +106,11 @@ export type AccessExplanation = {
   /** In order: ownership, each binding on the scope or above it, overrides, grants, token limits, the rule that decided. */
   steps: Array<AccessStep>;
 };
+
+/** Whose access a delta is about. */
+export type AccessPrincipalKind =
+  | 'TOKEN'
+  | 'USER';
 
 /**
  * A member's request for a permission they lack on a resource (after a FORBIDDEN with
@@ -2175,7 +2218,7 @@ export type Query = {
   domain: Maybe<Domain>;
   /**
    * Why a person (userId, default: the caller) or a partner token (tokenId) may or may not hold `permission`
-   * at `scope`. A FORBIDDEN error's `permission` and `scope` can be pasted in as they are. Needs members:view
+   * at `scope`. A FORBIDDEN error's `permission` and `scope` can be pasted in as they are. Needs access:review
    * at the scope; the decision is the gateway's own.
    */
   explainAccess: Maybe<AccessExplanation>;
@@ -2190,6 +2233,13 @@ export type Query = {
   node: Maybe<Node>;
   /** Every permission Postern knows, in catalogue order. It describes the API, not an account: no token needed. */
   permissionCatalogue: Array<PermissionInfo>;
+  /**
+   * A dry run of an access change, as the caller would make it: for each person and partner token whose
+   * access would change, the permissions gained and lost at each scope node, and which rule (or missing
+   * permission) would refuse it. Nothing is written. The change runs the mutation's own code against a copy
+   * of the account's access data, so the real mutation does exactly what the preview says.
+   */
+  previewAccessChange: Maybe<Array<AccessDelta>>;
   project: Maybe<Project>;
   role: Maybe<Role>;
   sendingServer: Maybe<SendingServer>;
@@ -2251,6 +2301,11 @@ export type QueryMessageArgs = {
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryPreviewAccessChangeArgs = {
+  change: AccessChangeInput;
 };
 
 
@@ -2860,6 +2915,11 @@ export type TwoFactorRecoveryCodes = {
   recoveryCodes: Array<Scalars['String']['output']>;
 };
 
+/** The arguments of unassignRole. */
+export type UnassignRoleArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type UpdateAccountInput = {
   /** 1–100 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
@@ -2948,6 +3008,12 @@ export type UpdateMySettingsInput = {
 
 export type UpdateProjectInput = {
   name?: InputMaybe<Scalars['NonEmptyString']['input']>;
+};
+
+/** The arguments of updateRole. */
+export type UpdateRoleArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateRoleInput;
 };
 
 export type UpdateRoleInput = {
@@ -3306,7 +3372,10 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessChangeInput: AccessChangeInput;
+  AccessDelta: ResolverTypeWrapper<AccessDelta>;
   AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
+  AccessPrincipalKind: AccessPrincipalKind;
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
   AccessRequestEdge: ResolverTypeWrapper<Omit<AccessRequestEdge, 'node'> & { node: ResolversTypes['AccessRequest'] }>;
@@ -3503,6 +3572,7 @@ export type ResolversTypes = {
   TwoFactorEnrolment: ResolverTypeWrapper<TwoFactorEnrolment>;
   TwoFactorRecoveryCodes: ResolverTypeWrapper<TwoFactorRecoveryCodes>;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  UnassignRoleArgs: UnassignRoleArgs;
   UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateApiTokenInput: UpdateApiTokenInput;
@@ -3516,6 +3586,7 @@ export type ResolversTypes = {
   UpdateListInput: UpdateListInput;
   UpdateMySettingsInput: UpdateMySettingsInput;
   UpdateProjectInput: UpdateProjectInput;
+  UpdateRoleArgs: UpdateRoleArgs;
   UpdateRoleInput: UpdateRoleInput;
   UpdateRouteInput: UpdateRouteInput;
   UpdateSendingServerInput: UpdateSendingServerInput;
@@ -3538,6 +3609,8 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessChangeInput: AccessChangeInput;
+  AccessDelta: AccessDelta;
   AccessExplanation: AccessExplanation;
   AccessRequest: AccessRequestDoc;
   AccessRequestConnection: AnyConnection;
@@ -3717,6 +3790,7 @@ export type ResolversParentTypes = {
   TwoFactorEnrolment: TwoFactorEnrolment;
   TwoFactorRecoveryCodes: TwoFactorRecoveryCodes;
   URL: Scalars['URL']['output'];
+  UnassignRoleArgs: UnassignRoleArgs;
   UpdateAccountInput: UpdateAccountInput;
   UpdateAccountSettingsInput: UpdateAccountSettingsInput;
   UpdateApiTokenInput: UpdateApiTokenInput;
@@ -3730,6 +3804,7 @@ export type ResolversParentTypes = {
   UpdateListInput: UpdateListInput;
   UpdateMySettingsInput: UpdateMySettingsInput;
   UpdateProjectInput: UpdateProjectInput;
+  UpdateRoleArgs: UpdateRoleArgs;
   UpdateRoleInput: UpdateRoleInput;
   UpdateRouteInput: UpdateRouteInput;
   UpdateSendingServerInput: UpdateSendingServerInput;
@@ -3759,6 +3834,16 @@ export type SensitiveDirectiveArgs = {
 };
 
 export type SensitiveDirectiveResolver<Result, Parent, ContextType = Context, Args = SensitiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AccessDeltaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessDelta'] = ResolversParentTypes['AccessDelta']> = {
+  gained?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessPrincipalKind'], ParentType, ContextType>;
+  lost?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  principalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  refusedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['Scope'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type AccessExplanationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessExplanation'] = ResolversParentTypes['AccessExplanation']> = {
   allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -4483,6 +4568,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   permissionCatalogue?: Resolver<Array<ResolversTypes['PermissionInfo']>, ParentType, ContextType>;
+  previewAccessChange?: Resolver<Maybe<Array<ResolversTypes['AccessDelta']>>, ParentType, ContextType, RequireFields<QueryPreviewAccessChangeArgs, 'change'>>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<QueryRoleArgs, 'id'>>;
   sendingServer?: Resolver<Maybe<ResolversTypes['SendingServer']>, ParentType, ContextType, RequireFields<QuerySendingServerArgs, 'id'>>;
@@ -4868,6 +4954,7 @@ export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends Res
 };
 
 export type Resolvers<ContextType = Context> = {
+  AccessDelta?: AccessDeltaResolvers<ContextType>;
   AccessExplanation?: AccessExplanationResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
   AccessRequestConnection?: AccessRequestConnectionResolvers<ContextType>;

@@ -5,7 +5,7 @@ import { getNamedType, isInputObjectType, isObjectType, type GraphQLSchema } fro
 import { allowed } from '../../src/authz/check';
 import { PERMISSIONS, permissionBit } from '../../src/authz/catalogue';
 import { compilePermissions, type CompiledPermissions } from '../../src/authz/compile';
-import { directiveUses, locateTarget, type DirectiveUse } from '../../src/authz/directives';
+import { directiveUses, INPUT_ARGS, locateTarget, type DirectiveUse } from '../../src/authz/directives';
 import { RESOURCE_TYPES } from '../../src/authz/resources';
 import { OWNER_ONLY } from '../../src/authz/roles';
 import { newId } from '../../src/db/ids';
@@ -35,12 +35,12 @@ function sampleArgs(schema: GraphQLSchema, use: DirectiveUse): Record<string, un
   const args: Record<string, unknown> = {};
   for (const a of field.args) {
     const t = getNamedType(a.type);
-    if (a.name === 'input' && isInputObjectType(t)) {
+    if (INPUT_ARGS.includes(a.name) && isInputObjectType(t)) {
       const input: Record<string, unknown> = {};
       for (const f of Object.values(t.getFields())) {
         input[f.name] = f.name === 'scope' ? { type: 'WORKSPACE', id: newId() } : newId();
       }
-      args.input = input;
+      args[a.name] = input;
     } else {
       args[a.name] = a.name === 'scope' ? { type: 'WORKSPACE', id: newId() } : newId();
     }

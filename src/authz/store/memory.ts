@@ -339,6 +339,12 @@ export class MemoryAccessStore implements AccessStore {
     return clone(t) as T;
   }
 
+  async tokensOf(accountId: string, now: Date) {
+    return [...this.tokens.values()]
+      .filter((t) => t.accountId === accountId && !t.revokedAt && new Date(t.expiresAt).getTime() > now.getTime())
+      .map(clone);
+  }
+
   /** A token as stored (the conformance cases compile tokens from it). */
   token(id: string): TokenDoc | null {
     const t = this.tokens.get(id);

@@ -342,6 +342,13 @@ export class MongoAccessStore implements AccessStore {
     return after;
   }
 
+  async tokensOf(accountId: string, now: Date): Promise<TokenDoc[]> {
+    return storeModels()
+      .ApiToken.find({ accountId, revokedAt: null, expiresAt: { $gt: now } })
+      .select({ tokenHash: 0 })
+      .lean<TokenDoc[]>();
+  }
+
   async dropAccount(accountId: string): Promise<void> {
     await Promise.all([
       RoleBinding.deleteMany({ accountId }),

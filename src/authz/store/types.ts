@@ -182,6 +182,8 @@ export interface AccessStore {
   createToken<T extends TokenDoc>(token: T): Promise<T>;
   /** Revokes a token; null when it was revoked already (or concurrently). */
   revokeToken<T extends TokenDoc>(id: string, now: Date): Promise<T | null>;
+  /** The account's tokens in force at `now` (neither revoked nor expired), in one read. */
+  tokensOf(accountId: string, now: Date): Promise<TokenDoc[]>;
 
   // --- account life cycle ------------------------------------------------------------------
   /** Deletes every role, binding, membership and invitation of a deleted account. */

@@ -1,11 +1,13 @@
-// Role bindings and per-user overrides. The directive has checked roles:assign at the scope node;
-// these services enforce the rules no role can break (docs/permissions-rules.md "Rules no role can break", src/authz/rules.ts): no owner
+// Role bindings and per-user overrides. The directive has checked roles:assign at the scope node. Each
+// change is an AccessChange (prepare, check, write: src/authz/changes.ts) that previewAccessChange runs
+// too; its check enforces the rules no role can break (docs/permissions-rules.md, src/authz/rules.ts): no owner
 // assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
 // changed by admins. Every write goes through the access store, which bumps permissionsVersion.
 import type { Context } from '../../graphql/context';
-import { ancestorIds, loadScopeNode } from '../../authz/introspect';
+import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
+import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspect';
 import type { ScopeType } from '../../authz/resources';
-import { assertMayChangeAccessOf, checkAssignRole, checkOverrides } from '../../authz/rules';
+import { assertMayChangeAccessOf, checkAssignRole, checkOverrides, cleanPermissions } from '../../authz/rules';
 import { isAdminRole } from '../../authz/packs';
 import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
@@ -32,50 +34,70 @@ function cleanExpiry(expiresAt: Date | null | undefined): Date | null {
   return d;
 }
 
+type ScopeInput = { type: ScopeType; id: string };
+
+interface AssignPrepared extends PreparedChange {
+  node: ScopeNode;
+  role: RoleDoc;
+  user: UserDoc;
+  expiresAt: Date | null;
+  actorId: string;
+}
+
+/** assignRole, as the mutation and previewAccessChange run it. */
+export const assignRoleChange: AccessChange<
+  { userId: string; roleId: string; scope: ScopeInput; expiresAt?: Date | null },
+  AssignPrepared,
+  RoleBindingDoc
+> = {
+  async prepare(ctx, input) {
+    const node = await loadScopeNode(ctx, input.scope);
+    if (!node) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
+    const account = await ctx.loaders.existing<AccountDoc>('Account', node.accountId);
+    const role = await ctx.loaders.load<RoleDoc>('Role', input.roleId);
+    if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.roleId);
+    const expiresAt = cleanExpiry(input.expiresAt);
+    const user = await ctx.loaders.existing<UserDoc>('User', input.userId);
+    const subject = { userId: input.userId, scope: { type: node.type, id: node.doc._id } };
+    return { accountId: account._id, subject, node, role, user, expiresAt, actorId: ctx.actorId };
+  },
+  async check(store, actor, p) {
+    assertVerified(p.user, 'userId');
+    await checkAssignRole(store, actor, { accountId: p.accountId, targetUserId: p.user._id, role: p.role, node: p.node });
+  },
+  async write(store, p, now) {
+    try {
+      // Rule 9: the binding's natural key is unique, so identical concurrent assignments make one binding.
+      return await store.createBinding(
+        {
+          ...ancestorIds(p.node),
+          userId: p.user._id,
+          roleId: p.role._id,
+          scopeType: p.node.type,
+          scopeId: p.node.doc._id,
+          expiresAt: p.expiresAt,
+          createdBy: p.actorId,
+        },
+        now,
+      );
+    } catch (err) {
+      if (err instanceof DuplicateError) {
+        throw new BadInputError(`This member already holds "${p.role.name}" on this ${p.node.type.toLowerCase()}`, 'roleId');
+      }
+      throw err;
+    }
+  },
+};
+
 export async function assignRole(
   ctx: Context,
-  input: { userId: string; roleId: string; scope: { type: ScopeType; id: string }; expiresAt?: Date | null },
+  input: { userId: string; roleId: string; scope: ScopeInput; expiresAt?: Date | null },
 ): Promise<RoleBindingDoc> {
-  const node = await loadScopeNode(ctx, input.scope);
-  if (!node) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
-  const account = await ctx.loaders.existing<AccountDoc>('Account', node.accountId);
-  const role = await ctx.loaders.load<RoleDoc>('Role', input.roleId);
-  if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.roleId);
-  const expiresAt = cleanExpiry(input.expiresAt);
-  assertVerified(await ctx.loaders.existing<UserDoc>('User', input.userId), 'userId');
-  await checkAssignRole(accessStore, await ctx.authz.actor(account._id), {
-    accountId: account._id,
-    targetUserId: input.userId,
-    role,
-    node,
-  });
-
-  const ids = ancestorIds(node);
-  let binding: RoleBindingDoc;
-  try {
-    // Rule 9: the binding's natural key is unique, so identical concurrent assignments make one binding.
-    binding = await accessStore.createBinding(
-      {
-        ...ids,
-        userId: input.userId,
-        roleId: role._id,
-        scopeType: node.type,
-        scopeId: node.doc._id,
-        expiresAt,
-        createdBy: ctx.actorId,
-      },
-      new Date(),
-    );
-  } catch (err) {
-    if (err instanceof DuplicateError) {
-      throw new BadInputError(`This member already holds "${role.name}" on this ${node.type.toLowerCase()}`, 'roleId');
-    }
-    throw err;
-  }
+  const { result: binding } = await performChange(ctx, accessStore, assignRoleChange, input);
   try {
     await ctx.audit.change({
-      accountId: account._id,
-      workspaceId: ids.workspaceId,
+      accountId: binding.accountId,
+      workspaceId: binding.workspaceId ?? null,
       action: 'role.assigned',
       target: { type: 'RoleBinding', id: binding._id },
       after: summary(binding),
@@ -87,20 +109,41 @@ export async function assignRole(
   return binding;
 }
 
-export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
-  const binding = (await ctx.loaders.load<RoleBindingDoc>('RoleBinding', id))!;
+interface BindingPrepared extends PreparedChange {
+  binding: RoleBindingDoc;
+  role: RoleDoc | null;
+}
+
+/** The binding a change names (the directive has found it) and its role. */
+async function bindingOf(ctx: Context, id: string): Promise<BindingPrepared> {
+  const binding = await ctx.loaders.load<RoleBindingDoc>('RoleBinding', id);
+  if (!binding) throw new NotFoundError('binding', id);
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
-  if (role?.key === 'owner') {
-    throw new BadInputError("The owner's binding is never removed: the owner transfers ownership with transferOwnership", 'id');
-  }
-  await assertMayChangeAccessOf(accessStore, {
-    accountId: binding.accountId,
-    actorId: ctx.actorId,
-    targetUserId: binding.userId,
-    field: 'id',
-    adminRole: !!role && isAdminRole(role),
-  });
-  const gone = await accessStore.deleteBinding(binding._id);
+  const subject = { userId: binding.userId, scope: { type: binding.scopeType, id: binding.scopeId } };
+  return { accountId: binding.accountId, subject, binding, role };
+}
+
+/** unassignRole, as the mutation and previewAccessChange run it. */
+export const unassignRoleChange: AccessChange<{ id: string }, BindingPrepared, RoleBindingDoc | null> = {
+  prepare: (ctx, input) => bindingOf(ctx, input.id),
+  async check(store, actor, { binding, role }) {
+    if (role?.key === 'owner') {
+      throw new BadInputError("The owner's binding is never removed: the owner transfers ownership with transferOwnership", 'id');
+    }
+    await assertMayChangeAccessOf(store, {
+      accountId: binding.accountId,
+      actorId: actor.userId,
+      targetUserId: binding.userId,
+      field: 'id',
+      adminRole: !!role && isAdminRole(role),
+    });
+  },
+  write: (store, { binding }) => store.deleteBinding(binding._id),
+};
+
+export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
+  const { prepared, result: gone } = await performChange(ctx, accessStore, unassignRoleChange, { id });
+  const { binding } = prepared;
   ctx.loaders.forget('RoleBinding', binding._id);
   if (!gone) return true; // removed concurrently
   await ctx.audit.change({
@@ -113,21 +156,39 @@ export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
   return true;
 }
 
+interface OverridesPrepared extends BindingPrepared {
+  grant: string[];
+  revoke: string[];
+}
+
+/** setPermissionOverrides, as the mutation and previewAccessChange run it. */
+export const setPermissionOverridesChange: AccessChange<
+  { bindingId: string; grant: string[]; revoke: string[] },
+  OverridesPrepared,
+  RoleBindingDoc
+> = {
+  async prepare(ctx, input) {
+    const found = await bindingOf(ctx, input.bindingId);
+    const grant = cleanPermissions(input.grant, 'grant', { allowWildcard: false });
+    const revoke = cleanPermissions(input.revoke, 'revoke', { allowWildcard: false });
+    return { ...found, grant, revoke };
+  },
+  async check(store, actor, p) {
+    await checkOverrides(store, actor, { binding: p.binding, role: p.role, grant: p.grant, revoke: p.revoke });
+  },
+  async write(store, p) {
+    const updated = await store.setOverrides(p.binding._id, p.grant, p.revoke);
+    if (!updated) throw new NotFoundError('binding', p.binding._id);
+    return updated;
+  },
+};
+
 export async function setPermissionOverrides(
   ctx: Context,
   input: { bindingId: string; grant: string[]; revoke: string[] },
 ): Promise<RoleBindingDoc> {
-  const binding = (await ctx.loaders.load<RoleBindingDoc>('RoleBinding', input.bindingId))!;
-  const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
-  const { grant, revoke } = await checkOverrides(accessStore, await ctx.authz.actor(binding.accountId), {
-    binding,
-    role,
-    grant: input.grant,
-    revoke: input.revoke,
-  });
-
-  const updated = await accessStore.setOverrides(binding._id, grant, revoke);
-  if (!updated) throw new NotFoundError('binding', binding._id);
+  const { prepared, result: updated } = await performChange(ctx, accessStore, setPermissionOverridesChange, input);
+  const { binding, grant, revoke } = prepared;
   ctx.loaders.forget('RoleBinding', binding._id);
   await ctx.audit
     .change({

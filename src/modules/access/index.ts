@@ -4,5 +4,12 @@ import { tokensResolvers } from './tokens.resolvers';
 import { requestsResolvers } from './requests.resolvers';
 import { accessManagementResolvers } from './access.resolvers';
 import { peopleResolvers } from './people.resolvers';
+import { previewResolvers } from './preview.resolvers';
 
-export const accessResolvers: Resolvers[] = [tokensResolvers, requestsResolvers, accessManagementResolvers, peopleResolvers];
+export const accessResolvers: Resolvers[] = [
+  tokensResolvers,
+  requestsResolvers,
+  accessManagementResolvers,
+  peopleResolvers,
+  previewResolvers,
+];

@@ -7,7 +7,8 @@ import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import { SCOPE_MODEL, type ScopeType } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
-import { assertGrantable, assertInviterMayStillGrant, assertMayChangeAccessOf, isAccountAdmin } from '../../authz/rules';
+import { assertGrantable, assertInviterMayStillGrant, isAccountAdmin } from '../../authz/rules';
+import { performChange, removeMemberChange } from '../../authz/changes';
 import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/account.model';
 import { Session, User, VerifiedEmail, type UserDoc } from '../identity/user.model';
@@ -305,15 +306,10 @@ export async function acceptInvitation(
 
 export async function removeMember(ctx: Context, input: { accountId: string; userId: string }): Promise<boolean> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  if (!(await accessStore.isMember(account._id, input.userId))) throw new NotFoundError('member', input.userId);
-  if (input.userId === account.ownerId) {
-    throw new BadInputError('The owner cannot be removed: transfer ownership first', 'userId');
-  }
-  if (input.userId === ctx.actorId) throw new BadInputError('You cannot remove yourself: ask another admin', 'userId');
-  await assertMayChangeAccessOf(accessStore, { accountId: account._id, actorId: ctx.actorId, targetUserId: input.userId, field: 'userId' });
+  // Bindings, pending invitations they sent and their tokens go with the membership (src/authz/changes.ts).
+  const { result } = await performChange(ctx, accessStore, removeMemberChange, input);
+  const { bindings, invitationsRevoked, tokensRevoked } = result;
   const now = new Date();
-  // Bindings, pending invitations they sent and their tokens go with the membership.
-  const { bindings, invitationsRevoked, tokensRevoked } = await accessStore.removeMember(account._id, input.userId, now);
   // Their sessions end at once: whatever they had open (in this account or any) must sign in again.
   const sessions = await Session.updateMany({ userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
   await ctx.audit.change({

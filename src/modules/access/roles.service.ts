@@ -1,8 +1,9 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
 import type { Context } from '../../graphql/context';
-import { ROLE_PACKS, isAdminRole, type RolePackName } from '../../authz/packs';
+import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
+import { ROLE_PACKS, isAdminRole, type RolePack, type RolePackName } from '../../authz/packs';
 import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
-import { accessStore, DuplicateError, type RoleDoc } from '../../authz/store';
+import { accessStore, DuplicateError, type AccessStore, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Account, type AccountDoc } from '../accounts/account.model';
 import { cleanName } from '../accounts/accounts.service';
@@ -17,8 +18,8 @@ function cleanDescription(value: string | null | undefined): string {
 }
 
 /** Role names are unique in an account (case-insensitive), so people pick the right one. */
-async function assertNameFree(accountId: string, name: string, exceptId?: string): Promise<void> {
-  const same = await accessStore.roleNamed(accountId, name);
+async function assertNameFree(accountId: string, name: string, exceptId?: string, store: AccessStore = accessStore): Promise<void> {
+  const same = await store.roleNamed(accountId, name);
   if (same && same._id !== exceptId) throw new BadInputError(`A role named "${name}" already exists in this account`, 'name');
 }
 
@@ -73,28 +74,45 @@ export async function createRole(
   return role;
 }
 
-export async function updateRole(
-  ctx: Context,
-  id: string,
-  input: { name?: string | null; description?: string | null; permissions?: string[] | null },
-): Promise<RoleDoc> {
-  const role = (await ctx.loaders.load<RoleDoc>('Role', id))!;
-  if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
-  if (isAdminRole(role))
-    throw new BadInputError(`"${role.name}" stands for the administrator: it cannot be edited, as the admin role cannot`, 'id');
-  // Rule 7: nobody edits a role bound to themselves.
-  await assertNotBoundToSelf(accessStore, role, ctx.actorId);
-  const set: Partial<RoleDoc> = {};
-  if (input.name !== undefined && input.name !== null) {
-    set.name = cleanName(input.name, 'name');
-    await assertNameFree(role.accountId, set.name, role._id);
-  }
-  if (input.description !== undefined) set.description = cleanDescription(input.description);
-  if (input.permissions !== undefined && input.permissions !== null) {
-    set.permissions = await checkRoleEdit(accessStore, await ctx.authz.actor(role.accountId), role, input.permissions);
-  }
-  const updated = await accessStore.updateRole(role._id, set);
-  if (!updated) throw new BadInputError('The role changed meanwhile: try again', 'id');
+type RoleEdit = { name?: string | null; description?: string | null; permissions?: string[] | null };
+
+interface UpdatePrepared extends PreparedChange {
+  role: RoleDoc;
+  set: Partial<Pick<RoleDoc, 'name' | 'description' | 'permissions'>>;
+}
+
+/** updateRole, as the mutation and previewAccessChange run it: everyone bound to the role gains or loses with it. */
+export const updateRoleChange: AccessChange<{ id: string; input: RoleEdit }, UpdatePrepared, RoleDoc> = {
+  async prepare(ctx, { id, input }) {
+    const role = await ctx.loaders.load<RoleDoc>('Role', id);
+    if (!role) throw new NotFoundError('role', id);
+    const set: UpdatePrepared['set'] = {};
+    if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
+    if (input.description !== undefined) set.description = cleanDescription(input.description);
+    if (input.permissions !== undefined && input.permissions !== null) {
+      set.permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
+    }
+    return { accountId: role.accountId, subject: null, role, set };
+  },
+  async check(store, actor, { role, set }) {
+    if (role.system) throw new BadInputError(`The system role "${role.name}" cannot be edited`, 'id');
+    if (isAdminRole(role))
+      throw new BadInputError(`"${role.name}" stands for the administrator: it cannot be edited, as the admin role cannot`, 'id');
+    // Rule 7: nobody edits a role bound to themselves.
+    await assertNotBoundToSelf(store, role, actor.userId);
+    if (set.name !== undefined) await assertNameFree(role.accountId, set.name, role._id, store);
+    if (set.permissions) await checkRoleEdit(store, actor, role, set.permissions);
+  },
+  async write(store, { role, set }) {
+    const updated = await store.updateRole(role._id, set);
+    if (!updated) throw new BadInputError('The role changed meanwhile: try again', 'id');
+    return updated;
+  },
+};
+
+export async function updateRole(ctx: Context, id: string, input: RoleEdit): Promise<RoleDoc> {
+  const { prepared, result: updated } = await performChange(ctx, accessStore, updateRoleChange, { id, input });
+  const { role } = prepared;
   ctx.loaders.forget('Role', role._id);
   await ctx.audit.change({
     accountId: role.accountId,
@@ -143,34 +161,53 @@ export const PACK_BY_ENUM: Record<string, RolePackName> = {
   MAUTIC: 'mautic',
 };
 
+interface PackPrepared extends PreparedChange {
+  pack: RolePack;
+  actorId: string;
+}
+
+/** installRolePack, as the mutation and previewAccessChange run it: new roles, bound to nobody yet. */
+export const installRolePackChange: AccessChange<{ accountId: string; pack: string }, PackPrepared, RoleDoc[]> = {
+  async prepare(ctx, input) {
+    const packName = PACK_BY_ENUM[input.pack];
+    const pack = packName ? ROLE_PACKS[packName] : undefined;
+    if (!pack) throw new BadInputError(`Unknown role pack ${input.pack}`, 'pack');
+    await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
+    return { accountId: input.accountId, subject: null, pack, actorId: ctx.actorId };
+  },
+  async check() {
+    // Only roles:create (the directive): the roles it adds grant nothing until someone binds them.
+  },
+  /** The roles it created; those already installed are left as they are. */
+  async write(store, { accountId, pack, actorId }) {
+    const existing = new Set((await store.rolesOf(accountId, { keys: pack.roles.map((r) => r.key) })).map((r) => r.key));
+    const missing = pack.roles.filter((r) => !existing.has(r.key));
+    try {
+      return await store.createRoles(
+        missing.map((r) => ({
+          accountId,
+          key: r.key,
+          name: r.name,
+          description: r.description,
+          permissions: [...r.permissions],
+          system: false,
+          customisable: !r.standsForAdmin,
+          pack: pack.name,
+          createdBy: actorId,
+        })),
+      );
+    } catch (err) {
+      // Installed concurrently: the roles are there, which is what was asked.
+      if (!(err instanceof DuplicateError)) throw err;
+      return [];
+    }
+  },
+};
+
 /** Installs a pack's roles as customisable presets; roles already installed are left as they are. */
 export async function installRolePack(ctx: Context, input: { accountId: string; pack: string }): Promise<RoleDoc[]> {
-  const packName = PACK_BY_ENUM[input.pack];
-  const pack = packName ? ROLE_PACKS[packName] : undefined;
-  if (!pack) throw new BadInputError(`Unknown role pack ${input.pack}`, 'pack');
-  await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  const keys = pack.roles.map((r) => r.key);
-  const existing = new Set((await accessStore.rolesOf(input.accountId, { keys })).map((r) => r.key));
-  const missing = pack.roles.filter((r) => !existing.has(r.key));
-  let created: RoleDoc[] = [];
-  try {
-    created = await accessStore.createRoles(
-      missing.map((r) => ({
-        accountId: input.accountId,
-        key: r.key,
-        name: r.name,
-        description: r.description,
-        permissions: [...r.permissions],
-        system: false,
-        customisable: !r.standsForAdmin,
-        pack: pack.name,
-        createdBy: ctx.actorId,
-      })),
-    );
-  } catch (err) {
-    // Installed concurrently: the roles are there, which is what was asked.
-    if (!(err instanceof DuplicateError)) throw err;
-  }
+  const { prepared, result: created } = await performChange(ctx, accessStore, installRolePackChange, input);
+  const { pack } = prepared;
   if (pack.settings?.accessRequestRecipients) {
     await Account.updateOne({ _id: input.accountId }, { $set: { accessRequestRecipients: pack.settings.accessRequestRecipients } });
     ctx.loaders.forget('Account', input.accountId);
@@ -183,6 +220,7 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
       meta: { pack: pack.name, created: created.length, keys: created.map((r) => r.key) },
     });
   }
+  const keys = pack.roles.map((r) => r.key);
   const roles = await accessStore.rolesOf(input.accountId, { keys });
   const order = new Map(keys.map((k, i) => [k, i]));
   return roles.sort((a, b) => order.get(a.key)! - order.get(b.key)!);

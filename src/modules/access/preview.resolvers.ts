@@ -1,0 +1,9 @@
+// previewAccessChange: thin, over src/modules/access/preview.service.ts.
+import type { Resolvers } from '../../graphql/generated';
+import { previewAccessChange } from './preview.service';
+
+export const previewResolvers: Resolvers = {
+  Query: {
+    previewAccessChange: (_, { change }, ctx, info) => previewAccessChange(ctx, info.schema, change),
+  },
+};
