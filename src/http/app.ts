@@ -78,7 +78,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.disable('x-powered-by');
   app.set('trust proxy', opts.trustProxy);
   const httpServer = http.createServer(app);
-  const gateway: Gateway = { app, httpServer, apollo: undefined as unknown as ApolloServer<Context>, draining: false };
 
   const apollo = new ApolloServer<Context>({
     schema: opts.schema,
@@ -118,7 +117,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ...(opts.apolloUsageReporting ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
   });
-  gateway.apollo = apollo;
+  const gateway: Gateway = { app, httpServer, apollo, draining: false };
   await apollo.start();
 
   // Request id and the one log line per request.

@@ -79,7 +79,9 @@ describe('outside src/modules only the composition root (src/graphql/registry.ts
       { file: `src/graphql/${probe}.ts`, code: "import { moduleResolvers } from '../modules';\nexport const r = moduleResolvers;\n" },
     ]);
     for (const messages of results) {
-      expect(messages).toEqual([expect.stringMatching(/^no-restricted-imports: .*Only src\/modules and the composition root import a module/)]);
+      expect(messages).toEqual([
+        expect.stringMatching(/^no-restricted-imports: .*Only src\/modules and the composition root import a module/),
+      ]);
     }
   });
 
