@@ -6,6 +6,7 @@ import type { LoadResult } from './load';
 import { DASHBOARD_QUERY } from './load';
 import { CREDENTIALS_QUERY } from './inprocess';
 import type { Machine } from './machine';
+import type { InsightResult } from './insight';
 
 export interface RunReport {
   command: string;
@@ -22,6 +23,7 @@ export interface RunReport {
   owner?: LoadResult;
   contacts?: ContactsResult;
   concurrency?: ConcurrencyResult;
+  insight?: InsightResult;
   demo: string;
   /** Phases that failed, with their error. */
   failures: Record<string, string>;
@@ -109,6 +111,21 @@ function goalRows(r: RunReport): string[] {
     '≥ 5',
     p && p.posternVsShieldCpu >= 5,
     'inprocess',
+  );
+  const ins = r.insight;
+  row(
+    '`explainAccess`, one person (account facts cached at an unchanged permissionsVersion; read afresh)',
+    ins ? `${ins.explain.cached.medianMs} ms; ${ins.explain.reads.medianMs} ms (medians)` : '—',
+    '≤ 2 ms',
+    ins && ins.explain.cached.medianMs <= 2,
+    'insight',
+  );
+  row(
+    `\`whoCan\` over ${fmt(ins?.members ?? 1000)} members (same two measures)`,
+    ins ? `${ins.whoCan.cached.medianMs} ms; ${ins.whoCan.reads.medianMs} ms (medians, ${fmt(ins.holders)} holders)` : '—',
+    '≤ 50 ms',
+    ins && ins.whoCan.cached.medianMs <= 50,
+    'insight',
   );
   const ch = r.checks;
   row(
@@ -268,6 +285,25 @@ export function renderReport(r: RunReport): string {
       '',
     );
   }
+  if (r.insight) {
+    const i = r.insight;
+    const t = (x: { medianMs: number; p90Ms: number; runs: number }) => `${x.medianMs} ms (p90 ${x.p90Ms}, ${fmt(x.runs)} runs)`;
+    out.push(
+      '## Access insight',
+      '',
+      `In process, on the database above: one account of ${fmt(i.members)} members with ${fmt(i.bindings)} bindings (Managers at the`,
+      'account, Analysts, Viewers with overrides, a custom role with time-bound access grants on the main workspace, some',
+      `members in a second workspace, some with none) and ${fmt(i.tokens)} partner tokens (bench/insight.ts). Each figure twice, through`,
+      "the access store: with the account's access facts cached at its unchanged permissionsVersion (what the gateway serves between",
+      'two access changes; the goal is judged on it), and reading every fact from the store on each call (the first call after a change).',
+      '',
+      '| | facts cached | facts read on each call |',
+      '|---|---|---|',
+      `| \`explainAccess\`: a Viewer with an override, lists:edit on the workspace | ${t(i.explain.cached)} | ${t(i.explain.reads)} |`,
+      `| \`whoCan(campaigns:view, workspace)\`: ${fmt(i.holders)} holders, each with its path | ${t(i.whoCan.cached)} | ${t(i.whoCan.reads)} |`,
+      '',
+    );
+  }
   if (r.checks) {
     out.push(
       '## `allowed()` on a compiled set',
@@ -285,8 +321,8 @@ export function renderReport(r: RunReport): string {
     '## Knobs',
     '',
     '`BENCH_LOAD_SECONDS` (60), `BENCH_CONNECTIONS` (200), `BENCH_ROUNDS` (6), `BENCH_ROUND_MS` (10000),',
-    '`BENCH_CHECKS` (20000000 per case), `BENCH_CONTACTS_BUDGET_SECONDS` (600: imports stop past it), `BENCH_SKIP` (comma-separated: inprocess, checks, load (or analyst, owner), contacts,',
-    'concurrency), `BENCH_GATEWAY_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the gateway',
+    '`BENCH_CHECKS` (20000000 per case), `BENCH_CONTACTS_BUDGET_SECONDS` (600: imports stop past it), `BENCH_SKIP` (comma-separated: inprocess, checks, dashboard, load (or analyst, owner), contacts,',
+    'concurrency, insight), `--only <phases>` or `BENCH_ONLY` (the same names: run only these; the report then goes to stdout, or to `BENCH_OUT`), `BENCH_GATEWAY_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the gateway',
     "process), `BENCH_OUT` (the report's path; BENCHMARKS.md). `MONGODB_URI` with `POSTERN_SECRET_KEY` runs it on MongoDB.",
     '',
   );

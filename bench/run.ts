@@ -27,6 +27,8 @@ import { DASHBOARD_QUERY, dashboardLoad } from './load';
 import { describeDatabase, embeddedStoreName, machine } from './machine';
 import { renderReport, type RunReport } from './report';
 import { growDashboard } from './seed';
+import { registerModules } from '../src/graphql/registry';
+import { insightFigures } from './insight';
 
 const env = process.env;
 const num = (name: string, def: number) => (env[name] ? Number(env[name]) : def);
@@ -39,7 +41,27 @@ const KNOBS = {
   BENCH_CONTACTS_BUDGET_SECONDS: num('BENCH_CONTACTS_BUDGET_SECONDS', 600),
 };
 const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean));
-const OUT = path.resolve(projectRoot, env.BENCH_OUT ?? 'BENCHMARKS.md');
+/** `npm run bench -- --only insight,checks` (or BENCH_ONLY=…): run only these phases. */
+const ONLY = new Set(
+  (onlyArg(process.argv.slice(2)) ?? env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
+);
+const PHASES = ['inprocess', 'checks', 'dashboard', 'load', 'analyst', 'owner', 'concurrency', 'contacts', 'insight'] as const;
+for (const p of ONLY)
+  if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only: unknown phase ${p} (phases: ${PHASES.join(', ')})`);
+/** Whether a phase runs: named by --only when given, and not in BENCH_SKIP. `load` covers analyst and owner. */
+const runs = (phase: string) =>
+  !SKIP.has(phase) && (ONLY.size === 0 || ONLY.has(phase) || (ONLY.has('load') && (phase === 'analyst' || phase === 'owner')));
+// A partial run does not replace the full report: it goes to BENCH_OUT when given, else only to stdout.
+const OUT = env.BENCH_OUT || ONLY.size === 0 ? path.resolve(projectRoot, env.BENCH_OUT ?? 'BENCHMARKS.md') : null;
+
+function onlyArg(argv: readonly string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i < 0) return undefined;
+  return argv[i]!.includes('=') ? argv[i]!.slice('--only='.length) : argv[i + 1];
+}
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -66,11 +88,11 @@ async function main(): Promise<void> {
         .sort()
         .map((k) => `${k}=${env[k]}`),
       ...(config.mongodbUri ? ['MONGODB_URI=…'] : []),
-      'npm run bench',
+      ONLY.size ? `npm run bench -- --only ${[...ONLY].join(',')}` : 'npm run bench',
     ].join(' '),
     started,
     seconds: 0,
-    knobs: { ...KNOBS, ...(SKIP.size ? { BENCH_SKIP: [...SKIP].join(',') } : {}) },
+    knobs: { ...KNOBS, ...(SKIP.size ? { BENCH_SKIP: [...SKIP].join(',') } : {}), ...(ONLY.size ? { only: [...ONLY].join(',') } : {}) },
     machine: machine(await describeDatabase(config.mongodbUri ? null : embeddedStoreName())),
     loadAverageEnd: [],
     demo: '',
@@ -100,10 +122,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupted);
   try {
     say(`database: ${report.machine.database}`);
+    registerModules(); // the access store's models, before the seed writes through it
     const demo = await seedDemo(log);
-    report.demo = await growDashboard(demo.accountId, demo.ownerId);
+    const dashboard = ['dashboard', 'analyst', 'owner'].some(runs);
+    if (dashboard) report.demo = await growDashboard(demo.accountId, demo.ownerId);
 
-    if (!SKIP.has('inprocess')) {
+    if (runs('inprocess')) {
       say('in process: Postern vs bare vs graphql-shield, 1000 masked credentials');
       await phase('inprocess', async () => {
         const p = await runInProcess({ rounds: KNOBS.BENCH_ROUNDS, roundMs: KNOBS.BENCH_ROUND_MS, log: say });
@@ -111,20 +135,32 @@ async function main(): Promise<void> {
         say(`  guarded ÷ bare ${p.guardedVsBareCpu}, Postern ÷ shield ${p.posternVsShieldCpu}`);
       });
     }
-    if (!SKIP.has('checks')) {
+    if (runs('checks')) {
       report.checks = checksPerSecond(KNOBS.BENCH_CHECKS);
       say(`allowed(): ${(report.checks.perSecond / 1e6).toFixed(1)} M checks/s`);
     }
 
+    if (runs('insight')) {
+      say(`access insight: explainAccess, whoCan over 1,000 members`);
+      await phase('insight', async () => {
+        report.insight = await insightFigures(say);
+      });
+    }
+
     const analyst = DEMO_MEMBERS.find((m) => m.role === 'analyst')!;
     const userIdOf = async (email: string) => (await User.findOne({ email }).lean())!._id;
-    report.dashboardCommands = {
-      analyst: await commandsOf(DASHBOARD_QUERY, await userIdOf(analyst.email)),
-      owner: await commandsOf(DASHBOARD_QUERY, demo.ownerId),
-    };
-    say(`dashboard: ${report.dashboardCommands.analyst} database commands as the analyst, ${report.dashboardCommands.owner} as the owner`);
+    if (dashboard) {
+      report.dashboardCommands = {
+        analyst: await commandsOf(DASHBOARD_QUERY, await userIdOf(analyst.email)),
+        owner: await commandsOf(DASHBOARD_QUERY, demo.ownerId),
+      };
+      say(
+        `dashboard: ${report.dashboardCommands.analyst} database commands as the analyst, ${report.dashboardCommands.owner} as the owner`,
+      );
+    }
 
-    const needGateway = ['load', 'contacts', 'concurrency'].some((p) => !SKIP.has(p));
+    const load = !SKIP.has('load');
+    const needGateway = (load && (runs('analyst') || runs('owner'))) || runs('contacts') || runs('concurrency');
     if (needGateway) {
       gateway = await startGatewayProcess({
         mongodbUri,
@@ -135,7 +171,7 @@ async function main(): Promise<void> {
       });
       say(`gateway process ${gateway.pid} at ${gateway.url}`);
       const ownerToken = await login(gateway.url, DEMO_OWNER.email, DEMO_OWNER.password);
-      if (!SKIP.has('load')) {
+      if (load && (runs('analyst') || runs('owner'))) {
         const analystToken = await login(gateway.url, analyst.email, DEMO_OWNER.password);
         const load = {
           connections: KNOBS.BENCH_CONNECTIONS,
@@ -143,7 +179,7 @@ async function main(): Promise<void> {
           databasePid: db.embedded?.pid,
           cores: os.cpus().length,
         };
-        if (!SKIP.has('analyst')) {
+        if (runs('analyst')) {
           say(`dashboard load, analyst: ${load.connections} connections × ${load.seconds} s`);
           await phase('analyst', async () => {
             const l = await dashboardLoad(gateway!, { label: 'analyst (passwords masked)', token: analystToken, ...load });
@@ -151,7 +187,7 @@ async function main(): Promise<void> {
             say(`  ${l.reqPerSec} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms, ${l.errors} errors`);
           });
         }
-        if (!SKIP.has('owner')) {
+        if (runs('owner')) {
           say(`dashboard load, owner revealing passwords: ${load.connections} connections × ${load.seconds} s`);
           await phase('owner', async () => {
             const l = await dashboardLoad(gateway!, { label: 'owner (passwords revealed)', token: ownerToken, ...load });
@@ -161,14 +197,14 @@ async function main(): Promise<void> {
         }
       }
       // Before the big list: its load on the store must not colour the other figures.
-      if (!SKIP.has('concurrency')) {
+      if (runs('concurrency')) {
         say('100 concurrent permission changes');
         await phase('concurrency', async () => {
           report.concurrency = await concurrencyFigures(gateway!, ownerToken, demo.accountId, demo.ownerId);
           say(`  ${JSON.stringify(report.concurrency)}`);
         });
       }
-      if (!SKIP.has('contacts')) {
+      if (runs('contacts')) {
         say('100k-contact list');
         const marketing = await Workspace.findOne({ accountId: demo.accountId, name: 'Marketing' }).lean();
         await phase('contacts', async () => {
@@ -185,8 +221,13 @@ async function main(): Promise<void> {
   rmSync(gatewayLog, { force: true });
   report.seconds = (performance.now() - t0) / 1000;
   report.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
-  writeFileSync(OUT, renderReport(report));
-  say(`wrote ${path.relative(process.cwd(), OUT) || OUT}`);
+  if (OUT) {
+    writeFileSync(OUT, renderReport(report));
+    say(`wrote ${path.relative(process.cwd(), OUT) || OUT}`);
+  } else {
+    say(`\n${renderReport(report)}`);
+    say('(a partial run: BENCHMARKS.md left as it was; set BENCH_OUT to write this report to a file)');
+  }
 }
 
 main().catch((err: unknown) => {

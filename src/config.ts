@@ -45,6 +45,24 @@ export interface Config {
   appUrl: string;
   /** DNS servers verifyDomain asks (`ip` or `ip:port`); empty: the system's resolvers. */
   dnsServers: string[];
+  /** Members each plan includes where the operator changes the defaults (POSTERN_PLAN_MEMBER_LIMITS). */
+  planMemberLimits: Partial<Record<PlanName, number>>;
+}
+
+const PLANS = ['FREE', 'STARTER', 'GROWTH', 'SCALE', 'ENTERPRISE'] as const;
+type PlanName = (typeof PLANS)[number];
+
+/** POSTERN_PLAN_MEMBER_LIMITS: `PLAN=n` pairs, comma-separated (`FREE=1,STARTER=5`). */
+function planMemberLimits(raw: string): Partial<Record<PlanName, number>> | { error: string } {
+  const out: Partial<Record<PlanName, number>> = {};
+  for (const pair of raw.split(',').map((p) => p.trim())) {
+    const m = /^([A-Z]+)=(\d{1,7})$/.exec(pair);
+    if (!m || !(PLANS as readonly string[]).includes(m[1]!) || Number(m[2]) < 1) {
+      return { error: `POSTERN_PLAN_MEMBER_LIMITS must be PLAN=n pairs (n ≥ 1) of ${PLANS.join(', ')}, comma-separated, got "${pair}"` };
+    }
+    out[m[1] as PlanName] = Number(m[2]);
+  }
+  return out;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +196,7 @@ const envSchema = z
       /^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw) ? raw : { error: `APP_URL must be an http(s) URL, got "${raw}"` },
     ),
     DNS_SERVERS: variable<string[]>([], dnsServers),
+    POSTERN_PLAN_MEMBER_LIMITS: variable<Partial<Record<PlanName, number>>>({}, planMemberLimits),
     POSTERN_SCHEDULER_INTERVAL_MS: int('POSTERN_SCHEDULER_INTERVAL_MS', 5_000, 0, 3_600_000),
     POSTERN_SEND_LEASE_MS: int('POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
   })
@@ -226,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     appUrl: e.APP_URL,
     dnsServers: e.DNS_SERVERS,
+    planMemberLimits: e.POSTERN_PLAN_MEMBER_LIMITS,
     schedulerIntervalMs: e.POSTERN_SCHEDULER_INTERVAL_MS,
     sendLeaseMs: e.POSTERN_SEND_LEASE_MS,
   };

@@ -44,7 +44,7 @@ export interface CompiledPermissions {
   readonly validUntil: number;
 }
 
-interface RoleBits {
+export interface RoleBits {
   full: Bits;
   own: Bits;
 }
@@ -58,7 +58,8 @@ const OWNER_ONLY_MASK = (() => {
 
 const roleCache = new Map<string, RoleBits>();
 
-function roleBits(role: RoleInput): RoleBits {
+/** A role's permissions as bitsets (full and `:own`), cached per role id and permission list. */
+export function roleBits(role: RoleInput): RoleBits {
   const key = `${role._id}\u0000${role.permissions.join(',')}`;
   let rb = roleCache.get(key);
   if (!rb) {

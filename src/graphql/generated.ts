@@ -9,6 +9,8 @@ import type { Report as ReportDoc } from '../modules/reports/report.service';
 import type { DashboardWidgetDoc } from '../modules/reports/dashboard.model';
 import type { AuthResult } from '../modules/identity/session.service';
 import type { RoleDoc, RoleBindingDoc, InvitationDoc } from '../authz/store/types';
+import type { Holder as AccessHolderParent } from '../authz/who-can';
+import type { ReviewNode, ScopePermissions, ReviewToken, ReviewEntry } from '../authz/review';
 import type { MailingListDoc } from '../modules/marketing/list.model';
 import type { ContactDoc } from '../modules/marketing/contact.model';
 import type { TemplateDoc } from '../modules/marketing/template.model';
@@ -107,7 +109,23 @@ export type AccessExplanation = {
   steps: Array<AccessStep>;
 };
 
-/** Whose access a delta is about. */
+/** A person or a partner token holding a permission at a scope node (whoCan). */
+export type AccessHolder = {
+  __typename?: 'AccessHolder';
+  /** The person's address (for a token, its maker's), when the asker may see contact data (members:view where the person is); null otherwise. */
+  email: Maybe<Scalars['EmailAddress']['output']>;
+  kind: AccessPrincipalKind;
+  /** The person's name, or the token's. */
+  name: Scalars['String']['output'];
+  /** Why it holds the permission: the same steps as explainAccess gives for this principal. */
+  path: Array<AccessStep>;
+  /** The user's id, or the token's. */
+  principalId: Scalars['ID']['output'];
+  /** The person; for a token, the person who made it (a token never exceeds them). */
+  user: User;
+};
+
+/** Whose access a holder, delta or review row is about: a person, or a partner token (capped by its creator). */
 export type AccessPrincipalKind =
   | 'TOKEN'
   | 'USER';
@@ -156,6 +174,50 @@ export type AccessRequestStatus =
   | 'APPROVED'
   | 'DENIED'
   | 'PENDING';
+
+/** One member in an access review. */
+export type AccessReviewEntry = {
+  __typename?: 'AccessReviewEntry';
+  /** The roles held: bindings in force (role, scope, overrides, expiry) and access grants that give access inside the reviewed scope. */
+  bindings: Array<RoleBinding>;
+  /** Null when the asker may not see the member's contact data. */
+  email: Maybe<Scalars['EmailAddress']['output']>;
+  name: Scalars['String']['output'];
+  owner: Scalars['Boolean']['output'];
+  /** Effective permissions per scope: the reviewed scope itself, then each node below it where the member is bound. */
+  permissions: Array<AccessScopePermissions>;
+  /** The member's partner tokens in force that can do something inside the reviewed scope. */
+  tokens: Array<AccessReviewToken>;
+  user: User;
+  userId: Scalars['ID']['output'];
+};
+
+/** A partner token of a reviewed member, with what it can do. */
+export type AccessReviewToken = {
+  __typename?: 'AccessReviewToken';
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  permissions: Array<AccessScopePermissions>;
+  scopes: Array<Scalars['String']['output']>;
+  workspaceIds: Maybe<Array<Scalars['ID']['output']>>;
+};
+
+/** A scope node of the account, with its name. */
+export type AccessScope = {
+  __typename?: 'AccessScope';
+  id: Scalars['ID']['output'];
+  name: Maybe<Scalars['String']['output']>;
+  type: ScopeType;
+};
+
+/** The effective permissions at one scope node: what the principal can do there, inherited ones included. */
+export type AccessScopePermissions = {
+  __typename?: 'AccessScopePermissions';
+  /** Plain `resource:action` permissions, then `resource:action:own` ones held only for what the principal created. */
+  permissions: Array<Scalars['String']['output']>;
+  scope: AccessScope;
+};
 
 export type AccessStep = {
   __typename?: 'AccessStep';
@@ -500,7 +562,7 @@ export type Billing = {
   id: Scalars['ID']['output'];
   /** Whether you (the viewer) receive invoice emails for this account. */
   invoiceEmails: Scalars['Boolean']['output'];
-  /** Members the plan includes. */
+  /** Members the plan includes (enforced: with every seat taken, people cannot join). */
   memberLimit: Scalars['Int']['output'];
   plan: Plan;
   /** The plan's maximum sendLimit. */
@@ -516,6 +578,8 @@ export type Billing = {
   updatedAt: Scalars['DateTime']['output'];
   /** Email address verifications per month (at most the plan's maximum). */
   verificationLimit: Scalars['Int']['output'];
+  /** Email address verifications made this month (UTC), counted against verificationLimit. */
+  verificationsThisMonth: Scalars['Int']['output'];
 };
 
 export type Campaign = Node & {
@@ -524,6 +588,8 @@ export type Campaign = Node & {
   createdBy: Maybe<User>;
   /** The emails of this campaign's send, one per recipient. */
   emailLogs: Maybe<EmailLogConnection>;
+  /** Why the scheduler could not send it (while FAILED), e.g. its From domain is no longer verified. */
+  failureReason: Maybe<Scalars['String']['output']>;
   fromEmail: Maybe<Scalars['EmailAddress']['output']>;
   fromName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -572,6 +638,8 @@ export type CampaignEdge = {
 
 export type CampaignStatus =
   | 'DRAFT'
+  /** The scheduler could not send it when due and sent nothing (failureReason says why): fix it, then send or schedule it again. */
+  | 'FAILED'
   | 'SCHEDULED'
   | 'SENDING'
   | 'SENT';
@@ -994,15 +1062,51 @@ export type EmailLogEdge = {
   node: EmailLog;
 };
 
+/**
+ * Where an email got. Delivery events move it only forward: QUEUED, RECORDED, FAILED → DELIVERED → OPENED
+ * → CLICKED → UNSUBSCRIBED → COMPLAINED → BOUNCED (a late DELIVERED never undoes a BOUNCED).
+ */
 export type EmailStatus =
-  /** Accepted by the SMTP relay. */
+  /** A delivery event says it bounced for good (the address is suppressed on the domain). */
+  | 'BOUNCED'
+  /** A delivery event says the recipient clicked a link in it. */
+  | 'CLICKED'
+  /** A delivery event says the recipient marked it as spam (the address is suppressed on the domain). */
+  | 'COMPLAINED'
+  /** Accepted by the SMTP relay, or a delivery event says it reached the recipient. */
   | 'DELIVERED'
   /** The SMTP relay refused it or could not be reached (see error). */
   | 'FAILED'
+  /** A delivery event says the recipient opened it. */
+  | 'OPENED'
   /** Waiting to be handed to the mailer. */
   | 'QUEUED'
   /** Accepted and stored, not delivered: no SMTP relay is configured (SMTP_URL). */
-  | 'RECORDED';
+  | 'RECORDED'
+  /** A delivery event says the recipient unsubscribed from it. */
+  | 'UNSUBSCRIBED';
+
+export type EmailVerdict =
+  /** The address is malformed, or its domain accepts no mail (no MX record, or a null MX). */
+  | 'INVALID'
+  /** The domain's mail servers could not be looked up just now (see reason): try again later. */
+  | 'UNKNOWN'
+  /** The address is well formed and its domain publishes mail servers (MX). */
+  | 'VALID';
+
+/** The outcome of verifying one address. */
+export type EmailVerification = {
+  __typename?: 'EmailVerification';
+  /** The address as verified (lower-cased when well formed). */
+  email: Scalars['String']['output'];
+  /** The domain's mail servers, best (lowest MX preference) first. */
+  mxHosts: Array<Scalars['String']['output']>;
+  /** Why it is INVALID or UNKNOWN; null when VALID. */
+  reason: Maybe<Scalars['String']['output']>;
+  /** Verifications the account has left this month (after this one). */
+  remainingThisMonth: Scalars['Int']['output'];
+  verdict: EmailVerdict;
+};
 
 export type ExportReportInput = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
@@ -1412,6 +1516,7 @@ export type Mutation = {
   setAccessRequestRecipients: Maybe<AccountSettings>;
   /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
   setApiKeyExpiry: Maybe<ApiKey>;
+  /** Sets the inbox's address. An address belongs to one inbox (BAD_USER_INPUT field localPart when taken), and is free again once that inbox, its project or its workspace is deleted. */
   setInboxEmailAddress: Maybe<Inbox>;
   setInboxForwarding: Maybe<Inbox>;
   /** Opts you in or out of invoice emails (Mailtrap: a Billing Viewer may opt out). */
@@ -1476,6 +1581,13 @@ export type Mutation = {
    * BAD_USER_INPUT (field token) for a bad, used or expired token, or when another login verified the address first.
    */
   verifyEmail: Scalars['Boolean']['output'];
+  /**
+   * Verifies an email address (Mailercloud's email verifier, a Manager's tool): its syntax, then its
+   * domain's MX records in DNS. A malformed address is INVALID at once and counts for nothing; every
+   * other verification takes one from the month's verificationLimit. When none is left: BAD_USER_INPUT
+   * (field email), and nothing is taken.
+   */
+  verifyEmailAddress: Maybe<EmailVerification>;
 };
 
 
@@ -2083,6 +2195,11 @@ export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
 };
 
+
+export type MutationVerifyEmailAddressArgs = {
+  input: VerifyEmailAddressInput;
+};
+
 /**
  * An object that can be fetched again by its id alone with `node(id:)` (Relay). Its id is unique
  * across every type.
@@ -2212,6 +2329,13 @@ export type ProjectEdge = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The access review of an account: every member's effective permissions per scope, their roles and their
+   * tokens. With `scope`, only that part of the account (access:review is then needed there only: a
+   * workspace's reviewer reviews the workspace). Recorded in the audit log (`access.reviewed`). As CSV:
+   * `GET /access/review.csv?accountId=…`.
+   */
+  accessReview: Maybe<Array<AccessReviewEntry>>;
   account: Maybe<Account>;
   automation: Maybe<Automation>;
   campaign: Maybe<Campaign>;
@@ -2247,7 +2371,18 @@ export type Query = {
   template: Maybe<Template>;
   /** The signed-in user; null without a valid token. */
   viewer: Maybe<Viewer>;
+  /**
+   * Every member and partner token holding `permission` at `scope`, with the path that gives it. Computed
+   * from the account's compiled permissions, as the gateway itself decides. Unknown permission: BAD_USER_INPUT.
+   */
+  whoCan: Maybe<Array<AccessHolder>>;
   workspace: Maybe<Workspace>;
+};
+
+
+export type QueryAccessReviewArgs = {
+  accountId: Scalars['ID']['input'];
+  scope?: InputMaybe<ScopeInput>;
 };
 
 
@@ -2331,6 +2466,12 @@ export type QuerySupportTicketArgs = {
 
 export type QueryTemplateArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryWhoCanArgs = {
+  permission: Scalars['String']['input'];
+  scope: ScopeInput;
 };
 
 
@@ -3075,6 +3216,13 @@ export type User = {
   username: Maybe<Scalars['String']['output']>;
 };
 
+export type VerifyEmailAddressInput = {
+  /** At most 1,000 characters. */
+  email: Scalars['String']['input'];
+  /** The workspace the verification is made for (its account's verificationLimit is used). */
+  workspaceId: Scalars['ID']['input'];
+};
+
 export type Viewer = {
   __typename?: 'Viewer';
   /** Accounts the viewer is a member of. */
@@ -3375,12 +3523,17 @@ export type ResolversTypes = {
   AccessChangeInput: AccessChangeInput;
   AccessDelta: ResolverTypeWrapper<AccessDelta>;
   AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
+  AccessHolder: ResolverTypeWrapper<AccessHolderParent>;
   AccessPrincipalKind: AccessPrincipalKind;
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
   AccessRequestEdge: ResolverTypeWrapper<Omit<AccessRequestEdge, 'node'> & { node: ResolversTypes['AccessRequest'] }>;
   AccessRequestRecipients: AccessRequestRecipients;
   AccessRequestStatus: AccessRequestStatus;
+  AccessReviewEntry: ResolverTypeWrapper<ReviewEntry>;
+  AccessReviewToken: ResolverTypeWrapper<ReviewToken>;
+  AccessScope: ResolverTypeWrapper<ReviewNode>;
+  AccessScopePermissions: ResolverTypeWrapper<ScopePermissions>;
   AccessStep: ResolverTypeWrapper<AccessStep>;
   AccessStepKind: AccessStepKind;
   Account: ResolverTypeWrapper<AccountDoc>;
@@ -3457,6 +3610,8 @@ export type ResolversTypes = {
   EmailLogConnection: ResolverTypeWrapper<AnyConnection>;
   EmailLogEdge: ResolverTypeWrapper<Omit<EmailLogEdge, 'node'> & { node: ResolversTypes['EmailLog'] }>;
   EmailStatus: EmailStatus;
+  EmailVerdict: EmailVerdict;
+  EmailVerification: ResolverTypeWrapper<EmailVerification>;
   ExportReportInput: ExportReportInput;
   Form: ResolverTypeWrapper<FormDoc>;
   FormConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3594,6 +3749,7 @@ export type ResolversTypes = {
   UpdateWebhookInput: UpdateWebhookInput;
   UpdateWorkspaceInput: UpdateWorkspaceInput;
   User: ResolverTypeWrapper<UserDoc>;
+  VerifyEmailAddressInput: VerifyEmailAddressInput;
   Viewer: ResolverTypeWrapper<ViewerParent>;
   Webhook: ResolverTypeWrapper<WebhookDoc>;
   WebhookConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3612,9 +3768,14 @@ export type ResolversParentTypes = {
   AccessChangeInput: AccessChangeInput;
   AccessDelta: AccessDelta;
   AccessExplanation: AccessExplanation;
+  AccessHolder: AccessHolderParent;
   AccessRequest: AccessRequestDoc;
   AccessRequestConnection: AnyConnection;
   AccessRequestEdge: Omit<AccessRequestEdge, 'node'> & { node: ResolversParentTypes['AccessRequest'] };
+  AccessReviewEntry: ReviewEntry;
+  AccessReviewToken: ReviewToken;
+  AccessScope: ReviewNode;
+  AccessScopePermissions: ScopePermissions;
   AccessStep: AccessStep;
   Account: AccountDoc;
   AccountSettings: AccountDoc;
@@ -3684,6 +3845,7 @@ export type ResolversParentTypes = {
   EmailLog: EmailLogDoc;
   EmailLogConnection: AnyConnection;
   EmailLogEdge: Omit<EmailLogEdge, 'node'> & { node: ResolversParentTypes['EmailLog'] };
+  EmailVerification: EmailVerification;
   ExportReportInput: ExportReportInput;
   Form: FormDoc;
   FormConnection: AnyConnection;
@@ -3812,6 +3974,7 @@ export type ResolversParentTypes = {
   UpdateWebhookInput: UpdateWebhookInput;
   UpdateWorkspaceInput: UpdateWorkspaceInput;
   User: UserDoc;
+  VerifyEmailAddressInput: VerifyEmailAddressInput;
   Viewer: ViewerParent;
   Webhook: WebhookDoc;
   WebhookConnection: AnyConnection;
@@ -3852,6 +4015,15 @@ export type AccessExplanationResolvers<ContextType = Context, ParentType extends
   steps?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
 };
 
+export type AccessHolderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessHolder'] = ResolversParentTypes['AccessHolder']> = {
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessPrincipalKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
+  principalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
 export type AccessRequestResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequest'] = ResolversParentTypes['AccessRequest']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -3875,6 +4047,37 @@ export type AccessRequestConnectionResolvers<ContextType = Context, ParentType e
 export type AccessRequestEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequestEdge'] = ResolversParentTypes['AccessRequestEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType>;
+};
+
+export type AccessReviewEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessReviewEntry'] = ResolversParentTypes['AccessReviewEntry']> = {
+  bindings?: Resolver<Array<ResolversTypes['RoleBinding']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['AccessScopePermissions']>, ParentType, ContextType>;
+  tokens?: Resolver<Array<ResolversTypes['AccessReviewToken']>, ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type AccessReviewTokenResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessReviewToken'] = ResolversParentTypes['AccessReviewToken']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['AccessScopePermissions']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  workspaceIds?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+};
+
+export type AccessScopeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessScope'] = ResolversParentTypes['AccessScope']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
+};
+
+export type AccessScopePermissionsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessScopePermissions'] = ResolversParentTypes['AccessScopePermissions']> = {
+  permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['AccessScope'], ParentType, ContextType>;
 };
 
 export type AccessStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessStep'] = ResolversParentTypes['AccessStep']> = {
@@ -4059,12 +4262,14 @@ export type BillingResolvers<ContextType = Context, ParentType extends Resolvers
   sentThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   verificationLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verificationsThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CampaignResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   emailLogs?: Resolver<Maybe<ResolversTypes['EmailLogConnection']>, ParentType, ContextType, RequireFields<CampaignEmailLogsArgs, 'first'>>;
+  failureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fromEmail?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
   fromName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -4213,6 +4418,14 @@ export type EmailLogConnectionResolvers<ContextType = Context, ParentType extend
 export type EmailLogEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailLogEdge'] = ResolversParentTypes['EmailLogEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['EmailLog'], ParentType, ContextType>;
+};
+
+export type EmailVerificationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EmailVerification'] = ResolversParentTypes['EmailVerification']> = {
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mxHosts?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  remainingThisMonth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['EmailVerdict'], ParentType, ContextType>;
 };
 
 export type FormResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Form'] = ResolversParentTypes['Form']> = {
@@ -4482,6 +4695,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationUpdateWorkspaceArgs, 'id' | 'input'>>;
   verifyDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationVerifyDomainArgs, 'id'>>;
   verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
+  verifyEmailAddress?: Resolver<Maybe<ResolversTypes['EmailVerification']>, ParentType, ContextType, RequireFields<MutationVerifyEmailAddressArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
@@ -4557,6 +4771,7 @@ export type ProjectEdgeResolvers<ContextType = Context, ParentType extends Resol
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  accessReview?: Resolver<Maybe<Array<ResolversTypes['AccessReviewEntry']>>, ParentType, ContextType, RequireFields<QueryAccessReviewArgs, 'accountId'>>;
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'id'>>;
   automation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<QueryAutomationArgs, 'id'>>;
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
@@ -4575,6 +4790,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   supportTicket?: Resolver<Maybe<ResolversTypes['SupportTicket']>, ParentType, ContextType, RequireFields<QuerySupportTicketArgs, 'id'>>;
   template?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<QueryTemplateArgs, 'id'>>;
   viewer?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
+  whoCan?: Resolver<Maybe<Array<ResolversTypes['AccessHolder']>>, ParentType, ContextType, RequireFields<QueryWhoCanArgs, 'permission' | 'scope'>>;
   workspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<QueryWorkspaceArgs, 'id'>>;
 };
 
@@ -4956,9 +5172,14 @@ export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends Res
 export type Resolvers<ContextType = Context> = {
   AccessDelta?: AccessDeltaResolvers<ContextType>;
   AccessExplanation?: AccessExplanationResolvers<ContextType>;
+  AccessHolder?: AccessHolderResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
   AccessRequestConnection?: AccessRequestConnectionResolvers<ContextType>;
   AccessRequestEdge?: AccessRequestEdgeResolvers<ContextType>;
+  AccessReviewEntry?: AccessReviewEntryResolvers<ContextType>;
+  AccessReviewToken?: AccessReviewTokenResolvers<ContextType>;
+  AccessScope?: AccessScopeResolvers<ContextType>;
+  AccessScopePermissions?: AccessScopePermissionsResolvers<ContextType>;
   AccessStep?: AccessStepResolvers<ContextType>;
   Account?: AccountResolvers<ContextType>;
   AccountSettings?: AccountSettingsResolvers<ContextType>;
@@ -5000,6 +5221,7 @@ export type Resolvers<ContextType = Context> = {
   EmailLog?: EmailLogResolvers<ContextType>;
   EmailLogConnection?: EmailLogConnectionResolvers<ContextType>;
   EmailLogEdge?: EmailLogEdgeResolvers<ContextType>;
+  EmailVerification?: EmailVerificationResolvers<ContextType>;
   Form?: FormResolvers<ContextType>;
   FormConnection?: FormConnectionResolvers<ContextType>;
   FormEdge?: FormEdgeResolvers<ContextType>;

@@ -27,7 +27,9 @@ import { setAppUrl } from '../modules/identity/email.service';
 import { setSendLeaseMs } from '../modules/marketing/campaign-delivery';
 import { createScheduler, type Scheduler } from '../modules/marketing/scheduler';
 import { setDnsServers } from '../modules/sending/dns-check';
+import { setPlanMemberLimits } from '../modules/billing/seats.service';
 import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
+import { accessReviewExportHandler } from '../modules/access/review.http';
 
 /** Every module's resolvers (listed in src/modules/index.ts), merged by the schema build. */
 export { moduleResolvers };
@@ -50,6 +52,7 @@ export function configureModules(config: Config): void {
   setSessionTtlHours(config.sessionTtlHours);
   setSendLeaseMs(config.sendLeaseMs);
   setDnsServers(config.dnsServers);
+  setPlanMemberLimits(config.planMemberLimits);
   setAppUrl(config.appUrl);
 }
 
@@ -67,6 +70,7 @@ export interface ModuleRoute {
 }
 export const moduleRoutes: readonly ModuleRoute[] = [
   { method: 'get', path: '/email-logs/export', handlers: (deps) => [emailLogExportHandler(deps)] },
+  { method: 'get', path: '/access/review.csv', handlers: (deps) => [accessReviewExportHandler(deps)] },
   { method: 'post', path: '/events/:accountId', handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
 ];
 

@@ -3,6 +3,7 @@
 // the membership through removeMember, which ends the user's sessions and their tokens at once.
 import { accessStore } from '../authz/store';
 import { removeMember } from '../modules/access/members.service';
+import { takeSeat } from '../modules/billing/seats.service';
 import { User } from '../modules/identity/user.model';
 import { userForIdentityProvider } from '../sso/sso.service';
 import { badValue, ScimError } from './errors';
@@ -103,8 +104,10 @@ export async function listUsers(
 
 /** Makes the user a member again (reactivation) and gives back the roles of their groups. */
 async function activate(req: ScimRequest, u: ScimUserDoc): Promise<void> {
-  // The access store bumps the account's permissionsVersion itself; false when already a member.
-  await accessStore.addMember({ accountId: req.account._id, userId: u.userId, createdBy: req.ctx.actorId });
+  // A seat of the plan first (all taken: 400). The access store bumps the account's permissionsVersion
+  // itself; false when already a member.
+  const seat = await takeSeat(req.account, u.userId, 'active');
+  if (!(await accessStore.addMember({ accountId: req.account._id, userId: u.userId, createdBy: req.ctx.actorId }))) await seat.release();
   await rebindGroupsOf(req, u.userId);
 }
 
@@ -143,7 +146,16 @@ export async function createUser(req: ScimRequest, body: Record<string, unknown>
     if (isDuplicateKey(err)) throw new ScimError(409, 'This user is already provisioned in the account', 'uniqueness');
     throw err;
   }
-  if (doc.active) await activate(req, doc);
+  if (doc.active) {
+    try {
+      await activate(req, doc);
+    } catch (err) {
+      // Not provisioned after all (no seat left): nothing stays behind.
+      await ScimUser.deleteOne({ _id: doc._id });
+      if (createdUser) await User.deleteOne({ _id: user._id });
+      throw err;
+    }
+  }
   await req.ctx.audit.change({
     accountId: req.account._id,
     action: 'scim.userProvisioned',

@@ -7,6 +7,7 @@ import { secretBox } from '../crypto/secrets';
 import { randomSecret } from '../crypto/tokens';
 import { BadInputError, UnauthenticatedError } from '../errors';
 import { assignRole } from '../modules/access/bindings.service';
+import { takeSeat } from '../modules/billing/seats.service';
 import type { RoleDoc } from '../authz/store';
 import { accessStore } from '../authz/store';
 import { Account, Member, type AccountDoc } from '../modules/accounts/account.model';
@@ -245,7 +246,16 @@ export async function completeSsoSignIn(
   if (!(await accessStore.isMember(account._id, user._id))) {
     ctx.principal = { kind: 'user', id: config.configuredBy, userId: config.configuredBy, sessionId: `sso:${config._id}` };
     // The access store bumps the account's permissionsVersion itself.
+    // A seat of the plan first: with none left, the sign-in is refused.
+    let seat;
+    try {
+      seat = await takeSeat(account, user._id, 'email');
+    } catch (err) {
+      if (err instanceof BadInputError) throw new SsoRefusedError(err.message);
+      throw err;
+    }
     const joined = await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: config.configuredBy });
+    if (!joined) await seat.release();
     if (joined) {
       if (config.defaultRoleId) {
         await assignRole(ctx, { userId: user._id, roleId: config.defaultRoleId, scope: { type: 'ACCOUNT', id: account._id } });

@@ -49,6 +49,7 @@ const UNGUARDED_ACCOUNT_DATA_FIELDS: Record<string, string> = {
   'Member.bindings': 'reached only through Account.members (members:view), which narrows to visible members',
   'RoleBinding.role': 'the role of a binding the viewer may see',
   'Invitation.role': 'the role of an invitation the viewer may see (members:view)',
+  'AccessReviewEntry.bindings': 'reached only through accessReview (access:review on the reviewed scope): the bindings giving access there',
   // Parent links: from an object the viewer may see, up to the node that contains it.
   'Workspace.account': 'parent link',
   'MailingList.workspace': 'parent link',

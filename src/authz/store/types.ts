@@ -74,6 +74,7 @@ export interface TokenDoc {
   _id: string;
   accountId: string;
   userId: string;
+  name?: string;
   scopes: string[];
   workspaceIds: string[] | null;
   expiresAt: Date;

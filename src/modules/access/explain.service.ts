@@ -6,6 +6,7 @@ import type { AccessExplanation as GqlExplanation } from '../../graphql/generate
 import { loadScopeNode } from '../../authz/introspect';
 import type { ScopeType } from '../../authz/resources';
 import { accessStore } from '../../authz/store';
+import { cachedAccountAccess } from '../../authz/account-access';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { ApiTokenDoc } from './token.model';
 
@@ -23,6 +24,9 @@ export async function explainAccess(
   }
   const node = (await loadScopeNode(ctx, input.scope))!; // located and checked by the directive
   const scope = { type: input.scope.type, id: node.doc._id };
+  const version = (await ctx.authz.load(node.accountId))?.version;
+  // The account's facts, when a whoCan or review read them at this version: no read at all then.
+  const facts = version !== undefined ? cachedAccountAccess(accessStore, node.accountId, version, Date.now()) : undefined;
   let userId = input.userId ?? ctx.actorId;
   let token: { id: string; scopes: string[]; workspaceIds: string[] | null } | null = null;
   if (input.tokenId) {
@@ -39,9 +43,9 @@ export async function explainAccess(
     }
     userId = t.userId;
     token = { id: t._id, scopes: t.scopes, workspaceIds: t.workspaceIds };
-  } else if (!(await accessStore.isMember(node.accountId, userId))) {
+  } else if (!(facts ? facts.members.includes(userId) : await accessStore.isMember(node.accountId, userId))) {
     throw new NotFoundError('member', userId);
   }
-  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node });
+  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node, version });
   return { ...result, steps: result.steps.map((s) => ({ ...s, bindingId: s.bindingId ?? null })), permission, scope };
 }

@@ -4,6 +4,7 @@ import { tokensResolvers } from './tokens.resolvers';
 import { requestsResolvers } from './requests.resolvers';
 import { accessManagementResolvers } from './access.resolvers';
 import { peopleResolvers } from './people.resolvers';
+import { insightResolvers } from './insight.resolvers';
 import { previewResolvers } from './preview.resolvers';
 
 export const accessResolvers: Resolvers[] = [
@@ -11,5 +12,6 @@ export const accessResolvers: Resolvers[] = [
   requestsResolvers,
   accessManagementResolvers,
   peopleResolvers,
+  insightResolvers,
   previewResolvers,
 ];

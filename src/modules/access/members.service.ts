@@ -16,6 +16,8 @@ import { startSession, type AuthResult } from '../identity/session.service';
 import { closeTombstone, openTombstone } from '../accounts/tombstone';
 import { assertVerified, claimAddress, mailVerification, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';
+// Seats of the plan (MT17): every way in takes one first.
+import { assertSeatFree, seatFreed, takeSeat } from '../billing/seats.service';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_FROM = 'Postern <no-reply@postern.invalid>';
@@ -71,6 +73,7 @@ export async function createUser(
   if (await verifiedHolder(email)) {
     throw new BadInputError('A user with this email already exists: invite them with inviteUser instead', 'email');
   }
+  await assertSeatFree(account, 'accountId');
   let user: UserDoc;
   try {
     user = (
@@ -86,7 +89,8 @@ export async function createUser(
     throw err;
   }
   try {
-    await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId });
+    const seat = await takeSeat(account, user._id, 'accountId');
+    if (!(await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId }))) await seat.release();
   } catch (err) {
     await User.deleteOne({ _id: user._id });
     throw err;
@@ -142,6 +146,7 @@ export async function inviteUser(
   if (existing && (await accessStore.isMember(account._id, existing._id))) {
     throw new BadInputError('This user is already a member: assign them a role with assignRole', 'email');
   }
+  await assertSeatFree(account, 'email');
   const token = randomSecret(32);
   const now = new Date();
   // One valid invitation per address: a new one replaces those still pending.
@@ -257,13 +262,23 @@ export async function acceptInvitation(
     user = { ...user, emailVerifiedAt: new Date() };
   }
   const u = user!;
+  // A seat of the plan before anything else (all taken: refused, the invitation stays open).
+  let seat;
+  try {
+    seat = await takeSeat(account, u._id, 'token');
+  } catch (err) {
+    if (createdUser) await User.deleteOne({ _id: u._id });
+    if (createdUser) await VerifiedEmail.deleteOne({ _id: u.email, userId: u._id });
+    throw err;
+  }
   // One acceptance per invitation, whatever the store underneath (a claim, src/db/claims.ts).
   if (!(await accessStore.acceptInvitation(inv._id, u._id, now))) {
+    await seat.release();
     if (createdUser) await User.deleteOne({ _id: u._id });
     if (createdUser) await VerifiedEmail.deleteOne({ _id: u.email, userId: u._id });
     throw new BadInputError(INVALID_INVITATION, 'token');
   }
-  await accessStore.addMember({ accountId: account._id, userId: u._id, createdBy: inv.createdBy });
+  if (!(await accessStore.addMember({ accountId: account._id, userId: u._id, createdBy: inv.createdBy }))) await seat.release();
   let bindingId: string | null = null;
   const scopeModel = SCOPE_MODEL[inv.scopeType];
   const scopeStillThere = scopeModel ? await mongoose.model(scopeModel).exists({ _id: inv.scopeId }) : null;
@@ -310,6 +325,7 @@ export async function removeMember(ctx: Context, input: { accountId: string; use
   const { result } = await performChange(ctx, accessStore, removeMemberChange, input);
   const { bindings, invitationsRevoked, tokensRevoked } = result;
   const now = new Date();
+  if (result.removed) await seatFreed(account._id);
   // Their sessions end at once: whatever they had open (in this account or any) must sign in again.
   const sessions = await Session.updateMany({ userId: input.userId, revokedAt: null }, { $set: { revokedAt: now } });
   await ctx.audit.change({

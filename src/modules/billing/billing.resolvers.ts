@@ -1,4 +1,4 @@
-import { PLAN_MEMBER_LIMIT, receivesInvoiceEmails, seatsUsed, setInvoiceEmails } from './seats.service';
+import { memberLimit, receivesInvoiceEmails, seatsUsed, setInvoiceEmails } from './seats.service';
 import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
 import type { UserDoc } from '../identity/user.model';
@@ -38,7 +38,7 @@ export const billingResolvers: Resolvers = {
     sentThisMonth: (b) => sentThisMonth(b.accountId),
     invoiceEmails: (b, _, ctx) => receivesInvoiceEmails(ctx, b),
     seatsUsed: (b) => seatsUsed(b.accountId),
-    memberLimit: (b) => PLAN_MEMBER_LIMIT[b.plan],
+    memberLimit: (b) => memberLimit(b.plan),
   },
   SupportTicket: {
     openedBy: (t, _, ctx) => ctx.loaders.load<UserDoc>('User', t.createdBy),

@@ -19,6 +19,7 @@ import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from '
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
+import { senderProblem } from './sender.service';
 import { isDuplicateKey } from '../../db/errors';
 
 let LEASE_MS = 60_000;
@@ -71,19 +72,30 @@ export interface SendParts {
   signature: string;
 }
 
-/** What a send needs, read without a request (the scheduler); null with the reason when missing. */
-export async function sendParts(c: CampaignDoc): Promise<SendParts | { missing: string }> {
+/** What is missing for a send: the input field to fix and a reason a user can read. */
+export interface MissingPart {
+  missing: 'listId' | 'templateId' | 'subject' | 'fromEmail';
+  reason: string;
+}
+
+/**
+ * What a send needs, read without a request (the scheduler), or what is missing. The From address is
+ * checked again here: its domain may have been unverified, renamed or deleted since it was scheduled.
+ */
+export async function sendParts(c: CampaignDoc): Promise<SendParts | MissingPart> {
   const [list, template, creator] = await Promise.all([
     c.listId ? MailingList.findOne({ _id: c.listId }).lean<MailingListDoc>() : null,
     c.templateId ? Template.findOne({ _id: c.templateId }).lean<TemplateDoc>() : null,
     User.findOne({ _id: c.createdBy }).lean<UserDoc>(),
   ]);
-  if (!list || list.workspaceId !== c.workspaceId) return { missing: 'listId' };
-  if (!template || template.workspaceId !== c.workspaceId) return { missing: 'templateId' };
-  if (!c.subject) return { missing: 'subject' };
-  // Sent only from its fromEmail (verified when the campaign was scheduled), never the creator's address.
+  if (!list || list.workspaceId !== c.workspaceId) return { missing: 'listId', reason: 'Its mailing list was deleted' };
+  if (!template || template.workspaceId !== c.workspaceId) return { missing: 'templateId', reason: 'Its template was deleted' };
+  if (!c.subject) return { missing: 'subject', reason: 'It has no subject' };
+  // Sent only from its fromEmail, at a domain of the workspace verified now, never the creator's address.
   const from = c.fromEmail ? fromHeader(c, null) : null;
-  if (!from) return { missing: 'fromEmail' };
+  if (!from) return { missing: 'fromEmail', reason: 'It has no fromEmail' };
+  const problem = await senderProblem(c.accountId, c.workspaceId, c.fromEmail!);
+  if (problem) return { missing: 'fromEmail', reason: problem };
   return { list, template, from, signature: creator?.signature ?? '' };
 }
 
@@ -172,10 +184,13 @@ export async function deliver(
           todo.slice(i, i + DELIVERY_CONCURRENCY).map(async (d) => {
             const r = await mailer.send({ from: d.from, to: d.to, subject: d.subject, html: d.html });
             if (r.delivered) outcome.delivered++;
-            await EmailLog.updateOne(
-              { _id: d._id },
-              { $set: { status: r.delivered ? 'DELIVERED' : 'FAILED', messageId: r.messageId, error: r.error ?? null } },
+            // The status only while QUEUED: a delivery event that came first is not set back.
+            const sent = { messageId: r.messageId, error: r.error ?? null };
+            const u = await EmailLog.updateOne(
+              { _id: d._id, status: 'QUEUED' },
+              { $set: { status: r.delivered ? 'DELIVERED' : 'FAILED', ...sent } },
             );
+            if (u.matchedCount === 0) await EmailLog.updateOne({ _id: d._id }, { $set: sent });
           }),
         );
       }

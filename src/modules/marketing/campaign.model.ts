@@ -1,10 +1,13 @@
 import { model, type Model } from 'mongoose';
 import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 
-export type CampaignStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'SENT';
-export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'SENDING', 'SENT'];
+export type CampaignStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'SENT' | 'FAILED';
+export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'SENDING', 'SENT', 'FAILED'];
 
-/** An email campaign of a workspace (scope node CAMPAIGN): DRAFT → (SCHEDULED) → SENDING → SENT. */
+/**
+ * An email campaign of a workspace (scope node CAMPAIGN): DRAFT → (SCHEDULED) → SENDING → SENT, or
+ * SCHEDULED → FAILED when the scheduler finds it cannot be sent when due (failureReason says why).
+ */
 export interface CampaignDoc extends BaseDoc, InWorkspace {
   name: string;
   subject: string;
@@ -16,6 +19,8 @@ export interface CampaignDoc extends BaseDoc, InWorkspace {
   scheduledAt: Date | null;
   sentAt: Date | null;
   recipientCount: number;
+  /** Why the scheduler could not send it (meaningful while FAILED). */
+  failureReason?: string | null;
 }
 
 const campaignSchema = docSchema<CampaignDoc>({
@@ -30,6 +35,7 @@ const campaignSchema = docSchema<CampaignDoc>({
   scheduledAt: { type: Date, default: null },
   sentAt: { type: Date, default: null },
   recipientCount: { type: Number, default: 0 },
+  failureReason: { type: String, default: null },
 });
 campaignSchema.index({ workspaceId: 1, _id: 1 });
 campaignSchema.index({ accountId: 1 });

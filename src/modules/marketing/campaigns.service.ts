@@ -9,14 +9,15 @@ import { BadInputError, NotFoundError } from '../../errors';
 import { EmailLog } from '../sending/email-log.model';
 import { claimSend, deliver, finishSend, fromHeader, newRunner } from './campaign-delivery';
 import type { UserDoc } from '../identity/user.model';
-import { Domain } from '../sending/domain.model';
+import { assertVerifiedSender } from './sender.service';
 import { cleanEmail } from '../../mail/address';
 import { cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, workspaceOf } from './common';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import type { MailingListDoc } from './list.model';
 import type { TemplateDoc } from './template.model';
 
-const EDITABLE: CampaignStatus[] = ['DRAFT', 'SCHEDULED'];
+// FAILED: the scheduler could not send it when due (see failureReason); fix it, then send or schedule it again.
+const EDITABLE: CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'FAILED'];
 
 export interface CampaignInput {
   name?: string | null;
@@ -38,21 +39,6 @@ function cleanFromName(value: unknown): string | null {
   if (s && /["<>\p{Cc}]/u.test(s))
     throw new BadInputError('fromName must not contain quotes, angle brackets or control characters', 'fromName');
   return s;
-}
-
-/**
- * A campaign's From must be an address at a VERIFIED domain of its own workspace: anything else is
- * spoofing someone's name (checked on create, on update and again on send, when it may have changed).
- */
-async function assertVerifiedSender(accountId: string, workspaceId: string, fromEmail: string): Promise<void> {
-  const name = fromEmail.slice(fromEmail.lastIndexOf('@') + 1);
-  const domain = await Domain.findOne({ accountId, name }).select({ workspaceId: 1, state: 1 }).lean();
-  if (!domain || domain.workspaceId !== workspaceId) {
-    throw new BadInputError(`fromEmail must be an address at a verified domain of this workspace, and ${name} is not one`, 'fromEmail');
-  }
-  if (domain.state !== 'VERIFIED') {
-    throw new BadInputError(`${name} is not verified: verify it with verifyDomain before sending from it`, 'fromEmail');
-  }
 }
 
 /** A list or template id of the campaign's workspace (anything else reads as "no such … here"). */

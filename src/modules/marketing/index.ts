@@ -1,5 +1,6 @@
 // The marketing area's resolvers, merged into the schema by src/modules/index.ts.
 import type { Resolvers } from '../../graphql/generated';
 import { marketingResolvers as resolvers } from './marketing.resolvers';
+import { verifierResolvers } from './verifier.resolvers';
 
-export const marketingResolvers: Resolvers[] = [resolvers];
+export const marketingResolvers: Resolvers[] = [resolvers, verifierResolvers];

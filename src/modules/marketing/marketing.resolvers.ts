@@ -85,6 +85,7 @@ export const marketingResolvers: Resolvers = {
     list: (c, _, ctx) => (c.listId ? ctx.loaders.load<MailingListDoc>('MailingList', c.listId) : null),
     template: (c, _, ctx) => (c.templateId ? ctx.loaders.load<TemplateDoc>('Template', c.templateId) : null),
     emailLogs: (c, args, ctx) => ctx.loaders.page(EmailLog, 'campaignId', c._id, args),
+    failureReason: (c) => (c.status === 'FAILED' ? (c.failureReason ?? null) : null),
   },
   Automation: { workspace: workspaceOf, createdBy: userOf },
   Form: { workspace: workspaceOf, createdBy: userOf },

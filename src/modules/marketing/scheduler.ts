@@ -1,7 +1,9 @@
 // The scheduler of background jobs, run by every replica (it also runs the audit retention purge,
-// src/audit/retention.ts). Campaigns: each due SCHEDULED campaign is sent exactly once
-// (whoever inserts its CampaignSend first sends it), and a send left SENDING by a replica that died
-// is resumed by one other replica once its lease lapses (campaign-delivery.ts explains the claims).
+// src/audit/retention.ts). Campaigns: each due SCHEDULED campaign is sent exactly once (whoever
+// inserts its CampaignSend first sends it), or goes to FAILED with the reason when it can no longer be
+// sent (its From domain is no longer a verified domain of the workspace, its list or template is gone);
+// a send left SENDING by a replica that died is resumed by one other replica once its lease lapses
+// (campaign-delivery.ts explains the claims).
 // Nothing is kept in memory between ticks: a restart loses nothing.
 import type { Logger } from 'pino';
 import { AuditRecorder } from '../../audit/recorder';
@@ -37,16 +39,21 @@ export function createScheduler(deps: { log: Logger; mailer: Mailer; intervalMs:
         await finishSend(c._id);
         return true;
       }
+      // Nothing was sent: the campaign waits, FAILED with the reason, for its user to fix it and send
+      // or schedule it again.
       await CampaignSend.deleteOne({ _id: c._id });
-      await Campaign.updateOne({ _id: c._id, status: 'SENDING' }, { $set: { status: 'DRAFT', scheduledAt: null } });
+      await Campaign.updateOne(
+        { _id: c._id, status: 'SENDING' },
+        { $set: { status: 'FAILED', failureReason: parts.reason, scheduledAt: null } },
+      );
       await auditFor(runner).record({
         accountId: c.accountId,
         workspaceId: c.workspaceId,
         action: 'campaign.scheduleFailed',
         target: { type: 'Campaign', id: c._id },
-        meta: { missing: parts.missing },
+        meta: { missing: parts.missing, reason: parts.reason },
       });
-      log.warn({ campaignId: c._id, missing: parts.missing }, 'scheduled campaign not sent: back to DRAFT');
+      log.warn({ campaignId: c._id, missing: parts.missing }, 'scheduled campaign not sent: FAILED');
       return false;
     }
     const outcome = await deliver(c, parts, send, mailer, runner, log);

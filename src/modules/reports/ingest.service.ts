@@ -1,10 +1,14 @@
 // Event ingestion: what a sending provider posts back about mail Postern sent. Each event names the
 // email log it is about (Postern's id, carried by the provider as a custom variable) and the
 // provider's event id; re-posting an event changes nothing (unique key, not a read-then-write).
+// Events also move their email log's status forward (never back: STATUS_RANK in email-log.model.ts,
+// one conditional update per log), and a bounce (providers post permanent failures only) or a
+// complaint suppresses the recipient on the sending domain (the suppression's unique key makes it once).
 import { newId } from '../../db/ids';
 import { isDuplicateKey } from '../../db/errors';
 import { BadInputError } from '../../errors';
-import { EmailLog, utcDay, type EmailLogDoc } from '../sending/email-log.model';
+import { EmailLog, statusesBelow, STATUS_RANK, utcDay, type EmailStatus } from '../sending/email-log.model';
+import { suppressFromEvents, type EventLog } from './suppress.service';
 import { DELIVERY_EVENT_TYPES, DeliveryEvent, type DeliveryEventDoc, type DeliveryEventType } from './event.model';
 
 export const MAX_EVENTS_PER_POST = 1000;
@@ -41,6 +45,33 @@ function parseEvent(raw: unknown, index: number, now: Date): Parsed | { index: n
   return { index, eventId: e.id, type: type as DeliveryEventType, emailLogId: e.emailLogId, at };
 }
 
+/** The status an event moves its log to. */
+const EVENT_STATUS: Record<DeliveryEventType, EmailStatus> = {
+  DELIVERED: 'DELIVERED',
+  OPENED: 'OPENED',
+  CLICKED: 'CLICKED',
+  UNSUBSCRIBED: 'UNSUBSCRIBED',
+  COMPLAINED: 'COMPLAINED',
+  BOUNCED: 'BOUNCED',
+};
+
+/** Each log moves to the furthest status its events reach, only if it is not further already. */
+async function advanceStatuses(accountId: string, events: readonly Pick<DeliveryEventDoc, 'emailLogId' | 'type'>[]): Promise<void> {
+  const furthest = new Map<string, EmailStatus>();
+  for (const e of events) {
+    const status = EVENT_STATUS[e.type];
+    const current = furthest.get(e.emailLogId);
+    if (!current || STATUS_RANK[status] > STATUS_RANK[current]) furthest.set(e.emailLogId, status);
+  }
+  if (!furthest.size) return;
+  await EmailLog.bulkWrite(
+    [...furthest].map(([_id, status]) => ({
+      updateOne: { filter: { _id, accountId, status: { $in: statusesBelow(status) } }, update: { $set: { status } } },
+    })),
+    { ordered: false },
+  );
+}
+
 /** Records a provider's post of events for one account (already authenticated). */
 export async function ingestEvents(accountId: string, body: unknown, now = new Date()): Promise<IngestResult> {
   const events = (body as { events?: unknown } | null)?.events;
@@ -64,8 +95,8 @@ export async function ingestEvents(accountId: string, body: unknown, now = new D
   const logIds = [...new Set(parsed.map((p) => p.emailLogId))];
   const logs = logIds.length
     ? await EmailLog.find({ _id: { $in: logIds }, accountId })
-        .select({ workspaceId: 1, domainId: 1, campaignId: 1 })
-        .lean<Pick<EmailLogDoc, '_id' | 'workspaceId' | 'domainId' | 'campaignId'>[]>()
+        .select({ workspaceId: 1, domainId: 1, campaignId: 1, from: 1, to: 1 })
+        .lean<EventLog[]>()
     : [];
   const byId = new Map(logs.map((l) => [l._id, l]));
   const batchId = newId();
@@ -100,6 +131,10 @@ export async function ingestEvents(accountId: string, body: unknown, now = new D
   }
   // Which of this post's events were written by it: the others were already there.
   const accepted = docs.length ? await DeliveryEvent.countDocuments({ accountId, batchId }) : 0;
+  // Applied for every known event, re-posted ones too: both steps are idempotent, so a post that
+  // failed halfway is completed by posting it again.
+  await advanceStatuses(accountId, docs);
+  await suppressFromEvents(accountId, docs, byId);
   rejected.sort((a, b) => a.index - b.index);
   return { accepted, duplicates: duplicates + docs.length - accepted, rejected };
 }

@@ -100,3 +100,14 @@ export async function checkDns(records: DnsRecordView[]): Promise<DnsFindings> {
   const purposes = [...new Set(records.map((rec) => rec.purpose))];
   return { found: purposes.filter((p) => !problems[p]), problems };
 }
+
+/** A domain's mail servers: MX hosts best first; empty when it publishes none; `error` when the lookup failed. */
+export async function lookupMx(name: string): Promise<{ hosts: { exchange: string; priority: number }[] } | { error: string }> {
+  try {
+    const mx = await resolver().resolveMx(name);
+    return { hosts: mx.map((m) => ({ exchange: host(m.exchange), priority: m.priority })).sort((a, b) => a.priority - b.priority) };
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'EFAIL';
+    return ABSENT.has(code) ? { hosts: [] } : { error: code };
+  }
+}

@@ -6,7 +6,40 @@ export function utcDay(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-export type EmailStatus = 'QUEUED' | 'RECORDED' | 'DELIVERED' | 'FAILED';
+export const EMAIL_STATUSES = [
+  'QUEUED',
+  'RECORDED',
+  'DELIVERED',
+  'FAILED',
+  'OPENED',
+  'CLICKED',
+  'UNSUBSCRIBED',
+  'COMPLAINED',
+  'BOUNCED',
+] as const;
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+
+/**
+ * How far an email got. Delivery events (src/modules/reports/ingest.service.ts) move a log's status only
+ * forward: QUEUED, RECORDED, FAILED → DELIVERED → OPENED → CLICKED → UNSUBSCRIBED → COMPLAINED → BOUNCED.
+ * A late DELIVERED never resurrects a BOUNCED email, and an OPENED after a CLICKED leaves it CLICKED.
+ */
+export const STATUS_RANK: Record<EmailStatus, number> = {
+  QUEUED: 0,
+  RECORDED: 0,
+  FAILED: 0,
+  DELIVERED: 1,
+  OPENED: 2,
+  CLICKED: 3,
+  UNSUBSCRIBED: 4,
+  COMPLAINED: 5,
+  BOUNCED: 6,
+};
+
+/** The statuses a log may move from to reach `status` (those ranked below it). */
+export function statusesBelow(status: EmailStatus): EmailStatus[] {
+  return EMAIL_STATUSES.filter((s) => STATUS_RANK[s] < STATUS_RANK[status]);
+}
 
 /**
  * One sent (or recorded) email: transactional sends through a domain, and one entry per recipient
@@ -37,7 +70,7 @@ const emailLogSchema = docSchema<EmailLogDoc>({
   from: { type: String, required: true },
   to: { type: String, required: true },
   subject: { type: String, required: true },
-  status: { type: String, required: true, enum: ['QUEUED', 'RECORDED', 'DELIVERED', 'FAILED'] },
+  status: { type: String, required: true, enum: EMAIL_STATUSES },
   html: { type: String, default: null },
   text: { type: String, default: null },
   messageId: { type: String, default: null },

@@ -103,10 +103,12 @@ export async function sendEmail(ctx: Context, input: SendEmailInput): Promise<Em
     messageId = null;
     error = 'SEND_FAILED';
   }
-  const done = await EmailLog.findOneAndUpdate(
-    { _id: log._id },
-    { $set: { status, messageId, error } },
-    { returnDocument: 'after' },
-  ).lean();
+  // A delivery event may have moved the log on meanwhile: the mailer's outcome never sets it back.
+  const done =
+    (await EmailLog.findOneAndUpdate(
+      { _id: log._id, status: 'QUEUED' },
+      { $set: { status, messageId, error } },
+      { returnDocument: 'after' },
+    ).lean()) ?? (await EmailLog.findOneAndUpdate({ _id: log._id }, { $set: { messageId, error } }, { returnDocument: 'after' }).lean());
   return done ?? { ...log, status, messageId, error };
 }

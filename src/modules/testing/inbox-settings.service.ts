@@ -8,7 +8,7 @@ import { isDuplicateKey } from '../../db/errors';
 import { BadInputError } from '../../errors';
 import { saveChanges } from '../save';
 import { cleanEmail } from '../../mail/address';
-import { Inbox, InboxAddress, type InboxDoc } from './testing.model';
+import { Inbox, InboxAddress, type InboxAddressDoc, type InboxDoc } from './testing.model';
 
 export const INBOX_MAIL_DOMAIN = 'inbox.postern.email';
 const LOCAL_PART = /^[a-z0-9][a-z0-9._-]{1,62}$/;
@@ -33,6 +33,28 @@ export async function resetInboxCredentials(ctx: Context, id: string): Promise<I
   );
 }
 
+/**
+ * Claims an address for an inbox (a unique key). A claim left by an inbox that no longer exists (deleted
+ * before addresses were released with it, or by a crash between the two deletes) is taken over: the
+ * stale claim is removed only if it still names that dead inbox, then the insert is tried once more.
+ */
+async function claimAddress(address: string, inbox: InboxDoc): Promise<boolean> {
+  const doc = { _id: address, accountId: inbox.accountId, workspaceId: inbox.workspaceId, projectId: inbox.projectId, inboxId: inbox._id };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await InboxAddress.create(doc);
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const holder = await InboxAddress.findById(address).select({ inboxId: 1 }).lean<InboxAddressDoc>();
+    if (!holder) continue; // released meanwhile
+    if (await Inbox.exists({ _id: holder.inboxId })) return false;
+    await InboxAddress.deleteOne({ _id: address, inboxId: holder.inboxId });
+  }
+  return false;
+}
+
 /** Sets the inbox's address `<localPart>@inbox.postern.email`; each address belongs to one inbox only. */
 export async function setInboxEmailAddress(ctx: Context, input: { id: string; localPart: string }): Promise<InboxDoc> {
   const before = await ctx.loaders.existing<InboxDoc>('Inbox', input.id);
@@ -42,12 +64,7 @@ export async function setInboxEmailAddress(ctx: Context, input: { id: string; lo
   }
   const address = `${local}@${INBOX_MAIL_DOMAIN}`;
   if (address === before.emailAddress) return before;
-  try {
-    await InboxAddress.create({ _id: address, accountId: before.accountId, inboxId: before._id });
-  } catch (err) {
-    if (isDuplicateKey(err)) throw new BadInputError(`${address} is taken: choose another`, 'localPart');
-    throw err;
-  }
+  if (!(await claimAddress(address, before))) throw new BadInputError(`${address} is taken: choose another`, 'localPart');
   try {
     const after = await saveChanges(ctx, Inbox, before, { emailAddress: address }, { action: 'inbox.addressSet', view });
     if (before.emailAddress) await InboxAddress.deleteOne({ _id: before.emailAddress, inboxId: before._id });

@@ -72,18 +72,27 @@ messageSchema.index({ accountId: 1 });
 
 export const Message: Model<MessageDoc> = model<MessageDoc>('Message', messageSchema);
 
-/** The claim of an inbox address: `_id` is the address, so two inboxes never share one. */
+/**
+ * The claim of an inbox address: `_id` is the address, so two inboxes never share one. It carries the
+ * inbox's ancestors so that deleting the inbox, its project, workspace or account releases it.
+ */
 export interface InboxAddressDoc extends BaseDoc {
   accountId: string;
+  workspaceId?: string;
+  projectId?: string;
   inboxId: string;
 }
 
 const inboxAddressSchema = docSchema<InboxAddressDoc>({
   _id: { type: String, required: true },
   accountId: { type: String, required: true },
+  workspaceId: { type: String },
+  projectId: { type: String },
   inboxId: { type: String, required: true },
 });
 inboxAddressSchema.index({ accountId: 1 });
+inboxAddressSchema.index({ workspaceId: 1 });
+inboxAddressSchema.index({ projectId: 1 });
 inboxAddressSchema.index({ inboxId: 1 });
 
 export const InboxAddress: Model<InboxAddressDoc> = model<InboxAddressDoc>('InboxAddress', inboxAddressSchema);

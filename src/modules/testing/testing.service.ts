@@ -8,7 +8,7 @@ import { cleanName } from '../accounts/accounts.service';
 import type { WorkspaceDoc } from '../accounts/account.model';
 import { accessStore, type PlacementFilter } from '../../authz/store';
 import { AccessRequest } from '../access/requests.model';
-import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './testing.model';
+import { Inbox, InboxAddress, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './testing.model';
 
 export const SUBJECT_MAX = 998;
 export const BODY_MAX_BYTES = 256 * 1024;
@@ -54,6 +54,8 @@ export async function updateProject(ctx: Context, id: string, input: { name?: st
 export async function deleteProject(ctx: Context, id: string): Promise<boolean> {
   const project = await ctx.loaders.existing<ProjectDoc>('Project', id);
   await Message.deleteMany({ projectId: id });
+  const inboxIds = (await Inbox.find({ projectId: id }).select({ _id: 1 }).lean()).map((i) => i._id);
+  await InboxAddress.deleteMany({ inboxId: { $in: inboxIds } }); // their addresses are free again
   await Inbox.deleteMany({ projectId: id });
   await dropAccess(project.accountId, { field: 'projectId', ids: [id] });
   return deleteRecorded(ctx, Project, project, { action: 'project.deleted' });
@@ -95,6 +97,7 @@ export async function updateInbox(ctx: Context, id: string, input: { name?: stri
 export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
   const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', id);
   await Message.deleteMany({ inboxId: id });
+  await InboxAddress.deleteMany({ inboxId: id }); // its address is free again
   await dropAccess(inbox.accountId, { field: 'inboxId', ids: [id] });
   return deleteRecorded(ctx, Inbox, inbox, { action: 'inbox.deleted' });
 }

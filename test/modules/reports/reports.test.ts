@@ -3,7 +3,7 @@
 // campaign's scope, reports:export and emailLogs:export guard the CSV exports.
 import { startTestGateway, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import { acct, err, memberWith, ok } from '../access/helpers';
-import { installPacks } from '../../e2e/products/helpers';
+import { SEND, installPacks, mail } from '../../e2e/products/helpers';
 import { parseCsv } from '../marketing/helpers';
 import { apiKey, domainWithSends, postEvents, sentCampaign } from './helpers';
 
@@ -215,5 +215,94 @@ describe('exports', () => {
     expect((await get(owner.token, `domainId=${d1.domainId}&campaignId=${camp.campaignId}`)).status).toBe(400);
     const campRows = parseCsv(await (await get(owner.token, `campaignId=${camp.campaignId}`)).text());
     expect(campRows).toHaveLength(5);
+  });
+});
+
+// After the reports above (their numbers come from the setup's events): what events do to the email logs.
+describe('delivery events on the email logs', () => {
+  const LOG_STATUS = `query($id: ID!) { domain(id: $id) { emailLogs(first: 50) { edges { node { id status } } } } }`;
+  const SUPPRESSIONS = `query($id: ID!) { domain(id: $id) { suppressions { edges { node { type address reason } } } } }`;
+  async function statuses(domainId: string, token = owner.token): Promise<Record<string, string>> {
+    const edges = ok(await gw.gql(LOG_STATUS, { id: domainId }, token)).domain.emailLogs.edges;
+    return Object.fromEntries(edges.map((e: any) => [e.node.id, e.node.status]));
+  }
+
+  it('MT7: the domain viewer reads each email log at the furthest status its events reached; late events never move it back', async () => {
+    const v = await memberWith(gw, owner, roles['mailtrap-domain-viewer']!, { type: 'DOMAIN', id: d1.domainId }, 'dviewer3');
+    // The setup posted DELIVERED, OPENED, CLICKED for the first; DELIVERED, OPENED, COMPLAINED, UNSUBSCRIBED
+    // for the second; BOUNCED for the third.
+    expect(await statuses(d1.domainId, v.token)).toEqual({
+      [d1.logs[0]!]: 'CLICKED',
+      [d1.logs[1]!]: 'COMPLAINED',
+      [d1.logs[2]!]: 'BOUNCED',
+    });
+    // A fresh email, RECORDED (no SMTP relay here), moves forward with its events, one post at a time.
+    const fresh = ok(await gw.gql(SEND, { input: mail(d2.domainId, 'mg.other.example.com') }, owner.token)).sendEmail;
+    expect(fresh.status).toBe('RECORDED');
+    await postEvents(gw, owner.accountId, key, { events: [{ id: 'fresh-1', type: 'DELIVERED', emailLogId: fresh.id }] });
+    expect((await statuses(d2.domainId))[fresh.id]).toBe('DELIVERED');
+    await postEvents(gw, owner.accountId, key, { events: [{ id: 'fresh-2', type: 'OPENED', emailLogId: fresh.id }] });
+    expect((await statuses(d2.domainId))[fresh.id]).toBe('OPENED');
+    const late = await postEvents(gw, owner.accountId, key, {
+      events: [
+        { id: 'late-1', type: 'DELIVERED', emailLogId: d1.logs[2] },
+        { id: 'late-2', type: 'OPENED', emailLogId: d1.logs[0] },
+        { id: 'late-3', type: 'DELIVERED', emailLogId: d1.logs[1] },
+        { id: 'late-4', type: 'DELIVERED', emailLogId: fresh.id },
+      ],
+    });
+    expect(late.body).toMatchObject({ accepted: 4, rejected: [] });
+    expect(await statuses(d1.domainId, v.token)).toEqual({
+      [d1.logs[0]!]: 'CLICKED',
+      [d1.logs[1]!]: 'COMPLAINED',
+      [d1.logs[2]!]: 'BOUNCED',
+    });
+    expect((await statuses(d2.domainId))[fresh.id]).toBe('OPENED');
+  });
+
+  it('MT7: a bounce or a complaint suppresses the recipient on the domain, once; the next send to them is refused', async () => {
+    const listed = ok(await gw.gql(SUPPRESSIONS, { id: d1.domainId }, owner.token)).domain.suppressions.edges.map((e: any) => e.node);
+    expect(listed.map((s: any) => `${s.type} ${s.address}`).sort()).toEqual(['BOUNCE reader@example.org', 'COMPLAINT reader@example.org']);
+    expect(listed.find((s: any) => s.type === 'BOUNCE').reason).toBe('Bounced (event e3)');
+    // Re-posting the bounce adds nothing; the other domain (only delivered) suppresses no one.
+    await postEvents(gw, owner.accountId, key, { events: [{ id: 'e3', type: 'BOUNCED', emailLogId: d1.logs[2] }] });
+    expect(ok(await gw.gql(SUPPRESSIONS, { id: d1.domainId }, owner.token)).domain.suppressions.edges).toHaveLength(2);
+    expect(ok(await gw.gql(SUPPRESSIONS, { id: d2.domainId }, owner.token)).domain.suppressions.edges).toHaveLength(0);
+    const refused = await gw.gql(SEND, { input: mail(d1.domainId, 'mg.reports.example.com') }, owner.token);
+    expect(err(refused)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    expect(refused.body.errors![0]!.message).toContain('suppression list of mg.reports.example.com');
+    expect(ok(await gw.gql(SEND, { input: mail(d2.domainId, 'mg.other.example.com') }, owner.token)).sendEmail.to).toBe(
+      'reader@example.org',
+    );
+  });
+
+  it("a campaign email's bounce suppresses its recipient on the domain of the campaign's From address", async () => {
+    const c = ok(
+      await gw.gql(
+        `query($id: ID!) { campaign(id: $id) { fromEmail emailLogs(first: 1) { edges { node { id to } } } } }`,
+        { id: camp.campaignId },
+        owner.token,
+      ),
+    ).campaign;
+    const log = c.emailLogs.edges[0].node;
+    await postEvents(gw, owner.accountId, key, { events: [{ id: 'camp-bounce', type: 'BOUNCED', emailLogId: log.id }] });
+    const domains = ok(
+      await gw.gql(
+        `query($id: ID!) { workspace(id: $id) { domains(first: 100) { edges { node { id name } } } } }`,
+        { id: owner.workspaceId },
+        owner.token,
+      ),
+    ).workspace.domains.edges.map((e: any) => e.node);
+    const domain = domains.find((d: any) => d.name === c.fromEmail.split('@')[1]);
+    const listed = ok(await gw.gql(SUPPRESSIONS, { id: domain.id }, owner.token)).domain.suppressions.edges.map((e: any) => e.node);
+    expect(listed).toEqual([{ type: 'BOUNCE', address: log.to, reason: 'Bounced (event camp-bounce)' }]);
+    const status = ok(
+      await gw.gql(
+        `query($id: ID!) { campaign(id: $id) { emailLogs(first: 1) { edges { node { status } } } } }`,
+        { id: camp.campaignId },
+        owner.token,
+      ),
+    );
+    expect(status.campaign.emailLogs.edges[0].node.status).toBe('BOUNCED');
   });
 });
