@@ -116,8 +116,7 @@ interface BindingPrepared extends PreparedChange {
 
 /** The binding a change names (the directive has found it) and its role. */
 async function bindingOf(ctx: Context, id: string): Promise<BindingPrepared> {
-  const binding = await ctx.loaders.load<RoleBindingDoc>('RoleBinding', id);
-  if (!binding) throw new NotFoundError('binding', id);
+  const binding = await ctx.loaders.existing<RoleBindingDoc>('RoleBinding', id);
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
   const subject = { userId: binding.userId, scope: { type: binding.scopeType, id: binding.scopeId } };
   return { accountId: binding.accountId, subject, binding, role };
