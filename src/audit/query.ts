@@ -1,15 +1,8 @@
 // The filter of an account's audit log, shared by Account.auditLog and GET /audit/export.
 import type { QueryFilter } from 'mongoose';
+import type { AuditFilter } from '../graphql/generated';
 import type { AuditEventDoc } from './model';
 import { BadInputError } from '../errors';
-
-export interface AuditFilterInput {
-  action?: string | null;
-  actorId?: string | null;
-  targetId?: string | null;
-  from?: Date | null;
-  to?: Date | null;
-}
 
 const MAX_TEXT = 200;
 
@@ -22,7 +15,7 @@ function text(value: string | null | undefined, field: string): string | undefin
 }
 
 /** A mongo filter for `accountId`'s events matching `f`; throws BAD_USER_INPUT naming `prefix`.field. */
-export function auditQuery(accountId: string, f: AuditFilterInput | null | undefined, prefix = 'filter.'): QueryFilter<AuditEventDoc> {
+export function auditQuery(accountId: string, f: AuditFilter | null | undefined, prefix = 'filter.'): QueryFilter<AuditEventDoc> {
   const q: Record<string, unknown> = { accountId };
   if (!f) return q;
   const action = text(f.action, `${prefix}action`);

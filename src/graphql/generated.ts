@@ -12,16 +12,14 @@ import type { RoleDoc, RoleBindingDoc, InvitationDoc } from '../authz/store/type
 import type { Holder as AccessHolderParent } from '../authz/who-can';
 import type { ReviewNode, ScopePermissions, ReviewToken, ReviewEntry } from '../authz/review';
 import type { MailingListDoc } from '../modules/marketing/list.model';
-import type { ContactDoc } from '../modules/marketing/contact.model';
+import type { ContactDoc, ImportResultParent } from '../modules/marketing/contact.model';
 import type { TemplateDoc } from '../modules/marketing/template.model';
 import type { CampaignDoc } from '../modules/marketing/campaign.model';
 import type { AutomationDoc } from '../modules/marketing/automation.model';
 import type { FormDoc } from '../modules/marketing/form.model';
-import type { ImportResultParent } from '../modules/marketing/contacts.service';
 import type { ProjectDoc, InboxDoc, MessageDoc } from '../modules/testing/testing.model';
 import type { BillingDoc, CardDoc, SupportTicketDoc, SupportTicketCommentDoc } from '../modules/billing/billing.model';
-import type { ApiTokenDoc } from '../modules/access/token.model';
-import type { ApiTokenCreatedResult } from '../modules/access/tokens.service';
+import type { ApiTokenDoc, ApiTokenCreatedResult } from '../modules/access/token.model';
 import type { AccessRequestDoc, NotificationDoc } from '../modules/access/requests.model';
 import type { DomainDoc } from '../modules/sending/domain.model';
 import type { DnsRecordView } from '../modules/sending/dns-check';
@@ -32,8 +30,7 @@ import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } fro
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
-import type { ScimTokenDoc } from '../scim/scim.model';
-import type { ScimTokenCreatedResult } from '../scim/tokens.service';
+import type { ScimTokenDoc, ScimTokenCreatedResult } from '../scim/scim.model';
 import type { SsoConfigDoc } from '../sso/sso.model';
 import type { Context } from './context';
 export type Maybe<T> = T | null;

@@ -24,7 +24,7 @@ import { backfillAccessKeys } from '../modules/access/backfill';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
 import { setSessionTtlHours } from '../modules/identity/session.service';
 import { setAppUrl } from '../modules/identity/email.service';
-import { setSendLeaseMs } from '../modules/marketing/campaign-delivery';
+import { setSendLeaseMs } from '../modules/marketing/campaign-delivery.service';
 import { createScheduler, type Scheduler } from '../modules/marketing/scheduler';
 import { setDnsServers } from '../modules/sending/dns-check';
 import { setPlanMemberLimits } from '../modules/billing/seats.service';

@@ -1,8 +1,11 @@
-// The update every service shares: $set on one document by id, the request's loader refreshed, and
-// the change audited with the fields that changed. A document deleted meanwhile is NOT_FOUND.
+// The writes every service shares, each audited in the same call: createRecorded() inserts one
+// document, saveChanges() $sets one document by id (the audit diff holds the fields that changed),
+// deleteRecorded() removes one. Each keeps the request's loaders in step; a unique-key refusal is
+// BAD_USER_INPUT on the field the caller names; a document deleted meanwhile is NOT_FOUND.
 import type { Model } from 'mongoose';
 import type { Context } from '../graphql/context';
-import { NotFoundError } from '../errors';
+import { BadInputError, NotFoundError } from '../errors';
+import { isDuplicateKey } from '../db/errors';
 
 export interface StoredDoc {
   _id: string;
@@ -18,17 +21,75 @@ export interface ChangeRecord<T> {
   meta?: Record<string, unknown> | null;
   /** The workspace the event belongs to, when it is not the document's `workspaceId` (a workspace itself). */
   workspaceId?: string;
+  /** What a unique-key refusal means to the user: BAD_USER_INPUT with this message on this field. */
+  duplicate?: { field: string; message: string };
 }
 
+export interface GuardedChange<T> extends ChangeRecord<T> {
+  /** Conditions the document must still meet when it is written, beyond its id (a status, say). */
+  where?: Record<string, unknown>;
+  /** The answer when it no longer does (default: NOT_FOUND). May throw the error the user should see. */
+  onRefused?: () => Promise<T>;
+}
+
+export interface DeleteRecord<T> extends ChangeRecord<T> {
+  /** Conditions the document must still meet when it is deleted; otherwise NOT_FOUND. */
+  where?: Record<string, unknown>;
+  /** Deletes what hangs off the document once it is gone; the counts it returns join the event's meta. */
+  children?: (doc: T) => Promise<Record<string, number>>;
+}
+
+function refusedAsDuplicate(err: unknown, record: ChangeRecord<unknown>): unknown {
+  return record.duplicate && isDuplicateKey(err) ? new BadInputError(record.duplicate.message, record.duplicate.field) : err;
+}
+
+/** Inserts one document, primes the loaders with it and audits it (`after`: its view). */
+export async function createRecorded<T extends StoredDoc>(
+  ctx: Context,
+  model: Model<T>,
+  fields: Partial<T>,
+  record: ChangeRecord<T>,
+): Promise<T> {
+  let doc: T;
+  try {
+    doc = (await new model(fields).save()).toObject() as T;
+  } catch (err) {
+    throw refusedAsDuplicate(err, record as ChangeRecord<unknown>);
+  }
+  ctx.loaders.prime(model.modelName, doc);
+  const view = record.view ?? ((d: T) => d);
+  await ctx.audit.change({
+    accountId: doc.accountId,
+    workspaceId: record.workspaceId ?? doc.workspaceId ?? null,
+    action: record.action,
+    target: { type: model.modelName, id: doc._id },
+    after: view(doc),
+    meta: record.meta ?? null,
+  });
+  return doc;
+}
+
+/** $sets `set` on one document and audits what changed. Nothing to set: no write, no event. */
 export async function saveChanges<T extends StoredDoc>(
   ctx: Context,
   model: Model<T>,
   before: T,
   set: Partial<T>,
-  record: ChangeRecord<T>,
+  record: GuardedChange<T>,
 ): Promise<T> {
-  const after = (await model.findOneAndUpdate({ _id: before._id }, { $set: set }, { returnDocument: 'after' }).lean()) as T | null;
-  if (!after) throw new NotFoundError(model.modelName, before._id);
+  if (Object.keys(set).length === 0) return before;
+  let after: T | null;
+  try {
+    after = (await model
+      .findOneAndUpdate({ ...record.where, _id: before._id }, { $set: set }, { returnDocument: 'after' })
+      .lean()) as T | null;
+  } catch (err) {
+    throw refusedAsDuplicate(err, record as ChangeRecord<unknown>);
+  }
+  if (!after) {
+    if (record.where && record.onRefused) return record.onRefused();
+    throw new NotFoundError(model.modelName, before._id);
+  }
   ctx.loaders.prime(model.modelName, after);
   const view = record.view ?? ((d: T) => d);
   await ctx.audit.change({
@@ -43,15 +104,18 @@ export async function saveChanges<T extends StoredDoc>(
   return after;
 }
 
-/** The delete twin of saveChanges: removes one document by id, forgets it in the loaders, audits it. */
+/** The delete twin of saveChanges: removes one document by id (then its children), forgets it in the loaders, audits it. */
 export async function deleteRecorded<T extends StoredDoc>(
   ctx: Context,
   model: Model<T>,
   before: T,
-  record: ChangeRecord<T>,
+  record: DeleteRecord<T>,
 ): Promise<true> {
-  await model.deleteOne({ _id: before._id });
+  const res = await model.deleteOne({ ...record.where, _id: before._id });
   ctx.loaders.forget(model.modelName, before._id);
+  // Deleted meanwhile (by a concurrent request): that request records it.
+  if (res.deletedCount === 0) throw new NotFoundError(model.modelName, before._id);
+  const removed = record.children ? await record.children(before) : null;
   const view = record.view ?? ((d: T) => d);
   await ctx.audit.change({
     accountId: before.accountId,
@@ -59,7 +123,7 @@ export async function deleteRecorded<T extends StoredDoc>(
     action: record.action,
     target: { type: model.modelName, id: before._id },
     before: view(before),
-    meta: record.meta ?? null,
+    meta: record.meta || removed ? { ...record.meta, ...removed } : null,
   });
   return true;
 }

@@ -81,3 +81,9 @@ scimGroupSchema.index({ accountId: 1, externalId: 1 });
 scimGroupSchema.index({ accountId: 1, 'members.userId': 1 });
 
 export const ScimGroup: Model<ScimGroupDoc> = model<ScimGroupDoc>('ScimGroup', scimGroupSchema);
+
+/** What createScimToken answers (ScimTokenCreated): the token, shown this once, and its document. */
+export interface ScimTokenCreatedResult {
+  token: string;
+  scimToken: ScimTokenDoc;
+}

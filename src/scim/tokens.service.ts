@@ -1,18 +1,14 @@
 // SCIM tokens: made and revoked by holders of security:edit; shown once, stored hashed.
 import type { Context } from '../graphql/context';
+import type { CreateScimTokenInput, RevokeScimTokenInput } from '../graphql/generated';
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { BadInputError, NotFoundError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
-import { ScimToken, type ScimTokenDoc } from './scim.model';
+import { ScimToken, type ScimTokenCreatedResult, type ScimTokenDoc } from './scim.model';
 import { SCIM_TOKEN_PREFIX } from './request';
 
-export interface ScimTokenCreatedResult {
-  token: string;
-  scimToken: ScimTokenDoc;
-}
-
-export async function createScimToken(ctx: Context, input: { accountId: string; name: string }): Promise<ScimTokenCreatedResult> {
+export async function createScimToken(ctx: Context, input: CreateScimTokenInput): Promise<ScimTokenCreatedResult> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (ctx.principal?.kind !== 'user') throw new BadInputError('SCIM tokens are made by a person, not with a partner API token');
   await assertPlanIncludes(account._id, 'scim');
@@ -37,7 +33,7 @@ export async function createScimToken(ctx: Context, input: { accountId: string; 
   return { token, scimToken: doc };
 }
 
-export async function revokeScimToken(ctx: Context, input: { accountId: string; scimTokenId: string }): Promise<boolean> {
+export async function revokeScimToken(ctx: Context, input: RevokeScimTokenInput): Promise<boolean> {
   const t = await ctx.loaders.load<ScimTokenDoc>('ScimToken', input.scimTokenId);
   if (!t || t.accountId !== input.accountId) throw new NotFoundError('SCIM token', input.scimTokenId);
   if (!t.revokedAt) {

@@ -8,6 +8,7 @@ import { model, type Model } from 'mongoose';
 import { SAML, ValidateInResponseTo, type CacheItem, type CacheProvider } from '@node-saml/node-saml';
 import * as xpath from 'xpath';
 import type { Context } from '../graphql/context';
+import type { ImportSamlMetadataInput } from '../graphql/generated';
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { claimOnce } from '../db/claims';
 import { docSchema, type BaseDoc } from '../db/schema';
@@ -118,16 +119,7 @@ export function parseIdpMetadata(xml: string): { entityId: string; ssoUrl: strin
   return { entityId, ssoUrl, certificates: certificates.map(pem) };
 }
 
-export async function importSamlMetadata(
-  ctx: Context,
-  input: {
-    accountId: string;
-    metadataXml: string;
-    allowedEmailDomains?: string[] | null;
-    defaultRoleId?: string | null;
-    ssoRequired?: boolean | null;
-  },
-): Promise<SsoConfigDoc> {
+export async function importSamlMetadata(ctx: Context, input: ImportSamlMetadataInput): Promise<SsoConfigDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (ctx.principal?.kind !== 'user') throw new BadInputError('Single sign-on is configured by a person, not with a partner API token');
   await assertPlanIncludes(account._id, 'sso');

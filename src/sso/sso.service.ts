@@ -2,6 +2,7 @@
 // domain check, SCIM deprovisioning respected, just-in-time membership with the default role, the
 // session), and "SSO required" (password login refused for members; the owner keeps a break-glass path).
 import type { Context } from '../graphql/context';
+import type { ConfigureSsoInput } from '../graphql/generated';
 import { hashPassword } from '../crypto/passwords';
 import { secretBox } from '../crypto/secrets';
 import { randomSecret } from '../crypto/tokens';
@@ -18,16 +19,6 @@ import { ScimUser } from '../scim/scim.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { SsoConfig, type SsoConfigDoc } from './sso.model';
 import { isEmailAddress } from '../mail/address';
-
-export interface ConfigureSsoInput {
-  accountId: string;
-  issuer?: string | null;
-  clientId?: string | null;
-  clientSecret?: string | null;
-  allowedEmailDomains?: string[] | null;
-  defaultRoleId?: string | null;
-  ssoRequired?: boolean | null;
-}
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -72,7 +63,7 @@ export function ssoView(c: Partial<SsoConfigDoc> | null): Record<string, unknown
 export async function sharedSettings(
   ctx: Context,
   account: AccountDoc,
-  input: { allowedEmailDomains?: string[] | null; defaultRoleId?: string | null; ssoRequired?: boolean | null },
+  input: Pick<ConfigureSsoInput, 'allowedEmailDomains' | 'defaultRoleId' | 'ssoRequired'>,
 ): Promise<Partial<SsoConfigDoc>> {
   const set: Partial<SsoConfigDoc> = {};
   if (input.allowedEmailDomains) set.allowedEmailDomains = cleanDomains(input.allowedEmailDomains);

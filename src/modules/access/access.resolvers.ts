@@ -9,15 +9,9 @@ import { invitationsPage, rolesPage } from '../../authz/store/connections';
 import { Member, type AccountDoc } from '../accounts/account.model';
 import type { UserDoc } from '../identity/user.model';
 import { assignRole, setPermissionOverrides, unassignRole } from './bindings.service';
-import {
-  acceptInvitation,
-  createUser,
-  deleteAccount,
-  inviteUser,
-  removeMember,
-  revokeInvitation,
-  transferOwnership,
-} from './members.service';
+import { createUser, removeMember } from './members.service';
+import { acceptInvitation, inviteUser, revokeInvitation } from './invitations.service';
+import { deleteAccount, transferOwnership } from './ownership.service';
 import { explainAccess } from './explain.service';
 import { createRole, deleteRole, installRolePack, setAccessRequestRecipients, updateAccountSettings, updateRole } from './roles.service';
 

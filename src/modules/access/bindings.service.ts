@@ -4,9 +4,9 @@
 // assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
 // changed by admins. Every write goes through the access store, which bumps permissionsVersion.
 import type { Context } from '../../graphql/context';
+import type { AssignRoleInput, SetPermissionOverridesInput } from '../../graphql/generated';
 import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
 import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspect';
-import type { ScopeType } from '../../authz/resources';
 import { assertMayChangeAccessOf, checkAssignRole, checkOverrides, cleanPermissions } from '../../authz/rules';
 import { isAdminRole } from '../../authz/packs';
 import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
@@ -34,8 +34,6 @@ function cleanExpiry(expiresAt: Date | null | undefined): Date | null {
   return d;
 }
 
-type ScopeInput = { type: ScopeType; id: string };
-
 interface AssignPrepared extends PreparedChange {
   node: ScopeNode;
   role: RoleDoc;
@@ -45,11 +43,7 @@ interface AssignPrepared extends PreparedChange {
 }
 
 /** assignRole, as the mutation and previewAccessChange run it. */
-export const assignRoleChange: AccessChange<
-  { userId: string; roleId: string; scope: ScopeInput; expiresAt?: Date | null },
-  AssignPrepared,
-  RoleBindingDoc
-> = {
+export const assignRoleChange: AccessChange<AssignRoleInput, AssignPrepared, RoleBindingDoc> = {
   async prepare(ctx, input) {
     const node = await loadScopeNode(ctx, input.scope);
     if (!node) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
@@ -89,10 +83,7 @@ export const assignRoleChange: AccessChange<
   },
 };
 
-export async function assignRole(
-  ctx: Context,
-  input: { userId: string; roleId: string; scope: ScopeInput; expiresAt?: Date | null },
-): Promise<RoleBindingDoc> {
+export async function assignRole(ctx: Context, input: AssignRoleInput): Promise<RoleBindingDoc> {
   const { result: binding } = await performChange(ctx, accessStore, assignRoleChange, input);
   try {
     await ctx.audit.change({
@@ -161,11 +152,7 @@ interface OverridesPrepared extends BindingPrepared {
 }
 
 /** setPermissionOverrides, as the mutation and previewAccessChange run it. */
-export const setPermissionOverridesChange: AccessChange<
-  { bindingId: string; grant: string[]; revoke: string[] },
-  OverridesPrepared,
-  RoleBindingDoc
-> = {
+export const setPermissionOverridesChange: AccessChange<SetPermissionOverridesInput, OverridesPrepared, RoleBindingDoc> = {
   async prepare(ctx, input) {
     const found = await bindingOf(ctx, input.bindingId);
     const grant = cleanPermissions(input.grant, 'grant', { allowWildcard: false });
@@ -182,10 +169,7 @@ export const setPermissionOverridesChange: AccessChange<
   },
 };
 
-export async function setPermissionOverrides(
-  ctx: Context,
-  input: { bindingId: string; grant: string[]; revoke: string[] },
-): Promise<RoleBindingDoc> {
+export async function setPermissionOverrides(ctx: Context, input: SetPermissionOverridesInput): Promise<RoleBindingDoc> {
   const { prepared, result: updated } = await performChange(ctx, accessStore, setPermissionOverridesChange, input);
   const { binding, grant, revoke } = prepared;
   ctx.loaders.forget('RoleBinding', binding._id);

@@ -2,18 +2,14 @@
 import type { Context } from '../../graphql/context';
 import { parsePermission, UnknownPermissionError } from '../../authz/catalogue';
 import { explainAccess as explain } from '../../authz/explain';
-import type { AccessExplanation as GqlExplanation } from '../../graphql/generated';
+import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs } from '../../graphql/generated';
 import { loadScopeNode } from '../../authz/introspect';
-import type { ScopeType } from '../../authz/resources';
 import { accessStore } from '../../authz/store';
 import { cachedAccountAccess } from '../../authz/account-access';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { ApiTokenDoc } from './token.model';
 
-export async function explainAccess(
-  ctx: Context,
-  input: { userId?: string | null; tokenId?: string | null; permission: string; scope: { type: ScopeType; id: string } },
-): Promise<GqlExplanation> {
+export async function explainAccess(ctx: Context, input: QueryExplainAccessArgs): Promise<GqlExplanation> {
   if (input.userId && input.tokenId) throw new BadInputError('Explain for a user or for a token, not both', 'tokenId');
   let permission: string;
   try {

@@ -2,9 +2,10 @@
 // src/authz (who-can.ts, review.ts, from one read of the account's access facts); here: arguments,
 // the part of the account a review covers, and the audit of every review (GraphQL and CSV alike).
 import type { Context } from '../../graphql/context';
+import type { QueryAccessReviewArgs, QueryWhoCanArgs, ScopeInput } from '../../graphql/generated';
 import { parsePermission, permissionBit, UnknownPermissionError } from '../../authz/catalogue';
 import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspect';
-import { SCOPE_MODEL, type ScopeType } from '../../authz/resources';
+import { SCOPE_MODEL } from '../../authz/resources';
 import { reviewFrom, type ReviewEntry, type ReviewNode } from '../../authz/review';
 import { accessStore } from '../../authz/store';
 import { accountAccess } from '../../authz/account-access';
@@ -23,7 +24,7 @@ function plainPermission(raw: string): string {
   }
 }
 
-export async function whoCan(ctx: Context, input: { permission: string; scope: { type: ScopeType; id: string } }): Promise<Holder[]> {
+export async function whoCan(ctx: Context, input: QueryWhoCanArgs): Promise<Holder[]> {
   const permission = plainPermission(input.permission);
   const node = await loadScopeNode(ctx, input.scope); // located and checked by the directive
   if (!node) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
@@ -40,7 +41,7 @@ export function reviewRoot(node: ScopeNode): ReviewNode {
  * The part of the account a review covers: `scope` when given (it must lie in the account), else the
  * account. The caller has checked access:review there (the directive, or the CSV endpoint).
  */
-export async function reviewScope(ctx: Context, accountId: string, scope?: { type: ScopeType; id: string } | null): Promise<ScopeNode> {
+export async function reviewScope(ctx: Context, accountId: string, scope?: ScopeInput | null): Promise<ScopeNode> {
   const node = await loadScopeNode(ctx, scope ?? { type: 'ACCOUNT', id: accountId });
   if (!node) throw new NotFoundError(scope ? scope.type.toLowerCase() : 'account', scope?.id ?? accountId);
   if (node.accountId !== accountId) throw new BadInputError(`scope ${scope!.type} ${scope!.id} is not in account ${accountId}`, 'scope');
@@ -73,9 +74,6 @@ export async function reviewAccess(
   return entries;
 }
 
-export async function accessReview(
-  ctx: Context,
-  input: { accountId: string; scope?: { type: ScopeType; id: string } | null },
-): Promise<ReviewEntry[]> {
+export async function accessReview(ctx: Context, input: QueryAccessReviewArgs): Promise<ReviewEntry[]> {
   return reviewAccess(ctx, await reviewScope(ctx, input.accountId, input.scope), 'access.reviewed');
 }

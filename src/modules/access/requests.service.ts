@@ -2,6 +2,7 @@
 // resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
+import type { RequestAccessInput, ResolveAccessRequestInput } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
 import type { AccountDoc } from '../accounts/account.model';
 import { claimOnce, releaseClaim } from '../../db/claims';
@@ -9,7 +10,7 @@ import { isDuplicateKey } from '../../db/errors';
 import { allowed } from '../../authz/check';
 import { permissionBit } from '../../authz/catalogue';
 import { holdersOf } from '../../authz/compile-for';
-import { RESOURCE_TYPES, type ScopeType } from '../../authz/resources';
+import { RESOURCE_TYPES } from '../../authz/resources';
 import { assertGrantable, cleanPermissions, PLACED_CHAIN } from '../../authz/rules';
 import { accessStore, DuplicateError } from '../../authz/store';
 import { newId } from '../../db/ids';
@@ -44,10 +45,7 @@ async function notify(docs: Omit<NotificationDoc, '_id' | 'createdAt' | 'updated
   if (docs.length) await Notification.insertMany(docs.map((d) => ({ _id: newId(), ...d })));
 }
 
-export async function requestAccess(
-  ctx: Context,
-  input: { permission: string; scope: { type: ScopeType; id: string }; note?: string | null },
-): Promise<AccessRequestDoc> {
+export async function requestAccess(ctx: Context, input: RequestAccessInput): Promise<AccessRequestDoc> {
   const p = ctx.principal;
   if (!p) throw new UnauthenticatedError();
   if (p.kind !== 'user') throw new BadInputError('Access is requested by people: sign in rather than use an API token', 'permission');
@@ -123,10 +121,7 @@ export async function requestAccess(
   return req;
 }
 
-export async function resolveAccessRequest(
-  ctx: Context,
-  input: { id: string; approve: boolean; expiresAt?: Date | string | null; reason?: string | null },
-): Promise<AccessRequestDoc> {
+export async function resolveAccessRequest(ctx: Context, input: ResolveAccessRequestInput): Promise<AccessRequestDoc> {
   const p = ctx.principal;
   if (!p) throw new UnauthenticatedError();
   const req = await ctx.loaders.existing<AccessRequestDoc>('AccessRequest', input.id);

@@ -1,5 +1,12 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
 import type { Context } from '../../graphql/context';
+import type {
+  CreateRoleInput,
+  InstallRolePackInput,
+  SetAccessRequestRecipientsInput,
+  UpdateAccountSettingsInput,
+  UpdateRoleInput,
+} from '../../graphql/generated';
 import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
 import { ROLE_PACKS, isAdminRole, type RolePack, type RolePackName } from '../../authz/packs';
 import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
@@ -40,10 +47,7 @@ async function freeKey(accountId: string, base: string): Promise<string> {
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
 
-export async function createRole(
-  ctx: Context,
-  input: { accountId: string; name: string; description?: string | null; permissions: string[] },
-): Promise<RoleDoc> {
+export async function createRole(ctx: Context, input: CreateRoleInput): Promise<RoleDoc> {
   const name = cleanName(input.name, 'name');
   const description = cleanDescription(input.description);
   const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
@@ -74,15 +78,13 @@ export async function createRole(
   return role;
 }
 
-type RoleEdit = { name?: string | null; description?: string | null; permissions?: string[] | null };
-
 interface UpdatePrepared extends PreparedChange {
   role: RoleDoc;
   set: Partial<Pick<RoleDoc, 'name' | 'description' | 'permissions'>>;
 }
 
 /** updateRole, as the mutation and previewAccessChange run it: everyone bound to the role gains or loses with it. */
-export const updateRoleChange: AccessChange<{ id: string; input: RoleEdit }, UpdatePrepared, RoleDoc> = {
+export const updateRoleChange: AccessChange<{ id: string; input: UpdateRoleInput }, UpdatePrepared, RoleDoc> = {
   async prepare(ctx, { id, input }) {
     const role = await ctx.loaders.existing<RoleDoc>('Role', id);
     const set: UpdatePrepared['set'] = {};
@@ -109,7 +111,7 @@ export const updateRoleChange: AccessChange<{ id: string; input: RoleEdit }, Upd
   },
 };
 
-export async function updateRole(ctx: Context, id: string, input: RoleEdit): Promise<RoleDoc> {
+export async function updateRole(ctx: Context, id: string, input: UpdateRoleInput): Promise<RoleDoc> {
   const { prepared, result: updated } = await performChange(ctx, accessStore, updateRoleChange, { id, input });
   const { role } = prepared;
   ctx.loaders.forget('Role', role._id);
@@ -166,7 +168,7 @@ interface PackPrepared extends PreparedChange {
 }
 
 /** installRolePack, as the mutation and previewAccessChange run it: new roles, bound to nobody yet. */
-export const installRolePackChange: AccessChange<{ accountId: string; pack: string }, PackPrepared, RoleDoc[]> = {
+export const installRolePackChange: AccessChange<InstallRolePackInput, PackPrepared, RoleDoc[]> = {
   async prepare(ctx, input) {
     const packName = PACK_BY_ENUM[input.pack];
     const pack = packName ? ROLE_PACKS[packName] : undefined;
@@ -204,7 +206,7 @@ export const installRolePackChange: AccessChange<{ accountId: string; pack: stri
 };
 
 /** Installs a pack's roles as customisable presets; roles already installed are left as they are. */
-export async function installRolePack(ctx: Context, input: { accountId: string; pack: string }): Promise<RoleDoc[]> {
+export async function installRolePack(ctx: Context, input: InstallRolePackInput): Promise<RoleDoc[]> {
   const { prepared, result: created } = await performChange(ctx, accessStore, installRolePackChange, input);
   const { pack } = prepared;
   if (pack.settings?.accessRequestRecipients) {
@@ -226,10 +228,7 @@ export async function installRolePack(ctx: Context, input: { accountId: string; 
 }
 
 /** Sets the role inviteUser binds when none is named. */
-export async function updateAccountSettings(
-  ctx: Context,
-  input: { accountId: string; defaultRoleId?: string | null },
-): Promise<AccountDoc> {
+export async function updateAccountSettings(ctx: Context, input: UpdateAccountSettingsInput): Promise<AccountDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   let defaultRoleId: string | null = null;
   if (input.defaultRoleId) {
@@ -259,10 +258,7 @@ export async function updateAccountSettings(
 }
 
 /** Who receives access requests (MC8): OWNER, or RESOLVERS (every holder of accessRequests:resolve there). */
-export async function setAccessRequestRecipients(
-  ctx: Context,
-  input: { accountId: string; recipients: 'OWNER' | 'RESOLVERS' },
-): Promise<AccountDoc> {
+export async function setAccessRequestRecipients(ctx: Context, input: SetAccessRequestRecipientsInput): Promise<AccountDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const before = account.accessRequestRecipients ?? 'RESOLVERS';
   if (before === input.recipients) return account;

@@ -32,3 +32,9 @@ export function tokenByHash(tokenHash: string): Promise<ApiTokenDoc | null> {
 export function noteTokenUsed(id: string, at: Date): Promise<unknown> {
   return ApiToken.updateOne({ _id: id }, { $set: { lastUsedAt: at } }).exec();
 }
+
+/** What creating or rotating a token answers (ApiTokenCreated): the token, shown this once, and its document. */
+export interface ApiTokenCreatedResult {
+  token: string;
+  apiToken: ApiTokenDoc;
+}

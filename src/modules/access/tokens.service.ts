@@ -2,6 +2,7 @@
 // holds (no escalation), optional workspace restriction; revocable at once. The token's effective
 // permissions are computed per request by src/authz/compile.ts (creator ∩ scopes ∩ workspaces).
 import type { Context } from '../../graphql/context';
+import type { CreateApiTokenInput, UpdateApiTokenInput } from '../../graphql/generated';
 import { heldAnywhere } from '../../authz/check';
 import { parsePermission, permissionBit, UnknownPermissionError, PERMISSION_COUNT } from '../../authz/catalogue';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
@@ -12,7 +13,7 @@ import { namesOwnerOnly } from '../../authz/rules';
 import { accessStore } from '../../authz/store';
 import { Workspace } from '../accounts/account.model';
 import { cleanName } from '../accounts/accounts.service';
-import { ApiToken, type ApiTokenDoc } from './token.model';
+import { ApiToken, type ApiTokenCreatedResult, type ApiTokenDoc } from './token.model';
 import { NOT_TOKEN_GRANTABLE } from '../catalogue/permissions';
 import { saveChanges } from '../save';
 
@@ -20,11 +21,6 @@ export const TOKEN_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 export const TOKEN_MAX_WORKSPACES = 100;
 /** `pst_` and 8 characters of the secret: enough to recognise a token, far too little to guess it. */
 export const TOKEN_PREFIX_LENGTH = API_TOKEN_PREFIX.length + 8;
-
-export interface ApiTokenCreatedResult {
-  token: string;
-  apiToken: ApiTokenDoc;
-}
 
 /** What an audit event says about a token: never the token or its hash. */
 function described(t: ApiTokenDoc): Record<string, unknown> {
@@ -95,10 +91,7 @@ function newTokenSecret(): { token: string; tokenHash: string; prefix: string } 
   return { token, tokenHash: tokenHash(token), prefix: token.slice(0, TOKEN_PREFIX_LENGTH) };
 }
 
-export async function createApiToken(
-  ctx: Context,
-  input: { accountId: string; name: string; scopes: string[]; workspaceIds?: string[] | null; expiresAt: Date | string },
-): Promise<ApiTokenCreatedResult> {
+export async function createApiToken(ctx: Context, input: CreateApiTokenInput): Promise<ApiTokenCreatedResult> {
   const userId = tokenManager(ctx, 'created');
   const name = cleanName(input.name, 'name');
   const scopes = validateScopes(input.scopes);
@@ -203,11 +196,7 @@ export async function rotateApiToken(ctx: Context, id: string): Promise<ApiToken
 }
 
 /** Renames a token or moves its expiry (within the same one-year limit as at creation). */
-export async function updateApiToken(
-  ctx: Context,
-  id: string,
-  input: { name?: string | null; expiresAt?: Date | string | null },
-): Promise<ApiTokenDoc> {
+export async function updateApiToken(ctx: Context, id: string, input: UpdateApiTokenInput): Promise<ApiTokenDoc> {
   tokenManager(ctx, 'edited');
   const before = await ctx.loaders.existing<ApiTokenDoc>('ApiToken', id);
   assertLive(before);

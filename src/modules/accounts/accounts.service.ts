@@ -1,7 +1,8 @@
 // Account life cycle: a new account gets its roles, its owner's membership and owner binding, and a
 // workspace named Default. Without multi-document transactions, a failure undoes what was written.
 import type { Context } from '../../graphql/context';
-import { saveChanges } from '../save';
+import type { CreateWorkspaceInput, UpdateAccountInput, UpdateWorkspaceInput } from '../../graphql/generated';
+import { createRecorded, saveChanges } from '../save';
 import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
 import { accessStore } from '../../authz/store';
 import mongoose from 'mongoose';
@@ -52,20 +53,19 @@ export async function createAccount(ownerId: string, name: string): Promise<{ ac
   }
 }
 
-export async function createWorkspace(ctx: Context, input: { accountId: string; name: string }): Promise<WorkspaceDoc> {
+export async function createWorkspace(ctx: Context, input: CreateWorkspaceInput): Promise<WorkspaceDoc> {
   const name = cleanName(input.name, 'name');
-  const ws = (await Workspace.create({ accountId: input.accountId, name, createdBy: ctx.actorId })).toObject();
-  await ctx.audit.change({
-    accountId: ws.accountId,
-    workspaceId: ws._id,
-    action: 'workspace.created',
-    target: { type: 'Workspace', id: ws._id },
-    after: ws,
-  });
-  return ws;
+  // The event belongs to the workspace itself: its id is chosen here.
+  const id = newId();
+  return createRecorded(
+    ctx,
+    Workspace,
+    { _id: id, accountId: input.accountId, name, createdBy: ctx.actorId },
+    { action: 'workspace.created', workspaceId: id },
+  );
 }
 
-export async function updateWorkspace(ctx: Context, id: string, input: { name?: string | null }): Promise<WorkspaceDoc> {
+export async function updateWorkspace(ctx: Context, id: string, input: UpdateWorkspaceInput): Promise<WorkspaceDoc> {
   const before = await ctx.loaders.existing<WorkspaceDoc>('Workspace', id);
   if (input.name === undefined || input.name === null) return before;
   const name = cleanName(input.name, 'name');
@@ -114,7 +114,7 @@ export async function deleteWorkspace(ctx: Context, id: string): Promise<boolean
 }
 
 /** Renames the account (account:edit): audited with the old and new name. */
-export async function updateAccount(ctx: Context, id: string, input: { name?: string | null }): Promise<AccountDoc> {
+export async function updateAccount(ctx: Context, id: string, input: UpdateAccountInput): Promise<AccountDoc> {
   const before = await ctx.loaders.existing<AccountDoc>('Account', id);
   if (input.name === undefined || input.name === null) return before;
   const name = cleanName(input.name, 'name');

@@ -2,12 +2,13 @@
 // Card numbers and security codes are validated (./card.ts) and never reach the database, a log line
 // or the audit log: only brand, last four digits and expiry are kept. Every billing change is audited.
 import type { Context } from '../../graphql/context';
+import type { CommentOnSupportTicketInput, OpenSupportTicketInput, SetSendLimitInput, UpdateBillingInput } from '../../graphql/generated';
 import { saveChanges } from '../save';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/account.model';
 import { newId } from '../../db/ids';
 import { EmailLog } from '../sending/email-log.model';
-import { validateCard, type CardInput } from './card';
+import { validateCard } from './card';
 import {
   Billing,
   SupportTicket,
@@ -78,10 +79,7 @@ function publicBilling(b: BillingDoc): Record<string, unknown> {
   };
 }
 
-export async function updateBilling(
-  ctx: Context,
-  input: { accountId: string; plan?: PlanName | null; card?: CardInput | null },
-): Promise<BillingDoc> {
+export async function updateBilling(ctx: Context, input: UpdateBillingInput): Promise<BillingDoc> {
   // Validate everything before writing anything.
   if ((input.plan === undefined || input.plan === null) && !input.card) {
     throw new BadInputError('Give a plan, a card, or both', 'plan');
@@ -120,10 +118,7 @@ function limitWithin(value: number, max: number, field: string): number {
   return value;
 }
 
-export async function setSendLimit(
-  ctx: Context,
-  input: { accountId: string; limit: number; verificationLimit?: number | null },
-): Promise<BillingDoc> {
+export async function setSendLimit(ctx: Context, input: SetSendLimitInput): Promise<BillingDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const before = await billingOf(account._id, account.ownerId);
   const max = PLAN_LIMITS[before.plan];
@@ -152,10 +147,7 @@ function text(value: string, field: string, max: number): string {
   return v;
 }
 
-export async function openSupportTicket(
-  ctx: Context,
-  input: { accountId: string; subject: string; body: string },
-): Promise<SupportTicketDoc> {
+export async function openSupportTicket(ctx: Context, input: OpenSupportTicketInput): Promise<SupportTicketDoc> {
   const subject = text(input.subject, 'subject', TICKET_SUBJECT_MAX);
   if (/[\r\n]/.test(subject)) throw new BadInputError('subject must be a single line', 'subject');
   const body = text(input.body, 'body', TICKET_BODY_MAX);
@@ -177,7 +169,11 @@ async function ticketOf(ctx: Context, id: string): Promise<SupportTicketDoc> {
 }
 
 /** Adds a comment; commenting on a closed ticket reopens it. */
-export async function commentOnSupportTicket(ctx: Context, id: string, input: { body: string }): Promise<SupportTicketCommentDoc> {
+export async function commentOnSupportTicket(
+  ctx: Context,
+  id: string,
+  input: CommentOnSupportTicketInput,
+): Promise<SupportTicketCommentDoc> {
   const body = text(input.body, 'body', TICKET_BODY_MAX);
   const ticket = await ticketOf(ctx, id);
   const comment = (

@@ -1,14 +1,8 @@
 // Payment-card validation. The number and cvc are checked here and then dropped: what leaves this file
 // is only the brand, the last four digits and the expiry. Error messages never repeat the input.
 import { BadInputError } from '../../errors';
+import type { CardInput } from '../../graphql/generated';
 import type { CardBrandName, CardDoc } from './billing.model';
-
-export interface CardInput {
-  number: string;
-  expMonth: number;
-  expYear: number;
-  cvc: string;
-}
 
 /** Luhn (mod 10) check of a string of digits. */
 export function luhnValid(digits: string): boolean {

@@ -6,6 +6,7 @@
 // plan includes the owner alone: user management starts with STARTER (Mailtrap: "available for the
 // Team plan and higher").
 import type { Context } from '../../graphql/context';
+import type { SetInvoiceEmailsInput } from '../../graphql/generated';
 import { BadInputError, NotFoundError } from '../../errors';
 import { isDuplicateKey } from '../../db/errors';
 import { Member, type MemberDoc } from '../accounts/account.model';
@@ -86,7 +87,7 @@ export async function receivesInvoiceEmails(ctx: Context, b: BillingDoc): Promis
   return m?.invoiceEmails !== false;
 }
 
-export async function setInvoiceEmails(ctx: Context, input: { accountId: string; receive: boolean }): Promise<boolean> {
+export async function setInvoiceEmails(ctx: Context, input: SetInvoiceEmailsInput): Promise<boolean> {
   const before = await Member.findOneAndUpdate(
     { accountId: input.accountId, userId: ctx.actorId },
     { $set: { invoiceEmails: input.receive } },

@@ -3,6 +3,7 @@
 // take over a login used elsewhere), never for the owner, never for oneself (updateMySettings is for
 // that), and an admin's password only by the owner or another admin. The user's sessions end.
 import type { Context } from '../../graphql/context';
+import type { SetUserPasswordInput } from '../../graphql/generated';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/account.model';
@@ -10,7 +11,7 @@ import { isAccountAdmin } from '../../authz/rules';
 import { accessStore } from '../../authz/store';
 import { Session, User, type UserDoc } from './user.model';
 
-export async function setUserPassword(ctx: Context, input: { accountId: string; userId: string; password: string }): Promise<UserDoc> {
+export async function setUserPassword(ctx: Context, input: SetUserPasswordInput): Promise<UserDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (!(await Member.exists({ accountId: account._id, userId: input.userId }))) throw new NotFoundError('member', input.userId);
   if (input.userId === ctx.actorId) throw new BadInputError('Change your own password with updateMySettings', 'userId');

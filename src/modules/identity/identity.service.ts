@@ -2,6 +2,7 @@
 // (src/crypto/passwords.ts). Sessions (session.service.ts): random tokens stored only as SHA-256 hashes,
 // with an expiry; logout revokes at once.
 import type { Context } from '../../graphql/context';
+import type { LoginInput, SignUpInput } from '../../graphql/generated';
 import { assertStrongPassword, dummyHash, hashPassword, verifyPassword } from '../../crypto/passwords';
 import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/account.model';
@@ -17,10 +18,7 @@ import { completeLogin, startSession, type AuthResult } from './session.service'
  * link; an address already verified by someone gets them a notice instead, and the new user can never
  * verify it. The answer is the same either way (no account enumeration).
  */
-export async function signUp(
-  ctx: Context,
-  input: { email: string; password: string; name: string; accountName: string },
-): Promise<AuthResult> {
+export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResult> {
   const email = input.email.trim().toLowerCase();
   if (email.length > 254) throw new BadInputError('email must be at most 254 characters', 'email');
   assertStrongPassword(input.password);
@@ -65,10 +63,7 @@ async function usernameCandidates(username: string): Promise<UserDoc[]> {
   return users.length === 1 ? users : [];
 }
 
-export async function login(
-  ctx: Context,
-  input: { email?: string | null; username?: string | null; password: string },
-): Promise<AuthResult> {
+export async function login(ctx: Context, input: LoginInput): Promise<AuthResult> {
   // Mautic: the username signs in as well as the email (the rate limits key on whichever is given).
   const hasEmail = typeof input.email === 'string' && input.email.trim() !== '';
   const hasUsername = typeof input.username === 'string' && input.username.trim() !== '';

@@ -2,23 +2,11 @@
 // whatever their roles, and nobody else's. Changing the password needs the current one, follows the
 // strength rule, and signs out the user's other sessions.
 import type { Context } from '../../graphql/context';
+import type { UpdateMySettingsInput } from '../../graphql/generated';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
 import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member } from '../accounts/account.model';
 import { Session, User, type UserDoc } from './user.model';
-
-export interface MySettingsInput {
-  name?: string | null;
-  firstName?: string | null;
-  lastName?: string | null;
-  username?: string | null;
-  position?: string | null;
-  signature?: string | null;
-  timezone?: string | null;
-  language?: string | null;
-  password?: string | null;
-  currentPassword?: string | null;
-}
 
 type ProfileField = 'firstName' | 'lastName' | 'username' | 'position' | 'signature' | 'timezone' | 'language';
 
@@ -64,7 +52,7 @@ function plain(value: string, field: string, max: number): string {
   return v;
 }
 
-export async function updateMySettings(ctx: Context, input: MySettingsInput): Promise<UserDoc> {
+export async function updateMySettings(ctx: Context, input: UpdateMySettingsInput): Promise<UserDoc> {
   const p = ctx.principal;
   if (!p) throw new UnauthenticatedError();
   if (p.kind !== 'user') {

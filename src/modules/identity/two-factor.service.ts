@@ -4,6 +4,7 @@
 // Once-only facts (a time step used, a recovery code used, a login challenge used) are claims
 // (src/db/claims.ts), never a read-then-write.
 import { randomInt } from 'node:crypto';
+import type { LoginWithTwoFactorInput, SetRequireTwoFactorInput } from '../../graphql/generated';
 import { GraphQLError } from 'graphql';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Context } from '../../graphql/context';
@@ -207,7 +208,7 @@ export async function requireSecondFactor(user: UserDoc): Promise<void> {
 
 const CHALLENGE_FAILED = 'The login challenge is unknown, expired or used up: log in again with your password.';
 
-export async function loginWithTwoFactor(ctx: Context, input: { challenge: string; code: string }): Promise<AuthResult> {
+export async function loginWithTwoFactor(ctx: Context, input: LoginWithTwoFactorInput): Promise<AuthResult> {
   const found = await LoginChallenge.findOne({ tokenHash: tokenHash(input.challenge) }).lean();
   if (!found || found.expiresAt <= new Date() || found.failedAttempts >= CHALLENGE_MAX_FAILURES) {
     throw new UnauthenticatedError(CHALLENGE_FAILED);
@@ -231,7 +232,7 @@ export async function loginWithTwoFactor(ctx: Context, input: { challenge: strin
 }
 
 /** Turns the account's two-factor requirement on or off; in force on every member's next request. */
-export async function setRequireTwoFactor(ctx: Context, input: { accountId: string; requireTwoFactor: boolean }): Promise<AccountDoc> {
+export async function setRequireTwoFactor(ctx: Context, input: SetRequireTwoFactorInput): Promise<AccountDoc> {
   const before = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   if (input.requireTwoFactor && ctx.principal?.kind === 'user' && !(await twoFactorEnabled(ctx.principal.userId))) {
     throw new BadInputError('Turn on two-factor authentication for yourself before requiring it of every member', 'requireTwoFactor');

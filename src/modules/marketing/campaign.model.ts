@@ -52,7 +52,7 @@ export const Campaign: Model<CampaignDoc> = model<CampaignDoc>('Campaign', campa
  * findAndModify is not guaranteed to be).
  */
 export interface CampaignSendDoc extends BaseDoc, InWorkspace {
-  /** When the send began: part of every email log id of the send (src/modules/marketing/campaign-delivery.ts). */
+  /** When the send began: part of every email log id of the send (src/modules/marketing/campaign-delivery.service.ts). */
   startedAt?: Date;
   /** Lease epoch: bumped, under a claim, by each replica that takes a stalled send over. */
   epoch?: number;

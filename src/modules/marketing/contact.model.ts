@@ -23,3 +23,11 @@ contactSchema.index({ listId: 1, _id: 1 });
 contactSchema.index({ workspaceId: 1 });
 
 export const Contact: Model<ContactDoc> = model<ContactDoc>('Contact', contactSchema);
+
+/** What importContacts returns (ImportResult's parent). */
+export interface ImportResultParent {
+  imported: number;
+  skipped: number;
+  total: number;
+  listId: string;
+}

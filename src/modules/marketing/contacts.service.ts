@@ -10,38 +10,21 @@
 import { stringify } from 'csv-stringify';
 import DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
+import type { ContactInput, ImportContactsInput, UpdateContactInput } from '../../graphql/generated';
 import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
 import { cleanEmail } from '../../mail/address';
 import { cleanOptional, has, PERSON_NAME_MAX } from './common';
+import { deleteRecorded, saveChanges } from '../save';
 import { isDuplicateKey, writeErrorsOf } from '../../db/errors';
-import { Contact, type ContactDoc } from './contact.model';
+import { Contact, type ContactDoc, type ImportResultParent } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 
 export const IMPORT_MAX_ROWS = 10_000;
 const WRITE_BATCH = 1000;
 
-export interface ContactRow {
-  email: string;
-  firstName?: string | null;
-  lastName?: string | null;
-}
-
-/** What importContacts returns (ImportResult's parent). */
-export interface ImportResultParent {
-  imported: number;
-  skipped: number;
-  total: number;
-  listId: string;
-}
-
-async function loadList(ctx: Context, listId: string): Promise<MailingListDoc> {
-  const list = await ctx.loaders.existing<MailingListDoc>('MailingList', listId);
-  return list;
-}
-
 /** Validates every row; returns the cleaned rows or throws BAD_USER_INPUT naming the first bad one. */
-export function validateRows(rows: readonly ContactRow[]): { email: string; firstName: string | null; lastName: string | null }[] {
+export function validateRows(rows: readonly ContactInput[]): { email: string; firstName: string | null; lastName: string | null }[] {
   if (!Array.isArray(rows) || rows.length === 0) throw new BadInputError('contacts must hold at least one row', 'contacts');
   if (rows.length > IMPORT_MAX_ROWS) {
     throw new BadInputError(`An import holds at most ${IMPORT_MAX_ROWS} rows (this one has ${rows.length}): split it`, 'contacts');
@@ -60,8 +43,8 @@ export function validateRows(rows: readonly ContactRow[]): { email: string; firs
   });
 }
 
-export async function importContacts(ctx: Context, input: { listId: string; contacts: ContactRow[] }): Promise<ImportResultParent> {
-  const list = await loadList(ctx, input.listId);
+export async function importContacts(ctx: Context, input: ImportContactsInput): Promise<ImportResultParent> {
+  const list = await ctx.loaders.existing<MailingListDoc>('MailingList', input.listId);
   const rows = validateRows(input.contacts);
 
   const createdBy = ctx.actorId;
@@ -92,6 +75,14 @@ export async function importContacts(ctx: Context, input: { listId: string; cont
     await undo();
     throw new NotFoundError('MailingList', list._id);
   }
+  // One event per import: how many, never who (the rows stay on the list, not in the audit log).
+  await ctx.audit.record({
+    accountId: list.accountId,
+    workspaceId: list.workspaceId,
+    action: 'contacts.imported',
+    target: { type: 'MailingList', id: list._id },
+    meta: { listName: list.name, imported, skipped, total: rows.length },
+  });
   return { imported, skipped, total: rows.length, listId: list._id };
 }
 
@@ -110,33 +101,22 @@ async function insertBatch(batch: Record<string, unknown>[]): Promise<number> {
   }
 }
 
-export async function updateContact(
-  ctx: Context,
-  id: string,
-  input: { email?: string | null; firstName?: string | null; lastName?: string | null },
-): Promise<ContactDoc> {
-  const set: Record<string, string | null> = {};
+export async function updateContact(ctx: Context, id: string, input: UpdateContactInput): Promise<ContactDoc> {
+  const before = await ctx.loaders.existing<ContactDoc>('Contact', id);
+  const set: Partial<ContactDoc> = {};
   if (has(input, 'email')) set.email = cleanEmail(input.email, 'email');
   if (has(input, 'firstName')) set.firstName = cleanOptional(input.firstName, 'firstName', PERSON_NAME_MAX);
   if (has(input, 'lastName')) set.lastName = cleanOptional(input.lastName, 'lastName', PERSON_NAME_MAX);
   // An email already on the list is refused by the unique (listId, email) index, not by a read first.
-  let contact: ContactDoc | null;
-  try {
-    contact = await Contact.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean();
-  } catch (err) {
-    if (isDuplicateKey(err)) throw new BadInputError(`${set.email} is already on this list`, 'email');
-    throw err;
-  }
-  if (!contact) throw new NotFoundError('Contact', id);
-  ctx.loaders.prime('Contact', contact);
-  return contact;
+  return saveChanges(ctx, Contact, before, set, {
+    action: 'contact.updated',
+    duplicate: { field: 'email', message: `${set.email} is already on this list` },
+  });
 }
 
 export async function deleteContact(ctx: Context, id: string): Promise<boolean> {
-  const res = await Contact.deleteOne({ _id: id });
-  if (res.deletedCount === 0) throw new NotFoundError('Contact', id);
-  ctx.loaders.forget('Contact', id);
-  return true;
+  const before = await ctx.loaders.existing<ContactDoc>('Contact', id);
+  return deleteRecorded(ctx, Contact, before, { action: 'contact.deleted' });
 }
 
 export const CSV_COLUMNS = ['email', 'firstName', 'lastName', 'createdAt'] as const;
@@ -149,7 +129,7 @@ function cell(value: string | null | undefined): string {
 
 /** The list's contacts as CSV with a header row, streamed from the database in _id order. Audited. */
 export async function exportContacts(ctx: Context, listId: string): Promise<string> {
-  const list = await loadList(ctx, listId);
+  const list = await ctx.loaders.existing<MailingListDoc>('MailingList', listId);
   const stringifier = stringify({ header: true, columns: [...CSV_COLUMNS] });
   const out: string[] = [];
   const done = new Promise<void>((resolve, reject) => {

@@ -15,7 +15,8 @@ import { Form, type FormDoc } from './form.model';
 import { createList, deleteList, updateList } from './lists.service';
 import { contactCountLoader, deleteContact, exportContacts, importContacts, updateContact } from './contacts.service';
 import { cloneTemplate, createTemplate, deleteTemplate, updateTemplate } from './templates.service';
-import { createCampaign, deleteCampaign, scheduleCampaign, sendCampaign, unscheduleCampaign, updateCampaign } from './campaigns.service';
+import { createCampaign, deleteCampaign, scheduleCampaign, unscheduleCampaign, updateCampaign } from './campaigns.service';
+import { sendCampaign } from './campaign-delivery.service';
 import { automations, forms } from './publishables.service';
 
 const workspaceOf = async (doc: { workspaceId: string }, _args: unknown, ctx: Ctx): Promise<WorkspaceDoc> =>

@@ -1,51 +1,55 @@
-// Automations and forms: named workspace children with a published flag.
+// Automations and forms: named workspace children with a published flag. Every write is audited
+// (`automation.created`, `form.published`, …).
 import type { Model } from 'mongoose';
 import type { Context } from '../../graphql/context';
+import type { CreateAutomationInput, CreateFormInput, UpdateAutomationInput, UpdateFormInput } from '../../graphql/generated';
 import { NotFoundError } from '../../errors';
+import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { cleanName, has, workspaceOf } from './common';
-import { Automation, type AutomationDoc } from './automation.model';
-import { Form, type FormDoc } from './form.model';
+import { Automation } from './automation.model';
+import { Form } from './form.model';
+import type { PublishableDoc } from './publishable.model';
 
-type PublishableDoc = AutomationDoc | FormDoc;
-
-function service<T extends PublishableDoc>(type: 'Automation' | 'Form', typed: Model<T>) {
-  const model = typed as unknown as Model<PublishableDoc>;
-  const save = (ctx: Context, doc: T | null, id: string): T => {
-    if (!doc) throw new NotFoundError(type, id);
-    ctx.loaders.prime(type, doc);
-    return doc;
-  };
+function service(type: 'Automation' | 'Form', model: Model<PublishableDoc>, subject: 'automation' | 'form') {
   return {
-    async create(ctx: Context, input: { workspaceId: string; name: string }): Promise<T> {
+    async create(ctx: Context, input: CreateAutomationInput | CreateFormInput): Promise<PublishableDoc> {
       const name = cleanName(input.name, 'name');
       const ws = await workspaceOf(ctx, input.workspaceId);
-      const doc = (
-        await model.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId })
-      ).toObject() as unknown as T;
-      return save(ctx, doc, doc._id);
+      return createRecorded(
+        ctx,
+        model,
+        { accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId },
+        { action: `${subject}.created` },
+      );
     },
-    async update(ctx: Context, id: string, input: { name?: string | null }): Promise<T> {
-      const set: Record<string, unknown> = {};
+    async update(ctx: Context, id: string, input: UpdateAutomationInput | UpdateFormInput): Promise<PublishableDoc> {
+      const before = await ctx.loaders.existing<PublishableDoc>(type, id);
+      const set: Partial<PublishableDoc> = {};
       if (has(input, 'name')) set.name = cleanName(input.name, 'name');
-      return save(ctx, (await model.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean()) as T | null, id);
+      return saveChanges(ctx, model, before, set, { action: `${subject}.updated` });
     },
     async remove(ctx: Context, id: string): Promise<boolean> {
-      const res = await model.deleteOne({ _id: id });
-      if (res.deletedCount === 0) throw new NotFoundError(type, id);
-      ctx.loaders.forget(type, id);
-      return true;
+      const before = await ctx.loaders.existing<PublishableDoc>(type, id);
+      return deleteRecorded(ctx, model, before, { action: `${subject}.deleted` });
     },
-    async publish(ctx: Context, id: string, published: boolean): Promise<T> {
-      const set = { published, publishedAt: published ? new Date() : null };
-      // Publishing twice keeps the first publishedAt.
-      const filter = published ? { _id: id, published: { $ne: true } } : { _id: id };
-      const doc =
-        (await model.findOneAndUpdate(filter, { $set: set }, { returnDocument: 'after' }).lean()) ??
-        (await model.findOne({ _id: id }).lean());
-      return save(ctx, doc as T | null, id);
+    async publish(ctx: Context, id: string, published: boolean): Promise<PublishableDoc> {
+      const before = await ctx.loaders.existing<PublishableDoc>(type, id);
+      if (before.published === published) return before;
+      // Publishing twice keeps the first publishedAt: only an unpublished document is published.
+      return saveChanges(
+        ctx,
+        model,
+        before,
+        { published, publishedAt: published ? new Date() : null },
+        {
+          action: `${subject}.${published ? 'published' : 'unpublished'}`,
+          where: { published: { $ne: published } },
+          onRefused: async () => (await model.findOne({ _id: id }).lean<PublishableDoc>()) ?? Promise.reject(new NotFoundError(type, id)),
+        },
+      );
     },
   };
 }
 
-export const automations = service<AutomationDoc>('Automation', Automation);
-export const forms = service<FormDoc>('Form', Form);
+export const automations = service('Automation', Automation, 'automation');
+export const forms = service('Form', Form, 'form');

@@ -3,14 +3,14 @@
 // inserts its CampaignSend first sends it), or goes to FAILED with the reason when it can no longer be
 // sent (its From domain is no longer a verified domain of the workspace, its list or template is gone);
 // a send left SENDING by a replica that died is resumed by one other replica once its lease lapses
-// (campaign-delivery.ts explains the claims).
+// (campaign-delivery.service.ts explains the claims).
 // Nothing is kept in memory between ticks: a restart loses nothing.
 import type { Logger } from 'pino';
 import { AuditRecorder } from '../../audit/recorder';
 import { purgeExpiredAudit } from '../../audit/retention';
 import type { Mailer } from '../../mail/mailer';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from './campaign.model';
-import { claimSend, deliver, finishSend, newRunner, sendParts, takeOver } from './campaign-delivery';
+import { deliver, finishSend, newRunner, sendParts, startSend, takeOver } from './campaign-delivery.service';
 
 const PER_TICK = 20;
 
@@ -64,7 +64,13 @@ export function createScheduler(deps: { log: Logger; mailer: Mailer; intervalMs:
       workspaceId: c.workspaceId,
       action: resumed ? 'campaign.resumed' : 'campaign.sent',
       target: { type: 'Campaign', id: c._id },
-      meta: { scheduled: true, recipientCount: done?.recipientCount ?? 0, sentByThisRun: outcome.written, delivered: mailer.configured },
+      meta: {
+        scheduled: true,
+        recipientCount: done?.recipientCount ?? 0,
+        sentByThisRun: outcome.written,
+        suppressed: outcome.suppressed,
+        delivered: mailer.configured,
+      },
     });
     log.info({ campaignId: c._id, resumed, sentByThisRun: outcome.written }, 'scheduled campaign sent');
     return true;
@@ -77,18 +83,9 @@ export function createScheduler(deps: { log: Logger; mailer: Mailer; intervalMs:
       .lean<CampaignDoc[]>();
     for (const c of due) {
       const runner = newRunner();
-      const send = await claimSend(c, c.createdBy, runner);
-      if (!send) continue; // another replica (or a sendCampaign request) has it
-      const claimed = await Campaign.findOneAndUpdate(
-        { _id: c._id, status: 'SCHEDULED' },
-        { $set: { status: 'SENDING' } },
-        { returnDocument: 'after' },
-      ).lean<CampaignDoc>();
-      if (!claimed) {
-        await CampaignSend.deleteOne({ _id: c._id }); // unscheduled meanwhile
-        continue;
-      }
-      if (await run(claimed, send, runner, false)) finished.push(c._id);
+      // Null when another replica (or a sendCampaign request) has it, or it was unscheduled meanwhile.
+      const started = await startSend(c, ['SCHEDULED'], c.createdBy, runner);
+      if (started && (await run(started.campaign, started.send, runner, false))) finished.push(c._id);
     }
   }
 

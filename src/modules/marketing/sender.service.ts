@@ -1,6 +1,6 @@
 // A campaign's From must be an address at a VERIFIED domain of its own workspace: anything else is
 // spoofing someone's name. Checked on create, on update, on send and on schedule (campaigns.service.ts),
-// and again by the scheduler when a scheduled campaign falls due (campaign-delivery.ts: the domain may
+// and again by the scheduler when a scheduled campaign falls due (campaign-delivery.service.ts: the domain may
 // have been unverified, renamed, moved or deleted since).
 import { BadInputError } from '../../errors';
 import { Domain } from '../sending/domain.model';

@@ -5,6 +5,7 @@
 // verificationLimit first (src/modules/billing/verifications.service.ts), and none is taken when the
 // limit is reached (BAD_USER_INPUT).
 import type { Context } from '../../graphql/context';
+import type { VerifyEmailAddressInput } from '../../graphql/generated';
 import { BadInputError } from '../../errors';
 import type { AccountDoc, WorkspaceDoc } from '../accounts/account.model';
 import { billingOf } from '../billing/billing.service';
@@ -26,7 +27,7 @@ export interface EmailVerification {
 /** Longer input is refused outright (an address has at most 254 characters). */
 const INPUT_MAX = 1000;
 
-export async function verifyEmailAddress(ctx: Context, input: { workspaceId: string; email: string }): Promise<EmailVerification> {
+export async function verifyEmailAddress(ctx: Context, input: VerifyEmailAddressInput): Promise<EmailVerification> {
   if (input.email.length > INPUT_MAX) throw new BadInputError(`email must be at most ${INPUT_MAX} characters`, 'email');
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   const account = await ctx.loaders.existing<AccountDoc>('Account', ws.accountId);

@@ -2,6 +2,7 @@
 // account, and a widget's data covers only what the viewer may view now (it shrinks, or is
 // unavailable, when their permissions do).
 import mongoose from 'mongoose';
+import type { AddDashboardWidgetInput } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
 import { permissionBit } from '../../authz/catalogue';
 import { heldAnywhere } from '../../authz/check';
@@ -27,10 +28,7 @@ const KIND: Record<WidgetKind, { permission: string; model: string; byStatus?: b
 /** Report subjects: logs and events under a node where reports:view is held. */
 const REPORT_CHAIN = ['campaignId', 'domainId', 'workspaceId', 'accountId'];
 
-export async function addDashboardWidget(
-  ctx: Context,
-  input: { accountId: string; kind: WidgetKind; title?: string | null },
-): Promise<DashboardWidgetDoc> {
+export async function addDashboardWidget(ctx: Context, input: AddDashboardWidgetInput): Promise<DashboardWidgetDoc> {
   if (!WIDGET_KINDS.includes(input.kind)) throw new BadInputError(`kind must be one of ${WIDGET_KINDS.join(', ')}`, 'kind');
   const title = (input.title ?? '').trim() || input.kind.replace('_', ' ').toLowerCase();
   if (title.length > TITLE_MAX) throw new BadInputError(`title is at most ${TITLE_MAX} characters`, 'title');

@@ -1,15 +1,13 @@
 // exportReport: a domain's or campaign's report as CSV (csv-stringify), audited.
 import { stringify } from 'csv-stringify/sync';
+import type { ExportReportInput } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
 import { BadInputError } from '../../errors';
 import type { DomainDoc } from '../sending/domain.model';
 import type { CampaignDoc } from '../marketing/campaign.model';
 import { COUNT_KEYS, buildReport, reportRange } from './report.service';
 
-export async function exportReport(
-  ctx: Context,
-  input: { scope: { type: string; id: string }; from?: Date | string | null; to?: Date | string | null },
-): Promise<string> {
+export async function exportReport(ctx: Context, input: ExportReportInput): Promise<string> {
   const { type, id } = input.scope;
   if (type !== 'DOMAIN' && type !== 'CAMPAIGN') throw new BadInputError('Reports are of a DOMAIN or a CAMPAIGN', 'scope');
   const range = reportRange(input.from, input.to);

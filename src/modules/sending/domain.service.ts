@@ -1,9 +1,10 @@
 // Sending domains: creation with a generated DKIM key pair and ownership token, settings,
 // verification against DNS (src/modules/sending/dns-check.ts), and deletion with everything below.
 import { generateKeyPair } from 'node:crypto';
+import type { CreateDomainInput, UpdateDomainInput } from '../../graphql/generated';
 import { promisify } from 'node:util';
 import type { Context } from '../../graphql/context';
-import { saveChanges, deleteRecorded } from '../save';
+import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
@@ -17,7 +18,6 @@ import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.mod
 import { EmailLog } from './email-log.model';
 import { auditView, changedOnly } from './common';
 import { cleanHostname } from '../../mail/address';
-import { isDuplicateKey } from '../../db/errors';
 import { checkDns, type DnsRecordView } from './dns-check';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -78,44 +78,26 @@ function duplicateName(name: string): BadInputError {
   return new BadInputError(`A domain named ${name} already exists in this account`, 'name');
 }
 
-export async function createDomain(ctx: Context, input: { workspaceId: string; name: string }): Promise<DomainDoc> {
+export async function createDomain(ctx: Context, input: CreateDomainInput): Promise<DomainDoc> {
   const name = cleanHostname(input.name, 'name');
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   if (await Domain.exists({ accountId: ws.accountId, name })) throw duplicateName(name);
   const keys = await dkimKeys();
-  let doc: DomainDoc;
-  try {
-    doc = (
-      await Domain.create({
-        _id: newId(),
-        accountId: ws.accountId,
-        workspaceId: ws._id,
-        name,
-        dkimSelector: keys.selector,
-        dkimPublicKey: keys.publicKey,
-        secretEnc: secretBox().seal(keys.privateKeyPem),
-        createdBy: ctx.actorId,
-      })
-    ).toObject();
-  } catch (err) {
-    if (isDuplicateKey(err)) throw duplicateName(name);
-    throw err;
-  }
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    workspaceId: doc.workspaceId,
-    action: 'domain.created',
-    target: { type: 'Domain', id: doc._id },
-    after: auditView(doc),
-  });
-  ctx.loaders.prime('Domain', doc);
-  return doc;
-}
-
-export interface UpdateDomainInput {
-  trackOpens?: boolean | null;
-  trackClicks?: boolean | null;
-  unsubscribeFooter?: string | null;
+  return createRecorded(
+    ctx,
+    Domain,
+    {
+      _id: newId(),
+      accountId: ws.accountId,
+      workspaceId: ws._id,
+      name,
+      dkimSelector: keys.selector,
+      dkimPublicKey: keys.publicKey,
+      secretEnc: secretBox().seal(keys.privateKeyPem),
+      createdBy: ctx.actorId,
+    },
+    { action: 'domain.created', view: auditView, duplicate: { field: 'name', message: duplicateName(name).message } },
+  );
 }
 
 export async function updateDomain(ctx: Context, id: string, input: UpdateDomainInput): Promise<DomainDoc> {

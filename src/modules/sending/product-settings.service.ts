@@ -1,6 +1,7 @@
 // Renaming a domain (Mailtrap's Domain Admin), setting an API key's expiry (Mailgun's Admin), and a
 // sending server's pool and quotas (Mailers.io's infrastructure owners).
 import type { Context } from '../../graphql/context';
+import type { RenameDomainInput, SetApiKeyExpiryInput, SetSendingServerPoolInput } from '../../graphql/generated';
 import { BadInputError } from '../../errors';
 import { saveChanges } from '../save';
 import { auditView } from './common';
@@ -13,7 +14,7 @@ import { SendingServer, type SendingServerDoc } from './sending-server.model';
 import { API_KEY_MAX_LIFETIME_MS } from './secrets.service';
 
 /** A new name means new DNS records: the domain is UNVERIFIED until they are published and checked. */
-export async function renameDomain(ctx: Context, id: string, input: { name: string }): Promise<DomainDoc> {
+export async function renameDomain(ctx: Context, id: string, input: RenameDomainInput): Promise<DomainDoc> {
   const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
   const name = cleanHostname(input.name, 'name');
   if (name === before.name) return before;
@@ -37,7 +38,7 @@ export async function renameDomain(ctx: Context, id: string, input: { name: stri
   }
 }
 
-export async function setApiKeyExpiry(ctx: Context, input: { id: string; expiresAt?: Date | string | null }): Promise<ApiKeyDoc> {
+export async function setApiKeyExpiry(ctx: Context, input: SetApiKeyExpiryInput): Promise<ApiKeyDoc> {
   const before = await ctx.loaders.existing<ApiKeyDoc>('ApiKey', input.id);
   let expiresAt: Date | null = null;
   if (input.expiresAt !== null && input.expiresAt !== undefined) {
@@ -52,10 +53,7 @@ export async function setApiKeyExpiry(ctx: Context, input: { id: string; expires
 
 const POOL = /^[A-Za-z0-9._-]{1,60}$/;
 
-export async function setSendingServerPool(
-  ctx: Context,
-  input: { id: string; pool?: string | null; dailyQuota?: number | null; hourlyQuota?: number | null },
-): Promise<SendingServerDoc> {
+export async function setSendingServerPool(ctx: Context, input: SetSendingServerPoolInput): Promise<SendingServerDoc> {
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', input.id);
   const pool = (input.pool ?? '').trim() || null;
   if (pool !== null && !POOL.test(pool)) throw new BadInputError('pool must be 1–60 letters, digits, dots, dashes or underscores', 'pool');

@@ -2,7 +2,13 @@
 // secret, rotatable) and sending servers (password given by the user). All sealed with AES-256-GCM;
 // every create, rotate, change and delete is audited (the diffs never hold a secret).
 import type { Context } from '../../graphql/context';
-import { saveChanges, deleteRecorded } from '../save';
+import type {
+  CreateApiKeyInput,
+  CreateSendingServerInput,
+  CreateSmtpCredentialInput,
+  UpdateSendingServerInput,
+} from '../../graphql/generated';
+import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
@@ -11,11 +17,10 @@ import { accessStore } from '../../authz/store';
 import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
-import { SendingServer, type SendingServerDoc, type SendingServerProvider } from './sending-server.model';
+import { SendingServer, type SendingServerDoc } from './sending-server.model';
 import { auditView, changedOnly } from './common';
 import { cleanHost, cleanInt, cleanText } from './validate';
 import { cleanLocalPart } from '../../mail/address';
-import { isDuplicateKey } from '../../db/errors';
 
 export const NAME_MAX = 100;
 export const USERNAME_MAX = 255;
@@ -26,7 +31,7 @@ export const API_KEY_MAX_LIFETIME_MS = 5 * 366 * 24 * 3600 * 1000;
 // ---------------------------------------------------------------------------------------------
 // SMTP credentials
 
-export async function createSmtpCredential(ctx: Context, input: { domainId: string; login: string }): Promise<SmtpCredentialDoc> {
+export async function createSmtpCredential(ctx: Context, input: CreateSmtpCredentialInput): Promise<SmtpCredentialDoc> {
   const domain = await ctx.loaders.existing<DomainDoc>('Domain', input.domainId);
   let login = input.login.trim().toLowerCase();
   const at = login.lastIndexOf('@');
@@ -35,33 +40,21 @@ export async function createSmtpCredential(ctx: Context, input: { domainId: stri
     login = login.slice(0, at);
   }
   const localPart = cleanLocalPart(login, 'login');
-  const duplicate = () => new BadInputError(`The login ${localPart}@${domain.name} already exists`, 'login');
-  if (await SmtpCredential.exists({ domainId: domain._id, localPart })) throw duplicate();
-  let doc: SmtpCredentialDoc;
-  try {
-    doc = (
-      await SmtpCredential.create({
-        accountId: domain.accountId,
-        workspaceId: domain.workspaceId,
-        domainId: domain._id,
-        localPart,
-        passwordEnc: secretBox().seal(randomSecret(24)),
-        createdBy: ctx.actorId,
-      })
-    ).toObject();
-  } catch (err) {
-    if (isDuplicateKey(err)) throw duplicate();
-    throw err;
-  }
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    workspaceId: doc.workspaceId,
-    action: 'smtpCredential.created',
-    target: { type: 'SmtpCredential', id: doc._id },
-    after: auditView(doc),
-    meta: { domain: domain.name },
-  });
-  return doc;
+  const duplicate = { field: 'login', message: `The login ${localPart}@${domain.name} already exists` };
+  if (await SmtpCredential.exists({ domainId: domain._id, localPart })) throw new BadInputError(duplicate.message, duplicate.field);
+  return createRecorded(
+    ctx,
+    SmtpCredential,
+    {
+      accountId: domain.accountId,
+      workspaceId: domain.workspaceId,
+      domainId: domain._id,
+      localPart,
+      passwordEnc: secretBox().seal(randomSecret(24)),
+      createdBy: ctx.actorId,
+    },
+    { action: 'smtpCredential.created', view: auditView, meta: { domain: domain.name }, duplicate },
+  );
 }
 
 export async function deleteSmtpCredential(ctx: Context, id: string): Promise<boolean> {
@@ -82,7 +75,7 @@ function sealedApiKeySecret(): { secretEnc: string; secretHint: string } {
   return { secretEnc: secretBox().seal(secret), secretHint: secret.length > 4 ? secret.slice(-4) : '' };
 }
 
-export async function createApiKey(ctx: Context, input: { accountId: string; name: string; expiresAt?: Date | null }): Promise<ApiKeyDoc> {
+export async function createApiKey(ctx: Context, input: CreateApiKeyInput): Promise<ApiKeyDoc> {
   const name = cleanText(input.name, 'name', NAME_MAX);
   let expiresAt: Date | null = null;
   if (input.expiresAt) {
@@ -91,22 +84,12 @@ export async function createApiKey(ctx: Context, input: { accountId: string; nam
     if (t > Date.now() + API_KEY_MAX_LIFETIME_MS) throw new BadInputError('expiresAt must be within 5 years', 'expiresAt');
     expiresAt = new Date(t);
   }
-  const doc = (
-    await ApiKey.create({
-      accountId: input.accountId,
-      name,
-      ...sealedApiKeySecret(),
-      expiresAt,
-      createdBy: ctx.actorId,
-    })
-  ).toObject();
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    action: 'apiKey.created',
-    target: { type: 'ApiKey', id: doc._id },
-    after: auditView(doc),
-  });
-  return doc;
+  return createRecorded(
+    ctx,
+    ApiKey,
+    { accountId: input.accountId, name, ...sealedApiKeySecret(), expiresAt, createdBy: ctx.actorId },
+    { action: 'apiKey.created', view: auditView },
+  );
 }
 
 /** A new secret replaces the old one, which stops working at once. */
@@ -148,15 +131,6 @@ export async function findApiKeyBySecret(accountId: string, secret: string, now 
 // ---------------------------------------------------------------------------------------------
 // Sending servers
 
-export interface SendingServerInput {
-  name?: string | null;
-  provider?: SendingServerProvider | null;
-  host?: string | null;
-  port?: number | null;
-  username?: string | null;
-  password?: string | null;
-}
-
 function cleanPassword(value: string): string {
   if (!value) throw new BadInputError('password must not be empty', 'password');
   if (value.length > PASSWORD_MAX) throw new BadInputError(`password must be at most ${PASSWORD_MAX} characters`, 'password');
@@ -164,9 +138,9 @@ function cleanPassword(value: string): string {
 }
 
 /** Validates the given fields; `required` demands all of them (creation). */
-function serverFields(input: SendingServerInput, required: boolean): Partial<SendingServerDoc> {
+function serverFields(input: UpdateSendingServerInput, required: boolean): Partial<SendingServerDoc> {
   const out: Partial<SendingServerDoc> = {};
-  const has = (k: keyof SendingServerInput) => {
+  const has = (k: keyof UpdateSendingServerInput) => {
     const v = input[k];
     if (v === undefined || v === null) {
       if (required) throw new BadInputError(`${k} is required`, k);
@@ -183,21 +157,18 @@ function serverFields(input: SendingServerInput, required: boolean): Partial<Sen
   return out;
 }
 
-export async function createSendingServer(ctx: Context, input: SendingServerInput & { workspaceId: string }): Promise<SendingServerDoc> {
+export async function createSendingServer(ctx: Context, input: CreateSendingServerInput): Promise<SendingServerDoc> {
   const fields = serverFields(input, true);
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
-  const doc = (await SendingServer.create({ ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId })).toObject();
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    workspaceId: doc.workspaceId,
-    action: 'sendingServer.created',
-    target: { type: 'SendingServer', id: doc._id },
-    after: auditView(doc),
-  });
-  return doc;
+  return createRecorded(
+    ctx,
+    SendingServer,
+    { ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId },
+    { action: 'sendingServer.created', view: auditView },
+  );
 }
 
-export async function updateSendingServer(ctx: Context, id: string, input: SendingServerInput): Promise<SendingServerDoc> {
+export async function updateSendingServer(ctx: Context, id: string, input: UpdateSendingServerInput): Promise<SendingServerDoc> {
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
   const set = changedOnly(before, serverFields(input, false));
   if (Object.keys(set).length === 0) return before;

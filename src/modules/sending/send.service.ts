@@ -1,6 +1,7 @@
 // Transactional sending through a domain: validate, refuse suppressed (and, while the domain is
 // UNVERIFIED, unauthorized) recipients, log, hand to the mailer, record the outcome.
 import type { Context } from '../../graphql/context';
+import type { SendEmailInput } from '../../graphql/generated';
 import { BadInputError } from '../../errors';
 import type { DomainDoc } from './domain.model';
 import { AuthorizedRecipient, Suppression } from './domain-children.model';
@@ -10,15 +11,6 @@ import { cleanEmail, domainOf } from '../../mail/address';
 export const SUBJECT_MAX = 998;
 export const DISPLAY_NAME_MAX = 200;
 export const BODY_MAX = 1_000_000;
-
-export interface SendEmailInput {
-  domainId: string;
-  from: string;
-  to: string;
-  subject: string;
-  text?: string | null;
-  html?: string | null;
-}
 
 /** `Name <user@host>` or `user@host` → the cleaned address and the header value to send. */
 export function parseFrom(value: string, field = 'from'): { address: string; header: string } {

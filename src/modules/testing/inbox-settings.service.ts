@@ -2,6 +2,7 @@
 // sealed, shown masked but to inbox admins) and forwarding rules. Inbox admins manage them
 // (inboxes:edit); viewers see the address and rules, never the password.
 import type { Context } from '../../graphql/context';
+import type { SetInboxEmailAddressInput, SetInboxForwardingInput } from '../../graphql/generated';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
 import { isDuplicateKey } from '../../db/errors';
@@ -56,7 +57,7 @@ async function claimAddress(address: string, inbox: InboxDoc): Promise<boolean> 
 }
 
 /** Sets the inbox's address `<localPart>@inbox.postern.email`; each address belongs to one inbox only. */
-export async function setInboxEmailAddress(ctx: Context, input: { id: string; localPart: string }): Promise<InboxDoc> {
+export async function setInboxEmailAddress(ctx: Context, input: SetInboxEmailAddressInput): Promise<InboxDoc> {
   const before = await ctx.loaders.existing<InboxDoc>('Inbox', input.id);
   const local = input.localPart.trim().toLowerCase();
   if (!LOCAL_PART.test(local)) {
@@ -75,7 +76,7 @@ export async function setInboxEmailAddress(ctx: Context, input: { id: string; lo
   }
 }
 
-export async function setInboxForwarding(ctx: Context, input: { id: string; forwardTo: string[] }): Promise<InboxDoc> {
+export async function setInboxForwarding(ctx: Context, input: SetInboxForwardingInput): Promise<InboxDoc> {
   const before = await ctx.loaders.existing<InboxDoc>('Inbox', input.id);
   if (input.forwardTo.length > MAX_FORWARDS) throw new BadInputError(`At most ${MAX_FORWARDS} forwarding addresses`, 'forwardTo');
   const forwardTo = [...new Set(input.forwardTo.map((e) => cleanEmail(e, 'forwardTo')))];

@@ -2,7 +2,14 @@
 // and delivers nothing. Deleting a parent deletes its children (children first, so a failure leaves
 // the parent in place and the delete can simply be repeated).
 import type { Context } from '../../graphql/context';
-import { saveChanges, deleteRecorded } from '../save';
+import type {
+  CreateInboxInput,
+  CreateProjectInput,
+  SendTestEmailInput,
+  UpdateInboxInput,
+  UpdateProjectInput,
+} from '../../graphql/generated';
+import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/accounts.service';
 import type { WorkspaceDoc } from '../accounts/account.model';
@@ -28,22 +35,18 @@ async function dropAccess(accountId: string, where: PlacementFilter): Promise<vo
 
 // --- projects -----------------------------------------------------------------------------------
 
-export async function createProject(ctx: Context, input: { workspaceId: string; name: string }): Promise<ProjectDoc> {
+export async function createProject(ctx: Context, input: CreateProjectInput): Promise<ProjectDoc> {
   const name = cleanName(input.name, 'name');
   const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
-  const project = (await Project.create({ accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId })).toObject();
-  ctx.loaders.prime('Project', project);
-  await ctx.audit.change({
-    accountId: project.accountId,
-    workspaceId: project.workspaceId,
-    action: 'project.created',
-    target: { type: 'Project', id: project._id },
-    after: project,
-  });
-  return project;
+  return createRecorded(
+    ctx,
+    Project,
+    { accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId },
+    { action: 'project.created' },
+  );
 }
 
-export async function updateProject(ctx: Context, id: string, input: { name?: string | null }): Promise<ProjectDoc> {
+export async function updateProject(ctx: Context, id: string, input: UpdateProjectInput): Promise<ProjectDoc> {
   const before = await ctx.loaders.existing<ProjectDoc>('Project', id);
   const set: Partial<ProjectDoc> = {};
   if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
@@ -63,30 +66,18 @@ export async function deleteProject(ctx: Context, id: string): Promise<boolean> 
 
 // --- inboxes ------------------------------------------------------------------------------------
 
-export async function createInbox(ctx: Context, input: { projectId: string; name: string }): Promise<InboxDoc> {
+export async function createInbox(ctx: Context, input: CreateInboxInput): Promise<InboxDoc> {
   const name = cleanName(input.name, 'name');
   const project = await ctx.loaders.existing<ProjectDoc>('Project', input.projectId);
-  const inbox = (
-    await Inbox.create({
-      accountId: project.accountId,
-      workspaceId: project.workspaceId,
-      projectId: project._id,
-      name,
-      createdBy: ctx.actorId,
-    })
-  ).toObject();
-  ctx.loaders.prime('Inbox', inbox);
-  await ctx.audit.change({
-    accountId: inbox.accountId,
-    workspaceId: inbox.workspaceId,
-    action: 'inbox.created',
-    target: { type: 'Inbox', id: inbox._id },
-    after: inbox,
-  });
-  return inbox;
+  return createRecorded(
+    ctx,
+    Inbox,
+    { accountId: project.accountId, workspaceId: project.workspaceId, projectId: project._id, name, createdBy: ctx.actorId },
+    { action: 'inbox.created' },
+  );
 }
 
-export async function updateInbox(ctx: Context, id: string, input: { name?: string | null }): Promise<InboxDoc> {
+export async function updateInbox(ctx: Context, id: string, input: UpdateInboxInput): Promise<InboxDoc> {
   const before = await ctx.loaders.existing<InboxDoc>('Inbox', id);
   const set: Partial<InboxDoc> = {};
   if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
@@ -116,15 +107,6 @@ export async function clearInbox(ctx: Context, inboxId: string): Promise<number>
 }
 
 // --- messages -----------------------------------------------------------------------------------
-
-export interface SendTestEmailInput {
-  inboxId: string;
-  from: string;
-  to: string;
-  subject: string;
-  text?: string | null;
-  html?: string | null;
-}
 
 function address(value: string, field: string): string {
   const v = value.trim();

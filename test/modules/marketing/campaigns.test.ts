@@ -209,6 +209,39 @@ describe('sendCampaign', () => {
     const c2 = await create({ subject: 'None', listId: empty, templateId, fromEmail: sender });
     expect(ok(await gw.gql(SEND, { id: c2.id }, owner.token)).sendCampaign).toMatchObject({ status: 'SENT', recipientCount: 0 });
   });
+
+  it('skips contacts suppressed on the sending domain (a bounce, a complaint): no email, no log, counted in the audit', async () => {
+    const from = await verifiedSender(gw, owner, owner.workspaceId, 'letters');
+    const domainId = ok(
+      await gw.gql(
+        `query($id: ID!) { workspace(id: $id) { domains(first: 500) { edges { node { id name } } } } }`,
+        { id: owner.workspaceId },
+        owner.token,
+      ),
+    ).workspace.domains.edges.find((e: any) => e.node.name === from.split('@')[1]).node.id;
+    const listId = await createList(gw, owner, 'Suppressed some');
+    await importRows(listId, [{ email: 'kept@example.com' }, { email: 'Bounced@Example.com' }, { email: 'complained@example.com' }]);
+    const ADD = `mutation($input: AddSuppressionInput!) { addSuppression(input: $input) { id } }`;
+    for (const [type, address] of [
+      ['BOUNCE', 'bounced@example.com'],
+      ['COMPLAINT', 'complained@example.com'],
+    ]) {
+      ok(await gw.gql(ADD, { input: { domainId, type, address } }, owner.token));
+    }
+    const templateId = await createTemplate(gw, owner, '<p>Hello</p>');
+    const c = await create({ subject: 'Skip', listId, templateId, fromEmail: from });
+    expect(ok(await gw.gql(SEND, { id: c.id }, owner.token)).sendCampaign).toMatchObject({ status: 'SENT', recipientCount: 1 });
+    expect((await EmailLog.find({ campaignId: c.id }).lean()).map((l) => l.to)).toEqual(['kept@example.com']);
+    const sent = ok(
+      await gw.gql(
+        `query($id: ID!, $f: AuditFilter) { account(id: $id) { auditLog(filter: $f) { edges { node { meta } } } } }`,
+        { id: owner.accountId, f: { action: 'campaign.sent', targetId: c.id } },
+        owner.token,
+      ),
+    ).account.auditLog.edges;
+    expect(sent).toHaveLength(1);
+    expect(sent[0].node.meta).toMatchObject({ sent: 1, suppressed: 2 });
+  });
 });
 
 describe('From addresses (no spoofing)', () => {

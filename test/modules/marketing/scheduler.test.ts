@@ -6,7 +6,7 @@ import { connectDatabase } from '../../../src/db/connect';
 import { registerModules } from '../../../src/graphql/registry';
 import { newId } from '../../../src/db/ids';
 import { Campaign, CampaignSend } from '../../../src/modules/marketing/campaign.model';
-import { campaignLogId } from '../../../src/modules/marketing/campaign-delivery';
+import { campaignLogId } from '../../../src/modules/marketing/campaign-delivery.service';
 import { Contact } from '../../../src/modules/marketing/contact.model';
 import { EmailLog } from '../../../src/modules/sending/email-log.model';
 import { Domain } from '../../../src/modules/sending/domain.model';

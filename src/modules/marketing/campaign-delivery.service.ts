@@ -1,5 +1,7 @@
 // A campaign's delivery, resumable and at most once per contact, whoever runs it: the request of
-// sendCampaign, or the scheduler of any replica (src/modules/marketing/scheduler.ts).
+// sendCampaign (here), or the scheduler of any replica (src/modules/marketing/scheduler.ts). Creating,
+// editing and scheduling campaigns is campaigns.service.ts's. Without SMTP configured the emails are
+// RECORDED, not delivered.
 //
 // - The send is claimed once: CampaignSend's `_id` is the campaign id (a unique insert).
 // - Each contact's email log has an id derived from (send start, campaign, contact): inserting it is
@@ -13,9 +15,14 @@ import type { Logger } from 'pino';
 import { newId } from '../../db/ids';
 import { claimOnce } from '../../db/claims';
 import type { Mailer } from '../../mail/mailer';
+import type { Context } from '../../graphql/context';
+import { BadInputError, NotFoundError } from '../../errors';
 import { EmailLog, utcDay, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
+import { Domain } from '../sending/domain.model';
+import { Suppression } from '../sending/domain-children.model';
 import { User, type UserDoc } from '../identity/user.model';
-import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from './campaign.model';
+import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc, type CampaignStatus } from './campaign.model';
+import { EDITABLE, readyToSend } from './campaigns.service';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
@@ -121,6 +128,30 @@ export async function claimSend(c: CampaignDoc, createdBy: string, runner: strin
   }
 }
 
+/**
+ * Claims a campaign's one send and moves it to SENDING from one of the `from` states. Null when the send
+ * was claimed before (by anyone, anywhere) or the campaign left those states meanwhile.
+ */
+export async function startSend(
+  c: CampaignDoc,
+  from: readonly CampaignStatus[],
+  createdBy: string,
+  runner: string,
+): Promise<{ send: CampaignSendDoc; campaign: CampaignDoc } | null> {
+  const send = await claimSend(c, createdBy, runner);
+  if (!send) return null;
+  const campaign = await Campaign.findOneAndUpdate(
+    { _id: c._id, status: { $in: from } },
+    { $set: { status: 'SENDING' } },
+    { returnDocument: 'after' },
+  ).lean<CampaignDoc>();
+  if (!campaign) {
+    await CampaignSend.deleteOne({ _id: c._id }); // unscheduled, or sent, meanwhile
+    return null;
+  }
+  return { send, campaign };
+}
+
 /** Takes over a send whose lease lapsed: exactly one replica wins each epoch. */
 export async function takeOver(send: CampaignSendDoc, runner: string): Promise<CampaignSendDoc | null> {
   const epoch = (send.epoch ?? 0) + 1;
@@ -135,6 +166,8 @@ export interface DeliveryOutcome {
   written: number;
   /** Mails the mailer accepted in this run. */
   delivered: number;
+  /** Contacts skipped in this run: suppressed on the sending domain. */
+  suppressed: number;
 }
 
 /**
@@ -152,7 +185,14 @@ export async function deliver(
   const startedAt = new Date(send.startedAt ?? send.createdAt);
   const createdBy = send.createdBy;
   const status: EmailStatus = mailer.configured ? 'QUEUED' : 'RECORDED';
-  const outcome: DeliveryOutcome = { written: 0, delivered: 0 };
+  const outcome: DeliveryOutcome = { written: 0, delivered: 0, suppressed: 0 };
+  // Addresses suppressed on the sending domain (the From address's; bounces, complaints, unsubscribes,
+  // manual entries) get no email and no log, as sendEmail refuses them.
+  const fromDomain = c.fromEmail
+    ? await Domain.findOne({ accountId: c.accountId, name: c.fromEmail.slice(c.fromEmail.lastIndexOf('@') + 1).toLowerCase() })
+        .select({ _id: 1 })
+        .lean()
+    : null;
   let batch: EmailLogDoc[] = [];
   let bytes = 0;
   let renewedAt = Date.now();
@@ -163,9 +203,24 @@ export async function deliver(
 
   const flush = async () => {
     if (!batch.length) return;
-    const docs = batch;
+    let docs = batch;
     batch = [];
     bytes = 0;
+    if (fromDomain) {
+      const blocked = new Set(
+        (
+          await Suppression.find({ domainId: fromDomain._id, address: { $in: docs.map((d) => d.to.toLowerCase()) } })
+            .select({ address: 1 })
+            .lean()
+        ).map((s) => s.address),
+      );
+      if (blocked.size) {
+        const kept = docs.filter((d) => !blocked.has(d.to.toLowerCase()));
+        outcome.suppressed += docs.length - kept.length;
+        docs = kept;
+      }
+    }
+    if (!docs.length) return renew();
     try {
       await EmailLog.insertMany(docs, { ordered: false, lean: true });
     } catch (err) {
@@ -247,4 +302,60 @@ export async function finishSend(campaignId: string): Promise<CampaignDoc | null
 
 export function newRunner(): string {
   return newId();
+}
+
+/** Sends a DRAFT or SCHEDULED campaign now, once: the request waits for the whole send. */
+export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDoc> {
+  const current = await ctx.loaders.existing<CampaignDoc>('Campaign', id);
+  if (!EDITABLE.includes(current.status)) {
+    throw new BadInputError(`This campaign is ${current.status}: it is sent only once, from DRAFT or SCHEDULED`, 'id');
+  }
+  const { list, template } = await readyToSend(ctx, current);
+  const creator = await ctx.loaders.load<UserDoc>('User', current.createdBy);
+  const from = fromHeader(current, null)!; // readyToSend required a verified fromEmail
+
+  // Claim the send: exactly one request (or scheduler) inserts the campaign's send record.
+  const alreadySent = () => new BadInputError('This campaign is already being sent or was sent: it is sent only once', 'id');
+  const runner = newRunner();
+  const started = await startSend(current, EDITABLE, ctx.actorId, runner);
+  if (!started) throw alreadySent();
+  const { send, campaign: claimed } = started;
+  ctx.loaders.forget('Campaign', id);
+
+  let outcome;
+  try {
+    outcome = await deliver(claimed, { list, template, from, signature: creator?.signature ?? '' }, send, ctx.mailer, runner, ctx.log);
+  } catch (err) {
+    // Nothing left the building: undo the records and put the campaign back as it was. Otherwise the
+    // campaign stays SENDING and the scheduler of any replica resumes it once the lease lapses.
+    if (!ctx.mailer.configured || (await EmailLog.countDocuments({ campaignId: id, status: 'DELIVERED' })) === 0) {
+      await EmailLog.deleteMany({ campaignId: current._id });
+      await Campaign.updateOne({ _id: id }, { $set: { status: current.status } });
+      await CampaignSend.deleteOne({ _id: id });
+    }
+    throw err;
+  }
+
+  // Null when a replica resumed this send (its lease lapsed) and finished it first.
+  const done = (await finishSend(id)) ?? (await Campaign.findOne({ _id: id }).lean());
+  if (!done) throw new NotFoundError('Campaign', id);
+  ctx.loaders.prime('Campaign', done);
+  const sendView = (c: CampaignDoc) => ({ status: c.status, sentAt: c.sentAt, recipientCount: c.recipientCount });
+  await ctx.audit.change({
+    accountId: done.accountId,
+    workspaceId: done.workspaceId,
+    action: 'campaign.sent',
+    target: { type: 'Campaign', id: done._id },
+    before: sendView(current),
+    after: sendView(done),
+    meta: {
+      listId: list._id,
+      templateId: template._id,
+      recipientCount: done.recipientCount,
+      delivered: ctx.mailer.configured,
+      sent: outcome.written,
+      suppressed: outcome.suppressed,
+    },
+  });
+  return done;
 }
