@@ -7,11 +7,44 @@ const ACCESS_STORE_INSIDE = {
   regex: '(^|/)authz/store/(models|mongo)$',
   message: 'Use the access store (src/authz/store: accessStore) — only src/authz touches the role, binding and invitation models.',
 };
-// Mechanism apart from policy: authorization and the request plugins import no module.
+// Mechanism apart from policy: outside src/modules only the composition root imports a module.
 const NO_MODULES = {
   regex: '(^|/)modules(/|$)',
-  message: 'src/authz and src/graphql/plugins import no module: the module registers what they need in src/graphql/registry.ts.',
+  message:
+    'Only src/modules and the composition root import a module: what this layer needs of a module is registered in src/graphql/registry.ts (registerModules() and its lists).',
 };
+// What may import module internals outside src/modules: the composition root that builds the one list
+// (src/graphql/registry.ts); the generated resolver types (codegen maps types to module documents);
+// and the parts that are module-like adapters themselves: the demo seed writes every module's
+// documents, src/scim and src/sso drive membership through the access services, the audit trail
+// reads accounts and plans for retention and export, src/docs prints the module catalogue.
+const MAY_IMPORT_MODULES = [
+  'src/modules/**',
+  'src/graphql/registry.ts',
+  'src/graphql/generated.ts',
+  'src/seed/**',
+  'src/scim/**',
+  'src/sso/**',
+  'src/audit/**',
+  'src/docs/**',
+];
+
+// The closed set of error codes (src/errors.ts `ErrorCode`): nowhere else written as a string literal.
+const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tools/', 'data/', 'coverage/', 'src/graphql/generated.ts'] },
@@ -58,16 +91,34 @@ export default tseslint.config(
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true, allowUnsafeDynamicCyclicDependency: false }] },
   },
-  // Mechanism apart from policy: src/authz and src/graphql/plugins import no module's models or
-  // services. Modules register what authorization needs (models of scope nodes, visibility
+  // Mechanism apart from policy: src/authz, src/graphql/plugins (and the layers below) import no
+  // module's models or services. Modules register what authorization needs (models of scope nodes, visibility
   // strategies) in one list, src/graphql/registry.ts, read by the schema build.
+  // The same holds for every other layer outside src/modules — authentication (src/identity), the
+  // database (src/db), HTTP (src/http), the server start (src/server.ts), the GraphQL plumbing — except
+  // the composition root and the adapters of MAY_IMPORT_MODULES.
   {
     files: ['src/authz/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES] }] },
   },
   {
-    files: ['src/graphql/plugins/**/*.ts'],
+    files: ['src/**/*.ts'],
+    ignores: ['src/authz/**', ...MAY_IMPORT_MODULES],
     rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES, ACCESS_STORE_INSIDE] }] },
+  },
+  // One closed set of error codes: `ErrorCode.NOT_FOUND`, never 'NOT_FOUND' (test/lint/layers.test.ts).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/errors.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `Literal[value=/^(${ERROR_CODES.join('|')})$/]`,
+          message: 'Write error codes as ErrorCode.<CODE> (src/errors.ts): the closed set the API answers with.',
+        },
+      ],
+    },
   },
   {
     files: ['web/**/*.js'],

@@ -14,13 +14,7 @@ import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
 import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
-import { setSessionTtlHours } from './modules/identity/session.service';
-import { createScheduler, type Scheduler } from './modules/marketing/scheduler';
-import { setSendLeaseMs } from './modules/marketing/campaign-delivery.service';
-import { dropLegacyUniqueEmailIndex } from './modules/identity/user.model';
-import { setAppUrl } from './modules/identity/email.service';
-import { setDnsServers } from './modules/sending/dns-check';
-import { setPlanMemberLimits } from './modules/billing/seats.service';
+import { configureModules, registerModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
 
 export interface RunningServer {
   url: string;
@@ -32,7 +26,7 @@ export interface RunningServer {
   /** The supervised embedded database, when MONGODB_URI is unset. */
   embedded: EmbeddedDatabase | null;
   /** Background jobs of this replica: scheduled campaigns, stalled sends. */
-  scheduler: Scheduler;
+  scheduler: BackgroundJobs;
   stop(): Promise<void>;
 }
 
@@ -49,11 +43,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const config = opts.config ?? loadConfig();
   const log = opts.log ?? createLogger(config.logLevel);
   configureSecretKey(config);
-  setSessionTtlHours(config.sessionTtlHours);
-  setSendLeaseMs(config.sendLeaseMs);
-  setDnsServers(config.dnsServers);
-  setPlanMemberLimits(config.planMemberLimits);
-  setAppUrl(config.appUrl);
+  registerModules(); // also when given a schema built elsewhere (the tests' probe schema)
+  configureModules(config);
 
   const schema = opts.schema ?? buildSchema();
   const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });
@@ -65,7 +56,6 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     throw err;
   }
   await RateLimits.sweep();
-  await dropLegacyUniqueEmailIndex();
   const mailer = createMailer(config.smtpUrl);
   const gateway = await createGateway({
     schema,
@@ -82,7 +72,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   await new Promise<void>((resolve) => gateway.httpServer.listen(config.port, config.host, resolve));
   const port = (gateway.httpServer.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
-  const scheduler = createScheduler({ log, mailer, intervalMs: config.schedulerIntervalMs });
+  const scheduler = startBackgroundJobs({ log, mailer, intervalMs: config.schedulerIntervalMs });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -1,4 +1,4 @@
-// GET /audit/export?accountId=…&format=csv|jsonl&from=…&to=… (CONTRACT.md "HTTP"): streams an
+// GET /audit/export?accountId=…&format=csv|jsonl&from=…&to=… (docs/api.md "Endpoints"): streams an
 // account's audit log, oldest first, for compliance. Needs `auditLog:export` on the account; another
 // account's id is a 404 (ids cannot be probed); the export itself is audited (`audit.exported`).
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +14,7 @@ import { allowed } from '../authz/check';
 import { isId } from '../db/ids';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import type { Mailer } from '../mail/mailer';
-import { BadInputError, RateLimitedError, UNAUTHENTICATED_MESSAGE } from '../errors';
+import { BadInputError, RateLimitedError, UNAUTHENTICATED_MESSAGE, ErrorCode } from '../errors';
 import { AuditEvent, type AuditEventDoc } from './model';
 import { auditQuery } from './query';
 
@@ -43,7 +43,7 @@ export const CSV_COLUMNS = [
   'hash',
 ] as const;
 
-export function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+export function sendError(res: Response, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).json({ errors: [{ message, extensions: { code, ...extra } }] });
 }
 
@@ -59,7 +59,7 @@ export async function restContext(
 ): Promise<ReturnType<typeof createContext> | null> {
   const auth = await authenticate(req.get('authorization'));
   if (!auth.principal) {
-    sendError(res, 401, 'UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE);
+    sendError(res, 401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
     return null;
   }
   res.locals.principalId = auth.principal.id;
@@ -68,7 +68,7 @@ export async function restContext(
   } catch (err) {
     if (!(err instanceof RateLimitedError)) throw err;
     res.setHeader('retry-after', String(err.extensions.retryAfter));
-    sendError(res, 429, 'RATE_LIMITED', err.message);
+    sendError(res, 429, ErrorCode.RATE_LIMITED, err.message);
     return null;
   }
   const requestId = res.locals.requestId as string;
@@ -148,7 +148,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
       from = date(queryString(req, 'from'), 'from');
       to = date(queryString(req, 'to'), 'to');
     } catch (err) {
-      if (err instanceof BadInputError) return sendError(res, 400, 'BAD_USER_INPUT', err.message, { field: err.extensions.field });
+      if (err instanceof BadInputError) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, err.message, { field: err.extensions.field });
       throw err;
     }
 
@@ -156,9 +156,9 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
     if (!ctx) return;
     const account = isId(accountId) ? await ctx.loaders.load<AccountDoc>('Account', accountId) : null;
     const compiled = account ? await ctx.authz.load(account._id) : null;
-    if (!account || !compiled) return sendError(res, 404, 'NOT_FOUND', `No account with id ${JSON.stringify(accountId)}`);
-    if (!allowed(compiled, EXPORT_BIT, account as unknown as Record<string, unknown>, ['_id'], false)) {
-      return sendError(res, 403, 'FORBIDDEN', `Missing permission ${EXPORT_PERMISSION} on ACCOUNT ${account._id}`, {
+    if (!account || !compiled) return sendError(res, 404, ErrorCode.NOT_FOUND, `No account with id ${JSON.stringify(accountId)}`);
+    if (!allowed(compiled, EXPORT_BIT, account, ['_id'], false)) {
+      return sendError(res, 403, ErrorCode.FORBIDDEN, `Missing permission ${EXPORT_PERMISSION} on ACCOUNT ${account._id}`, {
         permission: EXPORT_PERMISSION,
         scope: { type: 'ACCOUNT', id: account._id },
         canRequestAccess: ctx.principal?.kind === 'user',
@@ -168,7 +168,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
     try {
       filter = auditQuery(account._id, { from, to }, '');
     } catch (err) {
-      if (err instanceof BadInputError) return sendError(res, 400, 'BAD_USER_INPUT', err.message, { field: err.extensions.field });
+      if (err instanceof BadInputError) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, err.message, { field: err.extensions.field });
       throw err;
     }
 

@@ -6,6 +6,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Context } from '../graphql/context';
+import { ErrorCode } from '../errors';
 
 export const WITHHELD_MESSAGE = 'This secret is withheld: its reveal could not be recorded in the audit log. Try again shortly.';
 
@@ -43,7 +44,7 @@ export function revealAuditPlugin(): ApolloServerPlugin<Context> {
             const errors: GraphQLFormattedError[] = [...(result.errors ?? [])];
             for (const r of reveals) {
               if (data && nullAt(data, r.path)) {
-                errors.push({ message: WITHHELD_MESSAGE, path: r.path, extensions: { code: 'SERVICE_UNAVAILABLE' } });
+                errors.push({ message: WITHHELD_MESSAGE, path: r.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
               }
             }
             result.errors = errors;
@@ -55,7 +56,7 @@ export function revealAuditPlugin(): ApolloServerPlugin<Context> {
             }
             // The logging plugin's hook has already summed up the outcome: the request is now partial.
             const codes = new Set(contextValue.summary.errorCodes ?? []);
-            codes.add('SERVICE_UNAVAILABLE');
+            codes.add(ErrorCode.SERVICE_UNAVAILABLE);
             Object.assign(contextValue.summary, { outcome: data ? 'partial' : 'error', errorCodes: [...codes] });
           }
         },

@@ -1,4 +1,4 @@
-// The closed permission catalogue (DESIGN.md §2). Every permission string written anywhere — a role,
+// The closed permission catalogue (docs/design.md "Permissions"; docs/permissions.md). Every permission string written anywhere — a role,
 // an override, a token scope, a directive — is parsed here, and an unknown one is refused.
 
 export const CATALOGUE = {

@@ -1,5 +1,5 @@
 // Compiles a principal's bindings in one account into a lookup from scope-node id to permission
-// bitset (DESIGN.md §4). Built once per (principal, account, permissionsVersion); checks then only
+// bitset (docs/design.md "The check"). Built once per (principal, account, permissionsVersion); checks then only
 // read it.
 import { allBits, andInto, emptyBits, isEmpty, orInto, setBit, clearBit, type Bits } from './bitset';
 import { parsePermission } from './catalogue';

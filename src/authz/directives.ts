@@ -1,4 +1,4 @@
-// @requires and @sensitive (DESIGN.md §5), applied with mapSchema/getDirective. Only annotated fields
+// @requires and @sensitive (docs/design.md "Where the checks live"; docs/api.md "Permissions on fields", "Masking"), applied with mapSchema/getDirective. Only annotated fields
 // are wrapped; every other field runs untouched. The wrappers are the only callers of the checker on
 // the read path: resolvers contain no permission logic.
 import {

@@ -1,14 +1,14 @@
 // What the principal may do at a scope node (Viewer.can / Viewer.permissions), and the checks the
-// access services make for rules 3 and 4 of DESIGN.md §4. Everything here reads the request's
+// access services make for rules 3 and 4 of docs/permissions-rules.md. Everything here reads the request's
 // compiled permissions: the same answers the directives give.
 import { PERMISSIONS, parsePermission, permissionBit, UnknownPermissionError, type ParsedPermission } from './catalogue';
-import { allowed, ownHeldOn } from './check';
+import { allowed, docField, ownHeldOn } from './check';
 import type { CompiledPermissions } from './compile';
 import { RESOURCE_TYPES, SCOPE_MODEL, accountIdOf, type ScopeType } from './resources';
 import type { Context } from '../graphql/context';
 import { BadInputError } from '../errors';
 
-type Doc = Record<string, unknown> & { _id: string };
+type Doc = { _id: string };
 
 export interface ScopeNode {
   type: ScopeType;
@@ -37,8 +37,10 @@ export function ancestorIds(node: ScopeNode): {
   inboxId: string | null;
 } {
   const d = node.doc;
-  const pick = (type: ScopeType, field: string): string | null =>
-    node.type === type ? d._id : typeof d[field] === 'string' ? (d[field] as string) : null;
+  const pick = (type: ScopeType, field: string): string | null => {
+    const id = docField(d, field);
+    return node.type === type ? d._id : typeof id === 'string' ? id : null;
+  };
   return {
     accountId: node.accountId,
     workspaceId: pick('WORKSPACE', 'workspaceId'),
@@ -117,5 +119,5 @@ export async function visibleBindings<T extends { _id: string; accountId: string
   const c = await ctx.authz.load(accountId);
   if (!c) return [];
   const chain = RESOURCE_TYPES.RoleBinding!.chain;
-  return bindings.filter((b) => allowed(c, MEMBERS_VIEW, b as unknown as Doc, chain, false));
+  return bindings.filter((b) => allowed(c, MEMBERS_VIEW, b, chain, false));
 }

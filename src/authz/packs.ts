@@ -1,4 +1,4 @@
-// Role packs (DESIGN.md §7): the role models of the five seed products (/work/shared/seeds),
+// Role packs (docs/design.md "Roles, bindings, overrides"): the role models of the five seed products,
 // expressed as permission sets. An account installs a pack with installRolePack: its roles become
 // customisable presets of that account. Owner and Admin are the system roles (src/authz/roles.ts),
 // which every account already has: packs never redefine them.

@@ -1,4 +1,4 @@
-// Who may read a person's contact data (DESIGN.md §4, issue #8 hole 10). Parent links
+// Who may read a person's contact data (docs/permissions-rules.md "Rules no role can break": contact data). Parent links
 // (`campaign.createdBy`, `account.owner`, `binding.user`, …) reach users from anywhere a viewer may
 // look; they show ids and names. Contact data — email, username, position, signature, timezone,
 // language — shows to the person themselves, and to whoever holds members:view in an account the person

@@ -1,4 +1,4 @@
-// Where each resource sits in the tree (DESIGN.md §1). Every document carries its ancestors' ids, so
+// Where each resource sits in the tree (docs/design.md "The resource tree"). Every document carries its ancestors' ids, so
 // the checker finds a resource's scope chain by reading fields: no extra reads.
 import type { PermissionResource } from './catalogue';
 

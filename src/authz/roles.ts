@@ -1,4 +1,4 @@
-// System roles and the default presets every new account gets (DESIGN.md §3). Role packs built from
+// System roles and the default presets every new account gets (docs/design.md "Roles, bindings, overrides"). Role packs built from
 // the seed products live in ./packs.ts.
 import { PERMISSIONS, parsePermission, type ParsedPermission } from './catalogue';
 

@@ -1,4 +1,4 @@
-// The rules no role can break (DESIGN.md §4, rules 1–4, 7 and 8), as functions of the access store
+// The rules no role can break (docs/permissions-rules.md "Rules no role can break", rules 1–4, 7 and 8), as functions of the access store
 // and compiled permissions — so the services call them and the conformance cases
 // (test/authz/cases.yaml) run them on the in-memory store. Each refusal is a BadInputError that says
 // what to do instead.
@@ -15,7 +15,7 @@ import { BadInputError, NotFoundError } from '../errors';
 export { OWNER_ONLY };
 export const MAX_PERMISSIONS = 300;
 
-type Doc = Record<string, unknown> & { _id: string };
+type Doc = { _id: string };
 export interface GrantNode {
   doc: Doc;
   chain: readonly string[];
@@ -150,7 +150,7 @@ export async function assertInviterMayStillGrant(store: AccessStore, inv: Invita
   const grantable = await compileFor(store, { accountId: inv.accountId, userId: inv.createdBy, grantable: true, now: now.getTime() });
   if (!grantable) throw lost();
   if (isAdminRole(role) && !(await isAccountAdmin(store, inv.accountId, inv.createdBy, now))) throw lost();
-  if (missingAt(grantable, role.permissions, { doc: inv as unknown as Doc, chain: PLACED_CHAIN }).length) throw lost();
+  if (missingAt(grantable, role.permissions, { doc: inv, chain: PLACED_CHAIN }).length) throw lost();
 }
 
 /** Who is acting: their id, what they may grant onward (compileFor(…, grantable)), and whether through a token. */
@@ -206,7 +206,7 @@ export async function checkOverrides(
     targetUserId: binding.userId,
     field: 'bindingId',
   });
-  const node = { doc: binding as unknown as Doc, chain: PLACED_CHAIN };
+  const node = { doc: binding, chain: PLACED_CHAIN };
   const granted = grantedByOverrides(binding, grant, revoke);
   assertGrantable(
     actor.grantable,

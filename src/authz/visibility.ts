@@ -1,5 +1,5 @@
 // How a connection is narrowed when the viewer does not hold its permission on the parent itself
-// (DESIGN.md §5: a Project Viewer sees their projects, not all of them).
+// (docs/design.md "Where the checks live": a Project Viewer sees their projects, not all of them).
 import type { CompiledPermissions } from './compile';
 import { heldAnywhere, nodesHolding, nodesHoldingOwn, ownHeldOn } from './check';
 import { accessStore } from './store';
@@ -41,7 +41,7 @@ export function registerVisibility(itemType: string, strategy: VisibilityStrateg
 }
 
 // ---------------------------------------------------------------------------------------------
-// Access management (DESIGN.md §5: an Inbox admin sees only that inbox's members).
+// Access management (docs/design.md "Where the checks live": an Inbox admin sees only that inbox's members).
 
 /** Bindings and invitations whose scope lies at or below one of `nodes`. */
 function inSubtree(nodes: string[]): Record<string, unknown> {

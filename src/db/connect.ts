@@ -1,7 +1,16 @@
-import { backfillAccessKeys } from '../modules/access/backfill';
 import mongoose from 'mongoose';
 import { isDatabaseUnavailable } from './errors';
 import { databaseUnavailable, watchDatabase } from './health';
+
+/** Brings data written by an older version up to date; a database it has nothing to do on costs a read or two. */
+export type DataUpgrade = () => Promise<unknown>;
+
+let upgrades: readonly DataUpgrade[] | null = null;
+
+/** The modules' upgrades, set by registerModules() (src/graphql/registry.ts), so that this file imports no module. */
+export function registerDataUpgrades(list: readonly DataUpgrade[]): void {
+  upgrades = list;
+}
 
 export interface DbOptions {
   uri: string;
@@ -40,8 +49,9 @@ export async function connectDatabase(opts: DbOptions): Promise<typeof mongoose>
     }
   }
   watchDatabase(mongoose.connection.getClient());
-  // Older databases lack the access store's unique keys: set them before the unique indexes are built.
-  await backfillAccessKeys();
+  // Older databases may break the unique indexes about to be built (the access store's keys, say): upgrade them first.
+  if (!upgrades) throw new Error('No data upgrades registered: call registerModules() (src/graphql/registry.ts) first');
+  for (const upgrade of upgrades) await upgrade();
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).createIndexes()));
   return mongoose;
 }

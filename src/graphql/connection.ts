@@ -1,4 +1,4 @@
-// Cursor connections (CONTRACT.md "Collections", Relay's connection spec): `first` defaults to 50
+// Cursor connections (docs/api.md "Pagination", Relay's connection spec): `first` defaults to 50
 // and is capped at 500; cursors are opaque and stable (they encode the `_id`, which orders by
 // creation); `totalCount` counts every item the viewer may see, only when a query asks for it.
 import type { QueryFilter, Model } from 'mongoose';

@@ -5,36 +5,24 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import mongoose from 'mongoose';
 import { UnknownPermissionError } from '../authz/catalogue';
 import { isDatabaseUnavailable } from '../db/errors';
-import { ServiceUnavailableError } from '../errors';
+import { ServiceUnavailableError, ErrorCode } from '../errors';
 
-const PUBLIC_CODES = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'BAD_USER_INPUT',
-  'RATE_LIMITED',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'SERVICE_UNAVAILABLE',
-]);
+/** Every code of the contract but the generic one passes through as thrown. */
+const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR));
 
 /**
  * Maps expected non-GraphQL errors: validation by mongoose and unknown permissions to BAD_USER_INPUT,
  * an unreachable database to SERVICE_UNAVAILABLE (HTTP 503, src/graphql/plugins/unavailable.ts).
  */
-export function publicError(original: unknown): { message: string; code: string; field?: string } | null {
-  if (isDatabaseUnavailable(original)) return { message: new ServiceUnavailableError().message, code: 'SERVICE_UNAVAILABLE' };
-  if (original instanceof UnknownPermissionError) return { message: original.message, code: 'BAD_USER_INPUT' };
+export function publicError(original: unknown): { message: string; code: ErrorCode; field?: string } | null {
+  if (isDatabaseUnavailable(original)) return { message: new ServiceUnavailableError().message, code: ErrorCode.SERVICE_UNAVAILABLE };
+  if (original instanceof UnknownPermissionError) return { message: original.message, code: ErrorCode.BAD_USER_INPUT };
   if (original instanceof mongoose.Error.ValidationError) {
     const first = Object.values(original.errors)[0];
-    return { message: first?.message ?? 'Invalid input', code: 'BAD_USER_INPUT', field: first?.path };
+    return { message: first?.message ?? 'Invalid input', code: ErrorCode.BAD_USER_INPUT, field: first?.path };
   }
   if (original instanceof mongoose.Error.CastError) {
-    return { message: `Invalid value for ${original.path}`, code: 'BAD_USER_INPUT', field: original.path };
+    return { message: `Invalid value for ${original.path}`, code: ErrorCode.BAD_USER_INPUT, field: original.path };
   }
   return null;
 }
@@ -60,7 +48,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     message: 'Internal server error',
     locations: formatted.locations,
     path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
 }
 

@@ -2624,7 +2624,7 @@ export type RoleEdge = {
   node: Role;
 };
 
-/** The role packs of the seed products (DESIGN.md §7). */
+/** The role packs of the seed products (docs/design.md, 'Roles, bindings, overrides'). */
 export type RolePack =
   | 'MAILERCLOUD'
   | 'MAILERS_IO'

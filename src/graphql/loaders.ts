@@ -8,35 +8,39 @@ import { isId } from '../db/ids';
 import { NotFoundError } from '../errors';
 import { connectionOf, paginate, pageSize, VISIBILITY, type Connection, type ConnectionArgs } from './connection';
 
-type Doc = { _id: string } & Record<string, unknown>;
+type Doc = { _id: string };
 
+/**
+ * The request's loaders. Typed access: `load<DomainDoc>('Domain', id)` names the document type once,
+ * at the call; a loader holds documents of one model, so the type given is the one it hands back.
+ */
 export class Loaders {
   private readonly byIdLoaders = new Map<string, DataLoader<string, Doc | null>>();
   private readonly custom = new Map<string, DataLoader<unknown, unknown>>();
 
   /** A loader of `modelName` documents (lean) by `_id`. */
-  byId<T = Doc>(modelName: string): DataLoader<string, T | null> {
+  byId<T extends Doc = Doc>(modelName: string): DataLoader<string, T | null> {
     let loader = this.byIdLoaders.get(modelName);
     if (!loader) {
-      const Model = mongoose.model(modelName);
+      const Model = mongoose.model<Doc>(modelName);
       loader = new DataLoader<string, Doc | null>(async (ids) => {
-        const docs = (await Model.find({ _id: { $in: ids } }).lean()) as unknown as Doc[];
+        const docs = await Model.find({ _id: { $in: ids } }).lean<Doc[]>();
         const byId = new Map(docs.map((d) => [d._id, d]));
         return ids.map((id) => byId.get(id) ?? null);
       });
       this.byIdLoaders.set(modelName, loader);
     }
-    return loader as unknown as DataLoader<string, T | null>;
+    return loader as DataLoader<string, T | null>;
   }
 
   /** Loads one document; a malformed id is simply not found (no query is made). */
-  async load<T = Doc>(modelName: string, id: unknown): Promise<T | null> {
+  async load<T extends Doc = Doc>(modelName: string, id: unknown): Promise<T | null> {
     if (!isId(id)) return null;
     return this.byId<T>(modelName).load(id);
   }
 
   /** Loads a document that must exist (a root field's directive has located and checked it): NOT_FOUND if it vanished. */
-  async existing<T = Doc>(modelName: string, id: string): Promise<T> {
+  async existing<T extends Doc = Doc>(modelName: string, id: string): Promise<T> {
     const doc = await this.load<T>(modelName, id);
     if (!doc) throw new NotFoundError(modelName, id);
     return doc;
@@ -54,12 +58,12 @@ export class Loaders {
 
   /** A request-scoped loader built once per key by `make` (for batched reads by other keys). */
   keyed<K, V>(key: string, make: () => DataLoader<K, V>): DataLoader<K, V> {
-    let loader = this.custom.get(key);
+    let loader = this.custom.get(key) as DataLoader<K, V> | undefined;
     if (!loader) {
-      loader = make() as unknown as DataLoader<unknown, unknown>;
-      this.custom.set(key, loader);
+      loader = make();
+      this.custom.set(key, loader as DataLoader<unknown, unknown>);
     }
-    return loader as unknown as DataLoader<K, V>;
+    return loader;
   }
 
   /**
@@ -88,7 +92,7 @@ export class Loaders {
       page = await loader.load(parentId);
     }
     const byId = this.byId(model.modelName);
-    for (const e of page.edges) byId.clear(e.node._id).prime(e.node._id, e.node as unknown as Doc);
+    for (const e of page.edges) byId.clear(e.node._id).prime(e.node._id, e.node);
     return page;
   }
 }

@@ -54,6 +54,6 @@ export const nodeResolvers: Resolvers = {
     node: (_, { id }, ctx, info) => node(id, ctx, info) as never,
   },
   Node: {
-    __resolveType: (obj) => (obj as unknown as Record<string, string>)[TYPENAME] as never,
+    __resolveType: (obj) => (obj as { [TYPENAME]?: string })[TYPENAME] as never,
   },
 };

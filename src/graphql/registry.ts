@@ -1,22 +1,78 @@
-// What the modules give the mechanism (src/authz): one explicit list instead of import side effects.
-// src/authz and src/graphql/plugins import no module (eslint.config.mjs, "Layers"); a module whose
-// documents or list types authorization needs registers them here. Called by the schema build
-// (src/graphql/schema.ts) and by the entry points that use the access store without a schema.
+// The composition root: what the modules give the rest of the gateway, in one explicit list instead
+// of import side effects. Outside src/modules only this file (and the demo seed, the SCIM/SSO
+// adapters, the audit trail and the generated resolver types) imports a module
+// (eslint.config.mjs, "Layers"): authorization, the request plugins, authentication, the database
+// connection, HTTP and the server start get what they need of the modules from here.
+// registerModules() is called by the schema build (src/graphql/schema.ts) and by the entry points
+// that use the database without a schema.
+import express, { type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Mailer } from '../mail/mailer';
+import type { RateLimits } from '../http/rate-limit';
+import { registerDataUpgrades } from '../db/connect';
+import { moduleResolvers } from '../modules';
 import { registerStoreModels } from '../authz/store/registered';
 import { registerVisibility } from '../authz/visibility';
+import { registerCredentialLookup } from '../identity/principal';
 import { Account, Member } from '../modules/accounts/account.model';
-import { ApiToken } from '../modules/access/token.model';
+import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.model';
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
 import { auditEventVisibility } from '../audit/resolvers';
 import { assertEnrolledWhereRequired } from '../modules/identity/two-factor.service';
+import { backfillAccessKeys } from '../modules/access/backfill';
+import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
+import { setSessionTtlHours } from '../modules/identity/session.service';
+import { setAppUrl } from '../modules/identity/email.service';
+import { setSendLeaseMs } from '../modules/marketing/campaign-delivery.service';
+import { createScheduler, type Scheduler } from '../modules/marketing/scheduler';
+import { setDnsServers } from '../modules/sending/dns-check';
+import { setPlanMemberLimits } from '../modules/billing/seats.service';
+import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
+import { accessReviewExportHandler } from '../modules/access/review.http';
+
+/** Every module's resolvers (listed in src/modules/index.ts), merged by the schema build. */
+export { moduleResolvers };
 
 export function registerModules(): void {
   // The access store keeps owners, permission versions, memberships and partner tokens in them.
   registerStoreModels({ Account, Member, ApiToken });
+  // Authentication finds sessions and partner tokens by the hash of the token sent (src/identity/principal.ts).
+  registerCredentialLookup({ session: sessionByHash, token: tokenByHash, tokenUsed: noteTokenUsed });
   // List types whose visibility is not the default scope-node rule (src/authz/visibility.ts).
   registerVisibility('AccessRequest', accessRequestVisibility);
   registerVisibility('AuditEvent', auditEventVisibility);
+  // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
+  // store's unique keys, and the unique index on User.email of the days before unverified addresses.
+  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex]);
 }
+
+/** The settings modules take from the configuration, once at start (src/server.ts). */
+export function configureModules(config: Config): void {
+  setSessionTtlHours(config.sessionTtlHours);
+  setSendLeaseMs(config.sendLeaseMs);
+  setDnsServers(config.dnsServers);
+  setPlanMemberLimits(config.planMemberLimits);
+  setAppUrl(config.appUrl);
+}
+
+/** The modules' background jobs of one replica: scheduled and stalled campaign sends, audit retention. */
+export type BackgroundJobs = Scheduler;
+export function startBackgroundJobs(deps: { log: Logger; mailer: Mailer; intervalMs: number }): BackgroundJobs {
+  return createScheduler(deps);
+}
+
+/** The REST endpoints of modules, mounted by src/http/app.ts beside /graphql. */
+export interface ModuleRoute {
+  method: 'get' | 'post';
+  path: string;
+  handlers(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): RequestHandler[];
+}
+export const moduleRoutes: readonly ModuleRoute[] = [
+  { method: 'get', path: '/email-logs/export', handlers: (deps) => [emailLogExportHandler(deps)] },
+  { method: 'get', path: '/access/review.csv', handlers: (deps) => [accessReviewExportHandler(deps)] },
+  { method: 'post', path: '/events/:accountId', handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
+];
 
 /** Module rules the request plugins apply before any resolver (src/http/app.ts hands them over). */
 export const requestPolicies = {

@@ -10,8 +10,7 @@ import { DateTimeResolver, EmailAddressResolver, JSONResolver, NonEmptyStringRes
 import { applyAuthzDirectives } from '../authz/directives';
 import { describePermissions } from './permission-docs';
 import { schemaDir } from '../paths';
-import { moduleResolvers } from '../modules';
-import { registerModules } from './registry';
+import { moduleResolvers, registerModules } from './registry';
 
 export function loadTypeDefs(dir = schemaDir): string[] {
   return readdirSync(dir)

@@ -20,13 +20,13 @@ import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
-import { requestPolicies } from '../graphql/registry';
+import { moduleRoutes, requestPolicies } from '../graphql/registry';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
 import { isDatabaseUnavailable } from '../db/errors';
 import { databaseUnavailable } from '../db/health';
-import { ServiceUnavailableError } from '../errors';
+import { ServiceUnavailableError, ErrorCode } from '../errors';
 import { unavailablePlugin } from '../graphql/plugins/unavailable';
 import type { Mailer } from '../mail/mailer';
 import type { RateLimits } from './rate-limit';
@@ -36,8 +36,6 @@ import { maxTokensMiddleware } from './max-tokens';
 import { metricsHandler } from './metrics-endpoint';
 import { metricsPlugin } from '../graphql/plugins/metrics';
 import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
-import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
-import { accessReviewExportHandler } from '../modules/access/review.http';
 import { scimRouter } from '../scim/router';
 import { ssoRouter } from '../sso/router';
 
@@ -80,7 +78,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.disable('x-powered-by');
   app.set('trust proxy', opts.trustProxy);
   const httpServer = http.createServer(app);
-  const gateway: Gateway = { app, httpServer, apollo: undefined as unknown as ApolloServer<Context>, draining: false };
 
   const apollo = new ApolloServer<Context>({
     schema: opts.schema,
@@ -120,7 +117,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ...(opts.apolloUsageReporting ? [] : [ApolloServerPluginUsageReportingDisabled()]),
     ],
   });
-  gateway.apollo = apollo;
+  const gateway: Gateway = { app, httpServer, apollo, draining: false };
   await apollo.start();
 
   // Request id and the one log line per request.
@@ -171,9 +168,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', metricsHandler(opts.metricsToken));
   app.use(explorerRouter());
   app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
-  app.get('/email-logs/export', emailLogExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
-  app.get('/access/review.csv', accessReviewExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
-  app.post('/events/:accountId', express.json({ limit: '2mb' }), eventsHandler({ log: opts.log }));
+  for (const route of moduleRoutes)
+    app[route.method](route.path, ...route.handlers({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
 
@@ -185,7 +181,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     (_req: Request, res: Response, next: NextFunction) => {
       if (!databaseUnavailable()) return next();
       res.setHeader('retry-after', '1');
-      res.status(503).json({ errors: [{ message: new ServiceUnavailableError().message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      res
+        .status(503)
+        .json({ errors: [{ message: new ServiceUnavailableError().message, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
     },
     express.json({ limit: '1mb' }),
     maxTokensMiddleware(opts.maxQueryTokens),
@@ -211,7 +209,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   );
 
   app.use((req: Request, res: Response) => {
-    res.status(404).json({ errors: [{ message: `No route ${req.method} ${req.path.slice(0, 200)}`, extensions: { code: 'NOT_FOUND' } }] });
+    res
+      .status(404)
+      .json({ errors: [{ message: `No route ${req.method} ${req.path.slice(0, 200)}`, extensions: { code: ErrorCode.NOT_FOUND } }] });
   });
 
   // Malformed JSON bodies and anything else thrown before Apollo: a JSON error, never a stack trace.
@@ -231,7 +231,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           : status < 500
             ? 'Bad request'
             : 'Internal server error';
-    res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
+    res
+      .status(status)
+      .json({ errors: [{ message, extensions: { code: status < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR } }] });
   });
 
   return gateway;

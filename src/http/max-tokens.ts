@@ -6,6 +6,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+import { ErrorCode } from '../errors';
 
 /** Whether `source` holds more than `maxTokens` tokens (a syntax error is left to Apollo to report). */
 export function exceedsTokens(source: string, maxTokens: number): boolean {
@@ -33,7 +34,7 @@ export function maxTokensMiddleware(maxTokens: number) {
         errors: [
           {
             message: `The query has more than ${maxTokens} tokens (names, punctuation, values): send a smaller query, with fewer fields or aliases.`,
-            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', maxTokens },
+            extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, maxTokens },
           },
         ],
       });

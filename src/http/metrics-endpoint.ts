@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { registry } from '../observability/metrics';
 import { bearerToken } from '../identity/principal';
+import { ErrorCode } from '../errors';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -16,7 +17,9 @@ export function metricsHandler(token: string | undefined) {
       if (!sent || !timingSafeEqual(digest(sent), expected)) {
         res.setHeader('www-authenticate', 'Bearer realm="metrics"');
         res.status(401).json({
-          errors: [{ message: 'Send the metrics token as "Authorization: Bearer <token>"', extensions: { code: 'UNAUTHENTICATED' } }],
+          errors: [
+            { message: 'Send the metrics token as "Authorization: Bearer <token>"', extensions: { code: ErrorCode.UNAUTHENTICATED } },
+          ],
         });
         return;
       }

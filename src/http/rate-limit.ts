@@ -11,7 +11,7 @@ export const RATE_LIMIT_COLLECTION = 'rate_limits';
 
 /**
  * The limiter's documents ({key, points, expire}); declared as a model only so that the unique key
- * index is made with every other index at start. No TTL index (DESIGN.md §8): an expired document
+ * index is made with every other index at start. No TTL index (docs/design.md "Storage limits"): an expired document
  * is overwritten by the next attempt with its key, and `sweep()` removes the rest.
  */
 interface RateLimitDoc {

@@ -1,8 +1,6 @@
 // Who is calling: resolved once per request from `Authorization: Bearer <token>`. A session token
 // (from signUp/login/acceptInvitation) or a partner API token (`pst_…`).
 import { tokenHash } from '../crypto/tokens';
-import { Session } from '../modules/identity/user.model';
-import { ApiToken } from '../modules/access/token.model';
 
 export type Principal =
   | { kind: 'user'; id: string; userId: string; sessionId: string }
@@ -24,6 +22,40 @@ export interface Authentication {
 
 export const API_TOKEN_PREFIX = 'pst_';
 
+/** What authentication reads of a session or a partner token. */
+export interface SessionFacts {
+  _id: string;
+  userId: string;
+  expiresAt: Date;
+  revokedAt?: Date | null;
+}
+export interface TokenFacts extends SessionFacts {
+  accountId: string;
+  scopes: string[];
+  workspaceIds: string[] | null;
+  lastUsedAt?: Date | null;
+}
+
+/** Where credentials are found by the SHA-256 of the token sent: the identity and access modules. */
+export interface CredentialLookup {
+  session(tokenHash: string): Promise<SessionFacts | null>;
+  token(tokenHash: string): Promise<TokenFacts | null>;
+  /** Notes a token's last use (never awaited by a request). */
+  tokenUsed(id: string, at: Date): Promise<unknown>;
+}
+
+let credentials: CredentialLookup | null = null;
+
+/** Set by registerModules() (src/graphql/registry.ts), so that this file imports no module. */
+export function registerCredentialLookup(lookup: CredentialLookup): void {
+  credentials = lookup;
+}
+
+function credentialLookup(): CredentialLookup {
+  if (!credentials) throw new Error('No session or token lookup: call registerModules() (src/graphql/registry.ts) first');
+  return credentials;
+}
+
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -35,12 +67,13 @@ export async function authenticate(header: string | undefined, now = new Date())
   const token = bearerToken(header);
   if (!token || token.length > 200) return { principal: null, rejected: true };
   const hash = tokenHash(token);
+  const creds = credentialLookup();
   if (token.startsWith(API_TOKEN_PREFIX)) {
-    const t = await ApiToken.findOne({ tokenHash: hash }).lean();
+    const t = await creds.token(hash);
     if (!t || t.revokedAt || t.expiresAt <= now) return { principal: null, rejected: true };
     // Last-used time, at most once a minute per token; never blocks the request.
     if (!t.lastUsedAt || now.getTime() - new Date(t.lastUsedAt).getTime() > 60_000) {
-      ApiToken.updateOne({ _id: t._id }, { $set: { lastUsedAt: now } }).catch(() => undefined);
+      creds.tokenUsed(t._id, now).catch(() => undefined);
     }
     return {
       principal: {
@@ -55,7 +88,7 @@ export async function authenticate(header: string | undefined, now = new Date())
       rejected: false,
     };
   }
-  const s = await Session.findOne({ tokenHash: hash }).lean();
+  const s = await creds.session(hash);
   if (!s || s.revokedAt || s.expiresAt <= now) return { principal: null, rejected: true };
   return { principal: { kind: 'user', id: s.userId, userId: s.userId, sessionId: s._id }, rejected: false };
 }

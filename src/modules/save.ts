@@ -56,7 +56,7 @@ export async function createRecorded<T extends StoredDoc>(
   } catch (err) {
     throw refusedAsDuplicate(err, record as ChangeRecord<unknown>);
   }
-  ctx.loaders.prime(model.modelName, doc as T & Record<string, unknown>);
+  ctx.loaders.prime(model.modelName, doc);
   const view = record.view ?? ((d: T) => d);
   await ctx.audit.change({
     accountId: doc.accountId,
@@ -90,7 +90,7 @@ export async function saveChanges<T extends StoredDoc>(
     if (record.where && record.onRefused) return record.onRefused();
     throw new NotFoundError(model.modelName, before._id);
   }
-  ctx.loaders.prime(model.modelName, after as T & Record<string, unknown>);
+  ctx.loaders.prime(model.modelName, after);
   const view = record.view ?? ((d: T) => d);
   await ctx.audit.change({
     accountId: after.accountId,

@@ -12,32 +12,31 @@ collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export const httpRequests = new Counter({
-  name: 'postern_http_requests_total',
-  help: 'HTTP requests by method, route and status',
-  labelNames: ['method', 'route', 'status'] as const,
-  registers: [registry],
-});
-export const httpDuration = new Histogram({
-  name: 'postern_http_request_duration_seconds',
-  help: 'HTTP request latency by method, route and status',
-  labelNames: ['method', 'route', 'status'] as const,
-  buckets: SECONDS,
-  registers: [registry],
-});
-export const graphqlOperations = new Counter({
-  name: 'postern_graphql_operations_total',
-  help: 'GraphQL operations by name, type (query, mutation) and outcome (ok, partial, error)',
-  labelNames: ['operation', 'type', 'outcome'] as const,
-  registers: [registry],
-});
-export const graphqlDuration = new Histogram({
-  name: 'postern_graphql_operation_duration_seconds',
-  help: 'GraphQL operation latency by name, type and outcome',
-  labelNames: ['operation', 'type', 'outcome'] as const,
-  buckets: SECONDS,
-  registers: [registry],
-});
+/** A count and a latency histogram by the same labels: one outcome metric pair. */
+function countAndLatency<L extends string>(
+  labelNames: readonly L[],
+  count: { name: string; help: string },
+  latency: { name: string; help: string },
+): [Counter<L>, Histogram<L>] {
+  return [
+    new Counter({ ...count, labelNames, registers: [registry] }),
+    new Histogram({ ...latency, labelNames, buckets: SECONDS, registers: [registry] }),
+  ];
+}
+
+export const [httpRequests, httpDuration] = countAndLatency(
+  ['method', 'route', 'status'],
+  { name: 'postern_http_requests_total', help: 'HTTP requests by method, route and status' },
+  { name: 'postern_http_request_duration_seconds', help: 'HTTP request latency by method, route and status' },
+);
+export const [graphqlOperations, graphqlDuration] = countAndLatency(
+  ['operation', 'type', 'outcome'],
+  {
+    name: 'postern_graphql_operations_total',
+    help: 'GraphQL operations by name, type (query, mutation) and outcome (ok, partial, error)',
+  },
+  { name: 'postern_graphql_operation_duration_seconds', help: 'GraphQL operation latency by name, type and outcome' },
+);
 export const authzDenials = new Counter({
   name: 'postern_authz_denials_total',
   help: 'FORBIDDEN answers by the missing permission',

@@ -1,6 +1,7 @@
 // SCIM's error format (RFC 7644 §3.12): `{ schemas: [Error], status: "400", scimType, detail }`.
 import type { Response } from 'express';
 import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../errors';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -35,11 +36,11 @@ export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
   if (err instanceof GraphQLError) {
     const code = err.extensions?.code;
-    if (code === 'BAD_USER_INPUT') return new ScimError(400, err.message, 'invalidValue');
-    if (code === 'NOT_FOUND') return new ScimError(404, err.message);
-    if (code === 'FORBIDDEN') return new ScimError(403, err.message);
-    if (code === 'UNAUTHENTICATED') return new ScimError(401, err.message);
-    if (code === 'RATE_LIMITED') return new ScimError(429, err.message, undefined, Number(err.extensions.retryAfter));
+    if (code === ErrorCode.BAD_USER_INPUT) return new ScimError(400, err.message, 'invalidValue');
+    if (code === ErrorCode.NOT_FOUND) return new ScimError(404, err.message);
+    if (code === ErrorCode.FORBIDDEN) return new ScimError(403, err.message);
+    if (code === ErrorCode.UNAUTHENTICATED) return new ScimError(401, err.message);
+    if (code === ErrorCode.RATE_LIMITED) return new ScimError(429, err.message, undefined, Number(err.extensions.retryAfter));
   }
   return new ScimError(500, 'Internal server error');
 }

@@ -10,7 +10,7 @@ import { badValue, ScimError } from './errors';
 import { parseFilter } from './filter';
 import { ScimGroup, ScimUser, type ScimGroupDoc, type ScimGroupMember, type ScimUserDoc } from './scim.model';
 import { applyPatch, type PatchOperation } from './patch';
-import type { ScimRequest } from './request';
+import { listPage, resourceMeta, type ScimRequest } from './request';
 import { isDuplicateKey } from '../db/errors';
 
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -26,12 +26,7 @@ export function groupResource(req: ScimRequest, g: ScimGroupDoc): Record<string,
     ...(g.externalId ? { externalId: g.externalId } : {}),
     members: g.members.map((m) => ({ value: m.userId, $ref: `${req.baseUrl}/Users/${m.userId}`, type: 'User' })),
     [GROUP_ROLE_SCHEMA]: g.roleId ? { roleId: g.roleId, scope: { type: g.scopeType, id: g.scopeId } } : {},
-    meta: {
-      resourceType: 'Group',
-      created: new Date(g.createdAt).toISOString(),
-      lastModified: new Date(g.updatedAt).toISOString(),
-      location: `${req.baseUrl}/Groups/${g._id}`,
-    },
+    meta: resourceMeta(req, 'Group', g._id, g),
   };
 }
 
@@ -147,17 +142,7 @@ export async function listGroups(
     else if (f.attribute === 'id') where._id = String(f.value);
     else where['members.userId'] = String(f.value);
   }
-  const [total, docs] = await Promise.all([
-    ScimGroup.countDocuments(where),
-    // count=0 asks for the total only (and limit(0) would mean no limit).
-    query.count === 0
-      ? Promise.resolve([] as ScimGroupDoc[])
-      : ScimGroup.find(where)
-          .sort({ _id: 1 })
-          .skip(query.startIndex - 1)
-          .limit(query.count)
-          .lean<ScimGroupDoc[]>(),
-  ]);
+  const { total, docs } = await listPage(ScimGroup, where, query);
   return { total, resources: docs.map((d) => groupResource(req, d)) };
 }
 

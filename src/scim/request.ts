@@ -2,6 +2,7 @@
 // who created the token (audited as them, with the token's id), while that user still holds
 // security:edit on the account.
 import type { Request } from 'express';
+import type { Model } from 'mongoose';
 import type { Logger } from 'pino';
 import { can } from '../authz/introspect';
 import { tokenHash } from '../crypto/tokens';
@@ -20,6 +21,42 @@ export interface ScimRequest {
   tokenId: string;
   /** `https://host/scim/v2`, for `meta.location`. */
   baseUrl: string;
+}
+
+/** One page of a list (RFC 7644 §3.4.2.4): `startIndex` counts from 1; `count` 0 asks for the total only. */
+export async function listPage<T>(
+  model: Model<T>,
+  where: Record<string, unknown>,
+  query: { startIndex: number; count: number },
+): Promise<{ total: number; docs: T[] }> {
+  const [total, docs] = await Promise.all([
+    model.countDocuments(where),
+    // limit(0) would mean no limit.
+    query.count === 0
+      ? Promise.resolve([] as T[])
+      : model
+          .find(where)
+          .sort({ _id: 1 })
+          .skip(query.startIndex - 1)
+          .limit(query.count)
+          .lean<T[]>(),
+  ]);
+  return { total, docs };
+}
+
+/** A resource's `meta` (RFC 7643 §3.1): its type, times and URL under `baseUrl`. */
+export function resourceMeta(
+  req: ScimRequest,
+  resourceType: 'User' | 'Group',
+  id: string,
+  doc: { createdAt: Date; updatedAt: Date },
+): Record<string, string> {
+  return {
+    resourceType,
+    created: new Date(doc.createdAt).toISOString(),
+    lastModified: new Date(doc.updatedAt).toISOString(),
+    location: `${req.baseUrl}/${resourceType}s/${id}`,
+  };
 }
 
 export async function authenticateScim(

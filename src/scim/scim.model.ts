@@ -2,27 +2,14 @@
 // with, the users it provisioned and its groups. Postern's own membership and role bindings are derived
 // from these: an active SCIM user is a member; a member of a group holds the group's role at its scope.
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../db/schema';
+import { docSchema, issuedToken, inAccount, type BaseDoc, type InAccount, type IssuedToken } from '../db/schema';
 
 /** A SCIM bearer token (`scim_…`): shown once, stored hashed. SCIM requests act for the user who made it. */
-export interface ScimTokenDoc extends BaseDoc {
-  accountId: string;
-  name: string;
-  tokenHash: string;
-  prefix: string;
-  revokedAt?: Date | null;
-  lastUsedAt?: Date | null;
-  createdBy: string;
-}
+export interface ScimTokenDoc extends BaseDoc, InAccount, IssuedToken {}
 
 const scimTokenSchema = docSchema<ScimTokenDoc>({
-  accountId: { type: String, required: true },
-  name: { type: String, required: true },
-  tokenHash: { type: String, required: true },
-  prefix: { type: String, required: true },
-  revokedAt: { type: Date, default: null },
-  lastUsedAt: { type: Date, default: null },
-  createdBy: { type: String, required: true },
+  ...inAccount(),
+  ...issuedToken(),
 });
 scimTokenSchema.index({ tokenHash: 1 }, { unique: true });
 scimTokenSchema.index({ accountId: 1, _id: 1 });
@@ -30,8 +17,7 @@ scimTokenSchema.index({ accountId: 1, _id: 1 });
 export const ScimToken: Model<ScimTokenDoc> = model<ScimTokenDoc>('ScimToken', scimTokenSchema);
 
 /** A user as the identity provider sees it in one account. The SCIM id is the Postern user id. */
-export interface ScimUserDoc extends BaseDoc {
-  accountId: string;
+export interface ScimUserDoc extends BaseDoc, InAccount {
   userId: string;
   /** As sent, and lower-cased for lookups (userName is case-insensitive, RFC 7643 §4.1.1). */
   userName: string;
@@ -42,11 +28,10 @@ export interface ScimUserDoc extends BaseDoc {
   displayName?: string | null;
   email: string;
   active: boolean;
-  createdBy: string;
 }
 
 const scimUserSchema = docSchema<ScimUserDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   userId: { type: String, required: true },
   userName: { type: String, required: true },
   userNameKey: { type: String, required: true },
@@ -56,7 +41,6 @@ const scimUserSchema = docSchema<ScimUserDoc>({
   displayName: { type: String, default: null },
   email: { type: String, required: true },
   active: { type: Boolean, default: true },
-  createdBy: { type: String, required: true },
 });
 scimUserSchema.index({ accountId: 1, userId: 1 }, { unique: true });
 scimUserSchema.index({ accountId: 1, userNameKey: 1 }, { unique: true });
@@ -72,8 +56,7 @@ export interface ScimGroupMember {
 }
 
 /** A group, mapped to a role binding at a scope node: each member holds `roleId` on the scope. */
-export interface ScimGroupDoc extends BaseDoc {
-  accountId: string;
+export interface ScimGroupDoc extends BaseDoc, InAccount {
   displayName: string;
   displayNameKey: string;
   externalId?: string | null;
@@ -81,11 +64,10 @@ export interface ScimGroupDoc extends BaseDoc {
   scopeType: string | null;
   scopeId: string | null;
   members: ScimGroupMember[];
-  createdBy: string;
 }
 
 const scimGroupSchema = docSchema<ScimGroupDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   displayName: { type: String, required: true },
   displayNameKey: { type: String, required: true },
   externalId: { type: String, default: null },
@@ -93,7 +75,6 @@ const scimGroupSchema = docSchema<ScimGroupDoc>({
   scopeType: { type: String, default: null },
   scopeId: { type: String, default: null },
   members: { type: [{ _id: false, userId: String, bindingId: { type: String, default: null } }], default: [] },
-  createdBy: { type: String, required: true },
 });
 scimGroupSchema.index({ accountId: 1, displayNameKey: 1 }, { unique: true });
 scimGroupSchema.index({ accountId: 1, externalId: 1 });

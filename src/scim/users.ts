@@ -10,12 +10,12 @@ import { badValue, ScimError } from './errors';
 import { parseFilter } from './filter';
 import { rebindGroupsOf, dropFromGroups } from './groups';
 import { ScimUser, type ScimUserDoc } from './scim.model';
-import type { ScimRequest } from './request';
+import { listPage, resourceMeta, type ScimRequest } from './request';
 import { applyPatch, type PatchOperation } from './patch';
 import { isDuplicateKey } from '../db/errors';
+import { isEmailAddress } from '../mail/address';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function userResource(req: ScimRequest, u: ScimUserDoc): Record<string, unknown> {
   return {
@@ -31,12 +31,7 @@ export function userResource(req: ScimRequest, u: ScimUserDoc): Record<string, u
     ...(u.displayName ? { displayName: u.displayName } : {}),
     emails: [{ value: u.email, type: 'work', primary: true }],
     active: u.active,
-    meta: {
-      resourceType: 'User',
-      created: new Date(u.createdAt).toISOString(),
-      lastModified: new Date(u.updatedAt).toISOString(),
-      location: `${req.baseUrl}/Users/${u.userId}`,
-    },
+    meta: resourceMeta(req, 'User', u.userId, u),
   };
 }
 
@@ -68,7 +63,7 @@ function userFields(body: Record<string, unknown>): UserFields {
   if (!Array.isArray(emails)) throw badValue('emails must be a list');
   const primary = (emails.find((e) => e?.primary === true) ?? emails[0]) as { value?: unknown } | undefined;
   const email = (str(primary?.value, 'emails.value') ?? userName).toLowerCase();
-  if (!EMAIL.test(email)) throw badValue('A user needs an email address: as userName or in emails');
+  if (!isEmailAddress(email)) throw badValue('A user needs an email address: as userName or in emails');
   if (body.active !== undefined && typeof body.active !== 'boolean') throw badValue('active must be true or false');
   return {
     userName,
@@ -103,17 +98,7 @@ export async function listUsers(
     else if (f.attribute === 'active') where.active = f.value === true;
     else where.email = String(f.value).toLowerCase();
   }
-  const [total, docs] = await Promise.all([
-    ScimUser.countDocuments(where),
-    // count=0 asks for the total only (and limit(0) would mean no limit).
-    query.count === 0
-      ? Promise.resolve([] as ScimUserDoc[])
-      : ScimUser.find(where)
-          .sort({ _id: 1 })
-          .skip(query.startIndex - 1)
-          .limit(query.count)
-          .lean<ScimUserDoc[]>(),
-  ]);
+  const { total, docs } = await listPage(ScimUser, where, query);
   return { total, resources: docs.map((d) => userResource(req, d)) };
 }
 

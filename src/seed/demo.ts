@@ -4,7 +4,6 @@
 // projects with captured messages, billing, support tickets, and a few members with different roles.
 // Documents are written straight through the models (insertMany for bulk), so it takes a second or two.
 import { generateKeyPair, randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { User, VerifiedEmail } from '../modules/identity/user.model';
 import { hashPassword } from '../crypto/passwords';
@@ -25,7 +24,7 @@ import { EmailLog, type EmailStatus } from '../modules/sending/email-log.model';
 import { MailingList } from '../modules/marketing/list.model';
 import { Contact } from '../modules/marketing/contact.model';
 import { Template } from '../modules/marketing/template.model';
-import { Campaign, CampaignSend, type CampaignStatus } from '../modules/marketing/campaign.model';
+import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from '../modules/marketing/campaign.model';
 import { Automation } from '../modules/marketing/automation.model';
 import { Form } from '../modules/marketing/form.model';
 import { Inbox, Message, Project } from '../modules/testing/testing.model';
@@ -148,18 +147,18 @@ function pick<T>(rand: () => number, list: readonly T[]): T {
   return list[Math.floor(rand() * list.length)]!;
 }
 
-const generateKeyPairAsync = promisify(generateKeyPair);
-
 async function dkim(): Promise<{ selector: string; publicKey: string; secretEnc: string }> {
-  const { publicKey, privateKey } = await generateKeyPairAsync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'der' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+  const { publicKey, privateKey } = await new Promise<{ publicKey: Buffer; privateKey: string }>((resolve, reject) =>
+    generateKeyPair(
+      'rsa',
+      { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } },
+      (err, publicKey, privateKey) => (err ? reject(err) : resolve({ publicKey, privateKey })),
+    ),
+  );
   return {
     selector: `pst${randomBytes(3).toString('hex')}`,
-    publicKey: (publicKey as unknown as Buffer).toString('base64'),
-    secretEnc: secretBox().seal(privateKey as unknown as string),
+    publicKey: publicKey.toString('base64'),
+    secretEnc: secretBox().seal(privateKey),
   };
 }
 
@@ -358,7 +357,13 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     (typeof templates)[0],
   ];
 
-  const campaign = (name: string, subject: string, status: CampaignStatus, days: number, extra: Record<string, unknown>) => ({
+  const campaign = (
+    name: string,
+    subject: string,
+    status: CampaignStatus,
+    days: number,
+    extra: Partial<Pick<CampaignDoc, 'listId' | 'templateId' | 'sentAt' | 'scheduledAt' | 'recipientCount'>>,
+  ): Omit<CampaignDoc, 'createdAt' | 'updatedAt'> => ({
     _id: idAt(ago(days)),
     accountId,
     workspaceId: wsM,
@@ -451,7 +456,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     for (let i = 0; i < 100; i++) {
       const to = contacts[i]!;
       logs.push({
-        _id: idAt(new Date((c.sentAt as unknown as Date).getTime() + i * 1000)),
+        _id: idAt(new Date(c.sentAt!.getTime() + i * 1000)),
         accountId,
         workspaceId: wsM,
         domainId: dNews._id,

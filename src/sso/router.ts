@@ -11,6 +11,10 @@ import type { AuthResult } from '../modules/identity/session.service';
 import { finishOidcSignIn, startOidcSignIn } from './oidc';
 import { finishSamlSignIn, samlMetadata, startSamlSignIn } from './saml';
 import { SsoRefusedError } from './sso.service';
+import { ErrorCode } from '../errors';
+
+/** A service's refusal (not a crash) while single sign-on adds someone to an account: answered as FORBIDDEN. */
+const REFUSALS = new Set<string>([ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND]);
 
 function origin(req: Request): string {
   return `${req.protocol}://${req.get('host')}`;
@@ -33,19 +37,25 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimit
     res.setHeader('cache-control', 'no-store');
     if (err instanceof SsoRefusedError) {
       const code =
-        err.status === 404 ? 'NOT_FOUND' : err.status === 400 ? 'BAD_REQUEST' : err.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+        err.status === 404
+          ? ErrorCode.NOT_FOUND
+          : err.status === 400
+            ? ErrorCode.BAD_REQUEST
+            : err.status === 401
+              ? ErrorCode.UNAUTHENTICATED
+              : ErrorCode.FORBIDDEN;
       res.status(err.status).json({ errors: [{ message: err.message, extensions: { code } }] });
       return;
     }
-    if (err instanceof GraphQLError && ['BAD_USER_INPUT', 'FORBIDDEN', 'NOT_FOUND'].includes(String(err.extensions?.code))) {
+    if (err instanceof GraphQLError && REFUSALS.has(String(err.extensions?.code))) {
       // The access rules refused the just-in-time membership (e.g. whoever configured SSO lost the right to bind the default role).
       res.status(403).json({
-        errors: [{ message: `Single sign-on cannot add you to this account: ${err.message}`, extensions: { code: 'FORBIDDEN' } }],
+        errors: [{ message: `Single sign-on cannot add you to this account: ${err.message}`, extensions: { code: ErrorCode.FORBIDDEN } }],
       });
       return;
     }
     deps.log.error({ requestId: res.locals.requestId, err }, 'SSO request failed');
-    res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
   };
   const signedIn = (res: Response, result: AuthResult) => {
     res.setHeader('cache-control', 'no-store');

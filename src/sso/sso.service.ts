@@ -18,6 +18,7 @@ import { completeLogin, type AuthResult } from '../modules/identity/session.serv
 import { ScimUser } from '../scim/scim.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { SsoConfig, type SsoConfigDoc } from './sso.model';
+import { isEmailAddress } from '../mail/address';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -221,7 +222,7 @@ export async function completeSsoSignIn(
   identity: { email: string | undefined; emailVerified: boolean | undefined; method: 'oidc' | 'saml' },
 ): Promise<AuthResult> {
   const email = identity.email?.trim().toLowerCase();
-  if (!email || !email.includes('@')) throw new SsoRefusedError('The identity provider sent no email address');
+  if (!email || !isEmailAddress(email)) throw new SsoRefusedError('The identity provider sent no email address');
   if (identity.emailVerified === false) throw new SsoRefusedError('The identity provider says this email address is not verified');
   const domain = email.slice(email.lastIndexOf('@') + 1);
   if (!config.allowedEmailDomains.includes(domain)) throw new SsoRefusedError(`People of ${domain} cannot sign in to this account`);

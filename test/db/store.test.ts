@@ -20,8 +20,9 @@ it('presents a server the driver accepts, without sessions or transactions', asy
   }
 });
 
+// A collection of its own: the connection builds every registered model's indexes (contacts has a unique (listId, email)).
 it('finds by _id, filters, sorts, skips, limits and counts', async () => {
-  const c = db.collection<{ _id: string; listId: string; n: number }>('contacts');
+  const c = db.collection<{ _id: string; listId: string; n: number }>('store_rows');
   await c.insertMany(
     Array.from({ length: 30 }, (_, i) => ({ _id: `c${String(i).padStart(2, '0')}`, listId: i % 3 === 0 ? 'a' : 'b', n: i })),
   );

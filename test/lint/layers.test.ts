@@ -5,6 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ErrorCode } from '../../src/errors';
 
 const root = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -58,7 +59,47 @@ describe('src/authz and src/graphql/plugins import no module', () => {
   });
 
   it('lets the registry (src/graphql/registry.ts) import the same model', async () => {
-    expect(await lint(`src/graphql/${probe}.ts`, MODEL_IMPORT)).toEqual([]);
+    expect(await lint('src/graphql/registry.ts', MODEL_IMPORT)).toEqual([]);
+  });
+});
+
+describe('outside src/modules only the composition root (src/graphql/registry.ts) imports a module', () => {
+  it('refuses module imports into authentication, the database, HTTP and the server start', async () => {
+    const results = await lintAll([
+      { file: `src/identity/${probe}.ts`, code: "import { Session } from '../modules/identity/user.model';\nexport const s = Session;\n" },
+      {
+        file: `src/db/${probe}.ts`,
+        code: "import { backfillAccessKeys } from '../modules/access/backfill';\nexport const b = backfillAccessKeys;\n",
+      },
+      {
+        file: `src/http/${probe}.ts`,
+        code: "import type { Scheduler } from '../modules/marketing/scheduler';\nexport type S = Scheduler;\n",
+      },
+      { file: 'src/server.ts', code: "import { setAppUrl } from './modules/identity/email.service';\nexport const a = setAppUrl;\n" },
+      { file: `src/graphql/${probe}.ts`, code: "import { moduleResolvers } from '../modules';\nexport const r = moduleResolvers;\n" },
+    ]);
+    for (const messages of results) {
+      expect(messages).toEqual([
+        expect.stringMatching(/^no-restricted-imports: .*Only src\/modules and the composition root import a module/),
+      ]);
+    }
+  });
+
+  it('lets the composition root import them, and the layers import the root', async () => {
+    const [root, server] = await lintAll([
+      {
+        file: 'src/graphql/registry.ts',
+        code: "import { setAppUrl } from '../modules/identity/email.service';\nexport const a = setAppUrl;\n",
+      },
+      { file: 'src/server.ts', code: "import { configureModules } from './graphql/registry';\nexport const c = configureModules;\n" },
+    ]);
+    expect(root).toEqual([]);
+    expect(server).toEqual([]);
+  });
+
+  it('the layers as they are import no module', async () => {
+    const files = ['src/identity/principal.ts', 'src/db/connect.ts', 'src/http/app.ts', 'src/server.ts', 'src/graphql/schema.ts'];
+    expect(await lintAll(files.map((file) => ({ file })))).toEqual(files.map(() => []));
   });
 });
 
@@ -91,5 +132,21 @@ describe('no import cycle in src/', () => {
     await expect(cruise()).rejects.toMatchObject({ stdout: expect.stringMatching(/no-circular: .*a\.ts/) });
     writeFileSync(path.join(root, dir, 'b.ts'), 'export interface B { n: number }\n');
     await expect(cruise()).resolves.toMatchObject({ stdout: expect.stringMatching(/no dependency violations found/) });
+  });
+});
+
+describe('error codes are written once, in src/errors.ts', () => {
+  it('refuses every code of ErrorCode written as a string literal elsewhere in src/, and accepts ErrorCode.<CODE>', async () => {
+    const codes = Object.values(ErrorCode);
+    const literal = codes.map((c) => `export const c${codes.indexOf(c)} = { code: '${c}' };`).join('\n') + '\n';
+    const [messages, named] = await lintAll([
+      { file: `src/http/${probe}.ts`, code: literal },
+      {
+        file: `src/http/${probe}.ts`,
+        code: "import { ErrorCode } from '../errors';\nexport const c = { code: ErrorCode.NOT_FOUND };\n",
+      },
+    ]);
+    expect(messages).toEqual(codes.map(() => expect.stringMatching(/^no-restricted-syntax: Write error codes as ErrorCode/)));
+    expect(named).toEqual([]);
   });
 });

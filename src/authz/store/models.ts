@@ -1,12 +1,12 @@
 // The mongoose models of roles, bindings and invitations. Only src/authz imports this file (an ESLint
 // rule enforces it): everything else goes through the access store.
 import { model, type Model } from 'mongoose';
-import { docSchema } from '../../db/schema';
+import { docSchema, inAccount } from '../../db/schema';
 import { scopePlacementFields } from './placement';
 import type { InvitationDoc, RoleBindingDoc, RoleDoc } from './types';
 
 const roleSchema = docSchema<RoleDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   key: { type: String, required: true },
   name: { type: String, required: true },
   description: { type: String, default: '' },
@@ -14,14 +14,13 @@ const roleSchema = docSchema<RoleDoc>({
   system: { type: Boolean, default: false },
   customisable: { type: Boolean, default: true },
   pack: { type: String, default: null },
-  createdBy: { type: String, required: true },
 });
 roleSchema.index({ accountId: 1, key: 1 }, { unique: true });
 
 export const Role: Model<RoleDoc> = model<RoleDoc>('Role', roleSchema);
 
 const bindingSchema = docSchema<RoleBindingDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   userId: { type: String, required: true },
   roleId: { type: String, default: null },
   ...scopePlacementFields,
@@ -29,7 +28,6 @@ const bindingSchema = docSchema<RoleBindingDoc>({
   revoke: { type: [String], default: [] },
   expiresAt: { type: Date, default: null },
   key: { type: String, required: true },
-  createdBy: { type: String, required: true },
 });
 // Rule 9: one binding per (user, role, scope), one owner binding per account — by a unique key.
 bindingSchema.index({ key: 1 }, { unique: true });
@@ -45,7 +43,7 @@ bindingSchema.index({ accountId: 1, inboxId: 1 });
 export const RoleBinding: Model<RoleBindingDoc> = model<RoleBindingDoc>('RoleBinding', bindingSchema);
 
 const invitationSchema = docSchema<InvitationDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   email: { type: String, required: true, lowercase: true, trim: true },
   roleId: { type: String, default: null },
   ...scopePlacementFields,
@@ -54,7 +52,6 @@ const invitationSchema = docSchema<InvitationDoc>({
   acceptedAt: { type: Date, default: null },
   acceptedBy: { type: String, default: null },
   revokedAt: { type: Date, default: null },
-  createdBy: { type: String, required: true },
 });
 invitationSchema.index({ tokenHash: 1 }, { unique: true });
 invitationSchema.index({ accountId: 1, _id: 1 });

@@ -2,7 +2,7 @@
 // roles, bindings (with their overrides and the time-bound grants of approved access requests),
 // memberships and the owner, invitations' role offers, partner tokens — and of each account's
 // permissionsVersion. Every write goes through it and bumps the version itself (an atomic `$inc`), so
-// a change is in force on every replica's next request (DESIGN.md §4 rule 6). Services ask the store;
+// a change is in force on every replica's next request (docs/permissions-rules.md, rule 6). Services ask the store;
 // only src/authz touches the models. Two implementations: MongoAccessStore (mongoose) and
 // MemoryAccessStore (the conformance cases of test/authz/cases.yaml run on it in milliseconds).
 import type { ScopeType } from '../resources';

@@ -1,4 +1,4 @@
-// UNAUTHENTICATED, decided once per operation before any resolver runs (CONTRACT.md "Errors"):
+// UNAUTHENTICATED, decided once per operation before any resolver runs (docs/api.md "Authentication", "Errors"):
 // - without a token, for every root field but the public ones;
 // - with a token that is unknown, expired or revoked, for every operation but those that issue new
 //   credentials (signing in again must work): `viewer` and introspection too, so a client learns at

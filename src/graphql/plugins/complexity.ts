@@ -7,6 +7,7 @@ import { GraphQLError, getNamedType, isLeafType } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Context } from '../context';
 import { DEFAULT_PAGE, MAX_PAGE } from '../connection';
+import { ErrorCode } from '../../errors';
 
 export const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
   if (!field.args.some((a) => a.name === 'first')) return undefined;
@@ -39,7 +40,7 @@ export function complexityPlugin(maxCost: number): ApolloServerPlugin<Context> {
             throw new GraphQLError(
               `Query is too costly: ${cost} exceeds the limit of ${maxCost}. Ask for smaller pages (first) or fewer nested lists.`,
               {
-                extensions: { code: 'BAD_USER_INPUT', cost, maxCost, http: { status: 400 } },
+                extensions: { code: ErrorCode.BAD_USER_INPUT, cost, maxCost, http: { status: 400 } },
               },
             );
           }

@@ -1,13 +1,13 @@
 // Requests sent by the GraphQL explorer (/graphiql) carry `x-postern-client: explorer`. They need a
-// principal holding `explorer:use` somewhere in at least one account it belongs to (CONTRACT.md
-// "HTTP"); others get FORBIDDEN naming that permission, before any resolver runs.
+// principal holding `explorer:use` somewhere in at least one account it belongs to (docs/api.md
+// "Endpoints"); others get FORBIDDEN naming that permission, before any resolver runs.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
 import { permissionBit } from '../../authz/catalogue';
 import { heldAnywhere } from '../../authz/check';
 import { accessStore } from '../../authz/store';
-import { ForbiddenError, UnauthenticatedError } from '../../errors';
+import { ForbiddenError, UnauthenticatedError, ErrorCode } from '../../errors';
 
 export const EXPLORER_HEADER = 'x-postern-client';
 export const EXPLORER_PERMISSION = 'explorer:use';
@@ -50,7 +50,7 @@ export function explorerPlugin(): ApolloServerPlugin<Context> {
             throw err;
           }
           throw new GraphQLError(`Missing permission ${EXPLORER_PERMISSION}: the explorer is for members holding it`, {
-            extensions: { code: 'FORBIDDEN', permission: EXPLORER_PERMISSION, http: { status: 403 } },
+            extensions: { code: ErrorCode.FORBIDDEN, permission: EXPLORER_PERMISSION, http: { status: 403 } },
           });
         },
       };

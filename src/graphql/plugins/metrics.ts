@@ -5,6 +5,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
 import { traceDenial } from '../../observability/trace-events';
 import { countDenial, dbErrors, graphqlDuration, graphqlOperations, operationLabel } from '../../observability/metrics';
+import { ErrorCode } from '../../errors';
 
 export function metricsPlugin(): ApolloServerPlugin<Context> {
   return {
@@ -21,7 +22,7 @@ export function metricsPlugin(): ApolloServerPlugin<Context> {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const errors = body?.errors ?? [];
           for (const e of errors) {
-            if (e.extensions?.code !== 'FORBIDDEN') continue;
+            if (e.extensions?.code !== ErrorCode.FORBIDDEN) continue;
             countDenial(e.extensions.permission);
             traceDenial(String(e.extensions.permission), e.path?.join('.'));
           }

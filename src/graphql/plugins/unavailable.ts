@@ -3,6 +3,7 @@
 // The errors themselves carry SERVICE_UNAVAILABLE (src/graphql/format-error.ts).
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
+import { ErrorCode } from '../../errors';
 
 export function unavailablePlugin(): ApolloServerPlugin<Context> {
   return {
@@ -11,7 +12,7 @@ export function unavailablePlugin(): ApolloServerPlugin<Context> {
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors;
-          if (!errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          if (!errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) return;
           response.http.status = 503;
           response.http.headers.set('retry-after', '1');
         },

@@ -4,7 +4,6 @@ import type { Resolvers } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
 import { paginate, type ConnectionArgs } from '../../graphql/connection';
 import { can, effectivePermissions, visibleBindings } from '../../authz/introspect';
-import { NotFoundError } from '../../errors';
 import { accessStore, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { invitationsPage, rolesPage } from '../../authz/store/connections';
 import { Member, type AccountDoc } from '../accounts/account.model';
@@ -17,8 +16,7 @@ import { explainAccess } from './explain.service';
 import { createRole, deleteRole, installRolePack, setAccessRequestRecipients, updateAccountSettings, updateRole } from './roles.service';
 
 async function user(ctx: Context, id: string): Promise<UserDoc> {
-  const u = await ctx.loaders.load<UserDoc>('User', id);
-  if (!u) throw new NotFoundError('user', id);
+  const u = await ctx.loaders.existing<UserDoc>('User', id);
   return u;
 }
 

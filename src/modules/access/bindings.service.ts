@@ -1,6 +1,6 @@
 // Role bindings and per-user overrides. The directive has checked roles:assign at the scope node. Each
 // change is an AccessChange (prepare, check, write: src/authz/changes.ts) that previewAccessChange runs
-// too; its check enforces the rules no role can break (DESIGN.md §4, src/authz/rules.ts): no owner
+// too; its check enforces the rules no role can break (docs/permissions-rules.md, src/authz/rules.ts): no owner
 // assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
 // changed by admins. Every write goes through the access store, which bumps permissionsVersion.
 import type { Context } from '../../graphql/context';
@@ -107,8 +107,7 @@ interface BindingPrepared extends PreparedChange {
 
 /** The binding a change names (the directive has found it) and its role. */
 async function bindingOf(ctx: Context, id: string): Promise<BindingPrepared> {
-  const binding = await ctx.loaders.load<RoleBindingDoc>('RoleBinding', id);
-  if (!binding) throw new NotFoundError('binding', id);
+  const binding = await ctx.loaders.existing<RoleBindingDoc>('RoleBinding', id);
   const role = binding.roleId ? await ctx.loaders.load<RoleDoc>('Role', binding.roleId) : null;
   const subject = { userId: binding.userId, scope: { type: binding.scopeType, id: binding.scopeId } };
   return { accountId: binding.accountId, subject, binding, role };

@@ -4,14 +4,11 @@ import type { Resolvers } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
 import { mayReadContact } from '../../authz/people';
 import { SCOPE_MODEL } from '../../authz/resources';
-import { NotFoundError } from '../../errors';
 import type { UserDoc } from '../identity/user.model';
 import { accessReview, whoCan } from './insight.service';
 
 async function person(ctx: Context, id: string): Promise<UserDoc> {
-  const u = await ctx.loaders.load<UserDoc>('User', id);
-  if (!u) throw new NotFoundError('user', id);
-  return u;
+  return ctx.loaders.existing<UserDoc>('User', id);
 }
 
 async function email(ctx: Context, userId: string): Promise<string | null> {
@@ -45,6 +42,6 @@ export const insightResolvers: Resolvers = {
     scope: (s) => s.node,
   },
   AccessScope: {
-    name: async (n, _, ctx) => (await ctx.loaders.load<{ name?: string }>(SCOPE_MODEL[n.type], n.id))?.name ?? null,
+    name: async (n, _, ctx) => (await ctx.loaders.load<{ _id: string; name?: string }>(SCOPE_MODEL[n.type], n.id))?.name ?? null,
   },
 };

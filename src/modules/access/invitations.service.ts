@@ -17,7 +17,8 @@ import { assertVerified, claimAddress, verifiedHolder } from '../identity/email.
 import { isDuplicateKey } from '../../db/errors';
 // Seats of the plan (MT17): every way in takes one first.
 import { assertSeatFree, takeSeat } from '../billing/seats.service';
-import { cleanEmail, displayName, optional } from './profile';
+import { cleanEmail } from '../../mail/address';
+import { displayName, optional } from './profile';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_FROM = 'Postern <no-reply@postern.invalid>';
@@ -51,7 +52,7 @@ export async function inviteUser(ctx: Context, input: InviteUserInput): Promise<
   const scope = input.scope ?? { type: 'ACCOUNT' as const, id: account._id };
   const node = await loadScopeNode(ctx, scope);
   if (!node || node.accountId !== account._id) throw new NotFoundError(scope.type.toLowerCase(), scope.id);
-  const email = cleanEmail(input.email);
+  const email = cleanEmail(input.email, 'email');
   const role = await invitedRole(ctx, account, input.roleId, node);
   const existing = await verifiedHolder(email);
   if (existing && (await accessStore.isMember(account._id, existing._id))) {

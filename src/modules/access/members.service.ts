@@ -13,11 +13,12 @@ import { mailVerification, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';
 // Seats of the plan (MT17): every way in takes one first.
 import { assertSeatFree, seatFreed, takeSeat } from '../billing/seats.service';
-import { cleanEmail, displayName, optional, SIGNATURE_MAX } from './profile';
+import { cleanEmail } from '../../mail/address';
+import { displayName, optional, SIGNATURE_MAX } from './profile';
 
 export async function createUser(ctx: Context, input: CreateUserInput): Promise<UserDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  const email = cleanEmail(input.email);
+  const email = cleanEmail(input.email, 'email');
   assertStrongPassword(input.password);
   const profile = {
     firstName: optional(input.firstName, 'firstName'),

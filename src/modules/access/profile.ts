@@ -4,12 +4,6 @@ import { BadInputError } from '../../errors';
 const FIELD_MAX = 100;
 export const SIGNATURE_MAX = 2000;
 
-export function cleanEmail(value: string): string {
-  const email = value.trim().toLowerCase();
-  if (email.length > 254) throw new BadInputError('email must be at most 254 characters', 'email');
-  return email;
-}
-
 /** Optional text: trimmed, bounded, blank → undefined. */
 export function optional(value: string | null | undefined, field: string, max = FIELD_MAX): string | undefined {
   if (value === undefined || value === null) return undefined;

@@ -1,13 +1,12 @@
-// Access requests (DESIGN.md §6) and the notifications they send.
+// Access requests (docs/permissions-rules.md "Rules no role can break") and the notifications they send.
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
 import { scopePlacementFields, type ScopePlacement } from '../../authz/store/placement';
 
 export type AccessRequestStatus = 'PENDING' | 'APPROVED' | 'DENIED';
 
 /** Carries the scope node's ancestor ids like a RoleBinding, so checks and filters need no extra reads. */
-export interface AccessRequestDoc extends BaseDoc, ScopePlacement {
-  accountId: string;
+export interface AccessRequestDoc extends BaseDoc, ScopePlacement, InAccount {
   requesterId: string;
   permission: string;
   note?: string | null;
@@ -20,7 +19,6 @@ export interface AccessRequestDoc extends BaseDoc, ScopePlacement {
   bindingId?: string | null;
   /** Unique: `requester|permission|scope` while pending (one pending request each), `done|<id>` after. */
   pendingKey: string;
-  createdBy: string;
 }
 
 export function pendingKey(requesterId: string, permission: string, scopeId: string): string {
@@ -28,7 +26,7 @@ export function pendingKey(requesterId: string, permission: string, scopeId: str
 }
 
 const accessRequestSchema = docSchema<AccessRequestDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   requesterId: { type: String, required: true },
   permission: { type: String, required: true },
   ...scopePlacementFields,
@@ -46,7 +44,6 @@ const accessRequestSchema = docSchema<AccessRequestDoc>({
       return this.status === 'PENDING' ? pendingKey(this.requesterId, this.permission, this.scopeId) : `done|${this._id}`;
     },
   },
-  createdBy: { type: String, required: true },
 });
 accessRequestSchema.index({ pendingKey: 1 }, { unique: true });
 accessRequestSchema.index({ accountId: 1, _id: 1 });
@@ -55,24 +52,21 @@ accessRequestSchema.index({ requesterId: 1, scopeId: 1, permission: 1, status: 1
 export const AccessRequest: Model<AccessRequestDoc> = model<AccessRequestDoc>('AccessRequest', accessRequestSchema);
 
 /** A message for one user (an access request to resolve, or the outcome of theirs). */
-export interface NotificationDoc extends BaseDoc {
-  accountId: string;
+export interface NotificationDoc extends BaseDoc, InAccount {
   userId: string;
   kind: 'accessRequest.created' | 'accessRequest.approved' | 'accessRequest.denied';
   message: string;
   accessRequestId?: string | null;
   readAt?: Date | null;
-  createdBy: string;
 }
 
 const notificationSchema = docSchema<NotificationDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   userId: { type: String, required: true },
   kind: { type: String, required: true },
   message: { type: String, required: true },
   accessRequestId: { type: String, default: null },
   readAt: { type: Date, default: null },
-  createdBy: { type: String, required: true },
 });
 notificationSchema.index({ userId: 1, _id: 1 });
 notificationSchema.index({ accessRequestId: 1 });

@@ -1,4 +1,4 @@
-// Access requests (DESIGN.md §6): a member who met a FORBIDDEN asks for the missing permission on that
+// Access requests (docs/permissions-rules.md "Rules no role can break", 2, 3, 7): a member who met a FORBIDDEN asks for the missing permission on that
 // resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
@@ -38,8 +38,7 @@ function cleanText(value: string | null | undefined, field: string): string | nu
 export async function resolversOf(req: AccessRequestDoc, account?: AccountDoc | null): Promise<string[]> {
   if (account?.accessRequestRecipients === 'OWNER') return [account.ownerId];
   const bit = permissionBit('accessRequests:resolve');
-  const doc = req as unknown as Record<string, unknown>;
-  return holdersOf(accessStore, req.accountId, (c) => allowed(c, bit, doc, REQUEST_CHAIN, false));
+  return holdersOf(accessStore, req.accountId, (c) => allowed(c, bit, req, REQUEST_CHAIN, false));
 }
 
 async function notify(docs: Omit<NotificationDoc, '_id' | 'createdAt' | 'updatedAt'>[]): Promise<void> {
@@ -68,7 +67,7 @@ export async function requestAccess(ctx: Context, input: RequestAccessInput): Pr
     scopeId: node.doc._id,
     ...ancestors,
   };
-  if (allowed(compiled, permissionBit(permission), fields as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
+  if (allowed(compiled, permissionBit(permission), fields, REQUEST_CHAIN, false)) {
     throw new BadInputError(`You already hold ${permission} there`, 'permission');
   }
   if ((await AccessRequest.countDocuments({ accountId, requesterId: p.userId, status: 'PENDING' })) >= PENDING_MAX) {
@@ -118,15 +117,14 @@ export async function requestAccess(ctx: Context, input: RequestAccessInput): Pr
     await Promise.all([AccessRequest.deleteOne({ _id: req._id }), Notification.deleteMany({ accessRequestId: req._id })]);
     throw err;
   }
-  ctx.loaders.prime('AccessRequest', req as unknown as { _id: string });
+  ctx.loaders.prime('AccessRequest', req);
   return req;
 }
 
 export async function resolveAccessRequest(ctx: Context, input: ResolveAccessRequestInput): Promise<AccessRequestDoc> {
   const p = ctx.principal;
   if (!p) throw new UnauthenticatedError();
-  const req = await ctx.loaders.load<AccessRequestDoc>('AccessRequest', input.id);
-  if (!req) throw new NotFoundError('AccessRequest', input.id);
+  const req = await ctx.loaders.existing<AccessRequestDoc>('AccessRequest', input.id);
   if (req.status !== 'PENDING') throw new BadInputError(`This request is already ${req.status.toLowerCase()}`, 'id');
   // Rule 2: nobody changes their own access.
   if (req.requesterId === p.userId) throw new BadInputError('You cannot resolve your own access request', 'id');
@@ -143,7 +141,7 @@ export async function resolveAccessRequest(ctx: Context, input: ResolveAccessReq
     // permissions are never granted (requests made before the rule are refused here).
     cleanPermissions([req.permission], 'id', { allowWildcard: false });
     const compiled = await ctx.authz.load(req.accountId);
-    if (!compiled || !allowed(compiled, permissionBit(req.permission), req as unknown as Record<string, unknown>, REQUEST_CHAIN, false)) {
+    if (!compiled || !allowed(compiled, permissionBit(req.permission), req, REQUEST_CHAIN, false)) {
       throw new ForbiddenError(req.permission, { type: req.scopeType, id: req.scopeId }, p);
     }
     assertGrantable(await ctx.authz.grantable(req.accountId), [req.permission], { doc: req as never, chain: PLACED_CHAIN }, 'id', {
@@ -246,7 +244,7 @@ export async function resolveAccessRequest(ctx: Context, input: ResolveAccessReq
       createdBy: p.userId,
     },
   ]).catch((err: unknown) => ctx.log.warn({ err, accessRequestId: req._id }, 'could not store the notification'));
-  ctx.loaders.prime('AccessRequest', after as unknown as { _id: string });
+  ctx.loaders.prime('AccessRequest', after);
   return after;
 }
 

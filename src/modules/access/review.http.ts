@@ -18,7 +18,7 @@ import type { ReviewEntry, ScopePermissions } from '../../authz/review';
 import type { Context } from '../../graphql/context';
 import type { RateLimits } from '../../http/rate-limit';
 import type { Mailer } from '../../mail/mailer';
-import { BadInputError } from '../../errors';
+import { BadInputError, ErrorCode } from '../../errors';
 import type { UserDoc } from '../identity/user.model';
 import { reviewAccess } from './insight.service';
 
@@ -30,7 +30,7 @@ export const REVIEW_COLUMNS = ['user', 'name', 'email', 'token', 'tokenName', 's
 type Row = Record<(typeof REVIEW_COLUMNS)[number], string>;
 
 function bad(res: Response, err: unknown): void {
-  if (err instanceof BadInputError) return sendError(res, 400, 'BAD_USER_INPUT', err.message, { field: err.extensions.field });
+  if (err instanceof BadInputError) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, err.message, { field: err.extensions.field });
   throw err;
 }
 
@@ -47,7 +47,7 @@ async function* rows(ctx: Context, entries: readonly ReviewEntry[]): AsyncGenera
   const names = new Map<string, string>();
   await Promise.all(
     [...scopeKeys.values()].map(async (n) => {
-      const doc = await ctx.loaders.load<{ name?: string }>(SCOPE_MODEL[n.type], n.id);
+      const doc = await ctx.loaders.load<{ _id: string; name?: string }>(SCOPE_MODEL[n.type], n.id);
       names.set(n.id, doc?.name ?? '');
     }),
   );
@@ -106,16 +106,17 @@ export function accessReviewExportHandler(deps: { log: Logger; mailer: Mailer; l
     const target = scope ?? { type: 'ACCOUNT' as const, id: accountId };
     const node = await loadScopeNode(ctx, target);
     const compiled = node ? await ctx.authz.load(node.accountId) : null;
-    if (!node || !compiled) return sendError(res, 404, 'NOT_FOUND', `No ${target.type.toLowerCase()} with id ${JSON.stringify(target.id)}`);
+    if (!node || !compiled)
+      return sendError(res, 404, ErrorCode.NOT_FOUND, `No ${target.type.toLowerCase()} with id ${JSON.stringify(target.id)}`);
     if (!allowed(compiled, REVIEW_BIT, node.doc, node.chain, false)) {
-      return sendError(res, 403, 'FORBIDDEN', `Missing permission ${REVIEW_PERMISSION} on ${node.type} ${node.doc._id}`, {
+      return sendError(res, 403, ErrorCode.FORBIDDEN, `Missing permission ${REVIEW_PERMISSION} on ${node.type} ${node.doc._id}`, {
         permission: REVIEW_PERMISSION,
         scope: { type: node.type, id: node.doc._id },
         canRequestAccess: ctx.principal?.kind === 'user',
       });
     }
     if (node.accountId !== accountId) {
-      return sendError(res, 400, 'BAD_USER_INPUT', `scope ${node.type} ${node.doc._id} is not in account ${accountId}`, {
+      return sendError(res, 400, ErrorCode.BAD_USER_INPUT, `scope ${node.type} ${node.doc._id} is not in account ${accountId}`, {
         field: 'scopeId',
       });
     }

@@ -86,8 +86,7 @@ interface UpdatePrepared extends PreparedChange {
 /** updateRole, as the mutation and previewAccessChange run it: everyone bound to the role gains or loses with it. */
 export const updateRoleChange: AccessChange<{ id: string; input: UpdateRoleInput }, UpdatePrepared, RoleDoc> = {
   async prepare(ctx, { id, input }) {
-    const role = await ctx.loaders.load<RoleDoc>('Role', id);
-    if (!role) throw new NotFoundError('role', id);
+    const role = await ctx.loaders.existing<RoleDoc>('Role', id);
     const set: UpdatePrepared['set'] = {};
     if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
     if (input.description !== undefined) set.description = cleanDescription(input.description);

@@ -1,4 +1,4 @@
-// Partner API tokens (DESIGN.md §6): shown once, stored hashed, mandatory expiry, scopes the creator
+// Partner API tokens (docs/design.md "Identity, tokens, audit"; docs/partners.md): shown once, stored hashed, mandatory expiry, scopes the creator
 // holds (no escalation), optional workspace restriction; revocable at once. The token's effective
 // permissions are computed per request by src/authz/compile.ts (creator ∩ scopes ∩ workspaces).
 import type { Context } from '../../graphql/context';
@@ -139,13 +139,12 @@ export async function createApiToken(ctx: Context, input: CreateApiTokenInput): 
     await accessStore.revokeToken(doc._id, new Date());
     throw err;
   }
-  ctx.loaders.prime('ApiToken', doc as unknown as { _id: string });
+  ctx.loaders.prime('ApiToken', doc);
   return { token, apiToken: doc };
 }
 
 export async function revokeApiToken(ctx: Context, id: string): Promise<boolean> {
-  const before = await ctx.loaders.load<ApiTokenDoc>('ApiToken', id);
-  if (!before) throw new NotFoundError('ApiToken', id);
+  const before = await ctx.loaders.existing<ApiTokenDoc>('ApiToken', id);
   if (before.revokedAt) return true;
   const after = await accessStore.revokeToken<ApiTokenDoc>(id, new Date());
   ctx.loaders.forget('ApiToken', id);
@@ -185,7 +184,7 @@ export async function rotateApiToken(ctx: Context, id: string): Promise<ApiToken
   ).lean<ApiTokenDoc>();
   ctx.loaders.forget('ApiToken', id);
   if (!after) throw new BadInputError('This token was revoked, expired or rotated meanwhile: list the tokens again', 'id');
-  ctx.loaders.prime('ApiToken', after as unknown as { _id: string });
+  ctx.loaders.prime('ApiToken', after);
   await ctx.audit.change({
     accountId: after.accountId,
     action: 'apiToken.rotated',

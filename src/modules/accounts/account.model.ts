@@ -1,10 +1,10 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
 
 export interface AccountDoc extends BaseDoc {
   name: string;
   ownerId: string;
-  /** Bumped by the access store on every change to roles, bindings, overrides, members or tokens (DESIGN.md §4 rule 6). */
+  /** Bumped by the access store on every change to roles, bindings, overrides, members or tokens (docs/permissions-rules.md "Rules no role can break", rule 6). */
   permissionsVersion: number;
   /** Counts ownership transfers: one transfer claims each epoch (rule 9: one owner). */
   ownerEpoch?: number;
@@ -32,35 +32,29 @@ accountSchema.index({ ownerId: 1 });
 export const Account: Model<AccountDoc> = model<AccountDoc>('Account', accountSchema);
 
 /** Membership of a user in an account. A member with no bindings keeps no access (Mailtrap). */
-export interface MemberDoc extends BaseDoc {
-  accountId: string;
+export interface MemberDoc extends BaseDoc, InAccount {
   userId: string;
   /** False when the member opted out of invoice emails (Mailtrap's Billing Viewer may). */
   invoiceEmails?: boolean;
-  createdBy: string;
 }
 
 const memberSchema = docSchema<MemberDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   userId: { type: String, required: true },
   invoiceEmails: { type: Boolean, default: true },
-  createdBy: { type: String, required: true },
 });
 memberSchema.index({ accountId: 1, userId: 1 }, { unique: true });
 memberSchema.index({ userId: 1 });
 
 export const Member: Model<MemberDoc> = model<MemberDoc>('Member', memberSchema);
 
-export interface WorkspaceDoc extends BaseDoc {
-  accountId: string;
+export interface WorkspaceDoc extends BaseDoc, InAccount {
   name: string;
-  createdBy: string;
 }
 
 const workspaceSchema = docSchema<WorkspaceDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   name: { type: String, required: true },
-  createdBy: { type: String, required: true },
 });
 workspaceSchema.index({ accountId: 1, _id: 1 });
 

@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
-import { Workspace, type AccountDoc } from './account.model';
+import { Workspace, type AccountDoc, type WorkspaceDoc } from './account.model';
 import type { UserDoc } from '../identity/user.model';
 import { createWorkspace, deleteWorkspace, updateAccount, updateWorkspace } from './accounts.service';
 import { NotFoundError } from '../../errors';
@@ -8,7 +8,7 @@ import { NotFoundError } from '../../errors';
 export const accountsResolvers: Resolvers = {
   Query: {
     account: (_, { id }, ctx) => ctx.loaders.load<AccountDoc>('Account', id),
-    workspace: (_, { id }, ctx) => ctx.loaders.load('Workspace', id),
+    workspace: (_, { id }, ctx) => ctx.loaders.load<WorkspaceDoc>('Workspace', id),
   },
   Mutation: {
     updateAccount: (_, { id, input }, ctx) => updateAccount(ctx, id, input),

@@ -66,8 +66,7 @@ export async function createWorkspace(ctx: Context, input: CreateWorkspaceInput)
 }
 
 export async function updateWorkspace(ctx: Context, id: string, input: UpdateWorkspaceInput): Promise<WorkspaceDoc> {
-  const before = await ctx.loaders.load<WorkspaceDoc>('Workspace', id);
-  if (!before) throw new NotFoundError('Workspace', id);
+  const before = await ctx.loaders.existing<WorkspaceDoc>('Workspace', id);
   if (input.name === undefined || input.name === null) return before;
   const name = cleanName(input.name, 'name');
   if (name === before.name) return before;
@@ -83,8 +82,7 @@ const KEPT_ON_WORKSPACE_DELETE = new Set(['AuditEvent', 'Workspace', 'RoleBindin
  * inboxes and messages, bindings on nodes inside it, …). The account's last workspace stays.
  */
 export async function deleteWorkspace(ctx: Context, id: string): Promise<boolean> {
-  const ws = await ctx.loaders.load<WorkspaceDoc>('Workspace', id);
-  if (!ws) throw new NotFoundError('Workspace', id);
+  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', id);
   if ((await Workspace.countDocuments({ accountId: ws.accountId })) <= 1) {
     throw new BadInputError('An account keeps at least one workspace: create another before deleting this one', 'id');
   }
@@ -123,7 +121,7 @@ export async function updateAccount(ctx: Context, id: string, input: UpdateAccou
   if (name === before.name) return before;
   const after = await Account.findOneAndUpdate({ _id: id }, { $set: { name } }, { returnDocument: 'after' }).lean();
   if (!after) throw new NotFoundError('Account', id);
-  ctx.loaders.prime('Account', after as unknown as AccountDoc & Record<string, unknown>);
+  ctx.loaders.prime('Account', after);
   await ctx.audit.change({
     accountId: id,
     action: 'account.renamed',

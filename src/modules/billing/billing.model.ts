@@ -1,7 +1,7 @@
 // Account-level billing (one document per account, created on first read or write) and support
 // tickets with their comments (separate documents: no arrays of subdocuments to grow unbounded).
 import { model, Schema, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
 
 export type PlanName = 'FREE' | 'STARTER' | 'GROWTH' | 'SCALE' | 'ENTERPRISE';
 export type CardBrandName = 'VISA' | 'MASTERCARD' | 'AMEX' | 'DISCOVER' | 'DINERS' | 'JCB' | 'UNIONPAY';
@@ -14,13 +14,11 @@ export interface CardDoc {
   expYear: number;
 }
 
-export interface BillingDoc extends BaseDoc {
-  accountId: string;
+export interface BillingDoc extends BaseDoc, InAccount {
   plan: PlanName;
   card: CardDoc | null;
   sendLimit: number;
   verificationLimit: number;
-  createdBy: string;
 }
 
 const cardSchema = new Schema<CardDoc>(
@@ -34,12 +32,11 @@ const cardSchema = new Schema<CardDoc>(
 );
 
 const billingSchema = docSchema<BillingDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   plan: { type: String, required: true, enum: ['FREE', 'STARTER', 'GROWTH', 'SCALE', 'ENTERPRISE'] },
   card: { type: cardSchema, default: null },
   sendLimit: { type: Number, required: true },
   verificationLimit: { type: Number, required: true },
-  createdBy: { type: String, required: true },
 });
 billingSchema.index({ accountId: 1 }, { unique: true });
 
@@ -47,37 +44,31 @@ export const Billing: Model<BillingDoc> = model<BillingDoc>('Billing', billingSc
 
 export type SupportTicketStatusName = 'OPEN' | 'CLOSED';
 
-export interface SupportTicketDoc extends BaseDoc {
-  accountId: string;
+export interface SupportTicketDoc extends BaseDoc, InAccount {
   subject: string;
   body: string;
   status: SupportTicketStatusName;
-  createdBy: string;
 }
 
 const ticketSchema = docSchema<SupportTicketDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   subject: { type: String, required: true },
   body: { type: String, required: true },
   status: { type: String, required: true, enum: ['OPEN', 'CLOSED'], default: 'OPEN' },
-  createdBy: { type: String, required: true },
 });
 ticketSchema.index({ accountId: 1, _id: 1 });
 
 export const SupportTicket: Model<SupportTicketDoc> = model<SupportTicketDoc>('SupportTicket', ticketSchema);
 
-export interface SupportTicketCommentDoc extends BaseDoc {
-  accountId: string;
+export interface SupportTicketCommentDoc extends BaseDoc, InAccount {
   ticketId: string;
   body: string;
-  createdBy: string;
 }
 
 const commentSchema = docSchema<SupportTicketCommentDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   ticketId: { type: String, required: true },
   body: { type: String, required: true },
-  createdBy: { type: String, required: true },
 });
 commentSchema.index({ ticketId: 1, _id: 1 });
 commentSchema.index({ accountId: 1 });

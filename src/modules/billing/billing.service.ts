@@ -152,10 +152,8 @@ export async function openSupportTicket(ctx: Context, input: OpenSupportTicketIn
   if (/[\r\n]/.test(subject)) throw new BadInputError('subject must be a single line', 'subject');
   const body = text(input.body, 'body', TICKET_BODY_MAX);
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  const ticket = (
-    await SupportTicket.create({ accountId: account._id, subject, body, status: 'OPEN', createdBy: ctx.principal!.userId })
-  ).toObject();
-  ctx.loaders.prime('SupportTicket', ticket as never);
+  const ticket = (await SupportTicket.create({ accountId: account._id, subject, body, status: 'OPEN', createdBy: ctx.actorId })).toObject();
+  ctx.loaders.prime('SupportTicket', ticket);
   await ctx.audit.record({
     accountId: ticket.accountId,
     action: 'supportTicket.opened',
@@ -166,8 +164,7 @@ export async function openSupportTicket(ctx: Context, input: OpenSupportTicketIn
 }
 
 async function ticketOf(ctx: Context, id: string): Promise<SupportTicketDoc> {
-  const ticket = await ctx.loaders.load<SupportTicketDoc>('SupportTicket', id);
-  if (!ticket) throw new NotFoundError('SupportTicket', id);
+  const ticket = await ctx.loaders.existing<SupportTicketDoc>('SupportTicket', id);
   return ticket;
 }
 
@@ -180,7 +177,7 @@ export async function commentOnSupportTicket(
   const body = text(input.body, 'body', TICKET_BODY_MAX);
   const ticket = await ticketOf(ctx, id);
   const comment = (
-    await SupportTicketComment.create({ accountId: ticket.accountId, ticketId: ticket._id, body, createdBy: ctx.principal!.userId })
+    await SupportTicketComment.create({ accountId: ticket.accountId, ticketId: ticket._id, body, createdBy: ctx.actorId })
   ).toObject();
   await SupportTicket.updateOne({ _id: ticket._id }, { $set: { status: 'OPEN' } });
   ctx.loaders.forget('SupportTicket', ticket._id);
@@ -202,7 +199,7 @@ export async function setSupportTicketStatus(ctx: Context, id: string, status: S
     { returnDocument: 'after' },
   ).lean<SupportTicketDoc>();
   if (!after) throw new NotFoundError('SupportTicket', id);
-  ctx.loaders.prime('SupportTicket', after as never);
+  ctx.loaders.prime('SupportTicket', after);
   await ctx.audit.change({
     accountId: after.accountId,
     action: status === 'CLOSED' ? 'supportTicket.closed' : 'supportTicket.reopened',

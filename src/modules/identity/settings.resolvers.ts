@@ -1,4 +1,4 @@
-// updateMySettings carries no @requires: everyone may edit their own profile (DESIGN.md §2). The
+// updateMySettings carries no @requires: everyone may edit their own profile (docs/design.md "Rules no role can break"). The
 // authentication plugin refuses it without a valid token; the service acts only on the caller.
 import type { Resolvers } from '../../graphql/generated';
 import { updateMySettings } from './settings.service';

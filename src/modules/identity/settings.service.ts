@@ -1,4 +1,4 @@
-// updateMySettings: every signed-in user may edit their own profile and settings (DESIGN.md §2),
+// updateMySettings: every signed-in user may edit their own profile and settings (docs/design.md "Rules no role can break"),
 // whatever their roles, and nobody else's. Changing the password needs the current one, follows the
 // strength rule, and signs out the user's other sessions.
 import type { Context } from '../../graphql/context';
@@ -126,7 +126,7 @@ export async function updateMySettings(ctx: Context, input: UpdateMySettingsInpu
   if (!Object.keys(update).length) return user;
   const after = await User.findOneAndUpdate({ _id: user._id }, update, { returnDocument: 'after' }).lean<UserDoc>();
   if (!after) throw new UnauthenticatedError();
-  ctx.loaders.prime('User', after as never);
+  ctx.loaders.prime('User', after);
 
   let signedOut = 0;
   if (changingPassword) {

@@ -11,7 +11,7 @@ import type { Context } from '../../graphql/context';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { claimOnce } from '../../db/claims';
-import { BadInputError, UnauthenticatedError } from '../../errors';
+import { BadInputError, UnauthenticatedError, ErrorCode } from '../../errors';
 import { Account, Member, type AccountDoc } from '../accounts/account.model';
 import { User, type UserDoc } from './user.model';
 import { completeLogin, type AuthResult } from './session.service';
@@ -35,7 +35,7 @@ export class TwoFactorRequiredError extends GraphQLError {
   constructor(challenge: string, expiresAt: Date) {
     super('Two-factor authentication required: send a code from your authenticator app (or a recovery code) to loginWithTwoFactor.', {
       extensions: {
-        code: 'UNAUTHENTICATED',
+        code: ErrorCode.UNAUTHENTICATED,
         twoFactorRequired: true,
         challenge,
         challengeExpiresAt: expiresAt.toISOString(),
@@ -51,7 +51,7 @@ export class TwoFactorEnrolmentRequiredError extends GraphQLError {
     const names = accounts.map((a) => a.name).join(', ');
     super(`${names} requires two-factor authentication: enrol with enableTwoFactor and confirmTwoFactor before anything else.`, {
       extensions: {
-        code: 'FORBIDDEN',
+        code: ErrorCode.FORBIDDEN,
         reason: 'TWO_FACTOR_ENROLMENT_REQUIRED',
         accountIds: accounts.map((a) => a._id),
         canRequestAccess: false,
@@ -243,7 +243,7 @@ export async function setRequireTwoFactor(ctx: Context, input: SetRequireTwoFact
     { returnDocument: 'after' },
   ).lean<AccountDoc>();
   if (!after) throw new BadInputError('The account was deleted', 'accountId');
-  ctx.loaders.prime('Account', after as never);
+  ctx.loaders.prime('Account', after);
   await ctx.audit.change({
     accountId: after._id,
     action: 'account.securityUpdated',

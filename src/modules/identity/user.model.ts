@@ -60,6 +60,11 @@ sessionSchema.index({ expiresAt: 1 });
 
 export const Session: Model<SessionDoc> = model<SessionDoc>('Session', sessionSchema);
 
+/** The session with this token hash (authentication: src/identity/principal.ts). */
+export function sessionByHash(tokenHash: string): Promise<SessionDoc | null> {
+  return Session.findOne({ tokenHash }).lean<SessionDoc>().exec();
+}
+
 /**
  * The unique key of a verified address: `_id` is the address, held by exactly one user. Taken when
  * the address is verified; every later verification of the same address by another user fails.

@@ -23,7 +23,6 @@ import { Suppression } from '../sending/domain-children.model';
 import { User, type UserDoc } from '../identity/user.model';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc, type CampaignStatus } from './campaign.model';
 import { EDITABLE, readyToSend } from './campaigns.service';
-import { prime } from './common';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
@@ -342,7 +341,7 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
   // Null when a replica resumed this send (its lease lapsed) and finished it first.
   const done = (await finishSend(id)) ?? (await Campaign.findOne({ _id: id }).lean());
   if (!done) throw new NotFoundError('Campaign', id);
-  prime(ctx, 'Campaign', done);
+  ctx.loaders.prime('Campaign', done);
   const sendView = (c: CampaignDoc) => ({ status: c.status, sentAt: c.sentAt, recipientCount: c.recipientCount });
   await ctx.audit.change({
     accountId: done.accountId,

@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 
 export type CampaignStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'SENT' | 'FAILED';
 export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED', 'SENDING', 'SENT', 'FAILED'];
@@ -8,9 +8,7 @@ export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['DRAFT', 'SCHEDULED
  * An email campaign of a workspace (scope node CAMPAIGN): DRAFT → (SCHEDULED) → SENDING → SENT, or
  * SCHEDULED → FAILED when the scheduler finds it cannot be sent when due (failureReason says why).
  */
-export interface CampaignDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface CampaignDoc extends BaseDoc, InWorkspace {
   name: string;
   subject: string;
   status: CampaignStatus;
@@ -23,12 +21,10 @@ export interface CampaignDoc extends BaseDoc {
   recipientCount: number;
   /** Why the scheduler could not send it (meaningful while FAILED). */
   failureReason?: string | null;
-  createdBy: string;
 }
 
 const campaignSchema = docSchema<CampaignDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   name: { type: String, required: true },
   subject: { type: String, default: '' },
   status: { type: String, required: true, enum: CAMPAIGN_STATUSES, default: 'DRAFT' },
@@ -40,7 +36,6 @@ const campaignSchema = docSchema<CampaignDoc>({
   sentAt: { type: Date, default: null },
   recipientCount: { type: Number, default: 0 },
   failureReason: { type: String, default: null },
-  createdBy: { type: String, required: true },
 });
 campaignSchema.index({ workspaceId: 1, _id: 1 });
 campaignSchema.index({ accountId: 1 });
@@ -56,10 +51,7 @@ export const Campaign: Model<CampaignDoc> = model<CampaignDoc>('Campaign', campa
  * one request even when two race (a unique key is atomic on MongoDB and on FerretDB, whose
  * findAndModify is not guaranteed to be).
  */
-export interface CampaignSendDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
-  createdBy: string;
+export interface CampaignSendDoc extends BaseDoc, InWorkspace {
   /** When the send began: part of every email log id of the send (src/modules/marketing/campaign-delivery.service.ts). */
   startedAt?: Date;
   /** Lease epoch: bumped, under a claim, by each replica that takes a stalled send over. */
@@ -71,9 +63,7 @@ export interface CampaignSendDoc extends BaseDoc {
 
 const campaignSendSchema = docSchema<CampaignSendDoc>({
   _id: { type: String, required: true },
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
-  createdBy: { type: String, required: true },
+  ...inWorkspace(),
   startedAt: { type: Date },
   epoch: { type: Number, default: 0 },
   runner: { type: String },

@@ -8,7 +8,8 @@ import type { CreateCampaignInput, ScheduleCampaignInput, UpdateCampaignInput } 
 import { BadInputError } from '../../errors';
 import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { assertVerifiedSender } from './sender.service';
-import { cleanEmail, cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, workspaceOf } from './common';
+import { cleanEmail } from '../../mail/address';
+import { cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, workspaceOf } from './common';
 import { Campaign, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import type { MailingListDoc } from './list.model';
 import type { TemplateDoc } from './template.model';

@@ -1,12 +1,11 @@
 // Shared checks of the marketing services: names, the parent workspace, optional text fields.
 import type { Context } from '../../graphql/context';
 import type { WorkspaceDoc } from '../accounts/account.model';
-import { BadInputError, NotFoundError } from '../../errors';
+import { BadInputError } from '../../errors';
 
 export const NAME_MAX = 100;
 export const PERSON_NAME_MAX = 100;
 export const SUBJECT_MAX = 255;
-export const EMAIL_MAX = 254;
 
 export function cleanName(value: unknown, field: string, max = NAME_MAX): string {
   if (typeof value !== 'string') throw new BadInputError(`${field} must be text`, field);
@@ -26,33 +25,12 @@ export function cleanOptional(value: unknown, field: string, max: number): strin
   return s;
 }
 
-// The EmailAddress scalar's own rule (graphql-scalars), applied here so errors can name the row.
-const EMAIL_RE =
-  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-
-/** A valid, lowercased email address, or BAD_USER_INPUT on `field`. */
-export function cleanEmail(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw new BadInputError(`${field} must be an email address`, field);
-  const email = value.trim().toLowerCase();
-  if (!email) throw new BadInputError(`${field} must not be empty`, field);
-  if (email.length > EMAIL_MAX) throw new BadInputError(`${field} must be at most ${EMAIL_MAX} characters`, field);
-  if (!EMAIL_RE.test(email)) throw new BadInputError(`${field} is not a valid email address: ${JSON.stringify(value.slice(0, 80))}`, field);
-  return email;
-}
-
 /** The workspace named by a create input (already loaded, and checked, by the directive). */
 export async function workspaceOf(ctx: Context, workspaceId: string): Promise<WorkspaceDoc> {
-  const ws = await ctx.loaders.load<WorkspaceDoc>('Workspace', workspaceId);
-  if (!ws) throw new NotFoundError('Workspace', workspaceId);
-  return ws;
+  return ctx.loaders.existing<WorkspaceDoc>('Workspace', workspaceId);
 }
 
 /** Whether the input object carries `key` at all (an explicit null clears; absent keeps). */
 export function has(input: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(input, key) && (input as Record<string, unknown>)[key] !== undefined;
-}
-
-/** Seeds the request's loader with a document just written (typed documents into the loaders' shape). */
-export function prime(ctx: Context, type: string, doc: { _id: string }): void {
-  ctx.loaders.prime(type, doc as unknown as { _id: string } & Record<string, unknown>);
 }

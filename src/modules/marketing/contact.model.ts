@@ -1,25 +1,20 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 
 /** One address on a mailing list. An email is one contact per list (stored lowercased). */
-export interface ContactDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface ContactDoc extends BaseDoc, InWorkspace {
   listId: string;
   email: string;
   firstName: string | null;
   lastName: string | null;
-  createdBy: string;
 }
 
 const contactSchema = docSchema<ContactDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   listId: { type: String, required: true },
   email: { type: String, required: true, lowercase: true, trim: true },
   firstName: { type: String, default: null },
   lastName: { type: String, default: null },
-  createdBy: { type: String, required: true },
 });
 // Unique per list; also serves lookups of existing emails during an import.
 contactSchema.index({ listId: 1, email: 1 }, { unique: true });

@@ -11,7 +11,7 @@ import type { AccountDoc, WorkspaceDoc } from '../accounts/account.model';
 import { billingOf } from '../billing/billing.service';
 import { returnVerification, takeVerification, verificationsThisMonth } from '../billing/verifications.service';
 import { lookupMx } from '../sending/dns-check';
-import { cleanEmail, domainOf } from '../sending/validate';
+import { cleanEmail, domainOf } from '../../mail/address';
 
 export type EmailVerdict = 'VALID' | 'INVALID' | 'UNKNOWN';
 

@@ -11,12 +11,11 @@ import { stringify } from 'csv-stringify';
 import { permissionBit } from '../../authz/catalogue';
 import { allowed } from '../../authz/check';
 import { RESOURCE_TYPES } from '../../authz/resources';
-import { BadInputError } from '../../errors';
+import { BadInputError, ErrorCode } from '../../errors';
 import { isId } from '../../db/ids';
 import { date, queryString, restContext, sendError } from '../../audit/export';
 import type { Mailer } from '../../mail/mailer';
 import type { RateLimits } from '../../http/rate-limit';
-import type { AccountDoc } from '../accounts/account.model';
 import { findApiKeyBySecret } from '../sending/secrets.service';
 import { EmailLog, type EmailLogDoc } from '../sending/email-log.model';
 import { ingestEvents } from './ingest.service';
@@ -40,15 +39,15 @@ export function eventsHandler(deps: { log: Logger }) {
     const account = key && isId(accountId) ? await findApiKeyBySecret(accountId, key) : null;
     if (!account) {
       res.setHeader('www-authenticate', 'Basic realm="postern-events"');
-      return sendError(res, 401, 'UNAUTHENTICATED', 'Send an API key of this account as HTTP Basic credentials api:<key>.');
+      return sendError(res, 401, ErrorCode.UNAUTHENTICATED, 'Send an API key of this account as HTTP Basic credentials api:<key>.');
     }
     try {
       const result = await ingestEvents(account.accountId, req.body);
       res.status(200).json(result);
     } catch (err) {
-      if (err instanceof BadInputError) return sendError(res, 400, 'BAD_USER_INPUT', err.message, { field: err.extensions.field });
+      if (err instanceof BadInputError) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, err.message, { field: err.extensions.field });
       deps.log.error({ requestId: res.locals.requestId, err }, 'event ingestion failed');
-      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
     }
   };
 }
@@ -84,26 +83,26 @@ export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limit
       target = domainId ? { type: 'Domain', field: 'domainId', id: domainId } : { type: 'Campaign', field: 'campaignId', id: campaignId! };
       range = reportRange(date(queryString(req, 'from'), 'from'), date(queryString(req, 'to'), 'to'));
     } catch (err) {
-      if (err instanceof BadInputError) return sendError(res, 400, 'BAD_USER_INPUT', err.message, { field: err.extensions.field });
+      if (err instanceof BadInputError) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, err.message, { field: err.extensions.field });
       throw err;
     }
     const ctx = await restContext(req, res, deps);
     if (!ctx) return;
-    const node = await ctx.loaders.load<AccountDoc & { accountId: string; workspaceId: string }>(target.type, target.id);
+    const node = await ctx.loaders.load<{ _id: string; accountId: string; workspaceId: string }>(target.type, target.id);
     const compiled = node ? await ctx.authz.load(node.accountId) : null;
-    if (!node || !compiled) return sendError(res, 404, 'NOT_FOUND', `No ${target.type.toLowerCase()} with id ${JSON.stringify(target.id)}`);
+    if (!node || !compiled)
+      return sendError(res, 404, ErrorCode.NOT_FOUND, `No ${target.type.toLowerCase()} with id ${JSON.stringify(target.id)}`);
     const chain = RESOURCE_TYPES[target.type]!.chain;
-    const doc = node as unknown as Record<string, unknown>;
     const scope = { type: target.type === 'Domain' ? 'DOMAIN' : 'CAMPAIGN', id: node._id };
-    if (!allowed(compiled, EXPORT_BIT, doc, chain, false)) {
-      return sendError(res, 403, 'FORBIDDEN', `Missing permission emailLogs:export on ${scope.type} ${node._id}`, {
+    if (!allowed(compiled, EXPORT_BIT, node, chain, false)) {
+      return sendError(res, 403, ErrorCode.FORBIDDEN, `Missing permission emailLogs:export on ${scope.type} ${node._id}`, {
         permission: 'emailLogs:export',
         scope,
         canRequestAccess: ctx.principal?.kind === 'user',
       });
     }
     // Bodies only for those who may read them (a Domain Viewer exports statistics, not content).
-    const withContent = allowed(compiled, CONTENT_BIT, doc, chain, false);
+    const withContent = allowed(compiled, CONTENT_BIT, node, chain, false);
     await ctx.audit.record({
       accountId: node.accountId,
       workspaceId: node.workspaceId,

@@ -8,7 +8,7 @@ import { AuditRecorder } from '../../audit/recorder';
 import { isDuplicateKey } from '../../db/errors';
 import { Domain, type DomainDoc } from '../sending/domain.model';
 import { Suppression, type SuppressionType } from '../sending/domain-children.model';
-import { domainOf } from '../sending/validate';
+import { domainOf } from '../../mail/address';
 import type { DeliveryEventDoc, DeliveryEventType } from './event.model';
 import type { EmailLogDoc } from '../sending/email-log.model';
 

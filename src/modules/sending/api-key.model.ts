@@ -1,26 +1,23 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
 
 /** Account API key: revealable to permitted roles, so sealed (AES-256-GCM) rather than hashed. */
-export interface ApiKeyDoc extends BaseDoc {
-  accountId: string;
+export interface ApiKeyDoc extends BaseDoc, InAccount {
   name: string;
   secretEnc: string;
   /** The secret's last 4 characters, the PARTIAL mask's `••••abcd`: masking never decrypts. Absent on keys made before. */
   secretHint?: string | null;
   expiresAt: Date | null;
   rotatedAt: Date | null;
-  createdBy: string;
 }
 
 const schema = docSchema<ApiKeyDoc>({
-  accountId: { type: String, required: true },
+  ...inAccount(),
   name: { type: String, required: true },
   secretEnc: { type: String, required: true },
   secretHint: { type: String, default: null },
   expiresAt: { type: Date, default: null },
   rotatedAt: { type: Date, default: null },
-  createdBy: { type: String, required: true },
 });
 schema.index({ accountId: 1, _id: 1 });
 

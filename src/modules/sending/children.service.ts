@@ -25,7 +25,8 @@ import {
   type WebhookDoc,
 } from './domain-children.model';
 import { auditView, changedOnly } from './common';
-import { cleanEmail, cleanInt, cleanRouteActions, cleanRouteExpression, cleanUrl } from './validate';
+import { cleanInt, cleanRouteActions, cleanRouteExpression, cleanUrl } from './validate';
+import { cleanEmail } from '../../mail/address';
 
 export const REASON_MAX = 500;
 export const DESCRIPTION_MAX = 500;

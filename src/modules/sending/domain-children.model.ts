@@ -1,6 +1,6 @@
 // Small children of a domain (webhooks, suppressions, authorized recipients) and a workspace's routes.
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 
 export const WEBHOOK_EVENTS = [
   'ACCEPTED',
@@ -75,23 +75,18 @@ recipientSchema.index({ accountId: 1 });
 export const AuthorizedRecipient: Model<AuthorizedRecipientDoc> = model<AuthorizedRecipientDoc>('AuthorizedRecipient', recipientSchema);
 
 /** An inbound route of a workspace (Mailgun's Routes): a filter expression and actions, by priority. */
-export interface RouteDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface RouteDoc extends BaseDoc, InWorkspace {
   expression: string;
   actions: string[];
   priority: number;
   description: string | null;
-  createdBy: string;
 }
 const routeSchema = docSchema<RouteDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   expression: { type: String, required: true },
   actions: { type: [String], default: [] },
   priority: { type: Number, required: true },
   description: { type: String, default: null },
-  createdBy: { type: String, required: true },
 });
 routeSchema.index({ workspaceId: 1, _id: 1 });
 routeSchema.index({ accountId: 1 });

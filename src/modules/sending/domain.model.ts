@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 import { randomSecret } from '../../crypto/tokens';
 
 export type DomainState = 'UNVERIFIED' | 'VERIFIED';
@@ -12,9 +12,7 @@ export const REQUIRED_PURPOSES: readonly DnsRecordPurpose[] = ['OWNERSHIP', 'SPF
  * A sending domain. Its DNS records are derived from `name` and the DKIM key pair generated at
  * creation; only the public key is kept in clear, the private key is sealed (AES-256-GCM).
  */
-export interface DomainDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface DomainDoc extends BaseDoc, InWorkspace {
   name: string;
   dkimSelector: string;
   dkimPublicKey: string;
@@ -32,12 +30,10 @@ export interface DomainDoc extends BaseDoc {
   trackOpens: boolean;
   trackClicks: boolean;
   unsubscribeFooter: string | null;
-  createdBy: string;
 }
 
 const domainSchema = docSchema<DomainDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   name: { type: String, required: true },
   dkimSelector: { type: String, required: true },
   dkimPublicKey: { type: String, required: true },
@@ -51,7 +47,6 @@ const domainSchema = docSchema<DomainDoc>({
   trackOpens: { type: Boolean, default: false },
   trackClicks: { type: Boolean, default: false },
   unsubscribeFooter: { type: String, default: null },
-  createdBy: { type: String, required: true },
 });
 domainSchema.index({ accountId: 1, name: 1 }, { unique: true });
 domainSchema.index({ workspaceId: 1, _id: 1 });

@@ -17,7 +17,7 @@ import { SmtpCredential } from './smtp-credential.model';
 import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.model';
 import { EmailLog } from './email-log.model';
 import { auditView, changedOnly } from './common';
-import { cleanHostname } from './validate';
+import { cleanHostname } from '../../mail/address';
 import { checkDns, type DnsRecordView } from './dns-check';
 
 const generateKeyPairAsync = promisify(generateKeyPair);

@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 
 /** The UTC calendar day of a moment, as reports group by it: YYYY-MM-DD. */
 export function utcDay(d: Date): string {
@@ -45,9 +45,7 @@ export function statusesBelow(status: EmailStatus): EmailStatus[] {
  * One sent (or recorded) email: transactional sends through a domain, and one entry per recipient
  * of a campaign send. Bodies are sensitive (`emailContent:view`).
  */
-export interface EmailLogDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface EmailLogDoc extends BaseDoc, InWorkspace {
   /** The sending domain; null for a campaign sent without one. */
   domainId: string | null;
   campaignId: string | null;
@@ -63,12 +61,10 @@ export interface EmailLogDoc extends BaseDoc {
   day?: string;
   /** The campaign delivery run that wrote it (tells a resumed run what it wrote itself). */
   runId?: string | null;
-  createdBy: string;
 }
 
 const emailLogSchema = docSchema<EmailLogDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   domainId: { type: String, default: null },
   campaignId: { type: String, default: null },
   from: { type: String, required: true },
@@ -81,7 +77,6 @@ const emailLogSchema = docSchema<EmailLogDoc>({
   error: { type: String, default: null },
   day: { type: String, default: () => utcDay(new Date()) },
   runId: { type: String, default: null },
-  createdBy: { type: String, required: true },
 });
 emailLogSchema.index({ domainId: 1, _id: 1 });
 emailLogSchema.index({ campaignId: 1, _id: 1 });

@@ -5,7 +5,8 @@ import type { RenameDomainInput, SetApiKeyExpiryInput, SetSendingServerPoolInput
 import { BadInputError } from '../../errors';
 import { saveChanges } from '../save';
 import { auditView } from './common';
-import { cleanHostname, cleanInt } from './validate';
+import { cleanInt } from './validate';
+import { cleanHostname } from '../../mail/address';
 import { isDuplicateKey } from '../../db/errors';
 import { Domain, type DomainDoc } from './domain.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';

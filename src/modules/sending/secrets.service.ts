@@ -19,7 +19,8 @@ import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model'
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
 import { SendingServer, type SendingServerDoc } from './sending-server.model';
 import { auditView, changedOnly } from './common';
-import { cleanHost, cleanInt, cleanLocalPart, cleanText } from './validate';
+import { cleanHost, cleanInt, cleanText } from './validate';
+import { cleanLocalPart } from '../../mail/address';
 
 export const NAME_MAX = 100;
 export const USERNAME_MAX = 255;
@@ -100,7 +101,7 @@ export async function rotateApiKey(ctx: Context, id: string): Promise<ApiKeyDoc>
     { returnDocument: 'after' },
   ).lean();
   if (!after) throw new BadInputError('The API key was deleted meanwhile', 'id');
-  ctx.loaders.prime('ApiKey', after as unknown as { _id: string });
+  ctx.loaders.prime('ApiKey', after);
   await ctx.audit.change({
     accountId: after.accountId,
     action: 'apiKey.rotated',

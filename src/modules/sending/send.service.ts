@@ -6,7 +6,7 @@ import { BadInputError } from '../../errors';
 import type { DomainDoc } from './domain.model';
 import { AuthorizedRecipient, Suppression } from './domain-children.model';
 import { EmailLog, type EmailLogDoc, type EmailStatus } from './email-log.model';
-import { cleanEmail, domainOf } from './validate';
+import { cleanEmail, domainOf } from '../../mail/address';
 
 export const SUBJECT_MAX = 998;
 export const DISPLAY_NAME_MAX = 200;

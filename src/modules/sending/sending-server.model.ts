@@ -1,13 +1,11 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 
 export const PROVIDERS = ['SMTP', 'AMAZON_SES', 'SENDGRID', 'MAILGUN', 'POSTMARK', 'SPARKPOST', 'MAILJET', 'OTHER'] as const;
 export type SendingServerProvider = (typeof PROVIDERS)[number];
 
 /** An outgoing provider account of a workspace; the password the user gives is sealed (AES-256-GCM). */
-export interface SendingServerDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface SendingServerDoc extends BaseDoc, InWorkspace {
   name: string;
   provider: SendingServerProvider;
   host: string;
@@ -20,12 +18,10 @@ export interface SendingServerDoc extends BaseDoc {
   dailyQuota?: number | null;
   /** Most emails per hour; null: no quota. */
   hourlyQuota?: number | null;
-  createdBy: string;
 }
 
 const schema = docSchema<SendingServerDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   name: { type: String, required: true },
   provider: { type: String, required: true, enum: PROVIDERS },
   host: { type: String, required: true },
@@ -35,7 +31,6 @@ const schema = docSchema<SendingServerDoc>({
   pool: { type: String, default: null },
   dailyQuota: { type: Number, default: null },
   hourlyQuota: { type: Number, default: null },
-  createdBy: { type: String, required: true },
 });
 schema.index({ workspaceId: 1, _id: 1 });
 schema.index({ accountId: 1 });

@@ -6,7 +6,7 @@ import type { AccountDoc, WorkspaceDoc } from '../accounts/account.model';
 import { Domain, type DomainDoc } from './domain.model';
 import { SmtpCredential } from './smtp-credential.model';
 import { ApiKey } from './api-key.model';
-import { SendingServer } from './sending-server.model';
+import { SendingServer, type SendingServerDoc } from './sending-server.model';
 import { AuthorizedRecipient, Route, Suppression, Webhook } from './domain-children.model';
 import { EmailLog } from './email-log.model';
 import { createDomain, deleteDomain, dnsRecords, updateDomain, verifyDomain } from './domain.service';
@@ -45,7 +45,7 @@ const open = (sealed: string) => secretBox().open(sealed);
 export const sendingResolvers: Resolvers = {
   Query: {
     domain: (_, { id }, ctx) => ctx.loaders.load<DomainDoc>('Domain', id),
-    sendingServer: (_, { id }, ctx) => ctx.loaders.load('SendingServer', id),
+    sendingServer: (_, { id }, ctx) => ctx.loaders.load<SendingServerDoc>('SendingServer', id),
   },
   Mutation: {
     renameDomain: (_, { id, input }, ctx) => renameDomain(ctx, id, input),

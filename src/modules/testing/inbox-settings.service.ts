@@ -8,7 +8,7 @@ import { randomSecret } from '../../crypto/tokens';
 import { isDuplicateKey } from '../../db/errors';
 import { BadInputError } from '../../errors';
 import { saveChanges } from '../save';
-import { cleanEmail } from '../sending/validate';
+import { cleanEmail } from '../../mail/address';
 import { Inbox, InboxAddress, type InboxAddressDoc, type InboxDoc } from './testing.model';
 
 export const INBOX_MAIL_DOMAIN = 'inbox.postern.email';

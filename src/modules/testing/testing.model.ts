@@ -1,29 +1,22 @@
-// Email testing (DESIGN.md §1): Project (workspace child, a scope node) → Inbox (scope node) → Message.
+// Email testing (docs/design.md "The resource tree"): Project (workspace child, a scope node) → Inbox (scope node) → Message.
 // Messages are captured, never delivered; their bodies are sensitive (emailContent:view).
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
 
-export interface ProjectDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface ProjectDoc extends BaseDoc, InWorkspace {
   name: string;
-  createdBy: string;
 }
 
 const projectSchema = docSchema<ProjectDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   name: { type: String, required: true },
-  createdBy: { type: String, required: true },
 });
 projectSchema.index({ workspaceId: 1, _id: 1 });
 projectSchema.index({ accountId: 1 });
 
 export const Project: Model<ProjectDoc> = model<ProjectDoc>('Project', projectSchema);
 
-export interface InboxDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface InboxDoc extends BaseDoc, InWorkspace {
   projectId: string;
   name: string;
   /** The inbox's own address (Mailtrap); unique through InboxAddress. Null until set or for older inboxes. */
@@ -33,19 +26,16 @@ export interface InboxDoc extends BaseDoc {
   smtpPasswordEnc?: string | null;
   /** Addresses every captured message is forwarded to. */
   forwardTo?: string[];
-  createdBy: string;
 }
 
 const inboxSchema = docSchema<InboxDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   projectId: { type: String, required: true },
   name: { type: String, required: true },
   emailAddress: { type: String, default: null },
   smtpUsername: { type: String, default: null },
   smtpPasswordEnc: { type: String, default: null },
   forwardTo: { type: [String], default: [] },
-  createdBy: { type: String, required: true },
 });
 inboxSchema.index({ projectId: 1, _id: 1 });
 inboxSchema.index({ workspaceId: 1 });
@@ -53,9 +43,7 @@ inboxSchema.index({ accountId: 1 });
 
 export const Inbox: Model<InboxDoc> = model<InboxDoc>('Inbox', inboxSchema);
 
-export interface MessageDoc extends BaseDoc {
-  accountId: string;
-  workspaceId: string;
+export interface MessageDoc extends BaseDoc, InWorkspace {
   projectId: string;
   inboxId: string;
   from: string;
@@ -64,12 +52,10 @@ export interface MessageDoc extends BaseDoc {
   html: string | null;
   text: string | null;
   size: number;
-  createdBy: string;
 }
 
 const messageSchema = docSchema<MessageDoc>({
-  accountId: { type: String, required: true },
-  workspaceId: { type: String, required: true },
+  ...inWorkspace(),
   projectId: { type: String, required: true },
   inboxId: { type: String, required: true },
   from: { type: String, required: true },
@@ -78,7 +64,6 @@ const messageSchema = docSchema<MessageDoc>({
   html: { type: String, default: null },
   text: { type: String, default: null },
   size: { type: Number, default: 0 },
-  createdBy: { type: String, required: true },
 });
 messageSchema.index({ inboxId: 1, _id: 1 });
 messageSchema.index({ projectId: 1 });

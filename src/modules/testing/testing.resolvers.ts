@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Resolvers } from '../../graphql/generated';
 import { paginate } from '../../graphql/connection';
-import { BadInputError, NotFoundError } from '../../errors';
+import { BadInputError } from '../../errors';
 import type { Context } from '../../graphql/context';
 import type { WorkspaceDoc } from '../accounts/account.model';
 import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './testing.model';
@@ -17,12 +17,6 @@ import {
   updateInbox,
   updateProject,
 } from './testing.service';
-
-async function parent<T>(ctx: Context, type: string, id: string): Promise<T> {
-  const doc = await ctx.loaders.load<T>(type, id);
-  if (!doc) throw new NotFoundError(type, id);
-  return doc;
-}
 
 /** Message counts of many inboxes in one aggregation. */
 function messageCounts(ctx: Context): DataLoader<string, number> {
@@ -75,17 +69,17 @@ export const testingResolvers: Resolvers = {
     projects: (w, args) => paginate(Project, { workspaceId: w._id }, args),
   },
   Project: {
-    workspace: (p, _, ctx) => parent<WorkspaceDoc>(ctx, 'Workspace', p.workspaceId),
+    workspace: (p, _, ctx) => ctx.loaders.existing<WorkspaceDoc>('Workspace', p.workspaceId),
     inboxes: (p, args) => paginate(Inbox, { projectId: p._id }, args),
   },
   Inbox: {
     forwardTo: (i) => i.forwardTo ?? [],
     smtpPassword: (i) => inboxSmtpPassword(i),
-    project: (i, _, ctx) => parent<ProjectDoc>(ctx, 'Project', i.projectId),
+    project: (i, _, ctx) => ctx.loaders.existing<ProjectDoc>('Project', i.projectId),
     messageCount: (i, _, ctx) => messageCounts(ctx).load(i._id),
     messages: (i, args) => paginate(Message, { inboxId: i._id, ...messageSearch(args.search) }, args),
   },
   Message: {
-    inbox: (m, _, ctx) => parent<InboxDoc>(ctx, 'Inbox', m.inboxId),
+    inbox: (m, _, ctx) => ctx.loaders.existing<InboxDoc>('Inbox', m.inboxId),
   },
 };

@@ -1,6 +1,7 @@
 // Email testing: projects, inboxes and captured messages. sendTestEmail stores a message in an inbox
 // and delivers nothing. Deleting a parent deletes its children (children first, so a failure leaves
 // the parent in place and the delete can simply be repeated).
+import type { Model } from 'mongoose';
 import type { Context } from '../../graphql/context';
 import type {
   CreateInboxInput,
@@ -46,12 +47,21 @@ export async function createProject(ctx: Context, input: CreateProjectInput): Pr
   );
 }
 
+/** Projects and inboxes take one edit, their name (absent or null: unchanged). */
+async function rename<T extends ProjectDoc | InboxDoc>(
+  ctx: Context,
+  model: Model<T>,
+  id: string,
+  input: { name?: string | null },
+  action: string,
+): Promise<T> {
+  const before = await ctx.loaders.existing<T>(model.modelName, id);
+  if (input.name === undefined || input.name === null) return before;
+  return saveChanges(ctx, model, before, { name: cleanName(input.name, 'name') } as Partial<T>, { action });
+}
+
 export async function updateProject(ctx: Context, id: string, input: UpdateProjectInput): Promise<ProjectDoc> {
-  const before = await ctx.loaders.existing<ProjectDoc>('Project', id);
-  const set: Partial<ProjectDoc> = {};
-  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
-  if (!Object.keys(set).length) return before;
-  return saveChanges(ctx, Project, before, set, { action: 'project.updated' });
+  return rename(ctx, Project, id, input, 'project.updated');
 }
 
 export async function deleteProject(ctx: Context, id: string): Promise<boolean> {
@@ -78,11 +88,7 @@ export async function createInbox(ctx: Context, input: CreateInboxInput): Promis
 }
 
 export async function updateInbox(ctx: Context, id: string, input: UpdateInboxInput): Promise<InboxDoc> {
-  const before = await ctx.loaders.existing<InboxDoc>('Inbox', id);
-  const set: Partial<InboxDoc> = {};
-  if (input.name !== undefined && input.name !== null) set.name = cleanName(input.name, 'name');
-  if (!Object.keys(set).length) return before;
-  return saveChanges(ctx, Inbox, before, set, { action: 'inbox.updated' });
+  return rename(ctx, Inbox, id, input, 'inbox.updated');
 }
 
 export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
@@ -145,7 +151,7 @@ export async function sendTestEmail(ctx: Context, input: SendTestEmailInput): Pr
       text,
       html,
       size,
-      createdBy: ctx.principal!.userId,
+      createdBy: ctx.actorId,
     })
   ).toObject();
   await trimInbox(inbox._id);
