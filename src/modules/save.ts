@@ -69,6 +69,22 @@ export async function createRecorded<T extends StoredDoc>(
   return doc;
 }
 
+/**
+ * createRecorded() for a document that lives in a workspace: the workspace must exist (NOT_FOUND
+ * otherwise); its account and the acting user are stamped on the new document.
+ */
+export async function createInWorkspace<T extends StoredDoc>(
+  ctx: Context,
+  model: Model<T>,
+  workspaceId: string,
+  fields: Partial<T>,
+  record: ChangeRecord<T>,
+): Promise<T> {
+  const ws = await ctx.loaders.existing<StoredDoc>('Workspace', workspaceId);
+  const stamped: Partial<StoredDoc> & { createdBy: string } = { accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId };
+  return createRecorded(ctx, model, { ...fields, ...stamped }, record);
+}
+
 /** $sets `set` on one document and audits what changed. Nothing to set: no write, no event. */
 export async function saveChanges<T extends StoredDoc>(
   ctx: Context,

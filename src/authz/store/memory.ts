@@ -3,19 +3,8 @@
 // checker and the rules in milliseconds. Unique keys are kept in maps; operations are synchronous
 // between awaits, so they are atomic as a database's single-document writes are.
 import { newId } from '../../db/ids';
-import {
-  bindingKey,
-  DuplicateError,
-  type AccessStore,
-  type InvitationDoc,
-  type NewBinding,
-  type NewInvitation,
-  type NewRole,
-  type PlacementFilter,
-  type RoleBindingDoc,
-  type RoleDoc,
-  type TokenDoc,
-} from './types';
+import { bindingKey, DuplicateError } from './types';
+import type * as Store from './types';
 
 interface AccountState {
   ownerId: string;
@@ -27,13 +16,13 @@ interface AccountState {
 const clone = <T>(v: T): T => structuredClone(v);
 const isCurrent = (b: { expiresAt?: Date | null }, now: Date) => !b.expiresAt || b.expiresAt.getTime() > now.getTime();
 
-export class MemoryAccessStore implements AccessStore {
+export class MemoryAccessStore implements Store.AccessStore {
   private readonly accounts = new Map<string, AccountState>();
-  private readonly roleDocs = new Map<string, RoleDoc>();
-  private readonly bindingDocs = new Map<string, RoleBindingDoc>();
+  private readonly roleDocs = new Map<string, Store.RoleDoc>();
+  private readonly bindingDocs = new Map<string, Store.RoleBindingDoc>();
   private readonly bindingByKey = new Map<string, string>();
-  private readonly invitations = new Map<string, InvitationDoc>();
-  private readonly tokens = new Map<string, TokenDoc>();
+  private readonly invitations = new Map<string, Store.InvitationDoc>();
+  private readonly tokens = new Map<string, Store.TokenDoc>();
   private readonly claims = new Set<string>();
 
   /** Creates an account with its owner as a member (the memory store's stand-in for the Account document). */
@@ -148,15 +137,15 @@ export class MemoryAccessStore implements AccessStore {
     return null;
   }
 
-  async createRoles(roles: readonly NewRole[]) {
+  async createRoles(roles: readonly Store.NewRole[]) {
     for (const r of roles) if (await this.roleByKey(r.accountId, r.key)) throw new DuplicateError('role key');
-    const docs = roles.map((r) => ({ pack: null, ...r, _id: r._id ?? newId() }) as RoleDoc);
+    const docs = roles.map((r) => ({ pack: null, ...r, _id: r._id ?? newId() }) as Store.RoleDoc);
     for (const d of docs) this.roleDocs.set(d._id, clone(d));
     if (docs.length) this.bump(docs[0]!.accountId);
     return docs.map(clone);
   }
 
-  async updateRole(id: string, set: Partial<Pick<RoleDoc, 'name' | 'description' | 'permissions'>>) {
+  async updateRole(id: string, set: Partial<Pick<Store.RoleDoc, 'name' | 'description' | 'permissions'>>) {
     const r = this.roleDocs.get(id);
     if (!r || r.system) return null;
     Object.assign(r, clone(set));
@@ -195,7 +184,7 @@ export class MemoryAccessStore implements AccessStore {
   }
 
   async usersBoundBelow(accountId: string, nodeIds: readonly string[], now: Date) {
-    const under = (b: RoleBindingDoc) =>
+    const under = (b: Store.RoleBindingDoc) =>
       [b.scopeId, b.workspaceId, b.domainId, b.projectId, b.inboxId].some((id) => !!id && nodeIds.includes(id));
     return [
       ...new Set(
@@ -204,10 +193,10 @@ export class MemoryAccessStore implements AccessStore {
     ];
   }
 
-  private insert(b: NewBinding, ownerRole: boolean): RoleBindingDoc {
+  private insert(b: Store.NewBinding, ownerRole: boolean): Store.RoleBindingDoc {
     const key = bindingKey({ ...b, grant: b.grant ?? [] }, ownerRole);
     if (this.bindingByKey.has(key)) throw new DuplicateError('binding');
-    const doc: RoleBindingDoc = {
+    const doc: Store.RoleBindingDoc = {
       workspaceId: null,
       domainId: null,
       projectId: null,
@@ -224,12 +213,12 @@ export class MemoryAccessStore implements AccessStore {
     return doc;
   }
 
-  private dropBinding(b: RoleBindingDoc): void {
+  private dropBinding(b: Store.RoleBindingDoc): void {
     this.bindingDocs.delete(b._id);
     if (this.bindingByKey.get(b.key) === b._id) this.bindingByKey.delete(b.key);
   }
 
-  async createBinding(b: NewBinding, now: Date) {
+  async createBinding(b: Store.NewBinding, now: Date) {
     const ownerRole = !!b.roleId && this.roleDocs.get(b.roleId)?.key === 'owner';
     const twinId = this.bindingByKey.get(bindingKey({ ...b, grant: b.grant ?? [] }, ownerRole));
     const twin = twinId ? this.bindingDocs.get(twinId) : undefined;
@@ -247,7 +236,7 @@ export class MemoryAccessStore implements AccessStore {
     return clone(b);
   }
 
-  async deleteBindingsAt(accountId: string, where: PlacementFilter) {
+  async deleteBindingsAt(accountId: string, where: Store.PlacementFilter) {
     const gone = [...this.bindingDocs.values()].filter(
       (b) =>
         b.accountId === accountId &&
@@ -280,11 +269,11 @@ export class MemoryAccessStore implements AccessStore {
     return null;
   }
 
-  async createInvitation(inv: NewInvitation, now: Date) {
+  async createInvitation(inv: Store.NewInvitation, now: Date) {
     for (const i of this.invitations.values()) {
       if (i.accountId === inv.accountId && i.email === inv.email && !i.acceptedAt && !i.revokedAt) i.revokedAt = now;
     }
-    const doc: InvitationDoc = { ...clone(inv), _id: newId(), acceptedAt: null, acceptedBy: null, revokedAt: null };
+    const doc: Store.InvitationDoc = { ...clone(inv), _id: newId(), acceptedAt: null, acceptedBy: null, revokedAt: null };
     this.invitations.set(doc._id, doc);
     return clone(doc);
   }
@@ -300,7 +289,7 @@ export class MemoryAccessStore implements AccessStore {
 
   async revokeInvitations(
     accountId: string,
-    where: { ids?: readonly string[]; createdBy?: string; placement?: PlacementFilter },
+    where: { ids?: readonly string[]; createdBy?: string; placement?: Store.PlacementFilter },
     now: Date,
   ) {
     let n = 0;
@@ -325,13 +314,13 @@ export class MemoryAccessStore implements AccessStore {
 
   // --- tokens --------------------------------------------------------------------------------
 
-  async createToken<T extends TokenDoc>(token: T) {
+  async createToken<T extends Store.TokenDoc>(token: T) {
     this.tokens.set(token._id, clone(token));
     this.bump(token.accountId);
     return clone(token);
   }
 
-  async revokeToken<T extends TokenDoc>(id: string, now: Date) {
+  async revokeToken<T extends Store.TokenDoc>(id: string, now: Date) {
     const t = this.tokens.get(id);
     if (!t || t.revokedAt) return null;
     t.revokedAt = now;
@@ -346,7 +335,7 @@ export class MemoryAccessStore implements AccessStore {
   }
 
   /** A token as stored (the conformance cases compile tokens from it). */
-  token(id: string): TokenDoc | null {
+  token(id: string): Store.TokenDoc | null {
     const t = this.tokens.get(id);
     return t ? clone(t) : null;
   }

@@ -6,18 +6,17 @@ import { isDuplicateKey } from '../../db/errors';
 import { newId } from '../../db/ids';
 import { Invitation, Role, RoleBinding } from './models';
 import { storeModels } from './registered';
-import {
-  bindingKey,
-  DuplicateError,
-  type AccessStore,
-  type InvitationDoc,
-  type NewBinding,
-  type NewInvitation,
-  type NewRole,
-  type PlacementFilter,
-  type RoleBindingDoc,
-  type RoleDoc,
-  type TokenDoc,
+import { bindingKey, DuplicateError } from './types';
+import type {
+  AccessStore,
+  InvitationDoc,
+  NewBinding,
+  NewInvitation,
+  NewRole,
+  PlacementFilter,
+  RoleBindingDoc,
+  RoleDoc,
+  TokenDoc,
 } from './types';
 
 function escapeRegex(s: string): string {

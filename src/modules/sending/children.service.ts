@@ -10,9 +10,8 @@ import type {
   UpdateWebhookInput,
 } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
-import { createRecorded, deleteRecorded, saveChanges } from '../save';
+import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
-import type { WorkspaceDoc } from '../accounts/account.model';
 import type { DomainDoc } from './domain.model';
 import {
   AuthorizedRecipient,
@@ -110,21 +109,12 @@ function routeFields(input: UpdateRouteInput, required: boolean): Partial<RouteD
 }
 
 export async function createRoute(ctx: Context, input: CreateRouteInput): Promise<RouteDoc> {
-  const fields = routeFields(input, true);
-  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
-  return createRecorded(
-    ctx,
-    Route,
-    { ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId },
-    { action: 'route.created', view: auditView },
-  );
+  return createInWorkspace(ctx, Route, input.workspaceId, routeFields(input, true), { action: 'route.created', view: auditView });
 }
 
 export async function updateRoute(ctx: Context, id: string, input: UpdateRouteInput): Promise<RouteDoc> {
   const before = await ctx.loaders.existing<RouteDoc>('Route', id);
-  const set = changedOnly(before, routeFields(input, false));
-  if (Object.keys(set).length === 0) return before;
-  return saveChanges(ctx, Route, before, set, { action: 'route.updated', view: auditView });
+  return saveChanges(ctx, Route, before, changedOnly(before, routeFields(input, false)), { action: 'route.updated', view: auditView });
 }
 
 export const deleteRoute = (ctx: Context, id: string) => remove(ctx, Route, id, 'route.deleted');

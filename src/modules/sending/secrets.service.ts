@@ -8,11 +8,10 @@ import type {
   CreateSmtpCredentialInput,
   UpdateSendingServerInput,
 } from '../../graphql/generated';
-import { createRecorded, deleteRecorded, saveChanges } from '../save';
+import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
-import type { WorkspaceDoc } from '../accounts/account.model';
 import { accessStore } from '../../authz/store';
 import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
@@ -158,20 +157,15 @@ function serverFields(input: UpdateSendingServerInput, required: boolean): Parti
 }
 
 export async function createSendingServer(ctx: Context, input: CreateSendingServerInput): Promise<SendingServerDoc> {
-  const fields = serverFields(input, true);
-  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
-  return createRecorded(
-    ctx,
-    SendingServer,
-    { ...fields, accountId: ws.accountId, workspaceId: ws._id, createdBy: ctx.actorId },
-    { action: 'sendingServer.created', view: auditView },
-  );
+  return createInWorkspace(ctx, SendingServer, input.workspaceId, serverFields(input, true), {
+    action: 'sendingServer.created',
+    view: auditView,
+  });
 }
 
 export async function updateSendingServer(ctx: Context, id: string, input: UpdateSendingServerInput): Promise<SendingServerDoc> {
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
   const set = changedOnly(before, serverFields(input, false));
-  if (Object.keys(set).length === 0) return before;
   return saveChanges(ctx, SendingServer, before, set, {
     action: 'sendingServer.updated',
     view: auditView,
