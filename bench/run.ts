@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   });
   const log = createLogger('silent');
   configureSecretKey(config);
+  registerModules(); // the models, data upgrades and access store the database and the seed need
   const db = await openDatabase(config, log, { monitorCommands: true });
   const mongodbUri = config.mongodbUri ?? db.embedded!.uri;
   const report: RunReport = {
@@ -122,7 +123,6 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupted);
   try {
     say(`database: ${report.machine.database}`);
-    registerModules(); // the access store's models, before the seed writes through it
     const demo = await seedDemo(log);
     const dashboard = ['dashboard', 'analyst', 'owner'].some(runs);
     if (dashboard) report.demo = await growDashboard(demo.accountId, demo.ownerId);
