@@ -39,6 +39,26 @@ export interface DeleteRecord<T> extends ChangeRecord<T> {
   children?: (doc: T) => Promise<Record<string, number>>;
 }
 
+/** The one audit event of a recorded write: the document's view before and/or after, in its account and workspace. */
+function audit<T extends StoredDoc>(
+  ctx: Context,
+  model: Model<T>,
+  doc: T,
+  record: ChangeRecord<T>,
+  change: { before?: T; after?: T; meta?: Record<string, unknown> | null },
+): Promise<void> {
+  const view = record.view ?? ((d: T) => d);
+  return ctx.audit.change({
+    accountId: doc.accountId,
+    workspaceId: record.workspaceId ?? doc.workspaceId ?? null,
+    action: record.action,
+    target: { type: model.modelName, id: doc._id },
+    ...(change.before ? { before: view(change.before) } : {}),
+    ...(change.after ? { after: view(change.after) } : {}),
+    meta: change.meta === undefined ? (record.meta ?? null) : change.meta,
+  });
+}
+
 function refusedAsDuplicate(err: unknown, record: ChangeRecord<unknown>): unknown {
   return record.duplicate && isDuplicateKey(err) ? new BadInputError(record.duplicate.message, record.duplicate.field) : err;
 }
@@ -57,15 +77,7 @@ export async function createRecorded<T extends StoredDoc>(
     throw refusedAsDuplicate(err, record as ChangeRecord<unknown>);
   }
   ctx.loaders.prime(model.modelName, doc);
-  const view = record.view ?? ((d: T) => d);
-  await ctx.audit.change({
-    accountId: doc.accountId,
-    workspaceId: record.workspaceId ?? doc.workspaceId ?? null,
-    action: record.action,
-    target: { type: model.modelName, id: doc._id },
-    after: view(doc),
-    meta: record.meta ?? null,
-  });
+  await audit(ctx, model, doc, record, { after: doc });
   return doc;
 }
 
@@ -107,16 +119,7 @@ export async function saveChanges<T extends StoredDoc>(
     throw new NotFoundError(model.modelName, before._id);
   }
   ctx.loaders.prime(model.modelName, after);
-  const view = record.view ?? ((d: T) => d);
-  await ctx.audit.change({
-    accountId: after.accountId,
-    workspaceId: record.workspaceId ?? after.workspaceId ?? null,
-    action: record.action,
-    target: { type: model.modelName, id: after._id },
-    before: view(before),
-    after: view(after),
-    meta: record.meta ?? null,
-  });
+  await audit(ctx, model, after, record, { before, after });
   return after;
 }
 
@@ -132,14 +135,6 @@ export async function deleteRecorded<T extends StoredDoc>(
   // Deleted meanwhile (by a concurrent request): that request records it.
   if (res.deletedCount === 0) throw new NotFoundError(model.modelName, before._id);
   const removed = record.children ? await record.children(before) : null;
-  const view = record.view ?? ((d: T) => d);
-  await ctx.audit.change({
-    accountId: before.accountId,
-    workspaceId: record.workspaceId ?? before.workspaceId ?? null,
-    action: record.action,
-    target: { type: model.modelName, id: before._id },
-    before: view(before),
-    meta: record.meta || removed ? { ...record.meta, ...removed } : null,
-  });
+  await audit(ctx, model, before, record, { before, meta: record.meta || removed ? { ...record.meta, ...removed } : null });
   return true;
 }
