@@ -3,13 +3,14 @@
 // a subject of the same workspace (readyToSend), and is the delivery pipeline's:
 // campaign-delivery.service.ts sends a campaign once, at most once per contact, for sendCampaign and
 // for the scheduler (scheduler.ts) when a SCHEDULED campaign falls due.
+import type { WorkspaceDoc } from '../accounts/account.model';
 import type { Context } from '../../graphql/context';
 import type { CreateCampaignInput, ScheduleCampaignInput, UpdateCampaignInput } from '../../graphql/generated';
 import { BadInputError } from '../../errors';
 import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { assertVerifiedSender } from './sender.service';
 import { cleanEmail } from '../../mail/address';
-import { cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX, workspaceOf } from './common';
+import { cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX } from './common';
 import { Campaign, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import type { MailingListDoc } from './list.model';
 import type { TemplateDoc } from './template.model';
@@ -63,7 +64,7 @@ export async function createCampaign(ctx: Context, input: CreateCampaignInput): 
       ? null
       : cleanEmail(input.fromEmail, 'fromEmail');
   const fromName = cleanFromName(input.fromName);
-  const ws = await workspaceOf(ctx, input.workspaceId);
+  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
   if (fromEmail) await assertVerifiedSender(ws.accountId, ws._id, fromEmail);
   const list = await sibling<MailingListDoc>(ctx, 'MailingList', 'listId', input.listId, ws._id);
   const template = await sibling<TemplateDoc>(ctx, 'Template', 'templateId', input.templateId, ws._id);

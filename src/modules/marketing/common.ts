@@ -1,6 +1,4 @@
-// Shared checks of the marketing services: names, the parent workspace, optional text fields.
-import type { Context } from '../../graphql/context';
-import type { WorkspaceDoc } from '../accounts/account.model';
+// Shared checks of the marketing services: names, subjects and optional text fields.
 import { BadInputError } from '../../errors';
 
 export const NAME_MAX = 100;
@@ -23,11 +21,6 @@ export function cleanOptional(value: unknown, field: string, max: number): strin
   if (!s) return null;
   if (s.length > max) throw new BadInputError(`${field} must be at most ${max} characters`, field);
   return s;
-}
-
-/** The workspace named by a create input (already loaded, and checked, by the directive). */
-export async function workspaceOf(ctx: Context, workspaceId: string): Promise<WorkspaceDoc> {
-  return ctx.loaders.existing<WorkspaceDoc>('Workspace', workspaceId);
 }
 
 /** Whether the input object carries `key` at all (an explicit null clears; absent keeps). */

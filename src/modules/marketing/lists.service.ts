@@ -1,20 +1,13 @@
 // Mailing lists. Deleting a list deletes its contacts (its campaigns keep running without a list).
 import type { Context } from '../../graphql/context';
 import type { CreateListInput, UpdateListInput } from '../../graphql/generated';
-import { createRecorded, deleteRecorded, saveChanges } from '../save';
-import { cleanName, has, workspaceOf } from './common';
+import { createInWorkspace, deleteRecorded, saveChanges } from '../save';
+import { cleanName, has } from './common';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Contact } from './contact.model';
 
 export async function createList(ctx: Context, input: CreateListInput): Promise<MailingListDoc> {
-  const name = cleanName(input.name, 'name');
-  const ws = await workspaceOf(ctx, input.workspaceId);
-  return createRecorded(
-    ctx,
-    MailingList,
-    { accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId },
-    { action: 'list.created' },
-  );
+  return createInWorkspace(ctx, MailingList, input.workspaceId, { name: cleanName(input.name, 'name') }, { action: 'list.created' });
 }
 
 export async function updateList(ctx: Context, id: string, input: UpdateListInput): Promise<MailingListDoc> {

@@ -4,8 +4,8 @@ import type { Model } from 'mongoose';
 import type { Context } from '../../graphql/context';
 import type { CreateAutomationInput, CreateFormInput, UpdateAutomationInput, UpdateFormInput } from '../../graphql/generated';
 import { NotFoundError } from '../../errors';
-import { createRecorded, deleteRecorded, saveChanges } from '../save';
-import { cleanName, has, workspaceOf } from './common';
+import { createInWorkspace, deleteRecorded, saveChanges } from '../save';
+import { cleanName, has } from './common';
 import { Automation } from './automation.model';
 import { Form } from './form.model';
 import type { PublishableDoc } from './publishable.model';
@@ -13,14 +13,7 @@ import type { PublishableDoc } from './publishable.model';
 function service(type: 'Automation' | 'Form', model: Model<PublishableDoc>, subject: 'automation' | 'form') {
   return {
     async create(ctx: Context, input: CreateAutomationInput | CreateFormInput): Promise<PublishableDoc> {
-      const name = cleanName(input.name, 'name');
-      const ws = await workspaceOf(ctx, input.workspaceId);
-      return createRecorded(
-        ctx,
-        model,
-        { accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId },
-        { action: `${subject}.created` },
-      );
+      return createInWorkspace(ctx, model, input.workspaceId, { name: cleanName(input.name, 'name') }, { action: `${subject}.created` });
     },
     async update(ctx: Context, id: string, input: UpdateAutomationInput | UpdateFormInput): Promise<PublishableDoc> {
       const before = await ctx.loaders.existing<PublishableDoc>(type, id);

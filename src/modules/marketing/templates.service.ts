@@ -3,8 +3,8 @@
 import type { Context } from '../../graphql/context';
 import type { CreateTemplateInput, UpdateTemplateInput } from '../../graphql/generated';
 import { BadInputError } from '../../errors';
-import { createRecorded, deleteRecorded, saveChanges } from '../save';
-import { cleanName, has, NAME_MAX, workspaceOf } from './common';
+import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
+import { cleanName, has, NAME_MAX } from './common';
 import { Template, type TemplateDoc } from './template.model';
 
 export const HTML_MAX_BYTES = 512 * 1024;
@@ -17,15 +17,8 @@ export function cleanHtml(value: unknown, field = 'html'): string {
 }
 
 export async function createTemplate(ctx: Context, input: CreateTemplateInput): Promise<TemplateDoc> {
-  const name = cleanName(input.name, 'name');
-  const html = cleanHtml(input.html);
-  const ws = await workspaceOf(ctx, input.workspaceId);
-  return createRecorded(
-    ctx,
-    Template,
-    { accountId: ws.accountId, workspaceId: ws._id, name, html, createdBy: ctx.actorId },
-    { action: 'template.created' },
-  );
+  const fields = { name: cleanName(input.name, 'name'), html: cleanHtml(input.html) };
+  return createInWorkspace(ctx, Template, input.workspaceId, fields, { action: 'template.created' });
 }
 
 export async function updateTemplate(ctx: Context, id: string, input: UpdateTemplateInput): Promise<TemplateDoc> {

@@ -10,10 +10,9 @@ import type {
   UpdateInboxInput,
   UpdateProjectInput,
 } from '../../graphql/generated';
-import { createRecorded, deleteRecorded, saveChanges } from '../save';
+import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/accounts.service';
-import type { WorkspaceDoc } from '../accounts/account.model';
 import { accessStore, type PlacementFilter } from '../../authz/store';
 import { AccessRequest } from '../access/requests.model';
 import { Inbox, InboxAddress, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './testing.model';
@@ -37,14 +36,7 @@ async function dropAccess(accountId: string, where: PlacementFilter): Promise<vo
 // --- projects -----------------------------------------------------------------------------------
 
 export async function createProject(ctx: Context, input: CreateProjectInput): Promise<ProjectDoc> {
-  const name = cleanName(input.name, 'name');
-  const ws = await ctx.loaders.existing<WorkspaceDoc>('Workspace', input.workspaceId);
-  return createRecorded(
-    ctx,
-    Project,
-    { accountId: ws.accountId, workspaceId: ws._id, name, createdBy: ctx.actorId },
-    { action: 'project.created' },
-  );
+  return createInWorkspace(ctx, Project, input.workspaceId, { name: cleanName(input.name, 'name') }, { action: 'project.created' });
 }
 
 /** Projects and inboxes take one edit, their name (absent or null: unchanged). */
