@@ -81,36 +81,26 @@ export function scimRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimi
     '/ServiceProviderConfig',
     route(async (s, _req, res) => send(res, 200, serviceProviderConfig(s.baseUrl))),
   );
-  router.get(
-    '/ResourceTypes',
-    route(async (s, _req, res) => {
-      const all = resourceTypes(s.baseUrl);
-      send(res, 200, { schemas: [LIST_SCHEMA], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all });
-    }),
-  );
-  router.get(
-    '/ResourceTypes/:id',
-    route(async (s, req, res) => {
-      const found = resourceTypes(s.baseUrl).find((r) => r.id === req.params.id);
-      if (!found) throw new ScimError(404, `No resource type ${JSON.stringify(req.params.id)}`);
-      send(res, 200, found);
-    }),
-  );
-  router.get(
-    '/Schemas',
-    route(async (s, _req, res) => {
-      const all = schemas(s.baseUrl);
-      send(res, 200, { schemas: [LIST_SCHEMA], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all });
-    }),
-  );
-  router.get(
-    '/Schemas/:id',
-    route(async (s, req, res) => {
-      const found = schemas(s.baseUrl).find((r) => r.id === req.params.id);
-      if (!found) throw new ScimError(404, `No schema ${JSON.stringify(req.params.id)}`);
-      send(res, 200, found);
-    }),
-  );
+  // Discovery (RFC 7644 §4): the whole list, and one entry by id.
+  const discovery = (path: string, entries: (baseUrl: string) => Record<string, unknown>[], noun: string) => {
+    router.get(
+      path,
+      route(async (s, _req, res) => {
+        const all = entries(s.baseUrl);
+        return list(res, { startIndex: 1 }, { total: all.length, resources: all });
+      }),
+    );
+    router.get(
+      `${path}/:id`,
+      route(async (s, req, res) => {
+        const found = entries(s.baseUrl).find((r) => r.id === req.params.id);
+        if (!found) throw new ScimError(404, `No ${noun} ${JSON.stringify(req.params.id)}`);
+        send(res, 200, found);
+      }),
+    );
+  };
+  discovery('/ResourceTypes', resourceTypes, 'resource type');
+  discovery('/Schemas', schemas, 'schema');
 
   /** The six routes of a SCIM resource type (RFC 7644 §3): list, create, get, replace, patch, delete. */
   const resource = (path: string, ops: ResourceOps) => {

@@ -6,15 +6,9 @@
 // only src/authz touches the models. Two implementations: MongoAccessStore (mongoose) and
 // MemoryAccessStore (the conformance cases of test/authz/cases.yaml run on it in milliseconds).
 import type { ScopeType } from '../resources';
+import type { ScopePlacement } from './placement';
 
-export interface ScopePlacement {
-  scopeType: ScopeType;
-  scopeId: string;
-  workspaceId?: string | null;
-  domainId?: string | null;
-  projectId?: string | null;
-  inboxId?: string | null;
-}
+export type { ScopePlacement };
 
 export interface RoleDoc {
   _id: string;
