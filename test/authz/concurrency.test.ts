@@ -3,10 +3,10 @@
 // (the version is the cross-replica freshness guarantee: a lost bump is a stale permission somewhere).
 import mongoose from 'mongoose';
 import { newId } from '../../src/db/ids';
-import { startTestGateway, STRONG_PASSWORD, uniqueEmail, type GqlResponse, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { startMailbox, type Mailbox } from '../helpers/mailbox';
+import { STRONG_PASSWORD, uniqueEmail, type GqlResponse, type TestGateway, type TestOwner } from '../helpers/gateway';
+import type { Mailbox } from '../helpers/mailbox';
 import { accessStore } from '../helpers/access';
-import { acct, ASSIGN, memberWith, newMember, OVERRIDES, roleIds } from '../modules/access/helpers';
+import { acct, ASSIGN, memberWith, newMember, OVERRIDES, startOwnerWorld } from '../modules/access/helpers';
 
 const N = 100;
 // 100-way bursts on a shared 2-core machine: correctness is asserted, never speed.
@@ -16,17 +16,9 @@ let gw: TestGateway;
 let mailbox: Mailbox;
 let owner: TestOwner;
 let roles: Record<string, string>;
-
-beforeAll(async () => {
-  mailbox = await startMailbox();
-  gw = await startTestGateway({ mailbox });
-  owner = await gw.signUp();
-  roles = await roleIds(gw, owner);
-});
-afterAll(async () => {
-  await gw.stop();
-  await mailbox.close();
-});
+let stop: () => Promise<void>;
+beforeAll(async () => ({ gw, mailbox, owner, roles, stop } = await startOwnerWorld()));
+afterAll(() => stop());
 
 const inHours = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
 

@@ -1,6 +1,7 @@
 // Shared steps of the access tests: real users made through createUser, signed in with login, bound
 // through assignRole — the way an admin would do it.
-import { STRONG_PASSWORD, uniqueEmail, type GqlResponse, type TestGateway, type TestOwner } from '../../helpers/gateway';
+import { startTestGateway, STRONG_PASSWORD, uniqueEmail, type GqlResponse, type TestGateway, type TestOwner } from '../../helpers/gateway';
+import { startMailbox, type Mailbox } from '../../helpers/mailbox';
 
 export interface TestMember {
   userId: string;
@@ -90,3 +91,23 @@ export function wsScope(owner: TestOwner): Scope {
 }
 
 export { STRONG_PASSWORD };
+
+/** One file's world: a gateway delivering mail to a test mailbox, a signed-up owner, and the account's role ids by key. */
+export interface OwnerWorld {
+  gw: TestGateway;
+  mailbox: Mailbox;
+  owner: TestOwner;
+  roles: Record<string, string>;
+  stop: () => Promise<void>;
+}
+
+export async function startOwnerWorld(): Promise<OwnerWorld> {
+  const mailbox = await startMailbox();
+  const gw = await startTestGateway({ mailbox });
+  const owner = await gw.signUp();
+  const stop = async () => {
+    await gw.stop();
+    await mailbox.close();
+  };
+  return { gw, mailbox, owner, roles: await roleIds(gw, owner), stop };
+}

@@ -1,26 +1,18 @@
 // The escalation holes of issue #8, tried as an attacker would through the real gateway: each is
 // refused with a clear error and nothing changes.
 import mongoose from 'mongoose';
-import { startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
-import { startMailbox, type Mailbox } from '../../helpers/mailbox';
+import { STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
+import type { Mailbox } from '../../helpers/mailbox';
 import { accessStore } from '../../helpers/access';
-import { acct, ASSIGN, bind, can, err, memberWith, newMember, ok, OVERRIDES, roleIds, UNASSIGN, wsScope } from './helpers';
+import { acct, ASSIGN, bind, can, err, memberWith, newMember, ok, OVERRIDES, startOwnerWorld, UNASSIGN, wsScope } from './helpers';
 
 let gw: TestGateway;
 let mailbox: Mailbox;
 let owner: TestOwner;
 let roles: Record<string, string>;
-
-beforeAll(async () => {
-  mailbox = await startMailbox();
-  gw = await startTestGateway({ mailbox });
-  owner = await gw.signUp();
-  roles = await roleIds(gw, owner);
-});
-afterAll(async () => {
-  await gw.stop();
-  await mailbox.close();
-});
+let stop: () => Promise<void>;
+beforeAll(async () => ({ gw, mailbox, owner, roles, stop } = await startOwnerWorld()));
+afterAll(() => stop());
 
 const CREATE_ROLE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { id permissions } }`;
 const UPDATE_ROLE = `mutation($id: ID!, $input: UpdateRoleInput!) { updateRole(id: $id, input: $input) { id permissions } }`;

@@ -1,24 +1,16 @@
 import mongoose from 'mongoose';
 import { AuditEvent } from '../../../src/audit/model';
-import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
-import { startMailbox, type Mailbox } from '../../helpers/mailbox';
-import { acct, bind, can, CREATE_USER, err, LOGIN, memberWith, newMember, ok, PERMS, roleIds, wsScope } from './helpers';
+import { errorCode, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
+import type { Mailbox } from '../../helpers/mailbox';
+import { acct, bind, can, CREATE_USER, err, LOGIN, memberWith, newMember, ok, PERMS, roleIds, startOwnerWorld, wsScope } from './helpers';
 
 let gw: TestGateway;
 let mailbox: Mailbox;
 let owner: TestOwner;
 let roles: Record<string, string>;
-
-beforeAll(async () => {
-  mailbox = await startMailbox();
-  gw = await startTestGateway({ mailbox });
-  owner = await gw.signUp();
-  roles = await roleIds(gw, owner);
-});
-afterAll(async () => {
-  await gw.stop();
-  await mailbox.close();
-});
+let stop: () => Promise<void>;
+beforeAll(async () => ({ gw, mailbox, owner, roles, stop } = await startOwnerWorld()));
+afterAll(() => stop());
 
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { id email status role { key } scope { type id } expiresAt invitedBy { id } } }`;
 const ACCEPT = `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { token user { id email name } account { id name } } }`;
