@@ -241,18 +241,24 @@ export async function updateAccountSettings(ctx: Context, input: UpdateAccountSe
       );
     defaultRoleId = role._id;
   }
-  const updated = await Account.findOneAndUpdate(
-    { _id: account._id },
-    { $set: { defaultRoleId } },
-    { returnDocument: 'after' },
-  ).lean<AccountDoc>();
+  return saveAccountSettings(ctx, account, { defaultRoleId: account.defaultRoleId ?? null }, { defaultRoleId });
+}
+
+/** Sets account-level access settings and records `account.settingsUpdated` with their values before and after. */
+async function saveAccountSettings(
+  ctx: Context,
+  account: AccountDoc,
+  before: Partial<AccountDoc>,
+  after: Partial<AccountDoc>,
+): Promise<AccountDoc> {
+  const updated = await Account.findOneAndUpdate({ _id: account._id }, { $set: after }, { returnDocument: 'after' }).lean<AccountDoc>();
   ctx.loaders.forget('Account', account._id);
   await ctx.audit.change({
     accountId: account._id,
     action: 'account.settingsUpdated',
     target: { type: 'Account', id: account._id },
-    before: { defaultRoleId: account.defaultRoleId ?? null },
-    after: { defaultRoleId },
+    before,
+    after,
   });
   return updated!;
 }
@@ -262,18 +268,5 @@ export async function setAccessRequestRecipients(ctx: Context, input: SetAccessR
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   const before = account.accessRequestRecipients ?? 'RESOLVERS';
   if (before === input.recipients) return account;
-  const updated = await Account.findOneAndUpdate(
-    { _id: account._id },
-    { $set: { accessRequestRecipients: input.recipients } },
-    { returnDocument: 'after' },
-  ).lean<AccountDoc>();
-  ctx.loaders.forget('Account', account._id);
-  await ctx.audit.change({
-    accountId: account._id,
-    action: 'account.settingsUpdated',
-    target: { type: 'Account', id: account._id },
-    before: { accessRequestRecipients: before },
-    after: { accessRequestRecipients: input.recipients },
-  });
-  return updated!;
+  return saveAccountSettings(ctx, account, { accessRequestRecipients: before }, { accessRequestRecipients: input.recipients });
 }
