@@ -35,10 +35,6 @@ export function patchOperations(body: Json): PatchOperation[] {
     if (op === 'remove' && !o.path) throw new ScimError(400, 'A remove operation needs a path', 'noTarget');
     if (op !== 'remove' && o.value === undefined) throw new ScimError(400, `An ${op} operation needs a value`, 'invalidValue');
     if (o.path && READ_ONLY.test(o.path)) throw new ScimError(400, `${o.path} is read-only`, 'mutability');
-    if (!o.path && o.value && typeof o.value === 'object' && !Array.isArray(o.value)) {
-      const key = Object.keys(o.value).find((k) => READ_ONLY.test(k));
-      if (key && key !== 'schemas') throw new ScimError(400, `${key} is read-only`, 'mutability');
-    }
     return { op, path: o.path, value: o.value } as PatchOperation;
   });
 }
@@ -50,7 +46,7 @@ const SCIM_TYPES: ScimType[] = ['invalidFilter', 'invalidPath', 'invalidSyntax',
  * key) as operations on each of its attributes (`urn:…:User:department`), which scim-patch resolves; it
  * would split a bare URN at its last colon. A replace or remove of the whole extension drops it first.
  */
-function expandExtensions(ops: PatchOperation[], extensions: string[]): PatchOperation[] {
+function expandExtensions(resource: Json, ops: PatchOperation[], extensions: string[]): PatchOperation[] {
   const ext = (name: string | undefined) => extensions.find((e) => e.toLowerCase() === name?.toLowerCase());
   const out: PatchOperation[] = [];
   const each = (op: PatchOperation['op'], urn: string, value: unknown) => {
@@ -59,6 +55,16 @@ function expandExtensions(ops: PatchOperation[], extensions: string[]): PatchOpe
     for (const [k, v] of Object.entries(value as Json)) out.push({ op, path: `${urn}:${k}`, value: v });
   };
   for (const o of ops) {
+    // Entra ID removes members with { op: Remove, path: members, value: [{ value: id }] }: each value names an
+    // entry by its `value`, whatever else the stored entry holds ($ref, type).
+    if (o.op === 'remove' && o.path && /^[A-Za-z][\w.:-]*$/.test(o.path) && Array.isArray(o.value)) {
+      for (const v of o.value) {
+        const id = (v as Json | null)?.value;
+        if (typeof id !== 'string') throw new ScimError(400, 'Each value to remove names its value', 'invalidValue');
+        out.push({ op: 'remove', path: `${o.path}[value eq ${JSON.stringify(id)}]`, value: undefined });
+      }
+      continue;
+    }
     const whole = ext(o.path);
     if (whole) {
       if (o.op !== 'add') out.push({ op: 'remove', path: whole, value: undefined });
@@ -68,6 +74,11 @@ function expandExtensions(ops: PatchOperation[], extensions: string[]): PatchOpe
     if (!o.path && o.value && typeof o.value === 'object' && !Array.isArray(o.value)) {
       const rest: Json = {};
       for (const [k, v] of Object.entries(o.value as Json)) {
+        // Okta renames a group with { op: replace, value: { id, displayName } }: the id it names must be this one.
+        if (/^(id|schemas|meta)$/i.test(k)) {
+          if (k.toLowerCase() === 'id' && v !== resource.id) throw new ScimError(400, 'id is read-only', 'mutability');
+          continue;
+        }
         const urn = ext(k);
         if (urn) each(o.op, urn, v);
         else rest[k] = v;
@@ -84,7 +95,7 @@ function expandExtensions(ops: PatchOperation[], extensions: string[]): PatchOpe
 export function applyPatch(resource: Json, ops: PatchOperation[], extensions: string[] = []): Json {
   const copy = structuredClone(resource);
   try {
-    for (const op of expandExtensions(ops, extensions)) {
+    for (const op of expandExtensions(resource, ops, extensions)) {
       // Removing a whole extension: scim-patch cannot name it (see expandExtensions).
       const whole = op.op === 'remove' && extensions.find((e) => e.toLowerCase() === op.path?.toLowerCase());
       if (whole) {
