@@ -5,7 +5,8 @@
 import { loadScopeNode } from '../authz/introspect';
 import type { ScopeType } from '../authz/resources';
 import { assignRole, unassignRole } from '../modules/access/bindings.service';
-import { accessStore } from '../authz/store';
+import { accessStore, type RoleDoc } from '../authz/store';
+import { assertGrantable } from '../authz/rules';
 import { Workspace } from '../modules/accounts/account.model';
 import {
   assertRequired,
@@ -135,8 +136,20 @@ async function groupFields(req: ScimRequest, body: Record<string, unknown>): Pro
     scopeId = scope.id;
   }
   if (roleId) {
-    // A SCIM token binds no more than its maker may: roles:assign where the group binds.
-    await assertMakerMay(req, 'roles:assign', effectiveScope(req, { scopeType, scopeId }), 'assign roles there');
+    // A SCIM token binds no more than its maker may: roles:assign where the group binds, and only a role
+    // whose permissions the maker could grant there (refused before anything is stored).
+    const where = effectiveScope(req, { scopeType, scopeId });
+    await assertMakerMay(req, 'roles:assign', where, 'assign roles there');
+    const [role, node, actor] = await Promise.all([
+      req.ctx.loaders.existing<RoleDoc>('Role', roleId),
+      loadScopeNode(req.ctx, where),
+      req.ctx.authz.actor(req.account._id),
+    ]);
+    try {
+      assertGrantable(actor.grantable, role.permissions, node!, 'roleId', { viaToken: actor.viaToken });
+    } catch (err) {
+      throw new ScimError(403, `This SCIM token acts for the person who made it: ${(err as Error).message}`);
+    }
   }
   return {
     displayName: core.displayName as string,

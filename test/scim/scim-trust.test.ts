@@ -140,6 +140,20 @@ describe('a SCIM token does no more than its maker', () => {
     expect((await client.get(`/Groups?filter=${encodeURIComponent('displayName eq "Admins"')}`)).body.totalResults).toBe(0);
   });
 
+  it('cannot map a group to a role granting what the maker does not hold', async () => {
+    const client = await makerWith(['security:view', 'security:edit', 'members:view', 'members:create', 'roles:assign'], 'no-grant');
+    const id = (await client.post('/Users', bjensen(corpEmail('analyst'), 'would-be-analyst'))).body.id;
+    const r = await client.post('/Groups', {
+      schemas: [GROUP_SCHEMA, GROUP_ROLE_SCHEMA],
+      displayName: 'Analysts',
+      members: [{ value: id }],
+      [GROUP_ROLE_SCHEMA]: { roleId: roles.analyst },
+    });
+    expect(r.status).toBe(403);
+    expect(r.body.detail).toContain('You cannot grant what you do not hold');
+    expect((await client.get(`/Groups?filter=${encodeURIComponent('displayName eq "Analysts"')}`)).body.totalResults).toBe(0);
+  });
+
   it('is made by a person: a partner API token cannot make one', async () => {
     const api = ok(
       await gw.gql(
