@@ -50,7 +50,8 @@ function runChecker(baseUrl: string, token: string, domain: string): Promise<Che
  * to a login that may not change hands (docs/identity-scim.md, "Addresses"); RFC 7644 §3.12 defines
  * `mutability` as "the attempted modification is not compatible with the target attribute's
  * mutability *or current state*", and §3.5.1/§3.5.2 let the service provider refuse a modification with
- * that error. /Schemas says so in `emails`' description. Only those two checks, and only when the
+ * that error. /Schemas says so in `emails`' description. Allowing it would let whoever holds the SCIM
+ * token move a person's login, and the password resets mailed to it, to another mailbox. Only those two checks, and only when the
  * refusal is that one, are not counted as failures; every other result stands.
  */
 function signInAddressKept(r: CheckResult): boolean {
