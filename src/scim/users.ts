@@ -181,6 +181,12 @@ export async function createUser(req: ScimRequest, body: Json): Promise<Json> {
     throw new ScimError(409, 'This address has a Postern login in other accounts: invite them with inviteUser instead', 'uniqueness');
   }
   const { user, created: createdUser } = found;
+  // A linked login that is already a member, provisioned as inactive, leaves the account (the rule of active).
+  const leaves = !fields.active && !createdUser && (await accessStore.isMember(req.account._id, user._id));
+  if (leaves) {
+    if (user._id === req.account.ownerId) throw new ScimError(400, 'The account owner cannot be deprovisioned', 'mutability');
+    await assertMakerMay(req, 'members:remove', ACCOUNT(req), 'remove members');
+  }
   let doc: ScimUserDoc;
   try {
     doc = (
@@ -205,6 +211,7 @@ export async function createUser(req: ScimRequest, body: Json): Promise<Json> {
     if (isDuplicateKey(err)) throw new ScimError(409, 'This user is already provisioned in the account', 'uniqueness');
     throw err;
   }
+  if (leaves) await deactivate(req, doc);
   if (doc.active) {
     try {
       await activate(req, doc);

@@ -60,6 +60,21 @@ describe('addresses', () => {
     expect(await profile()).toEqual(before);
   });
 
+  it('provisions an existing member as inactive by ending their membership (the owner never)', async () => {
+    const email = corpEmail('inactive-member');
+    const made = ok(
+      await gw.gql(CREATE_USER, { input: { accountId: owner.accountId, email, password: STRONG_PASSWORD } }, owner.token),
+    ).createUser;
+    await gw.verifyEmail(email);
+    expect(await memberIds()).toContain(made.id);
+    const r = await scim.post('/Users', { ...bjensen(email, 'inactive-member'), active: false });
+    expect(r.status).toBe(201);
+    expect(await memberIds()).not.toContain(made.id);
+    const ownerOff = await scim.post('/Users', { ...bjensen(owner.email, 'owner-off'), active: false });
+    expect(ownerOff.body).toMatchObject({ status: '400', scimType: 'mutability' });
+    expect(await memberIds()).toContain(owner.userId);
+  });
+
   it('does not take over a login that belongs to other accounts: 409, and that login keeps working', async () => {
     const email = corpEmail('elsewhere');
     const other = await gw.signUp({ email });
