@@ -112,13 +112,14 @@ export function scimRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimi
 
   /** 405 with a SCIM error body for a method a path does not serve (RFC 7644 §3.12), naming those it does. */
   const notAllowed = (path: string, allowed: string[]) =>
-    router.all(path, (req: Request, res: Response) => {
-      res.setHeader('allow', allowed.join(', '));
-      sendScimError(
-        res,
-        new ScimError(405, `${req.method} is not allowed on ${req.baseUrl}${req.path.slice(0, 200)}: use ${allowed.join(' or ')}`),
-      );
-    });
+    router.all(
+      path,
+      // Authenticated first, like every endpoint: without a valid token the answer is 401.
+      route(async (_s, req, res) => {
+        res.setHeader('allow', allowed.join(', '));
+        throw new ScimError(405, `${req.method} is not allowed on ${req.baseUrl}${req.path.slice(0, 200)}: use ${allowed.join(' or ')}`);
+      }),
+    );
 
   router.get(
     '/ServiceProviderConfig',

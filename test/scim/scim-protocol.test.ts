@@ -44,6 +44,7 @@ describe('discovery resources', () => {
         expect(r.headers.get('allow')).toBe('GET');
       }
     }
+    expect((await new ScimClient(gw.url, undefined).request('DELETE', '/Schemas')).status).toBe(401);
   });
 
   it('publish what the server enforces: emails required, roleId a closed set of the mappable roles', async () => {
