@@ -260,6 +260,8 @@ export type Account = Node & {
   settings: Maybe<AccountSettings>;
   sso: Maybe<SsoConfiguration>;
   supportTickets: Maybe<SupportTicketConnection>;
+  /** Whether an identity provider's MFA assertion counts as the second factor at SSO sign-in (default false). */
+  trustIdpMfa: Maybe<Scalars['Boolean']['output']>;
   workspaces: Maybe<WorkspaceConnection>;
 };
 
@@ -1520,7 +1522,7 @@ export type Mutation = {
   setInvoiceEmails: Maybe<Scalars['Boolean']['output']>;
   /** Per-user adjustments of a customisable role's binding (Mailercloud's Permission Picker). */
   setPermissionOverrides: Maybe<RoleBinding>;
-  /** Requires a second factor of every member of the account, on their next request. */
+  /** Requires a second factor of every member of the account, on their next request; and whether an IdP's MFA counts. People only: FORBIDDEN (reason PEOPLE_ONLY) with a partner token. */
   setRequireTwoFactor: Maybe<Account>;
   setSendLimit: Maybe<Billing>;
   /** Sets a sending server's pool and quotas (Mailers.io: editable only by infrastructure owners). */
@@ -2829,7 +2831,10 @@ export type SetPermissionOverridesInput = {
 
 export type SetRequireTwoFactorInput = {
   accountId: Scalars['ID']['input'];
-  requireTwoFactor: Scalars['Boolean']['input'];
+  /** Members without a second factor can do nothing in the account but enrol. */
+  requireTwoFactor?: InputMaybe<Scalars['Boolean']['input']>;
+  /** An identity provider's MFA assertion (OIDC `amr`, SAML AuthnContext) counts as the second factor at SSO sign-in. Default false. */
+  trustIdpMfa?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type SetSendLimitInput = {
@@ -4102,6 +4107,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   settings?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType>;
   sso?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType>;
   supportTickets?: Resolver<Maybe<ResolversTypes['SupportTicketConnection']>, ParentType, ContextType, RequireFields<AccountSupportTicketsArgs, 'first'>>;
+  trustIdpMfa?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   workspaces?: Resolver<Maybe<ResolversTypes['WorkspaceConnection']>, ParentType, ContextType, RequireFields<AccountWorkspacesArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };

@@ -19,8 +19,9 @@ import { Account, Member } from '../modules/accounts/account.model';
 import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.model';
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
 import { auditEventVisibility } from '../audit/resolvers';
-import { assertEnrolledWhereRequired } from '../modules/identity/two-factor.service';
+import { assertEnrolledWhereRequired, twoFactorEnabled } from '../modules/identity/two-factor.service';
 import { backfillAccessKeys } from '../modules/access/backfill';
+import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
 import { setSessionTtlHours } from '../modules/identity/session.service';
 import { setAppUrl } from '../modules/identity/email.service';
@@ -38,13 +39,13 @@ export function registerModules(): void {
   // The access store keeps owners, permission versions, memberships and partner tokens in them.
   registerStoreModels({ Account, Member, ApiToken });
   // Authentication finds sessions and partner tokens by the hash of the token sent (src/identity/principal.ts).
-  registerCredentialLookup({ session: sessionByHash, token: tokenByHash, tokenUsed: noteTokenUsed });
+  registerCredentialLookup({ session: sessionByHash, token: tokenByHash, twoFactorEnabled, tokenUsed: noteTokenUsed });
   // List types whose visibility is not the default scope-node rule (src/authz/visibility.ts).
   registerVisibility('AccessRequest', accessRequestVisibility);
   registerVisibility('AuditEvent', auditEventVisibility);
   // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
   // store's unique keys, and the unique index on User.email of the days before unverified addresses.
-  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex]);
+  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror]);
 }
 
 /** The settings modules take from the configuration, once at start (src/server.ts). */

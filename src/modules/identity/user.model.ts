@@ -43,8 +43,12 @@ export interface SessionDoc extends BaseDoc {
   tokenHash: string;
   expiresAt: Date;
   revokedAt?: Date | null;
-  /** How the session was started: password, password+totp, sso:oidc, sso:saml, signup, invitation. */
+  /** How the session was started: password, password+totp, sso:oidc, sso:saml, signup, invitation (docs/identity.md "Doors"). */
   method?: string;
+  /** The account whose identity provider minted the session: it reaches that account only (src/identity/gate.ts). */
+  ssoAccountId?: string | null;
+  /** The second factor proven at sign-in (totp, recoveryCode, idpMfa), or null. */
+  secondFactor?: string | null;
 }
 
 const sessionSchema = docSchema<SessionDoc>({
@@ -53,6 +57,8 @@ const sessionSchema = docSchema<SessionDoc>({
   expiresAt: { type: Date, required: true },
   revokedAt: { type: Date, default: null },
   method: { type: String },
+  ssoAccountId: { type: String, default: null },
+  secondFactor: { type: String, default: null },
 });
 sessionSchema.index({ tokenHash: 1 }, { unique: true });
 sessionSchema.index({ userId: 1 });
