@@ -19,7 +19,7 @@ import { Account, Member } from '../modules/accounts/account.model';
 import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.model';
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
 import { auditEventVisibility } from '../audit/resolvers';
-import { assertEnrolledWhereRequired, twoFactorEnabled } from '../modules/identity/two-factor.service';
+import { assertEnrolledWhereRequired, assertEnrolledWhereRequiredRest, twoFactorEnabled } from '../modules/identity/two-factor.service';
 import { backfillAccessKeys } from '../modules/access/backfill';
 import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
@@ -67,16 +67,21 @@ export function startBackgroundJobs(deps: { log: Logger; mailer: Mailer; interva
 export interface ModuleRoute {
   method: 'get' | 'post';
   path: string;
+  /** Authenticated by a session or partner token: src/http/app.ts mounts the request gate (src/http/gate.ts) first. */
+  gated: boolean;
   handlers(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): RequestHandler[];
 }
 export const moduleRoutes: readonly ModuleRoute[] = [
-  { method: 'get', path: '/email-logs/export', handlers: (deps) => [emailLogExportHandler(deps)] },
-  { method: 'get', path: '/access/review.csv', handlers: (deps) => [accessReviewExportHandler(deps)] },
-  { method: 'post', path: '/events/:accountId', handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
+  { method: 'get', path: '/email-logs/export', gated: true, handlers: (deps) => [emailLogExportHandler(deps)] },
+  { method: 'get', path: '/access/review.csv', gated: true, handlers: (deps) => [accessReviewExportHandler(deps)] },
+  // Authenticated by the account's API key (Basic), not a person's session: no request gate.
+  { method: 'post', path: '/events/:accountId', gated: false, handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
 ];
 
 /** Module rules the request plugins apply before any resolver (src/http/app.ts hands them over). */
 export const requestPolicies = {
   /** Accounts requiring two-factor: src/graphql/plugins/two-factor-gate.ts. */
   secondFactor: assertEnrolledWhereRequired,
+  /** The same rule for REST routes (src/http/gate.ts), which have no GraphQL context. */
+  secondFactorRest: assertEnrolledWhereRequiredRest,
 };

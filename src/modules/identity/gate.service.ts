@@ -52,6 +52,8 @@ export interface DoorOptions {
   /** The account the door answers with (AuthPayload.account); by id when only the id is at hand. */
   account?: AccountDoc | null;
   accountId?: string | null;
+  /** What the door records as the new principal before the login itself (signUp: account.created). */
+  beforeLoginRecorded?: () => Promise<void>;
 }
 
 type GatedAccountDoc = Pick<AccountDoc, '_id' | 'name' | 'ownerId' | 'requireTwoFactor' | 'ssoRequired' | 'trustIdpMfa'>;
@@ -161,6 +163,7 @@ export async function issueSession(ctx: Context, user: UserDoc, method: string, 
     secondFactor,
   });
   ctx.principal = { ...would, sessionId: session._id };
+  await opts.beforeLoginRecorded?.();
   await Promise.all(
     accountIds.map((accountId) =>
       ctx.audit.record({

@@ -32,12 +32,15 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResu
     throw err;
   }
   // The gate issues the session (and records auth.login, method signup, in the new account).
-  const result = await issueSession(ctx, user, 'signup', { account });
-  await ctx.audit.record({
-    accountId: account._id,
-    action: 'account.created',
-    target: { type: 'Account', id: account._id },
-    after: { name: account.name, ownerId: user._id },
+  const result = await issueSession(ctx, user, 'signup', {
+    account,
+    beforeLoginRecorded: () =>
+      ctx.audit.record({
+        accountId: account._id,
+        action: 'account.created',
+        target: { type: 'Account', id: account._id },
+        after: { name: account.name, ownerId: user._id },
+      }),
   });
   await mailVerification(ctx, user, holder);
   return result;

@@ -139,12 +139,24 @@ function signedInUser(ctx: Context): string {
 }
 
 /**
- * Throws TWO_FACTOR_ENROLMENT_REQUIRED when the user has no second factor and an account of theirs
- * requires one: the rule of the request gate (src/graphql/plugins/two-factor-gate.ts).
+ * Throws TWO_FACTOR_ENROLMENT_REQUIRED when an account of the user requires a second factor: the
+ * rule of the request gates (src/graphql/plugins/two-factor-gate.ts, src/http/gate.ts), asked only
+ * about people without one (the principal knows: src/identity/principal.ts), so a person with a
+ * second factor costs no read here. Unaudited: the gates audit their refusals.
  */
 export async function assertEnrolledWhereRequired(ctx: Context, userId: string): Promise<void> {
-  if (await twoFactorEnabled(userId)) return;
   const requiring = await accountsRequiringTwoFactor(ctx, userId);
+  if (requiring.length) throw new TwoFactorEnrolmentRequiredError(requiring);
+}
+
+/** assertEnrolledWhereRequired without a request context (REST routes: src/http/gate.ts). */
+export async function assertEnrolledWhereRequiredRest(userId: string): Promise<void> {
+  const ids = (await Member.find({ userId }).select({ accountId: 1 }).lean()).map((m) => m.accountId);
+  const requiring = ids.length
+    ? await Account.find({ _id: { $in: ids }, requireTwoFactor: true })
+        .select({ name: 1 })
+        .lean<{ _id: string; name: string }[]>()
+    : [];
   if (requiring.length) throw new TwoFactorEnrolmentRequiredError(requiring);
 }
 
