@@ -113,8 +113,8 @@ export class RateLimits {
   /**
    * Claims one second-factor check for `userId` before the code is looked at: the rate limiter's one
    * atomic `$inc` (upsert) on the user's counter, then the comparison with its result — never a
-   * read-then-write, so N parallel wrong codes check at most the limit. Refused: RATE_LIMITED, and
-   * `lockedOut` is true for the one claim that crossed the limit (it is audited and mailed once).
+   * read-then-write, so N parallel wrong codes check at most the limit. Refused: RATE_LIMITED, with
+   * `lockedOut` (the caller announces the lockout once, under a claim).
    */
   async claimSecondFactorCheck(userId: string): Promise<{ error: RateLimitedError; lockedOut: boolean } | null> {
     try {
@@ -125,7 +125,9 @@ export class RateLimits {
       const limit = this.config.secondFactorFailures;
       return {
         error: new RateLimitedError(err.msBeforeNext, 'Too many wrong second-factor codes: this login is locked for a while'),
-        lockedOut: err.consumedPoints === limit + 1,
+        // The first refusals after the limit (parallel requests may see several): the caller claims
+        // the announcement once (src/modules/identity/gate.service.ts).
+        lockedOut: err.consumedPoints > limit,
       };
     }
   }

@@ -217,7 +217,9 @@ export async function loginWithTwoFactor(ctx: Context, input: LoginWithTwoFactor
   if (tried.modifiedCount !== 1) throw new UnauthenticatedError(CHALLENGE_FAILED);
   const claim = await ctx.limits.claimSecondFactorCheck(user._id);
   if (claim) {
-    if (claim.lockedOut) {
+    // The lockout is announced (audited, mailed) once per lockout period: a claim, whatever the parallel refusals.
+    const period = Math.floor(Date.now() / (ctx.limits.config.lockoutMinutes * 60_000));
+    if (claim.lockedOut && (await claimOnce(`second-factor-lockout:${user._id}:${period}`, user._id))) {
       await auditForUser(ctx, user._id, 'auth.lockedOut', { factor: 'secondFactor', minutes: ctx.limits.config.lockoutMinutes });
       await mailLockout(ctx, user);
     } else {
