@@ -8,6 +8,12 @@ import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGat
 import { onPlan } from '../../helpers/billing';
 import { memberWith, newMember, ok, roleIds } from '../access/helpers';
 import { REQUEST_GATE } from '../../../src/http/gate';
+import { RateLimits } from '../../../src/http/rate-limit';
+import { createContext } from '../../../src/graphql/context';
+import { createLogger } from '../../../src/logger';
+import { issueSession } from '../../../src/modules/identity/gate.service';
+import { TwoFactorRequiredError } from '../../../src/modules/identity/two-factor.service';
+import { User, type UserDoc } from '../../../src/modules/identity/user.model';
 import { Browser, startOidcProvider, type OidcProvider } from '../../sso/idp';
 
 const CLIENT_ID = 'postern-doors';
@@ -529,5 +535,44 @@ describe('sessions and accounts', () => {
     const inA = await gw.gql(ACCOUNT, { id: a.accountId }, s.token);
     expect(inA.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'SSO_REQUIRED' });
     expect((await auditActions(a)).some((e) => e.action === 'auth.refused' && e.meta?.reason === 'SSO_REQUIRED')).toBe(true);
+  });
+});
+
+describe('an identity provider’s MFA assertion', () => {
+  it('counts as the second factor only where the account trusts it, and only for that account’s own provider', async () => {
+    const v = await totpOwner();
+    const user = (await User.findById(v.userId).lean<UserDoc>())!;
+    const ctx = () =>
+      createContext({
+        requestId: 'doors-test',
+        ip: '127.0.0.1',
+        principal: null,
+        authRejected: false,
+        log: createLogger('silent'),
+        mailer: gw.server.mailer,
+        limits: new RateLimits(gw.server.config.rateLimits),
+      });
+    // The SSO callback's call (src/sso/sso.service.ts): the account's IdP asserted MFA, not trusted by default.
+    await expect(issueSession(ctx(), user, 'sso:oidc', { ssoAccountId: v.accountId, idpMfa: true })).rejects.toBeInstanceOf(
+      TwoFactorRequiredError,
+    );
+    ok(await gw.gql(REQUIRE, { input: { accountId: v.accountId, trustIdpMfa: true } }, v.token));
+    // Trusted, but the assertion came without MFA: still a challenge.
+    await expect(issueSession(ctx(), user, 'sso:oidc', { ssoAccountId: v.accountId, idpMfa: false })).rejects.toBeInstanceOf(
+      TwoFactorRequiredError,
+    );
+    // Another account trusting its own IdP's MFA cannot vouch for this user's second factor in theirs.
+    const other = await gw.signUp();
+    await enrol(other.token);
+    ok(await gw.gql(REQUIRE, { input: { accountId: other.accountId, trustIdpMfa: true } }, other.token));
+    // (A session minted by another account's provider reaches none of this user's accounts: refused outright.)
+    await expect(issueSession(ctx(), user, 'sso:oidc', { ssoAccountId: other.accountId, idpMfa: true })).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    // Trusted and asserted by the account's own provider: a session recording it, reaching the account.
+    const s = await issueSession(ctx(), user, 'sso:oidc', { ssoAccountId: v.accountId, idpMfa: true });
+    expect(ok(await gw.gql(ACCOUNT, { id: v.accountId }, s.token)).account.id).toBe(v.accountId);
+    const stored = await mongoose.connection.db!.collection('sessions').find({ userId: v.userId, secondFactor: 'idpMfa' }).toArray();
+    expect(stored.map((x) => x.ssoAccountId)).toEqual([v.accountId]);
   });
 });
