@@ -538,6 +538,47 @@ describe('sessions and accounts', () => {
   });
 });
 
+describe('partner tokens in an account that starts requiring SSO', () => {
+  it('a token made before, in a password session, stops working there; the owner’s keeps working (break-glass)', async () => {
+    const a = await gw.signUp();
+    await onPlan(gw, a, 'ENTERPRISE');
+    const m = await memberWith(gw, a, (await roleIds(gw, a)).admin!, undefined, 'early-token');
+    const input = { accountId: a.accountId, name: 'ci', scopes: ['account:view'], expiresAt: inHours(24) };
+    const early = ok(await gw.gql(CREATE_TOKEN, { input }, m.token)).createApiToken.token;
+    const owners = ok(await gw.gql(CREATE_TOKEN, { input }, a.token)).createApiToken.token;
+    expect(ok(await gw.gql(ACCOUNT, { id: a.accountId }, early)).account.id).toBe(a.accountId);
+    ok(
+      await gw.gql(
+        CONFIGURE_SSO,
+        {
+          input: {
+            accountId: a.accountId,
+            issuer: idp.issuer,
+            clientId: CLIENT_ID,
+            clientSecret: CLIENT_SECRET,
+            allowedEmailDomains: ['example.com'],
+            ssoRequired: true,
+          },
+        },
+        a.token,
+      ),
+    );
+    const r = await gw.gql(ACCOUNT, { id: a.accountId }, early);
+    expect(r.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TOKEN_NOT_AUTHORIZED_FOR_SSO' });
+    const res = await fetch(`${gw.url}/audit/export?accountId=${a.accountId}&format=csv`, {
+      headers: { authorization: `Bearer ${early}` },
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).errors[0].extensions.reason).toBe('TOKEN_NOT_AUTHORIZED_FOR_SSO');
+    expect(ok(await gw.gql(ACCOUNT, { id: a.accountId }, owners)).account.id).toBe(a.accountId);
+    // A token made in a session of the account's own provider works.
+    const sso = await new Browser().signIn(`${gw.url}/sso/${a.accountId}/oidc/login`, m.email);
+    expect(sso.status).toBe(200);
+    const made = ok(await gw.gql(CREATE_TOKEN, { input }, sso.body.token)).createApiToken.token;
+    expect(ok(await gw.gql(ACCOUNT, { id: a.accountId }, made)).account.id).toBe(a.accountId);
+  });
+});
+
 describe('an identity provider’s MFA assertion', () => {
   it('counts as the second factor only where the account trusts it, and only for that account’s own provider', async () => {
     const v = await totpOwner();
