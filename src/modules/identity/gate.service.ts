@@ -20,10 +20,12 @@ import { BadInputError, UnauthenticatedError } from '../../errors';
 import { accountRefusal, type AccountGateReason } from '../../identity/gate';
 import type { Principal } from '../../identity/principal';
 import { Account, Member, type AccountDoc } from '../accounts/account.model';
-import { Session, User, type UserDoc } from './user.model';
+import { Session, User, type AuthResult, type UserDoc } from './user.model';
 import { LoginChallenge, TwoFactor, type TwoFactorDoc } from './two-factor.model';
 import { auditForUser, checkSecondFactor, TwoFactorRequiredError, twoFactorEnabled } from './two-factor.service';
 import { SYSTEM_FROM } from './email.service';
+
+export type { AuthResult };
 
 let sessionTtlMs = 14 * 24 * 3600 * 1000;
 export function setSessionTtlHours(hours: number): void {
@@ -34,12 +36,6 @@ const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 /** Wrong codes one challenge survives (the per-user limit across challenges is RATE_LIMIT_SECOND_FACTOR_FAILURES). */
 const CHALLENGE_MAX_FAILURES = 5;
 const CHALLENGE_FAILED = 'The login challenge is unknown, expired or used up: log in again with your password.';
-
-export interface AuthResult {
-  token: string;
-  user: UserDoc;
-  account: AccountDoc | null;
-}
 
 /** What a door tells the gate beyond the user and its method. */
 export interface DoorOptions {

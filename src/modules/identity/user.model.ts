@@ -1,5 +1,6 @@
 import { model, Schema, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
+import type { AccountDoc } from '../accounts/account.model';
 
 export interface UserDoc extends BaseDoc {
   email: string;
@@ -36,6 +37,13 @@ userSchema.index({ email: 1, emailVerifiedAt: 1 });
 userSchema.index({ username: 1 });
 
 export const User: Model<UserDoc> = model<UserDoc>('User', userSchema);
+
+/** What a door answers (AuthPayload): the session token, shown once; issued by src/modules/identity/gate.service.ts only. */
+export interface AuthResult {
+  token: string;
+  user: UserDoc;
+  account: AccountDoc | null;
+}
 
 /** A login session: the token is given to the client once; only its SHA-256 is stored. */
 export interface SessionDoc extends BaseDoc {
