@@ -52,6 +52,7 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimit
     const gateStatus: Record<string, number> = { [ErrorCode.UNAUTHENTICATED]: 401, [ErrorCode.RATE_LIMITED]: 429 };
     if (err instanceof GraphQLError && gateStatus[String(err.extensions?.code)]) {
       const { http: _http, ...extensions } = err.extensions as Record<string, unknown>;
+      if (extensions.retryAfter !== undefined) res.setHeader('retry-after', String(extensions.retryAfter));
       res.status(gateStatus[String(err.extensions.code)]!).json({ errors: [{ message: err.message, extensions }] });
       return;
     }
