@@ -22,8 +22,14 @@ export async function startSession(userId: string, method: string): Promise<stri
   return token;
 }
 
+/** What an SSO door tells the gate: which account's IdP minted the session, and whether it asserted MFA. */
+export interface LoginOrigin {
+  ssoAccountId?: string;
+  idpMfa?: boolean;
+}
+
 /** Starts the session of a user whose credentials were all checked, and audits the login in each of their accounts. */
-export async function completeLogin(ctx: Context, user: UserDoc, method: string): Promise<AuthResult> {
+export async function completeLogin(ctx: Context, user: UserDoc, method: string, _origin?: LoginOrigin): Promise<AuthResult> {
   const token = await startSession(user._id, method);
   ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
   const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
