@@ -86,6 +86,16 @@ function assertAsymmetric(idToken: string | undefined): void {
   }
 }
 
+/** openid-client's message, its code and its cause's (the specific check that failed); never token contents. */
+function describeFailure(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    parts.push(typeof code === 'string' ? `${e.message} (${code})` : e.message);
+  }
+  return parts.join(': ') || 'refused';
+}
+
 /** RFC 8176 methods that mean more than one factor was used (Entra ID and Okta send `mfa`). */
 const MFA_AMR = new Set(['mfa', 'otp', 'hwk', 'sms', 'tel', 'sc', 'swk', 'fpt', 'face', 'iris', 'retina', 'vbm']);
 
@@ -128,8 +138,9 @@ export async function finishOidcSignIn(
         claims = { ...(await client.fetchUserInfo(config, tokens.access_token, idToken.sub)), ...idToken };
       }
     } catch (err) {
-      ctx.log.warn({ requestId: ctx.requestId, error: (err as Error).message }, 'OIDC sign-in refused');
-      throw new SsoRefusedError("The identity provider's answer did not check out", 401, `invalid answer: ${(err as Error).message}`);
+      const why = describeFailure(err);
+      ctx.log.warn({ requestId: ctx.requestId, error: why }, 'OIDC sign-in refused');
+      throw new SsoRefusedError("The identity provider's answer did not check out", 401, `invalid answer: ${why}`);
     }
     const amr = Array.isArray(claims?.amr) ? (claims.amr as unknown[]) : [];
     return completeSsoSignIn(ctx, c, {

@@ -167,6 +167,37 @@ describe('signing in through the OpenID provider', () => {
   });
 });
 
+describe('ID tokens, to the letter', () => {
+  const refusalReasons = async (): Promise<string[]> =>
+    ok(await gw.gql(AUDIT, { id: owner.accountId }, owner.token))
+      .account.auditLog.edges.map((e: any) => e.node)
+      .filter((e: any) => e.action === 'sso.signInRefused' && e.meta.protocol === 'oidc')
+      .map((e: any) => e.meta.reason as string);
+
+  it.each([
+    ['signed by a key the provider never published (under its key id)', 'foreignKey', /signature verification failed/],
+    ['unsigned (alg: none)', 'none', /unexpected JWT "alg"/],
+    ['HMAC-signed with the client secret (HS256)', 'hs256', /unexpected JWT "alg"/],
+  ] as const)('refuses an ID token %s, and audits the refusal', async (_why, mode, reason) => {
+    const matching = async () => (await refusalReasons()).filter((r) => reason.test(r)).length;
+    const before = await matching();
+    await idp.setMode(mode);
+    let r;
+    try {
+      r = await signIn(emailAt(corp, mode));
+    } finally {
+      await idp.setMode('good');
+    }
+    expect(r.status).toBe(401);
+    expect(r.body.token).toBeUndefined();
+    expect(r.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(await matching()).toBe(before + 1);
+    expect(gw.logs.join('')).not.toContain(CLIENT_SECRET);
+    // The provider is fine again: the same flow signs in.
+    expect((await signIn(emailAt(corp, 'after'))).status).toBe(200);
+  });
+});
+
 describe('done when: SCIM provisions, OIDC signs in, SCIM deprovisions', () => {
   it('lands the provisioned user with the group role; deactivating them ends their session on the next request', async () => {
     const token = ok(await gw.gql(CREATE_SCIM_TOKEN, { input: { accountId: owner.accountId, name: 'IdP' } }, owner.token)).createScimToken
