@@ -16,6 +16,8 @@ import { ErrorCode } from '../errors';
 
 /** A service's refusal (not a crash) while single sign-on adds someone to an account: answered as FORBIDDEN. */
 const REFUSALS = new Set<string>([ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND]);
+/** What the one session gate (completeLogin) may answer instead of a session: UNAUTHENTICATED with a challenge, RATE_LIMITED. */
+const GATE_ANSWERS = new Set<string>([ErrorCode.UNAUTHENTICATED, ErrorCode.RATE_LIMITED]);
 
 function origin(req: Request): string {
   return `${req.protocol}://${req.get('host')}`;
@@ -71,6 +73,15 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimit
               ? ErrorCode.UNAUTHENTICATED
               : ErrorCode.FORBIDDEN;
       res.status(err.status).json({ errors: [{ message: err.message, extensions: { code } }] });
+      return;
+    }
+    if (err instanceof GraphQLError && GATE_ANSWERS.has(String(err.extensions?.code))) {
+      // The session gate's answer (a second-factor challenge, a lockout, an enrolment the account requires):
+      // passed on as the password door gives it, with its extensions (challenge, retryAfter, …).
+      const code = String(err.extensions.code);
+      const status = code === ErrorCode.RATE_LIMITED ? 429 : code === ErrorCode.FORBIDDEN ? 403 : 401;
+      const { http: _http, ...extensions } = err.extensions as Record<string, unknown>;
+      res.status(status).json({ errors: [{ message: err.message, extensions }] });
       return;
     }
     if (err instanceof GraphQLError && REFUSALS.has(String(err.extensions?.code))) {
