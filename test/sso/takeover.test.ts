@@ -137,6 +137,9 @@ describe("a member points SSO at their own IdP, which asserts the owner's addres
     const transfer = await gw.gql(TRANSFER, { input: { accountId: owner.accountId, userId: attacker.userId } }, attacker.token);
     expect(errorCode(transfer)).toBe('FORBIDDEN');
     expect((await audit()).some((e) => e.action === 'sso.linkOffered' && e.meta.owner === true)).toBe(true);
+    // The claim is a credential: neither the logs nor the audit log hold it.
+    expect(gw.logs.join('')).not.toContain(r.body.claim);
+    expect(await auditText()).not.toContain(r.body.claim);
     // Nor can the claim be confirmed without a session, or with the owner's sign-up session (no second factor proved).
     expect(errorCode(await gw.gql(CONFIRM_LINK, { input: { claim: r.body.claim, password: owner.password } }))).toBe('UNAUTHENTICATED');
     const noFactor = await gw.gql(CONFIRM_LINK, { input: { claim: r.body.claim, password: owner.password } }, owner.token);
