@@ -211,6 +211,8 @@ async function samlConfigOf(accountId: string): Promise<SsoConfigDoc> {
 /** The IdP URL (HTTP-Redirect binding) carrying a new AuthnRequest for the account, bound to this browser. */
 export async function startSamlSignIn(accountId: string, origin: string, browser: string): Promise<string> {
   const c = await samlConfigOf(accountId);
+  // Imported while the development setting allowed http, and it no longer does.
+  if (!isAcceptableIdpUrl(c.samlSsoUrl!)) throw new SsoRefusedError(`The identity provider's sign-in URL ${HTTPS_REQUIRED}`, 403);
   const state = randomSecret(32);
   const requestId = `_${randomSecret(20)}`;
   await SsoAttempt.create({
