@@ -13,13 +13,12 @@ import type { RoleDoc } from '../authz/store';
 import { accessStore } from '../authz/store';
 import { Account, Member, type AccountDoc } from '../modules/accounts/account.model';
 import { Session, User, type UserDoc } from '../modules/identity/user.model';
-import { claimAddress, verifiedHolder } from '../modules/identity/email.service';
+import { claimAddress, SYSTEM_FROM, verifiedHolder } from '../modules/identity/email.service';
 import { completeLogin, type AuthResult } from '../modules/identity/session.service';
 import { ScimUser } from '../scim/scim.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { SsoConfig, SsoPendingChange, type SsoConfigDoc, type SsoPendingChangeDoc } from './sso.model';
 import { isEmailAddress } from '../mail/address';
-import { SYSTEM_FROM } from '../modules/identity/email.service';
 import { accountMayVouchFor, domainOfAddress, isUnderProvenDomain, provenDomainsOf } from '../modules/sending/trusted-domain.service';
 import { hasLiveLinkClaim, linkLetsIn, offerLink, recordCreatedLink } from './link.service';
 
