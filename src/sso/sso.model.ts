@@ -137,6 +137,8 @@ export const SsoLinkClaim: Model<SsoLinkClaimDoc> = model<SsoLinkClaimDoc>('SsoL
  */
 export interface SsoPendingChangeDoc {
   _id: string;
+  /** The same as `_id`: deleteAccount removes every document with the account's `accountId`. */
+  accountId: string;
   /** Changes only when the request is replaced: confirmSsoChange applies the version the owner saw. */
   version: string;
   set: {
@@ -157,6 +159,7 @@ export interface SsoPendingChangeDoc {
 const ssoPendingChangeSchema = new Schema<SsoPendingChangeDoc>(
   {
     _id: { type: String, required: true },
+    accountId: { type: String, required: true },
     version: { type: String, required: true },
     set: { type: Schema.Types.Mixed, required: true },
     requestedBy: { type: String, required: true },
@@ -165,5 +168,7 @@ const ssoPendingChangeSchema = new Schema<SsoPendingChangeDoc>(
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false },
 );
+
+ssoPendingChangeSchema.index({ accountId: 1 });
 
 export const SsoPendingChange: Model<SsoPendingChangeDoc> = model<SsoPendingChangeDoc>('SsoPendingChange', ssoPendingChangeSchema);

@@ -144,7 +144,7 @@ export async function changeSsoConfig(
   const version = randomSecret(16);
   await SsoPendingChange.findOneAndUpdate(
     { _id: account._id },
-    { $set: { version, set: idp, requestedBy: actor, action, expiresAt: new Date(Date.now() + PENDING_TTL_MS) } },
+    { $set: { accountId: account._id, version, set: idp, requestedBy: actor, action, expiresAt: new Date(Date.now() + PENDING_TTL_MS) } },
     { upsert: true },
   );
   const current = await SsoConfig.findOne({ accountId: account._id }).lean<SsoConfigDoc>();
