@@ -47,6 +47,8 @@ export interface Config {
   dnsServers: string[];
   /** Members each plan includes where the operator changes the defaults (POSTERN_PLAN_MEMBER_LIMITS). */
   planMemberLimits: Partial<Record<PlanName, number>>;
+  /** Development only: SSO may talk to an identity provider over plain http on a loopback address. */
+  ssoAllowHttpIdp: boolean;
 }
 
 const PLANS = ['FREE', 'STARTER', 'GROWTH', 'SCALE', 'ENTERPRISE'] as const;
@@ -199,6 +201,7 @@ const envSchema = z
       /^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw) ? raw : { error: `APP_URL must be an http(s) URL, got "${raw}"` },
     ),
     DNS_SERVERS: variable<string[]>([], dnsServers),
+    POSTERN_SSO_ALLOW_HTTP_IDP: bool('POSTERN_SSO_ALLOW_HTTP_IDP', false),
     POSTERN_PLAN_MEMBER_LIMITS: variable<Partial<Record<PlanName, number>>>({}, planMemberLimits),
     POSTERN_SCHEDULER_INTERVAL_MS: int('POSTERN_SCHEDULER_INTERVAL_MS', 5_000, 0, 3_600_000),
     POSTERN_SEND_LEASE_MS: int('POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
@@ -252,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appUrl: e.APP_URL,
     dnsServers: e.DNS_SERVERS,
     planMemberLimits: e.POSTERN_PLAN_MEMBER_LIMITS,
+    ssoAllowHttpIdp: e.POSTERN_SSO_ALLOW_HTTP_IDP,
     schedulerIntervalMs: e.POSTERN_SCHEDULER_INTERVAL_MS,
     sendLeaseMs: e.POSTERN_SEND_LEASE_MS,
   };

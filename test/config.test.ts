@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     for (const on of ['TRUE', 'true', '1', 'yes']) expect(loadConfig({ ...GOOD, POSTERN_SEED_DEMO: on }).seedDemo).toBe(true);
     expect(loadConfig({ ...GOOD, APOLLO_USAGE_REPORTING: 'False' }).apolloUsageReporting).toBe(false);
     expect(loadConfig({ ...GOOD }).apolloUsageReporting).toBe(false);
+    // SSO over plain http is a development setting: off unless asked for.
+    expect(loadConfig({ ...GOOD }).ssoAllowHttpIdp).toBe(false);
+    expect(loadConfig({ ...GOOD, POSTERN_SSO_ALLOW_HTTP_IDP: 'yes' }).ssoAllowHttpIdp).toBe(true);
+    expect(() => loadConfig({ ...GOOD, POSTERN_SSO_ALLOW_HTTP_IDP: 'sometimes' })).toThrow(
+      /POSTERN_SSO_ALLOW_HTTP_IDP must be true or false/,
+    );
   });
 
   it('seeds the demo on the embedded database only, unless POSTERN_SEED_DEMO says otherwise', () => {

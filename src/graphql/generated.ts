@@ -30,7 +30,7 @@ import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
 import type { ScimTokenDoc, ScimTokenCreatedResult } from '../scim/scim.model';
-import type { SsoConfigDoc } from '../sso/sso.model';
+import type { SsoConfigDoc, SsoPendingChangeDoc } from '../sso/sso.model';
 import type { Context } from './context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -684,6 +684,19 @@ export type ConfigureSsoInput = {
   ssoRequired?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+export type ConfirmSsoChangeInput = {
+  accountId: Scalars['ID']['input'];
+  /** SsoPendingChange.version of the change the owner reviewed. */
+  version: Scalars['String']['input'];
+};
+
+export type ConfirmSsoLinkInput = {
+  /** The claim an SSO sign-in answered with (HTTP 202, linkRequired) when it met your existing login. */
+  claim: Scalars['String']['input'];
+  /** Your current password. */
+  password: Scalars['String']['input'];
+};
+
 /** An address on a mailing list; one email is one contact per list (stored lowercased). */
 export type Contact = {
   __typename?: 'Contact';
@@ -1163,8 +1176,10 @@ export type ImportSamlMetadataInput = {
   accountId: Scalars['ID']['input'];
   allowedEmailDomains?: InputMaybe<Array<Scalars['String']['input']>>;
   defaultRoleId?: InputMaybe<Scalars['ID']['input']>;
-  /** The identity provider's SAML 2.0 metadata (EntityDescriptor with an IDPSSODescriptor). */
-  metadataXml: Scalars['String']['input'];
+  /** Where the identity provider publishes its metadata (https; read once, at most 256 KiB, within 10 seconds). */
+  metadataUrl?: InputMaybe<Scalars['URL']['input']>;
+  /** The identity provider's SAML 2.0 metadata (EntityDescriptor with an IDPSSODescriptor). Give this or metadataUrl. */
+  metadataXml?: InputMaybe<Scalars['String']['input']>;
   ssoRequired?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
@@ -1388,6 +1403,13 @@ export type Mutation = {
   commentOnSupportTicket: Maybe<SupportTicketComment>;
   /** Configures OpenID Connect sign-in for the account (and the settings SAML shares). */
   configureSso: Maybe<SsoConfiguration>;
+  /** The owner applies a pending change of the identity provider (SsoConfiguration.pendingChange). */
+  confirmSsoChange: Maybe<SsoConfiguration>;
+  /**
+   * Links your login to the identity provider of an account, after an SSO sign-in met it (the claim).
+   * Signed in with your password (and second factor, when you have one), you type your password again.
+   */
+  confirmSsoLink: SsoLinkResult;
   /** Finishes enrolment with a code from the app; returns the recovery codes, shown once. */
   confirmTwoFactor: TwoFactorRecoveryCodes;
   createApiKey: Maybe<ApiKey>;
@@ -1437,6 +1459,8 @@ export type Mutation = {
   deleteWorkspace: Maybe<Scalars['Boolean']['output']>;
   /** Turns two-factor off; needs a current code or a recovery code. Refused while an account of the user requires it. */
   disableTwoFactor: Scalars['Boolean']['output'];
+  /** Drops the pending change of the identity provider; false when there was none. */
+  discardSsoChange: Maybe<Scalars['Boolean']['output']>;
   /** Starts (or restarts) enrolling an authenticator app for the signed-in user. */
   enableTwoFactor: TwoFactorEnrolment;
   /** The list's contacts as CSV (header: email,firstName,lastName,createdAt). Audited as contacts.exported. */
@@ -1635,6 +1659,16 @@ export type MutationConfigureSsoArgs = {
 };
 
 
+export type MutationConfirmSsoChangeArgs = {
+  input: ConfirmSsoChangeInput;
+};
+
+
+export type MutationConfirmSsoLinkArgs = {
+  input: ConfirmSsoLinkInput;
+};
+
+
 export type MutationConfirmTwoFactorArgs = {
   code: Scalars['String']['input'];
 };
@@ -1822,6 +1856,11 @@ export type MutationDeleteWorkspaceArgs = {
 
 export type MutationDisableTwoFactorArgs = {
   code: Scalars['String']['input'];
+};
+
+
+export type MutationDiscardSsoChangeArgs = {
+  accountId: Scalars['ID']['input'];
 };
 
 
@@ -2894,8 +2933,11 @@ export type SmtpCredentialEdge = {
 
 /**
  * Single sign-on of an account: OpenID Connect (authorization code with PKCE) and SAML 2.0. People of
- * the allowed email domains sign in at the gateway's /sso/… endpoints; newcomers join with the default
- * role. With ssoRequired, members cannot sign in with a password (the owner can: break-glass).
+ * the allowed email domains (domains the account proved it owns through DNS) sign in at the gateway's
+ * /sso/… endpoints; newcomers join with the default role; a login that existed before is signed in only
+ * after it linked itself (confirmSsoLink). With ssoRequired, members cannot sign in with a password (the
+ * owner can: break-glass). Changing the identity provider is the owner's step: anyone else's change
+ * waits in pendingChange until the owner confirms it (confirmSsoChange).
  */
 export type SsoConfiguration = {
   __typename?: 'SsoConfiguration';
@@ -2911,6 +2953,8 @@ export type SsoConfiguration = {
   /** Gateway paths: where a browser starts a sign-in, and what to register at the identity provider. */
   oidcLoginPath: Scalars['String']['output'];
   oidcRedirectPath: Scalars['String']['output'];
+  /** A change of the identity provider asked for by someone other than the owner, waiting for the owner's confirmation. */
+  pendingChange: Maybe<SsoPendingChange>;
   samlAcsPath: Scalars['String']['output'];
   /** How many signing certificates of the SAML identity provider are trusted. */
   samlCertificateCount: Scalars['Int']['output'];
@@ -2921,6 +2965,32 @@ export type SsoConfiguration = {
   samlSsoUrl: Maybe<Scalars['String']['output']>;
   ssoRequired: Scalars['Boolean']['output'];
   updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A login linked to an account's identity provider: its later SSO sign-ins through that provider work. */
+export type SsoLinkResult = {
+  __typename?: 'SsoLinkResult';
+  accountId: Scalars['ID']['output'];
+  /** The OIDC issuer or SAML entity id the link holds for. */
+  identityProvider: Scalars['String']['output'];
+  linkedAt: Scalars['DateTime']['output'];
+};
+
+/** What a pending change would set (only the fields it changes are non-null); never the client secret itself. */
+export type SsoPendingChange = {
+  __typename?: 'SsoPendingChange';
+  allowedEmailDomains: Maybe<Array<Scalars['String']['output']>>;
+  clientId: Maybe<Scalars['String']['output']>;
+  clientSecretChanged: Scalars['Boolean']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  issuer: Maybe<Scalars['String']['output']>;
+  requestedAt: Scalars['DateTime']['output'];
+  requestedBy: Maybe<User>;
+  samlCertificateCount: Maybe<Scalars['Int']['output']>;
+  samlEntityId: Maybe<Scalars['String']['output']>;
+  samlSsoUrl: Maybe<Scalars['String']['output']>;
+  /** Pass to confirmSsoChange: the owner confirms exactly the change they reviewed. */
+  version: Scalars['String']['output'];
 };
 
 export type StatusCount = {
@@ -3575,6 +3645,8 @@ export type ResolversTypes = {
   CardInput: CardInput;
   CommentOnSupportTicketInput: CommentOnSupportTicketInput;
   ConfigureSsoInput: ConfigureSsoInput;
+  ConfirmSsoChangeInput: ConfirmSsoChangeInput;
+  ConfirmSsoLinkInput: ConfirmSsoLinkInput;
   Contact: ResolverTypeWrapper<ContactDoc>;
   ContactConnection: ResolverTypeWrapper<AnyConnection>;
   ContactEdge: ResolverTypeWrapper<Omit<ContactEdge, 'node'> & { node: ResolversTypes['Contact'] }>;
@@ -3708,6 +3780,8 @@ export type ResolversTypes = {
   SmtpCredentialConnection: ResolverTypeWrapper<AnyConnection>;
   SmtpCredentialEdge: ResolverTypeWrapper<Omit<SmtpCredentialEdge, 'node'> & { node: ResolversTypes['SmtpCredential'] }>;
   SsoConfiguration: ResolverTypeWrapper<SsoConfigDoc>;
+  SsoLinkResult: ResolverTypeWrapper<SsoLinkResult>;
+  SsoPendingChange: ResolverTypeWrapper<SsoPendingChangeDoc>;
   StatusCount: ResolverTypeWrapper<StatusCount>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SupportTicket: ResolverTypeWrapper<SupportTicketDoc>;
@@ -3813,6 +3887,8 @@ export type ResolversParentTypes = {
   CardInput: CardInput;
   CommentOnSupportTicketInput: CommentOnSupportTicketInput;
   ConfigureSsoInput: ConfigureSsoInput;
+  ConfirmSsoChangeInput: ConfirmSsoChangeInput;
+  ConfirmSsoLinkInput: ConfirmSsoLinkInput;
   Contact: ContactDoc;
   ContactConnection: AnyConnection;
   ContactEdge: Omit<ContactEdge, 'node'> & { node: ResolversParentTypes['Contact'] };
@@ -3935,6 +4011,8 @@ export type ResolversParentTypes = {
   SmtpCredentialConnection: AnyConnection;
   SmtpCredentialEdge: Omit<SmtpCredentialEdge, 'node'> & { node: ResolversParentTypes['SmtpCredential'] };
   SsoConfiguration: SsoConfigDoc;
+  SsoLinkResult: SsoLinkResult;
+  SsoPendingChange: SsoPendingChangeDoc;
   StatusCount: StatusCount;
   String: Scalars['String']['output'];
   SupportTicket: SupportTicketDoc;
@@ -4587,6 +4665,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   cloneTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCloneTemplateArgs, 'id'>>;
   commentOnSupportTicket?: Resolver<Maybe<ResolversTypes['SupportTicketComment']>, ParentType, ContextType, RequireFields<MutationCommentOnSupportTicketArgs, 'id' | 'input'>>;
   configureSso?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType, RequireFields<MutationConfigureSsoArgs, 'input'>>;
+  confirmSsoChange?: Resolver<Maybe<ResolversTypes['SsoConfiguration']>, ParentType, ContextType, RequireFields<MutationConfirmSsoChangeArgs, 'input'>>;
+  confirmSsoLink?: Resolver<ResolversTypes['SsoLinkResult'], ParentType, ContextType, RequireFields<MutationConfirmSsoLinkArgs, 'input'>>;
   confirmTwoFactor?: Resolver<ResolversTypes['TwoFactorRecoveryCodes'], ParentType, ContextType, RequireFields<MutationConfirmTwoFactorArgs, 'code'>>;
   createApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'input'>>;
@@ -4625,6 +4705,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteWebhook?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   deleteWorkspace?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'id'>>;
   disableTwoFactor?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTwoFactorArgs, 'code'>>;
+  discardSsoChange?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDiscardSsoChangeArgs, 'accountId'>>;
   enableTwoFactor?: Resolver<ResolversTypes['TwoFactorEnrolment'], ParentType, ContextType>;
   exportContacts?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportContactsArgs, 'listId'>>;
   exportReport?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationExportReportArgs, 'input'>>;
@@ -4979,6 +5060,7 @@ export type SsoConfigurationResolvers<ContextType = Context, ParentType extends 
   issuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   oidcLoginPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   oidcRedirectPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pendingChange?: Resolver<Maybe<ResolversTypes['SsoPendingChange']>, ParentType, ContextType>;
   samlAcsPath?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   samlCertificateCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   samlEntityId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -4987,6 +5069,26 @@ export type SsoConfigurationResolvers<ContextType = Context, ParentType extends 
   samlSsoUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   ssoRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SsoLinkResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SsoLinkResult'] = ResolversParentTypes['SsoLinkResult']> = {
+  accountId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identityProvider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  linkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SsoPendingChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SsoPendingChange'] = ResolversParentTypes['SsoPendingChange']> = {
+  allowedEmailDomains?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  clientId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  clientSecretChanged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  issuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  samlCertificateCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  samlEntityId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  samlSsoUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type StatusCountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StatusCount'] = ResolversParentTypes['StatusCount']> = {
@@ -5281,6 +5383,8 @@ export type Resolvers<ContextType = Context> = {
   SmtpCredentialConnection?: SmtpCredentialConnectionResolvers<ContextType>;
   SmtpCredentialEdge?: SmtpCredentialEdgeResolvers<ContextType>;
   SsoConfiguration?: SsoConfigurationResolvers<ContextType>;
+  SsoLinkResult?: SsoLinkResultResolvers<ContextType>;
+  SsoPendingChange?: SsoPendingChangeResolvers<ContextType>;
   StatusCount?: StatusCountResolvers<ContextType>;
   SupportTicket?: SupportTicketResolvers<ContextType>;
   SupportTicketComment?: SupportTicketCommentResolvers<ContextType>;

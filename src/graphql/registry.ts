@@ -28,6 +28,7 @@ import { setAppUrl } from '../modules/identity/email.service';
 import { setSendLeaseMs } from '../modules/marketing/campaign-delivery.service';
 import { createScheduler, type Scheduler } from '../modules/marketing/scheduler';
 import { setDnsServers } from '../modules/sending/dns-check';
+import { setAllowHttpIdp } from '../sso/idp-url';
 import { setPlanMemberLimits } from '../modules/billing/seats.service';
 import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
 import { accessReviewExportHandler } from '../modules/access/review.http';
@@ -53,6 +54,7 @@ export function configureModules(config: Config): void {
   setSessionTtlHours(config.sessionTtlHours);
   setSendLeaseMs(config.sendLeaseMs);
   setDnsServers(config.dnsServers);
+  setAllowHttpIdp(config.ssoAllowHttpIdp);
   setPlanMemberLimits(config.planMemberLimits);
   setAppUrl(config.appUrl);
 }

@@ -13,33 +13,46 @@ import type { RoleDoc } from '../authz/store';
 import { accessStore } from '../authz/store';
 import { Account, Member, type AccountDoc } from '../modules/accounts/account.model';
 import { Session, User, type UserDoc } from '../modules/identity/user.model';
-import { claimAddress, verifiedHolder } from '../modules/identity/email.service';
+import { claimAddress, SYSTEM_FROM, verifiedHolder } from '../modules/identity/email.service';
 import { completeLogin, type AuthResult } from '../modules/identity/session.service';
 import { ScimUser } from '../scim/scim.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
-import { SsoConfig, type SsoConfigDoc } from './sso.model';
+import { SsoConfig, SsoPendingChange, type SsoConfigDoc, type SsoPendingChangeDoc } from './sso.model';
 import { isEmailAddress } from '../mail/address';
+import { accountMayVouchFor, domainOfAddress, isUnderProvenDomain, provenDomainsOf } from '../modules/sending/trusted-domain.service';
+import { hasLiveLinkClaim, linkLetsIn, offerLink, recordCreatedLink } from './link.service';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-/** https, or http on a loopback address (a provider on the same machine, as in development). */
-export function isAcceptableIdpUrl(raw: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-}
+import { HTTPS_REQUIRED, isAcceptableIdpUrl } from './idp-url';
+export { isAcceptableIdpUrl };
 
+/** The domains' syntax, lower-cased and without duplicates. */
 export function cleanDomains(list: string[], field = 'allowedEmailDomains'): string[] {
-  const domains = [...new Set(list.map((d) => d.trim().toLowerCase()).filter(Boolean))];
+  const domains = [...new Set(list.map((d) => d.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))];
   if (!domains.length) throw new BadInputError('Name at least one email domain whose people may sign in', field);
   if (domains.length > 50) throw new BadInputError('At most 50 email domains', field);
   const bad = domains.find((d) => !DOMAIN.test(d));
   if (bad) throw new BadInputError(`${JSON.stringify(bad)} is not a domain name`, field);
+  return domains;
+}
+
+/**
+ * Allowed email domains: only names this account proved it controls through DNS (a verified sending
+ * domain's OWNERSHIP record, or a subdomain of one). An identity provider of the account can speak
+ * for people of these domains and of no others.
+ */
+export async function provenAllowedDomains(accountId: string, list: string[], field = 'allowedEmailDomains'): Promise<string[]> {
+  const domains = cleanDomains(list, field);
+  const proven = await provenDomainsOf(accountId);
+  const unproven = domains.find((d) => !isUnderProvenDomain(d, proven));
+  if (unproven) {
+    throw new BadInputError(
+      `${JSON.stringify(unproven)} is not a domain this account has proved it owns. Prove it first: add it as a sending domain ` +
+        `(createDomain), publish the OWNERSHIP TXT record it lists (_postern.${unproven}) and run verifyDomain`,
+      field,
+    );
+  }
   return domains;
 }
 
@@ -66,7 +79,7 @@ export async function sharedSettings(
   input: Pick<ConfigureSsoInput, 'allowedEmailDomains' | 'defaultRoleId' | 'ssoRequired'>,
 ): Promise<Partial<SsoConfigDoc>> {
   const set: Partial<SsoConfigDoc> = {};
-  if (input.allowedEmailDomains) set.allowedEmailDomains = cleanDomains(input.allowedEmailDomains);
+  if (input.allowedEmailDomains) set.allowedEmailDomains = await provenAllowedDomains(account._id, input.allowedEmailDomains);
   if (input.defaultRoleId !== undefined) {
     if (input.defaultRoleId) {
       const role = await ctx.loaders.load<RoleDoc>('Role', input.defaultRoleId);
@@ -80,10 +93,135 @@ export async function sharedSettings(
   return set;
 }
 
+/** The settings that say whom the account trusts to vouch for its people: the owner's step. */
+const IDP_FIELDS = [
+  'oidcIssuer',
+  'oidcClientId',
+  'oidcClientSecretEnc',
+  'samlEntityId',
+  'samlSsoUrl',
+  'samlCertificates',
+  'allowedEmailDomains',
+] as const satisfies readonly (keyof SsoConfigDoc)[];
+type IdpSet = SsoPendingChangeDoc['set'];
+
+const PENDING_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** SSO, like SCIM and 2FA settings, is changed by people: a partner API token is refused (and audited). */
+export async function assertPersonChangesSso(ctx: Context, account: AccountDoc, action: string): Promise<string> {
+  const p = ctx.principal;
+  if (p?.kind === 'user') return p.userId;
+  if (p) {
+    await ctx.audit.record({
+      accountId: account._id,
+      action: 'sso.changeRefused',
+      target: { type: 'Account', id: account._id },
+      meta: { attempted: action, reason: 'partner API token' },
+    });
+  }
+  throw new BadInputError('Single sign-on is configured by a person signed in, not with a partner API token');
+}
+
+/**
+ * Applies a change of the SSO settings. The owner's changes apply at once. Anyone else's change of the
+ * identity provider (IDP_FIELDS) waits for the owner's confirmation (confirmSsoChange); the other
+ * settings (default role, SSO required) apply at once.
+ */
+export async function changeSsoConfig(
+  ctx: Context,
+  account: AccountDoc,
+  set: Partial<SsoConfigDoc>,
+  action: string,
+): Promise<SsoConfigDoc> {
+  const actor = await assertPersonChangesSso(ctx, account, action);
+  const idp: IdpSet = {};
+  const rest: Partial<SsoConfigDoc> = {};
+  for (const [k, v] of Object.entries(set)) {
+    if ((IDP_FIELDS as readonly string[]).includes(k)) (idp as Record<string, unknown>)[k] = v;
+    else (rest as Record<string, unknown>)[k] = v;
+  }
+  if (actor === account.ownerId || !Object.keys(idp).length) return saveSsoConfig(ctx, account, set, action);
+  const version = randomSecret(16);
+  await SsoPendingChange.findOneAndUpdate(
+    { _id: account._id },
+    { $set: { accountId: account._id, version, set: idp, requestedBy: actor, action, expiresAt: new Date(Date.now() + PENDING_TTL_MS) } },
+    { upsert: true },
+  );
+  const current = await SsoConfig.findOne({ accountId: account._id }).lean<SsoConfigDoc>();
+  await ctx.audit.change({
+    accountId: account._id,
+    action: 'sso.changeRequested',
+    target: { type: 'SsoConfiguration', id: current?._id ?? account._id },
+    before: ssoView(current),
+    after: ssoView({ ...(current ?? {}), ...idp }),
+    meta: { requested: action, awaits: 'owner' },
+  });
+  await mailOwner(ctx, account, actor);
+  if (Object.keys(rest).length) return saveSsoConfig(ctx, account, rest, action, { allowEmpty: true });
+  // Nothing applies now: the settings document exists (to show the pending change), unchanged.
+  return (await SsoConfig.findOneAndUpdate(
+    { accountId: account._id },
+    { $setOnInsert: { configuredBy: actor } },
+    { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
+  ).lean<SsoConfigDoc>())!;
+}
+
+async function mailOwner(ctx: Context, account: AccountDoc, requestedBy: string): Promise<void> {
+  const [owner, requester] = await Promise.all([
+    ctx.loaders.load<UserDoc>('User', account.ownerId),
+    ctx.loaders.load<UserDoc>('User', requestedBy),
+  ]);
+  if (!owner) return;
+  await ctx.mailer.send({
+    from: SYSTEM_FROM,
+    to: owner.email,
+    subject: `Confirm the single sign-on change of ${account.name}`,
+    text:
+      `${requester?.email ?? 'A member'} asked to change the identity provider of ${account.name} ` +
+      `(who may sign people in). Nothing changes until you confirm it: review the pending change in the ` +
+      `account's security settings (confirmSsoChange), or discard it (discardSsoChange).`,
+  });
+}
+
+/** The owner applies the pending change they reviewed (`version`), re-checking its domains' proof. */
+export async function confirmSsoChange(ctx: Context, accountId: string, version: string): Promise<SsoConfigDoc> {
+  const account = await ctx.loaders.existing<AccountDoc>('Account', accountId);
+  const actor = await assertPersonChangesSso(ctx, account, 'sso.changeConfirmed');
+  if (actor !== account.ownerId) throw new BadInputError('Only the owner of the account confirms a change of its identity provider');
+  const pending = await SsoPendingChange.findOne({ _id: account._id, version, expiresAt: { $gt: new Date() } }).lean<SsoPendingChangeDoc>();
+  if (!pending) throw new BadInputError('No such pending change: it was replaced, discarded, confirmed or has expired', 'version');
+  // A domain may have lost its proof since the request.
+  if (pending.set.allowedEmailDomains) await provenAllowedDomains(account._id, pending.set.allowedEmailDomains);
+  const taken = await SsoPendingChange.findOneAndDelete({ _id: account._id, version }).lean();
+  if (!taken) throw new BadInputError('No such pending change: it was replaced, discarded or confirmed meanwhile', 'version');
+  return saveSsoConfig(ctx, account, { ...pending.set }, 'sso.changeConfirmed', { requestedBy: pending.requestedBy });
+}
+
+/** Drops the pending change: the owner, or whoever may edit security settings, can. */
+export async function discardSsoChange(ctx: Context, accountId: string): Promise<boolean> {
+  const account = await ctx.loaders.existing<AccountDoc>('Account', accountId);
+  await assertPersonChangesSso(ctx, account, 'sso.changeDiscarded');
+  const gone = await SsoPendingChange.findOneAndDelete({ _id: account._id }).lean();
+  if (!gone) return false;
+  await ctx.audit.record({
+    accountId: account._id,
+    action: 'sso.changeDiscarded',
+    target: { type: 'Account', id: account._id },
+    meta: { requestedBy: gone.requestedBy },
+  });
+  return true;
+}
+
 /** Writes the settings (one document per account) and audits the change. */
-export async function saveSsoConfig(ctx: Context, account: AccountDoc, set: Partial<SsoConfigDoc>, action: string): Promise<SsoConfigDoc> {
+export async function saveSsoConfig(
+  ctx: Context,
+  account: AccountDoc,
+  set: Partial<SsoConfigDoc>,
+  action: string,
+  opts: { allowEmpty?: boolean; requestedBy?: string } = {},
+): Promise<SsoConfigDoc> {
   const before = await SsoConfig.findOne({ accountId: account._id }).lean<SsoConfigDoc>();
-  if (!(set.allowedEmailDomains ?? before?.allowedEmailDomains ?? []).length) {
+  if (!opts.allowEmpty && !(set.allowedEmailDomains ?? before?.allowedEmailDomains ?? []).length) {
     throw new BadInputError('Name at least one email domain whose people may sign in', 'allowedEmailDomains');
   }
   const after = (await SsoConfig.findOneAndUpdate(
@@ -101,7 +239,9 @@ export async function saveSsoConfig(ctx: Context, account: AccountDoc, set: Part
     target: { type: 'SsoConfiguration', id: after._id },
     before: ssoView(before),
     after: ssoView(after),
-    ...(ended ? { meta: { passwordSessionsEnded: ended } } : {}),
+    ...(ended || opts.requestedBy
+      ? { meta: { ...(ended ? { passwordSessionsEnded: ended } : {}), ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) } }
+      : {}),
   });
   return after;
 }
@@ -134,13 +274,13 @@ async function endPasswordSessions(account: AccountDoc): Promise<number> {
 
 export async function configureSso(ctx: Context, input: ConfigureSsoInput): Promise<SsoConfigDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  if (ctx.principal?.kind !== 'user') throw new BadInputError('Single sign-on is configured by a person, not with a partner API token');
+  await assertPersonChangesSso(ctx, account, 'sso.configured');
   await assertPlanIncludes(account._id, 'sso');
   const existing = await SsoConfig.findOne({ accountId: account._id }).lean<SsoConfigDoc>();
   const set: Partial<SsoConfigDoc> = await sharedSettings(ctx, account, input);
   if (input.issuer !== undefined && input.issuer !== null) {
     const issuer = input.issuer.trim().replace(/\/+$/, '');
-    if (!isAcceptableIdpUrl(issuer)) throw new BadInputError('issuer must be an https URL', 'issuer');
+    if (!isAcceptableIdpUrl(issuer)) throw new BadInputError(`issuer ${HTTPS_REQUIRED}`, 'issuer');
     set.oidcIssuer = issuer;
   }
   if (input.clientId !== undefined && input.clientId !== null) {
@@ -159,7 +299,7 @@ export async function configureSso(ctx: Context, input: ConfigureSsoInput): Prom
   if ((touchesOidc || !existing?.samlSsoUrl) && (!issuer || !clientId)) {
     throw new BadInputError('OpenID Connect needs an issuer and a client id', issuer ? 'clientId' : 'issuer');
   }
-  return saveSsoConfig(ctx, account, set, 'sso.configured');
+  return changeSsoConfig(ctx, account, set, 'sso.configured');
 }
 
 export function oidcClientSecret(c: SsoConfigDoc): string | undefined {
@@ -175,11 +315,35 @@ export async function onlyInAccount(userId: string, accountId: string): Promise<
   return !(await Member.exists({ userId, accountId: { $ne: accountId } }));
 }
 
+/** A new login at `email` made by the account's identity provider, with no usable password, its address verified. */
+async function createIdpUser(
+  email: string,
+  accountId: string,
+  profile: { name?: string | null; firstName?: string | null; lastName?: string | null },
+): Promise<UserDoc | null> {
+  const user = (
+    await User.create({
+      email,
+      name: profile.name || [profile.firstName, profile.lastName].filter(Boolean).join(' ') || email.split('@')[0]!,
+      ...(profile.firstName ? { firstName: profile.firstName } : {}),
+      ...(profile.lastName ? { lastName: profile.lastName } : {}),
+      passwordHash: await hashPassword(randomSecret(32)),
+    })
+  ).toObject();
+  if (await claimAddress(user)) {
+    await recordCreatedLink(accountId, user._id);
+    return { ...user, emailVerifiedAt: new Date() };
+  }
+  await User.deleteOne({ _id: user._id }); // verified by someone else meanwhile
+  return null;
+}
+
 /**
  * The Postern user an account's identity provider (SSO or SCIM) speaks for: the verified holder of
  * the address when there is one and it belongs to no other account; otherwise a new user with no
  * usable password whose address the provider vouches for (claimed as verified; unverified sign-ups of
  * the same address by others are left alone). Null when the holder belongs to other accounts.
+ * SSO signs a holder in only once it is linked (completeSsoSignIn); a login made here is linked.
  */
 export async function userForIdentityProvider(
   email: string,
@@ -189,17 +353,8 @@ export async function userForIdentityProvider(
   for (let attempt = 0; attempt < 2; attempt++) {
     const holder = await verifiedHolder(email);
     if (holder) return (await onlyInAccount(holder._id, accountId)) ? { user: holder, created: false } : null;
-    const user = (
-      await User.create({
-        email,
-        name: profile.name || [profile.firstName, profile.lastName].filter(Boolean).join(' ') || email.split('@')[0]!,
-        ...(profile.firstName ? { firstName: profile.firstName } : {}),
-        ...(profile.lastName ? { lastName: profile.lastName } : {}),
-        passwordHash: await hashPassword(randomSecret(32)),
-      })
-    ).toObject();
-    if (await claimAddress(user)) return { user: { ...user, emailVerifiedAt: new Date() }, created: true };
-    await User.deleteOne({ _id: user._id }); // verified by someone else meanwhile: look again
+    const user = await createIdpUser(email, accountId, profile);
+    if (user) return { user, created: true };
   }
   return null;
 }
@@ -208,62 +363,103 @@ export class SsoRefusedError extends Error {
   constructor(
     message: string,
     readonly status = 403,
+    /** Why, for the audit log (no personal data beyond what the account already holds). */
+    readonly reason?: string,
   ) {
     super(message);
   }
 }
 
+/** What the identity provider asserted, once its answer checked out. */
+export interface SsoIdentity {
+  email: string | undefined;
+  emailVerified: boolean | undefined;
+  method: 'oidc' | 'saml';
+  /** The provider: the OIDC issuer or the SAML entity id. */
+  idp: string;
+  /** The provider said a second factor was used (OIDC `amr`, SAML AuthnContextClassRef). */
+  idpMfa: boolean;
+}
+
+/** An existing login met by SSO: no session until it confirms the link (confirmSsoLink). */
+export interface SsoLinkOffer {
+  linkRequired: true;
+  claim: string;
+  expiresAt: Date;
+  email: string;
+  account: AccountDoc;
+}
+
 /**
- * The end of an SSO sign-in whose assertion was checked: the email must be of an allowed domain and
- * not known unverified; a user deprovisioned by SCIM stays out; a newcomer becomes a member with the
- * default role (bound by assignRole, acting for whoever configured SSO); then the session.
+ * The end of an SSO sign-in whose assertion was checked. The address must be of an allowed domain that
+ * the account still proves it owns (DNS), and not known unverified. A newcomer is created (just-in-time)
+ * and becomes a member with the default role; a login that existed before is signed in only once it is
+ * linked to this account's provider (the owner only with a link it proved itself); otherwise the answer
+ * is an offer to link. A user deprovisioned by SCIM stays out. Then the one session gate.
  */
-export async function completeSsoSignIn(
-  ctx: Context,
-  config: SsoConfigDoc,
-  identity: { email: string | undefined; emailVerified: boolean | undefined; method: 'oidc' | 'saml' },
-): Promise<AuthResult> {
+export async function completeSsoSignIn(ctx: Context, config: SsoConfigDoc, identity: SsoIdentity): Promise<AuthResult | SsoLinkOffer> {
   const email = identity.email?.trim().toLowerCase();
-  if (!email || !isEmailAddress(email)) throw new SsoRefusedError('The identity provider sent no email address');
-  if (identity.emailVerified === false) throw new SsoRefusedError('The identity provider says this email address is not verified');
-  const domain = email.slice(email.lastIndexOf('@') + 1);
-  if (!config.allowedEmailDomains.includes(domain)) throw new SsoRefusedError(`People of ${domain} cannot sign in to this account`);
+  if (!email || !isEmailAddress(email)) throw new SsoRefusedError('The identity provider sent no email address', 403, 'no email');
+  if (identity.emailVerified === false)
+    throw new SsoRefusedError('The identity provider says this email address is not verified', 403, 'email not verified');
+  const domain = domainOfAddress(email);
+  if (!config.allowedEmailDomains.includes(domain))
+    throw new SsoRefusedError(`People of ${domain} cannot sign in to this account`, 403, 'domain not allowed');
+  if (!(await accountMayVouchFor(config.accountId, email))) {
+    throw new SsoRefusedError(
+      `${domain} is no longer proved to belong to this account (its DNS ownership record is gone): ask the account's owner to verify the domain again`,
+      403,
+      'domain no longer proved',
+    );
+  }
   const account = await ctx.loaders.existing<AccountDoc>('Account', config.accountId);
 
-  const found = await userForIdentityProvider(email, account._id);
-  if (!found) throw new SsoRefusedError('This address uses Postern in other accounts too: sign in with your password');
-  const user = found.user;
+  let user = await verifiedHolder(email);
+  if (user && !(await onlyInAccount(user._id, account._id))) {
+    throw new SsoRefusedError('This address uses Postern in other accounts too: sign in with your password', 403, 'member elsewhere');
+  }
+  if (user && !(await linkLetsIn(account, user, identity.idp))) {
+    return offerLink(ctx, account, user, identity);
+  }
+  if (!user) {
+    user = await createIdpUser(email, account._id, {});
+    if (!user) throw new SsoRefusedError('This address was just verified by another login: try again', 409, 'address taken meanwhile');
+  }
   if (await ScimUser.exists({ accountId: account._id, userId: user._id, active: false })) {
-    throw new SsoRefusedError('This user was deprovisioned from the account by its identity provider');
+    throw new SsoRefusedError('This user was deprovisioned from the account by its identity provider', 403, 'deprovisioned');
   }
-  if (!(await accessStore.isMember(account._id, user._id))) {
-    ctx.principal = { kind: 'user', id: config.configuredBy, userId: config.configuredBy, sessionId: `sso:${config._id}` };
-    // The access store bumps the account's permissionsVersion itself.
-    // A seat of the plan first: with none left, the sign-in is refused.
-    let seat;
-    try {
-      seat = await takeSeat(account, user._id, 'email');
-    } catch (err) {
-      if (err instanceof BadInputError) throw new SsoRefusedError(err.message);
-      throw err;
-    }
-    const joined = await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: config.configuredBy });
-    if (!joined) await seat.release();
-    if (joined) {
-      if (config.defaultRoleId) {
-        await assignRole(ctx, { userId: user._id, roleId: config.defaultRoleId, scope: { type: 'ACCOUNT', id: account._id } });
-      }
-      await ctx.audit.change({
-        accountId: account._id,
-        action: 'sso.memberJoined',
-        target: { type: 'User', id: user._id },
-        after: { email, defaultRoleId: config.defaultRoleId ?? null },
-        meta: { method: identity.method },
-      });
-    }
-  }
-  const result = await completeLogin(ctx, user, `sso:${identity.method}`, { ssoAccountId: account._id, account });
+  if (!(await accessStore.isMember(account._id, user._id))) await joinJustInTime(ctx, config, account, user, identity.method);
+  const result = await completeLogin(ctx, user, `sso:${identity.method}`, { ssoAccountId: account._id, idpMfa: identity.idpMfa, account });
   return { ...result, account };
+}
+
+/** A newcomer becomes a member with the default role (bound by assignRole, acting for whoever configured SSO). */
+async function joinJustInTime(ctx: Context, config: SsoConfigDoc, account: AccountDoc, user: UserDoc, method: string): Promise<void> {
+  ctx.principal = { kind: 'user', id: config.configuredBy, userId: config.configuredBy, sessionId: `sso:${config._id}` };
+  // The access store bumps the account's permissionsVersion itself.
+  // A seat of the plan first: with none left, the sign-in is refused.
+  let seat;
+  try {
+    seat = await takeSeat(account, user._id, 'email');
+  } catch (err) {
+    if (err instanceof BadInputError) throw new SsoRefusedError(err.message, 403, 'no seat');
+    throw err;
+  }
+  const joined = await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: config.configuredBy });
+  if (!joined) {
+    await seat.release();
+    return;
+  }
+  if (config.defaultRoleId) {
+    await assignRole(ctx, { userId: user._id, roleId: config.defaultRoleId, scope: { type: 'ACCOUNT', id: account._id } });
+  }
+  await ctx.audit.change({
+    accountId: account._id,
+    action: 'sso.memberJoined',
+    target: { type: 'User', id: user._id },
+    after: { email: user.email, defaultRoleId: config.defaultRoleId ?? null },
+    meta: { method },
+  });
 }
 
 /**
@@ -280,10 +476,28 @@ export async function assertPasswordLoginAllowed(user: UserDoc): Promise<void> {
     .lean();
   for (const c of required) {
     const account = await Account.findById(c.accountId).select({ ownerId: 1, name: 1 }).lean();
-    if (account && account.ownerId !== user._id) {
+    // Just met by the account's IdP (a live offer to link): the password door lets them prove
+    // themselves, so that they can confirm the link (confirmSsoLink) and use SSO from then on.
+    if (account && account.ownerId !== user._id && !(await hasLiveLinkClaim(account._id, user._id))) {
       throw new UnauthenticatedError(
         `${account.name} requires single sign-on: sign in through your identity provider at /sso/${account._id}/oidc/login or /sso/${account._id}/saml/login`,
       );
     }
+  }
+}
+
+/**
+ * Runs the checks of a sign-in whose attempt is known (so its account is), and records every refusal
+ * in that account's audit log (sso.signInRefused, with the reason; never the assertion or a token).
+ */
+export async function auditedRefusals<T>(ctx: Context, accountId: string, protocol: 'oidc' | 'saml', run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const reason = err instanceof SsoRefusedError ? (err.reason ?? err.message) : err instanceof Error ? err.message : 'refused';
+    await ctx.audit
+      .record({ accountId, action: 'sso.signInRefused', target: { type: 'Account', id: accountId }, meta: { protocol, reason } })
+      .catch((auditErr: unknown) => ctx.log.error({ requestId: ctx.requestId, err: auditErr }, 'SSO refusal not audited'));
+    throw err;
   }
 }

@@ -30,6 +30,7 @@ const UNGUARDED_ROOT_FIELDS: Record<string, string> = {
   confirmTwoFactor: "the caller's own second factor",
   disableTwoFactor: "the caller's own second factor (needs a current code)",
   loginWithTwoFactor: 'public: the login challenge and the code are the credentials',
+  confirmSsoLink: "the caller's own login only (a claim made for another user is unknown); needs the caller's current password",
   markNotificationRead: "the caller's own notifications only; anyone else's is NOT_FOUND",
   requestAccess:
     'no permission exists for asking; the scope node is loaded through the loaders and is NOT_FOUND unless it is in an account the caller belongs to',

@@ -5,8 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
+export type OidcMode = 'good' | 'foreignKey' | 'none' | 'hs256';
+
 export interface OidcProvider {
   issuer: string;
+  /** Makes the token endpoint forge its ID tokens (test/sso/oidc-idp.mjs), or stop ('good'). */
+  setMode(mode: OidcMode): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,6 +27,10 @@ export async function startOidcProvider(clientId: string, clientSecret: string, 
   });
   return {
     issuer,
+    setMode: async (mode) => {
+      const res = await fetch(`${issuer}/__mode?m=${mode}`, { method: 'POST' });
+      if ((await res.text()) !== mode) throw new Error('the provider did not take the mode');
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -2,11 +2,12 @@
 // the admin configures SSO, people sign in through the provider's pages as a browser would, and the
 // company's rules hold — allowed domains, just-in-time membership, SCIM deprovisioning, SSO required.
 import mongoose from 'mongoose';
-import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../helpers/gateway';
+import { errorCode, startTestGateway, STRONG_PASSWORD, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { onPlan } from '../helpers/billing';
 import { CREATE_USER, memberWith, ok, roleIds } from '../modules/access/helpers';
 import { bjensen, CREATE_SCIM_TOKEN, GROUP_ROLE_SCHEMA, GROUP_SCHEMA, ScimClient } from '../scim/client';
 import { Browser, startOidcProvider, type OidcProvider } from './idp';
+import { emailAt, proveDomain, type ProvenDomain } from './trust';
 
 const CLIENT_ID = 'postern-test';
 const CLIENT_SECRET = 'idp-client-secret-7f3a9c1e5b';
@@ -15,19 +16,31 @@ let gw: TestGateway;
 let idp: OidcProvider;
 let owner: TestOwner;
 let roles: Record<string, string>;
+let corp: ProvenDomain;
 
 const CONFIGURE = `mutation($input: ConfigureSsoInput!) { configureSso(input: $input) { id issuer clientId clientSecret allowedEmailDomains defaultRole { key } ssoRequired oidcLoginPath oidcRedirectPath } }`;
 const SSO = `query($id: ID!) { account(id: $id) { sso { clientSecret issuer } } }`;
 const AUDIT = `query($id: ID!) { account(id: $id) { auditLog(first: 300) { edges { node { action meta before after } } } } }`;
 const PERMS = `query($s: ScopeInput!) { viewer { user { email } permissions(scope: $s) } }`;
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { token } }`;
+const CONFIRM_LINK = `mutation($input: ConfirmSsoLinkInput!) { confirmSsoLink(input: $input) { accountId identityProvider linkedAt } }`;
+
+/** An existing login met by SSO: the offer (202), the password door, confirmSsoLink; then SSO signs it in. */
+async function linkWithPassword(email: string, password = STRONG_PASSWORD): Promise<void> {
+  const offer = await signIn(email);
+  expect(offer.status).toBe(202);
+  expect(offer.body.token).toBeUndefined();
+  const session = ok(await gw.gql(LOGIN, { input: { email, password } })).login.token;
+  ok(await gw.gql(CONFIRM_LINK, { input: { claim: offer.body.claim, password } }, session));
+}
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ env: { POSTERN_SSO_ALLOW_HTTP_IDP: 'true' } });
   idp = await startOidcProvider(CLIENT_ID, CLIENT_SECRET, `${gw.url}/sso/oidc/callback`);
   owner = await gw.signUp();
   await onPlan(gw, owner, 'ENTERPRISE'); // single sign-on and SCIM come with the plan (MI10)
   roles = await roleIds(gw, owner);
+  corp = await proveDomain(gw, owner);
 });
 afterAll(async () => {
   await idp?.stop();
@@ -43,7 +56,7 @@ describe('configureSso', () => {
     const base = { accountId: owner.accountId, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
     const plainHttp = await gw.gql(
       CONFIGURE,
-      { input: { ...base, issuer: 'http://idp.example.com', allowedEmailDomains: ['example.com'] } },
+      { input: { ...base, issuer: 'http://idp.example.com', allowedEmailDomains: [corp.name] } },
       owner.token,
     );
     expect(plainHttp.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'issuer' });
@@ -55,12 +68,16 @@ describe('configureSso', () => {
     expect(ok(none).account.sso).toBeNull();
 
     const c = ok(
-      await gw.gql(CONFIGURE, { input: { ...base, allowedEmailDomains: ['Example.com'], defaultRoleId: roles.viewer } }, owner.token),
+      await gw.gql(
+        CONFIGURE,
+        { input: { ...base, allowedEmailDomains: [corp.name.toUpperCase()], defaultRoleId: roles.viewer } },
+        owner.token,
+      ),
     ).configureSso;
     expect(c).toMatchObject({
       issuer: idp.issuer,
       clientId: CLIENT_ID,
-      allowedEmailDomains: ['example.com'],
+      allowedEmailDomains: [corp.name],
       defaultRole: { key: 'viewer' },
       ssoRequired: false,
       oidcLoginPath: `/sso/${owner.accountId}/oidc/login`,
@@ -78,7 +95,7 @@ describe('configureSso', () => {
     const audit = await gw.gql(AUDIT, { id: owner.accountId }, owner.token);
     expect(audit.text).toContain('sso.configured');
     const configured = audit.body.data!.account.auditLog.edges.find((e: any) => e.node.action === 'sso.configured').node;
-    expect(configured.after).toMatchObject({ oidcClientSecretSet: true, allowedEmailDomains: ['example.com'] });
+    expect(configured.after).toMatchObject({ oidcClientSecretSet: true, allowedEmailDomains: [corp.name] });
     // Only the owner's own reveal (configureSso's answer) is in the log, as secret.revealed without the value.
     expect(JSON.stringify(configured)).not.toContain(CLIENT_SECRET);
     expect(gw.logs.join('')).not.toContain(CLIENT_SECRET);
@@ -87,7 +104,7 @@ describe('configureSso', () => {
 
 describe('signing in through the OpenID provider', () => {
   it('lets a newcomer of an allowed domain in, as a member with the default role', async () => {
-    const email = uniqueEmail('newcomer');
+    const email = emailAt(corp, 'newcomer');
     const r = await signIn(email);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ user: { email }, account: { id: owner.accountId } });
@@ -112,13 +129,13 @@ describe('signing in through the OpenID provider', () => {
     expect(other.status).toBe(403);
     expect(other.body.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(other.body.token).toBeUndefined();
-    const unverified = await signIn(`unverified-${Date.now()}@example.com`);
+    const unverified = await signIn(`unverified-${Date.now()}@${corp.name}`);
     expect(unverified.status).toBe(403);
     expect(unverified.body.errors[0].message).toMatch(/not verified/);
   });
 
   it('never signs in someone who also belongs to another account (that account did not choose this IdP)', async () => {
-    const elsewhere = await gw.signUp({ accountName: 'Their own' });
+    const elsewhere = await gw.signUp({ accountName: 'Their own', email: emailAt(corp, 'elsewhere') });
     await gw.verifyEmail(elsewhere.email);
     const r = await signIn(elsewhere.email);
     expect(r.status).toBe(403);
@@ -141,7 +158,7 @@ describe('signing in through the OpenID provider', () => {
     expect(authUrl.searchParams.get('code_challenge')).toBeTruthy();
     const forged = await fetch(`${gw.url}/sso/oidc/callback?code=abc&state=forged`);
     expect(forged.status).toBe(400);
-    const r = await browser.signIn(authUrl.toString(), uniqueEmail('replay'));
+    const r = await browser.signIn(authUrl.toString(), emailAt(corp, 'replay'));
     expect(r.status).toBe(200);
     const replay = await fetch(r.url);
     expect(replay.status).toBe(400);
@@ -150,12 +167,43 @@ describe('signing in through the OpenID provider', () => {
   });
 });
 
+describe('ID tokens, to the letter', () => {
+  const refusalReasons = async (): Promise<string[]> =>
+    ok(await gw.gql(AUDIT, { id: owner.accountId }, owner.token))
+      .account.auditLog.edges.map((e: any) => e.node)
+      .filter((e: any) => e.action === 'sso.signInRefused' && e.meta.protocol === 'oidc')
+      .map((e: any) => e.meta.reason as string);
+
+  it.each([
+    ['signed by a key the provider never published (under its key id)', 'foreignKey', /signature verification failed/],
+    ['unsigned (alg: none)', 'none', /unexpected JWT "alg"/],
+    ['HMAC-signed with the client secret (HS256)', 'hs256', /unexpected JWT "alg"/],
+  ] as const)('refuses an ID token %s, and audits the refusal', async (_why, mode, reason) => {
+    const matching = async () => (await refusalReasons()).filter((r) => reason.test(r)).length;
+    const before = await matching();
+    await idp.setMode(mode);
+    let r;
+    try {
+      r = await signIn(emailAt(corp, mode));
+    } finally {
+      await idp.setMode('good');
+    }
+    expect(r.status).toBe(401);
+    expect(r.body.token).toBeUndefined();
+    expect(r.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(await matching()).toBe(before + 1);
+    expect(gw.logs.join('')).not.toContain(CLIENT_SECRET);
+    // The provider is fine again: the same flow signs in.
+    expect((await signIn(emailAt(corp, 'after'))).status).toBe(200);
+  });
+});
+
 describe('done when: SCIM provisions, OIDC signs in, SCIM deprovisions', () => {
   it('lands the provisioned user with the group role; deactivating them ends their session on the next request', async () => {
     const token = ok(await gw.gql(CREATE_SCIM_TOKEN, { input: { accountId: owner.accountId, name: 'IdP' } }, owner.token)).createScimToken
       .token;
     const scim = new ScimClient(gw.url, token);
-    const email = uniqueEmail('provisioned');
+    const email = emailAt(corp, 'provisioned');
     const user = await scim.post('/Users', bjensen(email, 'provisioned'));
     expect(user.status).toBe(201);
     const group = await scim.post('/Groups', {
@@ -186,8 +234,9 @@ describe('done when: SCIM provisions, OIDC signs in, SCIM deprovisions', () => {
 
 describe('SSO required', () => {
   it('refuses password login for members; the owner keeps a break-glass password', async () => {
-    const email = uniqueEmail('pw');
+    const email = emailAt(corp, 'pw');
     ok(await gw.gql(CREATE_USER, { input: { accountId: owner.accountId, email, password: STRONG_PASSWORD } }, owner.token));
+    await gw.verifyEmail(email); // an existing login, its address verified by its owner
     expect(ok(await gw.gql(LOGIN, { input: { email, password: STRONG_PASSWORD } })).login.token).toBeTruthy();
 
     ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: true } }, owner.token));
@@ -199,7 +248,8 @@ describe('SSO required', () => {
     expect(wrong.body.errors![0]!.message).not.toMatch(/single sign-on/);
     // The owner: break-glass.
     expect(ok(await gw.gql(LOGIN, { input: { email: owner.email, password: owner.password } })).login.token).toBeTruthy();
-    // SSO still works for the member.
+    // The IdP met an existing login: it links itself (the password door lets it in for that), then SSO works.
+    await linkWithPassword(email);
     expect((await signIn(email)).status).toBe(200);
 
     ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: false } }, owner.token));
@@ -208,20 +258,29 @@ describe('SSO required', () => {
 
   it('ends the password sessions members already hold when it is turned on; SSO sessions and the owner stay signed in', async () => {
     ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: false } }, owner.token));
-    const email = uniqueEmail('held');
+    const email = emailAt(corp, 'held');
     ok(await gw.gql(CREATE_USER, { input: { accountId: owner.accountId, email, password: STRONG_PASSWORD } }, owner.token));
+    await gw.verifyEmail(email); // an existing login, its address verified by its owner
     const byPassword = ok(await gw.gql(LOGIN, { input: { email, password: STRONG_PASSWORD } })).login.token;
+    await linkWithPassword(email);
     const bySso = (await signIn(email)).body.token;
     const ws = { s: { type: 'WORKSPACE', id: owner.workspaceId } };
     expect(ok(await gw.gql(PERMS, ws, byPassword)).viewer.user.email).toBe(email);
+    const ended = async () =>
+      ok(await gw.gql(AUDIT, { id: owner.accountId }, owner.token))
+        .account.auditLog.edges.map((e: any) => e.node)
+        .filter((e: any) => e.meta?.passwordSessionsEnded) as any[];
+    const before = (await ended()).length;
 
     ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: true } }, owner.token));
     expect(errorCode(await gw.gql(PERMS, ws, byPassword))).toBe('UNAUTHENTICATED');
     expect(ok(await gw.gql(PERMS, ws, bySso)).viewer.user.email).toBe(email);
     expect(ok(await gw.gql(PERMS, ws, owner.token)).viewer.user.email).toBe(owner.email);
-    const log = ok(await gw.gql(AUDIT, { id: owner.accountId }, owner.token)).account.auditLog.edges.map((e: any) => e.node);
-    // This member's password session, and the one the previous test's member opened after SSO was turned off.
-    expect(log.find((e: any) => e.meta?.passwordSessionsEnded)).toMatchObject({ meta: { passwordSessionsEnded: 2 } });
+    const events = await ended();
+    expect(events).toHaveLength(before + 1);
+    // This member's two password sessions (before and to link), and the previous test's member's two: the one
+    // opened to link while SSO was required, and the one opened after SSO was turned off.
+    expect(events.map((e) => e.meta.passwordSessionsEnded)).toContain(4);
     ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: false } }, owner.token));
   });
 });

@@ -1,30 +1,47 @@
-// A SAML 2.0 identity provider for the tests, on 127.0.0.1 and a free port, built from the same library
-// the gateway uses (@node-saml/node-saml signs its assertions). It serves its metadata, reads the
-// gateway's AuthnRequest (HTTP-Redirect binding), shows a sign-in form and answers with a signed
-// assertion in an auto-posting form (HTTP-POST binding), as real IdPs do. `mode` makes it misbehave.
-import { randomBytes } from 'node:crypto';
+// A SAML 2.0 identity provider for the tests, on 127.0.0.1 and a free port, built with samlify — a
+// different library from the gateway's @node-saml, so the two meet only through the standard. It
+// serves its metadata, imports the gateway's service-provider metadata (from the gateway's public
+// route), parses the gateway's AuthnRequest (HTTP-Redirect binding), shows a sign-in form and answers
+// with a signed assertion in an auto-posting form (HTTP-POST binding), as real IdPs do. `mode` makes
+// it misbehave, one way per negative test.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inflateRawSync } from 'node:zlib';
-import { signSamlPost } from '@node-saml/node-saml/lib/saml-post-signing';
+import * as samlify from 'samlify';
 import { generate } from 'selfsigned';
+import type { Browser } from './idp';
 
-export type IdpMode = 'good' | 'tampered' | 'wrongKey' | 'unsigned' | 'wrongAudience' | 'expired';
+export type IdpMode =
+  'good' | 'tampered' | 'wrongKey' | 'unsigned' | 'wrongAudience' | 'expired' | 'wrongDestination' | 'wrongRecipient' | 'mfa';
 
 export interface SamlIdp {
   url: string;
   entityId: string;
   metadata: string;
   mode: IdpMode;
+  /** Imports the gateway's SP metadata of an account (what an admin pastes into the IdP). */
+  trust(spMetadataUrl: string): Promise<void>;
+  /** A response to the request `ticket` names, with `overrides` of its tags (InResponseTo…), as the IdP would post it. */
+  answer(ticket: string, email: string, overrides?: Record<string, string>): Promise<SamlAnswer>;
   stop(): Promise<void>;
 }
 
-const ASSERTION_XPATH =
-  '/*[local-name(.)="Response" and namespace-uri(.)="urn:oasis:names:tc:SAML:2.0:protocol"]/*[local-name(.)="Assertion" and namespace-uri(.)="urn:oasis:names:tc:SAML:2.0:assertion"]';
+export interface SamlAnswer {
+  action: string;
+  SAMLResponse: string;
+  RelayState: string;
+}
 
+const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+const ELSEWHERE = 'https://elsewhere.example/sso/saml/acs';
+
+// samlify checks inbound XML against the SAML schemas through a pluggable validator; the test IdP
+// reads only the gateway's AuthnRequest, which the gateway's own library wrote: no schema check here.
+samlify.setSchemaValidator({ validate: () => Promise.resolve('skipped') });
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const certBody = (pem: string) => pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-const id = () => `_${randomBytes(16).toString('hex')}`;
 
 function readBody(req: http.IncomingMessage): Promise<URLSearchParams> {
   return new Promise((resolve) => {
@@ -46,104 +63,162 @@ export async function startSamlIdp(): Promise<SamlIdp> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const entityId = `${url}/metadata`;
-  const metadata = `<?xml version="1.0"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">
-  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(key.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${url}/sso"/>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${url}/sso"/>
-  </md:IDPSSODescriptor>
-</md:EntityDescriptor>`;
+  const settings = (k: { private: string; cert: string }) => ({
+    entityID: entityId,
+    privateKey: k.private,
+    signingCert: k.cert,
+    wantAuthnRequestsSigned: false,
+    nameIDFormat: [EMAIL_FORMAT],
+    singleSignOnService: [{ Binding: REDIRECT, Location: `${url}/sso` }],
+    requestSignatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  });
+  const idpEntity = samlify.IdentityProvider(settings(key));
+  // The same entity id with a key its metadata never named: what a forger holds.
+  const forger = samlify.IdentityProvider(settings(otherKey));
+  let sp: samlify.ServiceProviderInstance | null = null;
 
-  const idp: SamlIdp = { url, entityId, metadata, mode: 'good', stop: () => new Promise((r) => server.close(() => r())) };
+  const idp: SamlIdp = {
+    url,
+    entityId,
+    metadata: idpEntity.getMetadata(),
+    mode: 'good',
+    async trust(spMetadataUrl) {
+      const res = await fetch(spMetadataUrl);
+      if (res.status !== 200) throw new Error(`SP metadata: HTTP ${res.status}`);
+      sp = samlify.ServiceProvider({ metadata: await res.text() });
+    },
+    answer: (ticket, email, overrides = {}) => answer(ticket, email, overrides),
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
 
-  function response(req: { id: string; acs: string; sp: string }, email: string): string {
+  async function answer(ticket: string, email: string, overrides: Record<string, string>): Promise<SamlAnswer> {
+    if (!sp) throw new Error('the IdP does not trust the gateway yet (trust())');
+    const request = JSON.parse(Buffer.from(ticket, 'base64url').toString('utf8')) as { query: Record<string, string> };
+    // samlify reads the AuthnRequest again (its id, issuer, ACS) exactly as it would for a real SP.
+    const parsed = (await idpEntity.parseLoginRequest(sp, 'redirect', { query: request.query })) as unknown as {
+      extract: { request: { id: string } };
+    };
+    const signer = idp.mode === 'wrongKey' ? forger : idpEntity;
     const now = new Date();
-    const later = new Date(now.getTime() + (idp.mode === 'expired' ? -60 : 5 * 60) * 1000).toISOString();
-    const before = new Date(now.getTime() - (idp.mode === 'expired' ? 10 * 60 : 60) * 1000).toISOString();
-    const audience = idp.mode === 'wrongAudience' ? 'https://someone-else.example/sp' : req.sp;
-    const xml =
-      `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id()}" Version="2.0" IssueInstant="${now.toISOString()}" Destination="${esc(req.acs)}" InResponseTo="${esc(req.id)}">` +
-      `<saml:Issuer>${esc(entityId)}</saml:Issuer>` +
-      `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
-      `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id()}" Version="2.0" IssueInstant="${now.toISOString()}">` +
-      `<saml:Issuer>${esc(entityId)}</saml:Issuer>` +
-      `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${esc(email)}</saml:NameID>` +
-      `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="${esc(req.id)}" Recipient="${esc(req.acs)}" NotOnOrAfter="${later}"/></saml:SubjectConfirmation></saml:Subject>` +
-      `<saml:Conditions NotBefore="${before}" NotOnOrAfter="${later}"><saml:AudienceRestriction><saml:Audience>${esc(audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-      `<saml:AuthnStatement AuthnInstant="${now.toISOString()}" SessionIndex="${id()}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
-      `<saml:AttributeStatement><saml:Attribute Name="email"><saml:AttributeValue>${esc(email)}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>` +
-      `</saml:Assertion></samlp:Response>`;
-    if (idp.mode === 'unsigned') return xml;
-    const signer = idp.mode === 'wrongKey' ? otherKey : key;
-    const signed = signSamlPost(xml, ASSERTION_XPATH, {
-      privateKey: signer.private,
-      publicCert: signer.cert,
-      signatureAlgorithm: 'sha256',
-      digestAlgorithm: 'sha256',
-    });
-    // Tampering after signing: the victim's address swapped for the attacker's.
-    return idp.mode === 'tampered' ? signed.split(esc(email)).join('attacker@example.com') : signed;
+    const minutes = (m: number) => new Date(now.getTime() + m * 60_000).toISOString();
+    const acs = sp.entityMeta.getAssertionConsumerService('post') as string;
+    const mfa =
+      idp.mode === 'mfa'
+        ? 'urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract'
+        : 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
+    const result = await signer.createLoginResponse(
+      sp,
+      parsed as unknown as Parameters<typeof signer.createLoginResponse>[1],
+      'post',
+      { email },
+      {
+        relayState: request.query.RelayState,
+        customTagReplacement: (template: string) => {
+          const id = `_${Math.random().toString(36).slice(2)}${Date.now()}`;
+          const values: Record<string, string> = {
+            ID: id,
+            AssertionID: `_a${Math.random().toString(36).slice(2)}${Date.now()}`,
+            Destination: idp.mode === 'wrongDestination' ? ELSEWHERE : acs,
+            Audience: idp.mode === 'wrongAudience' ? 'https://someone-else.example/sp' : sp!.entityMeta.getEntityID(),
+            SubjectRecipient: idp.mode === 'wrongRecipient' ? ELSEWHERE : acs,
+            Issuer: entityId,
+            IssueInstant: now.toISOString(),
+            StatusCode: 'urn:oasis:names:tc:SAML:2.0:status:Success',
+            ConditionsNotBefore: idp.mode === 'expired' ? minutes(-20) : minutes(-1),
+            ConditionsNotOnOrAfter: idp.mode === 'expired' ? minutes(-10) : minutes(5),
+            SubjectConfirmationDataNotOnOrAfter: idp.mode === 'expired' ? minutes(-10) : minutes(5),
+            NameIDFormat: EMAIL_FORMAT,
+            NameID: email,
+            InResponseTo: parsed.extract.request.id,
+            AuthnStatement: `<saml:AuthnStatement AuthnInstant="${now.toISOString()}"><saml:AuthnContext><saml:AuthnContextClassRef>${mfa}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`,
+            AttributeStatement: '',
+            ...overrides,
+          };
+          const filled = template.replace(/\{(\w+)\}/g, (_m, tag: string) =>
+            tag === 'AuthnStatement' || tag === 'AttributeStatement' ? (values[tag] ?? '') : esc(values[tag] ?? ''),
+          );
+          return { id, context: filled };
+        },
+      },
+    );
+    let xml = unb64(result.context);
+    if (idp.mode === 'tampered') xml = xml.split(esc(email)).join('attacker@example.com');
+    if (idp.mode === 'unsigned') xml = xml.replace(/<ds:Signature[\s\S]*?<\/ds:Signature>/g, '');
+    return { action: acs, SAMLResponse: b64(xml), RelayState: request.query.RelayState ?? '' };
   }
 
   server.on('request', async (req, res) => {
-    const u = new URL(req.url ?? '/', url);
-    if (req.method === 'GET' && u.pathname === '/metadata') {
-      res.setHeader('content-type', 'application/samlmetadata+xml');
-      return res.end(metadata);
+    try {
+      const u = new URL(req.url ?? '/', url);
+      if (req.method === 'GET' && u.pathname === '/metadata') {
+        res.setHeader('content-type', 'application/samlmetadata+xml');
+        return res.end(idp.metadata);
+      }
+      if (req.method === 'GET' && u.pathname === '/huge-metadata') {
+        res.setHeader('content-type', 'application/samlmetadata+xml');
+        return res.end(idp.metadata.replace('<', `<!--${'x'.repeat(300 * 1024)}--><`));
+      }
+      if (req.method === 'GET' && u.pathname === '/sso') {
+        const ticket = Buffer.from(JSON.stringify({ query: Object.fromEntries(u.searchParams) })).toString('base64url');
+        res.setHeader('content-type', 'text/html');
+        return res.end(
+          `<form method="post" action="/sso/login"><input type="hidden" name="ticket" value="${ticket}"/><input name="email"/><button>Sign in</button></form>`,
+        );
+      }
+      if (req.method === 'POST' && u.pathname === '/sso/login') {
+        const form = await readBody(req);
+        const a = await answer(form.get('ticket') ?? '', form.get('email') ?? '', {});
+        res.setHeader('content-type', 'text/html');
+        return res.end(
+          `<form method="post" action="${esc(a.action)}"><input type="hidden" name="SAMLResponse" value="${a.SAMLResponse}"/><input type="hidden" name="RelayState" value="${esc(a.RelayState)}"/></form><script>document.forms[0].submit()</script>`,
+        );
+      }
+      res.statusCode = 404;
+      res.end();
+    } catch (err) {
+      res.statusCode = 500;
+      res.end(String(err));
     }
-    if (req.method === 'GET' && u.pathname === '/sso') {
-      // HTTP-Redirect binding: base64 of the raw-deflated AuthnRequest.
-      const xml = inflateRawSync(Buffer.from(u.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
-      const request = {
-        id: /\sID="([^"]+)"/.exec(xml)?.[1] ?? '',
-        acs: /AssertionConsumerServiceURL="([^"]+)"/.exec(xml)?.[1] ?? '',
-        sp: /<saml:Issuer[^>]*>([^<]+)<\/saml:Issuer>/.exec(xml)?.[1] ?? '',
-        relayState: u.searchParams.get('RelayState') ?? '',
-      };
-      const ticket = Buffer.from(JSON.stringify(request)).toString('base64url');
-      res.setHeader('content-type', 'text/html');
-      return res.end(
-        `<form method="post" action="/sso/login"><input type="hidden" name="ticket" value="${ticket}"/><input name="email"/><button>Sign in</button></form>`,
-      );
-    }
-    if (req.method === 'POST' && u.pathname === '/sso/login') {
-      const form = await readBody(req);
-      const request = JSON.parse(Buffer.from(form.get('ticket') ?? '', 'base64url').toString('utf8'));
-      const saml = Buffer.from(response(request, form.get('email') ?? '')).toString('base64');
-      res.setHeader('content-type', 'text/html');
-      return res.end(
-        `<form method="post" action="${esc(request.acs)}"><input type="hidden" name="SAMLResponse" value="${saml}"/><input type="hidden" name="RelayState" value="${esc(request.relayState)}"/></form><script>document.forms[0].submit()</script>`,
-      );
-    }
-    res.statusCode = 404;
-    res.end();
   });
   return idp;
 }
 
-/** A browser through a SAML sign-in: gateway → IdP form (typed email) → auto-posted form → gateway's ACS. */
-export async function samlSignIn(startUrl: string, email: string): Promise<{ status: number; body: any; replay?: () => Promise<number> }> {
-  const start = await fetch(startUrl, { redirect: 'manual' });
+/** The browser starts a sign-in at the gateway and reaches the IdP's form: the ticket naming the request. */
+export async function startAtIdp(browser: Browser, startUrl: string): Promise<{ status: number; ticket?: string; body?: any }> {
+  const start = await browser.fetch(startUrl);
   if (start.status !== 302) return { status: start.status, body: await start.json() };
-  const idpUrl = start.headers.get('location')!;
-  const page = await (await fetch(idpUrl)).text();
-  const ticket = /name="ticket" value="([^"]+)"/.exec(page)![1]!;
-  const posted = await (
-    await fetch(new URL('/sso/login', idpUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ticket, email }).toString(),
-    })
-  ).text();
-  const action = /<form method="post" action="([^"]+)"/.exec(posted)![1]!.replace(/&amp;/g, '&');
-  const fields = new URLSearchParams({
-    SAMLResponse: /name="SAMLResponse" value="([^"]+)"/.exec(posted)![1]!,
-    RelayState: /name="RelayState" value="([^"]+)"/.exec(posted)![1]!.replace(/&amp;/g, '&'),
+  const page = await (await fetch(start.headers.get('location')!)).text();
+  return { status: 302, ticket: /name="ticket" value="([^"]+)"/.exec(page)![1]! };
+}
+
+/** The browser posts the IdP's answer to the gateway's ACS (the auto-posting form). */
+export async function postAnswer(browser: Browser, a: SamlAnswer): Promise<{ status: number; body: any; text: string }> {
+  const res = await browser.fetch(a.action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ SAMLResponse: a.SAMLResponse, RelayState: a.RelayState }).toString(),
   });
-  const post = () =>
-    fetch(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
-  const acs = await post();
-  return { status: acs.status, body: await acs.json(), replay: async () => (await post()).status };
+  const text = await res.text();
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  return { status: res.status, body, text };
+}
+
+/** A whole SAML sign-in in one browser: gateway → IdP form (typed email) → IdP's answer → gateway's ACS. */
+export async function samlSignIn(
+  idp: SamlIdp,
+  startUrl: string,
+  email: string,
+  browser?: Browser,
+): Promise<{ status: number; body: any; text: string; answer?: SamlAnswer }> {
+  const { Browser: B } = await import('./idp');
+  const b = browser ?? new B();
+  const started = await startAtIdp(b, startUrl);
+  if (!started.ticket) return { status: started.status, body: started.body, text: JSON.stringify(started.body) };
+  const answer = await idp.answer(started.ticket, email);
+  return { ...(await postAnswer(b, answer)), answer };
 }

@@ -6,6 +6,7 @@ import { installPacks, mutate } from './helpers';
 import { IMPORT, createList, createTemplate, verifiedSender } from '../../modules/marketing/helpers';
 import { verifyThroughDns } from '../../helpers/dns';
 import { onPlan } from '../../helpers/billing';
+import { proveDomain } from '../../sso/trust';
 
 let gw: TestGateway;
 let owner: TestOwner;
@@ -253,13 +254,15 @@ describe('Mailers.io: resource groups', () => {
 
   it('MI10: single sign-on comes with the SCALE plan and SCIM provisioning with ENTERPRISE; below them both are refused', async () => {
     const o = await gw.signUp({ accountName: 'Plan gated' });
+    // SSO's allowed domains are domains the account proved it owns (DNS).
+    const proved = await proveDomain(gw, o);
     const SSO = `mutation($input: ConfigureSsoInput!) { configureSso(input: $input) { issuer } }`;
     const sso = {
       accountId: o.accountId,
       issuer: 'https://idp.example.com',
       clientId: 'postern',
       clientSecret: 'idp-secret-1',
-      allowedEmailDomains: ['example.com'],
+      allowedEmailDomains: [proved.name],
     };
     const SCIM = `mutation($input: CreateScimTokenInput!) { createScimToken(input: $input) { token } }`;
     const scim = { accountId: o.accountId, name: 'Okta' };

@@ -1,0 +1,25 @@
+// Where an identity provider may be reached: https only. Plain http is accepted for a provider on a
+// loopback address, and only when the operator turned on POSTERN_SSO_ALLOW_HTTP_IDP (development and
+// the tests' providers; docs/identity-sso.md "Development setting").
+let allowHttp = false;
+
+export function setAllowHttpIdp(on: boolean): void {
+  allowHttp = on;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https, or (development setting) http on a loopback address. */
+export function isAcceptableIdpUrl(raw: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return allowHttp && url.protocol === 'http:' && LOOPBACK.has(url.hostname);
+}
+
+export const HTTPS_REQUIRED =
+  'must be an https URL (plain http is accepted only on a loopback address with the development setting POSTERN_SSO_ALLOW_HTTP_IDP=true)';
