@@ -5,6 +5,7 @@
 // embedded database unless POSTERN_SEED_DEMO is set explicitly.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { projectRoot } from './paths';
 import type { RateLimitConfig } from './http/rate-limit';
@@ -213,7 +214,35 @@ const envSchema = z
     }
   });
 
+/** Every variable the gateway reads, taken from the schema above: a variable added there is known here. */
+export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** Read outside this schema: by the install script and the test harness. */
+const TOOLING_VARIABLES = new Set(['POSTERN_SKIP_EMBEDDED_DB', 'POSTERN_TEST_MONGODB_URI', 'POSTERN_TEST_DATA_DIR']);
+
+/**
+ * Prefixes that belong to Postern: a variable starting with one that the gateway does not read is a
+ * mistake (a typo like POSTERN_SEED_DEMOS would otherwise be silently ignored). Other software's
+ * variables (OTEL_*, APOLLO_KEY, NODE_*) are left alone.
+ */
+export const KNOWN_PREFIXES: readonly string[] = ['POSTERN_', 'RATE_LIMIT_', 'MAX_QUERY_', 'METRICS_', 'SESSION_TTL_'];
+
+/** Messages for set variables with a Postern prefix that no setting reads, each with the nearest known name. */
+export function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(KNOWN_VARIABLES);
+  const out: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (known.has(name) || TOOLING_VARIABLES.has(name) || !KNOWN_PREFIXES.some((p) => name.startsWith(p))) continue;
+    const near = closest(name, KNOWN_VARIABLES as string[]);
+    const hint = distance(name, near) <= Math.max(3, Math.floor(name.length / 3)) ? ` (did you mean ${near}?)` : '';
+    out.push(`unknown variable ${name}${hint}; README.md "Configuration" lists the known ones`);
+  }
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const unknown = unknownVariables(env);
+  if (unknown.length) throw new ConfigError(unknown.join('; '));
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message).join('; '));
   const e = parsed.data;
