@@ -228,7 +228,8 @@ function wrapSensitive(
   const chain = RESOURCE_TYPES[typeName]!.chain;
   const decide: (compiled: CompiledPermissions | null, ...a: Parameters<Resolver>) => unknown = (compiled, parent, args, ctx, info) => {
     const doc = parent as Doc;
-    if (!compiled || !allowed(compiled, perm.bit, doc, chain, false)) {
+    // Viewing as someone else (src/authz/view-as.ts) reveals nothing, whatever they could reveal.
+    if (!compiled || ctx.viewAs || !allowed(compiled, perm.bit, doc, chain, false)) {
       // FULL shows the same mask whatever the value (nothing about it, not even whether it is set).
       if (style === 'NULL') return null;
       if (style === 'FULL') return MASKED_FULL;

@@ -20,6 +20,7 @@ import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
+import { viewAsPlugin } from '../graphql/plugins/view-as';
 import { moduleRoutes, requestPolicies } from '../graphql/registry';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
@@ -107,6 +108,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       twoFactorGatePlugin(requestPolicies.secondFactor),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
+      // After the gates above (they judge the admin): runs the operation as the principal viewed.
+      viewAsPlugin(),
       // Before logging: a withheld reveal shows in the request's outcome.
       revealAuditPlugin(),
       loggingPlugin(),
