@@ -3228,6 +3228,12 @@ export type Viewer = {
   can: Maybe<Scalars['Boolean']['output']>;
   /** The signed-in user's dashboard widgets in an account (empty in an account they are not a member of). */
   dashboard: Array<DashboardWidget>;
+  /**
+   * Why the viewer (you, or the partner token you call with) may or may not hold `permission` at `scope`:
+   * the steps explainAccess gives, about yourself only, so it needs no access:review. A FORBIDDEN error's
+   * `permission` and `scope` can be passed as they are. NOT_FOUND for a node outside your accounts.
+   */
+  explain: AccessExplanation;
   /** The viewer's own notifications, newest last. */
   notifications: NotificationConnection;
   /** Effective permissions at the node, after roles, overrides and token restrictions; `:own` ones last. */
@@ -3239,6 +3245,8 @@ export type Viewer = {
    * the viewer created it). No permission is widened: opening the node still goes through its field.
    */
   reachable: ReachableConnection;
+  /** The partner token the request is made with (null when signed in as a person). */
+  token: Maybe<ApiToken>;
   /** Whether the signed-in user has a confirmed second factor. */
   twoFactorEnabled: Scalars['Boolean']['output'];
   user: User;
@@ -3253,6 +3261,12 @@ export type ViewerCanArgs = {
 
 export type ViewerDashboardArgs = {
   accountId: Scalars['ID']['input'];
+};
+
+
+export type ViewerExplainArgs = {
+  permission: Scalars['String']['input'];
+  scope: ScopeInput;
 };
 
 
@@ -5103,9 +5117,11 @@ export type ViewerResolvers<ContextType = Context, ParentType extends ResolversP
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
   can?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
   dashboard?: Resolver<Array<ResolversTypes['DashboardWidget']>, ParentType, ContextType, RequireFields<ViewerDashboardArgs, 'accountId'>>;
+  explain?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<ViewerExplainArgs, 'permission' | 'scope'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
   reachable?: Resolver<ResolversTypes['ReachableConnection'], ParentType, ContextType, RequireFields<ViewerReachableArgs, 'first' | 'type'>>;
+  token?: Resolver<Maybe<ResolversTypes['ApiToken']>, ParentType, ContextType>;
   twoFactorEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };

@@ -177,3 +177,35 @@ it('answers a malformed header with BAD_USER_INPUT naming it', async () => {
   expect(errorCode(r)).toBe('BAD_USER_INPUT');
   expect(r.body.errors![0]!.extensions!.field).toBe('X-Postern-View-As');
 });
+
+describe('Viewer.explain and Viewer.token: why a refusal, from where the caller stands', () => {
+  const WHY = `query($p: String!, $s: ScopeInput!) { viewer { explain(permission: $p, scope: $s) { allowed steps { kind grants description } } } }`;
+
+  it('lets a member without access:review ask why they were refused, about themselves only', async () => {
+    const r = await gw.gql(DASHBOARD, {}, analyst.token);
+    const denial = r.body.errors!.find((e) => e.extensions?.code === 'FORBIDDEN')!;
+    const why = await gw.gql(WHY, { p: denial.extensions!.permission, s: denial.extensions!.scope }, analyst.token);
+    expect(why.body.errors).toBeUndefined();
+    expect(why.body.data!.viewer.explain.allowed).toBe(false);
+    expect(why.body.data!.viewer.explain.steps.length).toBeGreaterThan(0);
+    // explainAccess itself still needs access:review.
+    const theirs = await gw.gql(
+      `query($u: ID, $s: ScopeInput!) { explainAccess(userId: $u, permission: "domains:view", scope: $s) { allowed } }`,
+      { u: revealer.userId, s: { type: 'ACCOUNT', id: owner.accountId } },
+      analyst.token,
+    );
+    expect(errorCode(theirs)).toBe('FORBIDDEN');
+    // Another account's node is not found (the revealer belongs to this account only).
+    const elsewhere = await gw.gql(WHY, { p: 'domains:view', s: { type: 'ACCOUNT', id: other.accountId } }, revealer.token);
+    expect(errorCode(elsewhere)).toBe('NOT_FOUND');
+  });
+
+  it("explains a partner token's refusal by its scopes, and names the token it is called with", async () => {
+    const why = await gw.gql(WHY, { p: 'smtpCredentials:view', s: { type: 'ACCOUNT', id: owner.accountId } }, partner.token);
+    expect(why.body.data!.viewer.explain.allowed).toBe(false);
+    expect(JSON.stringify(why.body.data!.viewer.explain.steps)).toMatch(/token/i);
+    const me = await gw.gql(`{ viewer { token { id name } } }`, {}, partner.token);
+    expect(me.body.data!.viewer.token).toEqual({ id: partner.id, name: 'Partner' });
+    expect((await gw.gql(`{ viewer { token { id } } }`, {}, owner.token)).body.data!.viewer.token).toBeNull();
+  });
+});
