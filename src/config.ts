@@ -200,6 +200,8 @@ const envSchema = z
     POSTERN_PLAN_MEMBER_LIMITS: variable<Partial<Record<PlanName, number>>>({}, planMemberLimits),
     POSTERN_SCHEDULER_INTERVAL_MS: int('POSTERN_SCHEDULER_INTERVAL_MS', 5_000, 0, 3_600_000),
     POSTERN_SEND_LEASE_MS: int('POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
+    // Read by src/observability/tracing.ts before the configuration is (it starts first); checked here.
+    POSTERN_TRACE_GRAPHQL_PARSE: bool('POSTERN_TRACE_GRAPHQL_PARSE', false),
   })
   .superRefine((env, ctx) => {
     // The container image has no embedded database: it must be pointed at MongoDB.

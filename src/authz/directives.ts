@@ -30,6 +30,7 @@ import { VISIBILITY } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { secretReveals } from '../observability/metrics';
+import { traceReveal } from '../observability/trace-events';
 
 type Doc = Record<string, unknown> & { _id: string };
 type Resolver = NonNullable<GraphQLFieldConfig<unknown, Context>['resolve']>;
@@ -251,6 +252,7 @@ function wrapSensitive(
           path: responsePathAsArray(info.path),
         });
         secretReveals.inc({ type: typeName, field: fieldName });
+        traceReveal(typeName, fieldName, perm.text);
       }
       return value;
     };
