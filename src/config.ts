@@ -31,8 +31,11 @@ export interface Config {
   maxQueryTokens: number;
   /** Seed the demo account into an empty database at start. */
   seedDemo: boolean;
-  /** Bearer token GET /metrics requires; unset: /metrics is open. */
+  /** Bearer token GET /metrics on the API's port requires; unset: /metrics is on its own port instead. */
   metricsToken: string | undefined;
+  /** Where /metrics is served without METRICS_TOKEN (0: any free port). */
+  metricsHost: string;
+  metricsPort: number;
   /** Apollo usage reporting to GraphOS: off unless APOLLO_USAGE_REPORTING=true (and APOLLO_KEY set). */
   apolloUsageReporting: boolean;
   /** How often each replica looks for due scheduled campaigns and stalled sends (0: never). */
@@ -185,6 +188,12 @@ const envSchema = z
         ? raw
         : { error: 'METRICS_TOKEN must be at least 16 characters without spaces (openssl rand -hex 24)' },
     ),
+    METRICS_HOST: variable('127.0.0.1', (raw) =>
+      isIP(raw) !== 0 || HOST_NAME.test(raw)
+        ? raw
+        : { error: `METRICS_HOST must be an IP address or a host name, got "${raw.slice(0, 100)}"` },
+    ),
+    METRICS_PORT: int('METRICS_PORT', 9464, 0, 65535),
     APOLLO_USAGE_REPORTING: bool('APOLLO_USAGE_REPORTING', false),
     TRUST_PROXY: variable<boolean | number | string>('loopback', trustProxy),
     RATE_LIMIT_LOGIN_FAILURES: int('RATE_LIMIT_LOGIN_FAILURES', 20, 1, 1_000_000),
@@ -264,6 +273,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A production database (MONGODB_URI) never gets the demo's published logins unless asked for.
     seedDemo: e.POSTERN_SEED_DEMO ?? !e.MONGODB_URI,
     metricsToken: e.METRICS_TOKEN,
+    metricsHost: e.METRICS_HOST,
+    metricsPort: e.METRICS_PORT,
     apolloUsageReporting: e.APOLLO_USAGE_REPORTING,
     trustProxy: e.TRUST_PROXY,
     rateLimits: {

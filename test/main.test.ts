@@ -66,6 +66,7 @@ describe('SIGTERM to node dist/src/main.js', () => {
         POSTERN_DB_NAME: `t_${randomBytes(6).toString('hex')}`,
         POSTERN_SEED_DEMO: 'false',
         PORT: String(port),
+        METRICS_PORT: '0',
         LOG_LEVEL: 'info',
         SMTP_URL: slowMail.url,
       },
