@@ -21,6 +21,7 @@ import { loggingPlugin } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
 import { viewAsPlugin } from '../graphql/plugins/view-as';
+import { inputErrorsPlugin } from '../graphql/plugins/input-errors';
 import { moduleRoutes, requestPolicies } from '../graphql/registry';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
@@ -111,6 +112,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       explorerPlugin(),
       // After the gates above (they judge the admin): runs the operation as the principal viewed.
       viewAsPlugin(),
+      inputErrorsPlugin(),
       // Before logging: a withheld reveal shows in the request's outcome.
       revealAuditPlugin(),
       loggingPlugin(),
