@@ -1,7 +1,7 @@
 // `npm start`: compiles only when a source file changed since the last build (tsc -b, incremental),
 // then runs the gateway in this process. On a built checkout nothing is compiled.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ function newest(dir) {
 export function needsBuild() {
   if (!existsSync(main) || !existsSync(buildInfo)) return true;
   const built = statSync(buildInfo).mtimeMs;
-  const inputs = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].map((f) => statSync(join(root, f)).mtimeMs);
+  const inputs = ['tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(join(root, f)).mtimeMs);
   return Math.max(newest(join(root, 'src')), newest(join(root, 'bench')), ...inputs) > built;
 }
 
@@ -32,6 +32,12 @@ export function build() {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-b', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+  // tsc leaves its build info untouched when nothing changed (a checkout that only touched files):
+  // mark the build as current so that the next start does not ask again.
+  if (existsSync(buildInfo)) {
+    const now = new Date();
+    utimesSync(buildInfo, now, now);
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
