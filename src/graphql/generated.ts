@@ -453,6 +453,8 @@ export type AuditEvent = {
   after: Maybe<Scalars['JSON']['output']>;
   at: Scalars['DateTime']['output'];
   before: Maybe<Scalars['JSON']['output']>;
+  /** The client's X-Request-Id of that request, when it sent one (the gateway's own id is requestId). */
+  clientRequestId: Maybe<Scalars['String']['output']>;
   hash: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   ip: Maybe<Scalars['String']['output']>;
@@ -4187,6 +4189,7 @@ export type AuditEventResolvers<ContextType = Context, ParentType extends Resolv
   after?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   before?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  clientRequestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -129,12 +129,15 @@ it('refuses every mutation while viewing as, with a FORBIDDEN saying it is read-
 
 it('audits each use with who looked as whom', async () => {
   const before = await AuditEvent.countDocuments({ accountId: owner.accountId, action: 'access.viewedAs' });
-  await gw.gql(`query Peek { viewer { user { id } } }`, {}, owner.token, viewAs(`token:${partner.id}`));
+  await gw.gql(`query Peek { viewer { user { id } } }`, {}, owner.token, { ...viewAs(`token:${partner.id}`), 'x-request-id': 'client-77' });
   const events = await AuditEvent.find({ accountId: owner.accountId, action: 'access.viewedAs' }).sort({ _id: 1 }).lean();
   expect(events.length).toBe(before + 1);
   const last = events[events.length - 1]!;
   expect(last.actor).toMatchObject({ type: 'user', id: owner.userId });
   expect(last.meta).toMatchObject({ viewedAs: `token:${partner.id}`, operationName: 'Peek' });
+  // The gateway's request id, with the client's X-Request-Id kept apart.
+  expect(last.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(last.clientRequestId).toBe('client-77');
 });
 
 it('refuses a member without access:viewAs, naming the permission', async () => {
