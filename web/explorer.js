@@ -334,7 +334,26 @@
   const DEFAULT_QUERY =
     '# The docs pane (book icon) shows the permission each field requires.\n{\n  viewer {\n    user { email name }\n    accounts { id name }\n  }\n}\n';
 
+  /**
+   * GraphiQL's storage (queries, tabs, history) for this sign-in only, in memory: nothing of it is
+   * written to the browser's storage, so nothing outlives signing out (or a late debounced save).
+   */
+  function memoryStorage() {
+    const items = new Map();
+    return {
+      getItem: (k) => (items.has(k) ? items.get(k) : null),
+      setItem: (k, v) => void items.set(k, String(v)),
+      removeItem: (k) => void items.delete(k),
+      clear: () => items.clear(),
+      key: (i) => [...items.keys()][i] ?? null,
+      get length() {
+        return items.size;
+      },
+    };
+  }
+
   function Explorer(props) {
+    const storage = React.useMemo(memoryStorage, [props.token]);
     const [viewAs, setViewAs] = React.useState(sessionStorage.getItem(VIEW_AS_KEY));
     const [choices, setChoices] = React.useState([]);
     const [refusals, setRefusals] = React.useState([]);
@@ -385,6 +404,7 @@
         { className: 'graphiql-host' },
         h(GraphiQL, {
           key: viewAs || 'self',
+          storage,
           fetcher,
           defaultQuery: DEFAULT_QUERY,
           isHeadersEditorEnabled: false,

@@ -144,6 +144,7 @@ it('lets the owner view the dashboard as the analyst and as a partner token, and
   // Signing out forgets the token, the view-as choice and GraphiQL's saved queries and history.
   await page.click('#signout');
   await page.waitForSelector('#signin');
+  await new Promise((r) => setTimeout(r, 1500)); // past any debounced save
   const kept = await page.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)]);
   expect(kept.filter((k) => k.startsWith('graphiql') || k.startsWith('postern.'))).toEqual([]);
   await page.close();
