@@ -129,6 +129,7 @@ export default tseslint.config(
         ReactDOM: 'readonly',
         GraphiQL: 'readonly',
         sessionStorage: 'readonly',
+        localStorage: 'readonly',
         document: 'readonly',
         fetch: 'readonly',
       },

@@ -6,7 +6,7 @@
 // when already built.
 //   node scripts/embedded-db.mjs install          build if needed (npm postinstall)
 //   node scripts/embedded-db.mjs path             build if needed, print the jar's path
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -48,9 +48,22 @@ export function installEmbeddedDb({ quiet = false } = {}) {
   if (!quiet) console.log('[embedded-db] building the embedded database with Maven (once; under a minute)…');
   const build = join(toolsDir, 'build');
   rmSync(build, { recursive: true, force: true });
-  execFileSync('mvn', ['-q', '-B', '-Dstyle.color=never', '-f', join(sourceDir, 'pom.xml'), 'package', '-DskipTests'], {
-    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
-  });
+  // Maven's own output (and the ANSI codes its console library writes even in batch mode) is kept
+  // back and shown, plain, only if the build fails.
+  const mvn = spawnSync(
+    'mvn',
+    ['-q', '-B', '--no-transfer-progress', '-Dstyle.color=never', '-f', join(sourceDir, 'pom.xml'), 'package', '-DskipTests'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, MAVEN_OPTS: `${process.env.MAVEN_OPTS ?? ''} -Djansi.passthrough=false -Djansi.strip=true`.trim() },
+    },
+  );
+  if (mvn.status !== 0) {
+    const plain = `${mvn.stdout ?? ''}${mvn.stderr ?? ''}`.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g'), '');
+    throw new Error(`[embedded-db] the Maven build failed (exit ${mvn.status ?? mvn.signal}):\n${plain.trim()}`);
+  }
   const built = readdirSync(build).find((n) => n.startsWith('postern-embedded-mongo-') && n.endsWith('.jar'));
   if (!built) throw new Error(`[embedded-db] Maven finished but no jar is in ${build}`);
   mkdirSync(dirname(jar), { recursive: true });

@@ -5,6 +5,7 @@
 // embedded database unless POSTERN_SEED_DEMO is set explicitly.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { projectRoot } from './paths';
 import type { RateLimitConfig } from './http/rate-limit';
@@ -30,8 +31,11 @@ export interface Config {
   maxQueryTokens: number;
   /** Seed the demo account into an empty database at start. */
   seedDemo: boolean;
-  /** Bearer token GET /metrics requires; unset: /metrics is open. */
+  /** Bearer token GET /metrics on the API's port requires; unset: /metrics is on its own port instead. */
   metricsToken: string | undefined;
+  /** Where /metrics is served without METRICS_TOKEN (0: any free port). */
+  metricsHost: string;
+  metricsPort: number;
   /** Apollo usage reporting to GraphOS: off unless APOLLO_USAGE_REPORTING=true (and APOLLO_KEY set). */
   apolloUsageReporting: boolean;
   /** How often each replica looks for due scheduled campaigns and stalled sends (0: never). */
@@ -186,6 +190,12 @@ const envSchema = z
         ? raw
         : { error: 'METRICS_TOKEN must be at least 16 characters without spaces (openssl rand -hex 24)' },
     ),
+    METRICS_HOST: variable('127.0.0.1', (raw) =>
+      isIP(raw) !== 0 || HOST_NAME.test(raw)
+        ? raw
+        : { error: `METRICS_HOST must be an IP address or a host name, got "${raw.slice(0, 100)}"` },
+    ),
+    METRICS_PORT: int('METRICS_PORT', 9464, 0, 65535),
     APOLLO_USAGE_REPORTING: bool('APOLLO_USAGE_REPORTING', false),
     TRUST_PROXY: variable<boolean | number | string>('loopback', trustProxy),
     RATE_LIMIT_LOGIN_FAILURES: int('RATE_LIMIT_LOGIN_FAILURES', 20, 1, 1_000_000),
@@ -205,6 +215,8 @@ const envSchema = z
     POSTERN_PLAN_MEMBER_LIMITS: variable<Partial<Record<PlanName, number>>>({}, planMemberLimits),
     POSTERN_SCHEDULER_INTERVAL_MS: int('POSTERN_SCHEDULER_INTERVAL_MS', 5_000, 0, 3_600_000),
     POSTERN_SEND_LEASE_MS: int('POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
+    // Read by src/observability/tracing.ts before the configuration is (it starts first); checked here.
+    POSTERN_TRACE_GRAPHQL_PARSE: bool('POSTERN_TRACE_GRAPHQL_PARSE', false),
   })
   .superRefine((env, ctx) => {
     // The container image has no embedded database: it must be pointed at MongoDB.
@@ -219,7 +231,35 @@ const envSchema = z
     }
   });
 
+/** Every variable the gateway reads, taken from the schema above: a variable added there is known here. */
+export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** Read outside this schema: by the install script and the test harness. */
+const TOOLING_VARIABLES = new Set(['POSTERN_SKIP_EMBEDDED_DB', 'POSTERN_TEST_MONGODB_URI', 'POSTERN_TEST_DATA_DIR']);
+
+/**
+ * Prefixes that belong to Postern: a variable starting with one that the gateway does not read is a
+ * mistake (a typo like POSTERN_SEED_DEMOS would otherwise be silently ignored). Other software's
+ * variables (OTEL_*, APOLLO_KEY, NODE_*) are left alone.
+ */
+export const KNOWN_PREFIXES: readonly string[] = ['POSTERN_', 'RATE_LIMIT_', 'MAX_QUERY_', 'METRICS_', 'SESSION_TTL_'];
+
+/** Messages for set variables with a Postern prefix that no setting reads, each with the nearest known name. */
+export function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(KNOWN_VARIABLES);
+  const out: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (known.has(name) || TOOLING_VARIABLES.has(name) || !KNOWN_PREFIXES.some((p) => name.startsWith(p))) continue;
+    const near = closest(name, KNOWN_VARIABLES as string[]);
+    const hint = distance(name, near) <= Math.max(3, Math.floor(name.length / 3)) ? ` (did you mean ${near}?)` : '';
+    out.push(`unknown variable ${name}${hint}; README.md "Configuration" lists the known ones`);
+  }
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const unknown = unknownVariables(env);
+  if (unknown.length) throw new ConfigError(unknown.join('; '));
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message).join('; '));
   const e = parsed.data;
@@ -239,6 +279,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A production database (MONGODB_URI) never gets the demo's published logins unless asked for.
     seedDemo: e.POSTERN_SEED_DEMO ?? !e.MONGODB_URI,
     metricsToken: e.METRICS_TOKEN,
+    metricsHost: e.METRICS_HOST,
+    metricsPort: e.METRICS_PORT,
     apolloUsageReporting: e.APOLLO_USAGE_REPORTING,
     trustProxy: e.TRUST_PROXY,
     rateLimits: {

@@ -1,5 +1,7 @@
-// pino logger. Authorization headers, passwords, tokens and secrets are redacted wherever they appear.
+// pino logger. Every line written while a request runs carries its request id and trace id (a
+// log line finds its trace). Authorization headers, passwords, tokens and secrets are redacted wherever they appear.
 import pino, { type Logger } from 'pino';
+import { logFields } from './observability/request-context';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -14,5 +16,14 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, base: { service: 'postern' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      base: { service: 'postern' },
+      // The request id, the client's request id and the trace id on every line logged during a request.
+      mixin: (line) => logFields(line),
+    },
+    destination,
+  );
 }

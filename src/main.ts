@@ -5,19 +5,30 @@ import { tracing } from './observability/tracing-start';
 import { loadConfigOrExit } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
-import { seedDemoIfEmpty } from './seed/demo';
+import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed/demo';
+import { startupProgress } from './observability/startup';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
+  const progress = startupProgress();
+  progress.step(config.mongodbUri ? 'connecting to MongoDB' : `starting the embedded database (data in ${config.dataDir})`);
+  let demo = false;
   const server = await startServer({
     config,
     log,
     beforeListen: async (cfg, l) => {
-      if (cfg.seedDemo) await seedDemoIfEmpty(l);
+      if (!cfg.seedDemo) return;
+      progress.step('checking for demo data (seeded into an empty database on first start)');
+      demo = (await seedDemoIfEmpty(l)) || (await hasDemoOwner());
+      progress.step('opening the HTTP port');
     },
+  }).catch((err: unknown) => {
+    progress.stop();
+    throw err;
   });
   log.info({ url: `${server.url}/graphql`, explorer: `${server.url}/graphiql` }, 'Postern is listening');
+  progress.ready(server.url, demo ? demoLogins() : null);
 
   // pino writes asynchronously: flush before exiting so the last lines arrive, in order.
   const exitAfterFlush = (code: number) => log.flush(() => process.exit(code));

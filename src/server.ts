@@ -14,10 +14,13 @@ import { buildSchema } from './graphql/schema';
 import { createGateway, type Gateway } from './http/app';
 import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
+import { startMetricsListener } from './http/metrics-endpoint';
 import { configureModules, registerModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
 
 export interface RunningServer {
   url: string;
+  /** Where Prometheus scrapes: the metrics port, or `<url>/metrics` with METRICS_TOKEN; null when the metrics port was taken. */
+  metricsUrl: string | null;
   port: number;
   gateway: Gateway;
   config: Config;
@@ -73,6 +76,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const port = (gateway.httpServer.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
   const scheduler = startBackgroundJobs({ log, mailer, intervalMs: config.schedulerIntervalMs });
+  // /metrics is never public by default: on its own port unless a token guards it on the API's.
+  const metrics = config.metricsToken ? null : await startMetricsListener(config.metricsHost, config.metricsPort, log);
+  const metricsUrl = config.metricsToken ? `${url}/metrics` : (metrics?.url ?? null);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -80,11 +86,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       gateway.draining = true; // requests on kept-alive connections get 503 from now on
       log.info('draining: refusing new connections, finishing in-flight requests');
       await gateway.apollo.stop(); // stops listening, lets in-flight requests finish (drain plugin)
+      await metrics?.close();
       await scheduler.stop(); // lets a running tick finish; an unfinished send is resumed by another replica
       await db.close();
       log.info('database connection closed');
     })();
     return stopping;
   };
-  return { url, port, gateway, config, mailer, embedded: db.embedded, scheduler, stop };
+  return { url, metricsUrl, port, gateway, config, mailer, embedded: db.embedded, scheduler, stop };
 }

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, KNOWN_VARIABLES, loadConfig } from '../src/config';
 import { TEST_SECRET_KEY } from './helpers/gateway';
 
 const MAIN = path.join(__dirname, '..', 'dist', 'src', 'main.js');
@@ -26,6 +26,9 @@ const CASES: [string, Record<string, string>, RegExp][] = [
   ['HOST', { HOST: 'my host;rm' }, /HOST must be an IP address \(127\.0\.0\.1, 0\.0\.0\.0, ::\) or a host name, got "my host;rm"/],
   ['POSTERN_SEED_DEMO', { POSTERN_SEED_DEMO: 'maybe' }, /POSTERN_SEED_DEMO must be true or false \(also 1\/0, yes\/no\), got "maybe"/],
   ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+  // A misspelt variable would otherwise be ignored silently: refused, with the nearest known name.
+  ['POSTERN_SEED_DEMOS', { POSTERN_SEED_DEMOS: 'false' }, /unknown variable POSTERN_SEED_DEMOS \(did you mean POSTERN_SEED_DEMO\?\)/],
+  ['RATE_LIMIT_LOGIN_FAILURE', { RATE_LIMIT_LOGIN_FAILURE: '5' }, /did you mean RATE_LIMIT_LOGIN_FAILURES\?/],
 ];
 
 describe('loadConfig', () => {
@@ -65,6 +68,13 @@ describe('loadConfig', () => {
   it('accepts IP addresses and host names as HOST', () => {
     for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'gateway.internal.example'])
       expect(loadConfig({ ...GOOD, HOST: host }).host).toBe(host);
+  });
+
+  it("knows every variable of the schema, and leaves other software's variables alone", () => {
+    expect(KNOWN_VARIABLES).toEqual(expect.arrayContaining(['PORT', 'POSTERN_SEED_DEMO', 'METRICS_TOKEN', 'RATE_LIMIT_LOCKOUT_MINUTES']));
+    const env = { ...GOOD, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', APOLLO_KEY: 'x', NODE_ENV: 'production' };
+    expect(loadConfig(env).port).toBe(4000);
+    expect(() => loadConfig({ ...GOOD, POSTERN_NONSENSE_XYZ_ABC: '1' })).toThrow(/unknown variable POSTERN_NONSENSE_XYZ_ABC/);
   });
 
   it.each(CASES)('refuses a bad %s with a ConfigError naming it', (name, env, message) => {

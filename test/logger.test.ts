@@ -23,10 +23,13 @@ describe('request log lines', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.token}`, 'x-request-id': 'trace-abc.123' },
       body: JSON.stringify({ query: 'query WhoAmI { viewer { user { id } } }' }),
     });
-    expect(res.headers.get('x-request-id')).toBe('trace-abc.123');
+    // The gateway's own id answers; the client's is kept beside it, never taken for ours.
+    const requestId = res.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     await res.json();
-    const lines = parse(gw.logs).filter((l) => l.requestId === 'trace-abc.123');
+    const lines = parse(gw.logs).filter((l) => l.clientRequestId === 'trace-abc.123');
     expect(lines).toHaveLength(1);
+    expect(lines[0]!.requestId).toBe(requestId);
     expect(lines[0]).toMatchObject({
       msg: 'request',
       method: 'POST',
@@ -46,7 +49,7 @@ describe('request log lines', () => {
       body: JSON.stringify({ query: 'query Peek($id: ID!) { account(id: $id) { id } }', variables: { id: other.accountId } }),
     });
     await denied.json();
-    const d = parse(gw.logs).filter((l) => l.requestId === 'trace-denied');
+    const d = parse(gw.logs).filter((l) => l.clientRequestId === 'trace-denied');
     expect(d).toHaveLength(1);
     expect(d[0]).toMatchObject({ operationName: 'Peek', principalId: owner.userId, errorCodes: ['NOT_FOUND'] });
     expect(['partial', 'error']).toContain(d[0]!.outcome);

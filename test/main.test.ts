@@ -66,6 +66,7 @@ describe('SIGTERM to node dist/src/main.js', () => {
         POSTERN_DB_NAME: `t_${randomBytes(6).toString('hex')}`,
         POSTERN_SEED_DEMO: 'false',
         PORT: String(port),
+        METRICS_PORT: '0',
         LOG_LEVEL: 'info',
         SMTP_URL: slowMail.url,
       },
@@ -77,10 +78,14 @@ describe('SIGTERM to node dist/src/main.js', () => {
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
 
     const deadline = Date.now() + 30_000;
-    while (!/Postern is listening/.test(out)) {
+    while (!/Postern is listening/.test(out) || !/Postern is ready/.test(out)) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    // A person reads one plain line with the explorer's URL (not only inside a JSON log line), after
+    // being told what the start was doing.
+    expect(out).toMatch(/^Postern: connecting to MongoDB…$/m);
+    expect(out).toMatch(new RegExp(`^Postern is ready in [0-9.]+ s: open ${url}/graphiql \\(API: ${url}/graphql\\)$`, 'm'));
 
     // A slow request that does not depend on the machine's speed: a sign-up, which awaits its
     // verification mail, delivered to a mail server that takes 2 s to accept it.

@@ -1,11 +1,11 @@
 // GET /audit/export?accountId=…&format=csv|jsonl&from=…&to=… (docs/api.md "Endpoints"): streams an
 // account's audit log, oldest first, for compliance. Needs `auditLog:export` on the account; another
 // account's id is a 404 (ids cannot be probed); the export itself is audited (`audit.exported`).
+import { csvWriter } from '../csv';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { stringify } from 'csv-stringify';
 import type { RequestAuth } from '../http/gate';
 import { AccountGateError } from '../identity/gate';
 import type { CompiledPermissions } from '../authz/compile';
@@ -200,10 +200,7 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
       .cursor({ batchSize: 500 });
     const encode =
       format === 'csv'
-        ? [
-            new Transform({ objectMode: true, transform: (e: AuditEventDoc, _enc, cb) => cb(null, csvRow(e)) }),
-            stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }),
-          ]
+        ? [new Transform({ objectMode: true, transform: (e: AuditEventDoc, _enc, cb) => cb(null, csvRow(e)) }), csvWriter(CSV_COLUMNS)]
         : [
             new Transform({
               writableObjectMode: true,

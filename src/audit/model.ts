@@ -15,7 +15,10 @@ export interface AuditEventDoc extends BaseDoc {
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
   meta?: Record<string, unknown> | null;
+  /** The gateway's id of the request that made the event. */
   requestId?: string | null;
+  /** The client's X-Request-Id, when it sent one: kept apart, never taken for the gateway's (not in the hash). */
+  clientRequestId?: string;
   ip?: string | null;
 }
 
@@ -34,6 +37,7 @@ const auditSchema = docSchema<AuditEventDoc>(
     after: { type: Schema.Types.Mixed, default: null },
     meta: { type: Schema.Types.Mixed, default: null },
     requestId: { type: String, default: null },
+    clientRequestId: { type: String, default: undefined },
     ip: { type: String, default: null },
   },
   { timestamps: false },

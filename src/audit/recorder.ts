@@ -8,6 +8,13 @@
 import { chainWriter, type UnchainedEvent } from './chain';
 import { diff } from './redact';
 import { newId } from '../db/ids';
+import { currentRequest } from '../observability/request-context';
+
+/** The client's X-Request-Id of the request being served, when it sent one (absent otherwise). */
+function clientRequestId(): { clientRequestId?: string } {
+  const id = currentRequest()?.clientRequestId;
+  return id ? { clientRequestId: id } : {};
+}
 
 export { GENESIS_HASH, canonicalJson, eventHash, verifyChain } from './chain';
 
@@ -117,6 +124,7 @@ export class AuditRecorder {
       after: i.after ?? null,
       meta: i.meta ?? null,
       requestId: this.requestId,
+      ...clientRequestId(),
       ip: this.ip,
     };
   }

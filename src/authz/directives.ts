@@ -30,6 +30,7 @@ import { VISIBILITY } from '../graphql/connection';
 import type { Context } from '../graphql/context';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { secretReveals } from '../observability/metrics';
+import { traceReveal } from '../observability/trace-events';
 
 type Doc = Record<string, unknown> & { _id: string };
 type Resolver = NonNullable<GraphQLFieldConfig<unknown, Context>['resolve']>;
@@ -228,7 +229,8 @@ function wrapSensitive(
   const chain = RESOURCE_TYPES[typeName]!.chain;
   const decide: (compiled: CompiledPermissions | null, ...a: Parameters<Resolver>) => unknown = (compiled, parent, args, ctx, info) => {
     const doc = parent as Doc;
-    if (!compiled || !allowed(compiled, perm.bit, doc, chain, false)) {
+    // Viewing as someone else (src/authz/view-as.ts) reveals nothing, whatever they could reveal.
+    if (!compiled || ctx.viewAs || !allowed(compiled, perm.bit, doc, chain, false)) {
       // FULL shows the same mask whatever the value (nothing about it, not even whether it is set).
       if (style === 'NULL') return null;
       if (style === 'FULL') return MASKED_FULL;
@@ -250,6 +252,7 @@ function wrapSensitive(
           path: responsePathAsArray(info.path),
         });
         secretReveals.inc({ type: typeName, field: fieldName });
+        traceReveal(typeName, fieldName, perm.text);
       }
       return value;
     };

@@ -21,9 +21,16 @@ export function clearCompiledCache(): void {
   processCache.clear();
 }
 
+/** View-as (src/authz/view-as.ts): one account only, optionally compiled by the caller (a role at a scope). */
+export interface AuthzRestriction {
+  accountId: string;
+  compile?: (accountId: string) => Promise<CompiledPermissions | null>;
+}
+
 export class RequestAuthz {
   private readonly compiled = new Map<string, CompiledPermissions | null>();
   private readonly pending = new Map<string, Promise<CompiledPermissions | null>>();
+  private restriction: AuthzRestriction | null = null;
 
   /** `principal` is read on each load: signUp and login set it mid-request. `refused` hears each account gate refusal once (audit). */
   constructor(
@@ -34,6 +41,16 @@ export class RequestAuthz {
 
   get principal(): Principal | null {
     return this.currentPrincipal();
+  }
+
+  /**
+   * From now on: permissions for the (new) principal, in `restriction.accountId` only (every other
+   * account is not theirs). Forgets what was compiled for the principal before.
+   */
+  restrictTo(restriction: AuthzRestriction): void {
+    this.restriction = restriction;
+    this.compiled.clear();
+    this.pending.clear();
   }
 
   /** Compiled permissions already loaded in this request: undefined when not loaded yet, null when not a member. */
@@ -89,6 +106,8 @@ export class RequestAuthz {
   async grantable(accountId: string): Promise<CompiledPermissions | null> {
     const principal = this.principal;
     if (!principal) return null;
+    // A viewed role at a scope belongs to no one: it grants nothing onward.
+    if (this.restriction && (this.restriction.accountId !== accountId || this.restriction.compile)) return null;
     const account = await this.loaders.load<AccountFacts>('Account', accountId);
     if (!account) return null;
     const c = await compileFor(accessStore, {
@@ -116,6 +135,10 @@ export class RequestAuthz {
   private async compile(accountId: string): Promise<CompiledPermissions | null> {
     const principal = this.principal;
     if (!principal) return null;
+    if (this.restriction) {
+      if (this.restriction.accountId !== accountId) return null;
+      if (this.restriction.compile) return this.restriction.compile(accountId);
+    }
     if (principal.kind === 'token' && principal.accountId !== accountId) return null;
     const account = await this.loaders.load<AccountFacts>('Account', accountId);
     if (!account) return null;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AuditRecorder, type AuditActor } from '../audit/recorder';
 import { RequestAuthz } from '../authz/request';
 import type { Principal } from '../identity/principal';
+import type { ViewAs } from '../authz/view-as';
 import type { Mailer } from '../mail/mailer';
 import type { RateLimits } from '../http/rate-limit';
 import { Loaders } from './loaders';
@@ -44,7 +45,7 @@ export class Context {
   readonly audit: AuditRecorder;
   /** Filled by the logging plugin for the request's one log line. */
   readonly summary: RequestSummary = {};
-  private readonly session: { principal: Principal | null };
+  private readonly session: { principal: Principal | null; viewAs: ViewAs | null };
 
   constructor(input: ContextInput) {
     this.requestId = input.requestId;
@@ -53,9 +54,10 @@ export class Context {
     this.log = input.log;
     this.mailer = input.mailer;
     this.limits = input.limits;
-    const session = { principal: input.principal };
+    const session: { principal: Principal | null; viewAs: ViewAs | null } = { principal: input.principal, viewAs: null };
     this.session = session;
-    this.audit = new AuditRecorder(() => actorOf(session.principal), input.requestId, input.ip);
+    // Under view-as the audit log names who looked, never the principal looked through.
+    this.audit = new AuditRecorder(() => actorOf(session.viewAs ? session.viewAs.by : session.principal), input.requestId, input.ip);
     // Every refusal of the account gate (src/identity/gate.ts) is audited in the account refused.
     this.authz = new RequestAuthz(
       () => session.principal,
@@ -68,6 +70,18 @@ export class Context {
           meta: { reason: refusal.reason, method: session.principal?.method ?? null },
         }),
     );
+  }
+
+  /** Set while an admin views the API as someone else (src/authz/view-as.ts): read-only, nothing revealed. */
+  get viewAs(): ViewAs | null {
+    return this.session.viewAs;
+  }
+
+  /** From here on the request runs as `viewAs.principal`, in `viewAs.accountId` only. */
+  beginViewAs(viewAs: ViewAs): void {
+    this.session.viewAs = viewAs;
+    this.session.principal = viewAs.principal;
+    this.authz.restrictTo({ accountId: viewAs.accountId, compile: viewAs.compile });
   }
 
   get principal(): Principal | null {

@@ -6,6 +6,7 @@ import mongoose from 'mongoose';
 import { UnknownPermissionError } from '../authz/catalogue';
 import { isDatabaseUnavailable } from '../db/errors';
 import { ServiceUnavailableError, ErrorCode } from '../errors';
+import { BAD_VALUE } from './plugins/input-errors';
 
 /** Every code of the contract but the generic one passes through as thrown. */
 const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR));
@@ -30,6 +31,15 @@ export function publicError(original: unknown): { message: string; code: ErrorCo
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = formatted.extensions?.code as string | undefined;
   const original = unwrapResolverError(error);
+  // A bad value written inline: the same answer as when it is sent in variables (plugins/input-errors.ts).
+  if (code === ErrorCode.GRAPHQL_VALIDATION_FAILED && formatted.extensions?.[BAD_VALUE]) {
+    const field = formatted.extensions.field as string | undefined;
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      extensions: field ? { code: ErrorCode.BAD_USER_INPUT, field } : { code: ErrorCode.BAD_USER_INPUT },
+    };
+  }
   if (original instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
     const { stacktrace: _s, http: _h, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
     return { ...formatted, extensions: ext };

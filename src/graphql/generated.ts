@@ -454,6 +454,8 @@ export type AuditEvent = {
   after: Maybe<Scalars['JSON']['output']>;
   at: Scalars['DateTime']['output'];
   before: Maybe<Scalars['JSON']['output']>;
+  /** The client's X-Request-Id of that request, when it sent one (the gateway's own id is requestId). */
+  clientRequestId: Maybe<Scalars['String']['output']>;
   hash: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   ip: Maybe<Scalars['String']['output']>;
@@ -3302,6 +3304,12 @@ export type Viewer = {
   can: Maybe<Scalars['Boolean']['output']>;
   /** The signed-in user's dashboard widgets in an account (empty in an account they are not a member of). */
   dashboard: Array<DashboardWidget>;
+  /**
+   * Why the viewer (you, or the partner token you call with) may or may not hold `permission` at `scope`:
+   * the steps explainAccess gives, about yourself only, so it needs no access:review. A FORBIDDEN error's
+   * `permission` and `scope` can be passed as they are. NOT_FOUND for a node outside your accounts.
+   */
+  explain: AccessExplanation;
   /** The viewer's own notifications, newest last. */
   notifications: NotificationConnection;
   /** Effective permissions at the node, after roles, overrides and token restrictions; `:own` ones last. */
@@ -3313,6 +3321,8 @@ export type Viewer = {
    * the viewer created it). No permission is widened: opening the node still goes through its field.
    */
   reachable: ReachableConnection;
+  /** The partner token the request is made with (null when signed in as a person). */
+  token: Maybe<ApiToken>;
   /** Whether the signed-in user has a confirmed second factor. */
   twoFactorEnabled: Scalars['Boolean']['output'];
   user: User;
@@ -3327,6 +3337,12 @@ export type ViewerCanArgs = {
 
 export type ViewerDashboardArgs = {
   accountId: Scalars['ID']['input'];
+};
+
+
+export type ViewerExplainArgs = {
+  permission: Scalars['String']['input'];
+  scope: ScopeInput;
 };
 
 
@@ -4256,6 +4272,7 @@ export type AuditEventResolvers<ContextType = Context, ParentType extends Resolv
   after?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   before?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  clientRequestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -5210,9 +5227,11 @@ export type ViewerResolvers<ContextType = Context, ParentType extends ResolversP
   accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
   can?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<ViewerCanArgs, 'permission' | 'scope'>>;
   dashboard?: Resolver<Array<ResolversTypes['DashboardWidget']>, ParentType, ContextType, RequireFields<ViewerDashboardArgs, 'accountId'>>;
+  explain?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<ViewerExplainArgs, 'permission' | 'scope'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<ViewerNotificationsArgs, 'first'>>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<ViewerPermissionsArgs, 'scope'>>;
   reachable?: Resolver<ResolversTypes['ReachableConnection'], ParentType, ContextType, RequireFields<ViewerReachableArgs, 'first' | 'type'>>;
+  token?: Resolver<Maybe<ResolversTypes['ApiToken']>, ParentType, ContextType>;
   twoFactorEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };

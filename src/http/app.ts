@@ -20,6 +20,8 @@ import { complexityPlugin } from '../graphql/plugins/complexity';
 import { loggingPlugin } from '../graphql/plugins/logging';
 import { explorerPlugin } from '../graphql/plugins/explorer';
 import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
+import { viewAsPlugin } from '../graphql/plugins/view-as';
+import { inputErrorsPlugin } from '../graphql/plugins/input-errors';
 import { moduleRoutes, requestPolicies } from '../graphql/registry';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
@@ -35,6 +37,7 @@ import { maxTokensMiddleware } from './max-tokens';
 import { metricsHandler } from './metrics-endpoint';
 import { metricsPlugin } from '../graphql/plugins/metrics';
 import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
+import { runInRequest, serverSpanOf } from '../observability/request-context';
 import { scimRouter } from '../scim/router';
 import { ssoRouter } from '../sso/router';
 
@@ -106,6 +109,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       twoFactorGatePlugin(requestPolicies.secondFactor),
       complexityPlugin(opts.maxQueryCost),
       explorerPlugin(),
+      // After the gates above (they judge the admin): runs the operation as the principal viewed.
+      viewAsPlugin(),
+      inputErrorsPlugin(),
       // Before logging: a withheld reveal shows in the request's outcome.
       revealAuditPlugin(),
       loggingPlugin(),
@@ -121,8 +127,15 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 
   // Request id and the one log line per request.
   app.use((req: Request, res: Response, next: NextFunction) => {
+    // The gateway's own id for every request; the client's X-Request-Id is kept beside it, never
+    // trusted as ours (src/observability/request-context.ts).
     const incoming = req.get('x-request-id');
-    const requestId = incoming && /^[\w.:-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    const clientRequestId = incoming && /^[\w.:-]{1,100}$/.test(incoming) ? incoming : undefined;
+    const requestId = randomUUID();
+    const span = serverSpanOf(req);
+    span?.setAttribute('postern.request_id', requestId);
+    if (clientRequestId) span?.setAttribute('postern.client_request_id', clientRequestId);
+    const ids = { requestId, clientRequestId, span };
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
@@ -132,20 +145,22 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       httpRequests.inc(labels);
       httpDuration.observe(labels, seconds);
       const s = res.locals.summary as RequestSummary | undefined;
-      opts.log.info(
-        {
-          requestId,
-          method: req.method,
-          path: req.originalUrl.split('?')[0],
-          status: res.statusCode,
-          durationMs: seconds * 1000,
-          operationName: s?.operationName ?? undefined,
-          principalId: s?.principalId ?? res.locals.principalId ?? undefined,
-          // Apollo's HTTP-level refusals (405, 406, …) leave no GraphQL errors behind: the status decides.
-          outcome: res.statusCode >= 400 && (!s?.outcome || s.outcome === 'ok') ? 'error' : (s?.outcome ?? 'ok'),
-          errorCodes: s?.errorCodes?.length ? s.errorCodes : undefined,
-        },
-        'request',
+      runInRequest(ids, () =>
+        opts.log.info(
+          {
+            requestId,
+            method: req.method,
+            path: req.originalUrl.split('?')[0],
+            status: res.statusCode,
+            durationMs: seconds * 1000,
+            operationName: s?.operationName ?? undefined,
+            principalId: s?.principalId ?? res.locals.principalId ?? undefined,
+            // Apollo's HTTP-level refusals (405, 406, …) leave no GraphQL errors behind: the status decides.
+            outcome: res.statusCode >= 400 && (!s?.outcome || s.outcome === 'ok') ? 'error' : (s?.outcome ?? 'ok'),
+            errorCodes: s?.errorCodes?.length ? s.errorCodes : undefined,
+          },
+          'request',
+        ),
       );
     });
     if (gateway.draining) {
@@ -153,7 +168,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       res.status(503).json({ error: 'shutting down' });
       return;
     }
-    next();
+    runInRequest(ids, next);
   });
 
   app.get('/healthz', (_req, res) => {

@@ -1,8 +1,12 @@
-// GET /metrics in the Prometheus text format. With METRICS_TOKEN set it needs
-// `Authorization: Bearer <that token>` (compared in constant time); without, it is open, for a
-// scraper on a private network.
+// GET /metrics in the Prometheus text format, never public by default. With METRICS_TOKEN set it is
+// served on the API's port and needs `Authorization: Bearer <that token>` (compared in constant time);
+// without, the API's port answers 404 and the metrics are served on a port of their own
+// (METRICS_HOST:METRICS_PORT, 127.0.0.1:9464 by default), for a scraper beside the gateway.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { registry } from '../observability/metrics';
 import { bearerToken } from '../identity/principal';
 import { ErrorCode } from '../errors';
@@ -12,7 +16,18 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function metricsHandler(token: string | undefined) {
   const expected = token ? digest(token) : null;
   return async (req: Request, res: Response): Promise<void> => {
-    if (expected) {
+    if (!expected) {
+      res.status(404).json({
+        errors: [
+          {
+            message: 'Metrics are served on their own port (METRICS_HOST:METRICS_PORT), or here with METRICS_TOKEN set',
+            extensions: { code: ErrorCode.NOT_FOUND },
+          },
+        ],
+      });
+      return;
+    }
+    {
       const sent = bearerToken(req.get('authorization'));
       if (!sent || !timingSafeEqual(digest(sent), expected)) {
         res.setHeader('www-authenticate', 'Bearer realm="metrics"');
@@ -28,4 +43,36 @@ export function metricsHandler(token: string | undefined) {
     res.setHeader('cache-control', 'no-store');
     res.send(await registry.metrics());
   };
+}
+
+/**
+ * The metrics port: GET /metrics and nothing else. A port already taken is logged, not fatal (the API
+ * still serves; another replica on this host has the metrics port).
+ */
+export async function startMetricsListener(
+  host: string,
+  port: number,
+  log: Logger,
+): Promise<{ url: string; close(): Promise<void> } | null> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics is served here\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (err) {
+    log.warn({ err, host, port }, 'metrics port unavailable: /metrics is not served by this process');
+    return null;
+  }
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}/metrics`;
+  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -81,15 +81,26 @@ export function routeOf(path: string): string {
 }
 
 const MAX_OPERATION_NAMES = 500;
+/** New operation names one principal may add to the label set; its others count as `other`. */
+const MAX_NAMES_PER_PRINCIPAL = 20;
 const seenOperations = new Set<string>();
+const addedBy = new Map<string, number>();
 
-/** The operation label: its name when well-formed, `anonymous`, or `other` past 500 distinct names. */
-export function operationLabel(name: string | null | undefined): string {
+/**
+ * The operation label. Callers without a principal are one value, `unauthenticated`, whatever they
+ * name their operations (an anonymous flood adds nothing); a signed-in principal's well-formed names
+ * are kept, up to 20 new names each and 500 in all, then `other`; unnamed operations are `anonymous`,
+ * malformed names `invalid`.
+ */
+export function operationLabel(name: string | null | undefined, principalId?: string | null): string {
+  if (!principalId) return 'unauthenticated';
   if (!name) return 'anonymous';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'invalid';
   if (seenOperations.has(name)) return name;
-  if (seenOperations.size >= MAX_OPERATION_NAMES) return 'other';
+  const added = addedBy.get(principalId) ?? 0;
+  if (seenOperations.size >= MAX_OPERATION_NAMES || added >= MAX_NAMES_PER_PRINCIPAL) return 'other';
   seenOperations.add(name);
+  addedBy.set(principalId, added + 1);
   return name;
 }
 
@@ -98,11 +109,41 @@ export function countDenial(permission: unknown): void {
 }
 
 const instrumented = new WeakSet<MongoClient>();
+const clients: MongoClient[] = [];
 
-/** Follows the driver's connection pool (CMAP events) and failures; once per client. */
+/** The driver's pools (one per server): what is open and in use now. */
+function poolsOf(client: MongoClient): { totalConnectionCount: number; currentCheckedOutCount: number }[] {
+  const topology = (client as unknown as { topology?: { s?: { servers?: Map<string, { pool?: unknown }> } } }).topology;
+  const pools: { totalConnectionCount: number; currentCheckedOutCount: number }[] = [];
+  for (const server of topology?.s?.servers?.values() ?? []) {
+    const pool = server.pool as { totalConnectionCount?: unknown; currentCheckedOutCount?: unknown } | undefined;
+    if (pool && typeof pool.totalConnectionCount === 'number' && typeof pool.currentCheckedOutCount === 'number') {
+      pools.push(pool as { totalConnectionCount: number; currentCheckedOutCount: number });
+    }
+  }
+  return pools;
+}
+
+export const dbPoolOpen = new Gauge({
+  name: 'postern_db_pool_connections_open',
+  help: 'Connections open in the database driver pool now (equals created minus closed)',
+  registers: [registry],
+  collect() {
+    this.set(clients.reduce((n, c) => n + poolsOf(c).reduce((m, p) => m + p.totalConnectionCount, 0), 0));
+  },
+});
+/**
+ * Follows the driver's connection pool (CMAP events) and failures; once per client. The client is
+ * connected before it can be instrumented, so the connections its pool opened already are counted as
+ * created here: created minus closed is always what is open.
+ */
 export function instrumentDatabaseClient(client: MongoClient): void {
   if (instrumented.has(client)) return;
   instrumented.add(client);
+  clients.push(client);
+  const pools = poolsOf(client);
+  dbConnectionsCreated.inc(pools.reduce((n, p) => n + p.totalConnectionCount, 0));
+  dbPoolCheckedOut.inc(pools.reduce((n, p) => n + p.currentCheckedOutCount, 0));
   client.on('connectionCreated', () => dbConnectionsCreated.inc());
   client.on('connectionClosed', () => dbConnectionsClosed.inc());
   client.on('connectionCheckedOut', () => dbPoolCheckedOut.inc());
@@ -110,4 +151,5 @@ export function instrumentDatabaseClient(client: MongoClient): void {
   client.on('connectionCheckOutFailed', () => dbErrors.inc({ kind: 'checkout_failed' }));
   client.on('connectionPoolCleared', () => dbErrors.inc({ kind: 'pool_cleared' }));
   client.on('serverHeartbeatFailed', () => dbErrors.inc({ kind: 'heartbeat_failed' }));
+  client.once('close', () => clients.splice(clients.indexOf(client), 1));
 }

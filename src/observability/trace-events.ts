@@ -1,8 +1,13 @@
 // Postern's own events on the current trace span (no-ops when tracing is off: @opentelemetry/api
 // alone, without the SDK, records nothing).
-import { trace } from '@opentelemetry/api';
+import { requestSpan } from './request-context';
 
-/** Marks the current span with an authorization denial. */
+/** Marks the request's span with an authorization denial. */
 export function traceDenial(permission: string, path: string | undefined): void {
-  trace.getActiveSpan()?.addEvent('authz.denied', { 'postern.permission': permission, ...(path ? { 'graphql.path': path } : {}) });
+  requestSpan()?.addEvent('authz.denied', { 'postern.permission': permission, ...(path ? { 'graphql.path': path } : {}) });
+}
+
+/** Marks the request's span with a revealed secret (which field of which type: never the value). */
+export function traceReveal(type: string, field: string, permission: string): void {
+  requestSpan()?.addEvent('secret.revealed', { 'postern.type': type, 'postern.field': field, 'postern.permission': permission });
 }

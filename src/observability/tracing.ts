@@ -11,6 +11,34 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import type { IncomingMessage } from 'node:http';
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { noteServerSpan } from './request-context';
+
+/**
+ * Spans of the GraphQL instrumentation that say nothing about a request: parsing the query document
+ * (and the schema's own parse and validation, which graphql-tools and the plugins repeat). Dropped
+ * unless POSTERN_TRACE_GRAPHQL_PARSE=true.
+ */
+const NOISE = new Set(['graphql.parse', 'graphql.parseSchema', 'graphql.validateSchema']);
+
+/** Passes every span to `inner` except the noise (a parse span has no children, so no trace is broken). */
+class WithoutNoise implements SpanProcessor {
+  constructor(private readonly inner: SpanProcessor) {}
+  onStart(span: Span, parent: Context): void {
+    this.inner.onStart(span, parent);
+  }
+  onEnd(span: ReadableSpan): void {
+    if (!NOISE.has(span.name)) this.inner.onEnd(span);
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
 
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -24,12 +52,20 @@ export interface TracingOptions {
 export function startTracing(opts: TracingOptions = {}): NodeSDK | null {
   const env = opts.env ?? process.env;
   if (!opts.exporter && !env.OTEL_EXPORTER_OTLP_ENDPOINT) return null;
+  const processor = opts.exporter ? new SimpleSpanProcessor(opts.exporter) : new BatchSpanProcessor(new OTLPTraceExporter());
+  const keepParse = /^(true|1|yes)$/i.test(env.POSTERN_TRACE_GRAPHQL_PARSE ?? '');
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME || 'postern',
-    spanProcessors: [opts.exporter ? new SimpleSpanProcessor(opts.exporter) : new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [keepParse ? processor : new WithoutNoise(processor)],
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!),
+        // The request's own span: Postern's events and the request id go on it (src/http/app.ts).
+        requestHook: (span, req) => {
+          // Incoming requests only (an outgoing ClientRequest has setHeader); node:http itself is not
+          // loaded here, before it is instrumented.
+          if (!('setHeader' in req)) noteServerSpan(req as IncomingMessage, span);
+        },
       }),
       new ExpressInstrumentation(),
       new GraphQLInstrumentation({ allowValues: false, mergeItems: true, ignoreTrivialResolveSpans: true }),

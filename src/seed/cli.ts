@@ -17,6 +17,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     if (await seedDemoIfEmpty(log)) {
       console.log(`Seeded the demo account in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+      console.log(demoLogins());
     } else {
       console.log(`The database "${config.dbName}" already has users: nothing seeded (the demo is only added to an empty database).`);
       console.log(demoLogins().replace(/^\n/, 'If it was seeded before, these logins work:\n'));

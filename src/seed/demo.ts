@@ -65,8 +65,12 @@ export interface DemoSummary {
 export async function seedDemoIfEmpty(log: Logger): Promise<boolean> {
   if (await User.exists({})) return false;
   await seedDemo(log);
-  console.log(demoLogins());
   return true;
+}
+
+/** Whether the demo owner exists (its logins work): told on every start, not only the first. */
+export async function hasDemoOwner(): Promise<boolean> {
+  return !!(await User.exists({ email: DEMO_OWNER.email }));
 }
 
 /** A small deterministic generator, so every demo looks the same. */

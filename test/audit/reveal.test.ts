@@ -108,14 +108,15 @@ it('a chain without a head document (written before heads existed) continues aft
 it('withholds every revealed secret (null, SERVICE_UNAVAILABLE at its path) when the reveal cannot be audited', async () => {
   // A real refusal by the database: a unique index that this request's reveal event collides with.
   const raw = mongoose.connection.db!.collection('auditevents');
+  // The client's X-Request-Id is stored (apart from the gateway's request id) only when sent: a sparse
+  // unique index on it refuses this request's reveal event.
   const requestId = `audit-down-${newId()}`;
-  const key = { requestId: 1, 'actor.id': 1, action: 1, 'target.id': 1 };
-  await raw.createIndex(key, { unique: true, name: 'test_reveal_unique' });
+  await raw.createIndex({ clientRequestId: 1 }, { unique: true, sparse: true, name: 'test_reveal_unique' });
   await raw.insertOne({
     _id: newId() as never,
     accountId: newId(),
     seq: 1,
-    requestId,
+    clientRequestId: requestId,
     actor: { id: owner.userId },
     action: 'secret.revealed',
     target: { id: owner.accountId },
@@ -137,7 +138,7 @@ it('withholds every revealed secret (null, SERVICE_UNAVAILABLE at its path) when
     expect(await AuditEvent.countDocuments({ accountId: owner.accountId })).toBe(before);
     expect(gw.logs.join('')).toMatch(/reveal audit failed/);
   } finally {
-    await raw.deleteOne({ requestId });
+    await raw.deleteOne({ clientRequestId: requestId });
     await raw.dropIndex('test_reveal_unique');
   }
   // The next request reveals and audits again, on an intact chain.

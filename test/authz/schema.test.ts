@@ -40,6 +40,7 @@ const UNGUARDED_ROOT_FIELDS: Record<string, string> = {
 const UNGUARDED_ACCOUNT_DATA_FIELDS: Record<string, string> = {
   'Viewer.accounts': 'accounts the caller is a member of (their names only; every field below is guarded)',
   'Viewer.notifications': "the caller's own notifications",
+  'Viewer.token': 'the partner token the request is made with: the caller itself (null for a person)',
   'Viewer.reachable':
     "nodes where the caller's compiled permissions hold the type's :view (or :own on nodes it created); names and paths only",
   'AuthPayload.account': 'the account signUp just created for the caller',

@@ -17,7 +17,13 @@ let server: RunningServer;
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'postern-faults-'));
   // No MONGODB_URI: the gateway starts its own embedded database in dataDir, as `npm start` does.
-  const config = loadConfig({ POSTERN_DATA_DIR: dataDir, POSTERN_SECRET_KEY: TEST_SECRET_KEY, PORT: '0', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    POSTERN_DATA_DIR: dataDir,
+    POSTERN_SECRET_KEY: TEST_SECRET_KEY,
+    PORT: '0',
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'silent',
+  });
   server = await startServer({ config, log: createLogger('silent') });
 });
 

@@ -87,6 +87,7 @@ export async function startTestGateway(
     POSTERN_SECRET_KEY: TEST_SECRET_KEY,
     POSTERN_DB_NAME: dbName,
     PORT: '0',
+    METRICS_PORT: '0',
     LOG_LEVEL: 'info',
     // Tests sign up and sign in far more often from 127.0.0.1 than anyone would: limits raised here,
     // and test/modules/identity/rate-limit.test.ts sets the ones it checks.

@@ -49,6 +49,7 @@ export async function startProbeGateway(): Promise<ProbeGateway> {
     POSTERN_SECRET_KEY: TEST_SECRET_KEY,
     POSTERN_DB_NAME: `t_${randomBytes(6).toString('hex')}`,
     PORT: '0',
+    METRICS_PORT: '0',
   });
   const logs: string[] = [];
   const sink = new Writable({

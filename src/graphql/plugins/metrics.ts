@@ -18,7 +18,7 @@ export function metricsPlugin(): ApolloServerPlugin<Context> {
             if (name.startsWith('Mongo')) dbErrors.inc({ kind: 'query_failed' });
           }
         },
-        async willSendResponse({ operation, operationName, response }) {
+        async willSendResponse({ contextValue, operation, operationName, response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const errors = body?.errors ?? [];
           for (const e of errors) {
@@ -27,7 +27,7 @@ export function metricsPlugin(): ApolloServerPlugin<Context> {
             traceDenial(String(e.extensions.permission), e.path?.join('.'));
           }
           const labels = {
-            operation: operationLabel(operationName),
+            operation: operationLabel(operationName, contextValue.principal?.id),
             type: operation?.operation ?? 'unknown',
             outcome: errors.length ? (body?.data ? 'partial' : 'error') : 'ok',
           };

@@ -12,7 +12,8 @@ import { assignRole, setPermissionOverrides, unassignRole } from './bindings.ser
 import { createUser, removeMember } from './members.service';
 import { acceptInvitation, inviteUser, revokeInvitation } from './invitations.service';
 import { deleteAccount, transferOwnership } from './ownership.service';
-import { explainAccess } from './explain.service';
+import { explainAccess, explainMine } from './explain.service';
+import type { ApiTokenDoc } from './token.model';
 import { createRole, deleteRole, installRolePack, setAccessRequestRecipients, updateAccountSettings, updateRole } from './roles.service';
 
 async function user(ctx: Context, id: string): Promise<UserDoc> {
@@ -66,6 +67,8 @@ export const accessManagementResolvers: Resolvers = {
   Viewer: {
     can: (_, { permission, scope }, ctx) => can(ctx, permission, scope),
     permissions: (_, { scope }, ctx) => effectivePermissions(ctx, scope),
+    explain: (_, { permission, scope }, ctx) => explainMine(ctx, permission, scope),
+    token: (_, __, ctx) => (ctx.principal?.kind === 'token' ? ctx.loaders.load<ApiTokenDoc>('ApiToken', ctx.principal.tokenId) : null),
   },
   Role: {
     description: (r) => r.description ?? '',

@@ -2,7 +2,7 @@
 import type { Context } from '../../graphql/context';
 import { parsePermission, UnknownPermissionError } from '../../authz/catalogue';
 import { explainAccess as explain } from '../../authz/explain';
-import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs } from '../../graphql/generated';
+import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs, ScopeInput } from '../../graphql/generated';
 import { loadScopeNode } from '../../authz/introspect';
 import { accessStore } from '../../authz/store';
 import { cachedAccountAccess } from '../../authz/account-access';
@@ -44,4 +44,19 @@ export async function explainAccess(ctx: Context, input: QueryExplainAccessArgs)
   }
   const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node, version });
   return { ...result, steps: result.steps.map((s) => ({ ...s, bindingId: s.bindingId ?? null })), permission, scope };
+}
+
+/**
+ * Viewer.explain: explainAccess about the caller themself (a person, or the token they call with),
+ * which needs no access:review — anyone may ask why they were refused. Only at a node of an account
+ * the caller belongs to; anywhere else NOT_FOUND, as for every other field.
+ */
+export async function explainMine(ctx: Context, permission: string, scope: ScopeInput): Promise<GqlExplanation> {
+  const principal = ctx.principal;
+  const node = await loadScopeNode(ctx, scope);
+  if (!principal || !node || !(await ctx.authz.load(node.accountId))) throw new NotFoundError(scope.type.toLowerCase(), scope.id);
+  return explainAccess(
+    ctx,
+    principal.kind === 'token' ? { permission, scope, tokenId: principal.tokenId } : { permission, scope, userId: principal.userId },
+  );
 }

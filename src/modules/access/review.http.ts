@@ -3,11 +3,11 @@
 // (access:review on the account, or on the given scope); another account's id is a 404 (ids cannot
 // be probed); the export is audited (`access.review.exported`). Contact data only where the asker may
 // see it (src/authz/people.ts); no secret is in a review.
+import { csvWriter } from '../../csv';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { stringify } from 'csv-stringify';
 import { queryString, restContext, restPermissions, sendError } from '../../audit/export';
 import { permissionBit } from '../../authz/catalogue';
 import { allowed } from '../../authz/check';
@@ -127,11 +127,7 @@ export function accessReviewExportHandler(deps: { log: Logger; mailer: Mailer; l
     res.setHeader('content-disposition', `attachment; filename="access-review-${node.doc._id}.csv"`);
     res.setHeader('cache-control', 'no-store');
     try {
-      await pipeline(
-        Readable.from(rows(ctx, entries)),
-        stringify({ header: true, columns: [...REVIEW_COLUMNS], escape_formulas: true }),
-        res,
-      );
+      await pipeline(Readable.from(rows(ctx, entries)), csvWriter(REVIEW_COLUMNS), res);
     } catch (err) {
       deps.log.error({ requestId, err }, 'access review export failed while streaming');
       res.destroy();

@@ -78,6 +78,8 @@ const SPECIFIC: Record<string, string> = {
   'auditLog:export': 'Download the audit log as CSV or JSON lines (the export is itself audited).',
   'accessRequests:resolve': 'Approve or deny access requests.',
   'explorer:use': 'Use the GraphQL explorer at /graphiql.',
+  'access:viewAs':
+    'View the API as a member, a role at a scope or a partner token of the account (header X-Postern-View-As): read-only, secrets always masked, each use audited.',
   'access:review': 'Explain access decisions, preview access changes, list who holds a permission and export the access review.',
 };
 
@@ -85,7 +87,7 @@ const SPECIFIC: Record<string, string> = {
  * Permissions a partner API token may not hold: a token never mints tokens (createApiToken refuses
  * token principals), and the owner-only actions stay with the signed-in owner.
  */
-export const NOT_TOKEN_GRANTABLE: ReadonlySet<string> = new Set(['apiTokens:create', ...OWNER_ONLY]);
+export const NOT_TOKEN_GRANTABLE: ReadonlySet<string> = new Set(['apiTokens:create', 'access:viewAs', ...OWNER_ONLY]);
 
 export interface PermissionEntry {
   permission: string;

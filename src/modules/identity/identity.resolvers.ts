@@ -29,7 +29,9 @@ export const identityResolvers: Resolvers = {
         p.kind === 'token'
           ? [p.accountId]
           : (await Member.find({ userId: p.userId }).select({ accountId: 1 }).sort({ _id: 1 }).lean()).map((m) => m.accountId);
-      const accounts = await Promise.all(ids.map((id) => ctx.loaders.load<AccountDoc>('Account', id)));
+      // Viewing as someone (src/authz/view-as.ts) shows the one account the view is in.
+      const shown = ctx.viewAs ? ids.filter((id) => id === ctx.viewAs!.accountId) : ids;
+      const accounts = await Promise.all(shown.map((id) => ctx.loaders.load<AccountDoc>('Account', id)));
       return accounts.filter((a): a is AccountDoc => !!a);
     },
   },

@@ -7,7 +7,7 @@
 // counted as `skipped` (that contact is left as it is). Nothing is read first, so two imports racing
 // on the same emails can neither duplicate a contact nor fail. Any other write error deletes every
 // contact this import inserted before the error is returned.
-import { stringify } from 'csv-stringify';
+import { csvWriter } from '../../csv';
 import DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
 import type { ContactInput, ImportContactsInput, UpdateContactInput } from '../../graphql/generated';
@@ -121,16 +121,10 @@ export async function deleteContact(ctx: Context, id: string): Promise<boolean> 
 
 export const CSV_COLUMNS = ['email', 'firstName', 'lastName', 'createdAt'] as const;
 
-/** Spreadsheet formula injection (OWASP "CSV injection"): a cell starting with = + - @ is prefixed with '. */
-function cell(value: string | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
 /** The list's contacts as CSV with a header row, streamed from the database in _id order. Audited. */
 export async function exportContacts(ctx: Context, listId: string): Promise<string> {
   const list = await ctx.loaders.existing<MailingListDoc>('MailingList', listId);
-  const stringifier = stringify({ header: true, columns: [...CSV_COLUMNS] });
+  const stringifier = csvWriter(CSV_COLUMNS);
   const out: string[] = [];
   const done = new Promise<void>((resolve, reject) => {
     stringifier.on('data', (chunk: Buffer | string) => out.push(String(chunk)));
@@ -144,7 +138,7 @@ export async function exportContacts(ctx: Context, listId: string): Promise<stri
     .lean()
     .cursor({ batchSize: 1000 });
   for await (const c of cursor) {
-    stringifier.write([cell(c.email), cell(c.firstName), cell(c.lastName), new Date(c.createdAt).toISOString()]);
+    stringifier.write([c.email, c.firstName ?? '', c.lastName ?? '', new Date(c.createdAt).toISOString()]);
     count++;
   }
   stringifier.end();

@@ -1,5 +1,5 @@
 // exportReport: a domain's or campaign's report as CSV (csv-stringify), audited.
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from '../../csv';
 import type { ExportReportInput } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
 import { BadInputError } from '../../errors';
@@ -15,7 +15,7 @@ export async function exportReport(ctx: Context, input: ExportReportInput): Prom
     type === 'DOMAIN' ? await ctx.loaders.existing<DomainDoc>('Domain', id) : await ctx.loaders.existing<CampaignDoc>('Campaign', id);
   const report = await buildReport(type === 'DOMAIN' ? { domainId: id } : { campaignId: id }, range);
   const rows = [...report.days, { day: 'total', ...report.total }];
-  const csv = stringify(rows, { header: true, columns: ['day', ...COUNT_KEYS], escape_formulas: true });
+  const csv = csvText(rows, ['day', ...COUNT_KEYS]);
   await ctx.audit.record({
     accountId: node.accountId,
     workspaceId: node.workspaceId,

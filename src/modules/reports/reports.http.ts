@@ -3,11 +3,11 @@
 //   account API key, as HTTP Basic `api:<key>`, the way Mailgun's own API is called).
 // - GET /email-logs/export?domainId=…|campaignId=…&from=…&to=… — streams a domain's or campaign's
 //   email logs as CSV (emailLogs:export there; bodies only for holders of emailContent:view), audited.
+import { csvWriter } from '../../csv';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { stringify } from 'csv-stringify';
 import { permissionBit } from '../../authz/catalogue';
 import { allowed } from '../../authz/check';
 import { RESOURCE_TYPES } from '../../authz/resources';
@@ -124,7 +124,7 @@ export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limit
       await pipeline(
         cursor,
         new Transform({ objectMode: true, transform: (l: EmailLogDoc, _enc, cb) => cb(null, row(l)) }),
-        stringify({ header: true, columns, escape_formulas: true }),
+        csvWriter(columns),
         res,
       );
     } catch (err) {

@@ -227,6 +227,19 @@ describe('exportContacts', () => {
     expect(events[0]!.actor).toMatchObject({ type: 'user', id: owner.userId });
   });
 
+  it('escapes fullwidth formula starts (＝ ＋ － ＠) that spreadsheets run as formulas, like every other export', async () => {
+    const listId = await createList(gw, owner, 'Fullwidth');
+    const evil = ['\uFF1DHYPERLINK("http://evil","x")', '\uFF0B1+1', '\uFF0D2+3', '\uFF20SUM(A1)', '+1', '@cmd', '-2+3'];
+    ok(
+      await importRows(
+        listId,
+        evil.map((firstName, i) => ({ email: `f${i}@example.com`, firstName })),
+      ),
+    );
+    const table = parseCsv(ok(await gw.gql(EXPORT, { listId }, owner.token)).exportContacts as string);
+    expect(table.slice(1).map((r) => r[1])).toEqual(evil.map((v) => `'${v}`));
+  });
+
   it('exports an empty list as the header row alone', async () => {
     const listId = await createList(gw, owner, 'Empty');
     const csv = ok(await gw.gql(EXPORT, { listId }, owner.token)).exportContacts;
