@@ -7,7 +7,7 @@ import { onPlan } from '../helpers/billing';
 import { CREATE_USER, memberWith, ok, roleIds } from '../modules/access/helpers';
 import { bjensen, CREATE_SCIM_TOKEN, GROUP_ROLE_SCHEMA, GROUP_SCHEMA, ScimClient } from '../scim/client';
 import { Browser, startOidcProvider, type OidcProvider } from './idp';
-import { emailAt, proveDomain, type ProvenDomain } from './trust';
+import { emailAt, proveDomain, type ProvenDomain } from '../helpers/domains';
 
 const CLIENT_ID = 'postern-test';
 const CLIENT_SECRET = 'idp-client-secret-7f3a9c1e5b';
