@@ -43,15 +43,7 @@ export const REQUEST_GATE = 'requestGate';
 export function requestGate(opts: GateOptions): RequestHandler {
   return function requestGate(req: Request, res: Response, next: NextFunction) {
     void (async () => {
-      let auth: Authentication;
-      try {
-        auth = await authenticate(req.get('authorization'));
-      } catch (err) {
-        if (!isDatabaseUnavailable(err)) throw err;
-        res.setHeader('retry-after', '1');
-        send(res, 503, { message: 'The database is unavailable: retry in a moment.', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
-        return;
-      }
+      const auth: Authentication = await authenticate(req.get('authorization'));
       res.locals.auth = auth satisfies RequestAuth;
       const p = auth.principal;
       res.locals.principalId = p?.id;
@@ -76,6 +68,11 @@ export function requestGate(opts: GateOptions): RequestHandler {
         }
       }
       next();
-    })().catch(next);
+    })().catch((err: unknown) => {
+      // The database went away during any of the gate's reads or its upsert: 503, as /graphql answers it.
+      if (!isDatabaseUnavailable(err) || res.headersSent) return next(err);
+      res.setHeader('retry-after', '1');
+      send(res, 503, { message: 'The database is unavailable: retry in a moment.', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
+    });
   };
 }

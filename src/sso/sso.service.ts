@@ -6,7 +6,7 @@ import type { ConfigureSsoInput } from '../graphql/generated';
 import { hashPassword } from '../crypto/passwords';
 import { secretBox } from '../crypto/secrets';
 import { randomSecret } from '../crypto/tokens';
-import { BadInputError, UnauthenticatedError } from '../errors';
+import { BadInputError } from '../errors';
 import { assignRole } from '../modules/access/bindings.service';
 import { takeSeat } from '../modules/billing/seats.service';
 import type { RoleDoc } from '../authz/store';
@@ -20,7 +20,7 @@ import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { SsoConfig, SsoPendingChange, type SsoConfigDoc, type SsoPendingChangeDoc } from './sso.model';
 import { isEmailAddress } from '../mail/address';
 import { accountMayVouchFor, domainOfAddress, isUnderProvenDomain, provenDomainsOf } from '../modules/sending/trusted-domain.service';
-import { hasLiveLinkClaim, linkLetsIn, offerLink, recordCreatedLink } from './link.service';
+import { linkLetsIn, offerLink, recordCreatedLink } from './link.service';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -248,8 +248,8 @@ export async function saveSsoConfig(
 
 /**
  * When an account starts requiring SSO, the sessions its members opened with a password end at once
- * (the same members assertPasswordLoginAllowed refuses from then on: not the owner, and only people who
- * belong to this account alone). Their SSO sessions stay. Returns how many sessions ended.
+ * (the same members the session gate, src/modules/identity/gate.service.ts, refuses from then on: not
+ * the owner, and only people who belong to this account alone). Their SSO sessions stay. Returns how many sessions ended.
  */
 async function endPasswordSessions(account: AccountDoc): Promise<number> {
   const members = (await Member.find({ accountId: account._id }).select({ userId: 1 }).lean())
@@ -460,30 +460,6 @@ async function joinJustInTime(ctx: Context, config: SsoConfigDoc, account: Accou
     after: { email: user.email, defaultRoleId: config.defaultRoleId ?? null },
     meta: { method },
   });
-}
-
-/**
- * The login hook for "SSO required": a member of such an account (not its owner) cannot sign in with
- * a password. Runs after the password was checked, so it tells nothing to someone without it.
- */
-export async function assertPasswordLoginAllowed(user: UserDoc): Promise<void> {
-  const memberships = await Member.find({ userId: user._id }).select({ accountId: 1 }).lean();
-  // Someone who also belongs to other accounts cannot be signed in by one account's IdP
-  // (completeSsoSignIn): their password stays their way in, or they would be locked out.
-  if (memberships.length !== 1) return;
-  const required = await SsoConfig.find({ ssoRequired: true, accountId: { $in: memberships.map((m) => m.accountId) } })
-    .select({ accountId: 1 })
-    .lean();
-  for (const c of required) {
-    const account = await Account.findById(c.accountId).select({ ownerId: 1, name: 1 }).lean();
-    // Just met by the account's IdP (a live offer to link): the password door lets them prove
-    // themselves, so that they can confirm the link (confirmSsoLink) and use SSO from then on.
-    if (account && account.ownerId !== user._id && !(await hasLiveLinkClaim(account._id, user._id))) {
-      throw new UnauthenticatedError(
-        `${account.name} requires single sign-on: sign in through your identity provider at /sso/${account._id}/oidc/login or /sso/${account._id}/saml/login`,
-      );
-    }
-  }
 }
 
 /**

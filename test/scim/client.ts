@@ -2,7 +2,7 @@
 // bearer token, application/scim+json both ways (RFC 7644 §3.1, §8.1).
 import { randomBytes } from 'node:crypto';
 import { onPlan } from '../helpers/billing';
-import { verifyThroughDns } from '../helpers/dns';
+import { proveDomain } from '../helpers/domains';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 
 export interface ScimResponse {
@@ -104,15 +104,4 @@ export async function startScimWorld(): Promise<ScimWorld> {
   if (r.body.errors) throw new Error(`createScimToken failed: ${r.text}`);
   const scimToken = r.body.data!.createScimToken.token as string;
   return { gw, owner, domain, corpEmail, scimToken, scim: new ScimClient(gw.url, scimToken) };
-}
-
-/** The account proves `domain` the way its admin would: a sending domain whose records are published and verified. */
-export async function proveDomain(gw: TestGateway, owner: TestOwner, domain: string): Promise<void> {
-  const r = await gw.gql(
-    `mutation($input: CreateDomainInput!) { createDomain(input: $input) { id } }`,
-    { input: { workspaceId: owner.workspaceId, name: domain } },
-    owner.token,
-  );
-  if (r.body.errors) throw new Error(`createDomain failed: ${r.text}`);
-  await verifyThroughDns(gw, gw.dns, owner, r.body.data!.createDomain.id);
 }

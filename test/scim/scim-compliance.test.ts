@@ -1,5 +1,5 @@
 // RFC 7643/7644 compliance, judged by software no one here wrote: scim2-tester (PyPI, pinned in
-// test/scim/scim-checker.requirements.txt; .ci/run installs it into .tools/scim-checker) runs against a
+// test/scim/scim-checker.requirements.txt; `npm test` installs it into .tools/scim-checker) runs against a
 // real gateway knowing only what /ServiceProviderConfig, /ResourceTypes and /Schemas publish, and
 // creates, reads, replaces, patches and deletes Users and Groups from the published schemas. No check
 // may end ERROR (a MUST broken) or CRITICAL.
@@ -87,9 +87,7 @@ afterAll(() => gw.stop());
 
 it('scim2-tester finds no broken MUST in /scim/v2', async () => {
   if (!existsSync(PYTHON)) {
-    throw new Error(
-      'The SCIM checker is not installed: python3 -m venv .tools/scim-checker && .tools/scim-checker/bin/pip install -r test/scim/scim-checker.requirements.txt',
-    );
+    throw new Error('The SCIM checker is not installed: run `node scripts/scim-checker.mjs` (npm test does it first).');
   }
   const results = await runChecker(`${gw.url}/scim/v2`, token, domain);
   // The refusal counted apart is the sign-in address rule, and nothing else (see signInAddressKept).

@@ -7,7 +7,7 @@ import { onPlan } from '../helpers/billing';
 import { CREATE_USER, memberWith, ok, roleIds } from '../modules/access/helpers';
 import { bjensen, CREATE_SCIM_TOKEN, GROUP_ROLE_SCHEMA, GROUP_SCHEMA, ScimClient } from '../scim/client';
 import { Browser, startOidcProvider, type OidcProvider } from './idp';
-import { emailAt, proveDomain, type ProvenDomain } from './trust';
+import { emailAt, proveDomain, type ProvenDomain } from '../helpers/domains';
 
 const CLIENT_ID = 'postern-test';
 const CLIENT_SECRET = 'idp-client-secret-7f3a9c1e5b';
@@ -281,6 +281,42 @@ describe('SSO required', () => {
     // This member's two password sessions (before and to link), and the previous test's member's two: the one
     // opened to link while SSO was required, and the one opened after SSO was turned off.
     expect(events.map((e) => e.meta.passwordSessionsEnded)).toContain(4);
+    ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: false } }, owner.token));
+  });
+
+  it('a live offer to link opens the password door to confirm the link, and for nothing else', async () => {
+    const email = emailAt(corp, 'linking');
+    ok(await gw.gql(CREATE_USER, { input: { accountId: owner.accountId, email, password: STRONG_PASSWORD } }, owner.token));
+    await gw.verifyEmail(email);
+    ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: true } }, owner.token));
+    const login = () => gw.gql(LOGIN, { input: { email, password: STRONG_PASSWORD } });
+    expect(errorCode(await login())).toBe('UNAUTHENTICATED');
+    const offer = await signIn(email);
+    expect(offer.status).toBe(202);
+    // The offer lets the password door open…
+    const session = ok(await login()).login.token as string;
+    // …yet the account refuses the session everywhere: reading it, minting a token in it.
+    const read = await gw.gql(`query($id: ID!) { account(id: $id) { id name } }`, { id: owner.accountId }, session);
+    expect(read.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'SSO_REQUIRED' });
+    expect(read.body.data?.account ?? null).toBeNull();
+    const mint = await gw.gql(
+      `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }`,
+      {
+        input: {
+          accountId: owner.accountId,
+          name: 'x',
+          scopes: ['account:view'],
+          expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+        },
+      },
+      session,
+    );
+    expect(mint.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    expect(mint.text).not.toMatch(/"token":"/);
+    // What it is for: confirming the link. The claim is then used, and the password door shut again.
+    ok(await gw.gql(CONFIRM_LINK, { input: { claim: offer.body.claim, password: STRONG_PASSWORD } }, session));
+    expect(errorCode(await login())).toBe('UNAUTHENTICATED');
+    expect((await signIn(email)).status).toBe(200);
     ok(await gw.gql(CONFIGURE, { input: { accountId: owner.accountId, ssoRequired: false } }, owner.token));
   });
 });

@@ -7,7 +7,8 @@ import { onPlan } from '../helpers/billing';
 import { ok, roleIds } from '../modules/access/helpers';
 import { Browser } from './idp';
 import { postAnswer, samlSignIn, startAtIdp, startSamlIdp, type IdpMode, type SamlIdp } from './saml-idp';
-import { emailAt, loseProof, proveDomain, type ProvenDomain } from './trust';
+import { emailAt, loseProof, proveDomain, type ProvenDomain } from '../helpers/domains';
+import { uniqueDomain } from '../modules/sending/helpers';
 
 let gw: TestGateway;
 let idp: SamlIdp;
@@ -229,7 +230,7 @@ describe('signing in with a SAML assertion', () => {
 
   it('stops just-in-time sign-up at a domain once it is no longer proved (its DNS record gone)', async () => {
     idp.mode = 'good';
-    const sub = await proveDomain(gw, owner, 'lapsing');
+    const sub = await proveDomain(gw, owner, uniqueDomain('lapsing'));
     ok(
       await gw.gql(
         IMPORT,

@@ -11,7 +11,7 @@ import { memberWith, ok, ROLES } from '../modules/access/helpers';
 import { createDomain, uniqueDomain } from '../modules/sending/helpers';
 import { verifyThroughDns } from '../helpers/dns';
 import { Browser, startOidcProvider, type OidcProvider } from './idp';
-import { emailAt } from './trust';
+import { emailAt } from '../helpers/domains';
 
 const CLIENT_ID = 'attacker-app';
 const CLIENT_SECRET = 'attacker-client-secret-93be1f0c';

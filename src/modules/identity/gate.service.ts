@@ -6,7 +6,10 @@
 //      it (loginWithTwoFactor) or an identity provider asserted MFA for an account that trusts it;
 //   3. ssoRequired: a session that no account of the user would take (each requires SSO through its
 //      own provider, and the user is not its owner) is refused; otherwise the session is issued and
-//      the accounts that would refuse it keep refusing it on every request (src/identity/gate.ts);
+//      the accounts that would refuse it keep refusing it on every request (src/identity/gate.ts).
+//      One exception, for the password door only: a member whom the account's provider just offered
+//      to link (a live link claim) gets the session, so that they can confirm the link
+//      (confirmSsoLink); that account still refuses the session everywhere else;
 //   4. requireTwoFactor: the session is issued (it is the way to enrol) and the request gate lets it
 //      do nothing but enrol (src/graphql/plugins/two-factor-gate.ts, src/identity/gate.ts);
 //   5. the record: the session keeps how it started, the second factor proven, and which account's
@@ -17,13 +20,14 @@ import type { LoginWithTwoFactorInput } from '../../graphql/generated';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { claimOnce } from '../../db/claims';
 import { BadInputError, UnauthenticatedError } from '../../errors';
-import { accountRefusal, type AccountGateReason } from '../../identity/gate';
+import { accountRefusal, type AccountGateError, type AccountGateReason } from '../../identity/gate';
 import type { Principal } from '../../identity/principal';
 import { Account, Member, type AccountDoc } from '../accounts/account.model';
 import { Session, User, type AuthResult, type UserDoc } from './user.model';
 import { LoginChallenge, TwoFactor, type TwoFactorDoc } from './two-factor.model';
 import { auditForUser, checkSecondFactor, TwoFactorRequiredError, twoFactorEnabled } from './two-factor.service';
 import { SYSTEM_FROM } from './email.service';
+import { hasLiveLinkClaim } from '../../sso/link.service';
 
 export type { AuthResult };
 
@@ -103,6 +107,27 @@ async function issueChallenge(ctx: Context, user: UserDoc, method: string, opts:
   throw new TwoFactorRequiredError(challenge, expiresAt);
 }
 
+/** The password door's doors: `login`, and `loginWithTwoFactor` after it. */
+const PASSWORD_DOOR = /^password(\+(totp|recoveryCode))?$/;
+
+/**
+ * The one exception to step 3: through the password door, a member whom an account requiring SSO has
+ * a live offer to link for (docs/identity-sso.md "Linked logins") gets the session, to confirm the
+ * link with. The account gate refuses that session in the account (SSO_REQUIRED) all the same, so
+ * confirmSsoLink, which touches no account, is all it is good for there.
+ */
+async function linkingThroughPasswordDoor(
+  user: UserDoc,
+  method: string,
+  refusals: { a: GatedAccountDoc; r: AccountGateError | null }[],
+): Promise<boolean> {
+  if (!PASSWORD_DOOR.test(method)) return false;
+  for (const { a, r } of refusals) {
+    if (r?.reason === 'SSO_REQUIRED' && (await hasLiveLinkClaim(a._id, user._id))) return true;
+  }
+  return false;
+}
+
 /**
  * The gate: a session for `user`, who passed door `method`, or a challenge or refusal instead (see
  * the head of this file). The only function that creates a Session.
@@ -141,7 +166,7 @@ export async function issueSession(ctx: Context, user: UserDoc, method: string, 
   const ssoRefusals = accounts
     .map((a) => ({ a, r: accountRefusal(would, a) }))
     .filter((x) => x.r && x.r.reason !== 'TWO_FACTOR_ENROLMENT_REQUIRED');
-  if (accounts.length && ssoRefusals.length === accounts.length) {
+  if (accounts.length && ssoRefusals.length === accounts.length && !(await linkingThroughPasswordDoor(user, method, ssoRefusals))) {
     const first = ssoRefusals[0]!;
     await auditRefusal(ctx, user._id, accountIds, method, first.r!.reason);
     throw new UnauthenticatedError(

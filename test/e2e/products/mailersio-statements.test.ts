@@ -6,7 +6,7 @@ import { installPacks, mutate } from './helpers';
 import { IMPORT, createList, createTemplate, verifiedSender } from '../../modules/marketing/helpers';
 import { verifyThroughDns } from '../../helpers/dns';
 import { onPlan } from '../../helpers/billing';
-import { proveDomain } from '../../sso/trust';
+import { proveDomain } from '../../helpers/domains';
 
 let gw: TestGateway;
 let owner: TestOwner;

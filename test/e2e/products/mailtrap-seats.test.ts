@@ -4,7 +4,8 @@
 import { startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import { startMailbox, type Mailbox } from '../../helpers/mailbox';
 import { CREATE_USER, err, ok } from '../../modules/access/helpers';
-import { ScimClient, bjensen, CREATE_SCIM_TOKEN, proveDomain } from '../../scim/client';
+import { ScimClient, bjensen, CREATE_SCIM_TOKEN } from '../../scim/client';
+import { proveDomain } from '../../helpers/domains';
 import { installPacks } from './helpers';
 
 let gw: TestGateway;

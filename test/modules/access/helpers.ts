@@ -37,8 +37,7 @@ export async function roleIds(gw: TestGateway, owner: TestOwner): Promise<Record
 }
 
 /** A new member of the owner's account (createUser), who followed the mailed verification link, signed in; no bindings. */
-export async function newMember(gw: TestGateway, owner: TestOwner, tag = 'member'): Promise<TestMember> {
-  const email = uniqueEmail(tag);
+export async function newMember(gw: TestGateway, owner: TestOwner, tag = 'member', email = uniqueEmail(tag)): Promise<TestMember> {
   const d = ok(
     await gw.gql(
       CREATE_USER,

@@ -6,7 +6,9 @@ import { generate } from 'otplib';
 import mongoose from 'mongoose';
 import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import { onPlan } from '../../helpers/billing';
-import { memberWith, newMember, ok, roleIds } from '../access/helpers';
+import { bind, memberWith, newMember, ok, roleIds } from '../access/helpers';
+import { emailAt, proveDomain } from '../../helpers/domains';
+import { uniqueDomain } from '../sending/helpers';
 import { REQUEST_GATE } from '../../../src/http/gate';
 import { RateLimits } from '../../../src/http/rate-limit';
 import { createContext } from '../../../src/graphql/context';
@@ -30,7 +32,8 @@ const LIMITS = {
 let gw: TestGateway;
 let idp: OidcProvider;
 beforeAll(async () => {
-  gw = await startTestGateway({ env: LIMITS });
+  // The test's OpenID provider listens on plain http on 127.0.0.1 (the development setting allows it there only).
+  gw = await startTestGateway({ env: { ...LIMITS, POSTERN_SSO_ALLOW_HTTP_IDP: 'true' } });
   idp = await startOidcProvider(CLIENT_ID, CLIENT_SECRET, `${gw.url}/sso/oidc/callback`);
 });
 afterAll(async () => {
@@ -53,6 +56,16 @@ const CREATE_TOKEN = `mutation($input: CreateApiTokenInput!) { createApiToken(in
 const CREATE_SCIM_TOKEN = `mutation($input: CreateScimTokenInput!) { createScimToken(input: $input) { token } }`;
 const CONFIGURE_SSO = `mutation($input: ConfigureSsoInput!) { configureSso(input: $input) { id } }`;
 const SETTINGS = `mutation($input: UpdateMySettingsInput!) { updateMySettings(input: $input) { id } }`;
+const CONFIRM_LINK = `mutation($input: ConfirmSsoLinkInput!) { confirmSsoLink(input: $input) { accountId } }`;
+
+/** An existing login the account's IdP meets: the offer (202, no session), the password door, confirmSsoLink. */
+async function linkToIdp(accountId: string, email: string): Promise<void> {
+  const offer = await new Browser().signIn(`${gw.url}/sso/${accountId}/oidc/login`, email);
+  expect(offer.status).toBe(202);
+  expect(offer.body.token).toBeUndefined();
+  const session = ok(await gw.gql(LOGIN, { input: { email, password: STRONG_PASSWORD } })).login.token;
+  ok(await gw.gql(CONFIRM_LINK, { input: { claim: offer.body.claim, password: STRONG_PASSWORD } }, session));
+}
 
 function totp(secret: string, stepsAhead = 0): Promise<string> {
   return generate({ secret, epoch: Math.floor(Date.now() / 1000) + stepsAhead * 30 });
@@ -65,8 +78,8 @@ async function enrol(token: string): Promise<string> {
 }
 
 /** A new owner with a confirmed second factor, and its secret. */
-async function totpOwner(): Promise<TestOwner & { secret: string }> {
-  const o = await gw.signUp();
+async function totpOwner(email?: string): Promise<TestOwner & { secret: string }> {
+  const o = await gw.signUp(email ? { email } : undefined);
   await gw.verifyEmail(o.email);
   return { ...o, secret: await enrol(o.token) };
 }
@@ -247,9 +260,10 @@ describe('a user with a second factor gets a challenge on every session door', (
   });
 
   it('the OIDC callback: an IdP an attacker runs, asserting the owner, gets no session past the owner’s TOTP', async () => {
-    const v = await totpOwner();
+    const domain = uniqueDomain('victim');
+    const v = await totpOwner(emailAt(domain, 'owner'));
     await onPlan(gw, v, 'ENTERPRISE');
-    const domain = v.email.split('@')[1];
+    await proveDomain(gw, v, domain);
     ok(
       await gw.gql(
         CONFIGURE_SSO,
@@ -265,10 +279,19 @@ describe('a user with a second factor gets a challenge on every session door', (
         v.token,
       ),
     );
-    const r = await new Browser().signIn(`${gw.url}/sso/${v.accountId}/oidc/login`, v.email);
+    const signIn = () => new Browser().signIn(`${gw.url}/sso/${v.accountId}/oidc/login`, v.email);
+    // Not linked: the provider's assertion gets an offer to link, no session.
+    const offer = await signIn();
+    expect(offer.status).toBe(202);
+    expect(offer.body.token).toBeUndefined();
+    // Linked by the owner (password and TOTP, then confirmSsoLink), the provider still gets no session past the TOTP.
+    const challenge = expectChallenge(await gw.gql(LOGIN, { input: { email: v.email, password: v.password } }));
+    const session = ok(await gw.gql(SECOND, { input: { challenge, code: await totp(v.secret, 1) } })).loginWithTwoFactor.token;
+    ok(await gw.gql(CONFIRM_LINK, { input: { claim: offer.body.claim, password: v.password } }, session));
+    const r = await signIn();
     expect(r.body?.token).toBeUndefined();
-    expect([401, 403]).toContain(r.status);
-    if (r.status === 401) expect(r.body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', twoFactorRequired: true });
+    expect(r.status).toBe(401);
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', twoFactorRequired: true });
   });
 });
 
@@ -467,7 +490,9 @@ describe('sessions and accounts', () => {
   it('a session minted by account A’s IdP reaches A only, even once the user joins B', async () => {
     const a = await gw.signUp();
     await onPlan(gw, a, 'ENTERPRISE');
-    const m = await memberWith(gw, a, (await roleIds(gw, a)).viewer!, undefined, 'sso-user');
+    const corp = await proveDomain(gw, a);
+    const m = await newMember(gw, a, 'sso-user', emailAt(corp, 'sso-user'));
+    await bind(gw, a, m.userId, (await roleIds(gw, a)).viewer!, { type: 'ACCOUNT', id: a.accountId });
     ok(
       await gw.gql(
         CONFIGURE_SSO,
@@ -477,12 +502,13 @@ describe('sessions and accounts', () => {
             issuer: idp.issuer,
             clientId: CLIENT_ID,
             clientSecret: CLIENT_SECRET,
-            allowedEmailDomains: ['example.com'],
+            allowedEmailDomains: [corp.name],
           },
         },
         a.token,
       ),
     );
+    await linkToIdp(a.accountId, m.email);
     const signedIn = await new Browser().signIn(`${gw.url}/sso/${a.accountId}/oidc/login`, m.email);
     expect(signedIn.status).toBe(200);
     const ssoToken = signedIn.body.token as string;
@@ -507,7 +533,8 @@ describe('sessions and accounts', () => {
   it('slipping out of ssoRequired by joining another account: the password session is refused by the account requiring SSO', async () => {
     const a = await gw.signUp();
     await onPlan(gw, a, 'ENTERPRISE');
-    const m = await newMember(gw, a, 'slipper');
+    const corp = await proveDomain(gw, a);
+    const m = await newMember(gw, a, 'slipper', emailAt(corp, 'slipper'));
     ok(
       await gw.gql(
         CONFIGURE_SSO,
@@ -517,7 +544,7 @@ describe('sessions and accounts', () => {
             issuer: idp.issuer,
             clientId: CLIENT_ID,
             clientSecret: CLIENT_SECRET,
-            allowedEmailDomains: ['example.com'],
+            allowedEmailDomains: [corp.name],
             ssoRequired: true,
           },
         },
@@ -542,7 +569,9 @@ describe('partner tokens in an account that starts requiring SSO', () => {
   it('a token made before, in a password session, stops working there; the owner’s keeps working (break-glass)', async () => {
     const a = await gw.signUp();
     await onPlan(gw, a, 'ENTERPRISE');
-    const m = await memberWith(gw, a, (await roleIds(gw, a)).admin!, undefined, 'early-token');
+    const corp = await proveDomain(gw, a);
+    const m = await newMember(gw, a, 'early-token', emailAt(corp, 'early-token'));
+    await bind(gw, a, m.userId, (await roleIds(gw, a)).admin!, { type: 'ACCOUNT', id: a.accountId });
     const input = { accountId: a.accountId, name: 'ci', scopes: ['account:view'], expiresAt: inHours(24) };
     const early = ok(await gw.gql(CREATE_TOKEN, { input }, m.token)).createApiToken.token;
     const owners = ok(await gw.gql(CREATE_TOKEN, { input }, a.token)).createApiToken.token;
@@ -556,7 +585,7 @@ describe('partner tokens in an account that starts requiring SSO', () => {
             issuer: idp.issuer,
             clientId: CLIENT_ID,
             clientSecret: CLIENT_SECRET,
-            allowedEmailDomains: ['example.com'],
+            allowedEmailDomains: [corp.name],
             ssoRequired: true,
           },
         },
@@ -571,7 +600,9 @@ describe('partner tokens in an account that starts requiring SSO', () => {
     expect(res.status).toBe(403);
     expect(((await res.json()) as any).errors[0].extensions.reason).toBe('TOKEN_NOT_AUTHORIZED_FOR_SSO');
     expect(ok(await gw.gql(ACCOUNT, { id: a.accountId }, owners)).account.id).toBe(a.accountId);
-    // A token made in a session of the account's own provider works.
+    // A token made in a session of the account's own provider works (m links their login first: the
+    // password door lets a member of an account requiring SSO in for that, while the offer lives).
+    await linkToIdp(a.accountId, m.email);
     const sso = await new Browser().signIn(`${gw.url}/sso/${a.accountId}/oidc/login`, m.email);
     expect(sso.status).toBe(200);
     const made = ok(await gw.gql(CREATE_TOKEN, { input }, sso.body.token)).createApiToken.token;
