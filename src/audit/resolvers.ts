@@ -6,6 +6,7 @@ import type { VisibilityStrategy } from '../authz/visibility';
 import { paginate } from '../graphql/connection';
 import { AuditEvent } from './model';
 import { auditQuery } from './query';
+import { oldestKept, retentionWindow, setRetentionWindow } from './retention-window';
 
 // Held only on some workspaces (a workspace admin): the events of those workspaces. Registered in
 // src/graphql/registry.ts.
@@ -17,6 +18,13 @@ export const auditEventVisibility: VisibilityStrategy = ({ compiled, bit }) => {
 export const auditResolvers: Resolvers = {
   Account: {
     auditLog: (account, args) => paginate(AuditEvent, auditQuery(account._id, args.filter), args),
+    auditRetention: (account) => retentionWindow(account._id),
+  },
+  Mutation: {
+    setAuditRetention: (_, { input }, ctx) => setRetentionWindow(ctx, input.accountId, input.days),
+  },
+  AuditRetention: {
+    oldestEvent: (w) => oldestKept(w),
   },
   AuditEvent: {
     at: (e) => e.at,

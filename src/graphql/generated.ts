@@ -29,6 +29,7 @@ import type { SendingServerDoc } from '../modules/sending/sending-server.model';
 import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } from '../modules/sending/domain-children.model';
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
+import type { RetentionWindow } from '../audit/retention-window';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
 import type { ScimTokenDoc, ScimTokenCreatedResult } from '../scim/scim.model';
 import type { SsoConfigDoc } from '../sso/sso.model';
@@ -245,6 +246,8 @@ export type Account = Node & {
   apiTokens: Maybe<ApiTokenConnection>;
   /** The account's audit log, oldest first. */
   auditLog: Maybe<AuditEventConnection>;
+  /** The audit log's retention window and the oldest event it keeps. */
+  auditRetention: Maybe<AuditRetention>;
   billing: Maybe<Billing>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -328,7 +331,10 @@ export type AccountSettings = {
   __typename?: 'AccountSettings';
   /** Who is notified of access requests. */
   accessRequestRecipients: AccessRequestRecipients;
-  /** Role given by inviteUser when no role is named (least privilege by default). */
+  /**
+   * Role given by inviteUser when no role is named — only when the inviter may grant it themselves (rule 7);
+   * otherwise the inviter must name a role. Any role but the owner's; an admin role is set only by the owner and admins.
+   */
   defaultRole: Maybe<Role>;
 };
 
@@ -490,6 +496,30 @@ export type AuditFilter = {
   targetId?: InputMaybe<Scalars['ID']['input']>;
   /** Events before this time. */
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/**
+ * How long the account's audit log keeps events (Mailers.io: "audit logs persist per plan retention
+ * windows"). Events older than `days` are purged once a day, oldest first; the purge records itself as an
+ * `audit.purged` event carrying the last purged event's seq and hash, so the chain stays verifiable.
+ */
+export type AuditRetention = {
+  __typename?: 'AuditRetention';
+  /** True when the account chose the window, false when it is the plan's maximum. */
+  custom: Scalars['Boolean']['output'];
+  /** The window in force, in days. */
+  days: Scalars['Int']['output'];
+  /** When events were last purged, and how many. */
+  lastPurgeAt: Maybe<Scalars['DateTime']['output']>;
+  lastPurgeDeleted: Scalars['Int']['output'];
+  /** The longest window the plan keeps (the default). */
+  maxDays: Scalars['Int']['output'];
+  /** The shortest window that may be set. */
+  minDays: Scalars['Int']['output'];
+  /** The oldest event still kept. */
+  oldestEvent: Maybe<AuditEvent>;
+  /** The plan whose bounds apply. */
+  plan: Scalars['String']['output'];
 };
 
 export type AuditTarget = {
@@ -1513,6 +1543,8 @@ export type Mutation = {
   setAccessRequestRecipients: Maybe<AccountSettings>;
   /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
   setApiKeyExpiry: Maybe<ApiKey>;
+  /** Sets the audit retention window within the plan's bounds; people only, not API tokens. Audited as audit.retentionUpdated. */
+  setAuditRetention: Maybe<AuditRetention>;
   /** Sets the inbox's address. An address belongs to one inbox (BAD_USER_INPUT field localPart when taken), and is free again once that inbox, its project or its workspace is deleted. */
   setInboxEmailAddress: Maybe<Inbox>;
   setInboxForwarding: Maybe<Inbox>;
@@ -1993,6 +2025,11 @@ export type MutationSetAccessRequestRecipientsArgs = {
 
 export type MutationSetApiKeyExpiryArgs = {
   input: SetApiKeyExpiryInput;
+};
+
+
+export type MutationSetAuditRetentionArgs = {
+  input: SetAuditRetentionInput;
 };
 
 
@@ -2804,6 +2841,12 @@ export type SetApiKeyExpiryInput = {
   id: Scalars['ID']['input'];
 };
 
+export type SetAuditRetentionInput = {
+  accountId: Scalars['ID']['input'];
+  /** Days to keep, within the plan's bounds; null for the plan's maximum. */
+  days?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type SetInboxEmailAddressInput = {
   id: Scalars['ID']['input'];
   /** The part before @inbox.postern.email: 2–63 lowercase letters, digits, dots, dashes or underscores. */
@@ -3552,6 +3595,7 @@ export type ResolversTypes = {
   AuditEventConnection: ResolverTypeWrapper<AnyConnection>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
   AuditFilter: AuditFilter;
+  AuditRetention: ResolverTypeWrapper<RetentionWindow>;
   AuditTarget: ResolverTypeWrapper<AuditTarget>;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   AuthorizedRecipient: ResolverTypeWrapper<AuthorizedRecipientDoc>;
@@ -3691,6 +3735,7 @@ export type ResolversTypes = {
   SendingServerProvider: SendingServerProvider;
   SetAccessRequestRecipientsInput: SetAccessRequestRecipientsInput;
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
+  SetAuditRetentionInput: SetAuditRetentionInput;
   SetInboxEmailAddressInput: SetInboxEmailAddressInput;
   SetInboxForwardingInput: SetInboxForwardingInput;
   SetInvoiceEmailsInput: SetInvoiceEmailsInput;
@@ -3792,6 +3837,7 @@ export type ResolversParentTypes = {
   AuditEventConnection: AnyConnection;
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuditFilter: AuditFilter;
+  AuditRetention: RetentionWindow;
   AuditTarget: AuditTarget;
   AuthPayload: AuthResult;
   AuthorizedRecipient: AuthorizedRecipientDoc;
@@ -3918,6 +3964,7 @@ export type ResolversParentTypes = {
   SendingServerEdge: Omit<SendingServerEdge, 'node'> & { node: ResolversParentTypes['SendingServer'] };
   SetAccessRequestRecipientsInput: SetAccessRequestRecipientsInput;
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
+  SetAuditRetentionInput: SetAuditRetentionInput;
   SetInboxEmailAddressInput: SetInboxEmailAddressInput;
   SetInboxForwardingInput: SetInboxForwardingInput;
   SetInvoiceEmailsInput: SetInvoiceEmailsInput;
@@ -4089,6 +4136,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   apiKeys?: Resolver<Maybe<ResolversTypes['ApiKeyConnection']>, ParentType, ContextType, RequireFields<AccountApiKeysArgs, 'first'>>;
   apiTokens?: Resolver<Maybe<ResolversTypes['ApiTokenConnection']>, ParentType, ContextType, RequireFields<AccountApiTokensArgs, 'first'>>;
   auditLog?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, RequireFields<AccountAuditLogArgs, 'first'>>;
+  auditRetention?: Resolver<Maybe<ResolversTypes['AuditRetention']>, ParentType, ContextType>;
   billing?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -4193,6 +4241,17 @@ export type AuditEventConnectionResolvers<ContextType = Context, ParentType exte
 export type AuditEventEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+};
+
+export type AuditRetentionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditRetention'] = ResolversParentTypes['AuditRetention']> = {
+  custom?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastPurgeAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastPurgeDeleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  oldestEvent?: Resolver<Maybe<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AuditTargetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditTarget'] = ResolversParentTypes['AuditTarget']> = {
@@ -4656,6 +4715,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   sendTestEmail?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<MutationSendTestEmailArgs, 'input'>>;
   setAccessRequestRecipients?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType, RequireFields<MutationSetAccessRequestRecipientsArgs, 'input'>>;
   setApiKeyExpiry?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationSetApiKeyExpiryArgs, 'input'>>;
+  setAuditRetention?: Resolver<Maybe<ResolversTypes['AuditRetention']>, ParentType, ContextType, RequireFields<MutationSetAuditRetentionArgs, 'input'>>;
   setInboxEmailAddress?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxEmailAddressArgs, 'input'>>;
   setInboxForwarding?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxForwardingArgs, 'input'>>;
   setInvoiceEmails?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationSetInvoiceEmailsArgs, 'input'>>;
@@ -5191,6 +5251,7 @@ export type Resolvers<ContextType = Context> = {
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditRetention?: AuditRetentionResolvers<ContextType>;
   AuditTarget?: AuditTargetResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   AuthorizedRecipient?: AuthorizedRecipientResolvers<ContextType>;
