@@ -30,6 +30,7 @@ import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } fro
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
 import type { RetentionWindow } from '../audit/retention-window';
+import type { AccessPlan as AccessPlanDoc, PlannedStep, AccessChangeSetDoc } from '../modules/access/access-code.model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
 import type { ScimTokenDoc, ScimTokenCreatedResult } from '../scim/scim.model';
 import type { SsoConfigDoc } from '../sso/sso.model';
@@ -73,6 +74,31 @@ export type AccessChangeInput = {
   setPermissionOverrides?: InputMaybe<SetPermissionOverridesInput>;
   unassignRole?: InputMaybe<UnassignRoleArgs>;
   updateRole?: InputMaybe<UpdateRoleArgs>;
+};
+
+/** An applied access plan: all its steps, or — after a failure — none of them (ROLLED_BACK). */
+export type AccessChangeSet = {
+  __typename?: 'AccessChangeSet';
+  /** The person whose rights the steps were checked against (the approver, when a token applied it). */
+  actorUserId: Scalars['ID']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  error: Maybe<Scalars['String']['output']>;
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  planHash: Scalars['String']['output'];
+  status: AccessChangeSetStatus;
+  steps: Array<AccessChangeSetStep>;
+};
+
+export type AccessChangeSetStatus =
+  | 'APPLIED'
+  | 'APPLYING'
+  | 'ROLLED_BACK';
+
+export type AccessChangeSetStep = {
+  __typename?: 'AccessChangeSetStep';
+  kind: Scalars['String']['output'];
+  summary: Scalars['String']['output'];
 };
 
 /**
@@ -121,6 +147,47 @@ export type AccessHolder = {
   principalId: Scalars['ID']['output'];
   /** The person; for a token, the person who made it (a token never exceeds them). */
   user: User;
+};
+
+/** What applying an access document would change (docs/access-as-code.md). Nothing is written by planning. */
+export type AccessPlan = {
+  __typename?: 'AccessPlan';
+  accountId: Scalars['ID']['output'];
+  /** Everyone's gains and losses once every step is made. */
+  deltas: Array<AccessDelta>;
+  /** Differences in the document's read-only parts (tokens, grants), which are never applied. */
+  notes: Array<Scalars['String']['output']>;
+  /** The account's permissions version the plan was made at. */
+  permissionsVersion: Scalars['Int']['output'];
+  /** Give it to applyAccess: the plan is applied only while the account and the document are as they were. */
+  planHash: Scalars['String']['output'];
+  /** True when a rule would refuse at least one step (applyAccess then refuses the whole plan). */
+  refused: Scalars['Boolean']['output'];
+  steps: Array<AccessPlanStep>;
+};
+
+/** A person's approval of a plan, letting a partner token holding access:apply apply it (24 hours). */
+export type AccessPlanApproval = {
+  __typename?: 'AccessPlanApproval';
+  expiresAt: Scalars['DateTime']['output'];
+  planHash: Scalars['String']['output'];
+};
+
+/**
+ * One step of an access plan: what it does, who gains and loses what by it (at each scope node), and the
+ * error its mutation would answer with if a rule refuses it.
+ */
+export type AccessPlanStep = {
+  __typename?: 'AccessPlanStep';
+  deltas: Array<AccessDelta>;
+  /** The step as the plan hash covers it (member ids, role keys, scope node ids). */
+  detail: Scalars['JSON']['output'];
+  /** Position in the plan, from 0: steps are applied in this order. */
+  index: Scalars['Int']['output'];
+  /** installRolePack, createRole, updateRole, assignRole, setOverrides, unassignRole, setDefaultRole, setAccessRequestRecipients, setAuditRetention or deleteRole. */
+  kind: Scalars['String']['output'];
+  refusedBy: Maybe<Scalars['String']['output']>;
+  summary: Scalars['String']['output'];
 };
 
 /** Whose access a holder, delta or review row is about: a person, or a partner token (capped by its creator). */
@@ -1408,6 +1475,14 @@ export type Mutation = {
   /** Adds a widget to your own dashboard: refused (FORBIDDEN) for data you may view nowhere in the account. */
   addDashboardWidget: Maybe<DashboardWidget>;
   addSuppression: Maybe<Suppression>;
+  /**
+   * Applies exactly the plan reviewed: refused when the account or the document changed since (another
+   * plan hash), or when a rule refuses any step. All steps are made, or none (rolled back on failure); one
+   * `access.applied` audit event records the change set.
+   */
+  applyAccess: Maybe<AccessChangeSet>;
+  /** Approves a plan (people only) so that a partner token holding access:apply may apply it within 24 hours. */
+  approveAccessPlan: Maybe<AccessPlanApproval>;
   /** Binds a role to a member at a scope. Needs roles:assign there and every permission the role grants. */
   assignRole: Maybe<RoleBinding>;
   /** Deletes every message of the inbox; returns how many were deleted. */
@@ -1637,6 +1712,20 @@ export type MutationAddDashboardWidgetArgs = {
 
 export type MutationAddSuppressionArgs = {
   input: AddSuppressionInput;
+};
+
+
+export type MutationApplyAccessArgs = {
+  accountId: Scalars['ID']['input'];
+  document: Scalars['String']['input'];
+  planHash: Scalars['String']['input'];
+};
+
+
+export type MutationApproveAccessPlanArgs = {
+  accountId: Scalars['ID']['input'];
+  document: Scalars['String']['input'];
+  planHash: Scalars['String']['input'];
 };
 
 
@@ -2380,6 +2469,12 @@ export type Query = {
    * at the scope; the decision is the gateway's own.
    */
   explainAccess: Maybe<AccessExplanation>;
+  /**
+   * The account's access as one document (JSON; its JSON Schema is served at /access/document.schema.json):
+   * roles, role packs, bindings by member email and scope path, overrides, expiries, partner tokens' scopes
+   * (never their secrets) and the account settings that govern access.
+   */
+  exportAccess: Maybe<Scalars['JSON']['output']>;
   form: Maybe<Form>;
   inbox: Maybe<Inbox>;
   list: Maybe<MailingList>;
@@ -2391,6 +2486,11 @@ export type Query = {
   node: Maybe<Node>;
   /** Every permission Postern knows, in catalogue order. It describes the API, not an account: no token needed. */
   permissionCatalogue: Array<PermissionInfo>;
+  /**
+   * The steps that would make the account hold what `document` (JSON or YAML) says, each with who gains
+   * and loses what and the rule that would refuse it. Nothing is written.
+   */
+  planAccess: Maybe<AccessPlan>;
   /**
    * A dry run of an access change, as the caller would make it: for each person and partner token whose
    * access would change, the permissions gained and lost at each scope node, and which rule (or missing
@@ -2448,6 +2548,11 @@ export type QueryExplainAccessArgs = {
 };
 
 
+export type QueryExportAccessArgs = {
+  accountId: Scalars['ID']['input'];
+};
+
+
 export type QueryFormArgs = {
   id: Scalars['ID']['input'];
 };
@@ -2470,6 +2575,12 @@ export type QueryMessageArgs = {
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryPlanAccessArgs = {
+  accountId: Scalars['ID']['input'];
+  document: Scalars['String']['input'];
 };
 
 
@@ -3561,9 +3672,15 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
   AccessChangeInput: AccessChangeInput;
+  AccessChangeSet: ResolverTypeWrapper<AccessChangeSetDoc>;
+  AccessChangeSetStatus: AccessChangeSetStatus;
+  AccessChangeSetStep: ResolverTypeWrapper<AccessChangeSetStep>;
   AccessDelta: ResolverTypeWrapper<AccessDelta>;
   AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
   AccessHolder: ResolverTypeWrapper<AccessHolderParent>;
+  AccessPlan: ResolverTypeWrapper<AccessPlanDoc>;
+  AccessPlanApproval: ResolverTypeWrapper<AccessPlanApproval>;
+  AccessPlanStep: ResolverTypeWrapper<PlannedStep>;
   AccessPrincipalKind: AccessPrincipalKind;
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3808,9 +3925,14 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
   AccessChangeInput: AccessChangeInput;
+  AccessChangeSet: AccessChangeSetDoc;
+  AccessChangeSetStep: AccessChangeSetStep;
   AccessDelta: AccessDelta;
   AccessExplanation: AccessExplanation;
   AccessHolder: AccessHolderParent;
+  AccessPlan: AccessPlanDoc;
+  AccessPlanApproval: AccessPlanApproval;
+  AccessPlanStep: PlannedStep;
   AccessRequest: AccessRequestDoc;
   AccessRequestConnection: AnyConnection;
   AccessRequestEdge: Omit<AccessRequestEdge, 'node'> & { node: ResolversParentTypes['AccessRequest'] };
@@ -4042,6 +4164,22 @@ export type SensitiveDirectiveArgs = {
 
 export type SensitiveDirectiveResolver<Result, Parent, ContextType = Context, Args = SensitiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AccessChangeSetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessChangeSet'] = ResolversParentTypes['AccessChangeSet']> = {
+  actorUserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  planHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AccessChangeSetStatus'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['AccessChangeSetStep']>, ParentType, ContextType>;
+};
+
+export type AccessChangeSetStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessChangeSetStep'] = ResolversParentTypes['AccessChangeSetStep']> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type AccessDeltaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessDelta'] = ResolversParentTypes['AccessDelta']> = {
   gained?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['AccessPrincipalKind'], ParentType, ContextType>;
@@ -4066,6 +4204,30 @@ export type AccessHolderResolvers<ContextType = Context, ParentType extends Reso
   path?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
   principalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
+export type AccessPlanResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessPlan'] = ResolversParentTypes['AccessPlan']> = {
+  accountId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  deltas?: Resolver<Array<ResolversTypes['AccessDelta']>, ParentType, ContextType>;
+  notes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  permissionsVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  planHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['AccessPlanStep']>, ParentType, ContextType>;
+};
+
+export type AccessPlanApprovalResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessPlanApproval'] = ResolversParentTypes['AccessPlanApproval']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  planHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AccessPlanStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessPlanStep'] = ResolversParentTypes['AccessPlanStep']> = {
+  deltas?: Resolver<Array<ResolversTypes['AccessDelta']>, ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refusedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AccessRequestResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequest'] = ResolversParentTypes['AccessRequest']> = {
@@ -4636,6 +4798,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   addAuthorizedRecipient?: Resolver<Maybe<ResolversTypes['AuthorizedRecipient']>, ParentType, ContextType, RequireFields<MutationAddAuthorizedRecipientArgs, 'input'>>;
   addDashboardWidget?: Resolver<Maybe<ResolversTypes['DashboardWidget']>, ParentType, ContextType, RequireFields<MutationAddDashboardWidgetArgs, 'input'>>;
   addSuppression?: Resolver<Maybe<ResolversTypes['Suppression']>, ParentType, ContextType, RequireFields<MutationAddSuppressionArgs, 'input'>>;
+  applyAccess?: Resolver<Maybe<ResolversTypes['AccessChangeSet']>, ParentType, ContextType, RequireFields<MutationApplyAccessArgs, 'accountId' | 'document' | 'planHash'>>;
+  approveAccessPlan?: Resolver<Maybe<ResolversTypes['AccessPlanApproval']>, ParentType, ContextType, RequireFields<MutationApproveAccessPlanArgs, 'accountId' | 'document' | 'planHash'>>;
   assignRole?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
   clearInbox?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, RequireFields<MutationClearInboxArgs, 'inboxId'>>;
   cloneTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCloneTemplateArgs, 'id'>>;
@@ -4834,12 +4998,14 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
   domain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<QueryDomainArgs, 'id'>>;
   explainAccess?: Resolver<Maybe<ResolversTypes['AccessExplanation']>, ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'scope'>>;
+  exportAccess?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryExportAccessArgs, 'accountId'>>;
   form?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<QueryFormArgs, 'id'>>;
   inbox?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<QueryInboxArgs, 'id'>>;
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType, RequireFields<QueryListArgs, 'id'>>;
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   permissionCatalogue?: Resolver<Array<ResolversTypes['PermissionInfo']>, ParentType, ContextType>;
+  planAccess?: Resolver<Maybe<ResolversTypes['AccessPlan']>, ParentType, ContextType, RequireFields<QueryPlanAccessArgs, 'accountId' | 'document'>>;
   previewAccessChange?: Resolver<Maybe<Array<ResolversTypes['AccessDelta']>>, ParentType, ContextType, RequireFields<QueryPreviewAccessChangeArgs, 'change'>>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<QueryRoleArgs, 'id'>>;
@@ -5227,9 +5393,14 @@ export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends Res
 };
 
 export type Resolvers<ContextType = Context> = {
+  AccessChangeSet?: AccessChangeSetResolvers<ContextType>;
+  AccessChangeSetStep?: AccessChangeSetStepResolvers<ContextType>;
   AccessDelta?: AccessDeltaResolvers<ContextType>;
   AccessExplanation?: AccessExplanationResolvers<ContextType>;
   AccessHolder?: AccessHolderResolvers<ContextType>;
+  AccessPlan?: AccessPlanResolvers<ContextType>;
+  AccessPlanApproval?: AccessPlanApprovalResolvers<ContextType>;
+  AccessPlanStep?: AccessPlanStepResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
   AccessRequestConnection?: AccessRequestConnectionResolvers<ContextType>;
   AccessRequestEdge?: AccessRequestEdgeResolvers<ContextType>;

@@ -30,6 +30,7 @@ import { setDnsServers } from '../modules/sending/dns-check';
 import { setPlanMemberLimits } from '../modules/billing/seats.service';
 import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
 import { accessReviewExportHandler } from '../modules/access/review.http';
+import { accessDocumentSchemaHandler } from '../modules/access/access-code.http';
 
 /** Every module's resolvers (listed in src/modules/index.ts), merged by the schema build. */
 export { moduleResolvers };
@@ -71,6 +72,7 @@ export interface ModuleRoute {
 export const moduleRoutes: readonly ModuleRoute[] = [
   { method: 'get', path: '/email-logs/export', handlers: (deps) => [emailLogExportHandler(deps)] },
   { method: 'get', path: '/access/review.csv', handlers: (deps) => [accessReviewExportHandler(deps)] },
+  { method: 'get', path: '/access/document.schema.json', handlers: () => [accessDocumentSchemaHandler()] },
   { method: 'post', path: '/events/:accountId', handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
 ];
 

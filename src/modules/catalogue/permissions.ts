@@ -78,7 +78,9 @@ const SPECIFIC: Record<string, string> = {
   'auditLog:export': 'Download the audit log as CSV or JSON lines (the export is itself audited).',
   'accessRequests:resolve': 'Approve or deny access requests.',
   'explorer:use': 'Use the GraphQL explorer at /graphiql.',
-  'access:review': 'Explain access decisions, preview access changes, list who holds a permission and export the access review.',
+  'access:review':
+    'Explain access decisions, preview access changes, list who holds a permission, export the access review and the access document, and plan access documents.',
+  'access:apply': 'Apply a reviewed access plan (access as code); approve plans so a partner token may apply them.',
 };
 
 /**
