@@ -47,6 +47,8 @@ export interface Config {
   dnsServers: string[];
   /** Members each plan includes where the operator changes the defaults (POSTERN_PLAN_MEMBER_LIMITS). */
   planMemberLimits: Partial<Record<PlanName, number>>;
+  /** Audit sinks (src/audit/sinks.ts): how often each replica delivers (0: never), the first retry delay, http:// to loopback (development). */
+  auditSinks: { intervalMs: number; retryBaseMs: number; allowLoopbackHttp: boolean };
 }
 
 const PLANS = ['FREE', 'STARTER', 'GROWTH', 'SCALE', 'ENTERPRISE'] as const;
@@ -199,6 +201,9 @@ const envSchema = z
     POSTERN_PLAN_MEMBER_LIMITS: variable<Partial<Record<PlanName, number>>>({}, planMemberLimits),
     POSTERN_SCHEDULER_INTERVAL_MS: int('POSTERN_SCHEDULER_INTERVAL_MS', 5_000, 0, 3_600_000),
     POSTERN_SEND_LEASE_MS: int('POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
+    POSTERN_AUDIT_SINK_INTERVAL_MS: int('POSTERN_AUDIT_SINK_INTERVAL_MS', 1_000, 0, 3_600_000),
+    POSTERN_AUDIT_SINK_RETRY_BASE_MS: int('POSTERN_AUDIT_SINK_RETRY_BASE_MS', 1_000, 10, 3_600_000),
+    POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK: bool('POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK', false),
   })
   .superRefine((env, ctx) => {
     // The container image has no embedded database: it must be pointed at MongoDB.
@@ -248,6 +253,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     planMemberLimits: e.POSTERN_PLAN_MEMBER_LIMITS,
     schedulerIntervalMs: e.POSTERN_SCHEDULER_INTERVAL_MS,
     sendLeaseMs: e.POSTERN_SEND_LEASE_MS,
+    auditSinks: {
+      intervalMs: e.POSTERN_AUDIT_SINK_INTERVAL_MS,
+      retryBaseMs: e.POSTERN_AUDIT_SINK_RETRY_BASE_MS,
+      allowLoopbackHttp: e.POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK,
+    },
   };
 }
 

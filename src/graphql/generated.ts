@@ -30,6 +30,7 @@ import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } fro
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
 import type { RetentionWindow } from '../audit/retention-window';
+import type { AuditSinkDoc } from '../audit/sink-model';
 import type { AccessPlan as AccessPlanDoc, PlannedStep, AccessChangeSetDoc } from '../modules/access/access-code.model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
 import type { ScimTokenDoc, ScimTokenCreatedResult } from '../scim/scim.model';
@@ -315,6 +316,8 @@ export type Account = Node & {
   auditLog: Maybe<AuditEventConnection>;
   /** The audit log's retention window and the oldest event it keeps. */
   auditRetention: Maybe<AuditRetention>;
+  /** The account's audit sinks and their delivery state. */
+  auditSinks: Maybe<Array<AuditSink>>;
   billing: Maybe<Billing>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -589,6 +592,37 @@ export type AuditRetention = {
   plan: Scalars['String']['output'];
 };
 
+/**
+ * An HTTPS webhook receiving each of the account's audit events, in chain order (seq), one POST each, signed
+ * with HMAC-SHA256 (`X-Postern-Signature: sha256=<hex>` over `<X-Postern-Timestamp>.<body>`). Delivery runs
+ * in the background, at least once, resuming after the last acknowledged seq.
+ */
+export type AuditSink = {
+  __typename?: 'AuditSink';
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  delivery: AuditSinkDelivery;
+  id: Scalars['ID']['output'];
+  /** The signing key: shown to those holding security:edit, masked for others. */
+  secret: Maybe<Scalars['String']['output']>;
+  url: Scalars['URL']['output'];
+};
+
+/**
+ * Where a sink stands: the last event its receiver acknowledged (2xx), the last failure and when delivery
+ * is tried again (exponential backoff).
+ */
+export type AuditSinkDelivery = {
+  __typename?: 'AuditSinkDelivery';
+  /** Failed attempts in a row. */
+  attempts: Scalars['Int']['output'];
+  lastAckedSeq: Scalars['Int']['output'];
+  lastDeliveredAt: Maybe<Scalars['DateTime']['output']>;
+  lastError: Maybe<Scalars['String']['output']>;
+  /** When delivery is tried again after a failure; null: at the next pass. */
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
+};
+
 export type AuditTarget = {
   __typename?: 'AuditTarget';
   id: Scalars['ID']['output'];
@@ -828,6 +862,14 @@ export type CreateApiTokenInput = {
   workspaceIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
+export type CreateAuditSinkInput = {
+  accountId: Scalars['ID']['input'];
+  /** The first seq to deliver (default 1: the whole log still kept). */
+  fromSeq?: InputMaybe<Scalars['Int']['input']>;
+  /** https:// (http:// only to a loopback address, with POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK in development). */
+  url: Scalars['String']['input'];
+};
+
 export type CreateAutomationInput = {
   name: Scalars['String']['input'];
   workspaceId: Scalars['ID']['input'];
@@ -951,6 +993,11 @@ export type DashboardWidget = {
   id: Scalars['ID']['output'];
   kind: WidgetKind;
   title: Scalars['String']['output'];
+};
+
+export type DeleteAuditSinkInput = {
+  accountId: Scalars['ID']['input'];
+  sinkId: Scalars['ID']['input'];
 };
 
 /** Counts of a report, from the email logs (sent) and the delivery events providers posted back. */
@@ -1496,6 +1543,8 @@ export type Mutation = {
   confirmTwoFactor: TwoFactorRecoveryCodes;
   createApiKey: Maybe<ApiKey>;
   createApiToken: Maybe<ApiTokenCreated>;
+  /** Adds an audit sink; its signing secret is in the answer (security:edit reveals it). Audited as auditSink.created. */
+  createAuditSink: Maybe<AuditSink>;
   createAutomation: Maybe<Automation>;
   createCampaign: Maybe<Campaign>;
   createDomain: Maybe<Domain>;
@@ -1517,6 +1566,7 @@ export type Mutation = {
   /** Only the owner; deletes everything of the account. */
   deleteAccount: Maybe<Scalars['Boolean']['output']>;
   deleteApiKey: Maybe<Scalars['Boolean']['output']>;
+  deleteAuditSink: Maybe<Scalars['Boolean']['output']>;
   deleteAutomation: Maybe<Scalars['Boolean']['output']>;
   deleteCampaign: Maybe<Scalars['Boolean']['output']>;
   deleteContact: Maybe<Scalars['Boolean']['output']>;
@@ -1770,6 +1820,11 @@ export type MutationCreateApiTokenArgs = {
 };
 
 
+export type MutationCreateAuditSinkArgs = {
+  input: CreateAuditSinkInput;
+};
+
+
 export type MutationCreateAutomationArgs = {
   input: CreateAutomationInput;
 };
@@ -1857,6 +1912,11 @@ export type MutationDeleteAccountArgs = {
 
 export type MutationDeleteApiKeyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteAuditSinkArgs = {
+  input: DeleteAuditSinkInput;
 };
 
 
@@ -3713,6 +3773,8 @@ export type ResolversTypes = {
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
   AuditFilter: AuditFilter;
   AuditRetention: ResolverTypeWrapper<RetentionWindow>;
+  AuditSink: ResolverTypeWrapper<AuditSinkDoc>;
+  AuditSinkDelivery: ResolverTypeWrapper<AuditSinkDoc>;
   AuditTarget: ResolverTypeWrapper<AuditTarget>;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   AuthorizedRecipient: ResolverTypeWrapper<AuthorizedRecipientDoc>;
@@ -3738,6 +3800,7 @@ export type ResolversTypes = {
   ContactInput: ContactInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiTokenInput: CreateApiTokenInput;
+  CreateAuditSinkInput: CreateAuditSinkInput;
   CreateAutomationInput: CreateAutomationInput;
   CreateCampaignInput: CreateCampaignInput;
   CreateDomainInput: CreateDomainInput;
@@ -3756,6 +3819,7 @@ export type ResolversTypes = {
   CreateWorkspaceInput: CreateWorkspaceInput;
   DashboardWidget: ResolverTypeWrapper<DashboardWidgetDoc>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteAuditSinkInput: DeleteAuditSinkInput;
   DeliveryCounts: ResolverTypeWrapper<DeliveryCounts>;
   DnsRecord: ResolverTypeWrapper<DnsRecordView>;
   DnsRecordPurpose: DnsRecordPurpose;
@@ -3960,6 +4024,8 @@ export type ResolversParentTypes = {
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuditFilter: AuditFilter;
   AuditRetention: RetentionWindow;
+  AuditSink: AuditSinkDoc;
+  AuditSinkDelivery: AuditSinkDoc;
   AuditTarget: AuditTarget;
   AuthPayload: AuthResult;
   AuthorizedRecipient: AuthorizedRecipientDoc;
@@ -3983,6 +4049,7 @@ export type ResolversParentTypes = {
   ContactInput: ContactInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiTokenInput: CreateApiTokenInput;
+  CreateAuditSinkInput: CreateAuditSinkInput;
   CreateAutomationInput: CreateAutomationInput;
   CreateCampaignInput: CreateCampaignInput;
   CreateDomainInput: CreateDomainInput;
@@ -4001,6 +4068,7 @@ export type ResolversParentTypes = {
   CreateWorkspaceInput: CreateWorkspaceInput;
   DashboardWidget: DashboardWidgetDoc;
   DateTime: Scalars['DateTime']['output'];
+  DeleteAuditSinkInput: DeleteAuditSinkInput;
   DeliveryCounts: DeliveryCounts;
   DnsRecord: DnsRecordView;
   Domain: DomainDoc;
@@ -4299,6 +4367,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   apiTokens?: Resolver<Maybe<ResolversTypes['ApiTokenConnection']>, ParentType, ContextType, RequireFields<AccountApiTokensArgs, 'first'>>;
   auditLog?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, RequireFields<AccountAuditLogArgs, 'first'>>;
   auditRetention?: Resolver<Maybe<ResolversTypes['AuditRetention']>, ParentType, ContextType>;
+  auditSinks?: Resolver<Maybe<Array<ResolversTypes['AuditSink']>>, ParentType, ContextType>;
   billing?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -4414,6 +4483,23 @@ export type AuditRetentionResolvers<ContextType = Context, ParentType extends Re
   minDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   oldestEvent?: Resolver<Maybe<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditSinkResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditSink'] = ResolversParentTypes['AuditSink']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  delivery?: Resolver<ResolversTypes['AuditSinkDelivery'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['URL'], ParentType, ContextType>;
+};
+
+export type AuditSinkDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditSinkDelivery'] = ResolversParentTypes['AuditSinkDelivery']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastAckedSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastDeliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type AuditTargetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditTarget'] = ResolversParentTypes['AuditTarget']> = {
@@ -4808,6 +4894,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   confirmTwoFactor?: Resolver<ResolversTypes['TwoFactorRecoveryCodes'], ParentType, ContextType, RequireFields<MutationConfirmTwoFactorArgs, 'code'>>;
   createApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'input'>>;
+  createAuditSink?: Resolver<Maybe<ResolversTypes['AuditSink']>, ParentType, ContextType, RequireFields<MutationCreateAuditSinkArgs, 'input'>>;
   createAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationCreateAutomationArgs, 'input'>>;
   createCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationCreateCampaignArgs, 'input'>>;
   createDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationCreateDomainArgs, 'input'>>;
@@ -4826,6 +4913,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
   deleteAccount?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'id'>>;
   deleteApiKey?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteApiKeyArgs, 'id'>>;
+  deleteAuditSink?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteAuditSinkArgs, 'input'>>;
   deleteAutomation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteAutomationArgs, 'id'>>;
   deleteCampaign?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteCampaignArgs, 'id'>>;
   deleteContact?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'id'>>;
@@ -5423,6 +5511,8 @@ export type Resolvers<ContextType = Context> = {
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuditRetention?: AuditRetentionResolvers<ContextType>;
+  AuditSink?: AuditSinkResolvers<ContextType>;
+  AuditSinkDelivery?: AuditSinkDeliveryResolvers<ContextType>;
   AuditTarget?: AuditTargetResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   AuthorizedRecipient?: AuthorizedRecipientResolvers<ContextType>;

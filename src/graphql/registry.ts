@@ -19,6 +19,7 @@ import { Account, Member } from '../modules/accounts/account.model';
 import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.model';
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
 import { auditEventVisibility } from '../audit/resolvers';
+import { configureAuditSinks, startSinkDelivery, type SinkDelivery } from '../audit/sinks';
 import { assertEnrolledWhereRequired } from '../modules/identity/two-factor.service';
 import { backfillAccessKeys } from '../modules/access/backfill';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
@@ -55,12 +56,21 @@ export function configureModules(config: Config): void {
   setDnsServers(config.dnsServers);
   setPlanMemberLimits(config.planMemberLimits);
   setAppUrl(config.appUrl);
+  configureAuditSinks(config.auditSinks);
 }
 
-/** The modules' background jobs of one replica: scheduled and stalled campaign sends, audit retention. */
-export type BackgroundJobs = Scheduler;
+/** The modules' background jobs of one replica: scheduled and stalled campaign sends, audit retention, audit sinks. */
+export type BackgroundJobs = Scheduler & { auditSinks: SinkDelivery };
 export function startBackgroundJobs(deps: { log: Logger; mailer: Mailer; intervalMs: number }): BackgroundJobs {
-  return createScheduler(deps);
+  const scheduler = createScheduler(deps);
+  const auditSinks = startSinkDelivery(deps.log);
+  return {
+    tick: () => scheduler.tick(),
+    auditSinks,
+    async stop() {
+      await Promise.all([scheduler.stop(), auditSinks.stop()]);
+    },
+  };
 }
 
 /** The REST endpoints of modules, mounted by src/http/app.ts beside /graphql. */
