@@ -4,7 +4,7 @@ import { applyAccess, approveAccessPlan, exportAccess, planAccess } from './acce
 
 export const accessCodeResolvers: Resolvers = {
   Query: {
-    exportAccess: (_, { accountId }) => exportAccess(accountId),
+    exportAccess: (_, { accountId }, ctx) => exportAccess(ctx, accountId),
     planAccess: (_, { accountId, document }, ctx) => planAccess(ctx, accountId, document),
   },
   Mutation: {

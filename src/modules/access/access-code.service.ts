@@ -25,7 +25,7 @@ import { cleanPermissions, isAccountAdmin, PLACED_CHAIN, type Actor } from '../.
 import { accessStore, DuplicateError, type AccessStore, type RoleBindingDoc, type RoleDoc, type TokenDoc } from '../../authz/store';
 import { claimOnce } from '../../db/claims';
 import { newId } from '../../db/ids';
-import { BadInputError, NotFoundError, ServiceUnavailableError } from '../../errors';
+import { BadInputError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../../errors';
 import { AuditRetention } from '../../audit/retention-window';
 import { retentionWindow, type RetentionWindow } from '../../audit/retention-window';
 import { Account, type AccountDoc } from '../accounts/account.model';
@@ -214,7 +214,16 @@ function documentOf(s: AccountState): AccessDocument {
   };
 }
 
-export async function exportAccess(accountId: string): Promise<AccessDocument> {
+/** The document names members by email: contact data, so members:view on the account besides the directive's permission. */
+async function assertMayReadMembers(ctx: Context, accountId: string): Promise<void> {
+  const c = await ctx.authz.load(accountId);
+  if (!c || !allowed(c, permissionBit('members:view'), { _id: accountId }, ['_id'], false)) {
+    throw new ForbiddenError('members:view', { type: 'ACCOUNT', id: accountId }, ctx.principal);
+  }
+}
+
+export async function exportAccess(ctx: Context, accountId: string): Promise<AccessDocument> {
+  await assertMayReadMembers(ctx, accountId);
   return documentOf(await loadState(accountId));
 }
 
@@ -860,6 +869,7 @@ async function asPerson(accountId: string, userId: string): Promise<PlanAs> {
 }
 
 export async function planAccess(ctx: Context, accountId: string, text: string): Promise<AccessPlan> {
+  await assertMayReadMembers(ctx, accountId);
   const doc = parseAccessDocument(text);
   const principal = ctx.principal;
   if (principal?.kind === 'token') {
@@ -934,6 +944,7 @@ export async function recoverChangeSets(accountId: string, now = new Date()): Pr
 }
 
 export async function applyAccess(ctx: Context, accountId: string, text: string, planHash: string): Promise<AccessChangeSetDoc> {
+  await assertMayReadMembers(ctx, accountId);
   const doc = parseAccessDocument(text);
   const principal = ctx.principal;
   let as: PlanAs;

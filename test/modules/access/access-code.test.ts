@@ -95,8 +95,16 @@ describe('access as code', () => {
       { name: 'ci', owner: w.owner.email.toLowerCase(), scopes: ['access:review'], workspaces: ['workspace/Default'], expiresAt },
     ]);
     expect(JSON.stringify(doc)).not.toContain(secret);
-    // Unchanged, the document plans to nothing.
-    const plan = await planOf(w, doc);
+    // The document names members by email: reading it needs members:view too.
+    const reviewOnly = ok(
+      await gw.gql(TOKEN, { input: { accountId: w.owner.accountId, name: 'review', scopes: ['access:review'], expiresAt } }, w.owner.token),
+    ).createApiToken.token;
+    expect(err(await gw.gql(EXPORT, { a: w.owner.accountId }, reviewOnly))).toMatchObject({
+      code: 'FORBIDDEN',
+      permission: 'members:view',
+    });
+    // Unchanged, the document plans to nothing (exported again: a token was made since).
+    const plan = await planOf(w, await exportOf(w));
     expect(plan).toMatchObject({ steps: [], refused: false, notes: [] });
   });
 
@@ -220,7 +228,7 @@ describe('access as code', () => {
           input: {
             accountId: w.owner.accountId,
             name: 'Access reviewer',
-            permissions: ['account:view', 'access:review', 'access:apply', 'roles:view', 'roles:assign', 'reports:view'],
+            permissions: ['account:view', 'access:review', 'access:apply', 'members:view', 'roles:view', 'roles:assign', 'reports:view'],
           },
         },
         w.owner.token,
@@ -231,7 +239,7 @@ describe('access as code', () => {
       key: 'custom-access-reviewer',
       name: 'Access reviewer',
       description: '',
-      permissions: ['account:view', 'access:review', 'access:apply', 'roles:view', 'roles:assign', 'reports:view'],
+      permissions: ['account:view', 'access:review', 'access:apply', 'members:view', 'roles:view', 'roles:assign', 'reports:view'],
     });
     doc.bindings.push({
       member: reviewer.email.toLowerCase(),
@@ -312,7 +320,7 @@ describe('the postern CLI in a CI pipeline', () => {
     const pst = ok(
       await gw.gql(
         TOKEN,
-        { input: { accountId: w.owner.accountId, name: 'ci', scopes: ['access:review', 'access:apply'], expiresAt } },
+        { input: { accountId: w.owner.accountId, name: 'ci', scopes: ['access:review', 'access:apply', 'members:view'], expiresAt } },
         w.owner.token,
       ),
     ).createApiToken.token;
