@@ -6,15 +6,17 @@ import { Transform } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { stringify } from 'csv-stringify';
-import { authenticate } from '../identity/principal';
-import { createContext } from '../graphql/context';
+import type { RequestAuth } from '../http/gate';
+import { AccountGateError } from '../identity/gate';
+import type { CompiledPermissions } from '../authz/compile';
+import { createContext, type Context } from '../graphql/context';
 import type { RateLimits } from '../http/rate-limit';
 import { permissionBit } from '../authz/catalogue';
 import { allowed } from '../authz/check';
 import { isId } from '../db/ids';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import type { Mailer } from '../mail/mailer';
-import { BadInputError, RateLimitedError, UNAUTHENTICATED_MESSAGE, ErrorCode } from '../errors';
+import { BadInputError, ErrorCode } from '../errors';
 import { AuditEvent, type AuditEventDoc } from './model';
 import { auditQuery } from './query';
 
@@ -48,31 +50,35 @@ export function sendError(res: Response, status: number, code: ErrorCode, messag
 }
 
 /**
- * The request context of a REST endpoint beside /graphql: the principal of its bearer token (401 with
- * the API's one wording otherwise) within its request budget (429 with Retry-After otherwise). Null
- * when the answer has been sent.
+ * The request context of a REST endpoint beside /graphql, from what the request gate
+ * (src/http/gate.ts, mounted before every such route by src/http/app.ts) resolved: the principal,
+ * authenticated, within its budget, owing no second factor. The account gate applies where the route
+ * touches an account (ctx.authz). Throws when the route was mounted without the gate: fail closed.
  */
-export async function restContext(
+export function restContext(
   req: Request,
   res: Response,
   deps: { log: Logger; mailer: Mailer; limits: RateLimits },
-): Promise<ReturnType<typeof createContext> | null> {
-  const auth = await authenticate(req.get('authorization'));
-  if (!auth.principal) {
-    sendError(res, 401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE);
-    return null;
-  }
-  res.locals.principalId = auth.principal.id;
-  try {
-    await deps.limits.request(auth.principal.id);
-  } catch (err) {
-    if (!(err instanceof RateLimitedError)) throw err;
-    res.setHeader('retry-after', String(err.extensions.retryAfter));
-    sendError(res, 429, ErrorCode.RATE_LIMITED, err.message);
-    return null;
-  }
+): ReturnType<typeof createContext> {
+  const auth = res.locals.auth as RequestAuth | undefined;
+  if (!auth?.principal) throw new Error(`${req.path} is mounted without the request gate (src/http/gate.ts)`);
   const requestId = res.locals.requestId as string;
   return createContext({ requestId, ip: req.ip ?? null, principal: auth.principal, authRejected: false, ...deps });
+}
+
+/**
+ * ctx.authz.load for a REST route: a refusal of the account gate (src/identity/gate.ts: SSO required,
+ * a session of another account's IdP, a second factor owed, a token whose maker does not meet the
+ * account's rules) is answered here — 403, FORBIDDEN, its reason — and undefined returned.
+ */
+export async function restPermissions(ctx: Context, res: Response, accountId: string): Promise<CompiledPermissions | null | undefined> {
+  try {
+    return await ctx.authz.load(accountId);
+  } catch (err) {
+    if (!(err instanceof AccountGateError)) throw err;
+    sendError(res, 403, ErrorCode.FORBIDDEN, err.message, { reason: err.reason, accountId, canRequestAccess: false });
+    return undefined;
+  }
 }
 
 export function queryString(req: Request, name: string): string | undefined {
@@ -152,10 +158,10 @@ export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: 
       throw err;
     }
 
-    const ctx = await restContext(req, res, deps);
-    if (!ctx) return;
+    const ctx = restContext(req, res, deps);
     const account = isId(accountId) ? await ctx.loaders.load<AccountDoc>('Account', accountId) : null;
-    const compiled = account ? await ctx.authz.load(account._id) : null;
+    const compiled = account ? await restPermissions(ctx, res, account._id) : null;
+    if (compiled === undefined) return;
     if (!account || !compiled) return sendError(res, 404, ErrorCode.NOT_FOUND, `No account with id ${JSON.stringify(accountId)}`);
     if (!allowed(compiled, EXPORT_BIT, account, ['_id'], false)) {
       return sendError(res, 403, ErrorCode.FORBIDDEN, `Missing permission ${EXPORT_PERMISSION} on ACCOUNT ${account._id}`, {

@@ -1,4 +1,4 @@
-// explainAccess (issue #12): why a person or token may or may not do something at a scope node, as
+// explainAccess (docs/access-insight.md): why a person or token may or may not do something at a scope node, as
 // the steps the compiler and checker took — bindings (role, scope, expiry), overrides, access grants,
 // ownership, token scopes and workspaces, and the rules that decided. The decision itself comes from
 // the same compile and check as every request (compilePermissions + allowed), so the explanation cannot

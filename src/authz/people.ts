@@ -33,7 +33,7 @@ function visibleBelowLoader(ctx: Context): DataLoader<string, Set<string>> {
       new DataLoader<string, Set<string>>(async (accountIds) =>
         Promise.all(
           accountIds.map(async (accountId) => {
-            const c = await ctx.authz.load(accountId);
+            const c = await ctx.authz.loadReachable(accountId);
             const nodes = c ? nodesHolding(c, MEMBERS_VIEW) : [];
             return new Set(nodes.length ? await accessStore.usersBoundBelow(accountId, nodes, new Date()) : []);
           }),
@@ -60,7 +60,7 @@ export async function mayReadContact(ctx: Context, userId: string): Promise<bool
   if (p.userId === userId) return true;
   const accounts = await membershipsLoader(ctx).load(userId);
   for (const accountId of accounts) {
-    const c = await ctx.authz.load(accountId);
+    const c = await ctx.authz.loadReachable(accountId);
     if (!c) continue;
     if (allowed(c, MEMBERS_VIEW, { _id: accountId }, ACCOUNT_CHAIN, false)) return true;
     if ((await visibleBelowLoader(ctx).load(accountId)).has(userId)) return true;

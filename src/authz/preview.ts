@@ -1,4 +1,4 @@
-// previewAccessChange (issue #12): what an access change would do, as the asker would make it, with
+// previewAccessChange (docs/access-insight.md): what an access change would do, as the asker would make it, with
 // nothing written. The change runs the same code as its mutation (an AccessChange, src/authz/changes.ts)
 // against an in-memory copy of the account's access data; everyone's effective permissions are compared
 // before and after (access-map.ts). A refusal — the mutation's own @requires, a rule, a unique fact —

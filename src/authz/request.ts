@@ -7,6 +7,7 @@ import type { AccountFacts } from './store/registered';
 import type { CompiledPermissions } from './compile';
 import { compileFor } from './compile-for';
 import { accessStore } from './store';
+import { AccountGateError, accountRefusal } from '../identity/gate';
 
 const MAX_CACHED = 20_000;
 const processCache = new Map<string, CompiledPermissions>();
@@ -24,10 +25,11 @@ export class RequestAuthz {
   private readonly compiled = new Map<string, CompiledPermissions | null>();
   private readonly pending = new Map<string, Promise<CompiledPermissions | null>>();
 
-  /** `principal` is read on each load: signUp and login set it mid-request. */
+  /** `principal` is read on each load: signUp and login set it mid-request. `refused` hears each account gate refusal once (audit). */
   constructor(
     private readonly currentPrincipal: () => Principal | null,
     private readonly loaders: Loaders,
+    private readonly refused: (err: AccountGateError) => Promise<void> = async () => undefined,
   ) {}
 
   get principal(): Principal | null {
@@ -56,6 +58,31 @@ export class RequestAuthz {
   }
 
   /**
+   * As load(), but an account whose gate refuses the principal (src/identity/gate.ts) is simply not
+   * theirs: for lists across accounts, which show what may be reached rather than fail.
+   */
+  async loadReachable(accountId: string): Promise<CompiledPermissions | null> {
+    try {
+      return await this.load(accountId);
+    } catch (err) {
+      if (err instanceof AccountGateError) return null;
+      throw err;
+    }
+  }
+
+  /** Throws the account gate's refusal (FORBIDDEN, audited in the account once per request). */
+  private async gate(principal: Principal, account: AccountFacts): Promise<void> {
+    const refusal = accountRefusal(principal, account);
+    if (!refusal) return;
+    if (!this.gateRefusals.has(account._id)) {
+      this.gateRefusals.add(account._id);
+      await this.refused(refusal);
+    }
+    throw refusal;
+  }
+  private readonly gateRefusals = new Set<string>();
+
+  /**
    * What the principal may grant onward in the account (rule 7): bindings without expiry only, and
    * nothing through a token. Compiled fresh for the access services; never on the read path.
    */
@@ -64,7 +91,7 @@ export class RequestAuthz {
     if (!principal) return null;
     const account = await this.loaders.load<AccountFacts>('Account', accountId);
     if (!account) return null;
-    return compileFor(accessStore, {
+    const c = await compileFor(accessStore, {
       accountId,
       userId: principal.userId,
       ownerId: account.ownerId,
@@ -72,6 +99,8 @@ export class RequestAuthz {
       grantable: true,
       token: principal.kind === 'token' ? { scopes: principal.scopes, workspaceIds: principal.workspaceIds } : null,
     });
+    if (c) await this.gate(principal, account);
+    return c;
   }
 
   /** The acting principal as the rules see it (src/authz/rules.ts). */
@@ -90,6 +119,15 @@ export class RequestAuthz {
     if (principal.kind === 'token' && principal.accountId !== accountId) return null;
     const account = await this.loaders.load<AccountFacts>('Account', accountId);
     if (!account) return null;
+    const compiled = await this.compileCached(principal, account);
+    // Not a member: null as before (NOT_FOUND: ids cannot be probed); a member the gate refuses:
+    // FORBIDDEN with the reason. Decided from the account document this read anyway: no I/O of its own.
+    if (compiled) await this.gate(principal, account);
+    return compiled;
+  }
+
+  private async compileCached(principal: Principal, account: AccountFacts): Promise<CompiledPermissions | null> {
+    const accountId = account._id;
     const version = account.permissionsVersion ?? 0;
     const key = cacheKey(principal, accountId);
     const hit = processCache.get(key);

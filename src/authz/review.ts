@@ -1,4 +1,4 @@
-// accessReview (issue #12): every member's effective permissions per scope, and their tokens', for the
+// accessReview (docs/access-insight.md): every member's effective permissions per scope, and their tokens', for the
 // quarterly review. From one read of the account's access facts (readAccountAccess); each member and
 // token compiled once by the gateway's compiler; the permissions listed at a scope are exactly what
 // Viewer.permissions answers there for that principal (permissionsAt), so the review matches what

@@ -1,4 +1,4 @@
-// whoCan (issue #12): every person and partner token holding a permission at a scope node, each with
+// whoCan (docs/access-insight.md): every person and partner token holding a permission at a scope node, each with
 // the path that gives it. One read of the account's access facts (members, owner, bindings, roles,
 // tokens in force: account-access.ts), then each principal is compiled once by the gateway's own
 // compiler and its bit tested at the node — no read per member and no explain per member; the path

@@ -55,8 +55,19 @@ export class Context {
     this.limits = input.limits;
     const session = { principal: input.principal };
     this.session = session;
-    this.authz = new RequestAuthz(() => session.principal, this.loaders);
     this.audit = new AuditRecorder(() => actorOf(session.principal), input.requestId, input.ip);
+    // Every refusal of the account gate (src/identity/gate.ts) is audited in the account refused.
+    this.authz = new RequestAuthz(
+      () => session.principal,
+      this.loaders,
+      (refusal) =>
+        this.audit.record({
+          accountId: String(refusal.extensions.accountId),
+          action: 'auth.refused',
+          target: { type: 'Account', id: String(refusal.extensions.accountId) },
+          meta: { reason: refusal.reason, method: session.principal?.method ?? null },
+        }),
+    );
   }
 
   get principal(): Principal | null {

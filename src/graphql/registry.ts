@@ -20,8 +20,9 @@ import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.mo
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
 import { auditEventVisibility } from '../audit/resolvers';
 import { configureAuditSinks, startSinkDelivery, type SinkDelivery } from '../audit/sinks';
-import { assertEnrolledWhereRequired } from '../modules/identity/two-factor.service';
+import { assertEnrolledWhereRequired, assertEnrolledWhereRequiredRest, twoFactorEnabled } from '../modules/identity/two-factor.service';
 import { backfillAccessKeys } from '../modules/access/backfill';
+import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
 import { setSessionTtlHours } from '../modules/identity/session.service';
 import { setAppUrl } from '../modules/identity/email.service';
@@ -40,13 +41,13 @@ export function registerModules(): void {
   // The access store keeps owners, permission versions, memberships and partner tokens in them.
   registerStoreModels({ Account, Member, ApiToken });
   // Authentication finds sessions and partner tokens by the hash of the token sent (src/identity/principal.ts).
-  registerCredentialLookup({ session: sessionByHash, token: tokenByHash, tokenUsed: noteTokenUsed });
+  registerCredentialLookup({ session: sessionByHash, token: tokenByHash, twoFactorEnabled, tokenUsed: noteTokenUsed });
   // List types whose visibility is not the default scope-node rule (src/authz/visibility.ts).
   registerVisibility('AccessRequest', accessRequestVisibility);
   registerVisibility('AuditEvent', auditEventVisibility);
   // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
   // store's unique keys, and the unique index on User.email of the days before unverified addresses.
-  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex]);
+  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror]);
 }
 
 /** The settings modules take from the configuration, once at start (src/server.ts). */
@@ -77,17 +78,23 @@ export function startBackgroundJobs(deps: { log: Logger; mailer: Mailer; interva
 export interface ModuleRoute {
   method: 'get' | 'post';
   path: string;
+  /** Authenticated by a session or partner token: src/http/app.ts mounts the request gate (src/http/gate.ts) first. */
+  gated: boolean;
   handlers(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): RequestHandler[];
 }
 export const moduleRoutes: readonly ModuleRoute[] = [
-  { method: 'get', path: '/email-logs/export', handlers: (deps) => [emailLogExportHandler(deps)] },
-  { method: 'get', path: '/access/review.csv', handlers: (deps) => [accessReviewExportHandler(deps)] },
-  { method: 'get', path: '/access/document.schema.json', handlers: () => [accessDocumentSchemaHandler()] },
-  { method: 'post', path: '/events/:accountId', handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
+  { method: 'get', path: '/email-logs/export', gated: true, handlers: (deps) => [emailLogExportHandler(deps)] },
+  { method: 'get', path: '/access/review.csv', gated: true, handlers: (deps) => [accessReviewExportHandler(deps)] },
+  // A published format, not account data: open to all, like any JSON Schema.
+  { method: 'get', path: '/access/document.schema.json', gated: false, handlers: () => [accessDocumentSchemaHandler()] },
+  // Authenticated by the account's API key (Basic), not a person's session: no request gate.
+  { method: 'post', path: '/events/:accountId', gated: false, handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
 ];
 
 /** Module rules the request plugins apply before any resolver (src/http/app.ts hands them over). */
 export const requestPolicies = {
   /** Accounts requiring two-factor: src/graphql/plugins/two-factor-gate.ts. */
   secondFactor: assertEnrolledWhereRequired,
+  /** The same rule for REST routes (src/http/gate.ts), which have no GraphQL context. */
+  secondFactorRest: assertEnrolledWhereRequiredRest,
 };

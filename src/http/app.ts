@@ -12,7 +12,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
-import { authenticate } from '../identity/principal';
+import { requestGate, type RequestAuth } from './gate';
 import { createContext, type Context, type RequestSummary } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
 import { authenticationPlugin } from '../graphql/plugins/authentication';
@@ -24,7 +24,6 @@ import { moduleRoutes, requestPolicies } from '../graphql/registry';
 import { revealAuditPlugin } from '../audit/reveal-plugin';
 import { auditExportHandler } from '../audit/export';
 import { pingDatabase } from '../db/connect';
-import { isDatabaseUnavailable } from '../db/errors';
 import { databaseUnavailable } from '../db/health';
 import { ServiceUnavailableError, ErrorCode } from '../errors';
 import { unavailablePlugin } from '../graphql/plugins/unavailable';
@@ -167,9 +166,36 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   app.get('/metrics', metricsHandler(opts.metricsToken));
   app.use(explorerRouter());
-  app.get('/audit/export', auditExportHandler({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
-  for (const route of moduleRoutes)
-    app[route.method](route.path, ...route.handlers({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  // One request gate (src/http/gate.ts) in front of /graphql and every REST route a session or partner
+  // token calls: principal, request budget, second factor owed; the account gate follows in src/authz.
+  const deps = { log: opts.log, mailer: opts.mailer, limits: opts.limits };
+  const restGate = requestGate({
+    limits: opts.limits,
+    rest: true,
+    assertEnrolled: requestPolicies.secondFactorRest,
+    refused: async (auth, err, req) => {
+      const ids = (err.extensions.accountIds as string[] | undefined) ?? [];
+      const ctx = createContext({
+        requestId: String(req.res?.locals.requestId ?? ''),
+        ip: req.ip ?? null,
+        principal: auth.principal,
+        authRejected: false,
+        ...deps,
+      });
+      await Promise.all(
+        ids.map((accountId) =>
+          ctx.audit.record({
+            accountId,
+            action: 'auth.refused',
+            target: { type: 'User', id: auth.principal!.userId },
+            meta: { reason: String(err.extensions.reason ?? err.extensions.code), method: auth.principal?.method ?? null, path: req.path },
+          }),
+        ),
+      );
+    },
+  });
+  app.get('/audit/export', restGate, auditExportHandler(deps));
+  for (const route of moduleRoutes) app[route.method](route.path, ...(route.gated ? [restGate] : []), ...route.handlers(deps));
   app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
   app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
 
@@ -187,12 +213,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     express.json({ limit: '1mb' }),
     maxTokensMiddleware(opts.maxQueryTokens),
+    requestGate({ limits: opts.limits, rest: false }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const auth = await authenticate(req.get('authorization')).catch((err: unknown) => {
-          throw isDatabaseUnavailable(err) ? new ServiceUnavailableError() : err;
-        });
-        res.locals.principalId = auth.principal?.id;
+        const auth = res.locals.auth as RequestAuth;
         const ctx = createContext({
           requestId: res.locals.requestId as string,
           ip: req.ip ?? null,

@@ -39,6 +39,15 @@ export interface RateLimitConfig {
   actionsPerIpHour: number;
   /** Requests per principal (user session or partner token) per minute. */
   requestsPerMinute: number;
+  /**
+   * Second-factor codes checked per user in `loginWindowMinutes`, across all their challenges; the
+   * next one locks the user's second factor out for `lockoutMinutes` (audited, mailed to the user).
+   */
+  secondFactorFailures: number;
+  /** Second-factor challenges issued per user in `loginWindowMinutes` (a right password each). */
+  challenges: number;
+  /** Password-reset mails per address per hour (besides requestPasswordReset per client IP). */
+  resetMailsPerAddressHour: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
@@ -48,6 +57,9 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   lockoutMinutes: 15,
   actionsPerIpHour: 20,
   requestsPerMinute: 1200,
+  secondFactorFailures: 10,
+  challenges: 10,
+  resetMailsPerAddressHour: 5,
 };
 
 export type LimitedAction = 'signUp' | 'acceptInvitation' | 'requestAccess' | 'requestPasswordReset' | 'resetPassword' | 'verifyEmail';
@@ -73,6 +85,9 @@ export class RateLimits {
   private readonly loginIp: RateLimiterMongo;
   private readonly actions: RateLimiterMongo;
   private readonly requests: RateLimiterMongo;
+  private readonly secondFactor: RateLimiterMongo;
+  private readonly challengeIssue: RateLimiterMongo;
+  private readonly resetAddress: RateLimiterMongo;
 
   constructor(readonly config: RateLimitConfig) {
     const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0) =>
@@ -90,6 +105,59 @@ export class RateLimits {
     this.loginIp = make('login-ip', config.loginFailuresPerIp, window, config.lockoutMinutes * 60);
     this.actions = make('action', config.actionsPerIpHour, 3600);
     this.requests = make('principal', config.requestsPerMinute, 60);
+    this.secondFactor = make('second-factor', config.secondFactorFailures, window, config.lockoutMinutes * 60);
+    this.challengeIssue = make('challenge', config.challenges, window);
+    this.resetAddress = make('reset-address', config.resetMailsPerAddressHour, 3600);
+  }
+
+  /**
+   * Claims one second-factor check for `userId` before the code is looked at: the rate limiter's one
+   * atomic `$inc` (upsert) on the user's counter, then the comparison with its result — never a
+   * read-then-write, so N parallel wrong codes check at most the limit. Refused: RATE_LIMITED, with
+   * `lockedOut` (the caller announces the lockout once, under a claim).
+   */
+  async claimSecondFactorCheck(userId: string): Promise<{ error: RateLimitedError; lockedOut: boolean } | null> {
+    try {
+      await this.secondFactor.consume(userId);
+      return null;
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      const limit = this.config.secondFactorFailures;
+      return {
+        error: new RateLimitedError(err.msBeforeNext, 'Too many wrong second-factor codes: this login is locked for a while'),
+        // The first refusals after the limit (parallel requests may see several): the caller claims
+        // the announcement once (src/modules/identity/gate.service.ts).
+        lockedOut: err.consumedPoints > limit,
+      };
+    }
+  }
+
+  /** A right code: the user's count of second-factor checks starts again. */
+  async secondFactorSucceeded(userId: string): Promise<void> {
+    await this.secondFactor.delete(userId);
+  }
+
+  /** Refuses while the user's second factor is locked out (no challenge, no code checked). */
+  async assertSecondFactorNotLocked(userId: string): Promise<void> {
+    const r = await this.secondFactor.get(userId);
+    const limit = this.config.secondFactorFailures;
+    if (r && r.consumedPoints > limit) {
+      throw new RateLimitedError(r.msBeforeNext, 'Too many wrong second-factor codes: this login is locked for a while');
+    }
+  }
+
+  /** Counts one second-factor challenge issued to `userId`; RATE_LIMITED past the limit. */
+  async challengeIssued(userId: string): Promise<void> {
+    await this.consume(this.challengeIssue, userId, 'Too many sign-in attempts for this login: wait before trying again');
+  }
+
+  /** Counts one reset mail to `address` (hashed, known or not: the answer tells nothing); RATE_LIMITED past the limit. */
+  async resetMailRequested(address: string): Promise<void> {
+    await this.consume(
+      this.resetAddress,
+      hashed(address.trim().toLowerCase()),
+      'Too many password reset mails to this address: wait before asking again',
+    );
   }
 
   private static pairKey(email: string, ip: string | null): string {

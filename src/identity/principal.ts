@@ -1,10 +1,31 @@
 // Who is calling: resolved once per request from `Authorization: Bearer <token>`. A session token
-// (from signUp/login/acceptInvitation) or a partner API token (`pst_…`).
+// (issued by the one gate, src/modules/identity/gate.service.ts) or a partner API token (`pst_…`),
+// with the facts the request gates need (PrincipalFacts): two reads, the credential by its hash and
+// the second factor by the user's id. The result depends only on those two documents, so it can be
+// cached while neither changes.
 import { tokenHash } from '../crypto/tokens';
 
+/**
+ * What the gates (src/identity/gate.ts) need of the person behind a principal, read with it once per
+ * request: how the session started, which account's identity provider minted it (it reaches that
+ * account only), and whether the person (for a token: its maker) has a confirmed second factor.
+ */
+export interface PrincipalFacts {
+  /** How the session started (password, password+totp, sso:oidc, invitation, …); for a token, `token`. */
+  method?: string;
+  /** The account whose identity provider minted the session (or the session the token was made in). */
+  ssoAccountId?: string | null;
+  /**
+   * The user (a token's maker) has a confirmed second factor. Set for every credential a request
+   * brings; absent only on the principals the gateway builds for its own provisioning (SCIM, SSO
+   * just-in-time membership), which no account gate applies to.
+   */
+  twoFactorEnabled?: boolean;
+}
+
 export type Principal =
-  | { kind: 'user'; id: string; userId: string; sessionId: string }
-  | {
+  | ({ kind: 'user'; id: string; userId: string; sessionId: string } & PrincipalFacts)
+  | ({
       kind: 'token';
       id: string;
       userId: string;
@@ -12,7 +33,7 @@ export type Principal =
       accountId: string;
       scopes: string[];
       workspaceIds: string[] | null;
-    };
+    } & PrincipalFacts);
 
 export interface Authentication {
   principal: Principal | null;
@@ -28,6 +49,8 @@ export interface SessionFacts {
   userId: string;
   expiresAt: Date;
   revokedAt?: Date | null;
+  method?: string | null;
+  ssoAccountId?: string | null;
 }
 export interface TokenFacts extends SessionFacts {
   accountId: string;
@@ -40,6 +63,8 @@ export interface TokenFacts extends SessionFacts {
 export interface CredentialLookup {
   session(tokenHash: string): Promise<SessionFacts | null>;
   token(tokenHash: string): Promise<TokenFacts | null>;
+  /** Whether the user has a confirmed second factor (one read by `_id`). */
+  twoFactorEnabled(userId: string): Promise<boolean>;
   /** Notes a token's last use (never awaited by a request). */
   tokenUsed(id: string, at: Date): Promise<unknown>;
 }
@@ -84,11 +109,25 @@ export async function authenticate(header: string | undefined, now = new Date())
         accountId: t.accountId,
         scopes: t.scopes,
         workspaceIds: t.workspaceIds ?? null,
+        method: 'token',
+        ssoAccountId: t.ssoAccountId ?? null,
+        twoFactorEnabled: await creds.twoFactorEnabled(t.userId),
       },
       rejected: false,
     };
   }
   const s = await creds.session(hash);
   if (!s || s.revokedAt || s.expiresAt <= now) return { principal: null, rejected: true };
-  return { principal: { kind: 'user', id: s.userId, userId: s.userId, sessionId: s._id }, rejected: false };
+  return {
+    principal: {
+      kind: 'user',
+      id: s.userId,
+      userId: s.userId,
+      sessionId: s._id,
+      method: s.method ?? 'password',
+      ssoAccountId: s.ssoAccountId ?? null,
+      twoFactorEnabled: await creds.twoFactorEnabled(s.userId),
+    },
+    rejected: false,
+  };
 }

@@ -1,7 +1,17 @@
 // The discovery endpoints (RFC 7644 §4): ServiceProviderConfig, ResourceTypes and Schemas, describing
-// what this server does (PATCH and filter yes; bulk, sort, ETags and password changes no).
-import { GROUP_ROLE_SCHEMA, GROUP_SCHEMA } from './groups';
-import { USER_SCHEMA } from './users';
+// what this server does (PATCH, filter and ETags yes; bulk, sort and password changes no).
+import {
+  ENTERPRISE_USER_DEF,
+  ENTERPRISE_USER_SCHEMA,
+  GROUP_DEF,
+  GROUP_ROLE_SCHEMA,
+  GROUP_SCHEMA,
+  groupRoleDef,
+  USER_DEF,
+  USER_SCHEMA,
+  type AttributeDef,
+  type SchemaDef,
+} from './attributes';
 
 export const SPC_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 const RT_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
@@ -18,7 +28,7 @@ export function serviceProviderConfig(baseUrl: string): Record<string, unknown> 
     filter: { supported: true, maxResults: MAX_RESULTS },
     changePassword: { supported: false },
     sort: { supported: false },
-    etag: { supported: false },
+    etag: { supported: true },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',
@@ -40,6 +50,7 @@ export function resourceTypes(baseUrl: string): Record<string, unknown>[] {
       endpoint: '/Users',
       description: 'People of the account',
       schema: USER_SCHEMA,
+      schemaExtensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
       meta: meta(baseUrl, 'ResourceType', '/ResourceTypes/User'),
     },
     {
@@ -55,79 +66,36 @@ export function resourceTypes(baseUrl: string): Record<string, unknown>[] {
   ];
 }
 
-type Attr = Record<string, unknown>;
-const attr = (name: string, extra: Attr = {}): Attr => ({
-  name,
-  type: 'string',
-  multiValued: false,
-  required: false,
-  caseExact: false,
-  mutability: 'readWrite',
-  returned: 'default',
-  uniqueness: 'none',
-  ...extra,
-});
+/** An attribute as /Schemas publishes it (RFC 7643 §7): every characteristic spelled out. */
+function published(a: AttributeDef): Record<string, unknown> {
+  return {
+    name: a.name,
+    type: a.type,
+    multiValued: a.multiValued ?? false,
+    ...(a.description ? { description: a.description } : {}),
+    required: a.required ?? false,
+    caseExact: a.caseExact ?? false,
+    mutability: a.mutability ?? 'readWrite',
+    returned: a.returned ?? 'default',
+    uniqueness: a.uniqueness ?? 'none',
+    ...(a.canonicalValues ? { canonicalValues: a.canonicalValues } : {}),
+    ...(a.type === 'reference' ? { referenceTypes: a.referenceTypes ?? ['external'] } : {}),
+    ...(a.subAttributes ? { subAttributes: a.subAttributes.map(published) } : {}),
+  };
+}
 
-export function schemas(baseUrl: string): Record<string, unknown>[] {
-  return [
-    {
-      schemas: [SCHEMA_SCHEMA],
-      id: USER_SCHEMA,
-      name: 'User',
-      description: 'User Account',
-      attributes: [
-        attr('userName', { required: true, uniqueness: 'server' }),
-        attr('name', {
-          type: 'complex',
-          subAttributes: [attr('formatted', { mutability: 'readOnly' }), attr('familyName'), attr('givenName')],
-        }),
-        attr('displayName'),
-        attr('active', { type: 'boolean' }),
-        attr('emails', {
-          type: 'complex',
-          multiValued: true,
-          subAttributes: [attr('value', { mutability: 'immutable' }), attr('type'), attr('primary', { type: 'boolean' })],
-        }),
-      ],
-      meta: meta(baseUrl, 'Schema', `/Schemas/${USER_SCHEMA}`),
-    },
-    {
-      schemas: [SCHEMA_SCHEMA],
-      id: GROUP_SCHEMA,
-      name: 'Group',
-      description: 'Group',
-      attributes: [
-        attr('displayName', { required: true, uniqueness: 'server' }),
-        attr('members', {
-          type: 'complex',
-          multiValued: true,
-          subAttributes: [
-            attr('value', { mutability: 'immutable' }),
-            attr('$ref', { type: 'reference', referenceTypes: ['User'], mutability: 'immutable' }),
-            attr('type', { mutability: 'immutable', canonicalValues: ['User'] }),
-          ],
-        }),
-      ],
-      meta: meta(baseUrl, 'Schema', `/Schemas/${GROUP_SCHEMA}`),
-    },
-    {
-      schemas: [SCHEMA_SCHEMA],
-      id: GROUP_ROLE_SCHEMA,
-      name: 'PosternGroupRole',
-      description: 'The role the members of a group hold, and the scope node where they hold it',
-      attributes: [
-        attr('roleId', { caseExact: true }),
-        attr('scope', {
-          type: 'complex',
-          subAttributes: [
-            attr('type', {
-              canonicalValues: ['ACCOUNT', 'WORKSPACE', 'DOMAIN', 'PROJECT', 'INBOX', 'SENDING_SERVER', 'CAMPAIGN', 'LIST', 'TEMPLATE'],
-            }),
-            attr('id', { caseExact: true }),
-          ],
-        }),
-      ],
-      meta: meta(baseUrl, 'Schema', `/Schemas/${GROUP_ROLE_SCHEMA}`),
-    },
-  ];
+function schemaResource(baseUrl: string, def: SchemaDef): Record<string, unknown> {
+  return {
+    schemas: [SCHEMA_SCHEMA],
+    id: def.id,
+    name: def.name,
+    description: def.description,
+    attributes: def.attributes.map(published),
+    meta: meta(baseUrl, 'Schema', `/Schemas/${def.id}`),
+  };
+}
+
+/** The schemas; the Group extension lists the roles of the account a group may map to, and suggested scopes. */
+export function schemas(baseUrl: string, roleIds: string[], scopes: string[]): Record<string, unknown>[] {
+  return [USER_DEF, ENTERPRISE_USER_DEF, GROUP_DEF, groupRoleDef(roleIds, scopes)].map((d) => schemaResource(baseUrl, d));
 }

@@ -3,29 +3,82 @@
 // access services (assignRole / unassignRole) acting for the SCIM token's creator, so the rules no
 // role breaks apply to provisioning too.
 import { loadScopeNode } from '../authz/introspect';
-import { SCOPE_MODEL, type ScopeType } from '../authz/resources';
+import type { ScopeType } from '../authz/resources';
 import { assignRole, unassignRole } from '../modules/access/bindings.service';
 import { accessStore, type RoleDoc } from '../authz/store';
+import { assertGrantable } from '../authz/rules';
+import { Workspace } from '../modules/accounts/account.model';
+import {
+  assertRequired,
+  cleanAttributes,
+  GROUP_DEF,
+  GROUP_ROLE_SCHEMA,
+  GROUP_SCHEMA,
+  groupRoleDef,
+  keyOf,
+  SCOPE_TYPES,
+} from './attributes';
 import { badValue, ScimError } from './errors';
-import { parseFilter } from './filter';
+import { filterQuery, type FilterField } from './filter';
 import { ScimGroup, ScimUser, type ScimGroupDoc, type ScimGroupMember, type ScimUserDoc } from './scim.model';
 import { applyPatch, type PatchOperation } from './patch';
-import { listPage, resourceMeta, type ScimRequest } from './request';
+import { assertMakerMay, assertMatches, listPage, resourceMeta, type ScimRequest } from './request';
 import { isDuplicateKey } from '../db/errors';
 
-export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-/** Postern's extension: the role the group's members hold, and where. */
-export const GROUP_ROLE_SCHEMA = 'urn:postern:params:scim:schemas:extension:2.0:Group';
+export { GROUP_ROLE_SCHEMA, GROUP_SCHEMA } from './attributes';
 const MAX_MEMBERS = 1000;
 
+/** What `filter` may name on Groups, and where each is kept. */
+const GROUP_FILTERS: Record<string, FilterField> = {
+  id: { field: '_id', type: 'string' },
+  displayname: { field: 'displayNameKey', type: 'string', lowerCased: true },
+  externalid: { field: 'externalId', type: 'string' },
+  'members.value': { field: 'members.userId', type: 'string' },
+  members: { field: 'members.userId', type: 'string' },
+};
+
+/** The roles a group may map to: the account's, but never the owner's (ownership moves only by transferOwnership). */
+export async function mappableRoleIds(accountId: string): Promise<string[]> {
+  return (await accessStore.rolesOf(accountId)).filter((r) => r.key !== 'owner').map((r) => r._id);
+}
+
+/** The scopes /Schemas suggests: the account and its workspaces. */
+export async function suggestedScopes(accountId: string): Promise<string[]> {
+  const workspaces = await Workspace.find({ accountId }, { _id: 1 }).sort({ _id: 1 }).limit(200).lean();
+  return ['ACCOUNT', ...workspaces.map((w) => `WORKSPACE:${w._id}`)];
+}
+
+/** `ACCOUNT`, `<TYPE>:<id>`, or (as earlier versions published it) `{ type, id }`. */
+function parseScope(raw: unknown): { type: ScopeType; id: string | null } {
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    const { type, id } = raw as { type?: unknown; id?: unknown };
+    if (typeof type !== 'string' || (id !== undefined && typeof id !== 'string')) throw badValue('scope must be ACCOUNT or <TYPE>:<id>');
+    raw = id ? `${type}:${id}` : type;
+  }
+  if (typeof raw !== 'string') throw badValue('scope must be ACCOUNT or <TYPE>:<id>');
+  const i = raw.indexOf(':');
+  const type = (i < 0 ? raw : raw.slice(0, i)).trim().toUpperCase() as ScopeType;
+  const id = i < 0 ? null : raw.slice(i + 1).trim();
+  if (!SCOPE_TYPES.includes(type) || (type !== 'ACCOUNT' && !id)) {
+    throw badValue(`scope must be ACCOUNT or <TYPE>:<id> with TYPE one of ${SCOPE_TYPES.join(', ')}`);
+  }
+  return { type, id };
+}
+
 export function groupResource(req: ScimRequest, g: ScimGroupDoc): Record<string, unknown> {
+  // The scope as the provider set it (none: the account).
+  const role = g.roleId
+    ? { roleId: g.roleId, ...(g.scopeType ? { scope: g.scopeId ? `${g.scopeType}:${g.scopeId}` : g.scopeType } : {}) }
+    : null;
   return {
-    schemas: [GROUP_SCHEMA, GROUP_ROLE_SCHEMA],
+    schemas: role ? [GROUP_SCHEMA, GROUP_ROLE_SCHEMA] : [GROUP_SCHEMA],
     id: g._id,
     displayName: g.displayName,
     ...(g.externalId ? { externalId: g.externalId } : {}),
-    members: g.members.map((m) => ({ value: m.userId, $ref: `${req.baseUrl}/Users/${m.userId}`, type: 'User' })),
-    [GROUP_ROLE_SCHEMA]: g.roleId ? { roleId: g.roleId, scope: { type: g.scopeType, id: g.scopeId } } : {},
+    ...(g.members.length
+      ? { members: g.members.map((m) => ({ value: m.userId, $ref: `${req.baseUrl}/Users/${m.userId}`, type: 'User' })) }
+      : {}),
+    ...(role ? { [GROUP_ROLE_SCHEMA]: role } : {}),
     meta: resourceMeta(req, 'Group', g._id, g),
   };
 }
@@ -40,16 +93,16 @@ interface GroupFields {
 }
 
 async function groupFields(req: ScimRequest, body: Record<string, unknown>): Promise<GroupFields> {
-  const displayName = typeof body.displayName === 'string' ? body.displayName.trim() : '';
-  if (!displayName || displayName.length > 200) throw badValue('displayName is required (at most 200 characters)');
-  if (body.externalId !== undefined && body.externalId !== null && typeof body.externalId !== 'string') {
-    throw badValue('externalId must be a string');
-  }
-  const members = body.members ?? [];
-  if (!Array.isArray(members)) throw badValue('members must be a list');
+  const core = cleanAttributes(GROUP_DEF.attributes, body);
+  assertRequired(GROUP_DEF.attributes, core);
+  const externalKey = keyOf(body, 'externalId');
+  const externalRaw = externalKey ? body[externalKey] : undefined;
+  if (externalRaw !== undefined && externalRaw !== null && typeof externalRaw !== 'string') throw badValue('externalId must be a string');
+  const members = (core.members ?? []) as { value?: string; $ref?: string }[];
   if (members.length > MAX_MEMBERS) throw new ScimError(400, `At most ${MAX_MEMBERS} members per group`, 'tooMany');
-  const values = [...new Set(members.map((m) => (m as { value?: unknown })?.value))];
-  if (values.some((v) => typeof v !== 'string')) throw badValue('Each member needs a value: the id of a provisioned user');
+  // A member named by $ref only (…/Users/<id>) is that id.
+  const values = [...new Set(members.map((m) => m.value ?? m.$ref?.split('/').pop()))];
+  if (values.some((v) => typeof v !== 'string' || !v)) throw badValue('Each member needs a value: the id of a provisioned user');
   const memberIds = values as string[];
   const known = await ScimUser.find({ accountId: req.account._id, userId: { $in: memberIds } })
     .select({ userId: 1 })
@@ -57,28 +110,50 @@ async function groupFields(req: ScimRequest, body: Record<string, unknown>): Pro
   const unknown = memberIds.filter((id) => !known.some((k) => k.userId === id));
   if (unknown.length) throw badValue(`No provisioned user with id ${unknown.map((u) => JSON.stringify(u)).join(', ')}`);
 
-  const ext = (body[GROUP_ROLE_SCHEMA] ?? {}) as { roleId?: unknown; scope?: { type?: unknown; id?: unknown } };
-  if (typeof ext !== 'object') throw badValue(`${GROUP_ROLE_SCHEMA} must be an object`);
-  let roleId: string | null = null;
+  const extKey = keyOf(body, GROUP_ROLE_SCHEMA);
+  const extRaw = extKey ? body[extKey] : undefined;
+  if (extRaw !== undefined && extRaw !== null && (typeof extRaw !== 'object' || Array.isArray(extRaw))) {
+    throw badValue(`${GROUP_ROLE_SCHEMA} must be an object`);
+  }
+  const extIn = { ...((extRaw ?? {}) as Record<string, unknown>) };
+  const scopeKey = keyOf(extIn, 'scope');
+  const scopeRaw = scopeKey ? extIn[scopeKey] : undefined;
+  if (scopeKey) delete extIn[scopeKey];
+  const ext = cleanAttributes(groupRoleDef(await mappableRoleIds(req.account._id), []).attributes, extIn);
+  const roleId = (ext.roleId as string | undefined) ?? null;
   let scopeType: ScopeType | null = null;
   let scopeId: string | null = null;
-  if (ext.roleId !== undefined && ext.roleId !== null) {
-    if (typeof ext.roleId !== 'string') throw badValue('roleId must be a string');
-    const role = await req.ctx.loaders.load<RoleDoc>('Role', ext.roleId);
-    if (!role || role.accountId !== req.account._id) throw badValue(`No role with id ${JSON.stringify(ext.roleId)} in this account`);
-    roleId = role._id;
-    const type = (ext.scope?.type ?? 'ACCOUNT') as ScopeType;
-    const id = (ext.scope?.id ?? req.account._id) as string;
-    if (typeof type !== 'string' || !SCOPE_MODEL[type] || typeof id !== 'string') throw badValue('scope must be { type, id }');
-    const node = await loadScopeNode(req.ctx, { type, id });
-    if (!node || node.accountId !== req.account._id)
-      throw badValue(`No ${type.toLowerCase()} with id ${JSON.stringify(id)} in this account`);
-    scopeType = type;
-    scopeId = id;
+  if (scopeRaw !== undefined && scopeRaw !== null && scopeRaw !== '') {
+    if (!roleId) throw badValue('scope needs a roleId: the role the members hold there');
+    const scope = parseScope(scopeRaw);
+    const id = scope.id ?? req.account._id;
+    if (scope.type === 'ACCOUNT' && id !== req.account._id) throw badValue(`No account with id ${JSON.stringify(id)} here: use ACCOUNT`);
+    const node = await loadScopeNode(req.ctx, { type: scope.type, id });
+    if (!node || node.accountId !== req.account._id) {
+      throw badValue(`No ${scope.type.toLowerCase()} with id ${JSON.stringify(id)} in this account`);
+    }
+    scopeType = scope.type;
+    scopeId = scope.id;
+  }
+  if (roleId) {
+    // A SCIM token binds no more than its maker may: roles:assign where the group binds, and only a role
+    // whose permissions the maker could grant there (refused before anything is stored).
+    const where = effectiveScope(req, { scopeType, scopeId });
+    await assertMakerMay(req, 'roles:assign', where, 'assign roles there');
+    const [role, node, actor] = await Promise.all([
+      req.ctx.loaders.existing<RoleDoc>('Role', roleId),
+      loadScopeNode(req.ctx, where),
+      req.ctx.authz.actor(req.account._id),
+    ]);
+    try {
+      assertGrantable(actor.grantable, role.permissions, node!, 'roleId', { viaToken: actor.viaToken });
+    } catch (err) {
+      throw new ScimError(403, `This SCIM token acts for the person who made it: ${(err as Error).message}`);
+    }
   }
   return {
-    displayName,
-    externalId: (body.externalId as string | undefined)?.trim() || null,
+    displayName: core.displayName as string,
+    externalId: (externalRaw as string | undefined)?.trim().slice(0, 254) || null,
     roleId,
     scopeType,
     scopeId,
@@ -86,19 +161,30 @@ async function groupFields(req: ScimRequest, body: Record<string, unknown>): Pro
   };
 }
 
+/** Where a group's role is held: its scope, or the account when it names none. */
+function effectiveScope(req: ScimRequest, g: Pick<ScimGroupDoc, 'scopeType' | 'scopeId'>): { type: ScopeType; id: string } {
+  return g.scopeType && g.scopeId ? { type: g.scopeType as ScopeType, id: g.scopeId } : { type: 'ACCOUNT', id: req.account._id };
+}
+
 /** Binds the group's role to an active member; null when there is nothing to bind or they hold it already. */
 async function bind(req: ScimRequest, g: Pick<ScimGroupDoc, 'roleId' | 'scopeType' | 'scopeId'>, userId: string): Promise<string | null> {
-  if (!g.roleId || !g.scopeType || !g.scopeId) return null;
+  if (!g.roleId) return null;
+  const scope = effectiveScope(req, g);
   const u = await ScimUser.findOne({ accountId: req.account._id, userId }).lean<ScimUserDoc>();
   if (!u?.active) return null;
-  const held = (await accessStore.bindingsOf(req.account._id, [userId])).some((b) => b.roleId === g.roleId && b.scopeId === g.scopeId);
+  const held = (await accessStore.bindingsOf(req.account._id, [userId])).some((b) => b.roleId === g.roleId && b.scopeId === scope.id);
   if (held) return null;
-  const binding = await assignRole(req.ctx, { userId, roleId: g.roleId, scope: { type: g.scopeType as ScopeType, id: g.scopeId } });
+  // assignRole applies the rules no role breaks: the maker may grant only what they hold (403 otherwise).
+  await assertMakerMay(req, 'roles:assign', scope, 'assign roles there');
+  const binding = await assignRole(req.ctx, { userId, roleId: g.roleId, scope });
   return binding._id;
 }
 
 async function unbind(req: ScimRequest, bindingId: string | null): Promise<void> {
-  if (bindingId && (await accessStore.binding(bindingId))) await unassignRole(req.ctx, bindingId);
+  const binding = bindingId ? await accessStore.binding(bindingId) : null;
+  if (!binding) return;
+  await assertMakerMay(req, 'roles:assign', { type: binding.scopeType as ScopeType, id: binding.scopeId }, 'remove roles there');
+  await unassignRole(req.ctx, binding._id);
 }
 
 /** Makes the group's members and bindings match `fields`. */
@@ -135,13 +221,7 @@ export async function listGroups(
   req: ScimRequest,
   query: { filter?: string; startIndex: number; count: number },
 ): Promise<{ total: number; resources: Record<string, unknown>[] }> {
-  const where: Record<string, unknown> = { accountId: req.account._id };
-  for (const f of parseFilter(query.filter, ['displayname', 'externalid', 'id', 'members.value'])) {
-    if (f.attribute === 'displayname') where.displayNameKey = String(f.value).toLowerCase();
-    else if (f.attribute === 'externalid') where.externalId = String(f.value);
-    else if (f.attribute === 'id') where._id = String(f.value);
-    else where['members.userId'] = String(f.value);
-  }
+  const where = { accountId: req.account._id, ...filterQuery(query.filter, GROUP_SCHEMA, GROUP_FILTERS) };
   const { total, docs } = await listPage(ScimGroup, where, query);
   return { total, resources: docs.map((d) => groupResource(req, d)) };
 }
@@ -170,6 +250,7 @@ export async function createGroup(req: ScimRequest, body: Record<string, unknown
         scopeType: fields.scopeType,
         scopeId: fields.scopeId,
         members: [],
+        version: 1,
         createdBy: req.ctx.actorId,
       })
     ).toObject();
@@ -195,11 +276,14 @@ export async function createGroup(req: ScimRequest, body: Record<string, unknown
 }
 
 async function update(req: ScimRequest, before: ScimGroupDoc, fields: GroupFields): Promise<ScimGroupDoc> {
+  assertMatches(req, before.version);
   const remap = fields.roleId !== before.roleId || fields.scopeType !== before.scopeType || fields.scopeId !== before.scopeId;
   try {
-    await ScimGroup.updateOne(
-      { _id: before._id },
+    const r = await ScimGroup.updateOne(
+      // The version read: a concurrent change in between answers 412 rather than being overwritten.
+      { _id: before._id, version: before.version ?? null },
       {
+        $inc: { version: 1 },
         $set: {
           displayName: fields.displayName,
           displayNameKey: fields.displayName.toLowerCase(),
@@ -210,6 +294,7 @@ async function update(req: ScimRequest, before: ScimGroupDoc, fields: GroupField
         },
       },
     );
+    if (r.matchedCount === 0) throw new ScimError(412, 'The group changed meanwhile: read it again and retry');
   } catch (err) {
     if (isDuplicateKey(err)) throw new ScimError(409, `A group named ${JSON.stringify(fields.displayName)} exists`, 'uniqueness');
     throw err;
@@ -234,12 +319,15 @@ export async function replaceGroup(req: ScimRequest, id: string, body: Record<st
 
 export async function patchGroup(req: ScimRequest, id: string, ops: PatchOperation[]): Promise<Record<string, unknown>> {
   const before = await scimGroup(req, id);
-  const patched = applyPatch(groupResource(req, before), ops, ['displayName', 'externalId', 'members', GROUP_ROLE_SCHEMA]);
+  const current = groupResource(req, before);
+  delete current.meta;
+  const patched = applyPatch(current, ops, [GROUP_ROLE_SCHEMA]);
   return groupResource(req, await update(req, before, await groupFields(req, patched)));
 }
 
 export async function deleteGroup(req: ScimRequest, id: string): Promise<void> {
   const g = await scimGroup(req, id);
+  assertMatches(req, g.version);
   for (const m of g.members) await unbind(req, m.bindingId);
   await ScimGroup.deleteOne({ _id: g._id });
   await req.ctx.audit.change({

@@ -1,10 +1,14 @@
-// PATCH (RFC 7644 §3.5.2): applies add/replace/remove operations to a resource's JSON representation;
-// the caller then validates and stores the result like a PUT. Paths: `attr`, `attr.sub`,
-// `attr[sub eq "v"]` and `attr[sub eq "v"].sub`, or no path with an object value.
-import { ScimError } from './errors';
+// PATCH (RFC 7644 §3.5.2): add/replace/remove operations applied by scim-patch to a resource's JSON
+// representation; the caller then cleans, validates and stores the result like a PUT. scim-patch
+// handles paths (`attr`, `attr.sub`, `attr[filter]`, `attr[filter].sub`, schema-URN prefixed ones like
+// `urn:…:enterprise:2.0:User:department`) and operations without a path carrying an object. Postern adds:
+// `op` in any letter case (Entra ID sends "Replace"), read-only attributes refused with `mutability`,
+// and scim-patch's errors in SCIM's format.
+import { scimPatch, type ScimPatchOperation } from 'scim-patch';
+import { ScimError, type ScimType } from './errors';
 
 export interface PatchOperation {
-  op: string;
+  op: 'add' | 'replace' | 'remove';
   path?: string;
   value?: unknown;
 }
@@ -13,7 +17,7 @@ export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 type Json = Record<string, unknown>;
 
-const PATH = /^([A-Za-z][\w]*)(?:\[\s*([A-Za-z][\w.]*)\s+eq\s+("(?:[^"\\]|\\.)*"|true|false)\s*\])?(?:\.([A-Za-z][\w]*))?$/i;
+const READ_ONLY = /^(?:urn:ietf:params:scim:schemas:core:2\.0:(?:user|group):)?(id|meta|schemas)(?:$|[.[])/i;
 
 export function patchOperations(body: Json): PatchOperation[] {
   if (!Array.isArray(body.schemas) || !body.schemas.includes(PATCH_SCHEMA)) {
@@ -26,105 +30,88 @@ export function patchOperations(body: Json): PatchOperation[] {
     if (!o || typeof o !== 'object' || typeof o.op !== 'string') throw new ScimError(400, 'Each operation has an op', 'invalidSyntax');
     const op = o.op.toLowerCase();
     if (!['add', 'replace', 'remove'].includes(op)) throw new ScimError(400, `Unknown op ${JSON.stringify(o.op)}`, 'invalidSyntax');
-    if (o.path !== undefined && typeof o.path !== 'string') throw new ScimError(400, 'path must be a string', 'invalidPath');
-    return { op, path: o.path, value: o.value };
+    if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length > 500))
+      throw new ScimError(400, 'path must be a string', 'invalidPath');
+    if (op === 'remove' && !o.path) throw new ScimError(400, 'A remove operation needs a path', 'noTarget');
+    if (op !== 'remove' && o.value === undefined) throw new ScimError(400, `An ${op} operation needs a value`, 'invalidValue');
+    if (o.path && READ_ONLY.test(o.path)) throw new ScimError(400, `${o.path} is read-only`, 'mutability');
+    return { op, path: o.path, value: o.value } as PatchOperation;
   });
 }
 
-/** The attribute name as the resource spells it (attribute names are case-insensitive). */
-function canonical(name: string, allowed: readonly string[]): string {
-  const found = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
-  if (!found) throw new ScimError(400, `Attribute ${name} cannot be changed`, 'mutability');
-  return found;
+const SCIM_TYPES: ScimType[] = ['invalidFilter', 'invalidPath', 'invalidSyntax', 'invalidValue', 'mutability', 'noTarget', 'tooMany'];
+
+/**
+ * Operations on a whole extension (`path: "urn:…:enterprise:2.0:User"`, or a path-less value holding that
+ * key) as operations on each of its attributes (`urn:…:User:department`), which scim-patch resolves; it
+ * would split a bare URN at its last colon. A replace or remove of the whole extension drops it first.
+ */
+function expandExtensions(resource: Json, ops: PatchOperation[], extensions: string[]): PatchOperation[] {
+  const ext = (name: string | undefined) => extensions.find((e) => e.toLowerCase() === name?.toLowerCase());
+  const out: PatchOperation[] = [];
+  const each = (op: PatchOperation['op'], urn: string, value: unknown) => {
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new ScimError(400, `The value of ${urn} is an object`, 'invalidValue');
+    for (const [k, v] of Object.entries(value as Json)) out.push({ op, path: `${urn}:${k}`, value: v });
+  };
+  for (const o of ops) {
+    // Entra ID removes members with { op: Remove, path: members, value: [{ value: id }] }: each value names an
+    // entry by its `value`, whatever else the stored entry holds ($ref, type).
+    if (o.op === 'remove' && o.path && /^[A-Za-z][\w.:-]*$/.test(o.path) && Array.isArray(o.value)) {
+      for (const v of o.value) {
+        const id = (v as Json | null)?.value;
+        if (typeof id !== 'string') throw new ScimError(400, 'Each value to remove names its value', 'invalidValue');
+        out.push({ op: 'remove', path: `${o.path}[value eq ${JSON.stringify(id)}]`, value: undefined });
+      }
+      continue;
+    }
+    const whole = ext(o.path);
+    if (whole) {
+      if (o.op !== 'add') out.push({ op: 'remove', path: whole, value: undefined });
+      if (o.op !== 'remove') each(o.op === 'replace' ? 'add' : o.op, whole, o.value);
+      continue;
+    }
+    if (!o.path && o.value && typeof o.value === 'object' && !Array.isArray(o.value)) {
+      const rest: Json = {};
+      for (const [k, v] of Object.entries(o.value as Json)) {
+        // Okta renames a group with { op: replace, value: { id, displayName } }: the id it names must be this one.
+        if (/^(id|schemas|meta)$/i.test(k)) {
+          if (k.toLowerCase() === 'id' && v !== resource.id) throw new ScimError(400, 'id is read-only', 'mutability');
+          continue;
+        }
+        const urn = ext(k);
+        if (urn) each(o.op, urn, v);
+        else rest[k] = v;
+      }
+      if (Object.keys(rest).length) out.push({ ...o, value: rest });
+      continue;
+    }
+    out.push(o);
+  }
+  return out;
 }
 
-function booleanish(attr: string, value: unknown): unknown {
-  // Some providers send "True"/"False" for booleans.
-  if (attr === 'active' && typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
-  return value;
-}
-
-function matches(item: unknown, sub: string, want: unknown): boolean {
-  if (!item || typeof item !== 'object') return false;
-  const key = Object.keys(item).find((k) => k.toLowerCase() === sub.toLowerCase());
-  const v = key ? (item as Json)[key] : undefined;
-  return typeof v === 'string' && typeof want === 'string' ? v.toLowerCase() === want.toLowerCase() : v === want;
-}
-
-function applyOne(resource: Json, op: PatchOperation, allowed: readonly string[]): void {
-  if (!op.path) {
-    if (op.op === 'remove') throw new ScimError(400, 'remove needs a path', 'noTarget');
-    if (!op.value || typeof op.value !== 'object' || Array.isArray(op.value)) {
-      throw new ScimError(400, 'Without a path, value must be an object of attributes', 'invalidValue');
-    }
-    for (const [k, v] of Object.entries(op.value as Json)) {
-      // `name.givenName` style keys inside the value (sent by some providers) are paths too.
-      applyOne(resource, { op: op.op, path: k, value: v }, allowed);
-    }
-    return;
-  }
-  const path = op.path.replace(/^urn:ietf:params:scim:schemas:core:2\.0:(User|Group):/i, '');
-  const m = PATH.exec(path);
-  if (!m) throw new ScimError(400, `Unsupported path ${JSON.stringify(op.path)}`, 'invalidPath');
-  const attr = canonical(m[1]!, allowed);
-  const [, , filterAttr, filterRaw, sub] = m;
-  const value = booleanish(attr, op.value);
-
-  if (filterAttr) {
-    const want = filterRaw!.startsWith('"') ? JSON.parse(filterRaw!) : filterRaw!.toLowerCase() === 'true';
-    const list = Array.isArray(resource[attr]) ? (resource[attr] as unknown[]) : [];
-    const hits = list.filter((item) => matches(item, filterAttr, want));
-    if (op.op === 'remove' && !sub) {
-      resource[attr] = list.filter((item) => !hits.includes(item));
-      return;
-    }
-    if (!hits.length) throw new ScimError(400, `No ${attr} matches ${op.path}`, 'noTarget');
-    for (const item of hits) {
-      if (sub) {
-        if (op.op === 'remove') delete (item as Json)[sub];
-        else (item as Json)[sub] = value;
-      } else Object.assign(item as Json, value as Json);
-    }
-    return;
-  }
-  if (sub) {
-    const parent = (resource[attr] && typeof resource[attr] === 'object' ? resource[attr] : {}) as Json;
-    if (op.op === 'remove') delete parent[sub];
-    else parent[sub] = value;
-    resource[attr] = parent;
-    return;
-  }
-  if (op.op === 'remove') {
-    // Removing listed values from a multi-valued attribute (`members` with `value: [{value}]`), or all of it.
-    if (Array.isArray(resource[attr]) && Array.isArray(value)) {
-      const gone = value.map((v) => (v as Json)?.value);
-      resource[attr] = (resource[attr] as Json[]).filter((item) => !gone.includes(item?.value));
-    } else delete resource[attr];
-    return;
-  }
-  if (op.op === 'add' && Array.isArray(resource[attr])) {
-    const add = Array.isArray(value) ? value : [value];
-    const list = resource[attr] as Json[];
-    for (const v of add) if (!list.some((item) => item?.value !== undefined && item.value === (v as Json)?.value)) list.push(v as Json);
-    return;
-  }
-  if (
-    op.op === 'add' &&
-    value &&
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    resource[attr] &&
-    typeof resource[attr] === 'object'
-  ) {
-    resource[attr] = { ...(resource[attr] as Json), ...(value as Json) };
-    return;
-  }
-  resource[attr] = value;
-}
-
-/** The resource after the operations (a copy); attributes outside `allowed` are refused. */
-export function applyPatch(resource: Json, ops: PatchOperation[], allowed: readonly string[]): Json {
+/** The resource after the operations (a copy); `extensions` are the schema URNs of its extensions. */
+export function applyPatch(resource: Json, ops: PatchOperation[], extensions: string[] = []): Json {
   const copy = structuredClone(resource);
-  for (const op of ops) applyOne(copy, op, allowed);
-  return copy;
+  try {
+    for (const op of expandExtensions(resource, ops, extensions)) {
+      // Removing a whole extension: scim-patch cannot name it (see expandExtensions).
+      const whole = op.op === 'remove' && extensions.find((e) => e.toLowerCase() === op.path?.toLowerCase());
+      if (whole) {
+        const key = Object.keys(copy).find((k) => k.toLowerCase() === whole.toLowerCase());
+        if (key) delete copy[key];
+        continue;
+      }
+      scimPatch(copy as never, [op] as ScimPatchOperation[], { mutateDocument: true, treatMissingAsAdd: true });
+    }
+    return copy;
+  } catch (err) {
+    if (err instanceof ScimError) throw err;
+    const code = (err as { scimCode?: string }).scimCode;
+    const message = String((err as Error).message ?? 'Invalid PATCH').replace(/^Invalid SCIM Patch: /, '');
+    const scimType = SCIM_TYPES.find((t) => t === code) ?? 'invalidPath';
+    if (/doesn't exist|no record match/i.test(message)) throw new ScimError(400, message, 'noTarget');
+    throw new ScimError(400, message.slice(0, 300), scimType);
+  }
 }

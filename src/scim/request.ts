@@ -10,6 +10,7 @@ import { createContext, type Context } from '../graphql/context';
 import type { RateLimits } from '../http/rate-limit';
 import type { Mailer } from '../mail/mailer';
 import type { AccountDoc } from '../modules/accounts/account.model';
+import type { ScopeType } from '../authz/resources';
 import { ScimError } from './errors';
 import { ScimToken } from './scim.model';
 
@@ -21,6 +22,39 @@ export interface ScimRequest {
   tokenId: string;
   /** `https://host/scim/v2`, for `meta.location`. */
   baseUrl: string;
+  /** The request's If-Match (RFC 7644 §3.14): a change applies only to this version. */
+  ifMatch?: string;
+}
+
+/** The ETag of a resource's version (RFC 7644 §3.14; weak: equal versions are equal resources, not bytes). */
+export const etagOf = (version: number | undefined): string => `W/"${version ?? 0}"`;
+
+/**
+ * A change named by If-Match applies only to that version: 412 otherwise (RFC 7644 §3.14). `*` matches
+ * any version; several ETags may be listed.
+ */
+export function assertMatches(req: ScimRequest, version: number | undefined): void {
+  if (req.ifMatch === undefined) return;
+  const tags = req.ifMatch.split(',').map((t) => t.trim());
+  const current = etagOf(version);
+  // Weak comparison (RFC 9110 §8.8.3.2): W/"1" and "1" name the same version.
+  const strip = (t: string) => t.replace(/^W\//, '');
+  if (tags.includes('*') || tags.some((t) => strip(t) === strip(current))) return;
+  throw new ScimError(412, `The resource changed: its version is now ${current}. Read it again and retry`);
+}
+
+/** A SCIM token does no more than its maker may: 403 unless the maker holds `permission` there. */
+export async function assertMakerMay(
+  req: ScimRequest,
+  permission: string,
+  scope: { type: ScopeType; id: string },
+  what: string,
+): Promise<void> {
+  if (await can(req.ctx, permission, scope)) return;
+  throw new ScimError(
+    403,
+    `This SCIM token acts for the person who made it, who may not ${what} (${permission}): make the token as someone who may`,
+  );
 }
 
 /** One page of a list (RFC 7644 §3.4.2.4): `startIndex` counts from 1; `count` 0 asks for the total only. */
@@ -49,13 +83,14 @@ export function resourceMeta(
   req: ScimRequest,
   resourceType: 'User' | 'Group',
   id: string,
-  doc: { createdAt: Date; updatedAt: Date },
+  doc: { createdAt: Date; updatedAt: Date; version?: number },
 ): Record<string, string> {
   return {
     resourceType,
     created: new Date(doc.createdAt).toISOString(),
     lastModified: new Date(doc.updatedAt).toISOString(),
     location: `${req.baseUrl}/${resourceType}s/${id}`,
+    version: etagOf(doc.version),
   };
 }
 

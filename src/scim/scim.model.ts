@@ -23,11 +23,23 @@ export interface ScimUserDoc extends BaseDoc, InAccount {
   userName: string;
   userNameKey: string;
   externalId?: string | null;
+  /** The sign-in address (the primary email when provisioned), lower-cased; fixed once provisioned. */
+  email: string;
+  /** Every emails.value, lower-cased, for filters. */
+  emailKeys?: string[];
+  displayName?: string | null;
+  displayNameKey?: string | null;
+  active: boolean;
+  /**
+   * The attributes the provider set, as cleaned by the published schema (JSON: extension URNs and `$ref`
+   * are not database keys). Read back as they were sent, so round trips compare.
+   */
+  attributes?: string | null;
+  /** Bumped by every change: the ETag (RFC 7644 §3.14). */
+  version?: number;
+  /** Before `attributes` existed (read only). */
   givenName?: string | null;
   familyName?: string | null;
-  displayName?: string | null;
-  email: string;
-  active: boolean;
 }
 
 const scimUserSchema = docSchema<ScimUserDoc>({
@@ -36,11 +48,15 @@ const scimUserSchema = docSchema<ScimUserDoc>({
   userName: { type: String, required: true },
   userNameKey: { type: String, required: true },
   externalId: { type: String, default: null },
+  email: { type: String, required: true },
+  emailKeys: { type: [String], default: [] },
+  displayName: { type: String, default: null },
+  displayNameKey: { type: String, default: null },
+  active: { type: Boolean, default: true },
+  attributes: { type: String, default: null },
+  version: { type: Number, default: 1 },
   givenName: { type: String, default: null },
   familyName: { type: String, default: null },
-  displayName: { type: String, default: null },
-  email: { type: String, required: true },
-  active: { type: Boolean, default: true },
 });
 scimUserSchema.index({ accountId: 1, userId: 1 }, { unique: true });
 scimUserSchema.index({ accountId: 1, userNameKey: 1 }, { unique: true });
@@ -64,6 +80,8 @@ export interface ScimGroupDoc extends BaseDoc, InAccount {
   scopeType: string | null;
   scopeId: string | null;
   members: ScimGroupMember[];
+  /** Bumped by every change: the ETag (RFC 7644 §3.14). */
+  version?: number;
 }
 
 const scimGroupSchema = docSchema<ScimGroupDoc>({
@@ -75,6 +93,7 @@ const scimGroupSchema = docSchema<ScimGroupDoc>({
   scopeType: { type: String, default: null },
   scopeId: { type: String, default: null },
   members: { type: [{ _id: false, userId: String, bindingId: { type: String, default: null } }], default: [] },
+  version: { type: Number, default: 1 },
 });
 scimGroupSchema.index({ accountId: 1, displayNameKey: 1 }, { unique: true });
 scimGroupSchema.index({ accountId: 1, externalId: 1 });

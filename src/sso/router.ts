@@ -47,6 +47,15 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimit
       res.status(err.status).json({ errors: [{ message: err.message, extensions: { code } }] });
       return;
     }
+    // The session gate's answers (src/modules/identity/gate.service.ts): a second factor owed (the
+    // challenge, for loginWithTwoFactor), a lockout, or a refusal — passed on as they are.
+    const gateStatus: Record<string, number> = { [ErrorCode.UNAUTHENTICATED]: 401, [ErrorCode.RATE_LIMITED]: 429 };
+    if (err instanceof GraphQLError && gateStatus[String(err.extensions?.code)]) {
+      const { http: _http, ...extensions } = err.extensions as Record<string, unknown>;
+      if (extensions.retryAfter !== undefined) res.setHeader('retry-after', String(extensions.retryAfter));
+      res.status(gateStatus[String(err.extensions.code)]!).json({ errors: [{ message: err.message, extensions }] });
+      return;
+    }
     if (err instanceof GraphQLError && REFUSALS.has(String(err.extensions?.code))) {
       // The access rules refused the just-in-time membership (e.g. whoever configured SSO lost the right to bind the default role).
       res.status(403).json({

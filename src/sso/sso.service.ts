@@ -92,6 +92,8 @@ export async function saveSsoConfig(ctx: Context, account: AccountDoc, set: Part
     { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
   ).lean<SsoConfigDoc>())!;
   after.samlCertificates ??= [];
+  // Mirrored on the account: the account gate (src/identity/gate.ts) decides from the account document alone.
+  await Account.updateOne({ _id: account._id }, { $set: { ssoRequired: !!after.ssoRequired } });
   const ended = after.ssoRequired && !before?.ssoRequired ? await endPasswordSessions(account) : 0;
   await ctx.audit.change({
     accountId: account._id,
@@ -260,7 +262,7 @@ export async function completeSsoSignIn(
       });
     }
   }
-  const result = await completeLogin(ctx, user, `sso:${identity.method}`);
+  const result = await completeLogin(ctx, user, `sso:${identity.method}`, { ssoAccountId: account._id, account });
   return { ...result, account };
 }
 

@@ -64,7 +64,7 @@ it('gives the admin roles of older accounts the permissions added to the catalog
   const admin = (await accessStore.roleByKey(o.accountId, 'admin'))!;
   expect(admin.permissions).toContain('access:apply');
   // As an account made before access:apply existed stores it.
-  await raw('roles').updateOne({ _id: admin._id as never }, { $pull: { permissions: 'access:apply' } });
+  await raw('roles').updateOne({ _id: admin._id as never }, { $pull: { permissions: 'access:apply' } } as never);
   expect((await accessStore.roleByKey(o.accountId, 'admin'))!.permissions).not.toContain('access:apply');
   await backfillAccessKeys();
   const after = (await accessStore.roleByKey(o.accountId, 'admin'))!;

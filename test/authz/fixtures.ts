@@ -6,8 +6,8 @@ import type { ScopeType } from '../../src/authz/resources';
 import { newId } from '../../src/db/ids';
 import { Member } from '../../src/modules/accounts/account.model';
 import { bindDoc, createRoleDoc } from '../helpers/access';
-import { User } from '../../src/modules/identity/user.model';
-import { startSession } from '../../src/modules/identity/session.service';
+import { Session, User } from '../../src/modules/identity/user.model';
+import { randomSecret, tokenHash } from '../../src/crypto/tokens';
 import { uniqueEmail, type GqlResponse } from '../helpers/gateway';
 
 export interface TestMember {
@@ -47,7 +47,14 @@ export async function addMember(
     createdBy: ownerId,
   });
   const bindingId = await bind(accountId, user._id, roleId, scope ?? { type: 'ACCOUNT', id: accountId }, ownerId);
-  return { userId: user._id, token: await startSession(user._id, 'password'), roleId, bindingId };
+  return { userId: user._id, token: await sessionFor(user._id), roleId, bindingId };
+}
+
+/** A password session for a user these fixtures made (written as the gate would: src/modules/identity/gate.service.ts). */
+async function sessionFor(userId: string): Promise<string> {
+  const token = randomSecret(32);
+  await Session.create({ userId, tokenHash: tokenHash(token), expiresAt: new Date(Date.now() + 3600_000), method: 'password' });
+  return token;
 }
 
 /** Binds `userId` to `roleId` at `scope` and bumps the account's permissionsVersion. */

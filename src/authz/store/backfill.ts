@@ -1,5 +1,5 @@
 // Databases written before the access store lack the natural unique key of bindings (`key`) and may
-// hold the duplicates it now forbids (the races of issue #8). Run before the unique indexes are built
+// hold the duplicates it now forbids (the races of concurrent grants: docs/permissions-rules.md). Run before the unique indexes are built
 // (through backfillAccessKeys(), src/modules/access/backfill.ts): it sets the keys and removes duplicate
 // bindings (identical user, role and scope: one is kept). A database written by this version has
 // nothing to do: one indexed read.

@@ -10,6 +10,9 @@ export interface AccountFacts extends BaseDoc {
   ownerId: string;
   permissionsVersion: number;
   ownerEpoch?: number;
+  /** The account gate's flags (src/identity/gate.ts). */
+  requireTwoFactor?: boolean;
+  ssoRequired?: boolean;
 }
 
 /** Membership of a user in an account. */

@@ -1,5 +1,5 @@
-// Rate limits counted before any resolver runs: the per-principal request budget
-// (RATE_LIMIT_REQUESTS_PER_MINUTE) and, per client IP, each use of the root fields that create
+// Rate limits counted before any resolver runs (the per-principal request budget,
+// RATE_LIMIT_REQUESTS_PER_MINUTE, is the request gate's: src/http/gate.ts): per client IP, each use of the root fields that create
 // things or send mail without a session (RATE_LIMIT_ACTIONS_PER_IP_HOUR). Failed logins are
 // counted by the login service, which alone knows whether the password was right.
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -22,8 +22,7 @@ export function rateLimitPlugin(): ApolloServerPlugin<Context> {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation, document }) {
-          const p = contextValue.principal;
-          if (p) await contextValue.limits.request(p.id);
+          // The per-principal budget was spent by the request gate (src/http/gate.ts), before Apollo.
           if (operation?.operation !== 'mutation') return;
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;

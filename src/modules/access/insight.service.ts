@@ -1,4 +1,4 @@
-// whoCan and accessReview (issue #12): the account-wide answers of access insight. The computing is in
+// whoCan and accessReview (docs/access-insight.md): the account-wide answers of access insight. The computing is in
 // src/authz (who-can.ts, review.ts, from one read of the account's access facts); here: arguments,
 // the part of the account a review covers, and the audit of every review (GraphQL and CSV alike).
 import type { Context } from '../../graphql/context';

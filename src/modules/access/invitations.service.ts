@@ -13,7 +13,7 @@ import { isAdminRole } from '../../authz/packs';
 import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/account.model';
 import { User, VerifiedEmail, type UserDoc } from '../identity/user.model';
-import { startSession, type AuthResult } from '../identity/session.service';
+import { issueSession, type AuthResult } from '../identity/session.service';
 import { assertVerified, claimAddress, verifiedHolder } from '../identity/email.service';
 import { isDuplicateKey } from '../../db/errors';
 // Seats of the plan (MT17): every way in takes one first.
@@ -153,9 +153,15 @@ export async function acceptInvitation(ctx: Context, input: AcceptInvitationInpu
   let createdUser = false;
   if (input.password.length > 128) throw new BadInputError('Password must be at most 128 characters long', 'password');
   if (user) {
+    // The password of an existing login is guessed here as at login: the same lockout counter.
+    const lockKey = `user:${user._id}`;
+    await ctx.limits.assertLoginAllowed(lockKey, ctx.ip);
     if (!(await verifyPassword(input.password, user.passwordHash))) {
+      const refusal = await ctx.limits.loginFailed(lockKey, ctx.ip);
+      if (refusal) throw refusal.error;
       throw new BadInputError('This email already has a login: give its password to join', 'password');
     }
+    await ctx.limits.loginSucceeded(lockKey, ctx.ip);
   } else {
     const unverified = await User.find({ email: inv.email }).sort({ _id: -1 }).limit(5).lean<UserDoc[]>();
     for (const u of unverified) {
@@ -227,14 +233,20 @@ export async function acceptInvitation(ctx: Context, input: AcceptInvitationInpu
       if (!(err instanceof DuplicateError)) throw err; // they held it already
     }
   }
-  const token = await startSession(u._id, 'invitation');
-  ctx.principal = { kind: 'user', id: u._id, userId: u._id, sessionId: 'new' };
-  await ctx.audit.change({
-    accountId: account._id,
-    workspaceId: inv.workspaceId ?? null,
-    action: 'invitation.accepted',
-    target: { type: 'Invitation', id: inv._id },
-    after: { userId: u._id, email: u.email, roleId: role?._id ?? null, bindingId, newUser: createdUser },
-  });
-  return { token, user: u, account };
+  // The gate: the membership stands, but a login with a second factor gets a challenge (then
+  // loginWithTwoFactor), never a session; nor does a session reach accounts requiring SSO.
+  let result: AuthResult | undefined;
+  try {
+    result = await issueSession(ctx, u, 'invitation', { account });
+  } finally {
+    await ctx.audit.change({
+      accountId: account._id,
+      workspaceId: inv.workspaceId ?? null,
+      action: 'invitation.accepted',
+      target: { type: 'Invitation', id: inv._id },
+      after: { userId: u._id, email: u.email, roleId: role?._id ?? null, bindingId, newUser: createdUser },
+      meta: { sessionIssued: !!result },
+    });
+  }
+  return result;
 }

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { stringify } from 'csv-stringify';
-import { queryString, restContext, sendError } from '../../audit/export';
+import { queryString, restContext, restPermissions, sendError } from '../../audit/export';
 import { permissionBit } from '../../authz/catalogue';
 import { allowed } from '../../authz/check';
 import { loadScopeNode } from '../../authz/introspect';
@@ -100,12 +100,12 @@ export function accessReviewExportHandler(deps: { log: Logger; mailer: Mailer; l
       return bad(res, err);
     }
 
-    const ctx = await restContext(req, res, deps);
-    if (!ctx) return;
+    const ctx = restContext(req, res, deps);
     // As the GraphQL field: the node is located and checked first (another account's is a 404), then it must lie in the account.
     const target = scope ?? { type: 'ACCOUNT' as const, id: accountId };
     const node = await loadScopeNode(ctx, target);
-    const compiled = node ? await ctx.authz.load(node.accountId) : null;
+    const compiled = node ? await restPermissions(ctx, res, node.accountId) : null;
+    if (compiled === undefined) return;
     if (!node || !compiled)
       return sendError(res, 404, ErrorCode.NOT_FOUND, `No ${target.type.toLowerCase()} with id ${JSON.stringify(target.id)}`);
     if (!allowed(compiled, REVIEW_BIT, node.doc, node.chain, false)) {

@@ -8,6 +8,8 @@ export interface ApiTokenDoc extends BaseDoc, InAccount, IssuedToken {
   scopes: string[];
   workspaceIds: string[] | null;
   expiresAt: Date;
+  /** The account whose identity provider minted the session the token was made in (accounts requiring SSO honour only those). */
+  ssoAccountId?: string | null;
 }
 
 const apiTokenSchema = docSchema<ApiTokenDoc>({
@@ -17,6 +19,7 @@ const apiTokenSchema = docSchema<ApiTokenDoc>({
   scopes: { type: [String], default: [] },
   workspaceIds: { type: [String], default: null },
   expiresAt: { type: Date, required: true },
+  ssoAccountId: { type: String, default: null },
 });
 apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
 apiTokenSchema.index({ accountId: 1 });

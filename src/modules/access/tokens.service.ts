@@ -127,6 +127,8 @@ export async function createApiToken(ctx: Context, input: CreateApiTokenInput): 
     workspaceIds,
     expiresAt,
     createdBy: userId,
+    // Made in a session an account's identity provider minted: an account requiring SSO honours it (src/identity/gate.ts).
+    ssoAccountId: ctx.principal?.ssoAccountId ?? null,
   } as ApiTokenDoc);
   try {
     await ctx.audit.change({

@@ -14,6 +14,13 @@ export interface AccountDoc extends BaseDoc {
   accessRequestRecipients?: 'OWNER' | 'RESOLVERS';
   /** Every member must have a second factor: members without one can only enrol (two-factor.service.ts). */
   requireTwoFactor?: boolean;
+  /**
+   * Mirror of the SSO setting `ssoRequired` (written with it by src/sso/sso.service.ts saveSsoConfig),
+   * kept here so the account gate (src/identity/gate.ts) decides from the account document alone.
+   */
+  ssoRequired?: boolean;
+  /** An identity provider's MFA assertion (OIDC amr/acr, SAML AuthnContext) counts as the second factor (default: no). */
+  trustIdpMfa?: boolean;
   createdBy: string;
 }
 
@@ -25,6 +32,8 @@ const accountSchema = docSchema<AccountDoc>({
   defaultRoleId: { type: String, default: null },
   accessRequestRecipients: { type: String, enum: ['OWNER', 'RESOLVERS'], default: 'RESOLVERS' },
   requireTwoFactor: { type: Boolean, default: false },
+  ssoRequired: { type: Boolean, default: false },
+  trustIdpMfa: { type: Boolean, default: false },
   createdBy: { type: String, required: true },
 });
 accountSchema.index({ ownerId: 1 });

@@ -8,7 +8,7 @@ import type { Context } from '../../graphql/context';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { claimOnce } from '../../db/claims';
-import { BadInputError } from '../../errors';
+import { BadInputError, ErrorCode } from '../../errors';
 import { Member } from '../accounts/account.model';
 import { EmailToken, Session, User, VerifiedEmail, type EmailTokenDoc, type EmailTokenPurpose, type UserDoc } from './user.model';
 
@@ -160,6 +160,15 @@ export async function verifyEmail(ctx: Context, token: string): Promise<boolean>
 export async function requestPasswordReset(ctx: Context, email: string): Promise<boolean> {
   const address = email.trim().toLowerCase();
   const holder = address.length <= 254 ? await verifiedHolder(address) : null;
+  // Limited per address as well as per client IP (the rate-limit plugin): counted for every address,
+  // known or not, so the refusal tells nothing; audited in the holder's accounts.
+  try {
+    await ctx.limits.resetMailRequested(address);
+  } catch (err) {
+    if (holder)
+      await auditInAccountsOf(ctx, holder._id, 'auth.refused', { method: 'requestPasswordReset', reason: ErrorCode.RATE_LIMITED });
+    throw err;
+  }
   if (holder) {
     void (async () => {
       const { token, expiresAt } = await issueToken(holder, 'RESET_PASSWORD', RESET_TTL_MS);

@@ -8,10 +8,8 @@ import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/account.model';
 import { createAccount, cleanName } from '../accounts/accounts.service';
 import { Session, User, type UserDoc } from './user.model';
-import { requireSecondFactor } from './two-factor.service';
-import { assertPasswordLoginAllowed } from '../../sso/sso.service';
 import { mailVerification, verifiedHolder } from './email.service';
-import { completeLogin, startSession, type AuthResult } from './session.service';
+import { issueSession, type AuthResult } from './gate.service';
 
 /**
  * A new account, its owner and a session, for any address: a new address is mailed a verification
@@ -33,22 +31,19 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResu
     await User.deleteOne({ _id: user._id });
     throw err;
   }
-  const token = await startSession(user._id, 'signup');
-  ctx.principal = { kind: 'user', id: user._id, userId: user._id, sessionId: 'new' };
-  await ctx.audit.record({
-    accountId: account._id,
-    action: 'account.created',
-    target: { type: 'Account', id: account._id },
-    after: { name: account.name, ownerId: user._id },
-  });
-  await ctx.audit.record({
-    accountId: account._id,
-    action: 'auth.login',
-    target: { type: 'User', id: user._id },
-    meta: { method: 'signUp' },
+  // The gate issues the session (and records auth.login, method signup, in the new account).
+  const result = await issueSession(ctx, user, 'signup', {
+    account,
+    beforeLoginRecorded: () =>
+      ctx.audit.record({
+        accountId: account._id,
+        action: 'account.created',
+        target: { type: 'Account', id: account._id },
+        after: { name: account.name, ownerId: user._id },
+      }),
   });
   await mailVerification(ctx, user, holder);
-  return { token, user, account };
+  return result;
 }
 
 /** Users a password is tried against: the verified holder of the address first, then the newest unverified ones. */
@@ -70,12 +65,15 @@ export async function login(ctx: Context, input: LoginInput): Promise<AuthResult
   if (hasEmail === hasUsername) throw new BadInputError('Sign in with an email or a username (one of them)', 'email');
   const username = hasUsername ? input.username!.trim() : '';
   const email = hasEmail ? input.email!.trim().toLowerCase() : `username:${username}`;
-  // Locked out (too many failures from this address for this email, or from this address at all):
-  // refused before the password is even checked, so a right guess during a lockout tells nothing.
-  await ctx.limits.assertLoginAllowed(email, ctx.ip);
   const candidates = hasEmail
     ? await User.find({ email }).sort({ emailVerifiedAt: -1, _id: -1 }).limit(LOGIN_CANDIDATES).lean<UserDoc[]>()
     : await usernameCandidates(username);
+  // One lockout counter per login, whatever identifier was typed: a known login counts under its
+  // user id (its email and its username share it); an unknown identifier under itself.
+  const lockKey = candidates[0] ? `user:${candidates[0]._id}` : email;
+  // Locked out (too many failures from this address for this login, or from this address at all):
+  // refused before the password is even checked, so a right guess during a lockout tells nothing.
+  await ctx.limits.assertLoginAllowed(lockKey, ctx.ip);
   // Unknown email and wrong password give the same error (and an unknown email costs one hash too).
   let user: UserDoc | undefined;
   for (const c of candidates) {
@@ -86,16 +84,14 @@ export async function login(ctx: Context, input: LoginInput): Promise<AuthResult
   }
   if (!candidates.length) await verifyPassword(input.password, await dummyHash());
   if (!user) {
-    const refusal = await ctx.limits.loginFailed(email, ctx.ip);
+    const refusal = await ctx.limits.loginFailed(lockKey, ctx.ip);
     if (candidates[0]) await auditLoginFailure(ctx, candidates[0]._id, refusal?.lockedOut ?? false);
     throw refusal?.error ?? new UnauthenticatedError(LOGIN_FAILED);
   }
-  await ctx.limits.loginSucceeded(email, ctx.ip);
-  // Members of an account that requires SSO sign in there (its owner keeps a password: break-glass);
-  // users with a second factor get a short-lived challenge instead of a session.
-  await assertPasswordLoginAllowed(user);
-  await requireSecondFactor(user);
-  return completeLogin(ctx, user, 'password');
+  await ctx.limits.loginSucceeded(lockKey, ctx.ip);
+  // The gate: a user with a second factor gets a challenge instead of a session; members of accounts
+  // requiring SSO sign in there (their owner keeps a password: break-glass).
+  return issueSession(ctx, user, 'password');
 }
 
 /**

@@ -33,6 +33,12 @@ export interface LoginChallengeDoc extends BaseDoc {
   tokenHash: string;
   expiresAt: Date;
   failedAttempts: number;
+  /** The door the password (or IdP assertion) was given at: the session, once the code is right, records it. */
+  method: string;
+  ssoAccountId: string | null;
+  idpMfa: boolean;
+  /** The account the door answers with (acceptInvitation, SSO). */
+  accountId: string | null;
 }
 
 const loginChallengeSchema = docSchema<LoginChallengeDoc>({
@@ -40,6 +46,10 @@ const loginChallengeSchema = docSchema<LoginChallengeDoc>({
   tokenHash: { type: String, required: true },
   expiresAt: { type: Date, required: true },
   failedAttempts: { type: Number, default: 0 },
+  method: { type: String, default: 'password' },
+  ssoAccountId: { type: String, default: null },
+  idpMfa: { type: Boolean, default: false },
+  accountId: { type: String, default: null },
 });
 loginChallengeSchema.index({ tokenHash: 1 }, { unique: true });
 loginChallengeSchema.index({ expiresAt: 1 });

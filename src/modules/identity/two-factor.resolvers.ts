@@ -1,14 +1,8 @@
 // enableTwoFactor, confirmTwoFactor and disableTwoFactor act on the caller only (no @requires, like
 // updateMySettings); loginWithTwoFactor is public (the challenge is the credential).
 import type { Resolvers } from '../../graphql/generated';
-import {
-  confirmTwoFactor,
-  disableTwoFactor,
-  enableTwoFactor,
-  loginWithTwoFactor,
-  setRequireTwoFactor,
-  twoFactorEnabled,
-} from './two-factor.service';
+import { confirmTwoFactor, disableTwoFactor, enableTwoFactor, setRequireTwoFactor, twoFactorEnabled } from './two-factor.service';
+import { loginWithTwoFactor } from './gate.service';
 
 export const twoFactorResolvers: Resolvers = {
   Mutation: {
@@ -23,5 +17,6 @@ export const twoFactorResolvers: Resolvers = {
   },
   Account: {
     requireTwoFactor: (account) => !!account.requireTwoFactor,
+    trustIdpMfa: (account) => !!account.trustIdpMfa,
   },
 };

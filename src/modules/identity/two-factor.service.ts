@@ -4,22 +4,20 @@
 // Once-only facts (a time step used, a recovery code used, a login challenge used) are claims
 // (src/db/claims.ts), never a read-then-write.
 import { randomInt } from 'node:crypto';
-import type { LoginWithTwoFactorInput, SetRequireTwoFactorInput } from '../../graphql/generated';
+import type { SetRequireTwoFactorInput } from '../../graphql/generated';
 import { GraphQLError } from 'graphql';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Context } from '../../graphql/context';
 import { secretBox } from '../../crypto/secrets';
-import { randomSecret, tokenHash } from '../../crypto/tokens';
+import { PeopleOnlyError } from '../../identity/gate';
+import { tokenHash } from '../../crypto/tokens';
 import { claimOnce } from '../../db/claims';
 import { BadInputError, UnauthenticatedError, ErrorCode } from '../../errors';
 import { Account, Member, type AccountDoc } from '../accounts/account.model';
-import { User, type UserDoc } from './user.model';
-import { completeLogin, type AuthResult } from './session.service';
-import { LoginChallenge, TwoFactor, type TwoFactorDoc } from './two-factor.model';
+import { type UserDoc } from './user.model';
+import { TwoFactor, type TwoFactorDoc } from './two-factor.model';
 
 export const TOTP_ISSUER = 'Postern';
-const CHALLENGE_TTL_MS = 5 * 60 * 1000;
-const CHALLENGE_MAX_FAILURES = 5;
 const RECOVERY_CODE_COUNT = 10;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 /** One step either side of now: clocks of phones drift. */
@@ -30,7 +28,7 @@ export interface TwoFactorEnrolment {
   secret: string;
 }
 
-/** The answer to `login` for a user with a second factor: UNAUTHENTICATED, carrying the challenge for loginWithTwoFactor. */
+/** The answer of every door (src/modules/identity/gate.service.ts) for a user with a second factor: UNAUTHENTICATED, carrying the challenge for loginWithTwoFactor. */
 export class TwoFactorRequiredError extends GraphQLError {
   constructor(challenge: string, expiresAt: Date) {
     super('Two-factor authentication required: send a code from your authenticator app (or a recovery code) to loginWithTwoFactor.', {
@@ -106,7 +104,7 @@ async function acceptRecoveryCode(userId: string, doc: TwoFactorDoc, code: strin
 }
 
 /** Which factor `code` proved (a TOTP code or a recovery code), or null. */
-async function checkSecondFactor(doc: TwoFactorDoc, code: string): Promise<'totp' | 'recoveryCode' | null> {
+export async function checkSecondFactor(doc: TwoFactorDoc, code: string): Promise<'totp' | 'recoveryCode' | null> {
   if (await acceptTotp(doc._id, doc, code)) return 'totp';
   if (await acceptRecoveryCode(doc._id, doc, code)) return 'recoveryCode';
   return null;
@@ -120,7 +118,12 @@ function newRecoveryCodes(): string[] {
 }
 
 /** A user-level event, recorded in the audit log of every account the user belongs to. */
-async function auditForUser(ctx: Context, userId: string, action: string, meta: Record<string, unknown> | null = null): Promise<void> {
+export async function auditForUser(
+  ctx: Context,
+  userId: string,
+  action: string,
+  meta: Record<string, unknown> | null = null,
+): Promise<void> {
   const memberships = await Member.find({ userId }).select({ accountId: 1 }).lean();
   await Promise.all(
     memberships.map((m) => ctx.audit.record({ accountId: m.accountId, action, target: { type: 'User', id: userId }, meta })),
@@ -136,12 +139,24 @@ function signedInUser(ctx: Context): string {
 }
 
 /**
- * Throws TWO_FACTOR_ENROLMENT_REQUIRED when the user has no second factor and an account of theirs
- * requires one: the rule of the request gate (src/graphql/plugins/two-factor-gate.ts).
+ * Throws TWO_FACTOR_ENROLMENT_REQUIRED when an account of the user requires a second factor: the
+ * rule of the request gates (src/graphql/plugins/two-factor-gate.ts, src/http/gate.ts), asked only
+ * about people without one (the principal knows: src/identity/principal.ts), so a person with a
+ * second factor costs no read here. Unaudited: the gates audit their refusals.
  */
 export async function assertEnrolledWhereRequired(ctx: Context, userId: string): Promise<void> {
-  if (await twoFactorEnabled(userId)) return;
   const requiring = await accountsRequiringTwoFactor(ctx, userId);
+  if (requiring.length) throw new TwoFactorEnrolmentRequiredError(requiring);
+}
+
+/** assertEnrolledWhereRequired without a request context (REST routes: src/http/gate.ts). */
+export async function assertEnrolledWhereRequiredRest(userId: string): Promise<void> {
+  const ids = (await Member.find({ userId }).select({ accountId: 1 }).lean()).map((m) => m.accountId);
+  const requiring = ids.length
+    ? await Account.find({ _id: { $in: ids }, requireTwoFactor: true })
+        .select({ name: 1 })
+        .lean<{ _id: string; name: string }[]>()
+    : [];
   if (requiring.length) throw new TwoFactorEnrolmentRequiredError(requiring);
 }
 
@@ -197,59 +212,38 @@ export async function disableTwoFactor(ctx: Context, code: string): Promise<bool
   return true;
 }
 
-/** The login hook: a user with a second factor gets a challenge, not a session. */
-export async function requireSecondFactor(user: UserDoc): Promise<void> {
-  if (!(await twoFactorEnabled(user._id))) return;
-  const challenge = randomSecret(32);
-  const expiresAt = new Date(Date.now() + CHALLENGE_TTL_MS);
-  await LoginChallenge.create({ userId: user._id, tokenHash: tokenHash(challenge), expiresAt });
-  throw new TwoFactorRequiredError(challenge, expiresAt);
-}
-
-const CHALLENGE_FAILED = 'The login challenge is unknown, expired or used up: log in again with your password.';
-
-export async function loginWithTwoFactor(ctx: Context, input: LoginWithTwoFactorInput): Promise<AuthResult> {
-  const found = await LoginChallenge.findOne({ tokenHash: tokenHash(input.challenge) }).lean();
-  if (!found || found.expiresAt <= new Date() || found.failedAttempts >= CHALLENGE_MAX_FAILURES) {
-    throw new UnauthenticatedError(CHALLENGE_FAILED);
-  }
-  const doc = await TwoFactor.findById(found.userId).lean<TwoFactorDoc>();
-  const user = await User.findById(found.userId).lean<UserDoc>();
-  if (!doc?.enabledAt || !user) throw new UnauthenticatedError(CHALLENGE_FAILED);
-  const factor = await checkSecondFactor(doc, input.code);
-  if (!factor) {
-    await LoginChallenge.updateOne({ _id: found._id }, { $inc: { failedAttempts: 1 } });
-    await auditForUser(ctx, user._id, 'auth.twoFactorFailed');
-    throw new BadInputError('That code is not valid', 'code');
-  }
-  if (!(await claimOnce(`login-challenge:${found._id}`, user._id))) throw new UnauthenticatedError(CHALLENGE_FAILED);
-  await LoginChallenge.deleteOne({ _id: found._id });
-  if (factor === 'recoveryCode') {
-    const left = (await TwoFactor.findById(user._id).lean<TwoFactorDoc>())?.recoveryCodeHashes.length ?? 0;
-    await auditForUser(ctx, user._id, 'user.recoveryCodeUsed', { recoveryCodesLeft: left });
-  }
-  return completeLogin(ctx, user, factor === 'totp' ? 'password+totp' : 'password+recoveryCode');
-}
-
-/** Turns the account's two-factor requirement on or off; in force on every member's next request. */
+/**
+ * Turns the account's two-factor requirement on or off, and whether an identity provider's MFA
+ * assertion counts as the second factor at sign-in (trustIdpMfa); in force on every member's next
+ * request. Security settings are changed by people: a partner token is refused (FORBIDDEN, audited).
+ */
 export async function setRequireTwoFactor(ctx: Context, input: SetRequireTwoFactorInput): Promise<AccountDoc> {
   const before = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  if (input.requireTwoFactor && ctx.principal?.kind === 'user' && !(await twoFactorEnabled(ctx.principal.userId))) {
+  if (ctx.principal?.kind !== 'user') {
+    await ctx.audit.record({
+      accountId: before._id,
+      action: 'auth.refused',
+      target: { type: 'Account', id: before._id },
+      meta: { method: 'token', reason: 'PEOPLE_ONLY', field: 'setRequireTwoFactor' },
+    });
+    throw new PeopleOnlyError('Two-factor settings are changed by a signed-in person, not with a partner API token');
+  }
+  const set: Partial<Pick<AccountDoc, 'requireTwoFactor' | 'trustIdpMfa'>> = {};
+  if (typeof input.requireTwoFactor === 'boolean') set.requireTwoFactor = input.requireTwoFactor;
+  if (typeof input.trustIdpMfa === 'boolean') set.trustIdpMfa = input.trustIdpMfa;
+  if (!Object.keys(set).length) throw new BadInputError('Give requireTwoFactor, trustIdpMfa or both', 'requireTwoFactor');
+  if (set.requireTwoFactor && !(await twoFactorEnabled(ctx.principal.userId))) {
     throw new BadInputError('Turn on two-factor authentication for yourself before requiring it of every member', 'requireTwoFactor');
   }
-  const after = await Account.findOneAndUpdate(
-    { _id: before._id },
-    { $set: { requireTwoFactor: input.requireTwoFactor } },
-    { returnDocument: 'after' },
-  ).lean<AccountDoc>();
+  const after = await Account.findOneAndUpdate({ _id: before._id }, { $set: set }, { returnDocument: 'after' }).lean<AccountDoc>();
   if (!after) throw new BadInputError('The account was deleted', 'accountId');
   ctx.loaders.prime('Account', after);
   await ctx.audit.change({
     accountId: after._id,
     action: 'account.securityUpdated',
     target: { type: 'Account', id: after._id },
-    before: { requireTwoFactor: !!before.requireTwoFactor },
-    after: { requireTwoFactor: !!after.requireTwoFactor },
+    before: { requireTwoFactor: !!before.requireTwoFactor, trustIdpMfa: !!before.trustIdpMfa },
+    after: { requireTwoFactor: !!after.requireTwoFactor, trustIdpMfa: !!after.trustIdpMfa },
   });
   return after;
 }

@@ -1,5 +1,6 @@
 import { model, Schema, type Model } from 'mongoose';
 import { docSchema, type BaseDoc } from '../../db/schema';
+import type { AccountDoc } from '../accounts/account.model';
 
 export interface UserDoc extends BaseDoc {
   email: string;
@@ -37,14 +38,25 @@ userSchema.index({ username: 1 });
 
 export const User: Model<UserDoc> = model<UserDoc>('User', userSchema);
 
+/** What a door answers (AuthPayload): the session token, shown once; issued by src/modules/identity/gate.service.ts only. */
+export interface AuthResult {
+  token: string;
+  user: UserDoc;
+  account: AccountDoc | null;
+}
+
 /** A login session: the token is given to the client once; only its SHA-256 is stored. */
 export interface SessionDoc extends BaseDoc {
   userId: string;
   tokenHash: string;
   expiresAt: Date;
   revokedAt?: Date | null;
-  /** How the session was started: password, password+totp, sso:oidc, sso:saml, signup, invitation. */
+  /** How the session was started: password, password+totp, sso:oidc, sso:saml, signup, invitation (docs/identity.md "Doors"). */
   method?: string;
+  /** The account whose identity provider minted the session: it reaches that account only (src/identity/gate.ts). */
+  ssoAccountId?: string | null;
+  /** The second factor proven at sign-in (totp, recoveryCode, idpMfa), or null. */
+  secondFactor?: string | null;
 }
 
 const sessionSchema = docSchema<SessionDoc>({
@@ -53,6 +65,8 @@ const sessionSchema = docSchema<SessionDoc>({
   expiresAt: { type: Date, required: true },
   revokedAt: { type: Date, default: null },
   method: { type: String },
+  ssoAccountId: { type: String, default: null },
+  secondFactor: { type: String, default: null },
 });
 sessionSchema.index({ tokenHash: 1 }, { unique: true });
 sessionSchema.index({ userId: 1 });

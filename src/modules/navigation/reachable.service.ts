@@ -65,7 +65,7 @@ export function heldFilter(
 export async function compiledAccounts(ctx: Context, accountId?: string | null): Promise<CompiledPermissions[]> {
   const out: CompiledPermissions[] = [];
   for (const id of await accountsOf(ctx, accountId)) {
-    const c = await ctx.authz.load(id);
+    const c = await ctx.authz.loadReachable(id);
     if (c) out.push(c);
   }
   return out;

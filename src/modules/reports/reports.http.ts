@@ -13,7 +13,7 @@ import { allowed } from '../../authz/check';
 import { RESOURCE_TYPES } from '../../authz/resources';
 import { BadInputError, ErrorCode } from '../../errors';
 import { isId } from '../../db/ids';
-import { date, queryString, restContext, sendError } from '../../audit/export';
+import { date, queryString, restContext, restPermissions, sendError } from '../../audit/export';
 import type { Mailer } from '../../mail/mailer';
 import type { RateLimits } from '../../http/rate-limit';
 import { findApiKeyBySecret } from '../sending/secrets.service';
@@ -86,10 +86,10 @@ export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limit
       if (err instanceof BadInputError) return sendError(res, 400, ErrorCode.BAD_USER_INPUT, err.message, { field: err.extensions.field });
       throw err;
     }
-    const ctx = await restContext(req, res, deps);
-    if (!ctx) return;
+    const ctx = restContext(req, res, deps);
     const node = await ctx.loaders.load<{ _id: string; accountId: string; workspaceId: string }>(target.type, target.id);
-    const compiled = node ? await ctx.authz.load(node.accountId) : null;
+    const compiled = node ? await restPermissions(ctx, res, node.accountId) : null;
+    if (compiled === undefined) return;
     if (!node || !compiled)
       return sendError(res, 404, ErrorCode.NOT_FOUND, `No ${target.type.toLowerCase()} with id ${JSON.stringify(target.id)}`);
     const chain = RESOURCE_TYPES[target.type]!.chain;

@@ -21,7 +21,12 @@ export function isUnderProvenDomain(domain: string, proven: readonly string[]): 
 /** The domain part of an address, lower-cased; '' when there is none. */
 export function domainOfAddress(email: string): string {
   const at = email.lastIndexOf('@');
-  return at < 0 ? '' : email.slice(at + 1).trim().toLowerCase();
+  return at < 0
+    ? ''
+    : email
+        .slice(at + 1)
+        .trim()
+        .toLowerCase();
 }
 
 /** May this account vouch for `email` (create a verified login at it, let its IdP assert it)? */

@@ -4,7 +4,7 @@
 import { startTestGateway, STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import { startMailbox, type Mailbox } from '../../helpers/mailbox';
 import { CREATE_USER, err, ok } from '../../modules/access/helpers';
-import { ScimClient, bjensen, CREATE_SCIM_TOKEN } from '../../scim/client';
+import { ScimClient, bjensen, CREATE_SCIM_TOKEN, proveDomain } from '../../scim/client';
 import { installPacks } from './helpers';
 
 let gw: TestGateway;
@@ -100,7 +100,10 @@ describe('Mailtrap seats', () => {
     const token = ok(await gw.gql(CREATE_SCIM_TOKEN, { input: { accountId: owner.accountId, name: 'Okta' } }, owner.token)).createScimToken
       .token;
     const scim = new ScimClient(gw.url, token);
-    const email = uniqueEmail('scimseat');
+    // SCIM provisions only at a domain the account proved (docs/identity-scim.md): the seat is what refuses here.
+    const domain = `seats-${Date.now().toString(36)}.example.com`;
+    await proveDomain(gw, owner, domain);
+    const email = `scimseat@${domain}`;
     const r = await scim.post('/Users', bjensen(email, 'seatless'));
     expect(r.status).toBe(400);
     expect(r.body.detail).toContain('All 3 members the ENTERPRISE plan includes are taken');
