@@ -53,6 +53,8 @@ export interface Config {
   planMemberLimits: Partial<Record<PlanName, number>>;
   /** Development only: SSO may talk to an identity provider over plain http on a loopback address. */
   ssoAllowHttpIdp: boolean;
+  /** Audit sinks (src/audit/sinks.ts): how often each replica delivers (0: never), the first retry delay, http:// to loopback (development). */
+  auditSinks: { intervalMs: number; retryBaseMs: number; allowLoopbackHttp: boolean };
 }
 
 const PLANS = ['FREE', 'STARTER', 'GROWTH', 'SCALE', 'ENTERPRISE'] as const;
@@ -217,6 +219,9 @@ const envSchema = z
     POSTERN_SEND_LEASE_MS: int('POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
     // Read by src/observability/tracing.ts before the configuration is (it starts first); checked here.
     POSTERN_TRACE_GRAPHQL_PARSE: bool('POSTERN_TRACE_GRAPHQL_PARSE', false),
+    POSTERN_AUDIT_SINK_INTERVAL_MS: int('POSTERN_AUDIT_SINK_INTERVAL_MS', 1_000, 0, 3_600_000),
+    POSTERN_AUDIT_SINK_RETRY_BASE_MS: int('POSTERN_AUDIT_SINK_RETRY_BASE_MS', 1_000, 10, 3_600_000),
+    POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK: bool('POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK', false),
   })
   .superRefine((env, ctx) => {
     // The container image has no embedded database: it must be pointed at MongoDB.
@@ -300,6 +305,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ssoAllowHttpIdp: e.POSTERN_SSO_ALLOW_HTTP_IDP,
     schedulerIntervalMs: e.POSTERN_SCHEDULER_INTERVAL_MS,
     sendLeaseMs: e.POSTERN_SEND_LEASE_MS,
+    auditSinks: {
+      intervalMs: e.POSTERN_AUDIT_SINK_INTERVAL_MS,
+      retryBaseMs: e.POSTERN_AUDIT_SINK_RETRY_BASE_MS,
+      allowLoopbackHttp: e.POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK,
+    },
   };
 }
 

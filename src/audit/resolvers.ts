@@ -6,6 +6,9 @@ import type { VisibilityStrategy } from '../authz/visibility';
 import { paginate } from '../graphql/connection';
 import { AuditEvent } from './model';
 import { auditQuery } from './query';
+import { oldestKept, retentionWindow, setRetentionWindow } from './retention-window';
+import { AuditSink, type AuditSinkDoc } from './sink-model';
+import { createAuditSink, deleteAuditSink, sinkSecret } from './sinks';
 
 // Held only on some workspaces (a workspace admin): the events of those workspaces. Registered in
 // src/graphql/registry.ts.
@@ -17,6 +20,25 @@ export const auditEventVisibility: VisibilityStrategy = ({ compiled, bit }) => {
 export const auditResolvers: Resolvers = {
   Account: {
     auditLog: (account, args) => paginate(AuditEvent, auditQuery(account._id, args.filter), args),
+    auditRetention: (account) => retentionWindow(account._id),
+    auditSinks: (account) => AuditSink.find({ accountId: account._id }).sort({ _id: 1 }).lean<AuditSinkDoc[]>().exec(),
+  },
+  Mutation: {
+    setAuditRetention: (_, { input }, ctx) => setRetentionWindow(ctx, input.accountId, input.days),
+    createAuditSink: (_, { input }, ctx) => createAuditSink(ctx, input),
+    deleteAuditSink: (_, { input }, ctx) => deleteAuditSink(ctx, input),
+  },
+  AuditSink: {
+    secret: (s) => sinkSecret(s),
+    delivery: (s) => s,
+  },
+  AuditSinkDelivery: {
+    lastDeliveredAt: (s) => s.lastDeliveredAt ?? null,
+    lastError: (s) => s.lastError ?? null,
+    nextAttemptAt: (s) => s.nextAttemptAt ?? null,
+  },
+  AuditRetention: {
+    oldestEvent: (w) => oldestKept(w),
   },
   AuditEvent: {
     at: (e) => e.at,

@@ -8,12 +8,14 @@ import { Account } from '../modules/accounts/account.model';
 import { Billing, type PlanName } from '../modules/billing/billing.model';
 import { AuditEvent } from './model';
 import { AuditRecorder } from './recorder';
+import { notePurge, retentionWindow } from './retention-window';
 
-export const RETENTION_DAYS: Record<PlanName, number> = { FREE: 30, STARTER: 90, GROWTH: 180, SCALE: 365, ENTERPRISE: 730 };
+export { RETENTION_DAYS } from './retention-window';
 const DAY_MS = 86_400_000;
 
+/** Deletes the account's events older than its window (retention-window.ts: its choice within the plan's bounds). */
 export async function purgeAccount(accountId: string, plan: PlanName, now: Date, log?: Logger): Promise<number> {
-  const days = RETENTION_DAYS[plan] ?? RETENTION_DAYS.FREE;
+  const { days } = await retentionWindow(accountId, plan);
   const cutoff = new Date(now.getTime() - days * DAY_MS);
   const last = await AuditEvent.findOne({ accountId, at: { $lt: cutoff } })
     .sort({ seq: -1 })
@@ -28,6 +30,7 @@ export async function purgeAccount(accountId: string, plan: PlanName, now: Date,
     target: { type: 'Account', id: accountId },
     meta: { plan, retentionDays: days, before: cutoff.toISOString(), throughSeq: last.seq, lastHash: last.hash, deleted: deletedCount },
   });
+  await notePurge(accountId, now, deletedCount, last.seq + 1);
   log?.info({ accountId, deleted: deletedCount, throughSeq: last.seq }, 'audit events past retention purged');
   return deletedCount;
 }

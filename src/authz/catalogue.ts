@@ -34,7 +34,7 @@ export const CATALOGUE = {
   auditLog: ['view', 'export'],
   accessRequests: ['view', 'resolve'],
   explorer: ['use'],
-  access: ['review', 'viewAs'],
+  access: ['review', 'viewAs', 'apply'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PermissionResource = keyof typeof CATALOGUE;

@@ -22,7 +22,11 @@ export interface RolePack {
   title: string;
   roles: readonly PackRole[];
   /** Account settings the product implies, applied on install. */
-  settings?: { accessRequestRecipients?: 'OWNER' | 'RESOLVERS' };
+  settings?: {
+    accessRequestRecipients?: 'OWNER' | 'RESOLVERS';
+    /** The key of the pack role that becomes the account's default role (Mailgun: Admin; Mautic: Administrator). */
+    defaultRoleKey?: string;
+  };
 }
 
 const views = (...except: string[]): string[] => PERMISSIONS.filter((p) => p.endsWith(':view') && !except.includes(p));
@@ -35,6 +39,7 @@ const ADMIN = ADMIN_ROLE.permissions;
 const MAILGUN: RolePack = {
   name: 'mailgun',
   title: 'Mailgun account user roles',
+  settings: { defaultRoleKey: 'mailgun-admin' },
   roles: [
     {
       key: 'mailgun-admin',
@@ -337,6 +342,7 @@ function mauticRoles(res: keyof typeof CATALOGUE, name: string): PackRole[] {
 const MAUTIC: RolePack = {
   name: 'mautic',
   title: 'Mautic users and roles',
+  settings: { defaultRoleKey: 'mautic-administrator' },
   roles: [
     {
       key: 'mautic-administrator',

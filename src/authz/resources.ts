@@ -58,6 +58,8 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   SupportTicket: { model: 'SupportTicket', chain: acct },
   SupportTicketComment: { model: 'SupportTicketComment', chain: acct },
   AuditEvent: { model: 'AuditEvent', chain: ['workspaceId', 'accountId'] },
+  AuditRetention: { model: 'AuditRetention', chain: acct },
+  AuditSink: { model: 'AuditSink', chain: acct },
   AccessRequest: { model: 'AccessRequest', chain: ['scopeId', 'inboxId', 'projectId', 'domainId', 'workspaceId', 'accountId'] },
   Invitation: { model: 'Invitation', chain: acct },
   Member: { model: 'Member', chain: acct },

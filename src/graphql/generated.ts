@@ -28,6 +28,9 @@ import type { SendingServerDoc } from '../modules/sending/sending-server.model';
 import type { WebhookDoc, RouteDoc, SuppressionDoc, AuthorizedRecipientDoc } from '../modules/sending/domain-children.model';
 import type { EmailLogDoc } from '../modules/sending/email-log.model';
 import type { AuditEventDoc } from '../audit/model';
+import type { RetentionWindow } from '../audit/retention-window';
+import type { AuditSinkDoc } from '../audit/sink-model';
+import type { AccessPlan as AccessPlanDoc, PlannedStep, AccessChangeSetDoc } from '../modules/access/access-code.model';
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
 import type { ScimTokenDoc, ScimTokenCreatedResult } from '../scim/scim.model';
 import type { SsoConfigDoc, SsoPendingChangeDoc } from '../sso/sso.model';
@@ -71,6 +74,31 @@ export type AccessChangeInput = {
   setPermissionOverrides?: InputMaybe<SetPermissionOverridesInput>;
   unassignRole?: InputMaybe<UnassignRoleArgs>;
   updateRole?: InputMaybe<UpdateRoleArgs>;
+};
+
+/** An applied access plan: all its steps, or — after a failure — none of them (ROLLED_BACK). */
+export type AccessChangeSet = {
+  __typename?: 'AccessChangeSet';
+  /** The person whose rights the steps were checked against (the approver, when a token applied it). */
+  actorUserId: Scalars['ID']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  error: Maybe<Scalars['String']['output']>;
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  planHash: Scalars['String']['output'];
+  status: AccessChangeSetStatus;
+  steps: Array<AccessChangeSetStep>;
+};
+
+export type AccessChangeSetStatus =
+  | 'APPLIED'
+  | 'APPLYING'
+  | 'ROLLED_BACK';
+
+export type AccessChangeSetStep = {
+  __typename?: 'AccessChangeSetStep';
+  kind: Scalars['String']['output'];
+  summary: Scalars['String']['output'];
 };
 
 /**
@@ -119,6 +147,47 @@ export type AccessHolder = {
   principalId: Scalars['ID']['output'];
   /** The person; for a token, the person who made it (a token never exceeds them). */
   user: User;
+};
+
+/** What applying an access document would change (docs/access-as-code.md). Nothing is written by planning. */
+export type AccessPlan = {
+  __typename?: 'AccessPlan';
+  accountId: Scalars['ID']['output'];
+  /** Everyone's gains and losses once every step is made. */
+  deltas: Array<AccessDelta>;
+  /** Differences in the document's read-only parts (tokens, grants), which are never applied. */
+  notes: Array<Scalars['String']['output']>;
+  /** The account's permissions version the plan was made at. */
+  permissionsVersion: Scalars['Int']['output'];
+  /** Give it to applyAccess: the plan is applied only while the account and the document are as they were. */
+  planHash: Scalars['String']['output'];
+  /** True when a rule would refuse at least one step (applyAccess then refuses the whole plan). */
+  refused: Scalars['Boolean']['output'];
+  steps: Array<AccessPlanStep>;
+};
+
+/** A person's approval of a plan, letting a partner token holding access:apply apply it (24 hours). */
+export type AccessPlanApproval = {
+  __typename?: 'AccessPlanApproval';
+  expiresAt: Scalars['DateTime']['output'];
+  planHash: Scalars['String']['output'];
+};
+
+/**
+ * One step of an access plan: what it does, who gains and loses what by it (at each scope node), and the
+ * error its mutation would answer with if a rule refuses it.
+ */
+export type AccessPlanStep = {
+  __typename?: 'AccessPlanStep';
+  deltas: Array<AccessDelta>;
+  /** The step as the plan hash covers it (member ids, role keys, scope node ids). */
+  detail: Scalars['JSON']['output'];
+  /** Position in the plan, from 0: steps are applied in this order. */
+  index: Scalars['Int']['output'];
+  /** installRolePack, createRole, updateRole, assignRole, setOverrides, unassignRole, setDefaultRole, setAccessRequestRecipients, setAuditRetention or deleteRole. */
+  kind: Scalars['String']['output'];
+  refusedBy: Maybe<Scalars['String']['output']>;
+  summary: Scalars['String']['output'];
 };
 
 /** Whose access a holder, delta or review row is about: a person, or a partner token (capped by its creator). */
@@ -244,6 +313,10 @@ export type Account = Node & {
   apiTokens: Maybe<ApiTokenConnection>;
   /** The account's audit log, oldest first. */
   auditLog: Maybe<AuditEventConnection>;
+  /** The audit log's retention window and the oldest event it keeps. */
+  auditRetention: Maybe<AuditRetention>;
+  /** The account's audit sinks and their delivery state. */
+  auditSinks: Maybe<Array<AuditSink>>;
   billing: Maybe<Billing>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -329,7 +402,10 @@ export type AccountSettings = {
   __typename?: 'AccountSettings';
   /** Who is notified of access requests. */
   accessRequestRecipients: AccessRequestRecipients;
-  /** Role given by inviteUser when no role is named (least privilege by default). */
+  /**
+   * Role given by inviteUser when no role is named — only when the inviter may grant it themselves (rule 7);
+   * otherwise the inviter must name a role. Any role but the owner's; an admin role is set only by the owner and admins.
+   */
   defaultRole: Maybe<Role>;
 };
 
@@ -493,6 +569,61 @@ export type AuditFilter = {
   targetId?: InputMaybe<Scalars['ID']['input']>;
   /** Events before this time. */
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/**
+ * How long the account's audit log keeps events (Mailers.io: "audit logs persist per plan retention
+ * windows"). Events older than `days` are purged once a day, oldest first; the purge records itself as an
+ * `audit.purged` event carrying the last purged event's seq and hash, so the chain stays verifiable.
+ */
+export type AuditRetention = {
+  __typename?: 'AuditRetention';
+  /** True when the account chose the window, false when it is the plan's maximum. */
+  custom: Scalars['Boolean']['output'];
+  /** The window in force, in days. */
+  days: Scalars['Int']['output'];
+  /** When events were last purged, and how many. */
+  lastPurgeAt: Maybe<Scalars['DateTime']['output']>;
+  lastPurgeDeleted: Scalars['Int']['output'];
+  /** The longest window the plan keeps (the default). */
+  maxDays: Scalars['Int']['output'];
+  /** The shortest window that may be set. */
+  minDays: Scalars['Int']['output'];
+  /** The oldest event still kept. */
+  oldestEvent: Maybe<AuditEvent>;
+  /** The plan whose bounds apply. */
+  plan: Scalars['String']['output'];
+};
+
+/**
+ * An HTTPS webhook receiving each of the account's audit events, in chain order (seq), one POST each, signed
+ * with HMAC-SHA256 (`X-Postern-Signature: sha256=<hex>` over `<X-Postern-Timestamp>.<body>`). Delivery runs
+ * in the background, at least once, resuming after the last acknowledged seq.
+ */
+export type AuditSink = {
+  __typename?: 'AuditSink';
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  delivery: AuditSinkDelivery;
+  id: Scalars['ID']['output'];
+  /** The signing key: shown to those holding security:edit, masked for others. */
+  secret: Maybe<Scalars['String']['output']>;
+  url: Scalars['URL']['output'];
+};
+
+/**
+ * Where a sink stands: the last event its receiver acknowledged (2xx), the last failure and when delivery
+ * is tried again (exponential backoff).
+ */
+export type AuditSinkDelivery = {
+  __typename?: 'AuditSinkDelivery';
+  /** Failed attempts in a row. */
+  attempts: Scalars['Int']['output'];
+  lastAckedSeq: Scalars['Int']['output'];
+  lastDeliveredAt: Maybe<Scalars['DateTime']['output']>;
+  lastError: Maybe<Scalars['String']['output']>;
+  /** When delivery is tried again after a failure; null: at the next pass. */
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type AuditTarget = {
@@ -747,6 +878,14 @@ export type CreateApiTokenInput = {
   workspaceIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
+export type CreateAuditSinkInput = {
+  accountId: Scalars['ID']['input'];
+  /** The first seq to deliver (default 1: the whole log still kept). */
+  fromSeq?: InputMaybe<Scalars['Int']['input']>;
+  /** https:// (http:// only to a loopback address, with POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK in development). */
+  url: Scalars['String']['input'];
+};
+
 export type CreateAutomationInput = {
   name: Scalars['String']['input'];
   workspaceId: Scalars['ID']['input'];
@@ -870,6 +1009,11 @@ export type DashboardWidget = {
   id: Scalars['ID']['output'];
   kind: WidgetKind;
   title: Scalars['String']['output'];
+};
+
+export type DeleteAuditSinkInput = {
+  accountId: Scalars['ID']['input'];
+  sinkId: Scalars['ID']['input'];
 };
 
 /** Counts of a report, from the email logs (sent) and the delivery events providers posted back. */
@@ -1396,6 +1540,14 @@ export type Mutation = {
   /** Adds a widget to your own dashboard: refused (FORBIDDEN) for data you may view nowhere in the account. */
   addDashboardWidget: Maybe<DashboardWidget>;
   addSuppression: Maybe<Suppression>;
+  /**
+   * Applies exactly the plan reviewed: refused when the account or the document changed since (another
+   * plan hash), or when a rule refuses any step. All steps are made, or none (rolled back on failure); one
+   * `access.applied` audit event records the change set.
+   */
+  applyAccess: Maybe<AccessChangeSet>;
+  /** Approves a plan (people only) so that a partner token holding access:apply may apply it within 24 hours. */
+  approveAccessPlan: Maybe<AccessPlanApproval>;
   /** Binds a role to a member at a scope. Needs roles:assign there and every permission the role grants. */
   assignRole: Maybe<RoleBinding>;
   /** Deletes every message of the inbox; returns how many were deleted. */
@@ -1416,6 +1568,8 @@ export type Mutation = {
   confirmTwoFactor: TwoFactorRecoveryCodes;
   createApiKey: Maybe<ApiKey>;
   createApiToken: Maybe<ApiTokenCreated>;
+  /** Adds an audit sink; its signing secret is in the answer (security:edit reveals it). Audited as auditSink.created. */
+  createAuditSink: Maybe<AuditSink>;
   createAutomation: Maybe<Automation>;
   createCampaign: Maybe<Campaign>;
   createDomain: Maybe<Domain>;
@@ -1437,6 +1591,7 @@ export type Mutation = {
   /** Only the owner; deletes everything of the account. */
   deleteAccount: Maybe<Scalars['Boolean']['output']>;
   deleteApiKey: Maybe<Scalars['Boolean']['output']>;
+  deleteAuditSink: Maybe<Scalars['Boolean']['output']>;
   deleteAutomation: Maybe<Scalars['Boolean']['output']>;
   deleteCampaign: Maybe<Scalars['Boolean']['output']>;
   deleteContact: Maybe<Scalars['Boolean']['output']>;
@@ -1540,6 +1695,8 @@ export type Mutation = {
   setAccessRequestRecipients: Maybe<AccountSettings>;
   /** Sets, changes or clears an API key's expiry (Mailgun: rotate and expire API keys). */
   setApiKeyExpiry: Maybe<ApiKey>;
+  /** Sets the audit retention window within the plan's bounds; people only, not API tokens. Audited as audit.retentionUpdated. */
+  setAuditRetention: Maybe<AuditRetention>;
   /** Sets the inbox's address. An address belongs to one inbox (BAD_USER_INPUT field localPart when taken), and is free again once that inbox, its project or its workspace is deleted. */
   setInboxEmailAddress: Maybe<Inbox>;
   setInboxForwarding: Maybe<Inbox>;
@@ -1635,6 +1792,20 @@ export type MutationAddSuppressionArgs = {
 };
 
 
+export type MutationApplyAccessArgs = {
+  accountId: Scalars['ID']['input'];
+  document: Scalars['String']['input'];
+  planHash: Scalars['String']['input'];
+};
+
+
+export type MutationApproveAccessPlanArgs = {
+  accountId: Scalars['ID']['input'];
+  document: Scalars['String']['input'];
+  planHash: Scalars['String']['input'];
+};
+
+
 export type MutationAssignRoleArgs = {
   input: AssignRoleInput;
 };
@@ -1683,6 +1854,11 @@ export type MutationCreateApiKeyArgs = {
 
 export type MutationCreateApiTokenArgs = {
   input: CreateApiTokenInput;
+};
+
+
+export type MutationCreateAuditSinkArgs = {
+  input: CreateAuditSinkInput;
 };
 
 
@@ -1773,6 +1949,11 @@ export type MutationDeleteAccountArgs = {
 
 export type MutationDeleteApiKeyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteAuditSinkArgs = {
+  input: DeleteAuditSinkInput;
 };
 
 
@@ -2035,6 +2216,11 @@ export type MutationSetAccessRequestRecipientsArgs = {
 
 export type MutationSetApiKeyExpiryArgs = {
   input: SetApiKeyExpiryInput;
+};
+
+
+export type MutationSetAuditRetentionArgs = {
+  input: SetAuditRetentionInput;
 };
 
 
@@ -2385,6 +2571,12 @@ export type Query = {
    * at the scope; the decision is the gateway's own.
    */
   explainAccess: Maybe<AccessExplanation>;
+  /**
+   * The account's access as one document (JSON; its JSON Schema is served at /access/document.schema.json):
+   * roles, role packs, bindings by member email and scope path, overrides, expiries, partner tokens' scopes
+   * (never their secrets) and the account settings that govern access.
+   */
+  exportAccess: Maybe<Scalars['JSON']['output']>;
   form: Maybe<Form>;
   inbox: Maybe<Inbox>;
   list: Maybe<MailingList>;
@@ -2396,6 +2588,11 @@ export type Query = {
   node: Maybe<Node>;
   /** Every permission Postern knows, in catalogue order. It describes the API, not an account: no token needed. */
   permissionCatalogue: Array<PermissionInfo>;
+  /**
+   * The steps that would make the account hold what `document` (JSON or YAML) says, each with who gains
+   * and loses what and the rule that would refuse it. Nothing is written.
+   */
+  planAccess: Maybe<AccessPlan>;
   /**
    * A dry run of an access change, as the caller would make it: for each person and partner token whose
    * access would change, the permissions gained and lost at each scope node, and which rule (or missing
@@ -2453,6 +2650,11 @@ export type QueryExplainAccessArgs = {
 };
 
 
+export type QueryExportAccessArgs = {
+  accountId: Scalars['ID']['input'];
+};
+
+
 export type QueryFormArgs = {
   id: Scalars['ID']['input'];
 };
@@ -2475,6 +2677,12 @@ export type QueryMessageArgs = {
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryPlanAccessArgs = {
+  accountId: Scalars['ID']['input'];
+  document: Scalars['String']['input'];
 };
 
 
@@ -2844,6 +3052,12 @@ export type SetApiKeyExpiryInput = {
   /** Null: never expires. A past time (or now) expires the key at once; at most 5 years ahead. */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
+};
+
+export type SetAuditRetentionInput = {
+  accountId: Scalars['ID']['input'];
+  /** Days to keep, within the plan's bounds; null for the plan's maximum. */
+  days?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type SetInboxEmailAddressInput = {
@@ -3608,9 +3822,15 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
   AccessChangeInput: AccessChangeInput;
+  AccessChangeSet: ResolverTypeWrapper<AccessChangeSetDoc>;
+  AccessChangeSetStatus: AccessChangeSetStatus;
+  AccessChangeSetStep: ResolverTypeWrapper<AccessChangeSetStep>;
   AccessDelta: ResolverTypeWrapper<AccessDelta>;
   AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
   AccessHolder: ResolverTypeWrapper<AccessHolderParent>;
+  AccessPlan: ResolverTypeWrapper<AccessPlanDoc>;
+  AccessPlanApproval: ResolverTypeWrapper<AccessPlanApproval>;
+  AccessPlanStep: ResolverTypeWrapper<PlannedStep>;
   AccessPrincipalKind: AccessPrincipalKind;
   AccessRequest: ResolverTypeWrapper<AccessRequestDoc>;
   AccessRequestConnection: ResolverTypeWrapper<AnyConnection>;
@@ -3642,6 +3862,9 @@ export type ResolversTypes = {
   AuditEventConnection: ResolverTypeWrapper<AnyConnection>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
   AuditFilter: AuditFilter;
+  AuditRetention: ResolverTypeWrapper<RetentionWindow>;
+  AuditSink: ResolverTypeWrapper<AuditSinkDoc>;
+  AuditSinkDelivery: ResolverTypeWrapper<AuditSinkDoc>;
   AuditTarget: ResolverTypeWrapper<AuditTarget>;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   AuthorizedRecipient: ResolverTypeWrapper<AuthorizedRecipientDoc>;
@@ -3669,6 +3892,7 @@ export type ResolversTypes = {
   ContactInput: ContactInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiTokenInput: CreateApiTokenInput;
+  CreateAuditSinkInput: CreateAuditSinkInput;
   CreateAutomationInput: CreateAutomationInput;
   CreateCampaignInput: CreateCampaignInput;
   CreateDomainInput: CreateDomainInput;
@@ -3687,6 +3911,7 @@ export type ResolversTypes = {
   CreateWorkspaceInput: CreateWorkspaceInput;
   DashboardWidget: ResolverTypeWrapper<DashboardWidgetDoc>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteAuditSinkInput: DeleteAuditSinkInput;
   DeliveryCounts: ResolverTypeWrapper<DeliveryCounts>;
   DnsRecord: ResolverTypeWrapper<DnsRecordView>;
   DnsRecordPurpose: DnsRecordPurpose;
@@ -3783,6 +4008,7 @@ export type ResolversTypes = {
   SendingServerProvider: SendingServerProvider;
   SetAccessRequestRecipientsInput: SetAccessRequestRecipientsInput;
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
+  SetAuditRetentionInput: SetAuditRetentionInput;
   SetInboxEmailAddressInput: SetInboxEmailAddressInput;
   SetInboxForwardingInput: SetInboxForwardingInput;
   SetInvoiceEmailsInput: SetInvoiceEmailsInput;
@@ -3857,9 +4083,14 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
   AccessChangeInput: AccessChangeInput;
+  AccessChangeSet: AccessChangeSetDoc;
+  AccessChangeSetStep: AccessChangeSetStep;
   AccessDelta: AccessDelta;
   AccessExplanation: AccessExplanation;
   AccessHolder: AccessHolderParent;
+  AccessPlan: AccessPlanDoc;
+  AccessPlanApproval: AccessPlanApproval;
+  AccessPlanStep: PlannedStep;
   AccessRequest: AccessRequestDoc;
   AccessRequestConnection: AnyConnection;
   AccessRequestEdge: Omit<AccessRequestEdge, 'node'> & { node: ResolversParentTypes['AccessRequest'] };
@@ -3886,6 +4117,9 @@ export type ResolversParentTypes = {
   AuditEventConnection: AnyConnection;
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuditFilter: AuditFilter;
+  AuditRetention: RetentionWindow;
+  AuditSink: AuditSinkDoc;
+  AuditSinkDelivery: AuditSinkDoc;
   AuditTarget: AuditTarget;
   AuthPayload: AuthResult;
   AuthorizedRecipient: AuthorizedRecipientDoc;
@@ -3911,6 +4145,7 @@ export type ResolversParentTypes = {
   ContactInput: ContactInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiTokenInput: CreateApiTokenInput;
+  CreateAuditSinkInput: CreateAuditSinkInput;
   CreateAutomationInput: CreateAutomationInput;
   CreateCampaignInput: CreateCampaignInput;
   CreateDomainInput: CreateDomainInput;
@@ -3929,6 +4164,7 @@ export type ResolversParentTypes = {
   CreateWorkspaceInput: CreateWorkspaceInput;
   DashboardWidget: DashboardWidgetDoc;
   DateTime: Scalars['DateTime']['output'];
+  DeleteAuditSinkInput: DeleteAuditSinkInput;
   DeliveryCounts: DeliveryCounts;
   DnsRecord: DnsRecordView;
   Domain: DomainDoc;
@@ -4014,6 +4250,7 @@ export type ResolversParentTypes = {
   SendingServerEdge: Omit<SendingServerEdge, 'node'> & { node: ResolversParentTypes['SendingServer'] };
   SetAccessRequestRecipientsInput: SetAccessRequestRecipientsInput;
   SetApiKeyExpiryInput: SetApiKeyExpiryInput;
+  SetAuditRetentionInput: SetAuditRetentionInput;
   SetInboxEmailAddressInput: SetInboxEmailAddressInput;
   SetInboxForwardingInput: SetInboxForwardingInput;
   SetInvoiceEmailsInput: SetInvoiceEmailsInput;
@@ -4093,6 +4330,22 @@ export type SensitiveDirectiveArgs = {
 
 export type SensitiveDirectiveResolver<Result, Parent, ContextType = Context, Args = SensitiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AccessChangeSetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessChangeSet'] = ResolversParentTypes['AccessChangeSet']> = {
+  actorUserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  planHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AccessChangeSetStatus'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['AccessChangeSetStep']>, ParentType, ContextType>;
+};
+
+export type AccessChangeSetStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessChangeSetStep'] = ResolversParentTypes['AccessChangeSetStep']> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type AccessDeltaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessDelta'] = ResolversParentTypes['AccessDelta']> = {
   gained?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['AccessPrincipalKind'], ParentType, ContextType>;
@@ -4117,6 +4370,30 @@ export type AccessHolderResolvers<ContextType = Context, ParentType extends Reso
   path?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
   principalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
+export type AccessPlanResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessPlan'] = ResolversParentTypes['AccessPlan']> = {
+  accountId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  deltas?: Resolver<Array<ResolversTypes['AccessDelta']>, ParentType, ContextType>;
+  notes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  permissionsVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  planHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['AccessPlanStep']>, ParentType, ContextType>;
+};
+
+export type AccessPlanApprovalResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessPlanApproval'] = ResolversParentTypes['AccessPlanApproval']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  planHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AccessPlanStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessPlanStep'] = ResolversParentTypes['AccessPlanStep']> = {
+  deltas?: Resolver<Array<ResolversTypes['AccessDelta']>, ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refusedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AccessRequestResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccessRequest'] = ResolversParentTypes['AccessRequest']> = {
@@ -4187,6 +4464,8 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   apiKeys?: Resolver<Maybe<ResolversTypes['ApiKeyConnection']>, ParentType, ContextType, RequireFields<AccountApiKeysArgs, 'first'>>;
   apiTokens?: Resolver<Maybe<ResolversTypes['ApiTokenConnection']>, ParentType, ContextType, RequireFields<AccountApiTokensArgs, 'first'>>;
   auditLog?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, RequireFields<AccountAuditLogArgs, 'first'>>;
+  auditRetention?: Resolver<Maybe<ResolversTypes['AuditRetention']>, ParentType, ContextType>;
+  auditSinks?: Resolver<Maybe<Array<ResolversTypes['AuditSink']>>, ParentType, ContextType>;
   billing?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -4293,6 +4572,34 @@ export type AuditEventConnectionResolvers<ContextType = Context, ParentType exte
 export type AuditEventEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+};
+
+export type AuditRetentionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditRetention'] = ResolversParentTypes['AuditRetention']> = {
+  custom?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  days?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastPurgeAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastPurgeDeleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  oldestEvent?: Resolver<Maybe<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditSinkResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditSink'] = ResolversParentTypes['AuditSink']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  delivery?: Resolver<ResolversTypes['AuditSinkDelivery'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['URL'], ParentType, ContextType>;
+};
+
+export type AuditSinkDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditSinkDelivery'] = ResolversParentTypes['AuditSinkDelivery']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastAckedSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastDeliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type AuditTargetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditTarget'] = ResolversParentTypes['AuditTarget']> = {
@@ -4677,6 +4984,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   addAuthorizedRecipient?: Resolver<Maybe<ResolversTypes['AuthorizedRecipient']>, ParentType, ContextType, RequireFields<MutationAddAuthorizedRecipientArgs, 'input'>>;
   addDashboardWidget?: Resolver<Maybe<ResolversTypes['DashboardWidget']>, ParentType, ContextType, RequireFields<MutationAddDashboardWidgetArgs, 'input'>>;
   addSuppression?: Resolver<Maybe<ResolversTypes['Suppression']>, ParentType, ContextType, RequireFields<MutationAddSuppressionArgs, 'input'>>;
+  applyAccess?: Resolver<Maybe<ResolversTypes['AccessChangeSet']>, ParentType, ContextType, RequireFields<MutationApplyAccessArgs, 'accountId' | 'document' | 'planHash'>>;
+  approveAccessPlan?: Resolver<Maybe<ResolversTypes['AccessPlanApproval']>, ParentType, ContextType, RequireFields<MutationApproveAccessPlanArgs, 'accountId' | 'document' | 'planHash'>>;
   assignRole?: Resolver<Maybe<ResolversTypes['RoleBinding']>, ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
   clearInbox?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, RequireFields<MutationClearInboxArgs, 'inboxId'>>;
   cloneTemplate?: Resolver<Maybe<ResolversTypes['Template']>, ParentType, ContextType, RequireFields<MutationCloneTemplateArgs, 'id'>>;
@@ -4687,6 +4996,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   confirmTwoFactor?: Resolver<ResolversTypes['TwoFactorRecoveryCodes'], ParentType, ContextType, RequireFields<MutationConfirmTwoFactorArgs, 'code'>>;
   createApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createApiToken?: Resolver<Maybe<ResolversTypes['ApiTokenCreated']>, ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'input'>>;
+  createAuditSink?: Resolver<Maybe<ResolversTypes['AuditSink']>, ParentType, ContextType, RequireFields<MutationCreateAuditSinkArgs, 'input'>>;
   createAutomation?: Resolver<Maybe<ResolversTypes['Automation']>, ParentType, ContextType, RequireFields<MutationCreateAutomationArgs, 'input'>>;
   createCampaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<MutationCreateCampaignArgs, 'input'>>;
   createDomain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<MutationCreateDomainArgs, 'input'>>;
@@ -4705,6 +5015,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
   deleteAccount?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'id'>>;
   deleteApiKey?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteApiKeyArgs, 'id'>>;
+  deleteAuditSink?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteAuditSinkArgs, 'input'>>;
   deleteAutomation?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteAutomationArgs, 'id'>>;
   deleteCampaign?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteCampaignArgs, 'id'>>;
   deleteContact?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'id'>>;
@@ -4759,6 +5070,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   sendTestEmail?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<MutationSendTestEmailArgs, 'input'>>;
   setAccessRequestRecipients?: Resolver<Maybe<ResolversTypes['AccountSettings']>, ParentType, ContextType, RequireFields<MutationSetAccessRequestRecipientsArgs, 'input'>>;
   setApiKeyExpiry?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationSetApiKeyExpiryArgs, 'input'>>;
+  setAuditRetention?: Resolver<Maybe<ResolversTypes['AuditRetention']>, ParentType, ContextType, RequireFields<MutationSetAuditRetentionArgs, 'input'>>;
   setInboxEmailAddress?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxEmailAddressArgs, 'input'>>;
   setInboxForwarding?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<MutationSetInboxForwardingArgs, 'input'>>;
   setInvoiceEmails?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<MutationSetInvoiceEmailsArgs, 'input'>>;
@@ -4877,12 +5189,14 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
   domain?: Resolver<Maybe<ResolversTypes['Domain']>, ParentType, ContextType, RequireFields<QueryDomainArgs, 'id'>>;
   explainAccess?: Resolver<Maybe<ResolversTypes['AccessExplanation']>, ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'scope'>>;
+  exportAccess?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryExportAccessArgs, 'accountId'>>;
   form?: Resolver<Maybe<ResolversTypes['Form']>, ParentType, ContextType, RequireFields<QueryFormArgs, 'id'>>;
   inbox?: Resolver<Maybe<ResolversTypes['Inbox']>, ParentType, ContextType, RequireFields<QueryInboxArgs, 'id'>>;
   list?: Resolver<Maybe<ResolversTypes['MailingList']>, ParentType, ContextType, RequireFields<QueryListArgs, 'id'>>;
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessageArgs, 'id'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   permissionCatalogue?: Resolver<Array<ResolversTypes['PermissionInfo']>, ParentType, ContextType>;
+  planAccess?: Resolver<Maybe<ResolversTypes['AccessPlan']>, ParentType, ContextType, RequireFields<QueryPlanAccessArgs, 'accountId' | 'document'>>;
   previewAccessChange?: Resolver<Maybe<Array<ResolversTypes['AccessDelta']>>, ParentType, ContextType, RequireFields<QueryPreviewAccessChangeArgs, 'change'>>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<QueryRoleArgs, 'id'>>;
@@ -5293,9 +5607,14 @@ export type WorkspaceEdgeResolvers<ContextType = Context, ParentType extends Res
 };
 
 export type Resolvers<ContextType = Context> = {
+  AccessChangeSet?: AccessChangeSetResolvers<ContextType>;
+  AccessChangeSetStep?: AccessChangeSetStepResolvers<ContextType>;
   AccessDelta?: AccessDeltaResolvers<ContextType>;
   AccessExplanation?: AccessExplanationResolvers<ContextType>;
   AccessHolder?: AccessHolderResolvers<ContextType>;
+  AccessPlan?: AccessPlanResolvers<ContextType>;
+  AccessPlanApproval?: AccessPlanApprovalResolvers<ContextType>;
+  AccessPlanStep?: AccessPlanStepResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
   AccessRequestConnection?: AccessRequestConnectionResolvers<ContextType>;
   AccessRequestEdge?: AccessRequestEdgeResolvers<ContextType>;
@@ -5317,6 +5636,9 @@ export type Resolvers<ContextType = Context> = {
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditRetention?: AuditRetentionResolvers<ContextType>;
+  AuditSink?: AuditSinkResolvers<ContextType>;
+  AuditSinkDelivery?: AuditSinkDeliveryResolvers<ContextType>;
   AuditTarget?: AuditTargetResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   AuthorizedRecipient?: AuthorizedRecipientResolvers<ContextType>;

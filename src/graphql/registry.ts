@@ -19,6 +19,7 @@ import { Account, Member } from '../modules/accounts/account.model';
 import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.model';
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
 import { auditEventVisibility } from '../audit/resolvers';
+import { configureAuditSinks, startSinkDelivery, type SinkDelivery } from '../audit/sinks';
 import { assertEnrolledWhereRequired, assertEnrolledWhereRequiredRest, twoFactorEnabled } from '../modules/identity/two-factor.service';
 import { backfillAccessKeys } from '../modules/access/backfill';
 import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
@@ -32,6 +33,7 @@ import { setAllowHttpIdp } from '../sso/idp-url';
 import { setPlanMemberLimits } from '../modules/billing/seats.service';
 import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
 import { accessReviewExportHandler } from '../modules/access/review.http';
+import { accessDocumentSchemaHandler } from '../modules/access/access-code.http';
 
 /** Every module's resolvers (listed in src/modules/index.ts), merged by the schema build. */
 export { moduleResolvers };
@@ -57,12 +59,21 @@ export function configureModules(config: Config): void {
   setAllowHttpIdp(config.ssoAllowHttpIdp);
   setPlanMemberLimits(config.planMemberLimits);
   setAppUrl(config.appUrl);
+  configureAuditSinks(config.auditSinks);
 }
 
-/** The modules' background jobs of one replica: scheduled and stalled campaign sends, audit retention. */
-export type BackgroundJobs = Scheduler;
+/** The modules' background jobs of one replica: scheduled and stalled campaign sends, audit retention, audit sinks. */
+export type BackgroundJobs = Scheduler & { auditSinks: SinkDelivery };
 export function startBackgroundJobs(deps: { log: Logger; mailer: Mailer; intervalMs: number }): BackgroundJobs {
-  return createScheduler(deps);
+  const scheduler = createScheduler(deps);
+  const auditSinks = startSinkDelivery(deps.log);
+  return {
+    tick: () => scheduler.tick(),
+    auditSinks,
+    async stop() {
+      await Promise.all([scheduler.stop(), auditSinks.stop()]);
+    },
+  };
 }
 
 /** The REST endpoints of modules, mounted by src/http/app.ts beside /graphql. */
@@ -76,6 +87,8 @@ export interface ModuleRoute {
 export const moduleRoutes: readonly ModuleRoute[] = [
   { method: 'get', path: '/email-logs/export', gated: true, handlers: (deps) => [emailLogExportHandler(deps)] },
   { method: 'get', path: '/access/review.csv', gated: true, handlers: (deps) => [accessReviewExportHandler(deps)] },
+  // A published format, not account data: open to all, like any JSON Schema.
+  { method: 'get', path: '/access/document.schema.json', gated: false, handlers: () => [accessDocumentSchemaHandler()] },
   // Authenticated by the account's API key (Basic), not a person's session: no request gate.
   { method: 'post', path: '/events/:accountId', gated: false, handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
 ];

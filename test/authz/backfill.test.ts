@@ -58,3 +58,17 @@ it('keys legacy bindings, drops a legacy duplicate of a binding, and keys a lega
   expect((await raw('accessrequests').findOne({ _id: req._id } as never))!.pendingKey).toBe(`${userId}|lists:view|${owner.accountId}`);
   expect(await backfillAccessKeys()).toEqual({ bindings: 0, duplicates: 0, requests: 0 });
 });
+
+it('gives the admin roles of older accounts the permissions added to the catalogue since (access:apply)', async () => {
+  const o = await gw.signUp();
+  const admin = (await accessStore.roleByKey(o.accountId, 'admin'))!;
+  expect(admin.permissions).toContain('access:apply');
+  // As an account made before access:apply existed stores it.
+  await raw('roles').updateOne({ _id: admin._id as never }, { $pull: { permissions: 'access:apply' } } as never);
+  expect((await accessStore.roleByKey(o.accountId, 'admin'))!.permissions).not.toContain('access:apply');
+  await backfillAccessKeys();
+  const after = (await accessStore.roleByKey(o.accountId, 'admin'))!;
+  expect(after.permissions).toContain('access:apply');
+  expect(after.permissions).not.toContain('account:delete');
+  expect(new Set(after.permissions).size).toBe(after.permissions.length);
+});

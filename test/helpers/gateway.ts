@@ -92,6 +92,9 @@ export async function startTestGateway(
     // Tests sign up and sign in far more often from 127.0.0.1 than anyone would: limits raised here,
     // and test/modules/identity/rate-limit.test.ts sets the ones it checks.
     ...RELAXED_LIMITS,
+    // Audit sinks are delivered by the tests that have them (scheduler.auditSinks.tick()): no background
+    // pass counts toward the commands other tests measure.
+    POSTERN_AUDIT_SINK_INTERVAL_MS: '0',
     ...(opts.mailbox ? { SMTP_URL: opts.mailbox.url } : {}),
     ...opts.env,
   });

@@ -3,6 +3,8 @@
 // (through backfillAccessKeys(), src/modules/access/backfill.ts): it sets the keys and removes duplicate
 // bindings (identical user, role and scope: one is kept). A database written by this version has
 // nothing to do: one indexed read.
+import { ADMIN_EQUIVALENT_KEYS } from '../packs';
+import { ADMIN_ROLE } from '../roles';
 import { Role, RoleBinding } from './models';
 import { bindingKey, type RoleBindingDoc } from './types';
 
@@ -22,4 +24,17 @@ export async function backfillBindingKeys(): Promise<{ bindings: number; duplica
     }
   }
   return { bindings: legacy.length, duplicates };
+}
+
+/**
+ * Roles standing for the admin (the system admin, and pack roles standing for it: MT4) hold every
+ * permission but the owner's, permissions added to the catalogue since included (`access:apply`):
+ * stored roles of older accounts gain them. Idempotent; one update.
+ */
+export async function backfillAdminPermissions(): Promise<number> {
+  const { modifiedCount } = await Role.updateMany(
+    { key: { $in: ['admin', ...ADMIN_EQUIVALENT_KEYS] }, permissions: { $not: { $all: [...ADMIN_ROLE.permissions] } } },
+    { $addToSet: { permissions: { $each: [...ADMIN_ROLE.permissions] } } },
+  );
+  return modifiedCount;
 }

@@ -4,11 +4,13 @@
 // (src/db/connect.ts): duplicate bindings are removed, duplicate pending requests closed. A database
 // written by this version has nothing to do: two indexed reads.
 import type { Logger } from 'pino';
-import { backfillBindingKeys } from '../../authz/store/backfill';
+import { backfillAdminPermissions, backfillBindingKeys } from '../../authz/store/backfill';
 import { AccessRequest, pendingKey } from './requests.model';
 
 export async function backfillAccessKeys(log?: Pick<Logger, 'warn'>): Promise<{ bindings: number; duplicates: number; requests: number }> {
   const { bindings, duplicates } = await backfillBindingKeys();
+  const admins = await backfillAdminPermissions();
+  if (admins) log?.warn({ roles: admins }, 'admin roles: permissions added to the catalogue since granted');
   const requests = await AccessRequest.find({ pendingKey: null }).sort({ _id: 1 }).lean();
   for (const r of requests) {
     const key = r.status === 'PENDING' ? pendingKey(r.requesterId, r.permission, r.scopeId) : `done|${r._id}`;

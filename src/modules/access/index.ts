@@ -6,6 +6,7 @@ import { accessManagementResolvers } from './access.resolvers';
 import { peopleResolvers } from './people.resolvers';
 import { insightResolvers } from './insight.resolvers';
 import { previewResolvers } from './preview.resolvers';
+import { accessCodeResolvers } from './access-code.resolvers';
 
 export const accessResolvers: Resolvers[] = [
   tokensResolvers,
@@ -14,4 +15,5 @@ export const accessResolvers: Resolvers[] = [
   peopleResolvers,
   insightResolvers,
   previewResolvers,
+  accessCodeResolvers,
 ];

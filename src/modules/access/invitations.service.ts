@@ -9,6 +9,7 @@ import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import { SCOPE_MODEL } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
 import { assertGrantable, assertInviterMayStillGrant, isAccountAdmin } from '../../authz/rules';
+import { isAdminRole } from '../../authz/packs';
 import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/account.model';
 import { User, VerifiedEmail, type UserDoc } from '../identity/user.model';
@@ -23,7 +24,11 @@ import { displayName, optional } from './profile';
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_FROM = 'Postern <no-reply@postern.invalid>';
 
-/** The role an invitation binds, checked against rules 1, 3 and 4 for the inviter. */
+/**
+ * The role an invitation binds, checked against rules 1, 3 and 4 for the inviter. With no role named,
+ * the account's default role — which may be an admin role (Mailgun, Mautic) — is bound only when the
+ * inviter may grant it themselves (rule 7: usable, not grantable); otherwise they must name one they may.
+ */
 async function invitedRole(
   ctx: Context,
   account: AccountDoc,
@@ -37,13 +42,21 @@ async function invitedRole(
     if (roleId) throw new NotFoundError('role', roleId);
     return null; // the default role was deleted meanwhile
   }
-  if (role.key === 'owner') throw new BadInputError('The owner role is never assigned: use transferOwnership', 'roleId');
-  if (role.key === 'admin' && !(await isAccountAdmin(accessStore, account._id, ctx.actorId))) {
-    throw new BadInputError('Admins are bound only by the owner and other admins', 'roleId');
+  try {
+    if (role.key === 'owner') throw new BadInputError('The owner role is never assigned: use transferOwnership', 'roleId');
+    if ((role.key === 'admin' || isAdminRole(role)) && !(await isAccountAdmin(accessStore, account._id, ctx.actorId))) {
+      throw new BadInputError('Admins are bound only by the owner and other admins', 'roleId');
+    }
+    assertGrantable(await ctx.authz.grantable(account._id), role.permissions, node, 'roleId', {
+      viaToken: ctx.principal?.kind === 'token',
+    });
+  } catch (err) {
+    if (roleId || !(err instanceof BadInputError)) throw err;
+    throw new BadInputError(
+      `The account's default role "${role.name}" is not one you may grant (${err.message}): name a role you may grant with roleId`,
+      'roleId',
+    );
   }
-  assertGrantable(await ctx.authz.grantable(account._id), role.permissions, node, 'roleId', {
-    viaToken: ctx.principal?.kind === 'token',
-  });
   return role;
 }
 

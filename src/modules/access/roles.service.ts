@@ -9,7 +9,7 @@ import type {
 } from '../../graphql/generated';
 import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
 import { ROLE_PACKS, isAdminRole, type RolePack, type RolePackName } from '../../authz/packs';
-import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions } from '../../authz/rules';
+import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions, isAccountAdmin } from '../../authz/rules';
 import { accessStore, DuplicateError, type AccessStore, type RoleDoc } from '../../authz/store';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Account, type AccountDoc } from '../accounts/account.model';
@@ -213,6 +213,14 @@ export async function installRolePack(ctx: Context, input: InstallRolePackInput)
     await Account.updateOne({ _id: input.accountId }, { $set: { accessRequestRecipients: pack.settings.accessRequestRecipients } });
     ctx.loaders.forget('Account', input.accountId);
   }
+  const defaultKey = pack.settings?.defaultRoleKey;
+  const defaultRole = defaultKey ? await accessStore.roleByKey(input.accountId, defaultKey) : null;
+  // The product's default role becomes the account's (MG13, MA8); invitations still bind it only for
+  // those who may grant it (invitations.service.ts).
+  if (defaultRole && created.some((r) => r._id === defaultRole._id)) {
+    const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
+    await saveAccountSettings(ctx, account, { defaultRoleId: account.defaultRoleId ?? null }, { defaultRoleId: defaultRole._id });
+  }
   if (created.length) {
     await ctx.audit.record({
       accountId: input.accountId,
@@ -227,18 +235,21 @@ export async function installRolePack(ctx: Context, input: InstallRolePackInput)
   return roles.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
 }
 
-/** Sets the role inviteUser binds when none is named. */
+/**
+ * Sets the role inviteUser binds when none is named: any role but the owner's. An admin role (the
+ * system admin, or a pack role standing for it) is set only by the owner and other admins (rule 4);
+ * whoever invites receives it only if they may grant it themselves (rule 7).
+ */
 export async function updateAccountSettings(ctx: Context, input: UpdateAccountSettingsInput): Promise<AccountDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   let defaultRoleId: string | null = null;
   if (input.defaultRoleId) {
     const role = await ctx.loaders.load<RoleDoc>('Role', input.defaultRoleId);
     if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.defaultRoleId);
-    if (role.system || isAdminRole(role))
-      throw new BadInputError(
-        `The default role cannot be "${role.name}": not the owner, admin or a role standing for admin (least privilege by default)`,
-        'defaultRoleId',
-      );
+    if (role.key === 'owner')
+      throw new BadInputError('The default role cannot be the owner role: ownership is transferred, never assigned', 'defaultRoleId');
+    if ((role.key === 'admin' || isAdminRole(role)) && !(await isAccountAdmin(accessStore, account._id, ctx.actorId)))
+      throw new BadInputError(`Only the owner and admins make "${role.name}", an admin role, the default`, 'defaultRoleId');
     defaultRoleId = role._id;
   }
   return saveAccountSettings(ctx, account, { defaultRoleId: account.defaultRoleId ?? null }, { defaultRoleId });

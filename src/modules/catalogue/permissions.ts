@@ -80,7 +80,9 @@ const SPECIFIC: Record<string, string> = {
   'explorer:use': 'Use the GraphQL explorer at /graphiql.',
   'access:viewAs':
     'View the API as a member, a role at a scope or a partner token of the account (header X-Postern-View-As): read-only, secrets always masked, each use audited.',
-  'access:review': 'Explain access decisions, preview access changes, list who holds a permission and export the access review.',
+  'access:review':
+    'Explain access decisions, preview access changes, list who holds a permission, export the access review and the access document, and plan access documents.',
+  'access:apply': 'Apply a reviewed access plan (access as code); approve plans so a partner token may apply them.',
 };
 
 /**

@@ -215,20 +215,49 @@ describe('Mailgun: Support, Billing, Analyst', () => {
 });
 
 describe('Mailgun: users and roles', () => {
-  it('MG13: an invitation naming no role binds the default role the Admin chose; Postern refuses the admin role as default (least privilege)', async () => {
+  it("MG13: Admin is the default role: installing the pack makes it the account's default; an invitation naming no role binds it when the inviter may grant it, else the inviter must name a role", async () => {
+    const ACCOUNT = `query($id: ID!) { account(id: $id) { settings { defaultRole { key } } } }`;
+    expect(ok(await gw.gql(ACCOUNT, { id: owner.accountId }, owner.token)).account.settings.defaultRole.key).toBe('mailgun-admin');
+    const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { id role { key } } }`;
+    const invite = (token: string, roleId?: string) =>
+      gw.gql(INVITE, { input: { accountId: owner.accountId, email: `mg13-${Math.random()}@example.com`, roleId } }, token);
+    expect(ok(await invite(as.admin!.token)).inviteUser.role.key).toBe('mailgun-admin');
+    // Someone who invites and assigns roles but is no admin cannot hand out the admin default.
+    const CREATE_ROLE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`;
+    const inviterRole = ok(
+      await gw.gql(
+        CREATE_ROLE,
+        {
+          input: {
+            accountId: owner.accountId,
+            name: 'MG13 inviter',
+            permissions: ['account:view', 'members:invite', 'members:view', 'roles:view', 'roles:assign', 'reports:view', 'domains:view'],
+          },
+        },
+        owner.token,
+      ),
+    ).createRole.id;
+    const inviter = await memberWith(gw, owner, inviterRole, acct(owner), 'mg13-inviter');
+    expect(err(await invite(inviter.token))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'roleId',
+      message: expect.stringMatching(/default role "Mailgun Admin" is not one you may grant.*name a role you may grant/),
+    });
+    // Naming a role they may grant works; naming the admin role is still refused.
+    const limited = ok(
+      await gw.gql(CREATE_ROLE, { input: { accountId: owner.accountId, name: 'MG13 reader', permissions: ['reports:view'] } }, owner.token),
+    ).createRole.id;
+    expect(ok(await invite(inviter.token, limited)).inviteUser.role.key).toBe('custom-mg13-reader');
+    expect(err(await invite(inviter.token, roles['mailgun-admin']))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'roleId' });
+    // The default is the owner's and admins' choice: a Developer may not change it.
     const SETTINGS = `mutation($input: UpdateAccountSettingsInput!) { updateAccountSettings(input: $input) { defaultRole { key } } }`;
     const choose = (key: string) => ({ input: { accountId: owner.accountId, defaultRoleId: roles[key] } });
-    expect(err(await gw.gql(SETTINGS, choose('mailgun-admin'), owner.token))).toMatchObject({
-      code: 'BAD_USER_INPUT',
-      field: 'defaultRoleId',
-    });
     expect(err(await gw.gql(SETTINGS, choose('mailgun-analyst'), as.developer!.token))).toMatchObject(forbidden('account:edit'));
     expect(ok(await gw.gql(SETTINGS, choose('mailgun-analyst'), as.admin!.token)).updateAccountSettings.defaultRole.key).toBe(
       'mailgun-analyst',
     );
-    const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { id role { key } } }`;
-    const inv = ok(await gw.gql(INVITE, { input: { accountId: owner.accountId, email: 'mg13-new@example.com' } }, as.admin!.token));
-    expect(inv.inviteUser.role.key).toBe('mailgun-analyst');
+    expect(ok(await invite(as.admin!.token)).inviteUser.role.key).toBe('mailgun-analyst');
+    expect(ok(await gw.gql(SETTINGS, choose('mailgun-admin'), owner.token)).updateAccountSettings.defaultRole.key).toBe('mailgun-admin');
   });
 
   it("MG14: only an Admin creates control-panel users and switches a user's role; Developer, Support, Billing and Analyst cannot", async () => {

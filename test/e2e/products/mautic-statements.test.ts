@@ -149,15 +149,44 @@ describe('Mautic: roles', () => {
     expect(err(await gw.gql(CREATE, { input: { ...input, name: 'x' } }, viewer.token))).toMatchObject(forbidden('roles:create'));
   });
 
-  it('MA8: a new user gets the role chosen for them; with none named, the account default, which Postern never lets be the Administrator', async () => {
-    const SETTINGS = `mutation($input: UpdateAccountSettingsInput!) { updateAccountSettings(input: $input) { defaultRole { key } } }`;
-    const setDefault = (key: string) => gw.gql(SETTINGS, { input: { accountId: owner.accountId, defaultRoleId: roles[key] } }, admin.token);
-    expect(err(await setDefault('mautic-administrator'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'defaultRoleId' });
-    expect(ok(await setDefault('mautic-campaigns-view-others')).updateAccountSettings.defaultRole.key).toBe('mautic-campaigns-view-others');
+  it('MA8: new users get the Administrator role unless another role is chosen; one who may not grant it must choose', async () => {
+    const ACCOUNT = `query($id: ID!) { account(id: $id) { settings { defaultRole { key } } } }`;
+    expect(ok(await gw.gql(ACCOUNT, { id: owner.accountId }, owner.token)).account.settings.defaultRole.key).toBe('mautic-administrator');
     const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { role { key } } }`;
-    const invite = (roleId?: string) =>
-      gw.gql(INVITE, { input: { accountId: owner.accountId, email: uniqueEmail('ma8'), roleId } }, admin.token);
-    expect(ok(await invite()).inviteUser.role.key).toBe('mautic-campaigns-view-others');
-    expect(ok(await invite(roles['mautic-administrator'])).inviteUser.role.key).toBe('mautic-administrator');
+    const invite = (token: string, roleId?: string) =>
+      gw.gql(INVITE, { input: { accountId: owner.accountId, email: uniqueEmail('ma8'), roleId } }, token);
+    expect(ok(await invite(admin.token)).inviteUser.role.key).toBe('mautic-administrator');
+    expect(ok(await invite(admin.token, roles['mautic-campaigns-view-others'])).inviteUser.role.key).toBe('mautic-campaigns-view-others');
+    // A manager of users who is not an administrator must name a role they may grant.
+    const CREATE_ROLE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`;
+    const managerRole = ok(
+      await gw.gql(
+        CREATE_ROLE,
+        {
+          input: {
+            accountId: owner.accountId,
+            name: 'MA8 user manager',
+            permissions: ['account:view', 'members:invite', 'roles:assign', 'campaigns:view'],
+          },
+        },
+        owner.token,
+      ),
+    ).createRole.id;
+    const manager = await memberWith(gw, owner, managerRole, acct(owner), 'ma8-manager');
+    expect(err(await invite(manager.token))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'roleId',
+      message: expect.stringContaining('"Administrator"'),
+    });
+    expect(ok(await invite(manager.token, roles['mautic-campaigns-view-others'])).inviteUser.role.key).toBe('mautic-campaigns-view-others');
+    // The administrator may choose another default, and back.
+    const SETTINGS = `mutation($input: UpdateAccountSettingsInput!) { updateAccountSettings(input: $input) { defaultRole { key } } }`;
+    const setDefault = (key: string, token: string) =>
+      gw.gql(SETTINGS, { input: { accountId: owner.accountId, defaultRoleId: roles[key] } }, token);
+    expect(ok(await setDefault('mautic-campaigns-view-others', admin.token)).updateAccountSettings.defaultRole.key).toBe(
+      'mautic-campaigns-view-others',
+    );
+    expect(ok(await invite(manager.token)).inviteUser.role.key).toBe('mautic-campaigns-view-others');
+    expect(ok(await setDefault('mautic-administrator', admin.token)).updateAccountSettings.defaultRole.key).toBe('mautic-administrator');
   });
 });

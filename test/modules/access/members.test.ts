@@ -199,17 +199,21 @@ describe('invitations', () => {
 
 describe('account settings: default role', () => {
   const SETTINGS = `mutation($input: UpdateAccountSettingsInput!) { updateAccountSettings(input: $input) { defaultRole { key } } }`;
-  it('invitations without a role bind the default role; system roles cannot be the default; the default cannot be deleted', async () => {
+  it('invitations without a role bind the default role; the owner role cannot be the default, admin can; the default cannot be deleted', async () => {
     const o = await gw.signUp();
     const r = await roleIds(gw, o);
     const current = ok(
       await gw.gql(`query($id: ID!) { account(id: $id) { settings { defaultRole { key } } } }`, { id: o.accountId }, o.token),
     );
     expect(current.account.settings.defaultRole.key).toBe('viewer');
-    expect(err(await gw.gql(SETTINGS, { input: { accountId: o.accountId, defaultRoleId: r.admin } }, o.token))).toMatchObject({
+    expect(err(await gw.gql(SETTINGS, { input: { accountId: o.accountId, defaultRoleId: r.owner } }, o.token))).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'defaultRoleId',
     });
+    expect(
+      ok(await gw.gql(SETTINGS, { input: { accountId: o.accountId, defaultRoleId: r.admin } }, o.token)).updateAccountSettings.defaultRole
+        .key,
+    ).toBe('admin');
     expect(
       ok(await gw.gql(SETTINGS, { input: { accountId: o.accountId, defaultRoleId: r.analyst } }, o.token)).updateAccountSettings.defaultRole
         .key,

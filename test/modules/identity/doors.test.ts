@@ -140,6 +140,8 @@ const OTHER_ROUTES = [
   'GET /sso/:accountId/saml/login',
   'GET /sso/:accountId/saml/metadata',
   'POST /events/:accountId',
+  // The access document's JSON Schema: a published format, no account data (docs/access-as-code.md).
+  'GET /access/document.schema.json',
 ];
 
 interface RouteInfo {
