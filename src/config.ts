@@ -4,6 +4,7 @@
 // is false), HOST must be an IP address or a host name, and the demo account is seeded only on the
 // embedded database unless POSTERN_SEED_DEMO is set explicitly.
 import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from './paths';
@@ -47,6 +48,12 @@ export interface Config {
   dnsServers: string[];
   /** Members each plan includes where the operator changes the defaults (POSTERN_PLAN_MEMBER_LIMITS). */
   planMemberLimits: Partial<Record<PlanName, number>>;
+  /** Gateway worker processes (node:cluster) sharing the port and the database; 1: this process serves alone. */
+  workers: number;
+  /** Operations one worker executes at once; more wait in a first-in, first-out queue (src/http/admission.ts). */
+  maxConcurrentOperations: number;
+  /** A request whose expected wait plus execution would pass this many ms is refused at once (503, Retry-After). */
+  latencyBudgetMs: number;
 }
 
 const PLANS = ['FREE', 'STARTER', 'GROWTH', 'SCALE', 'ENTERPRISE'] as const;
@@ -199,6 +206,9 @@ const envSchema = z
     POSTERN_PLAN_MEMBER_LIMITS: variable<Partial<Record<PlanName, number>>>({}, planMemberLimits),
     POSTERN_SCHEDULER_INTERVAL_MS: int('POSTERN_SCHEDULER_INTERVAL_MS', 5_000, 0, 3_600_000),
     POSTERN_SEND_LEASE_MS: int('POSTERN_SEND_LEASE_MS', 60_000, 1_000, 3_600_000),
+    POSTERN_WORKERS: int('POSTERN_WORKERS', os.availableParallelism(), 1, 256),
+    POSTERN_MAX_CONCURRENT_OPERATIONS: int('POSTERN_MAX_CONCURRENT_OPERATIONS', 16, 1, 100_000),
+    POSTERN_LATENCY_BUDGET_MS: int('POSTERN_LATENCY_BUDGET_MS', 1_000, 10, 600_000),
   })
   .superRefine((env, ctx) => {
     // The container image has no embedded database: it must be pointed at MongoDB.
@@ -248,6 +258,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     planMemberLimits: e.POSTERN_PLAN_MEMBER_LIMITS,
     schedulerIntervalMs: e.POSTERN_SCHEDULER_INTERVAL_MS,
     sendLeaseMs: e.POSTERN_SEND_LEASE_MS,
+    workers: e.POSTERN_WORKERS,
+    maxConcurrentOperations: e.POSTERN_MAX_CONCURRENT_OPERATIONS,
+    latencyBudgetMs: e.POSTERN_LATENCY_BUDGET_MS,
   };
 }
 

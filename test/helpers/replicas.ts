@@ -36,6 +36,7 @@ export function replicaSet(prefix = 't_rep') {
         PORT: String(port),
         POSTERN_SEED_DEMO: 'false',
         LOG_LEVEL: 'warn',
+        POSTERN_WORKERS: '1', // a replica is one process unless a test asks for workers
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
