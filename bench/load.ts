@@ -20,7 +20,11 @@ export interface LoadResult {
   p99: number;
   max: number;
   errors: number;
+  /** Of the errors: 503 answers (the gateway refusing past its latency budget, with Retry-After). */
+  refused: number;
   errorDetail: string;
+  /** Gateway worker processes. */
+  workers: number;
   /** Requests sent but not answered when the time was up. */
   unanswered: number;
   /** Seconds after the load until the gateway answered a small query again within 1 s (its backlog). */
@@ -73,6 +77,7 @@ export async function dashboardLoad(
   const benchCpu = (b.user + b.system) / 1e6;
   const recoverySeconds = await recovery(gw, opts.token);
   const completed = result['2xx'] + result.non2xx;
+  const refused = (result.statusCodeStats as Record<string, { count: number } | undefined>)['503']?.count ?? 0;
   const errors = result.errors + result.non2xx + result.mismatches;
   return {
     label: opts.label,
@@ -84,7 +89,9 @@ export async function dashboardLoad(
     p99: result.latency.p99,
     max: result.latency.max,
     errors,
-    errorDetail: `${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx, ${result.mismatches} wrong bodies`,
+    refused,
+    workers: gw.workers,
+    errorDetail: `${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx (${refused} of them 503 at capacity), ${result.mismatches} wrong bodies`,
     unanswered: Math.max(0, result.requests.sent - completed - result.errors),
     recoverySeconds,
     passwords: passwords.length,
