@@ -88,23 +88,41 @@ export async function contactsOf(ctx: Context, list: MailingListDoc, args: Conne
   }
   const total = () => Contact.countDocuments({ listId: list._id }).exec();
   const lastPage = Math.floor((list.contactSeq - 1) / PAGE_SIZE);
+  const cursorId = args.after ? decodeCursor(args.after) : null;
   const found: ContactDoc[] = [];
-  // Pages read per round: a full page and one more item, plus one; doubled after a round that came
-  // up short (pages thinned by deletes).
-  let span = Math.ceil((limit + 1) / PAGE_SIZE) + 1;
-  for (let page = Math.floor((afterSeq + 1) / PAGE_SIZE); page <= lastPage && found.length <= limit; span *= 2) {
-    const ids = Array.from({ length: Math.min(span, lastPage - page + 1) }, (_, i) => pageId(list._id, page + i));
-    page += ids.length;
-    const pages = await ContactPage.find({ _id: { $in: ids } }).lean();
-    const contactIds = pages.flatMap((p) => p.ids);
-    if (!contactIds.length) continue;
-    // The request's by-id loader: one `_id $in` read, and each listed contact is primed for later fields.
-    const docs = await ctx.loaders.byId<ContactDoc>('Contact').loadMany(contactIds);
+  // Ids named by the pages read so far, in place order (a page lists its ids in order), not yet loaded.
+  let queue: string[] = [];
+  let page = Math.floor((afterSeq + 1) / PAGE_SIZE);
+  // Pages read per round: enough for the page asked when none is thinned by deletes; doubled after
+  // a round that came up short.
+  let span = Math.ceil((((afterSeq + 1) % PAGE_SIZE) + limit + 1) / PAGE_SIZE);
+  let firstRound = true;
+  while (found.length <= limit) {
+    if (!queue.length) {
+      if (page > lastPage) break;
+      const ids = Array.from({ length: Math.min(span, lastPage - page + 1) }, (_, i) => pageId(list._id, page + i));
+      const start = page;
+      page += ids.length;
+      span *= 2;
+      const pages = await ContactPage.find({ _id: { $in: ids } }).lean();
+      const order = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1)) - start;
+      queue = pages.sort((x, y) => order(x._id) - order(y._id)).flatMap((p) => p.ids);
+      if (firstRound && cursorId) {
+        const k = queue.indexOf(cursorId);
+        if (k >= 0) queue = queue.slice(k + 1);
+      }
+      firstRound = false;
+      continue;
+    }
+    // Only as many as the page still needs: the request's by-id loader reads them in one `_id $in`
+    // and keeps them for the fields asked of them.
+    const take = queue.splice(0, limit + 1 - found.length);
+    const docs = await ctx.loaders.byId<ContactDoc>('Contact').loadMany(take);
     for (const d of docs) {
       if (d && !(d instanceof Error) && d.listId === list._id && typeof d.seq === 'number' && d.seq > afterSeq) found.push(d);
     }
-    found.sort((a, b) => a.seq! - b.seq!);
   }
+  found.sort((x, y) => x.seq! - y.seq!);
   return connectionOf(found.slice(0, limit + 1), limit, { after: args.after, totalCount: total });
 }
 
