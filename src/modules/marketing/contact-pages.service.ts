@@ -132,15 +132,17 @@ export async function contactsOf(ctx: Context, list: MailingListDoc, args: Conne
  */
 export async function dropRefused(listId: string, first: number, ids: readonly string[], refused: ReadonlySet<string>): Promise<void> {
   if (!refused.size) return;
+  const emptied: string[] = [];
   const ops: Parameters<typeof ContactPage.bulkWrite>[0] = [];
   for (let i = 0; i < ids.length; i += PAGE_SIZE) {
     const own = ids.slice(i, i + PAGE_SIZE);
     const kept = own.filter((id) => !refused.has(id));
     if (kept.length === own.length) continue;
     const _id = pageId(listId, (first + i) / PAGE_SIZE);
-    ops.push(kept.length ? { updateOne: { filter: { _id }, update: { $set: { ids: kept } } } } : { deleteOne: { filter: { _id } } });
+    if (kept.length) ops.push({ updateOne: { filter: { _id }, update: { $set: { ids: kept } } } });
+    else emptied.push(_id);
   }
-  if (ops.length) await ContactPage.bulkWrite(ops, { ordered: false });
+  await Promise.all([deletePages(emptied), ops.length ? ContactPage.bulkWrite(ops, { ordered: false }) : undefined]);
 }
 
 /**
