@@ -284,6 +284,7 @@ export function renderReport(r: RunReport): string {
       ...heldBack(r),
       '"Unanswered at the end": requests still in flight when the time was up (not counted in req/s or as errors);',
       '"s until answering again": after the load, how long until `{ viewer { user { id } } }` was answered within 1 s (the backlog).',
+      '"req/s" and "requests answered" count right answers only; "errors (503)": of the errors, refusals at capacity (Retry-After; autocannon sends its next request at once); p50/p99/max are over every response, 503s included.',
       'CPU is a share of one core (the machine has ' + m.cores + ': ' + m.cores * 100 + ' % is all of it).',
       '',
     );
