@@ -79,9 +79,11 @@ export async function dashboardLoad(
   const completed = result['2xx'] + result.non2xx;
   // The figure: right answers. A 503 at capacity is quick and cheap, and autocannon sends the next
   // request at once (a real client waits Retry-After): counted as an error, never as throughput.
-  const answered = Math.max(0, result['2xx'] - result.mismatches);
+  // autocannon counts every body unlike the expected one as a mismatch, non-2xx answers included.
+  const wrong2xx = Math.max(0, result.mismatches - result.non2xx);
+  const answered = Math.max(0, result['2xx'] - wrong2xx);
   const refused = (result.statusCodeStats as Record<string, { count: number } | undefined>)['503']?.count ?? 0;
-  const errors = result.errors + result.non2xx + result.mismatches;
+  const errors = result.errors + result.non2xx + wrong2xx;
   return {
     label: opts.label,
     connections: opts.connections,
@@ -94,7 +96,7 @@ export async function dashboardLoad(
     errors,
     refused,
     workers: gw.workers,
-    errorDetail: `${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx (${refused} of them 503 at capacity), ${result.mismatches} wrong bodies`,
+    errorDetail: `${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx (${refused} of them 503 at capacity), ${wrong2xx} wrong bodies`,
     unanswered: Math.max(0, result.requests.sent - completed - result.errors),
     recoverySeconds,
     passwords: passwords.length,
