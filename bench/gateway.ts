@@ -3,7 +3,7 @@
 // this benchmark started, seeds the demo data on it (as on a first start) and logs at `info`, one
 // line per request, as in production; its output goes to a file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
+import { openSync, closeSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../src/paths';
 
@@ -61,6 +61,8 @@ export async function startGatewayProcess(opts: {
   /** POSTERN_WORKERS for this gateway. */
   workers: number;
 }): Promise<GatewayProcess> {
+  // Gateways of one run share the log file: this one's lines are those after its current end.
+  const from = existsSync(opts.logFile) ? statSync(opts.logFile).size : 0;
   const out = openSync(opts.logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(projectRoot, 'dist', 'src', 'main.js')], {
     cwd: projectRoot,
@@ -92,7 +94,7 @@ export async function startGatewayProcess(opts: {
       throw new Error(`the gateway did not start within 120 s: see ${opts.logFile}`);
     }
     await new Promise((r) => setTimeout(r, 200));
-    for (const line of readFileSync(opts.logFile, 'utf8').split('\n')) {
+    for (const line of readFileSync(opts.logFile).subarray(from).toString('utf8').split('\n')) {
       if (!line.includes('Postern is listening')) continue;
       url = (JSON.parse(line) as { url: string }).url.replace(/\/graphql$/, '');
     }
