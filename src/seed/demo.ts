@@ -338,7 +338,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
   // Their places in the lists' page directories, in the order they joined.
   for (const list of [newsletter, beta]) {
     await placeContacts(
-      list._id,
+      list,
       contacts
         .filter((c) => c.listId === list._id)
         .map((c) => c._id)

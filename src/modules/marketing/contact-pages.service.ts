@@ -27,16 +27,24 @@ export const PAGE_SIZE = 50;
 export interface ContactPageDoc {
   /** `<listId>:<page>` */
   _id: string;
+  /** Deleting the account deletes its pages (every model with accountId: src/modules/access/ownership.service.ts). */
+  accountId: string;
   listId: string;
   ids: string[];
 }
 
 const contactPageSchema = new Schema<ContactPageDoc>(
-  { _id: { type: String, required: true }, listId: { type: String, required: true }, ids: { type: [String], default: [] } },
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true },
+    listId: { type: String, required: true },
+    ids: { type: [String], default: [] },
+  },
   { versionKey: false, id: false },
 );
 // Deleting a list deletes its pages (not a hot path).
 contactPageSchema.index({ listId: 1 });
+contactPageSchema.index({ accountId: 1 });
 export const ContactPage: Model<ContactPageDoc> = mongoose.model<ContactPageDoc>('ContactPage', contactPageSchema);
 
 const pageId = (listId: string, page: number) => `${listId}:${page}`;
@@ -55,11 +63,14 @@ export async function reservePlaces(listId: string, n: number): Promise<number |
   return after ? after.contactSeq - span : null;
 }
 
+type ListRef = Pick<MailingListDoc, '_id' | 'accountId'>;
+
 /** The pages of `ids` placed from `first` on (a multiple of PAGE_SIZE): inserted, each page this caller's own. */
-export async function writePages(listId: string, first: number, ids: readonly string[]): Promise<string[]> {
+export async function writePages(list: ListRef, first: number, ids: readonly string[]): Promise<string[]> {
   const pages: ContactPageDoc[] = [];
   for (let i = 0; i < ids.length; i += PAGE_SIZE) {
-    pages.push({ _id: pageId(listId, (first + i) / PAGE_SIZE), listId, ids: ids.slice(i, i + PAGE_SIZE) });
+    const _id = pageId(list._id, (first + i) / PAGE_SIZE);
+    pages.push({ _id, accountId: list.accountId, listId: list._id, ids: ids.slice(i, i + PAGE_SIZE) });
   }
   if (pages.length) await ContactPage.collection.insertMany(pages as never[], { ordered: false });
   return pages.map((p) => p._id);
@@ -157,7 +168,7 @@ export async function pageList(listId: string, accountId: string): Promise<numbe
     const batch = ids.slice(i, i + 1000);
     await Contact.bulkWrite(batch.map((_id, k) => ({ updateOne: { filter: { _id }, update: { $set: { seq: i + k } } } })));
   }
-  await writePages(listId, 0, ids);
+  await writePages({ _id: listId, accountId }, 0, ids);
   await MailingList.updateOne(
     { _id: listId, contactSeq: { $exists: false } },
     { $set: { contactSeq: Math.ceil(ids.length / PAGE_SIZE) * PAGE_SIZE } },
@@ -169,15 +180,15 @@ export async function pageList(listId: string, accountId: string): Promise<numbe
       .select({ _id: 1 })
       .lean()
   ).map((c) => c._id);
-  if (late.length) await placeContacts(listId, late);
+  if (late.length) await placeContacts({ _id: listId, accountId }, late);
   return ids.length + late.length;
 }
 
 /** Places existing contacts of a paged list at its end (their own new pages): the demo seed, and late ones. */
-export async function placeContacts(listId: string, ids: readonly string[]): Promise<void> {
-  const first = await reservePlaces(listId, ids.length);
+export async function placeContacts(list: ListRef, ids: readonly string[]): Promise<void> {
+  const first = await reservePlaces(list._id, ids.length);
   if (first === null) return;
-  await writePages(listId, first, ids);
+  await writePages(list, first, ids);
   await Contact.bulkWrite(ids.map((_id, k) => ({ updateOne: { filter: { _id }, update: { $set: { seq: first + k } } } })));
 }
 

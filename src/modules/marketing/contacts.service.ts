@@ -65,7 +65,7 @@ export async function importContacts(ctx: Context, input: ImportContactsInput): 
   // before the contacts: a page naming a contact that is not there is skipped by readers.
   const ids = docs.map((d) => d._id);
   const first = await reservePlaces(list._id, docs.length);
-  const pages = first === null ? [] : await writePages(list._id, first, ids);
+  const pages = first === null ? [] : await writePages(list, first, ids);
   const placed = first === null ? docs : docs.map((d, i) => ({ ...d, seq: first + i }));
   const undo = () => Promise.all([Contact.deleteMany({ _id: { $in: ids } }), deletePages(pages)]);
 
