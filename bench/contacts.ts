@@ -15,6 +15,9 @@ const PAGE = `query($l: ID!, $after: String) { list(id: $l) { id name contacts(f
   edges { cursor node { id email firstName lastName } } pageInfo { hasNextPage endCursor } } } }`;
 
 export interface ContactsResult {
+  /** The list size aimed at and the rows per import (100k and 10k; smaller in a smoke run). */
+  target: number;
+  rows: number;
   importMs: number[];
   /** The import of 10k at 90k existing (the goal's figure); null when the time budget ran out before. */
   importAt90kMs: number | null;
@@ -68,7 +71,9 @@ export async function contactsFigures(
   workspaceId: string,
   log: (l: string) => void,
   budgetMs: number,
+  size: { list: number; rows: number } = { list: LIST_SIZE, rows: IMPORT_ROWS },
 ): Promise<ContactsResult> {
+  const [LIST, ROWS] = [size.list, size.rows];
   const started = performance.now();
   const create = async (name: string) =>
     (
@@ -84,28 +89,28 @@ export async function contactsFigures(
   await gql(gw.url, IMPORT, { i: { listId: small, contacts: rows(1_000_000, 10) } }, token);
 
   const importMs: number[] = [];
-  for (let from = 0; from < LIST_SIZE; from += IMPORT_ROWS) {
+  for (let from = 0; from < LIST; from += ROWS) {
     const [r, ms] = await timed(() =>
-      gql<{ importContacts: { imported: number } }>(gw.url, IMPORT, { i: { listId: big, contacts: rows(from, IMPORT_ROWS) } }, token),
+      gql<{ importContacts: { imported: number } }>(gw.url, IMPORT, { i: { listId: big, contacts: rows(from, ROWS) } }, token),
     );
-    if (r.data!.importContacts.imported !== IMPORT_ROWS) throw new Error(`import at ${from}: ${JSON.stringify(r.data)}`);
+    if (r.data!.importContacts.imported !== ROWS) throw new Error(`import at ${from}: ${JSON.stringify(r.data)}`);
     importMs.push(Math.round(ms));
-    log(`  import of ${IMPORT_ROWS} at ${from} existing: ${Math.round(ms)} ms`);
-    if (performance.now() - started > budgetMs && from + IMPORT_ROWS < LIST_SIZE) {
-      log(`  stopping the imports at ${from + IMPORT_ROWS} contacts: over the time budget of ${budgetMs / 1000} s`);
+    log(`  import of ${ROWS} at ${from} existing: ${Math.round(ms)} ms`);
+    if (performance.now() - started > budgetMs && from + ROWS < LIST) {
+      log(`  stopping the imports at ${from + ROWS} contacts: over the time budget of ${budgetMs / 1000} s`);
       break;
     }
   }
-  const listSize = importMs.length * IMPORT_ROWS;
+  const listSize = importMs.length * ROWS;
   const [again, reimportMs] = await timed(() =>
     gql<{ importContacts: { imported: number; skipped: number } }>(
       gw.url,
       IMPORT,
-      { i: { listId: big, contacts: rows(listSize - IMPORT_ROWS, IMPORT_ROWS) } },
+      { i: { listId: big, contacts: rows(listSize - ROWS, ROWS) } },
       token,
     ),
   );
-  log(`  re-import of ${IMPORT_ROWS} already on the list: ${Math.round(reimportMs)} ms`);
+  log(`  re-import of ${ROWS} already on the list: ${Math.round(reimportMs)} ms`);
 
   // The deep page's cursor: the contact at 90 % of the list (found by its unique (listId, email) key).
   const deep = Math.round(listSize * 0.9);
@@ -128,8 +133,10 @@ export async function contactsFigures(
   const deepPage = await latency(page(big, after, `reader${deep}@bench.example.com`));
   const smallList = await latency(page(small, null, 'reader1000000@bench.example.com'));
   return {
+    target: LIST,
+    rows: ROWS,
     importMs,
-    importAt90kMs: listSize === LIST_SIZE ? importMs.at(-1)! : null,
+    importAt90kMs: listSize === LIST ? importMs.at(-1)! : null,
     listSize,
     reimportMs: Math.round(reimportMs),
     reimport: { imported: again.data!.importContacts.imported, skipped: again.data!.importContacts.skipped },

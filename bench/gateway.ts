@@ -3,14 +3,16 @@
 // this benchmark started, seeds the demo data on it (as on a first start) and logs at `info`, one
 // line per request, as in production; its output goes to a file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../src/paths';
 
 export interface GatewayProcess {
   url: string;
   pid: number;
-  /** CPU seconds (user + system) the gateway process has used so far. */
+  /** Worker processes (POSTERN_WORKERS; 1: the process serves alone). */
+  workers: number;
+  /** CPU seconds (user + system) the gateway's processes (primary and workers) have used so far. */
   cpuSeconds(): number;
   stop(): Promise<void>;
 }
@@ -24,13 +26,43 @@ export function cpuOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** CPU seconds of a process and all its descendants (a cluster's primary and its workers, alive now). */
+export function treeCpuOf(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      total += cpuOf(p);
+    } catch {
+      return;
+    }
+    for (const c of children.get(p) ?? []) visit(c);
+  };
+  visit(pid);
+  return total;
+}
+
 export async function startGatewayProcess(opts: {
   mongodbUri: string;
   dbName: string;
   secretKey: Buffer;
   logFile: string;
   nodeArgs?: string[];
+  /** POSTERN_WORKERS for this gateway. */
+  workers: number;
 }): Promise<GatewayProcess> {
+  // Gateways of one run share the log file: this one's lines are those after its current end.
+  const from = existsSync(opts.logFile) ? statSync(opts.logFile).size : 0;
   const out = openSync(opts.logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(projectRoot, 'dist', 'src', 'main.js')], {
     cwd: projectRoot,
@@ -42,6 +74,8 @@ export async function startGatewayProcess(opts: {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      NODE_ENV: 'production', // as `npm start` runs it
+      POSTERN_WORKERS: String(opts.workers),
       POSTERN_SEED_DEMO: 'true',
       // The load test is one principal sending as fast as it can: the per-principal budget would
       // measure 429s, not the gateway.
@@ -60,7 +94,7 @@ export async function startGatewayProcess(opts: {
       throw new Error(`the gateway did not start within 120 s: see ${opts.logFile}`);
     }
     await new Promise((r) => setTimeout(r, 200));
-    for (const line of readFileSync(opts.logFile, 'utf8').split('\n')) {
+    for (const line of readFileSync(opts.logFile).subarray(from).toString('utf8').split('\n')) {
       if (!line.includes('Postern is listening')) continue;
       url = (JSON.parse(line) as { url: string }).url.replace(/\/graphql$/, '');
     }
@@ -69,7 +103,8 @@ export async function startGatewayProcess(opts: {
   return {
     url,
     pid,
-    cpuSeconds: () => cpuOf(pid),
+    workers: opts.workers,
+    cpuSeconds: () => treeCpuOf(pid),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

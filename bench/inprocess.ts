@@ -45,6 +45,7 @@ export const CREDENTIALS_QUERY = `
 
 interface Setup {
   userId: string;
+  ownerId: string;
   domainId: string;
   after: string;
 }
@@ -81,7 +82,7 @@ async function seed(): Promise<Setup> {
   });
   for (let i = 0; i < docs.length; i += 250) await SmtpCredential.insertMany(docs.slice(i, i + 250));
   ids.sort();
-  return { userId, domainId, after: encodeCursor(ids[499]!) };
+  return { userId, ownerId, domainId, after: encodeCursor(ids[499]!) };
 }
 
 type Variant = 'postern' | 'bare' | 'shield';
@@ -119,11 +120,25 @@ async function countCommands(op: () => Promise<void>): Promise<number> {
   return n;
 }
 
-export async function runInProcess(opts: { rounds: number; roundMs: number; log: (line: string) => void }): Promise<InProcessResult> {
-  const s = await seed();
+/**
+ * `principal`: the Analyst (passwords masked: Postern skips the decryption the bare schema does) or
+ * the owner (every schema decrypts every password: what authorization itself costs).
+ */
+export async function runInProcess(opts: {
+  rounds: number;
+  roundMs: number;
+  log: (line: string) => void;
+  principal?: 'analyst' | 'owner';
+  setup?: Setup;
+}): Promise<InProcessResult & { setup: Setup }> {
+  const s = opts.setup ?? (await seed());
+  const owner = opts.principal === 'owner';
+  const viewerId = owner ? s.ownerId : s.userId;
+  // The owner's run compares Postern with bare only: graphql-shield's reveal audit writes one event per value.
+  const variants: readonly Variant[] = owner ? ['postern', 'bare'] : VARIANTS;
   const schemas: Record<Variant, GraphQLSchema> = { postern: buildSchema(), bare: buildBareSchema(), shield: buildShieldSchema() };
   const document: DocumentNode = parse(CREDENTIALS_QUERY);
-  for (const v of VARIANTS) {
+  for (const v of variants) {
     const errors = validate(schemas[v], document);
     if (errors.length) throw new Error(`invalid benchmark query: ${errors.map((e) => e.message).join('; ')}`);
   }
@@ -136,7 +151,7 @@ export async function runInProcess(opts: { rounds: number; roundMs: number; log:
     const contextValue = createContext({
       requestId: 'bench',
       ip: null,
-      principal: { kind: 'user', id: s.userId, userId: s.userId, sessionId: 'bench' },
+      principal: { kind: 'user', id: viewerId, userId: viewerId, sessionId: 'bench' },
       authRejected: false,
       log,
       mailer,
@@ -148,14 +163,17 @@ export async function runInProcess(opts: { rounds: number; roundMs: number; log:
     const d = (r.data as { domain: { first: Page; second: Page } }).domain;
     const nodes = [...d.first.edges, ...d.second.edges].map((e) => e.node);
     if (nodes.length !== ROWS) throw new Error(`${v}: the query did not list every credential`);
-    if (v !== 'bare') {
+    if (owner) {
+      if (nodes.some((n) => !n.password || n.password.length !== 32)) throw new Error(`${v}: a password was not revealed to the owner`);
+      masked = 'revealed';
+    } else if (v !== 'bare') {
       if (nodes.some((n) => n.password !== nodes[0]!.password || (n.password ?? '').length > 8))
         throw new Error(`${v}: a password was not masked`);
       masked = nodes[0]!.password ?? 'null';
     }
   };
 
-  for (let i = 0; i < 3; i++) for (const v of VARIANTS) await run(v); // warm-up: JIT, pool, compiled permissions
+  for (let i = 0; i < 3; i++) for (const v of variants) await run(v); // warm-up: JIT, pool, compiled permissions
 
   const ops = { postern: 0, bare: 0, shield: 0 };
   const wallMs = { postern: 0, bare: 0, shield: 0 };
@@ -164,8 +182,8 @@ export async function runInProcess(opts: { rounds: number; roundMs: number; log:
     const start = performance.now();
     for (let k = 0; performance.now() - start < opts.roundMs; k++) {
       // Rotate the order (P B S, B S P, S P B) so that none always runs first or last.
-      for (let j = 0; j < VARIANTS.length; j++) {
-        const v = VARIANTS[(k + j) % VARIANTS.length]!;
+      for (let j = 0; j < variants.length; j++) {
+        const v = variants[(k + j) % variants.length]!;
         const t0 = performance.now();
         const c0 = process.cpuUsage();
         await run(v);
@@ -176,19 +194,21 @@ export async function runInProcess(opts: { rounds: number; roundMs: number; log:
       }
     }
     opts.log(
-      `  round ${round + 1}/${opts.rounds}: ` + VARIANTS.map((v) => `${v} ${((ops[v] / cpuMs[v]) * 1000).toFixed(1)} ops/CPU-s`).join(', '),
+      `  round ${round + 1}/${opts.rounds}${owner ? ' (owner)' : ''}: ` +
+        variants.map((v) => `${v} ${((ops[v] / cpuMs[v]) * 1000).toFixed(1)} ops/CPU-s`).join(', '),
     );
   }
   const commandsPerOp = {
     postern: await countCommands(() => run('postern')),
     bare: await countCommands(() => run('bare')),
-    shield: await countCommands(() => run('shield')),
+    shield: owner ? 0 : await countCommands(() => run('shield')),
   };
   const per = (m: Record<Variant, number>) =>
     Object.fromEntries(VARIANTS.map((v) => [v, round2(m[v] / ops[v])])) as Record<Variant, number>;
   const cpuMsPerOp = per(cpuMs);
   const wallPerOp = per(wallMs);
   return {
+    setup: s,
     rows: ROWS,
     rounds: opts.rounds,
     roundMs: opts.roundMs,

@@ -4,9 +4,13 @@
 //    MONGODB_URI) and seeds the demo data.
 // 2. In process: guarded vs bare vs graphql-shield over 1000 masked SMTP credentials (inprocess.ts,
 //    shield.ts), then allowed() checks per second.
-// 3. A gateway process on the same database: the dashboard under load as an analyst and as the owner
-//    revealing passwords (load.ts), a 100k-contact list (contacts.ts), concurrent permission changes
-//    (concurrency.ts).
+// 3. A gateway process on the same database (one worker per core, as `npm start` runs it): the
+//    dashboard under load as an analyst and as the owner revealing passwords (load.ts), the analyst's
+//    again on a gateway of one worker, a 100k-contact list (contacts.ts), concurrent permission
+//    changes (concurrency.ts); database commands per dashboard request over HTTP (commands-http.ts).
+// `--smoke`: every phase with tiny sizes (CI runs it so the benchmark cannot break unnoticed); the
+// report goes to stdout and the exit status is 1 if a phase failed.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +24,8 @@ import { DEMO_MEMBERS, DEMO_OWNER, seedDemo } from '../src/seed/demo';
 import { Workspace } from '../src/modules/accounts/account.model';
 import { User } from '../src/modules/identity/user.model';
 import { concurrencyFigures } from './concurrency';
-import { contactsFigures } from './contacts';
+import { contactsFigures, IMPORT_ROWS, LIST_SIZE } from './contacts';
+import type { HttpCommands } from './commands-http';
 import { login, startGatewayProcess } from './gateway';
 import { checksPerSecond, commandsOf, runInProcess } from './inprocess';
 import { DASHBOARD_QUERY, dashboardLoad } from './load';
@@ -31,15 +36,19 @@ import { registerModules } from '../src/graphql/registry';
 import { insightFigures } from './insight';
 
 const env = process.env;
-const num = (name: string, def: number) => (env[name] ? Number(env[name]) : def);
+const SMOKE = process.argv.includes('--smoke');
+const num = (name: string, def: number, smoke: number) => (env[name] ? Number(env[name]) : SMOKE ? smoke : def);
 const KNOBS = {
-  BENCH_LOAD_SECONDS: num('BENCH_LOAD_SECONDS', 60),
-  BENCH_CONNECTIONS: num('BENCH_CONNECTIONS', 200),
-  BENCH_ROUNDS: num('BENCH_ROUNDS', 6),
-  BENCH_ROUND_MS: num('BENCH_ROUND_MS', 10_000),
-  BENCH_CHECKS: num('BENCH_CHECKS', 20_000_000),
-  BENCH_CONTACTS_BUDGET_SECONDS: num('BENCH_CONTACTS_BUDGET_SECONDS', 600),
+  BENCH_LOAD_SECONDS: num('BENCH_LOAD_SECONDS', 60, 2),
+  BENCH_CONNECTIONS: num('BENCH_CONNECTIONS', 200, 20),
+  BENCH_ROUNDS: num('BENCH_ROUNDS', 6, 1),
+  BENCH_ROUND_MS: num('BENCH_ROUND_MS', 10_000, 300),
+  BENCH_CHECKS: num('BENCH_CHECKS', 20_000_000, 100_000),
+  BENCH_CONTACTS_BUDGET_SECONDS: num('BENCH_CONTACTS_BUDGET_SECONDS', 600, 30),
+  BENCH_WORKERS: num('BENCH_WORKERS', os.availableParallelism(), 2),
 };
+/** The big list: 100k in ten imports of 10k; a smoke run, 2k in two of 1k. */
+const CONTACTS = SMOKE ? { list: 2_000, rows: 1_000 } : { list: LIST_SIZE, rows: IMPORT_ROWS };
 const SKIP = new Set((env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 /** `npm run bench -- --only insight,checks` (or BENCH_ONLY=…): run only these phases. */
 const ONLY = new Set(
@@ -48,14 +57,27 @@ const ONLY = new Set(
     .map((p) => p.trim())
     .filter(Boolean),
 );
-const PHASES = ['inprocess', 'checks', 'dashboard', 'load', 'analyst', 'owner', 'concurrency', 'contacts', 'insight'] as const;
+const PHASES = [
+  'inprocess',
+  'checks',
+  'dashboard',
+  'commands',
+  'load',
+  'analyst',
+  'owner',
+  'single',
+  'concurrency',
+  'contacts',
+  'insight',
+] as const;
 for (const p of ONLY)
   if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only: unknown phase ${p} (phases: ${PHASES.join(', ')})`);
 /** Whether a phase runs: named by --only when given, and not in BENCH_SKIP. `load` covers analyst and owner. */
 const runs = (phase: string) =>
-  !SKIP.has(phase) && (ONLY.size === 0 || ONLY.has(phase) || (ONLY.has('load') && (phase === 'analyst' || phase === 'owner')));
+  !SKIP.has(phase) &&
+  (ONLY.size === 0 || ONLY.has(phase) || (ONLY.has('load') && (phase === 'analyst' || phase === 'owner' || phase === 'single')));
 // A partial run does not replace the full report: it goes to BENCH_OUT when given, else only to stdout.
-const OUT = env.BENCH_OUT || ONLY.size === 0 ? path.resolve(projectRoot, env.BENCH_OUT ?? 'BENCHMARKS.md') : null;
+const OUT = env.BENCH_OUT || (ONLY.size === 0 && !SMOKE) ? path.resolve(projectRoot, env.BENCH_OUT ?? 'BENCHMARKS.md') : null;
 
 function onlyArg(argv: readonly string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
@@ -89,7 +111,7 @@ async function main(): Promise<void> {
         .sort()
         .map((k) => `${k}=${env[k]}`),
       ...(config.mongodbUri ? ['MONGODB_URI=…'] : []),
-      ONLY.size ? `npm run bench -- --only ${[...ONLY].join(',')}` : 'npm run bench',
+      `npm run bench${ONLY.size || SMOKE ? ' --' : ''}${SMOKE ? ' --smoke' : ''}${ONLY.size ? ` --only ${[...ONLY].join(',')}` : ''}`,
     ].join(' '),
     started,
     seconds: 0,
@@ -132,7 +154,16 @@ async function main(): Promise<void> {
       await phase('inprocess', async () => {
         const p = await runInProcess({ rounds: KNOBS.BENCH_ROUNDS, roundMs: KNOBS.BENCH_ROUND_MS, log: say });
         report.inProcess = p;
-        say(`  guarded ÷ bare ${p.guardedVsBareCpu}, Postern ÷ shield ${p.posternVsShieldCpu}`);
+        say(`  analyst: guarded ÷ bare ${p.guardedVsBareCpu}, Postern ÷ shield ${p.posternVsShieldCpu}`);
+        const o = await runInProcess({
+          rounds: KNOBS.BENCH_ROUNDS,
+          roundMs: KNOBS.BENCH_ROUND_MS,
+          log: say,
+          principal: 'owner',
+          setup: p.setup,
+        });
+        report.inProcessOwner = o;
+        say(`  owner (both decrypt): guarded ÷ bare ${o.guardedVsBareCpu}`);
       });
     }
     if (runs('checks')) {
@@ -159,17 +190,37 @@ async function main(): Promise<void> {
       );
     }
 
+    if (runs('commands')) {
+      say('database commands per dashboard request over HTTP');
+      await phase('commands', async () => {
+        report.httpCommands = await httpCommands({
+          mongodbUri,
+          dbName: config.dbName,
+          secretKey,
+          principals: [
+            { label: 'analyst', email: analyst.email, password: DEMO_OWNER.password },
+            { label: 'owner', email: DEMO_OWNER.email, password: DEMO_OWNER.password },
+          ],
+        });
+        const h = report.httpCommands;
+        say(`  analyst ${h.analyst!.commands} (${h.analyst!.writes} writes), owner ${h.owner!.commands} (${h.owner!.writes} writes)`);
+      });
+    }
+
     const load = !SKIP.has('load');
-    const needGateway = (load && (runs('analyst') || runs('owner'))) || runs('contacts') || runs('concurrency');
-    if (needGateway) {
-      gateway = await startGatewayProcess({
+    const needGateway = (load && (runs('analyst') || runs('owner') || runs('single'))) || runs('contacts') || runs('concurrency');
+    const startGateway = (workers: number) =>
+      startGatewayProcess({
         mongodbUri,
         dbName: config.dbName,
         secretKey,
         logFile: gatewayLog,
         nodeArgs: env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
+        workers,
       });
-      say(`gateway process ${gateway.pid} at ${gateway.url}`);
+    if (needGateway) {
+      gateway = await startGateway(KNOBS.BENCH_WORKERS);
+      say(`gateway process ${gateway.pid} (${gateway.workers} workers) at ${gateway.url}`);
       const ownerToken = await login(gateway.url, DEMO_OWNER.email, DEMO_OWNER.password);
       if (load && (runs('analyst') || runs('owner'))) {
         const analystToken = await login(gateway.url, analyst.email, DEMO_OWNER.password);
@@ -195,6 +246,20 @@ async function main(): Promise<void> {
             say(`  ${l.reqPerSec} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms, ${l.errors} errors`);
           });
         }
+        if (runs('single')) {
+          say(`dashboard load, analyst, on a gateway of 1 worker: ${load.connections} connections × ${load.seconds} s`);
+          await phase('single', async () => {
+            const one = await startGateway(1);
+            try {
+              const token = await login(one.url, analyst.email, DEMO_OWNER.password);
+              const l = await dashboardLoad(one, { label: 'analyst, 1 worker', token, ...load });
+              report.single = l;
+              say(`  ${l.reqPerSec} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms, ${l.errors} errors`);
+            } finally {
+              await one.stop();
+            }
+          });
+        }
       }
       // Before the big list: its load on the store must not colour the other figures.
       if (runs('concurrency')) {
@@ -208,7 +273,14 @@ async function main(): Promise<void> {
         say('100k-contact list');
         const marketing = await Workspace.findOne({ accountId: demo.accountId, name: 'Marketing' }).lean();
         await phase('contacts', async () => {
-          report.contacts = await contactsFigures(gateway!, ownerToken, marketing!._id, say, KNOBS.BENCH_CONTACTS_BUDGET_SECONDS * 1000);
+          report.contacts = await contactsFigures(
+            gateway!,
+            ownerToken,
+            marketing!._id,
+            say,
+            KNOBS.BENCH_CONTACTS_BUDGET_SECONDS * 1000,
+            CONTACTS,
+          );
           say(`  first page ${report.contacts.firstPage.medianMs} ms, deep page ${report.contacts.deepPage.medianMs} ms`);
         });
       }
@@ -228,6 +300,41 @@ async function main(): Promise<void> {
     say(`\n${renderReport(report)}`);
     say('(a partial run: BENCHMARKS.md left as it was; set BENCH_OUT to write this report to a file)');
   }
+  const failed = Object.keys(report.failures);
+  if (SMOKE && failed.length) {
+    say(`smoke run: phases failed: ${failed.join(', ')}`);
+    process.exit(1);
+  }
+}
+
+/** Runs bench/commands-http.ts in a process of its own; its one line of JSON. */
+function httpCommands(opts: {
+  mongodbUri: string;
+  dbName: string;
+  secretKey: Buffer;
+  principals: { label: string; email: string; password: string }[];
+}): Promise<Record<string, HttpCommands>> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(__dirname, 'commands-http.js')],
+      {
+        env: {
+          ...env,
+          NODE_ENV: 'production',
+          BENCH_COMMANDS_MONGODB_URI: opts.mongodbUri,
+          BENCH_COMMANDS_DB_NAME: opts.dbName,
+          BENCH_COMMANDS_SECRET_KEY: opts.secretKey.toString('base64'),
+          BENCH_COMMANDS_PRINCIPALS: JSON.stringify(opts.principals),
+        },
+        timeout: 120_000,
+      },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`commands-http: ${err.message}\n${stderr.slice(-1000)}`));
+        resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, HttpCommands>);
+      },
+    );
+  });
 }
 
 main().catch((err: unknown) => {

@@ -57,6 +57,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       build();
       process.stderr.write(`Postern: compiled in ${((Date.now() - t) / 1000).toFixed(1)} s.\n`);
     }
+    // graphql-js checks every schema object's realm unless it runs in production (`npm run dev` keeps the checks).
+    if (process.argv[2] !== 'dev') process.env.NODE_ENV ??= 'production';
     createRequire(import.meta.url)(main);
   }
 }

@@ -4,6 +4,7 @@
 // is false), HOST must be an IP address or a host name, and the demo account is seeded only on the
 // embedded database unless POSTERN_SEED_DEMO is set explicitly.
 import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
@@ -55,6 +56,12 @@ export interface Config {
   ssoAllowHttpIdp: boolean;
   /** Audit sinks (src/audit/sinks.ts): how often each replica delivers (0: never), the first retry delay, http:// to loopback (development). */
   auditSinks: { intervalMs: number; retryBaseMs: number; allowLoopbackHttp: boolean };
+  /** Gateway worker processes (node:cluster) sharing the port and the database; 1: this process serves alone. */
+  workers: number;
+  /** Operations one worker executes at once; more wait in a first-in, first-out queue (src/http/admission.ts). */
+  maxConcurrentOperations: number;
+  /** A request whose expected wait plus execution would pass this many ms is refused at once (503, Retry-After). */
+  latencyBudgetMs: number;
 }
 
 const PLANS = ['FREE', 'STARTER', 'GROWTH', 'SCALE', 'ENTERPRISE'] as const;
@@ -222,6 +229,9 @@ const envSchema = z
     POSTERN_AUDIT_SINK_INTERVAL_MS: int('POSTERN_AUDIT_SINK_INTERVAL_MS', 1_000, 0, 3_600_000),
     POSTERN_AUDIT_SINK_RETRY_BASE_MS: int('POSTERN_AUDIT_SINK_RETRY_BASE_MS', 1_000, 10, 3_600_000),
     POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK: bool('POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK', false),
+    POSTERN_WORKERS: int('POSTERN_WORKERS', os.availableParallelism(), 1, 256),
+    POSTERN_MAX_CONCURRENT_OPERATIONS: int('POSTERN_MAX_CONCURRENT_OPERATIONS', 16, 1, 100_000),
+    POSTERN_LATENCY_BUDGET_MS: int('POSTERN_LATENCY_BUDGET_MS', 1_000, 10, 600_000),
   })
   .superRefine((env, ctx) => {
     // The container image has no embedded database: it must be pointed at MongoDB.
@@ -310,6 +320,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.POSTERN_AUDIT_SINK_RETRY_BASE_MS,
       allowLoopbackHttp: e.POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK,
     },
+    workers: e.POSTERN_WORKERS,
+    maxConcurrentOperations: e.POSTERN_MAX_CONCURRENT_OPERATIONS,
+    latencyBudgetMs: e.POSTERN_LATENCY_BUDGET_MS,
   };
 }
 

@@ -1,7 +1,10 @@
-// `npm start`: the gateway on PORT (default 4000), on the embedded database unless MONGODB_URI is set.
+// `npm start`: the gateway on PORT (default 4000), on the embedded database unless MONGODB_URI is set,
+// one worker process per core (POSTERN_WORKERS; src/cluster.ts is the primary that starts them).
 // First: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must patch http, express, graphql and
 // mongodb before they load.
+import cluster from 'node:cluster';
 import { tracing } from './observability/tracing-start';
+import { runPrimary, workerRole } from './cluster';
 import { loadConfigOrExit } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
@@ -10,9 +13,20 @@ import { startupProgress } from './observability/startup';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const log = createLogger(config.logLevel);
+  const root = createLogger(config.logLevel);
+  const worker = workerRole();
+  if (worker) {
+    // A worker of the primary below: the database is prepared; it only serves.
+    const log = root.child({ worker: worker.slot });
+    const server = await startServer({ config, log, prepared: worker.prepared, backgroundJobs: worker.slot === 0 });
+    log.info({ pid: process.pid }, 'worker listening');
+    process.send?.({ type: 'listening', url: server.url });
+    return;
+  }
   const progress = startupProgress();
   progress.step(config.mongodbUri ? 'connecting to MongoDB' : `starting the embedded database (data in ${config.dataDir})`);
+  if (cluster.isPrimary && config.workers > 1) return runPrimary(config, root, progress);
+  const log = root;
   let demo = false;
   const server = await startServer({
     config,

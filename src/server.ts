@@ -40,6 +40,10 @@ export interface StartOptions {
   /** Runs after the database is connected, before HTTP listens (the demo seed). */
   beforeListen?: (config: Config, log: Logger) => Promise<void>;
   monitorCommands?: boolean;
+  /** A cluster worker: the primary opened and prepared the database (src/cluster.ts). */
+  prepared?: { uri: string };
+  /** Run the background jobs (default true; in a cluster, one worker runs them). */
+  backgroundJobs?: boolean;
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
@@ -50,7 +54,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   configureModules(config);
 
   const schema = opts.schema ?? buildSchema();
-  const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands });
+  const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands, prepared: opts.prepared });
   instrumentDatabaseClient(mongoose.connection.getClient());
   try {
     await opts.beforeListen?.(config, log);
@@ -58,7 +62,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     await db.close();
     throw err;
   }
-  await RateLimits.sweep();
+  if (!opts.prepared) await RateLimits.sweep();
   const mailer = createMailer(config.smtpUrl);
   const gateway = await createGateway({
     schema,
@@ -71,11 +75,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     maxQueryTokens: config.maxQueryTokens,
     metricsToken: config.metricsToken,
     apolloUsageReporting: config.apolloUsageReporting,
+    maxConcurrentOperations: config.maxConcurrentOperations,
+    latencyBudgetMs: config.latencyBudgetMs,
   });
   await new Promise<void>((resolve) => gateway.httpServer.listen(config.port, config.host, resolve));
   const port = (gateway.httpServer.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
-  const scheduler = startBackgroundJobs({ log, mailer, intervalMs: config.schedulerIntervalMs });
+  const scheduler = startBackgroundJobs({ log, mailer, intervalMs: opts.backgroundJobs === false ? 0 : config.schedulerIntervalMs });
   // /metrics is never public by default: on its own port unless a token guards it on the API's.
   const metrics = config.metricsToken ? null : await startMetricsListener(config.metricsHost, config.metricsPort, log);
   const metricsUrl = config.metricsToken ? `${url}/metrics` : (metrics?.url ?? null);

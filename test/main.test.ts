@@ -54,7 +54,7 @@ describe('SIGTERM to node dist/src/main.js', () => {
     await slowMail.close();
   });
 
-  it('lets a slow request finish, refuses new connections, closes the database and exits 0', async () => {
+  it('with two workers: lets a slow request finish, refuses new connections, closes the database and exits 0', async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -69,6 +69,7 @@ describe('SIGTERM to node dist/src/main.js', () => {
         METRICS_PORT: '0',
         LOG_LEVEL: 'info',
         SMTP_URL: slowMail.url,
+        POSTERN_WORKERS: '2',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -117,12 +118,18 @@ describe('SIGTERM to node dist/src/main.js', () => {
     const lines = out
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { msg: string; time: number; operationName?: string });
-    const at = (pred: (l: { msg: string; operationName?: string }) => boolean) => lines.find(pred)?.time ?? NaN;
-    const requestDone = at((l) => l.msg === 'request' && l.operationName === 'Burst');
-    const dbClosed = at((l) => l.msg === 'database connection closed');
-    const stopped = at((l) => l.msg === 'stopped');
-    expect(dbClosed).toBeGreaterThanOrEqual(requestDone);
-    expect(stopped).toBeGreaterThanOrEqual(dbClosed);
+      .map((l) => JSON.parse(l) as Line);
+    // Two workers (POSTERN_WORKERS=2): the one that served the request closes its connection after
+    // it, and the primary (no `worker` field) reports it stopped once every worker has.
+    type Line = { msg: string; time: number; operationName?: string; worker?: number };
+    const at = (pred: (l: Line) => boolean) => lines.find(pred)?.time ?? NaN;
+    const served = lines.find((l) => l.msg === 'request' && l.operationName === 'Burst')!;
+    expect(served.worker).toEqual(expect.any(Number));
+    const dbClosed = at((l) => l.msg === 'database connection closed' && l.worker === served.worker);
+    const workersStopped = lines.filter((l) => l.msg === 'stopped' && l.worker !== undefined).map((l) => l.time);
+    const stopped = at((l) => l.msg === 'stopped' && l.worker === undefined);
+    expect(workersStopped).toHaveLength(2);
+    expect(dbClosed).toBeGreaterThanOrEqual(served.time);
+    expect(stopped).toBeGreaterThanOrEqual(Math.max(dbClosed, ...workersStopped));
   });
 });

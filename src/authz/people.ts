@@ -25,6 +25,14 @@ function membershipsLoader(ctx: Context): DataLoader<string, string[]> {
   );
 }
 
+/**
+ * The accounts `userId` belongs to, in the order they joined, read once per request however many
+ * ask (the two-factor gate and `viewer.accounts` ask the same of the viewer; parent links of people).
+ */
+export function accountIdsOf(ctx: Context, userId: string): Promise<string[]> {
+  return membershipsLoader(ctx).load(userId);
+}
+
 /** Users bound at or below the nodes where the viewer holds members:view in one account (once per request). */
 function visibleBelowLoader(ctx: Context): DataLoader<string, Set<string>> {
   return ctx.loaders.keyed(

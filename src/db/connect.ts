@@ -17,6 +17,8 @@ export interface DbOptions {
   dbName: string;
   /** Emit driver command events (tests count database round trips with them). */
   monitorCommands?: boolean;
+  /** Run the data upgrades and build the indexes (default true; false when another process did: a cluster worker). */
+  prepare?: boolean;
 }
 
 /** How long the first connection may take (the database may still be starting). */
@@ -49,6 +51,7 @@ export async function connectDatabase(opts: DbOptions): Promise<typeof mongoose>
     }
   }
   watchDatabase(mongoose.connection.getClient());
+  if (opts.prepare === false) return mongoose;
   // Older databases may break the unique indexes about to be built (the access store's keys, say): upgrade them first.
   if (!upgrades) throw new Error('No data upgrades registered: call registerModules() (src/graphql/registry.ts) first');
   for (const upgrade of upgrades) await upgrade();

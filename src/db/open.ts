@@ -12,9 +12,18 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, log: Logger, opts: { monitorCommands?: boolean } = {}): Promise<OpenDatabase> {
+export interface OpenOptions {
+  monitorCommands?: boolean;
+  /**
+   * A database another process opened and prepared (a cluster worker: src/cluster.ts): connect to
+   * this URI, start nothing, run no data upgrade and build no index.
+   */
+  prepared?: { uri: string };
+}
+
+export async function openDatabase(config: Config, log: Logger, opts: OpenOptions = {}): Promise<OpenDatabase> {
   let embedded: EmbeddedDatabase | null = null;
-  let uri = config.mongodbUri;
+  let uri = opts.prepared?.uri ?? config.mongodbUri;
   if (!uri) {
     log.info({ dataDir: config.dataDir }, 'starting the embedded database');
     embedded = await startEmbeddedDatabase({
@@ -24,7 +33,7 @@ export async function openDatabase(config: Config, log: Logger, opts: { monitorC
     uri = embedded.uri;
   }
   try {
-    await connectDatabase({ uri, dbName: config.dbName, monitorCommands: opts.monitorCommands });
+    await connectDatabase({ uri, dbName: config.dbName, monitorCommands: opts.monitorCommands, prepare: !opts.prepared });
   } catch (err) {
     await embedded?.stop();
     throw err;

@@ -23,6 +23,7 @@ import { configureAuditSinks, startSinkDelivery, type SinkDelivery } from '../au
 import { assertEnrolledWhereRequired, assertEnrolledWhereRequiredRest, twoFactorEnabled } from '../modules/identity/two-factor.service';
 import { backfillAccessKeys } from '../modules/access/backfill';
 import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
+import { pageAllLists } from '../modules/marketing/contact-pages.service';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
 import { setSessionTtlHours } from '../modules/identity/session.service';
 import { setAppUrl } from '../modules/identity/email.service';
@@ -47,8 +48,10 @@ export function registerModules(): void {
   registerVisibility('AccessRequest', accessRequestVisibility);
   registerVisibility('AuditEvent', auditEventVisibility);
   // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
-  // store's unique keys, and the unique index on User.email of the days before unverified addresses.
-  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror]);
+  // store's unique keys, the unique index on User.email of the days before unverified addresses, the
+  // ssoRequired mirror on accounts, and the page directory of mailing lists written before it
+  // (src/modules/marketing/contact-pages.service.ts).
+  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror, pageAllLists]);
 }
 
 /** The settings modules take from the configuration, once at start (src/server.ts). */

@@ -1,10 +1,16 @@
-// Rate limits (rate-limiter-flexible) kept in the database, so every replica counts the same
-// attempts: failed logins per (email, client IP) with a lockout and per client IP, the anonymous
-// actions that mail or create things per client IP, and a request budget per principal.
+// Rate limits (rate-limiter-flexible). Kept in the database, so every replica and worker counts the
+// same attempts exactly: failed logins per (email, client IP) with a lockout and per client IP, and
+// the anonymous actions that mail or create things per client IP.
+// The request budget per principal is counted in this process's memory (RateLimiterMemory): it is a
+// guard against a runaway client, asked on every request, and a database write per request was the
+// most expensive command the store ran. What it guarantees: no process serves a principal more than
+// `requestsPerMinute` requests in a fixed minute; a principal spread over W worker processes (a
+// client's keep-alive connections are shared out between workers) and R replicas gets at most
+// W × R × `requestsPerMinute`, and a restarted worker starts its counts afresh.
 // A refusal is RateLimitedError: HTTP 429, Retry-After, extensions.code RATE_LIMITED.
 import { createHash } from 'node:crypto';
 import mongoose, { Schema, type Model } from 'mongoose';
-import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../errors';
 
 export const RATE_LIMIT_COLLECTION = 'rate_limits';
@@ -37,7 +43,7 @@ export interface RateLimitConfig {
   lockoutMinutes: number;
   /** signUp, acceptInvitation, requestAccess, requestPasswordReset, resetPassword, verifyEmail: each, per client IP per hour. */
   actionsPerIpHour: number;
-  /** Requests per principal (user session or partner token) per minute. */
+  /** Requests per principal (user session or partner token) per minute, counted per process (see above). */
   requestsPerMinute: number;
   /**
    * Second-factor codes checked per user in `loginWindowMinutes`, across all their challenges; the
@@ -84,7 +90,7 @@ export class RateLimits {
   private readonly loginPair: RateLimiterMongo;
   private readonly loginIp: RateLimiterMongo;
   private readonly actions: RateLimiterMongo;
-  private readonly requests: RateLimiterMongo;
+  private readonly requests: RateLimiterMemory;
   private readonly secondFactor: RateLimiterMongo;
   private readonly challengeIssue: RateLimiterMongo;
   private readonly resetAddress: RateLimiterMongo;
@@ -104,7 +110,7 @@ export class RateLimits {
     this.loginPair = make('login', config.loginFailures, window, config.lockoutMinutes * 60);
     this.loginIp = make('login-ip', config.loginFailuresPerIp, window, config.lockoutMinutes * 60);
     this.actions = make('action', config.actionsPerIpHour, 3600);
-    this.requests = make('principal', config.requestsPerMinute, 60);
+    this.requests = new RateLimiterMemory({ keyPrefix: 'principal', points: config.requestsPerMinute, duration: 60 });
     this.secondFactor = make('second-factor', config.secondFactorFailures, window, config.lockoutMinutes * 60);
     this.challengeIssue = make('challenge', config.challenges, window);
     this.resetAddress = make('reset-address', config.resetMailsPerAddressHour, 3600);
@@ -210,7 +216,7 @@ export class RateLimits {
     await this.consume(this.requests, principalId, 'Request budget exceeded');
   }
 
-  private async consume(limiter: RateLimiterMongo, key: string, message: string): Promise<void> {
+  private async consume(limiter: RateLimiterAbstract, key: string, message: string): Promise<void> {
     try {
       await limiter.consume(key);
     } catch (err) {

@@ -23,6 +23,7 @@ import { AuthorizedRecipient, Route, Suppression, Webhook } from '../modules/sen
 import { EmailLog, type EmailStatus } from '../modules/sending/email-log.model';
 import { MailingList } from '../modules/marketing/list.model';
 import { Contact } from '../modules/marketing/contact.model';
+import { placeContacts } from '../modules/marketing/contact-pages.service';
 import { Template } from '../modules/marketing/template.model';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from '../modules/marketing/campaign.model';
 import { Automation } from '../modules/marketing/automation.model';
@@ -338,6 +339,16 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     });
   const contacts = [...contactsOf(newsletter._id, DEMO_CONTACTS, 'n'), ...contactsOf(beta._id, 60, 'b')];
   await Contact.insertMany(contacts, { ordered: false });
+  // Their places in the lists' page directories, in the order they joined.
+  for (const list of [newsletter, beta]) {
+    await placeContacts(
+      list,
+      contacts
+        .filter((c) => c.listId === list._id)
+        .map((c) => c._id)
+        .sort(),
+    );
+  }
 
   const tpl = (name: string, days: number, html: string) => ({
     _id: idAt(ago(days)),

@@ -36,6 +36,8 @@ export function replicaSet(prefix = 't_rep') {
         PORT: String(port),
         POSTERN_SEED_DEMO: 'false',
         LOG_LEVEL: 'warn',
+        POSTERN_WORKERS: '1', // a replica is one process unless a test asks for workers
+        POSTERN_LATENCY_BUDGET_MS: '600000', // bursts on a busy machine are queued, never refused
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,6 +55,7 @@ export class MongoAccessStore implements AccessStore {
     return storeModels()
       .Member.find({ userId: { $in: [...userIds] } })
       .select({ userId: 1, accountId: 1 })
+      .sort({ _id: 1 }) // in the order they joined
       .lean();
   }
 

@@ -1,5 +1,6 @@
 import type { Resolvers } from '../../graphql/generated';
-import { Member, type AccountDoc } from '../accounts/account.model';
+import type { AccountDoc } from '../accounts/account.model';
+import { accountIdsOf } from '../../authz/people';
 import type { UserDoc } from './user.model';
 import { login, logout, signUp } from './identity.service';
 import { setUserPassword } from './admin-password.service';
@@ -25,10 +26,7 @@ export const identityResolvers: Resolvers = {
     user: async ({ userId }, _, ctx) => (await ctx.loaders.load<UserDoc>('User', userId))!,
     accounts: async (_, __, ctx) => {
       const p = ctx.principal!;
-      const ids =
-        p.kind === 'token'
-          ? [p.accountId]
-          : (await Member.find({ userId: p.userId }).select({ accountId: 1 }).sort({ _id: 1 }).lean()).map((m) => m.accountId);
+      const ids = p.kind === 'token' ? [p.accountId] : await accountIdsOf(ctx, p.userId); // the two-factor gate asked the same: read once
       // Viewing as someone (src/authz/view-as.ts) shows the one account the view is in.
       const shown = ctx.viewAs ? ids.filter((id) => id === ctx.viewAs!.accountId) : ids;
       const accounts = await Promise.all(shown.map((id) => ctx.loaders.load<AccountDoc>('Account', id)));

@@ -8,6 +8,7 @@ import type { SetRequireTwoFactorInput } from '../../graphql/generated';
 import { GraphQLError } from 'graphql';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Context } from '../../graphql/context';
+import { accountIdsOf } from '../../authz/people';
 import { secretBox } from '../../crypto/secrets';
 import { PeopleOnlyError } from '../../identity/gate';
 import { tokenHash } from '../../crypto/tokens';
@@ -64,8 +65,8 @@ export async function twoFactorEnabled(userId: string): Promise<boolean> {
 
 /** The accounts the user belongs to that require two-factor (read through the request's loaders). */
 export async function accountsRequiringTwoFactor(ctx: Context, userId: string): Promise<AccountDoc[]> {
-  const memberships = await Member.find({ userId }).select({ accountId: 1 }).lean();
-  const accounts = await Promise.all(memberships.map((m) => ctx.loaders.load<AccountDoc>('Account', m.accountId)));
+  const accountIds = await accountIdsOf(ctx, userId); // the request's loader: viewer.accounts reads the same
+  const accounts = await Promise.all(accountIds.map((id) => ctx.loaders.load<AccountDoc>('Account', id)));
   return accounts.filter((a): a is AccountDoc => !!a?.requireTwoFactor);
 }
 

@@ -19,6 +19,7 @@ import { deleteRecorded, saveChanges } from '../save';
 import { isDuplicateKey, writeErrorsOf } from '../../db/errors';
 import { Contact, type ContactDoc, type ImportResultParent } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
+import { deletePages, dropRefused, reservePlaces, unplace, writePages } from './contact-pages.service';
 
 export const IMPORT_MAX_ROWS = 10_000;
 const WRITE_BATCH = 1000;
@@ -60,15 +61,26 @@ export async function importContacts(ctx: Context, input: ImportContactsInput): 
     createdAt: now,
     updatedAt: now,
   }));
-  const undo = () => Contact.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
+  // Places in the list's page directory (contact-pages.service.ts), whole pages of its own, written
+  // before the contacts: a page naming a contact that is not there is skipped by readers.
+  const ids = docs.map((d) => d._id);
+  const first = await reservePlaces(list._id, docs.length);
+  const pages = first === null ? [] : await writePages(list, first, ids);
+  const placed = first === null ? docs : docs.map((d, i) => ({ ...d, seq: first + i }));
+  const undo = () => Promise.all([Contact.deleteMany({ _id: { $in: ids } }), deletePages(pages)]);
 
-  let skipped = 0;
+  const refused = new Set<string>();
   try {
-    for (let i = 0; i < docs.length; i += WRITE_BATCH) skipped += await insertBatch(docs.slice(i, i + WRITE_BATCH));
+    for (let i = 0; i < placed.length; i += WRITE_BATCH) {
+      const batch = placed.slice(i, i + WRITE_BATCH);
+      for (const k of await insertBatch(batch)) refused.add(batch[k]!._id);
+    }
+    if (first !== null) await dropRefused(list._id, first, ids, refused);
   } catch (err) {
     await undo();
     throw err;
   }
+  const skipped = refused.size;
   const imported = docs.length - skipped;
   // The list was deleted meanwhile: its contacts must not outlive it.
   if (imported && !(await MailingList.exists({ _id: list._id }))) {
@@ -87,17 +99,18 @@ export async function importContacts(ctx: Context, input: ImportContactsInput): 
 }
 
 /**
- * Inserts one batch unordered: every row is tried, whatever happens to the others. Returns how many
- * the unique (listId, email) index refused as already on the list; any other failure is thrown.
+ * Inserts one batch unordered: every row is tried, whatever happens to the others. Returns the
+ * positions in the batch the unique (listId, email) index refused as already on the list; any other
+ * failure is thrown.
  */
-async function insertBatch(batch: Record<string, unknown>[]): Promise<number> {
+async function insertBatch(batch: Record<string, unknown>[]): Promise<number[]> {
   try {
     await Contact.collection.insertMany(batch, { ordered: false });
-    return 0;
+    return [];
   } catch (err) {
     const refused = writeErrorsOf(err);
     if (refused.length === 0 || !isDuplicateKey(err)) throw err;
-    return refused.length;
+    return refused.map((e) => (e as { index: number }).index);
   }
 }
 
@@ -116,7 +129,9 @@ export async function updateContact(ctx: Context, id: string, input: UpdateConta
 
 export async function deleteContact(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<ContactDoc>('Contact', id);
-  return deleteRecorded(ctx, Contact, before, { action: 'contact.deleted' });
+  const deleted = await deleteRecorded(ctx, Contact, before, { action: 'contact.deleted' });
+  await unplace(before);
+  return deleted;
 }
 
 export const CSV_COLUMNS = ['email', 'firstName', 'lastName', 'createdAt'] as const;

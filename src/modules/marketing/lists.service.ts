@@ -5,6 +5,7 @@ import { createInWorkspace, deleteRecorded, saveChanges } from '../save';
 import { cleanName, has } from './common';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Contact } from './contact.model';
+import { ContactPage } from './contact-pages.service';
 
 export async function createList(ctx: Context, input: CreateListInput): Promise<MailingListDoc> {
   return createInWorkspace(ctx, MailingList, input.workspaceId, { name: cleanName(input.name, 'name') }, { action: 'list.created' });
@@ -23,6 +24,10 @@ export async function deleteList(ctx: Context, id: string): Promise<boolean> {
   // good: the event keeps who deleted how many.
   return deleteRecorded(ctx, MailingList, list, {
     action: 'list.deleted',
-    children: async () => ({ contactsDeleted: (await Contact.deleteMany({ listId: id })).deletedCount }),
+    children: async () => {
+      const contactsDeleted = (await Contact.deleteMany({ listId: id })).deletedCount;
+      await ContactPage.deleteMany({ listId: id });
+      return { contactsDeleted };
+    },
   });
 }

@@ -7,13 +7,13 @@ import type { UserDoc } from '../identity/user.model';
 import { NotFoundError } from '../../errors';
 import { Campaign, type CampaignDoc } from './campaign.model';
 import { EmailLog } from '../sending/email-log.model';
-import { Contact } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
 import { Automation, type AutomationDoc } from './automation.model';
 import { Form, type FormDoc } from './form.model';
 import { createList, deleteList, updateList } from './lists.service';
 import { contactCountLoader, deleteContact, exportContacts, importContacts, updateContact } from './contacts.service';
+import { contactsOf } from './contact-pages.service';
 import { cloneTemplate, createTemplate, deleteTemplate, updateTemplate } from './templates.service';
 import { createCampaign, deleteCampaign, scheduleCampaign, unscheduleCampaign, updateCampaign } from './campaigns.service';
 import { sendCampaign } from './campaign-delivery.service';
@@ -71,7 +71,7 @@ export const marketingResolvers: Resolvers = {
   MailingList: {
     workspace: workspaceOf,
     contactCount: (l, _, ctx) => contactCountLoader(ctx).load(l._id),
-    contacts: (l, args, ctx) => ctx.loaders.page(Contact, 'listId', l._id, args),
+    contacts: (l, args, ctx) => contactsOf(ctx, l, args),
   },
   ImportResult: {
     list: (r, _, ctx) => ctx.loaders.load<MailingListDoc>('MailingList', r.listId),

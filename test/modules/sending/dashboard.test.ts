@@ -7,7 +7,8 @@ import { memberWithRole, ok } from './helpers';
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway({ monitorCommands: true });
+  // No scheduler ticks: their reads (due campaigns, retention) would land in the counts.
+  gw = await startTestGateway({ monitorCommands: true, env: { POSTERN_SCHEDULER_INTERVAL_MS: '0' } });
 });
 afterAll(() => gw.stop());
 

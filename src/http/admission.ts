@@ -1,0 +1,86 @@
+// Fair latency under overload (issue #19): at most `maxConcurrent` GraphQL requests execute at once
+// in this process; the others wait in a first-in, first-out queue. A request that would wait and run
+// past the latency budget (the queue ahead of it divided by the concurrency, times the recent
+// execution time, plus one execution) is refused at once with HTTP 503, `Retry-After` and
+// SERVICE_UNAVAILABLE, before anything of it runs: under a backlog the answered requests keep their
+// latency instead of all of them waiting behind everyone, and the refused ones may retry elsewhere
+// or later. A queued request whose client went away is dropped without running.
+import type { NextFunction, Request, Response } from 'express';
+import { ErrorCode } from '../errors';
+
+export interface AdmissionOptions {
+  maxConcurrent: number;
+  latencyBudgetMs: number;
+}
+
+/** The execution time assumed before any request finished. */
+const INITIAL_SERVICE_MS = 20;
+/** Weight of the newest execution time in the moving average. */
+const ALPHA = 0.1;
+
+export class Admission {
+  private running = 0;
+  private readonly queue: { res: Response; start: () => void }[] = [];
+  /** Moving average of how long an admitted request takes, from admission to its response's end. */
+  private serviceMs = INITIAL_SERVICE_MS;
+  /** Refused since start (exposed for the benchmark and tests). */
+  refused = 0;
+
+  constructor(private readonly opts: AdmissionOptions) {}
+
+  get executing(): number {
+    return this.running;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** The wait plus execution a request arriving now should expect, in ms. */
+  expectedMs(): number {
+    return (Math.floor(this.queue.length / this.opts.maxConcurrent) + 1) * this.serviceMs;
+  }
+
+  middleware() {
+    return (_req: Request, res: Response, next: NextFunction) => {
+      if (this.running < this.opts.maxConcurrent) return this.admit(res, next);
+      const expected = (Math.floor((this.queue.length + 1) / this.opts.maxConcurrent) + 1) * this.serviceMs;
+      if (expected > this.opts.latencyBudgetMs) return this.refuse(res, expected);
+      this.queue.push({ res, start: () => this.admit(res, next) });
+    };
+  }
+
+  private admit(res: Response, next: NextFunction): void {
+    this.running++;
+    const started = performance.now();
+    res.once('close', () => {
+      this.running--;
+      this.serviceMs += ALPHA * (performance.now() - started - this.serviceMs);
+      this.startNext();
+    });
+    next();
+  }
+
+  private startNext(): void {
+    while (this.running < this.opts.maxConcurrent && this.queue.length) {
+      const waiting = this.queue.shift()!;
+      // The client gave up while it waited: nothing of its request ran, nothing to answer.
+      if (waiting.res.destroyed || waiting.res.req.socket?.destroyed) continue;
+      waiting.start();
+    }
+  }
+
+  private refuse(res: Response, expectedMs: number): void {
+    this.refused++;
+    const seconds = Math.max(1, Math.ceil(expectedMs / 1000));
+    res.setHeader('retry-after', String(seconds));
+    res.status(503).json({
+      errors: [
+        {
+          message: `The gateway is at capacity: try again in ${seconds} s`,
+          extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+        },
+      ],
+    });
+  }
+}
