@@ -12,7 +12,6 @@
 // even where the viewed principal could reveal it), one account only (every other account is
 // not found), and every use is audited as `access.viewedAs` with who looked as whom.
 import type { Context } from '../graphql/context';
-import type { Principal } from '../identity/principal';
 import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { permissionBit } from './catalogue';
 import { allowed } from './check';
@@ -24,24 +23,8 @@ import { accessStore, type RoleDoc, type TokenDoc } from './store';
 export const VIEW_AS_PERMISSION = 'access:viewAs';
 const VIEW_AS_BIT = permissionBit(VIEW_AS_PERMISSION);
 
-export type ViewAsTarget =
-  | { kind: 'member'; userId: string }
-  | { kind: 'role'; roleId: string; scope: { type: ScopeType | null; id: string } }
-  | { kind: 'token'; tokenId: string };
-
-export interface ViewAs {
-  /** Who is looking (the signed-in admin). */
-  by: Principal;
-  target: ViewAsTarget;
-  /** The one account the view is in. */
-  accountId: string;
-  /** The principal the request runs as. */
-  principal: Principal;
-  /** How the audit log and the explorer name the view: `member:…`, `role:…@SCOPE:…`, `token:…`. */
-  label: string;
-  /** For a role at a scope: its permissions, compiled as for a member holding only that binding. */
-  compile?: (accountId: string) => Promise<CompiledPermissions | null>;
-}
+export type { ViewAs, ViewAsTarget } from './view-as.types';
+import type { ViewAs, ViewAsTarget } from './view-as.types';
 
 const ID = '[0-9a-f]{24}';
 const MEMBER = new RegExp(`^member:(${ID})$`);

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { AuditRecorder, type AuditActor } from '../audit/recorder';
 import { RequestAuthz } from '../authz/request';
 import type { Principal } from '../identity/principal';
-import type { ViewAs } from '../authz/view-as';
+import type { ViewAs } from '../authz/view-as.types';
 import type { Mailer } from '../mail/mailer';
 import type { RateLimits } from '../http/rate-limit';
 import { Loaders } from './loaders';
