@@ -14,7 +14,7 @@
 // (src/http/rate-limit.ts). Only the first worker slot runs the background jobs, to poll less.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import type { Config } from './config';
+import { WORKER_VARIABLES, type Config } from './config';
 import { configureSecretKey } from './crypto/secrets';
 import { disconnectDatabase } from './db/connect';
 import { openDatabase } from './db/open';
@@ -24,8 +24,8 @@ import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed/demo';
 import type { StartupProgress } from './observability/startup';
 
 /** Set by the primary in a worker's environment: the database it prepared, the worker's slot. */
-export const WORKER_DATABASE_ENV = 'POSTERN_WORKER_DATABASE_URI';
-export const WORKER_SLOT_ENV = 'POSTERN_WORKER_SLOT';
+export const WORKER_DATABASE_ENV = WORKER_VARIABLES.database;
+export const WORKER_SLOT_ENV = WORKER_VARIABLES.slot;
 
 /** In a worker: the database the primary prepared and this worker's slot (0 runs the background jobs). */
 export function workerRole(): { prepared: { uri: string }; slot: number } | null {

@@ -249,8 +249,16 @@ const envSchema = z
 /** Every variable the gateway reads, taken from the schema above: a variable added there is known here. */
 export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
-/** Read outside this schema: by the install script and the test harness. */
-const TOOLING_VARIABLES = new Set(['POSTERN_SKIP_EMBEDDED_DB', 'POSTERN_TEST_MONGODB_URI', 'POSTERN_TEST_DATA_DIR']);
+/** What the cluster's primary hands each worker it forks (src/cluster.ts): set by Postern itself, never by a person. */
+export const WORKER_VARIABLES = { database: 'POSTERN_WORKER_DATABASE_URI', slot: 'POSTERN_WORKER_SLOT' } as const;
+
+/** Read outside this schema: by the install script, the test harness and the cluster's workers. */
+const TOOLING_VARIABLES = new Set([
+  'POSTERN_SKIP_EMBEDDED_DB',
+  'POSTERN_TEST_MONGODB_URI',
+  'POSTERN_TEST_DATA_DIR',
+  ...Object.values(WORKER_VARIABLES),
+]);
 
 /**
  * Prefixes that belong to Postern: a variable starting with one that the gateway does not read is a

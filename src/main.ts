@@ -5,28 +5,29 @@
 import cluster from 'node:cluster';
 import { tracing } from './observability/tracing-start';
 import { runPrimary, workerRole } from './cluster';
-import { loadConfigOrExit } from './config';
+import { loadConfigOrExit, type Config } from './config';
+import type { Logger } from 'pino';
 import { createLogger } from './logger';
 import { startServer } from './server';
 import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed/demo';
 import { startupProgress } from './observability/startup';
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const root = createLogger(config.logLevel);
-  const worker = workerRole();
-  if (worker) {
-    // A worker of the primary below: the database is prepared; it only serves.
-    const log = root.child({ worker: worker.slot });
-    const server = await startServer({ config, log, prepared: worker.prepared, backgroundJobs: worker.slot === 0 });
-    log.info({ pid: process.pid }, 'worker listening');
-    process.send?.({ type: 'listening', url: server.url });
-    return;
-  }
+/** A worker of the cluster's primary: the database is prepared; it only serves. */
+async function startWorker(worker: NonNullable<ReturnType<typeof workerRole>>, config: Config, log: Logger) {
+  const server = await startServer({ config, log, prepared: worker.prepared, backgroundJobs: worker.slot === 0 });
+  log.info({ pid: process.pid }, 'worker listening');
+  process.send?.({ type: 'listening', url: server.url });
+  return server;
+}
+
+/** One process serving alone, or the primary of POSTERN_WORKERS > 1 (then null: it serves nothing itself). */
+async function startAlone(config: Config, log: Logger) {
   const progress = startupProgress();
   progress.step(config.mongodbUri ? 'connecting to MongoDB' : `starting the embedded database (data in ${config.dataDir})`);
-  if (cluster.isPrimary && config.workers > 1) return runPrimary(config, root, progress);
-  const log = root;
+  if (cluster.isPrimary && config.workers > 1) {
+    await runPrimary(config, log, progress);
+    return null;
+  }
   let demo = false;
   const server = await startServer({
     config,
@@ -43,6 +44,16 @@ async function main(): Promise<void> {
   });
   log.info({ url: `${server.url}/graphql`, explorer: `${server.url}/graphiql` }, 'Postern is listening');
   progress.ready(server.url, demo ? demoLogins() : null);
+  return server;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const root = createLogger(config.logLevel);
+  const worker = workerRole();
+  const log = worker ? root.child({ worker: worker.slot }) : root;
+  const server = worker ? await startWorker(worker, config, log) : await startAlone(config, log);
+  if (!server) return; // the cluster's primary: it supervises the workers and stops them on SIGTERM (src/cluster.ts)
 
   // pino writes asynchronously: flush before exiting so the last lines arrive, in order.
   const exitAfterFlush = (code: number) => log.flush(() => process.exit(code));
