@@ -17,7 +17,7 @@ import { isId } from '../db/ids';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import type { Mailer } from '../mail/mailer';
 import { BadInputError, ErrorCode } from '../errors';
-import { AuditEvent, type AuditEventDoc } from './model';
+import { AuditEvent, exportedEvent, type AuditEventDoc } from './model';
 import { auditQuery } from './query';
 
 export const EXPORT_PERMISSION = 'auditLog:export';
@@ -93,26 +93,6 @@ export function date(raw: string | undefined, field: string): Date | undefined {
   const d = new Date(raw);
   if (raw.length > 40 || Number.isNaN(d.getTime())) throw new BadInputError(`${field} must be an ISO 8601 date-time`, field);
   return d;
-}
-
-/** One exported event: the stored document without database internals, dates as ISO strings. */
-export function exportedEvent(e: AuditEventDoc): Record<string, unknown> {
-  return {
-    id: e._id,
-    seq: e.seq,
-    at: new Date(e.at).toISOString(),
-    actor: e.actor,
-    action: e.action,
-    target: e.target,
-    workspaceId: e.workspaceId ?? null,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    meta: e.meta ?? null,
-    requestId: e.requestId ?? null,
-    ip: e.ip ?? null,
-    prevHash: e.prevHash,
-    hash: e.hash,
-  };
 }
 
 function csvRow(e: AuditEventDoc): Record<(typeof CSV_COLUMNS)[number], unknown> {

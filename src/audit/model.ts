@@ -76,3 +76,23 @@ const headSchema = new Schema<AuditHeadDoc>(
 );
 
 export const AuditHead: Model<AuditHeadDoc> = model<AuditHeadDoc>('AuditHead', headSchema);
+
+/** One event as it leaves Postern (the audit export, the audit sinks): the stored document without database internals, dates as ISO strings. */
+export function exportedEvent(e: AuditEventDoc): Record<string, unknown> {
+  return {
+    id: e._id,
+    seq: e.seq,
+    at: new Date(e.at).toISOString(),
+    actor: e.actor,
+    action: e.action,
+    target: e.target,
+    workspaceId: e.workspaceId ?? null,
+    before: e.before ?? null,
+    after: e.after ?? null,
+    meta: e.meta ?? null,
+    requestId: e.requestId ?? null,
+    ip: e.ip ?? null,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}

@@ -16,7 +16,7 @@ import { randomSecret } from '../crypto/tokens';
 import { newId } from '../db/ids';
 import { isDuplicateKey } from '../db/errors';
 import { BadInputError, NotFoundError } from '../errors';
-import { AuditEvent, type AuditEventDoc } from './model';
+import { AuditEvent, exportedEvent, type AuditEventDoc } from './model';
 import { AuditRetention } from './retention-window';
 import { AuditSink, AuditSinkLease, type AuditSinkDoc } from './sink-model';
 
@@ -143,23 +143,7 @@ async function nextEvents(sink: AuditSinkDoc): Promise<AuditEventDoc[]> {
 }
 
 function payload(e: AuditEventDoc): string {
-  return JSON.stringify({
-    id: e._id,
-    accountId: e.accountId,
-    seq: e.seq,
-    at: new Date(e.at).toISOString(),
-    actor: e.actor,
-    action: e.action,
-    target: e.target,
-    workspaceId: e.workspaceId ?? null,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    meta: e.meta ?? null,
-    requestId: e.requestId ?? null,
-    ip: e.ip ?? null,
-    prevHash: e.prevHash,
-    hash: e.hash,
-  });
+  return JSON.stringify({ ...exportedEvent(e), accountId: e.accountId });
 }
 
 /**
