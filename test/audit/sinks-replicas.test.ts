@@ -12,8 +12,11 @@ let a: Replica;
 let b: Replica;
 let server: http.Server;
 let secret = '';
-/** Every delivery, duplicates included, in arrival order. */
-const arrivals: { seq: number; signed: boolean }[] = [];
+/** Every delivery, duplicates included, in arrival order; signatures checked once the secret is known. */
+const arrivals: { seq: number; body: string; timestamp: string; signature: unknown }[] = [];
+/** A delivery may arrive before createAuditSink's answer hands the test its secret: checked afterwards. */
+const signedWith = (key: string, x: (typeof arrivals)[number]) =>
+  x.signature === `sha256=${createHmac('sha256', key).update(`${x.timestamp}.${x.body}`).digest('hex')}`;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -21,10 +24,12 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const expected = `sha256=${createHmac('sha256', secret)
-        .update(`${String(req.headers['x-postern-timestamp'])}.${body}`)
-        .digest('hex')}`;
-      arrivals.push({ seq: JSON.parse(body).seq, signed: req.headers['x-postern-signature'] === expected });
+      arrivals.push({
+        seq: JSON.parse(body).seq,
+        body,
+        timestamp: String(req.headers['x-postern-timestamp']),
+        signature: req.headers['x-postern-signature'],
+      });
       res.writeHead(200).end();
     });
   });
@@ -82,7 +87,7 @@ it('two replicas deliver one sink in order, each event signed, none ahead of a m
   }
   const firsts = arrivals.filter((x, i) => arrivals.findIndex((y) => y.seq === x.seq) === i).map((x) => x.seq);
   expect(firsts).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-  expect(arrivals.every((x) => x.signed)).toBe(true);
+  expect(arrivals.every((x) => signedWith(secret, x))).toBe(true);
   // Never one ahead of a missing one: each arrival is at most one past the highest seen before it.
   let high = 0;
   for (const x of arrivals) {
