@@ -2,15 +2,11 @@
 // and one database. Requests reach both workers; two workers appending reveals to one account's
 // audit chain at once leave it whole (the unique (accountId, seq) index and the collision path); a
 // worker that dies is replaced while the other keeps answering.
-import mongoose from 'mongoose';
-import { connectDatabase } from '../src/db/connect';
-import { registerModules } from '../src/graphql/registry';
-import { setSecretKey } from '../src/crypto/secrets';
 import { verifyChain } from '../src/audit/recorder';
 import { AuditEvent } from '../src/audit/model';
-import { STRONG_PASSWORD, TEST_SECRET_KEY, uniqueEmail, type TestOwner } from './helpers/gateway';
-import { gqlAt, replicaSet, type Replica } from './helpers/replicas';
-import { DASHBOARD, fillWorkspace } from './helpers/dashboard';
+import type { TestOwner } from './helpers/gateway';
+import { closeDirectDatabase, gqlAt, ownerWithSecrets, replicaSet, type Replica } from './helpers/replicas';
+import { DASHBOARD } from './helpers/dashboard';
 
 const set = replicaSet('t_cluster');
 let gw: Replica;
@@ -31,30 +27,11 @@ const lines = (): Line[] =>
 
 beforeAll(async () => {
   gw = await set.start({ POSTERN_WORKERS: '2', LOG_LEVEL: 'info' });
-  registerModules();
-  await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName: set.dbName });
-  setSecretKey(Buffer.from(TEST_SECRET_KEY, 'base64'));
-  const input = { email: uniqueEmail('cluster'), password: STRONG_PASSWORD, name: 'Cory Cluster', accountName: 'Two workers' };
-  const r = await gqlAt(
-    gw,
-    `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } account { id workspaces { edges { node { id } } } } } }`,
-    { i: input },
-  );
-  const p = r.body.data!.signUp;
-  owner = {
-    token: p.token,
-    userId: p.user.id,
-    accountId: p.account.id,
-    workspaceId: p.account.workspaces.edges[0].node.id,
-    email: input.email,
-    password: input.password,
-  };
-  await fillWorkspace(owner, { domains: 5, perDomain: 2, campaigns: 0 });
+  owner = await ownerWithSecrets(set, gw, { label: 'cluster', name: 'Cory Cluster', accountName: 'Two workers' });
 }, 90_000);
 
 afterAll(async () => {
-  await mongoose.connection.db?.dropDatabase();
-  await mongoose.disconnect();
+  await closeDirectDatabase();
   await set.stop();
 });
 

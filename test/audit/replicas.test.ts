@@ -2,15 +2,11 @@
 // Each replica batches its own requests; when the other appended first, its insert collides on the
 // unique (accountId, seq) index and it continues after the stored tail. Every request completes and
 // the chain has no gaps and no forks.
-import mongoose from 'mongoose';
-import { connectDatabase } from '../../src/db/connect';
-import { registerModules } from '../../src/graphql/registry';
-import { setSecretKey } from '../../src/crypto/secrets';
 import { verifyChain } from '../../src/audit/recorder';
 import { AuditEvent, AuditHead } from '../../src/audit/model';
-import { STRONG_PASSWORD, TEST_SECRET_KEY, uniqueEmail, type TestOwner } from '../helpers/gateway';
-import { gqlAt, replicaSet, type Replica } from '../helpers/replicas';
-import { DASHBOARD, fillWorkspace } from '../helpers/dashboard';
+import type { TestOwner } from '../helpers/gateway';
+import { closeDirectDatabase, gqlAt, ownerWithSecrets, replicaSet, type Replica } from '../helpers/replicas';
+import { DASHBOARD } from '../helpers/dashboard';
 
 const set = replicaSet('t_audrep');
 let a: Replica;
@@ -19,30 +15,11 @@ let owner: TestOwner;
 
 beforeAll(async () => {
   [a, b] = await Promise.all([set.start(), set.start()]);
-  registerModules(); // the access store's models (no schema is built in this process)
-  await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName: set.dbName });
-  setSecretKey(Buffer.from(TEST_SECRET_KEY, 'base64'));
-  const input = { email: uniqueEmail('audrep'), password: STRONG_PASSWORD, name: 'Ava Replica', accountName: 'Chained' };
-  const r = await gqlAt(
-    a,
-    `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } account { id workspaces { edges { node { id } } } } } }`,
-    { i: input },
-  );
-  const p = r.body.data!.signUp;
-  owner = {
-    token: p.token,
-    userId: p.user.id,
-    accountId: p.account.id,
-    workspaceId: p.account.workspaces.edges[0].node.id,
-    email: input.email,
-    password: input.password,
-  };
-  await fillWorkspace(owner, { domains: 5, perDomain: 2, campaigns: 0 });
+  owner = await ownerWithSecrets(set, a, { label: 'audrep', name: 'Ava Replica', accountName: 'Chained' });
 }, 60_000);
 
 afterAll(async () => {
-  await mongoose.connection.db?.dropDatabase();
-  await mongoose.disconnect();
+  await closeDirectDatabase();
   await set.stop();
 });
 

@@ -4,8 +4,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
 import { freePort } from '../../src/db/embedded';
-import { TEST_SECRET_KEY, type GqlResponse } from './gateway';
+import { connectDatabase } from '../../src/db/connect';
+import { registerModules } from '../../src/graphql/registry';
+import { setSecretKey } from '../../src/crypto/secrets';
+import { STRONG_PASSWORD, TEST_SECRET_KEY, uniqueEmail, type GqlResponse, type TestOwner } from './gateway';
+import { fillWorkspace } from './dashboard';
 
 export const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -87,4 +92,41 @@ export async function gqlAt(r: Replica, query: string, variables: Record<string,
   });
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text), text };
+}
+
+/**
+ * For tests that read what replicas wrote (the audit chain): this process connects to the set's database
+ * itself, and an owner signs up through `via` with a workspace of 5 domains × 2 SMTP credentials to reveal.
+ * `closeDirectDatabase()` drops the database and disconnects.
+ */
+export async function ownerWithSecrets(
+  set: ReturnType<typeof replicaSet>,
+  via: Replica,
+  who: { label: string; name: string; accountName: string },
+): Promise<TestOwner> {
+  registerModules(); // the models (no schema is built in this process)
+  await connectDatabase({ uri: process.env.POSTERN_TEST_MONGODB_URI!, dbName: set.dbName });
+  setSecretKey(Buffer.from(TEST_SECRET_KEY, 'base64'));
+  const input = { email: uniqueEmail(who.label), password: STRONG_PASSWORD, name: who.name, accountName: who.accountName };
+  const r = await gqlAt(
+    via,
+    `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } account { id workspaces { edges { node { id } } } } } }`,
+    { i: input },
+  );
+  const p = r.body.data!.signUp;
+  const owner: TestOwner = {
+    token: p.token,
+    userId: p.user.id,
+    accountId: p.account.id,
+    workspaceId: p.account.workspaces.edges[0].node.id,
+    email: input.email,
+    password: input.password,
+  };
+  await fillWorkspace(owner, { domains: 5, perDomain: 2, campaigns: 0 });
+  return owner;
+}
+
+export async function closeDirectDatabase(): Promise<void> {
+  await mongoose.connection.db?.dropDatabase();
+  await mongoose.disconnect();
 }
