@@ -67,6 +67,12 @@ async function linkToIdp(accountId: string, email: string): Promise<void> {
   ok(await gw.gql(CONFIRM_LINK, { input: { claim: offer.body.claim, password: STRONG_PASSWORD } }, session));
 }
 
+/** The test provider as the account's OIDC identity provider, for people at `domain` (proved by the account). */
+async function configureOidc(owner: TestOwner, domain: string, more: { ssoRequired?: boolean } = {}): Promise<void> {
+  const input = { accountId: owner.accountId, issuer: idp.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...more };
+  ok(await gw.gql(CONFIGURE_SSO, { input: { ...input, allowedEmailDomains: [domain] } }, owner.token));
+}
+
 function totp(secret: string, stepsAhead = 0): Promise<string> {
   return generate({ secret, epoch: Math.floor(Date.now() / 1000) + stepsAhead * 30 });
 }
@@ -266,21 +272,7 @@ describe('a user with a second factor gets a challenge on every session door', (
     const v = await totpOwner(emailAt(domain, 'owner'));
     await onPlan(gw, v, 'ENTERPRISE');
     await proveDomain(gw, v, domain);
-    ok(
-      await gw.gql(
-        CONFIGURE_SSO,
-        {
-          input: {
-            accountId: v.accountId,
-            issuer: idp.issuer,
-            clientId: CLIENT_ID,
-            clientSecret: CLIENT_SECRET,
-            allowedEmailDomains: [domain],
-          },
-        },
-        v.token,
-      ),
-    );
+    await configureOidc(v, domain);
     const signIn = () => new Browser().signIn(`${gw.url}/sso/${v.accountId}/oidc/login`, v.email);
     // Not linked: the provider's assertion gets an offer to link, no session.
     const offer = await signIn();
@@ -495,21 +487,7 @@ describe('sessions and accounts', () => {
     const corp = await proveDomain(gw, a);
     const m = await newMember(gw, a, 'sso-user', emailAt(corp, 'sso-user'));
     await bind(gw, a, m.userId, (await roleIds(gw, a)).viewer!, { type: 'ACCOUNT', id: a.accountId });
-    ok(
-      await gw.gql(
-        CONFIGURE_SSO,
-        {
-          input: {
-            accountId: a.accountId,
-            issuer: idp.issuer,
-            clientId: CLIENT_ID,
-            clientSecret: CLIENT_SECRET,
-            allowedEmailDomains: [corp.name],
-          },
-        },
-        a.token,
-      ),
-    );
+    await configureOidc(a, corp.name);
     await linkToIdp(a.accountId, m.email);
     const signedIn = await new Browser().signIn(`${gw.url}/sso/${a.accountId}/oidc/login`, m.email);
     expect(signedIn.status).toBe(200);
@@ -537,22 +515,7 @@ describe('sessions and accounts', () => {
     await onPlan(gw, a, 'ENTERPRISE');
     const corp = await proveDomain(gw, a);
     const m = await newMember(gw, a, 'slipper', emailAt(corp, 'slipper'));
-    ok(
-      await gw.gql(
-        CONFIGURE_SSO,
-        {
-          input: {
-            accountId: a.accountId,
-            issuer: idp.issuer,
-            clientId: CLIENT_ID,
-            clientSecret: CLIENT_SECRET,
-            allowedEmailDomains: [corp.name],
-            ssoRequired: true,
-          },
-        },
-        a.token,
-      ),
-    );
+    await configureOidc(a, corp.name, { ssoRequired: true });
     // A password login is refused outright while A is m's only account.
     expect(errorCode(await gw.gql(LOGIN, { input: { email: m.email, password: STRONG_PASSWORD } }))).toBe('UNAUTHENTICATED');
     // m accepts an invitation from another account B: that gives a session…
@@ -578,22 +541,7 @@ describe('partner tokens in an account that starts requiring SSO', () => {
     const early = ok(await gw.gql(CREATE_TOKEN, { input }, m.token)).createApiToken.token;
     const owners = ok(await gw.gql(CREATE_TOKEN, { input }, a.token)).createApiToken.token;
     expect(ok(await gw.gql(ACCOUNT, { id: a.accountId }, early)).account.id).toBe(a.accountId);
-    ok(
-      await gw.gql(
-        CONFIGURE_SSO,
-        {
-          input: {
-            accountId: a.accountId,
-            issuer: idp.issuer,
-            clientId: CLIENT_ID,
-            clientSecret: CLIENT_SECRET,
-            allowedEmailDomains: [corp.name],
-            ssoRequired: true,
-          },
-        },
-        a.token,
-      ),
-    );
+    await configureOidc(a, corp.name, { ssoRequired: true });
     const r = await gw.gql(ACCOUNT, { id: a.accountId }, early);
     expect(r.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TOKEN_NOT_AUTHORIZED_FOR_SSO' });
     const res = await fetch(`${gw.url}/audit/export?accountId=${a.accountId}&format=csv`, {
