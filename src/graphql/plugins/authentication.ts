@@ -5,7 +5,7 @@
 //   once that its token is dead instead of reading a null viewer.
 // One message for all of these (src/errors.ts).
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context';
 import { UnauthenticatedError } from '../../errors';
 
@@ -33,11 +33,7 @@ export function issuesCredentials(field: string): boolean {
   return PUBLIC_ROOT_FIELDS.has(field) && !READ_ONLY_PUBLIC.has(field);
 }
 
-export function rootFieldNames(
-  set: SelectionSetNode,
-  fragments: Record<string, FragmentDefinitionNode>,
-  seen = new Set<string>(),
-): string[] {
+function rootFieldNames(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): string[] {
   const names: string[] = [];
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) names.push(sel.name.value);
@@ -51,15 +47,30 @@ export function rootFieldNames(
   return names;
 }
 
+const rootFieldsOf = new WeakMap<OperationDefinitionNode, readonly string[]>();
+
+/**
+ * The root fields an operation selects, through its fragments: worked out once per operation and shared
+ * by the plugins that decide by them (authentication, the rate limit, the two-factor gate).
+ */
+export function operationRootFields(document: DocumentNode, operation: OperationDefinitionNode): readonly string[] {
+  let names = rootFieldsOf.get(operation);
+  if (!names) {
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+    names = rootFieldNames(operation.selectionSet, fragments);
+    rootFieldsOf.set(operation, names);
+  }
+  return names;
+}
+
 export function authenticationPlugin(): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation, document }) {
           if (contextValue.principal || !operation) return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-          const fields = rootFieldNames(operation.selectionSet, fragments);
+          const fields = operationRootFields(document, operation);
           const refused = contextValue.authRejected ? !fields.every(issuesCredentials) : fields.some((n) => !PUBLIC_ROOT_FIELDS.has(n));
           if (refused) throw new UnauthenticatedError();
         },

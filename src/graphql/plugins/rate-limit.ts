@@ -3,10 +3,9 @@
 // things or send mail without a session (RATE_LIMIT_ACTIONS_PER_IP_HOUR). Failed logins are
 // counted by the login service, which alone knows whether the password was right.
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type FragmentDefinitionNode } from 'graphql';
 import type { Context } from '../context';
 import type { LimitedAction } from '../../http/rate-limit';
-import { rootFieldNames } from './authentication';
+import { operationRootFields } from './authentication';
 
 const LIMITED: ReadonlySet<string> = new Set<LimitedAction>([
   'signUp',
@@ -24,9 +23,7 @@ export function rateLimitPlugin(): ApolloServerPlugin<Context> {
         async didResolveOperation({ contextValue, operation, document }) {
           // The per-principal budget was spent by the request gate (src/http/gate.ts), before Apollo.
           if (operation?.operation !== 'mutation') return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-          for (const name of rootFieldNames(operation.selectionSet, fragments)) {
+          for (const name of operationRootFields(document, operation)) {
             if (LIMITED.has(name)) await contextValue.limits.action(name as LimitedAction, contextValue.ip);
           }
         },

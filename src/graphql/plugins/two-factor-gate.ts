@@ -3,9 +3,8 @@
 // resolver runs, from the database, so a change of the setting is in force on the next request.
 // Partner API tokens are held to it through their maker, in the accounts that require it (src/identity/gate.ts).
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type FragmentDefinitionNode } from 'graphql';
 import type { Context } from '../context';
-import { rootFieldNames } from './authentication';
+import { operationRootFields } from './authentication';
 
 /** What a member who still owes a second factor may do. */
 export const ENROLMENT_ROOT_FIELDS = new Set([
@@ -49,9 +48,7 @@ export function twoFactorGatePlugin(assertEnrolled: SecondFactorCheck): ApolloSe
           const p = contextValue.principal;
           // People with a second factor owe nothing (known with the principal: no read here).
           if (!p || p.kind !== 'user' || p.twoFactorEnabled !== false || !operation) return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-          if (rootFieldNames(operation.selectionSet, fragments).every((n) => ENROLMENT_ROOT_FIELDS.has(n))) return;
+          if (operationRootFields(document, operation).every((n) => ENROLMENT_ROOT_FIELDS.has(n))) return;
           try {
             await assertEnrolled(contextValue, p.userId);
           } catch (err) {
