@@ -1,8 +1,9 @@
 // The request gate: one Express middleware in front of /graphql and every authenticated REST route
 // (/audit/export, /access/review.csv, /email-logs/export). It resolves the principal with the facts
 // the gates need (src/identity/principal.ts: the credential by its hash, the second factor by the
-// user's id) and spends the principal's request budget (one upsert), then hands the result on in
-// `res.locals.auth`. No other write, ever: a refusal is written to the audit log, a pass is not.
+// user's id) and spends the principal's request budget (counted in this worker's memory:
+// src/http/rate-limit.ts), then hands the result on in `res.locals.auth`. No write, ever: a refusal is
+// written to the audit log, a pass is not.
 //
 // What it decides here, for REST routes: no principal → 401; over budget → 429; a person who owes a
 // second factor to an account (requireTwoFactor) → 403 until they enrol (for /graphql the enrolment
@@ -13,7 +14,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { authenticate, type Authentication } from '../identity/principal';
 import { isDatabaseUnavailable } from '../db/errors';
-import { ErrorCode, RateLimitedError, UNAUTHENTICATED_MESSAGE } from '../errors';
+import { ErrorCode, RateLimitedError, ServiceUnavailableError, UNAUTHENTICATED_MESSAGE } from '../errors';
 import type { RateLimits } from './rate-limit';
 
 /** The identity module's enrolment rule (src/graphql/registry.ts `requestPolicies.secondFactor`), without a request context. */
@@ -72,7 +73,7 @@ export function requestGate(opts: GateOptions): RequestHandler {
       // The database went away during any of the gate's reads or its upsert: 503, as /graphql answers it.
       if (!isDatabaseUnavailable(err) || res.headersSent) return next(err);
       res.setHeader('retry-after', '1');
-      send(res, 503, { message: 'The database is unavailable: retry in a moment.', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
+      send(res, 503, new ServiceUnavailableError());
     });
   };
 }
