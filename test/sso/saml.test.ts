@@ -2,6 +2,7 @@
 // gateway's @node-saml), on 127.0.0.1: the IdP imports the gateway's published SP metadata, the gateway
 // imports the IdP's metadata (XML or URL), a signed assertion is accepted, and every forged, misdirected,
 // stale or swapped one is refused — each case its own test, each refusal audited.
+import { generate } from 'otplib';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { onPlan } from '../helpers/billing';
 import { ok, roleIds } from '../modules/access/helpers';
@@ -18,6 +19,8 @@ let corp: ProvenDomain;
 const IMPORT = `mutation($input: ImportSamlMetadataInput!) { importSamlMetadata(input: $input) { samlEntityId samlSsoUrl samlCertificateCount allowedEmailDomains defaultRole { key } samlLoginPath samlAcsPath samlMetadataPath } }`;
 const AUDIT = `query($id: ID!) { account(id: $id) { auditLog(first: 500) { edges { node { action meta after } } } } }`;
 const PERMS = `query($s: ScopeInput!) { viewer { user { email } permissions(scope: $s) } }`;
+const ENABLE_2FA = `mutation { enableTwoFactor { secret } }`;
+const CONFIRM_2FA = `mutation($code: String!) { confirmTwoFactor(code: $code) { recoveryCodes } }`;
 
 beforeAll(async () => {
   gw = await startTestGateway({ env: { POSTERN_SSO_ALLOW_HTTP_IDP: 'true' } });
@@ -141,6 +144,27 @@ describe('signing in with a SAML assertion', () => {
     // An IdP that says a second factor was used is accepted the same way.
     idp.mode = 'mfa';
     expect((await samlSignIn(idp, start(), email)).status).toBe(200);
+  });
+
+  it('a user with a second factor gets a challenge from an assertion, never a session, even one claiming MFA the account does not trust', async () => {
+    idp.mode = 'good';
+    const email = emailAt(corp, 'saml-totp');
+    const first = await samlSignIn(idp, start(), email);
+    expect(first.status).toBe(200);
+    const { secret } = ok(await gw.gql(ENABLE_2FA, {}, first.body.token)).enableTwoFactor;
+    ok(await gw.gql(CONFIRM_2FA, { code: await generate({ secret }) }, first.body.token));
+    for (const mode of ['good', 'mfa'] as const) {
+      idp.mode = mode;
+      const r = await samlSignIn(idp, start(), email);
+      expect(r.status).toBe(401);
+      expect(r.body.token).toBeUndefined();
+      expect(r.body.errors[0].extensions).toMatchObject({
+        code: 'UNAUTHENTICATED',
+        twoFactorRequired: true,
+        challenge: expect.any(String),
+      });
+    }
+    idp.mode = 'good';
   });
 
   const refusedAsInvalid: [string, IdpMode, RegExp][] = [
