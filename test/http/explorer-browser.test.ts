@@ -4,15 +4,11 @@
 // that is not to the gateway blocked: the page must work on a machine without internet. The owner
 // signs in, reads a permission in the docs pane, runs a query and signs out; a member without
 // explorer:use is refused. Screenshots go to test-output/.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { projectRoot } from '../../src/paths';
+import type { Browser, Page } from 'puppeteer-core';
 import { STRONG_PASSWORD, errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { addMember, type TestMember } from '../helpers/members';
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const OUT = path.join(projectRoot, 'test-output');
+import { launchChromium, openExplorer, SCREENSHOTS } from '../helpers/explorer';
 
 let gw: TestGateway;
 let browser: Browser;
@@ -22,45 +18,15 @@ let analyst: TestMember;
 const blocked: string[] = [];
 
 beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
   gw = await startTestGateway();
   owner = await gw.signUp({ accountName: 'Browser Mail' });
   analyst = await addMember(gw, owner.accountId, owner.userId, ['account:view', 'workspaces:view', 'domains:view']);
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await gw?.stop();
 });
-
-async function openExplorer(): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1400, height: 900 });
-  page.on('pageerror', (e) => process.stderr.write(`[explorer page error] ${String(e)}\n`));
-  await page.setRequestInterception(true);
-  page.on('request', (req) => {
-    // data: URLs (GraphiQL's inlined fonts) never leave the page.
-    if (req.url().startsWith(`${gw.url}/`) || req.url().startsWith('data:')) void req.continue();
-    else {
-      blocked.push(req.url().slice(0, 200));
-      void req.abort();
-    }
-  });
-  await page.goto(`${gw.url}/graphiql`, { waitUntil: 'networkidle0' });
-  return page;
-}
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.waitForSelector('#signin');
@@ -76,7 +42,7 @@ async function signIn(page: Page, email: string, password: string): Promise<void
 }
 
 it('lets the owner sign in, see permissions in the docs, run a query and sign out, offline', async () => {
-  const page = await openExplorer();
+  const page = await openExplorer(browser, gw.url, blocked);
   await signIn(page, owner.email, 'not-the-password-1A!');
   await page.waitForSelector('#signin-error');
   expect(await page.$eval('#signin-error', (e) => e.textContent)).toMatch(/password/i);
@@ -87,7 +53,7 @@ it('lets the owner sign in, see permissions in the docs, run a query and sign ou
 
   await page.click('.graphiql-execute-button');
   await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('Browser Mail'), { timeout: 20_000 });
-  await page.screenshot({ path: path.join(OUT, 'explorer-owner-query.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-owner-query.png') });
 
   await page.click('[aria-label="Show Documentation Explorer"]');
   await page.waitForSelector('.graphiql-doc-explorer');
@@ -98,7 +64,7 @@ it('lets the owner sign in, see permissions in the docs, run a query and sign ou
   await page.waitForFunction(() => document.querySelector('.graphiql-doc-explorer')?.textContent?.includes('Requires account:view'), {
     timeout: 20_000,
   });
-  await page.screenshot({ path: path.join(OUT, 'explorer-owner-docs.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-owner-docs.png') });
 
   const token = await page.evaluate(() => sessionStorage.getItem('postern.explorer.token'));
   expect(token).toBeTruthy();
@@ -113,7 +79,7 @@ it('lets the owner sign in, see permissions in the docs, run a query and sign ou
 }, 120_000);
 
 it('refuses a signed-in member without explorer:use with a page saying why', async () => {
-  const page = await openExplorer();
+  const page = await openExplorer(browser, gw.url, blocked);
   await signIn(page, analyst.email, STRONG_PASSWORD);
   await page.waitForSelector('#refused');
   const text = await page.$eval('#refused', (e) => e.textContent);
@@ -121,7 +87,7 @@ it('refuses a signed-in member without explorer:use with a page saying why', asy
   expect(text).toContain(analyst.email);
   expect(text).toContain('explorer:use');
   expect(await page.$('.graphiql-container')).toBeNull();
-  await page.screenshot({ path: path.join(OUT, 'explorer-refused.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-refused.png') });
   await page.click('#signout');
   await page.waitForSelector('#signin');
   await page.close();

@@ -5,16 +5,13 @@
 // masks and denials, no plaintext secret), clicks "Why?" on a denial and reads the steps; a member
 // asks "Why?" and requests access in place; a token sign-in is named by the token; signing out
 // leaves nothing in the browser's storage. Screenshots go to test-output/.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { projectRoot } from '../../src/paths';
+import type { Browser, Page } from 'puppeteer-core';
 import { STRONG_PASSWORD, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { addMember, type TestMember } from '../helpers/members';
+import { launchChromium, openExplorer, SCREENSHOTS } from '../helpers/explorer';
 import { fillWorkspace, type Filled } from '../helpers/dashboard';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const OUT = path.join(projectRoot, 'test-output');
 const QUERY = `query Dashboard { viewer { accounts { name workspaces { edges { node { name
   domains { edges { node { name smtpCredentials { edges { node { login password } } } } } }
   campaigns { edges { node { name } } } } } } } } }`;
@@ -28,7 +25,6 @@ let partner: { token: string; id: string };
 const blocked: string[] = [];
 
 beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
   gw = await startTestGateway();
   owner = await gw.signUp({ accountName: 'Insight Mail' });
   filled = await fillWorkspace(owner, { domains: 1, perDomain: 2, campaigns: 1 });
@@ -52,32 +48,12 @@ beforeAll(async () => {
     owner.token,
   );
   partner = { token: r.body.data!.createApiToken.token, id: r.body.data!.createApiToken.apiToken.id };
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await gw?.stop();
 });
-
-async function openExplorer(): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1400, height: 900 });
-  page.on('pageerror', (e) => process.stderr.write(`[explorer page error] ${String(e)}\n`));
-  await page.setRequestInterception(true);
-  page.on('request', (req) => {
-    if (req.url().startsWith(`${gw.url}/`) || req.url().startsWith('data:')) void req.continue();
-    else {
-      blocked.push(req.url().slice(0, 200));
-      void req.abort();
-    }
-  });
-  await page.goto(`${gw.url}/graphiql`, { waitUntil: 'networkidle0' });
-  return page;
-}
 
 async function signIn(page: Page, email: string): Promise<void> {
   await page.waitForSelector('#signin');
@@ -110,7 +86,7 @@ function expectNoPlaintext(text: string): void {
 }
 
 it('lets the owner view the dashboard as the analyst and as a partner token, and ask why', async () => {
-  const page = await openExplorer();
+  const page = await openExplorer(browser, gw.url, blocked);
   await signIn(page, owner.email);
   // As themselves the owner sees the passwords.
   const mine = await run(page, QUERY);
@@ -124,7 +100,7 @@ it('lets the owner view the dashboard as the analyst and as a partner token, and
   expect(asAnalyst).toContain('••••••••');
   await page.waitForSelector('#refusals .why');
   expect(await page.$eval('#refusals', (e) => e.textContent)).toContain('campaigns:view');
-  await page.screenshot({ path: path.join(OUT, 'explorer-view-as-analyst.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-view-as-analyst.png') });
 
   await page.click('#refusals .why');
   await page.waitForSelector('.why-steps li', { timeout: 20_000 });
@@ -132,14 +108,14 @@ it('lets the owner view the dashboard as the analyst and as a partner token, and
   expect(steps).toMatch(/campaigns:view|Denied/);
   // Viewing as someone, nothing is requested in their name.
   expect(await page.$('#refusals .request-access')).toBeNull();
-  await page.screenshot({ path: path.join(OUT, 'explorer-view-as-why.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-view-as-why.png') });
 
   await page.select('#view-as', `token:${partner.id}`);
   await page.waitForFunction(() => document.querySelector('#viewing-as')?.textContent?.includes('Reporting partner'));
   const asToken = await run(page, QUERY);
   expectNoPlaintext(asToken);
   expect(asToken).toContain('smtpCredentials:view'); // the token's scopes lack it
-  await page.screenshot({ path: path.join(OUT, 'explorer-view-as-token.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-view-as-token.png') });
 
   // Signing out forgets the token, the view-as choice and GraphiQL's saved queries and history.
   await page.click('#signout');
@@ -152,7 +128,7 @@ it('lets the owner view the dashboard as the analyst and as a partner token, and
 }, 180_000);
 
 it('offers a member "Why?" and "Request access" on their own denial', async () => {
-  const page = await openExplorer();
+  const page = await openExplorer(browser, gw.url, blocked);
   await signIn(page, analyst.email);
   expect(await page.$('#view-as')).toBeNull(); // no access:viewAs, no picker
   const text = await run(page, QUERY);
@@ -162,12 +138,12 @@ it('offers a member "Why?" and "Request access" on their own denial', async () =
   await page.waitForSelector('.why-steps li', { timeout: 20_000 });
   await page.click('#refusals .request-access');
   await page.waitForFunction(() => document.querySelector('#refusals .requested')?.textContent?.includes('Requested'), { timeout: 20_000 });
-  await page.screenshot({ path: path.join(OUT, 'explorer-member-why-request.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-member-why-request.png') });
   await page.close();
 }, 120_000);
 
 it('names the partner token it holds, not the token’s owner', async () => {
-  const page = await openExplorer();
+  const page = await openExplorer(browser, gw.url, blocked);
   await page.waitForSelector('#paste-token');
   await page.type('#token', partner.token);
   await page.click('#token-submit');
