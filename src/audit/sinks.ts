@@ -16,6 +16,7 @@ import { randomSecret } from '../crypto/tokens';
 import { newId } from '../db/ids';
 import { isDuplicateKey } from '../db/errors';
 import { BadInputError, NotFoundError } from '../errors';
+import { assertPublicUrl, egressFetch, egressRefusal, type EgressPolicy } from '../http/egress';
 import { AuditEvent, exportedEvent, type AuditEventDoc } from './model';
 import { AuditRetention } from './retention-window';
 import { AuditSink, AuditSinkLease, type AuditSinkDoc } from './sink-model';
@@ -53,6 +54,11 @@ export function cleanSinkUrl(raw: string): string {
   return url.toString();
 }
 
+/** Deliveries connect to public addresses only (src/http/egress.ts); loopback with the development setting. */
+function sinkEgressPolicy(): EgressPolicy {
+  return { allowLoopback: settings.allowLoopbackHttp };
+}
+
 export function signDelivery(secret: string, timestamp: number, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
@@ -62,6 +68,9 @@ export async function createAuditSink(
   input: { accountId: string; url: string; fromSeq?: number | null },
 ): Promise<AuditSinkDoc> {
   const url = cleanSinkUrl(input.url);
+  await assertPublicUrl(url, sinkEgressPolicy()).catch((err: Error) => {
+    throw new BadInputError(`url is not on the public internet: ${err.message}`, 'url');
+  });
   if (input.fromSeq !== undefined && input.fromSeq !== null && (!Number.isInteger(input.fromSeq) || input.fromSeq < 1)) {
     throw new BadInputError('fromSeq must be a whole number from 1', 'fromSeq');
   }
@@ -168,7 +177,7 @@ async function deliverSink(sink: AuditSinkDoc, startSlot: number, log?: Logger):
     const timestamp = Math.floor(Date.now() / 1000);
     let failure: string | null = null;
     try {
-      const res = await fetch(sink.url, {
+      const res = await egressFetch(sinkEgressPolicy())(sink.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -185,7 +194,7 @@ async function deliverSink(sink: AuditSinkDoc, startSlot: number, log?: Logger):
       if (res.status < 200 || res.status >= 300) failure = `HTTP ${res.status}`;
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      failure = cause?.code ?? cause?.message ?? (err as Error).name;
+      failure = egressRefusal(err)?.message ?? cause?.code ?? cause?.message ?? (err as Error).name;
     }
     if (failure) {
       const attempts = sink.attempts + 1;

@@ -1,10 +1,20 @@
 // Where an identity provider may be reached: https only. Plain http is accepted for a provider on a
 // loopback address, and only when the operator turned on POSTERN_SSO_ALLOW_HTTP_IDP (development and
 // the tests' providers; docs/identity-sso.md "Development setting").
+import type { EgressPolicy } from '../http/egress';
+
 let allowHttp = false;
 
 export function setAllowHttpIdp(on: boolean): void {
   allowHttp = on;
+}
+
+/**
+ * Where requests to a provider may connect (src/http/egress.ts): public addresses only; loopback too
+ * under the development setting, for the providers the tests and a developer run on this machine.
+ */
+export function idpEgressPolicy(): EgressPolicy {
+  return { allowLoopback: allowHttp };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);

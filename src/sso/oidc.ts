@@ -11,7 +11,8 @@ import { randomSecret, tokenHash } from '../crypto/tokens';
 import { claimOnce } from '../db/claims';
 import type { Context } from '../graphql/context';
 import type { AuthResult } from '../modules/identity/session.service';
-import { HTTPS_REQUIRED, isAcceptableIdpUrl } from './idp-url';
+import { egressFetch } from '../http/egress';
+import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
 import { auditedRefusals, completeSsoSignIn, oidcClientSecret, SsoRefusedError, type SsoLinkOffer } from './sso.service';
 
@@ -27,7 +28,9 @@ async function providerConfig(c: SsoConfigDoc): Promise<client.Configuration> {
   if (hit && Date.now() - hit.at < DISCOVERY_TTL_MS) return hit.config;
   const issuer = new URL(c.oidcIssuer!);
   // http only with the development setting, for a provider on this machine (isAcceptableIdpUrl).
-  const options = issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : undefined;
+  // Every request to the provider (discovery, keys, token, userinfo) connects to public addresses only.
+  const options: client.DiscoveryRequestOptions = { [client.customFetch]: egressFetch(idpEgressPolicy()) as client.CustomFetch };
+  if (issuer.protocol === 'http:') options.execute = [client.allowInsecureRequests];
   if (issuer.protocol === 'http:' && !isAcceptableIdpUrl(issuer.href)) {
     throw new SsoRefusedError(`The identity provider's issuer ${HTTPS_REQUIRED}`, 403, 'plain http issuer');
   }

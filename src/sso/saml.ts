@@ -23,7 +23,8 @@ import { Account, type AccountDoc } from '../modules/accounts/account.model';
 import type { AuthResult } from '../modules/identity/session.service';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
-import { HTTPS_REQUIRED, isAcceptableIdpUrl } from './idp-url';
+import { egressFetch, egressRefusal } from '../http/egress';
+import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 import {
   assertPersonChangesSso,
   auditedRefusals,
@@ -146,12 +147,14 @@ export async function fetchIdpMetadata(raw: string): Promise<string> {
   if (!isAcceptableIdpUrl(raw)) throw bad(HTTPS_REQUIRED);
   let res: Response;
   try {
-    res = await fetch(raw, {
+    res = await egressFetch(idpEgressPolicy())(raw, {
       redirect: 'error',
       signal: AbortSignal.timeout(METADATA_TIMEOUT_MS),
       headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
     });
   } catch (err) {
+    const refusal = egressRefusal(err);
+    if (refusal) throw bad(`is not on the public internet: ${refusal.message}`);
     throw bad(
       (err as Error).name === 'TimeoutError'
         ? `did not answer within ${METADATA_TIMEOUT_MS / 1000} seconds`

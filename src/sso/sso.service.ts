@@ -24,7 +24,8 @@ import { linkLetsIn, offerLink, recordCreatedLink } from './link.service';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-import { HTTPS_REQUIRED, isAcceptableIdpUrl } from './idp-url';
+import { assertPublicUrl } from '../http/egress';
+import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 export { isAcceptableIdpUrl };
 
 /** The domains' syntax, lower-cased and without duplicates. */
@@ -281,6 +282,9 @@ export async function configureSso(ctx: Context, input: ConfigureSsoInput): Prom
   if (input.issuer !== undefined && input.issuer !== null) {
     const issuer = input.issuer.trim().replace(/\/+$/, '');
     if (!isAcceptableIdpUrl(issuer)) throw new BadInputError(`issuer ${HTTPS_REQUIRED}`, 'issuer');
+    await assertPublicUrl(issuer, idpEgressPolicy()).catch((err: Error) => {
+      throw new BadInputError(`issuer is not on the public internet: ${err.message}`, 'issuer');
+    });
     set.oidcIssuer = issuer;
   }
   if (input.clientId !== undefined && input.clientId !== null) {
