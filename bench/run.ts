@@ -164,6 +164,15 @@ async function main(): Promise<void> {
         });
         report.inProcessOwner = o;
         say(`  owner (both decrypt): guarded ÷ bare ${o.guardedVsBareCpu}`);
+        const m = await runInProcess({
+          rounds: KNOBS.BENCH_ROUNDS,
+          roundMs: KNOBS.BENCH_ROUND_MS,
+          log: say,
+          setup: p.setup,
+          inMemory: true,
+        });
+        report.inProcessMemory = m;
+        say(`  data in memory: Postern ÷ shield ${m.posternVsShieldCpu}, guarded ÷ bare ${m.guardedVsBareCpu}`);
       });
     }
     if (runs('checks')) {
