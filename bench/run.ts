@@ -213,6 +213,12 @@ async function main(): Promise<void> {
         });
         const h = report.httpCommands;
         say(`  analyst ${h.analyst!.commands} (${h.analyst!.writes} writes), owner ${h.owner!.commands} (${h.owner!.writes} writes)`);
+        for (const [who, c] of Object.entries(h))
+          say(
+            `    ${who}: ${Object.entries(c.byCommand)
+              .map(([k, n]) => (n > 1 ? `${k} ×${n}` : k))
+              .join(', ')}`,
+          );
       });
     }
 
