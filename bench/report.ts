@@ -59,7 +59,7 @@ function goalRows(r: RunReport): string[] {
   row(
     `dashboard, analyst (passwords masked), ${a?.connections ?? 200} conns × ${a ? Math.round(a.seconds) : 60} s, ${a?.workers ?? '?'} workers`,
     a
-      ? `${a.reqPerSec} req/s${short(a.reqPerSec, 300, 'req/s')}, p50 ${a.p50} ms, p99 ${a.p99} ms${short(a.p99, 1000, 'ms', false)}, ${a.errors} errors (${a.refused} of them 503)`
+      ? `${a.reqPerSec} req/s${short(a.reqPerSec, 300, 'req/s')}, p50 ${a.p50} ms, p99 ${a.p99} ms${short(a.p99, 1000, 'ms', false)}, ${a.errors} errors; ${a.refused} 503s retried after Retry-After (${a.delayed} requests delayed)`
       : '—',
     '≥ 300 req/s, p99 ≤ 1 s, 0 errors',
     a && a.reqPerSec >= 300 && a.p99 <= 1000 && a.errors === 0,
@@ -69,7 +69,7 @@ function goalRows(r: RunReport): string[] {
   row(
     `same, owner revealing ${o?.revealed ?? ''} SMTP passwords per request`,
     o
-      ? `${o.reqPerSec} req/s${short(o.reqPerSec, 250, 'req/s')}, p50 ${o.p50} ms, p99 ${o.p99} ms, ${o.errors} errors (${o.refused} of them 503)`
+      ? `${o.reqPerSec} req/s${short(o.reqPerSec, 250, 'req/s')}, p50 ${o.p50} ms, p99 ${o.p99} ms, ${o.errors} errors; ${o.refused} 503s retried after Retry-After (${o.delayed} requests delayed)`
       : '—',
     '≥ 250 req/s, 0 errors',
     o && o.reqPerSec >= 250 && o.errors === 0,
@@ -179,11 +179,11 @@ function heldBack(r: RunReport): string[] {
     const ours = c.gateway + (c.database ?? 0) + c.loadGenerator;
     const others = Math.max(0, l.machineCpuPercent - Math.round((ours * l.reqPerSec) / 10));
     out.push(
-      `- ${l.label}: each answered request cost ${round2(ours)} ms of CPU (gateway ${c.gateway}, database ${c.database ?? '?'}, autocannon ${c.loadGenerator}); ` +
+      `- ${l.label}: each answered request cost ${round2(ours)} ms of CPU (gateway ${c.gateway}, database ${c.database ?? '?'}, load generator ${c.loadGenerator}); ` +
         `${cores} cores give at most ${fmt(Math.round((cores * 1000) / ours))} req/s at that cost. The machine was ${l.machineCpuPercent} % busy of ${cores * 100} %, ` +
         `about ${others} % of it other processes (a shared machine). ` +
         (l.refused
-          ? `${fmt(l.refused)} requests were refused with 503 (queue past the latency budget): the gateway keeping p99 rather than growing a backlog. `
+          ? `${fmt(l.refused)} attempts were refused with 503 and Retry-After (queue past the latency budget), delaying ${fmt(l.delayed)} requests by the wait: the gateway keeping the latency of what it admits rather than growing a backlog. `
           : ''),
     );
   }
@@ -263,7 +263,7 @@ export function renderReport(r: RunReport): string {
       '## The dashboard under load',
       '',
       `A gateway process (\`node dist/src/main.js\`, logging one line per request at \`info\`) on the database above,`,
-      `with the demo data (\`npm start\` seeds it on a first start) grown to ${r.demo}; autocannon in the benchmark's process.`,
+      `with the demo data (\`npm start\` seeds it on a first start) grown to ${r.demo}; the load: closed-loop clients in the benchmark's process (bench/client.ts), each sending its next request when the last is answered, and after a 503 the same one again once its Retry-After has passed, as a real client does.`,
       ...(r.dashboardCommands
         ? [
             `Executed in the benchmark process (no HTTP, no plugins), one dashboard sends ${r.dashboardCommands.analyst} database commands as the analyst and ${r.dashboardCommands.owner} as the owner.`,
@@ -284,14 +284,14 @@ export function renderReport(r: RunReport): string {
             '',
           ]
         : []),
-      'Every response is compared with the answer given before the load: a different body, an HTTP error, a',
+      'Every final answer is compared with the answer given before the load: a different body, an HTTP error, a',
       'timeout (30 s) or a connection error counts as an error.',
       '',
       '```graphql',
       DASHBOARD_QUERY,
       '```',
       '',
-      '| principal | workers | requests answered | req/s | p50 ms | p99 ms | max ms | errors (503) | unanswered at the end | s until answering again | gateway CPU | machine CPU |',
+      '| principal | workers | requests answered | req/s | p50 ms | p99 ms | max ms | errors (503s retried) | unanswered at the end | s until answering again | gateway CPU | machine CPU |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...[r.analyst, r.owner, r.single].filter((l): l is LoadResult => !!l).map(loadSection),
       '',
@@ -310,7 +310,8 @@ export function renderReport(r: RunReport): string {
       ...heldBack(r),
       '"Unanswered at the end": requests still in flight when the time was up (not counted in req/s or as errors);',
       '"s until answering again": after the load, how long until `{ viewer { user { id } } }` was answered within 1 s (the backlog).',
-      '"req/s" and "requests answered" count right answers only; "errors (503)": of the errors, refusals at capacity (Retry-After; autocannon sends its next request at once); p50/p99/max are over every response, 503s included.',
+      '"req/s" and "requests answered" count right answers only; "errors (503s retried)": wrong final answers, and in brackets the 503 refusals at capacity the clients waited out (Retry-After) and retried;',
+      "p50/p99/max run from a request's first attempt to its final answer, the waits after refusals included.",
       'CPU is a share of one core (the machine has ' + m.cores + ': ' + m.cores * 100 + ' % is all of it).',
       '',
     );
