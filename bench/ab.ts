@@ -3,7 +3,8 @@
 // both alike. For comparing one change at a time; the figures are ratios, not the goal's.
 //
 //   node dist/bench/ab.js <A: path to dist/src/main.js or "self"> <B: …> [seconds per turn] [turns]
-//   BENCH_AB_ENV_A / BENCH_AB_ENV_B: JSON of extra environment for A / B; BENCH_CONNECTIONS, BENCH_WORKERS.
+//   BENCH_AB_ENV_A / BENCH_AB_ENV_B: JSON of extra environment for A / B; BENCH_AB_ARGS_A / BENCH_AB_ARGS_B:
+//   node options for A / B (e.g. --max-semi-space-size=32); BENCH_CONNECTIONS, BENCH_WORKERS.
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,8 +44,8 @@ async function main(): Promise<void> {
     const connections = Number(env.BENCH_CONNECTIONS ?? 200);
     const analyst = DEMO_MEMBERS.find((m) => m.role === 'analyst')!;
     const sides = [
-      { name: 'A', main: a, env: env.BENCH_AB_ENV_A },
-      { name: 'B', main: b, env: env.BENCH_AB_ENV_B },
+      { name: 'A', main: a, env: env.BENCH_AB_ENV_A, args: env.BENCH_AB_ARGS_A },
+      { name: 'B', main: b, env: env.BENCH_AB_ENV_B, args: env.BENCH_AB_ARGS_B },
     ];
     const started = [];
     for (const s of sides) {
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
         workers,
         main: s.main === 'self' ? undefined : path.resolve(s.main),
         env: s.env ? (JSON.parse(s.env) as Record<string, string>) : undefined,
-        nodeArgs: env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
+        nodeArgs: [...(env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' '), ...(s.args ?? '').split(' ')].filter(Boolean),
       });
       gateways.push(gw);
       started.push({ ...s, gw, token: await login(gw.url, analyst.email, DEMO_OWNER.password) });
