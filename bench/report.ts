@@ -425,6 +425,10 @@ export function renderReport(r: RunReport): string {
     'concurrency, insight), `--smoke` (every phase with tiny sizes, report to stdout, exit 1 if a phase failed: `npm test` runs it), `--only <phases>` or `BENCH_ONLY` (the same names: run only these; the report then goes to stdout, or to `BENCH_OUT`), `BENCH_GATEWAY_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the gateway',
     "process), `BENCH_OUT` (the report's path; BENCHMARKS.md). `MONGODB_URI` with `POSTERN_SECRET_KEY` runs it on MongoDB.",
     '',
+    'One change at a time on a busy machine: `node dist/bench/ab.js <A> <B> [seconds] [turns]` loads two gateways',
+    "(another build's `dist/src/main.js`, or `self`; `BENCH_AB_ENV_A/B`, `BENCH_AB_ARGS_A/B` for settings and node",
+    "options) with the analyst's dashboard in turn, A B B A …, and prints each turn and the means: compare ratios.",
+    '',
   );
   return out.join('\n');
 }
