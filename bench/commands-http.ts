@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     POSTERN_WORKERS: '1',
     POSTERN_SEED_DEMO: 'false',
     POSTERN_SCHEDULER_INTERVAL_MS: '0',
+    // Background loops off: their reads would land among the request's.
+    POSTERN_AUDIT_SINK_INTERVAL_MS: '0',
     RATE_LIMIT_REQUESTS_PER_MINUTE: '10000000',
   });
   const server = await startServer({ config, log: createLogger('silent'), monitorCommands: true });

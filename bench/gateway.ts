@@ -60,29 +60,38 @@ export async function startGatewayProcess(opts: {
   nodeArgs?: string[];
   /** POSTERN_WORKERS for this gateway. */
   workers: number;
+  /** Another build's dist/src/main.js (bench/ab.ts: two builds side by side); this one's by default. */
+  main?: string;
+  /** More environment for the gateway (bench/ab.ts: a setting side by side). */
+  env?: Record<string, string>;
 }): Promise<GatewayProcess> {
   // Gateways of one run share the log file: this one's lines are those after its current end.
   const from = existsSync(opts.logFile) ? statSync(opts.logFile).size : 0;
   const out = openSync(opts.logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(projectRoot, 'dist', 'src', 'main.js')], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      MONGODB_URI: opts.mongodbUri,
-      POSTERN_DB_NAME: opts.dbName,
-      POSTERN_SECRET_KEY: opts.secretKey.toString('base64'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'production', // as `npm start` runs it
-      POSTERN_WORKERS: String(opts.workers),
-      POSTERN_SEED_DEMO: 'true',
-      // The load test is one principal sending as fast as it can: the per-principal budget would
-      // measure 429s, not the gateway.
-      RATE_LIMIT_REQUESTS_PER_MINUTE: '10000000',
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), opts.main ?? path.join(projectRoot, 'dist', 'src', 'main.js')],
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        MONGODB_URI: opts.mongodbUri,
+        POSTERN_DB_NAME: opts.dbName,
+        POSTERN_SECRET_KEY: opts.secretKey.toString('base64'),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        NODE_ENV: 'production', // as `npm start` runs it
+        POSTERN_WORKERS: String(opts.workers),
+        POSTERN_SEED_DEMO: 'true',
+        // The load test is one principal sending as fast as it can: the per-principal budget would
+        // measure 429s, not the gateway.
+        RATE_LIMIT_REQUESTS_PER_MINUTE: '10000000',
+        ...opts.env,
+      },
+      stdio: ['ignore', out, out],
     },
-    stdio: ['ignore', out, out],
-  });
+  );
   closeSync(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 120_000;

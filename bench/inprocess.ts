@@ -25,6 +25,7 @@ import { accessStore } from '../src/authz/store';
 import { User } from '../src/modules/identity/user.model';
 import { Domain } from '../src/modules/sending/domain.model';
 import { SmtpCredential } from '../src/modules/sending/smtp-credential.model';
+import { dataInMemory } from './memory';
 import { buildShieldSchema } from './shield';
 
 export const ROWS = 1000;
@@ -103,6 +104,8 @@ export interface InProcessResult {
   posternVsShieldCpu: number;
   posternVsShieldWall: number;
   masked: string;
+  /** Every read answered from memory (bench/memory.ts): commandsPerOp is then what reached the database. */
+  inMemory: boolean;
 }
 
 async function countCommands(op: () => Promise<void>): Promise<number> {
@@ -130,7 +133,18 @@ export async function runInProcess(opts: {
   log: (line: string) => void;
   principal?: 'analyst' | 'owner';
   setup?: Setup;
+  /** Every read answered from memory after its first execution (bench/memory.ts): the authorization layers alone. */
+  inMemory?: boolean;
 }): Promise<InProcessResult & { setup: Setup }> {
+  const memory = opts.inMemory ? dataInMemory() : null;
+  try {
+    return await measure(opts);
+  } finally {
+    memory?.uninstall();
+  }
+}
+
+async function measure(opts: Parameters<typeof runInProcess>[0]): Promise<InProcessResult & { setup: Setup }> {
   const s = opts.setup ?? (await seed());
   const owner = opts.principal === 'owner';
   const viewerId = owner ? s.ownerId : s.userId;
@@ -194,7 +208,7 @@ export async function runInProcess(opts: {
       }
     }
     opts.log(
-      `  round ${round + 1}/${opts.rounds}${owner ? ' (owner)' : ''}: ` +
+      `  round ${round + 1}/${opts.rounds}${owner ? ' (owner)' : ''}${opts.inMemory ? ' (data in memory)' : ''}: ` +
         variants.map((v) => `${v} ${((ops[v] / cpuMs[v]) * 1000).toFixed(1)} ops/CPU-s`).join(', '),
     );
   }
@@ -221,6 +235,7 @@ export async function runInProcess(opts: {
     posternVsShieldCpu: round3(cpuMs.shield / ops.shield / (cpuMs.postern / ops.postern)),
     posternVsShieldWall: round3(wallPerOp.shield / wallPerOp.postern),
     masked,
+    inMemory: !!opts.inMemory,
   };
 }
 

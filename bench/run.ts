@@ -164,6 +164,15 @@ async function main(): Promise<void> {
         });
         report.inProcessOwner = o;
         say(`  owner (both decrypt): guarded ÷ bare ${o.guardedVsBareCpu}`);
+        const m = await runInProcess({
+          rounds: KNOBS.BENCH_ROUNDS,
+          roundMs: KNOBS.BENCH_ROUND_MS,
+          log: say,
+          setup: p.setup,
+          inMemory: true,
+        });
+        report.inProcessMemory = m;
+        say(`  data in memory: Postern ÷ shield ${m.posternVsShieldCpu}, guarded ÷ bare ${m.guardedVsBareCpu}`);
       });
     }
     if (runs('checks')) {
@@ -204,6 +213,12 @@ async function main(): Promise<void> {
         });
         const h = report.httpCommands;
         say(`  analyst ${h.analyst!.commands} (${h.analyst!.writes} writes), owner ${h.owner!.commands} (${h.owner!.writes} writes)`);
+        for (const [who, c] of Object.entries(h))
+          say(
+            `    ${who}: ${Object.entries(c.byCommand)
+              .map(([k, n]) => (n > 1 ? `${k} ×${n}` : k))
+              .join(', ')}`,
+          );
       });
     }
 

@@ -61,17 +61,52 @@ export async function contactVisibleIn(store: AccessStore, c: CompiledPermission
   return nodes.length > 0 && (await store.usersBoundBelow(c.accountId, nodes, new Date())).includes(targetUserId);
 }
 
-/** Whether the principal may read `userId`'s contact data. */
+const MAX_MEMBER_SETS = 256;
+/** Each account's members as read at a permissionsVersion (every membership change bumps it): this process, all requests. */
+const memberSets = new Map<string, { version: number; members: Promise<Set<string>> }>();
+
+/**
+ * The account's members at `version` (the version this request read with the account): read once
+ * per version in this process, then kept. The members are read after the version, so they are at
+ * least that new; adding or removing a member bumps the version, and the next request reading the
+ * new version reads them again (on every worker and replica).
+ */
+function membersAt(store: AccessStore, accountId: string, version: number): Promise<Set<string>> {
+  const hit = memberSets.get(accountId);
+  if (hit && hit.version === version) return hit.members;
+  const members = store.membersOf(accountId).then((ids) => new Set(ids));
+  memberSets.delete(accountId);
+  if (memberSets.size >= MAX_MEMBER_SETS) memberSets.delete(memberSets.keys().next().value!);
+  memberSets.set(accountId, { version, members });
+  // A failed read is not kept.
+  members.catch(() => {
+    if (memberSets.get(accountId)?.members === members) memberSets.delete(accountId);
+  });
+  return members;
+}
+
+/** Forgets the member sets (tests that change the store behind the version's back). */
+export function clearMemberSets(): void {
+  memberSets.clear();
+}
+
+/**
+ * Whether the principal may read `userId`'s contact data. Only an account the principal acts in can
+ * show it (the rule above asks for members:view there), so the accounts looked at are the
+ * principal's own — read once per request, as `viewer.accounts` and the two-factor gate read them —
+ * and the person's membership of each is answered from its member set at the account's current
+ * version: no read of the person's memberships per request.
+ */
 export async function mayReadContact(ctx: Context, userId: string): Promise<boolean> {
   const p = ctx.principal;
   if (!p) return false;
   if (p.userId === userId) return true;
-  const accounts = await membershipsLoader(ctx).load(userId);
-  for (const accountId of accounts) {
-    const c = await ctx.authz.loadReachable(accountId);
-    if (!c) continue;
-    if (allowed(c, MEMBERS_VIEW, { _id: accountId }, ACCOUNT_CHAIN, false)) return true;
-    if ((await visibleBelowLoader(ctx).load(accountId)).has(userId)) return true;
+  const accounts = p.kind === 'token' ? [p.accountId] : await accountIdsOf(ctx, p.userId);
+  const compiled = await Promise.all(accounts.map((id) => ctx.authz.loadReachable(id)));
+  for (const c of compiled) {
+    if (!c || !(await membersAt(accessStore, c.accountId, c.version)).has(userId)) continue;
+    if (allowed(c, MEMBERS_VIEW, { _id: c.accountId }, ACCOUNT_CHAIN, false)) return true;
+    if ((await visibleBelowLoader(ctx).load(c.accountId)).has(userId)) return true;
   }
   return false;
 }

@@ -1,10 +1,13 @@
 // Fair latency under overload (issue #19): at most `maxConcurrent` GraphQL requests execute at once
 // in this process; the others wait in a first-in, first-out queue. A request that would wait and run
 // past the latency budget (the queue ahead of it divided by the concurrency, times the recent
-// execution time, plus one execution) is refused at once with HTTP 503, `Retry-After` and
-// SERVICE_UNAVAILABLE, before anything of it runs: under a backlog the answered requests keep their
-// latency instead of all of them waiting behind everyone, and the refused ones may retry elsewhere
-// or later. A queued request whose client went away is dropped without running.
+// execution time, plus one execution) is refused at once with HTTP 503, `Retry-After` (the time until
+// a request would fit the budget again) and SERVICE_UNAVAILABLE, before anything of it runs: under a
+// backlog the answered requests keep their latency instead of all of them waiting behind everyone,
+// and the refused ones may retry elsewhere or later. A queued request whose client went away is
+// dropped without running. While the queue fits the budget nothing is refused: a fixed number of
+// clients that the gateway serves within the budget (200 connections at the dashboard's throughput)
+// all wait in order, which gives them a shorter tail than refusals they would wait out and retry.
 import type { NextFunction, Request, Response } from 'express';
 import { ErrorCode } from '../errors';
 
@@ -72,7 +75,10 @@ export class Admission {
 
   private refuse(res: Response, expectedMs: number): void {
     this.refused++;
-    const seconds = Math.max(1, Math.ceil(expectedMs / 1000));
+    // Retry when the work ahead has drained enough for a request to fit the budget again (the
+    // expected time past the budget), not after the whole expected time: a client that honours it
+    // comes back as soon as it can be admitted. Whole seconds (RFC 9110), at least one.
+    const seconds = Math.max(1, Math.ceil((expectedMs - this.opts.latencyBudgetMs) / 1000));
     res.setHeader('retry-after', String(seconds));
     res.status(503).json({
       errors: [

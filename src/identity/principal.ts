@@ -1,8 +1,10 @@
 // Who is calling: resolved once per request from `Authorization: Bearer <token>`. A session token
 // (issued by the one gate, src/modules/identity/gate.service.ts) or a partner API token (`pst_…`),
-// with the facts the request gates need (PrincipalFacts): two reads, the credential by its hash and
-// the second factor by the user's id. The result depends only on those two documents, so it can be
-// cached while neither changes.
+// with the facts the request gates need (PrincipalFacts). A session is one read: the session by its
+// hash carries the person's second-factor state (mirrored onto every session of theirs whenever it
+// changes, src/modules/identity/two-factor.service.ts), so revocation, logout and enrolment are in
+// force on the next request on every worker and replica. A partner token, and a session issued
+// before the mirror existed, read the second factor by the user's id besides.
 import { tokenHash } from '../crypto/tokens';
 
 /**
@@ -51,6 +53,8 @@ export interface SessionFacts {
   revokedAt?: Date | null;
   method?: string | null;
   ssoAccountId?: string | null;
+  /** The user's second-factor state mirrored on the session; absent: read it (CredentialLookup.twoFactorEnabled). */
+  twoFactorEnabled?: boolean | null;
 }
 export interface TokenFacts extends SessionFacts {
   accountId: string;
@@ -126,7 +130,7 @@ export async function authenticate(header: string | undefined, now = new Date())
       sessionId: s._id,
       method: s.method ?? 'password',
       ssoAccountId: s.ssoAccountId ?? null,
-      twoFactorEnabled: await creds.twoFactorEnabled(s.userId),
+      twoFactorEnabled: typeof s.twoFactorEnabled === 'boolean' ? s.twoFactorEnabled : await creds.twoFactorEnabled(s.userId),
     },
     rejected: false,
   };

@@ -25,7 +25,7 @@ import type { Principal } from '../../identity/principal';
 import { Account, Member, type AccountDoc } from '../accounts/account.model';
 import { Session, User, type AuthResult, type UserDoc } from './user.model';
 import { LoginChallenge, TwoFactor, type TwoFactorDoc } from './two-factor.model';
-import { auditForUser, checkSecondFactor, TwoFactorRequiredError, twoFactorEnabled } from './two-factor.service';
+import { auditForUser, checkSecondFactor, mirrorTwoFactorOnSessions, TwoFactorRequiredError, twoFactorEnabled } from './two-factor.service';
 import { SYSTEM_FROM } from './email.service';
 import { hasLiveLinkClaim } from '../../sso/link.service';
 
@@ -182,7 +182,11 @@ export async function issueSession(ctx: Context, user: UserDoc, method: string, 
     method,
     ssoAccountId: opts.ssoAccountId ?? null,
     secondFactor,
+    twoFactorEnabled: enrolled,
   });
+  // The state was read before the session existed: a change since then (enrolment or disable on
+  // another device) mirrored onto the sessions without this one. Read again; mirror if it moved.
+  if ((await twoFactorEnabled(user._id)) !== enrolled) await mirrorTwoFactorOnSessions(user._id);
   ctx.principal = { ...would, sessionId: session._id };
   await opts.beforeLoginRecorded?.();
   await Promise.all(

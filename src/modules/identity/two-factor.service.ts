@@ -15,7 +15,7 @@ import { tokenHash } from '../../crypto/tokens';
 import { claimOnce } from '../../db/claims';
 import { BadInputError, UnauthenticatedError, ErrorCode } from '../../errors';
 import { Account, Member, type AccountDoc } from '../accounts/account.model';
-import { type UserDoc } from './user.model';
+import { Session, type UserDoc } from './user.model';
 import { TwoFactor, type TwoFactorDoc } from './two-factor.model';
 
 export const TOTP_ISSUER = 'Postern';
@@ -61,6 +61,25 @@ export class TwoFactorEnrolmentRequiredError extends GraphQLError {
 
 export async function twoFactorEnabled(userId: string): Promise<boolean> {
   return !!(await TwoFactor.exists({ _id: userId, enabledAt: { $ne: null } }));
+}
+
+/**
+ * Mirrors the user's second-factor state onto every session of theirs (SessionDoc.twoFactorEnabled,
+ * what authentication reads with the session): called after each change of the state (confirm,
+ * disable) and by the gate after issuing a session from a state read before. The state is read, the
+ * sessions that differ are set, and the state is read again: if it moved meanwhile, again. So the
+ * last of any concurrent mirrors leaves the sessions agreeing with the state, on every worker and
+ * replica, from the next request on.
+ */
+export async function mirrorTwoFactorOnSessions(userId: string): Promise<void> {
+  let enabled = await twoFactorEnabled(userId);
+  for (let round = 0; round < 10; round++) {
+    await Session.updateMany({ userId, twoFactorEnabled: { $ne: enabled } }, { $set: { twoFactorEnabled: enabled } });
+    const now = await twoFactorEnabled(userId);
+    if (now === enabled) return;
+    enabled = now;
+  }
+  throw new Error(`the second-factor state of user ${userId} kept changing while it was mirrored onto their sessions`);
 }
 
 /** The accounts the user belongs to that require two-factor (read through the request's loaders). */
@@ -191,6 +210,7 @@ export async function confirmTwoFactor(ctx: Context, code: string): Promise<{ re
     { $set: { enabledAt: new Date(), recoveryCodeHashes: recoveryCodes.map((c) => tokenHash(normalizeCode(c))) } },
   );
   if (res.modifiedCount !== 1) throw new BadInputError('This enrolment changed meanwhile: start again with enableTwoFactor', 'code');
+  await mirrorTwoFactorOnSessions(userId);
   await auditForUser(ctx, userId, 'user.twoFactorEnabled', { recoveryCodes: recoveryCodes.length });
   return { recoveryCodes };
 }
@@ -209,6 +229,7 @@ export async function disableTwoFactor(ctx: Context, code: string): Promise<bool
   const factor = await checkSecondFactor(doc, code);
   if (!factor) throw new BadInputError('That code is not valid', 'code');
   await TwoFactor.deleteOne({ _id: userId, secretEnc: doc.secretEnc });
+  await mirrorTwoFactorOnSessions(userId);
   await auditForUser(ctx, userId, 'user.twoFactorDisabled', { factor });
   return true;
 }

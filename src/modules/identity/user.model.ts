@@ -57,6 +57,13 @@ export interface SessionDoc extends BaseDoc {
   ssoAccountId?: string | null;
   /** The second factor proven at sign-in (totp, recoveryCode, idpMfa), or null. */
   secondFactor?: string | null;
+  /**
+   * Mirror of the user's second-factor state (a confirmed TwoFactor), read with the session so that
+   * authentication needs no second read: set when the session is issued and on every session of the
+   * user when the state changes (mirrorTwoFactorOnSessions, src/modules/identity/two-factor.service.ts).
+   * Absent on sessions issued before the mirror existed: authentication reads the state then.
+   */
+  twoFactorEnabled?: boolean;
 }
 
 const sessionSchema = docSchema<SessionDoc>({
@@ -67,6 +74,7 @@ const sessionSchema = docSchema<SessionDoc>({
   method: { type: String },
   ssoAccountId: { type: String, default: null },
   secondFactor: { type: String, default: null },
+  twoFactorEnabled: { type: Boolean },
 });
 sessionSchema.index({ tokenHash: 1 }, { unique: true });
 sessionSchema.index({ userId: 1 });

@@ -29,6 +29,9 @@ describe('query cost limit', () => {
     expect(errorCode(big)).toBe('BAD_USER_INPUT');
     expect(big.body.errors![0]!.message).toMatch(/too costly/);
     expect(big.body.data).toBeUndefined();
+    // Each is costed once per query and variables, then known: the same answers again, whichever came first.
+    expect((await gw.gql(NESTED, { id: owner.workspaceId, lists: 10, contacts: 100 }, owner.token)).body.errors).toBeUndefined();
+    expect((await gw.gql(NESTED, { id: owner.workspaceId, lists: 200, contacts: 500 }, owner.token)).status).toBe(400);
   });
 
   it('counts objects, not scalar fields: selecting more fields of the same objects costs nothing more', async () => {
