@@ -11,9 +11,9 @@ import { instrumentDatabaseClient } from './observability/metrics';
 import { configureSecretKey } from './crypto/secrets';
 import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
-import { createGateway, type Gateway } from './http/app';
+import { createGateway, type Gateway } from './app';
 import { createMailer, type Mailer } from './mail/mailer';
-import { RateLimits } from './http/rate-limit';
+import { RateLimits } from './limits/rate-limit';
 import { startMetricsListener } from './http/metrics-endpoint';
 import { configureModules, registerModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
 

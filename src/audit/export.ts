@@ -10,7 +10,7 @@ import type { RequestAuth } from '../http/gate';
 import { AccountGateError } from '../identity/gate';
 import type { CompiledPermissions } from '../authz/compile';
 import { createContext, type Context } from '../graphql/context';
-import type { RateLimits } from '../http/rate-limit';
+import type { RateLimits } from '../limits/rate-limit';
 import { permissionBit } from '../authz/catalogue';
 import { allowed } from '../authz/check';
 import { isId } from '../db/ids';
@@ -51,7 +51,7 @@ export function sendError(res: Response, status: number, code: ErrorCode, messag
 
 /**
  * The request context of a REST endpoint beside /graphql, from what the request gate
- * (src/http/gate.ts, mounted before every such route by src/http/app.ts) resolved: the principal,
+ * (src/http/gate.ts, mounted before every such route by src/app.ts) resolved: the principal,
  * authenticated, within its budget, owing no second factor. The account gate applies where the route
  * touches an account (ctx.authz). Throws when the route was mounted without the gate: fail closed.
  */

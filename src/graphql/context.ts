@@ -9,7 +9,7 @@ import { RequestAuthz } from '../authz/request';
 import type { Principal } from '../identity/principal';
 import type { ViewAs } from '../authz/view-as.types';
 import type { Mailer } from '../mail/mailer';
-import type { RateLimits } from '../http/rate-limit';
+import type { RateLimits } from '../limits/rate-limit';
 import { Loaders } from './loaders';
 import { UnauthenticatedError } from '../errors';
 

@@ -2,7 +2,7 @@
 // root field (`domain(id:)`, `campaign(id:)`, …), so the @requires check on that field decides —
 // NOT_FOUND for another account's id, FORBIDDEN without the permission — and nothing here repeats it.
 import { getNamedType, isInterfaceType, isNonNullType, type GraphQLField, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
-import type { Resolvers } from './generated';
+import type { Resolvers } from '../generated/resolvers';
 import type { Context } from './context';
 import { RESOURCE_TYPES } from '../authz/resources';
 import { isId } from '../db/ids';

@@ -15,7 +15,7 @@ import { GraphQLError } from 'graphql';
 import { authenticate, type Authentication } from '../identity/principal';
 import { isDatabaseUnavailable } from '../db/errors';
 import { ErrorCode, RateLimitedError, ServiceUnavailableError, UNAUTHENTICATED_MESSAGE } from '../errors';
-import type { RateLimits } from './rate-limit';
+import type { RateLimits } from '../limits/rate-limit';
 
 /** The identity module's enrolment rule (src/graphql/registry.ts `requestPolicies.secondFactor`), without a request context. */
 export type EnrolmentCheck = (userId: string) => Promise<void>;

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { can } from '../authz/introspect';
 import { tokenHash } from '../crypto/tokens';
 import { createContext, type Context } from '../graphql/context';
-import type { RateLimits } from '../http/rate-limit';
+import type { RateLimits } from '../limits/rate-limit';
 import type { Mailer } from '../mail/mailer';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import type { ScopeType } from '../authz/resources';

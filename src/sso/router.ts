@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { isId } from '../db/ids';
 import { createContext, type Context } from '../graphql/context';
-import type { RateLimits } from '../http/rate-limit';
+import type { RateLimits } from '../limits/rate-limit';
 import type { Mailer } from '../mail/mailer';
 import type { AuthResult } from '../modules/identity/session.service';
 import { finishOidcSignIn, startOidcSignIn } from './oidc';

@@ -16,7 +16,7 @@ import { mayReadContact } from '../../authz/people';
 import { SCOPE_MODEL, SCOPE_TYPES, type ScopeType } from '../../authz/resources';
 import type { ReviewEntry, ScopePermissions } from '../../authz/review';
 import type { Context } from '../../graphql/context';
-import type { RateLimits } from '../../http/rate-limit';
+import type { RateLimits } from '../../limits/rate-limit';
 import type { Mailer } from '../../mail/mailer';
 import { BadInputError, ErrorCode } from '../../errors';
 import type { UserDoc } from '../identity/user.model';

@@ -15,7 +15,7 @@ import { BadInputError, ErrorCode } from '../../errors';
 import { isId } from '../../db/ids';
 import { date, queryString, restContext, restPermissions, sendError } from '../../audit/export';
 import type { Mailer } from '../../mail/mailer';
-import type { RateLimits } from '../../http/rate-limit';
+import type { RateLimits } from '../../limits/rate-limit';
 import { findApiKeyBySecret } from '../sending/secrets.service';
 import { EmailLog, type EmailLogDoc } from '../sending/email-log.model';
 import { ingestEvents } from './ingest.service';

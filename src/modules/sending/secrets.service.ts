@@ -7,7 +7,7 @@ import type {
   CreateSendingServerInput,
   CreateSmtpCredentialInput,
   UpdateSendingServerInput,
-} from '../../graphql/generated';
+} from '../../generated/resolvers';
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';
