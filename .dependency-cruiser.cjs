@@ -1,5 +1,82 @@
-// Import cycles in src/, type-only imports included: ESLint's import-x/no-cycle (eslint.config.mjs)
-// skips `import type`, yet a type cycle still ties two files into one concept split in two.
+// dependency-cruiser checks two things in src/ (`npm run lint`; test/lint/layers.test.ts proves both bite):
+// - no import cycle, type-only imports included: ESLint's import-x/no-cycle (eslint.config.mjs) skips
+//   `import type`, yet a type cycle still ties two files into one concept split in two;
+// - the layers of ARCHITECTURE.md "Layers": a file imports only from its own layer or the layers below,
+//   save the exceptions named there (EXCEPTIONS below, each with its reason).
+
+/** src/'s top-level folders and files, bottom first (ARCHITECTURE.md "Layers"). Every file of src/ is in one. */
+const LAYERS = [
+  { name: 'base', path: '^src/(errors|paths|csv)[.]ts$' },
+  { name: 'limits', path: '^src/limits/' },
+  { name: 'config', path: '^src/config[.]ts$' },
+  { name: 'db', path: '^src/db/' },
+  { name: 'crypto-mail', path: '^src/(crypto|mail)/' },
+  { name: 'identity', path: '^src/identity/' },
+  { name: 'authz', path: '^src/authz/' },
+  { name: 'observability', path: '^src/(observability/|logger[.]ts$)' },
+  { name: 'http', path: '^src/http/' },
+  { name: 'graphql', path: '^src/graphql/' },
+  // Modules and the module-like adapters, with the generated resolver types that map GraphQL types to their documents.
+  { name: 'policy', path: '^src/(modules|audit|scim|sso|generated)/' },
+  { name: 'tools', path: '^src/(seed|docs)/' },
+  { name: 'entry', path: '^src/(app|server|cluster|main)[.]ts$' },
+];
+
+/**
+ * The dependencies allowed to run back up, by name (ARCHITECTURE.md "Layers" says why). `from` is a set
+ * of files of `layer`, `to` what they may reach above it.
+ */
+const EXCEPTIONS = [
+  {
+    name: 'composition-root',
+    layer: 'graphql',
+    reason: 'src/graphql/registry.ts is the one list of modules every layer is handed (the top layer, kept in src/graphql for now)',
+    from: '^src/graphql/registry[.]ts$',
+    to: '^src/(modules|audit|scim|sso|generated)/',
+  },
+  {
+    name: 'context-audit-recorder',
+    layer: 'graphql',
+    reason: "the request context carries the request's AuditRecorder (src/audit/recorder.ts)",
+    from: '^src/graphql/context[.]ts$',
+    to: '^src/audit/recorder[.]ts$',
+  },
+  {
+    name: 'authz-graphql-edge',
+    layer: 'authz',
+    reason: 'the GraphQL edge of src/authz (directives, request context, visibility) until it moves to src/graphql/authz',
+    from: '^src/authz/(changes|directives|introspect|people|preview|request|view-as|visibility|store/connections)[.]ts$',
+    to: '^src/(graphql|observability)/',
+  },
+];
+
+const above = (i) =>
+  LAYERS.slice(i + 1)
+    .map((l) => `(${l.path})`)
+    .join('|');
+
+const layerRules = LAYERS.flatMap((layer, i) => {
+  if (i === LAYERS.length - 1) return [];
+  const own = EXCEPTIONS.filter((e) => e.layer === layer.name);
+  const comment = `${layer.name} imports only from its own layer and the ones below (ARCHITECTURE.md "Layers")`;
+  return [
+    {
+      name: `layer-${layer.name}`,
+      severity: 'error',
+      comment,
+      from: { path: layer.path, pathNot: EXCEPTIONS.map((e) => e.from) },
+      to: { path: above(i) },
+    },
+    ...own.map((e) => ({
+      name: `layer-${layer.name}`,
+      severity: 'error',
+      comment: `${comment}; named exception ${e.name}: ${e.reason}`,
+      from: { path: e.from },
+      to: { path: above(i), pathNot: e.to },
+    })),
+  ];
+});
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -10,6 +87,14 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    {
+      name: 'layer-unknown',
+      severity: 'error',
+      comment: 'Every file of src/ belongs to a layer: place a new top-level folder in LAYERS (ARCHITECTURE.md "Layers").',
+      from: { path: '^src/', pathNot: LAYERS.map((l) => l.path) },
+      to: {},
+    },
+    ...layerRules,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

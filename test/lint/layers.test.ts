@@ -103,6 +103,40 @@ describe('outside src/modules only the composition root (src/graphql/registry.ts
   });
 });
 
+/** dependency-cruiser with the project's configuration over `paths`: rejects with its report on stdout when a rule fails. */
+function cruise(...paths: string[]) {
+  return run(
+    process.execPath,
+    [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), ...paths, '--config', '.dependency-cruiser.cjs'],
+    { cwd: root },
+  );
+}
+
+describe('the layers of ARCHITECTURE.md "Layers" (dependency-cruiser)', () => {
+  it('refuses an import from a layer above (types included), and a folder of src/ that is in no layer', async () => {
+    const low = `src/db/${probe}-layer`;
+    const stray = `src/${probe}-folder`;
+    place(low, { 'up.ts': "import type { Context } from '../../graphql/context';\nexport type C = Context;\n" });
+    place(stray, { 'a.ts': "import { ErrorCode } from '../errors';\nexport const c = ErrorCode.NOT_FOUND;\n" });
+    const failure = await cruise(low, stray).then(
+      () => null,
+      (err: { stdout: string }) => err.stdout,
+    );
+    expect(failure).toMatch(new RegExp(`layer-db: ${low}/up\\.ts → src/graphql/context\\.ts`));
+    expect(failure).toMatch(new RegExp(`layer-unknown: ${stray}/a\\.ts`));
+  });
+
+  it('refuses a module imported into src/graphql beside the named exception of the composition root, and lets a layer import the ones below', async () => {
+    const edge = `src/graphql/${probe}-layer`;
+    place(edge, { 'a.ts': "import { Member } from '../../modules/accounts/account.model';\nexport const m = Member;\n" });
+    await expect(cruise(edge)).rejects.toMatchObject({ stdout: expect.stringMatching(/layer-graphql: .*account\.model\.ts/) });
+    writeFileSync(path.join(root, edge, 'a.ts'), "import { newId } from '../../db/ids';\nexport const id = newId;\n");
+    await expect(cruise(edge, 'src/graphql/registry.ts')).resolves.toMatchObject({
+      stdout: expect.stringMatching(/no dependency violations found/),
+    });
+  });
+});
+
 describe('no import cycle in src/', () => {
   it('refuses two modules importing each other', async () => {
     const dir = `src/modules/${probe}`;
@@ -121,17 +155,9 @@ describe('no import cycle in src/', () => {
       'a.ts': "import type { B } from './b';\nexport interface A { b: B }\n",
       'b.ts': "import type { A } from './a';\nexport interface B { a?: A }\n",
     });
-    const cruise = () =>
-      promisify(execFile)(
-        process.execPath,
-        [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), dir, '--config', '.dependency-cruiser.cjs'],
-        {
-          cwd: root,
-        },
-      );
-    await expect(cruise()).rejects.toMatchObject({ stdout: expect.stringMatching(/no-circular: .*a\.ts/) });
+    await expect(cruise(dir)).rejects.toMatchObject({ stdout: expect.stringMatching(/no-circular: .*a\.ts/) });
     writeFileSync(path.join(root, dir, 'b.ts'), 'export interface B { n: number }\n');
-    await expect(cruise()).resolves.toMatchObject({ stdout: expect.stringMatching(/no dependency violations found/) });
+    await expect(cruise(dir)).resolves.toMatchObject({ stdout: expect.stringMatching(/no dependency violations found/) });
   });
 });
 
