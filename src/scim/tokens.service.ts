@@ -1,6 +1,6 @@
 // SCIM tokens: made and revoked by holders of security:edit; shown once, stored hashed.
 import type { Context } from '../graphql/context';
-import type { CreateScimTokenInput, RevokeScimTokenInput } from '../generated/resolvers';
+import type { CreateScimTokenInput, RevokeScimTokenInput } from '../generated';
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { BadInputError, NotFoundError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';

@@ -4,7 +4,7 @@
 // offer to link (a short-lived, single-use claim), never a session: whoever configures an IdP cannot
 // use it to become someone who already had a login — least of all the account's owner.
 import type { Context } from '../graphql/context';
-import type { ConfirmSsoLinkInput } from '../generated/resolvers';
+import type { ConfirmSsoLinkInput } from '../generated';
 import { verifyPassword } from '../crypto/passwords';
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { BadInputError, UnauthenticatedError } from '../errors';

@@ -14,7 +14,7 @@ import { model, type Model } from 'mongoose';
 import { generateServiceProviderMetadata, SAML, ValidateInResponseTo, type CacheItem, type CacheProvider } from '@node-saml/node-saml';
 import * as xpath from 'xpath';
 import type { Context } from '../graphql/context';
-import type { ImportSamlMetadataInput } from '../generated/resolvers';
+import type { ImportSamlMetadataInput } from '../generated';
 import { randomSecret, tokenHash } from '../crypto/tokens';
 import { claimOnce } from '../db/claims';
 import { docSchema, type BaseDoc } from '../db/schema';

@@ -2,7 +2,7 @@
 // domain check, SCIM deprovisioning respected, just-in-time membership with the default role, the
 // session), and "SSO required" (password login refused for members; the owner keeps a break-glass path).
 import type { Context } from '../graphql/context';
-import type { ConfigureSsoInput } from '../generated/resolvers';
+import type { ConfigureSsoInput } from '../generated';
 import { hashPassword } from '../crypto/passwords';
 import { secretBox } from '../crypto/secrets';
 import { randomSecret } from '../crypto/tokens';

@@ -1,6 +1,6 @@
 // Roles, bindings, overrides, members, invitations, ownership: thin resolvers over the services.
 import DataLoader from 'dataloader';
-import type { Resolvers } from '../../generated/resolvers';
+import type { Resolvers } from '../../generated';
 import type { Context } from '../../graphql/context';
 import { paginate, type ConnectionArgs } from '../../graphql/connection';
 import { can, effectivePermissions, visibleBindings } from '../../authz/introspect';

@@ -4,7 +4,7 @@
 // assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
 // changed by admins. Every write goes through the access store, which bumps permissionsVersion.
 import type { Context } from '../../graphql/context';
-import type { AssignRoleInput, SetPermissionOverridesInput } from '../../generated/resolvers';
+import type { AssignRoleInput, SetPermissionOverridesInput } from '../../generated';
 import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
 import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspect';
 import { assertMayChangeAccessOf, checkAssignRole, checkOverrides, cleanPermissions } from '../../authz/rules';

@@ -2,7 +2,7 @@
 import type { Context } from '../../graphql/context';
 import { parsePermission, UnknownPermissionError } from '../../authz/catalogue';
 import { explainAccess as explain } from '../../authz/explain';
-import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs, ScopeInput } from '../../generated/resolvers';
+import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs, ScopeInput } from '../../generated';
 import { loadScopeNode } from '../../authz/introspect';
 import { accessStore } from '../../authz/store';
 import { cachedAccountAccess } from '../../authz/account-access';

@@ -1,6 +1,6 @@
 // whoCan and accessReview: thin resolvers over insight.service.ts. Names of people and scope nodes come
 // through the request's loaders (batched); contact data follows the one rule of src/authz/people.ts.
-import type { Resolvers } from '../../generated/resolvers';
+import type { Resolvers } from '../../generated';
 import type { Context } from '../../graphql/context';
 import { mayReadContact } from '../../authz/people';
 import { SCOPE_MODEL } from '../../authz/resources';

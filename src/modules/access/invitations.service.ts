@@ -2,7 +2,7 @@
 // invitation; rule 3 again at acceptance). Every change is audited and bumps permissionsVersion.
 import mongoose from 'mongoose';
 import type { Context } from '../../graphql/context';
-import type { AcceptInvitationInput, InviteUserInput, RevokeInvitationInput } from '../../generated/resolvers';
+import type { AcceptInvitationInput, InviteUserInput, RevokeInvitationInput } from '../../generated';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';

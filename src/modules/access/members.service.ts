@@ -2,7 +2,7 @@
 // invitations they sent and sessions go with it). Invitations: invitations.service.ts; ownership and
 // account deletion: ownership.service.ts. Every change is audited and bumps permissionsVersion.
 import type { Context } from '../../graphql/context';
-import type { CreateUserInput, RemoveMemberInput } from '../../generated/resolvers';
+import type { CreateUserInput, RemoveMemberInput } from '../../generated';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
 import { BadInputError } from '../../errors';
 import { performChange, removeMemberChange } from '../../authz/changes';

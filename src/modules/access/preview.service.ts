@@ -2,7 +2,7 @@
 // (src/authz/preview.ts does the dry run).
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../graphql/context';
-import type { AccessChangeInput, AccessDelta } from '../../generated/resolvers';
+import type { AccessChangeInput, AccessDelta } from '../../generated';
 import { removeMemberChange } from '../../authz/changes';
 import { previewChange } from '../../authz/preview';
 import { BadInputError } from '../../errors';

@@ -2,7 +2,7 @@
 // resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
-import type { RequestAccessInput, ResolveAccessRequestInput } from '../../generated/resolvers';
+import type { RequestAccessInput, ResolveAccessRequestInput } from '../../generated';
 import type { Context } from '../../graphql/context';
 import type { AccountDoc } from '../accounts/account.model';
 import { claimOnce, releaseClaim } from '../../db/claims';

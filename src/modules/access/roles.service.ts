@@ -6,7 +6,7 @@ import type {
   SetAccessRequestRecipientsInput,
   UpdateAccountSettingsInput,
   UpdateRoleInput,
-} from '../../generated/resolvers';
+} from '../../generated';
 import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
 import { ROLE_PACKS, isAdminRole, type RolePack, type RolePackName } from '../../authz/packs';
 import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions, isAccountAdmin } from '../../authz/rules';

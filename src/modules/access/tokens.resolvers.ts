@@ -1,4 +1,4 @@
-import type { Resolvers } from '../../generated/resolvers';
+import type { Resolvers } from '../../generated';
 import { paginate } from '../../graphql/connection';
 import type { UserDoc } from '../identity/user.model';
 import { ApiToken } from './token.model';

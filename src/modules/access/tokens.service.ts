@@ -2,7 +2,7 @@
 // holds (no escalation), optional workspace restriction; revocable at once. The token's effective
 // permissions are computed per request by src/authz/compile.ts (creator ∩ scopes ∩ workspaces).
 import type { Context } from '../../graphql/context';
-import type { CreateApiTokenInput, UpdateApiTokenInput } from '../../generated/resolvers';
+import type { CreateApiTokenInput, UpdateApiTokenInput } from '../../generated';
 import { heldAnywhere } from '../../authz/check';
 import { parsePermission, permissionBit, UnknownPermissionError, PERMISSION_COUNT } from '../../authz/catalogue';
 import { randomSecret, tokenHash } from '../../crypto/tokens';

@@ -1,7 +1,7 @@
 // Account life cycle: a new account gets its roles, its owner's membership and owner binding, and a
 // workspace named Default. Without multi-document transactions, a failure undoes what was written.
 import type { Context } from '../../graphql/context';
-import type { CreateWorkspaceInput, UpdateAccountInput, UpdateWorkspaceInput } from '../../generated/resolvers';
+import type { CreateWorkspaceInput, UpdateAccountInput, UpdateWorkspaceInput } from '../../generated';
 import { createRecorded, saveChanges } from '../save';
 import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
 import { accessStore } from '../../authz/store';

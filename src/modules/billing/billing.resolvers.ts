@@ -1,5 +1,5 @@
 import { memberLimit, receivesInvoiceEmails, seatsUsed, setInvoiceEmails } from './seats.service';
-import type { Resolvers } from '../../generated/resolvers';
+import type { Resolvers } from '../../generated';
 import { paginate } from '../../graphql/connection';
 import type { UserDoc } from '../identity/user.model';
 import { SupportTicket, SupportTicketComment, type SupportTicketDoc } from './billing.model';

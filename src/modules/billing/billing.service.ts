@@ -2,7 +2,7 @@
 // Card numbers and security codes are validated (./card.ts) and never reach the database, a log line
 // or the audit log: only brand, last four digits and expiry are kept. Every billing change is audited.
 import type { Context } from '../../graphql/context';
-import type { CommentOnSupportTicketInput, OpenSupportTicketInput, SetSendLimitInput, UpdateBillingInput } from '../../generated/resolvers';
+import type { CommentOnSupportTicketInput, OpenSupportTicketInput, SetSendLimitInput, UpdateBillingInput } from '../../generated';
 import { saveChanges } from '../save';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/account.model';

@@ -6,7 +6,7 @@
 // plan includes the owner alone: user management starts with STARTER (Mailtrap: "available for the
 // Team plan and higher").
 import type { Context } from '../../graphql/context';
-import type { SetInvoiceEmailsInput } from '../../generated/resolvers';
+import type { SetInvoiceEmailsInput } from '../../generated';
 import { BadInputError, NotFoundError } from '../../errors';
 import { isDuplicateKey } from '../../db/errors';
 import { Member, type MemberDoc } from '../accounts/account.model';

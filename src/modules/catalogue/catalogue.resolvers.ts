@@ -1,4 +1,4 @@
-import type { Resolvers } from '../../generated/resolvers';
+import type { Resolvers } from '../../generated';
 import { permissionCatalogue } from './permissions';
 
 const entries = permissionCatalogue();

@@ -3,7 +3,7 @@
 // take over a login used elsewhere), never for the owner, never for oneself (updateMySettings is for
 // that), and an admin's password only by the owner or another admin. The user's sessions end.
 import type { Context } from '../../graphql/context';
-import type { SetUserPasswordInput } from '../../generated/resolvers';
+import type { SetUserPasswordInput } from '../../generated';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/account.model';

@@ -16,7 +16,7 @@
 //      provider minted it (it then reaches that account only).
 // Every refusal is audited (`auth.refused`, with the door and the reason) in the user's accounts.
 import type { Context } from '../../graphql/context';
-import type { LoginWithTwoFactorInput } from '../../generated/resolvers';
+import type { LoginWithTwoFactorInput } from '../../generated';
 import { randomSecret, tokenHash } from '../../crypto/tokens';
 import { claimOnce } from '../../db/claims';
 import { BadInputError, UnauthenticatedError } from '../../errors';

@@ -2,7 +2,7 @@
 // (src/crypto/passwords.ts). Sessions (session.service.ts): random tokens stored only as SHA-256 hashes,
 // with an expiry; logout revokes at once.
 import type { Context } from '../../graphql/context';
-import type { LoginInput, SignUpInput } from '../../generated/resolvers';
+import type { LoginInput, SignUpInput } from '../../generated';
 import { assertStrongPassword, dummyHash, hashPassword, verifyPassword } from '../../crypto/passwords';
 import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/account.model';

@@ -2,7 +2,7 @@
 // whatever their roles, and nobody else's. Changing the password needs the current one, follows the
 // strength rule, and signs out the user's other sessions.
 import type { Context } from '../../graphql/context';
-import type { UpdateMySettingsInput } from '../../generated/resolvers';
+import type { UpdateMySettingsInput } from '../../generated';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
 import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member } from '../accounts/account.model';

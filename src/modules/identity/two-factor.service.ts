@@ -4,7 +4,7 @@
 // Once-only facts (a time step used, a recovery code used, a login challenge used) are claims
 // (src/db/claims.ts), never a read-then-write.
 import { randomInt } from 'node:crypto';
-import type { SetRequireTwoFactorInput } from '../../generated/resolvers';
+import type { SetRequireTwoFactorInput } from '../../generated';
 import { GraphQLError } from 'graphql';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Context } from '../../graphql/context';

@@ -5,7 +5,7 @@
 // for the scheduler (scheduler.ts) when a SCHEDULED campaign falls due.
 import type { WorkspaceDoc } from '../accounts/account.model';
 import type { Context } from '../../graphql/context';
-import type { CreateCampaignInput, ScheduleCampaignInput, UpdateCampaignInput } from '../../generated/resolvers';
+import type { CreateCampaignInput, ScheduleCampaignInput, UpdateCampaignInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { assertVerifiedSender } from './sender.service';

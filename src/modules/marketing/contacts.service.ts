@@ -10,7 +10,7 @@
 import { csvWriter } from '../../csv';
 import DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
-import type { ContactInput, ImportContactsInput, UpdateContactInput } from '../../generated/resolvers';
+import type { ContactInput, ImportContactsInput, UpdateContactInput } from '../../generated';
 import { BadInputError, NotFoundError } from '../../errors';
 import { newId } from '../../db/ids';
 import { cleanEmail } from '../../mail/address';

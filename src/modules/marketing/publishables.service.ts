@@ -2,7 +2,7 @@
 // (`automation.created`, `form.published`, …).
 import type { Model } from 'mongoose';
 import type { Context } from '../../graphql/context';
-import type { CreateAutomationInput, CreateFormInput, UpdateAutomationInput, UpdateFormInput } from '../../generated/resolvers';
+import type { CreateAutomationInput, CreateFormInput, UpdateAutomationInput, UpdateFormInput } from '../../generated';
 import { NotFoundError } from '../../errors';
 import { createInWorkspace, deleteRecorded, saveChanges } from '../save';
 import { cleanName, has } from './common';

@@ -5,7 +5,7 @@
 // verificationLimit first (src/modules/billing/verifications.service.ts), and none is taken when the
 // limit is reached (BAD_USER_INPUT).
 import type { Context } from '../../graphql/context';
-import type { VerifyEmailAddressInput } from '../../generated/resolvers';
+import type { VerifyEmailAddressInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import type { AccountDoc, WorkspaceDoc } from '../accounts/account.model';
 import { billingOf } from '../billing/billing.service';

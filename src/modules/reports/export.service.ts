@@ -1,6 +1,6 @@
 // exportReport: a domain's or campaign's report as CSV (csv-stringify), audited.
 import { csvText } from '../../csv';
-import type { ExportReportInput } from '../../generated/resolvers';
+import type { ExportReportInput } from '../../generated';
 import type { Context } from '../../graphql/context';
 import { BadInputError } from '../../errors';
 import type { DomainDoc } from '../sending/domain.model';

@@ -8,7 +8,7 @@ import type {
   CreateWebhookInput,
   UpdateRouteInput,
   UpdateWebhookInput,
-} from '../../generated/resolvers';
+} from '../../generated';
 import type { Context } from '../../graphql/context';
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';

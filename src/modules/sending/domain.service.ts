@@ -1,7 +1,7 @@
 // Sending domains: creation with a generated DKIM key pair and ownership token, settings,
 // verification against DNS (src/modules/sending/dns-check.ts), and deletion with everything below.
 import { generateKeyPair } from 'node:crypto';
-import type { CreateDomainInput, UpdateDomainInput } from '../../generated/resolvers';
+import type { CreateDomainInput, UpdateDomainInput } from '../../generated';
 import { promisify } from 'node:util';
 import type { Context } from '../../graphql/context';
 import { createRecorded, deleteRecorded, saveChanges } from '../save';

@@ -1,7 +1,7 @@
 // Renaming a domain (Mailtrap's Domain Admin), setting an API key's expiry (Mailgun's Admin), and a
 // sending server's pool and quotas (Mailers.io's infrastructure owners).
 import type { Context } from '../../graphql/context';
-import type { RenameDomainInput, SetApiKeyExpiryInput, SetSendingServerPoolInput } from '../../generated/resolvers';
+import type { RenameDomainInput, SetApiKeyExpiryInput, SetSendingServerPoolInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import { saveChanges } from '../save';
 import { auditView } from './common';

@@ -7,7 +7,7 @@ import type {
   CreateSendingServerInput,
   CreateSmtpCredentialInput,
   UpdateSendingServerInput,
-} from '../../generated/resolvers';
+} from '../../generated';
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox } from '../../crypto/secrets';

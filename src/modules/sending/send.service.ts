@@ -1,7 +1,7 @@
 // Transactional sending through a domain: validate, refuse suppressed (and, while the domain is
 // UNVERIFIED, unauthorized) recipients, log, hand to the mailer, record the outcome.
 import type { Context } from '../../graphql/context';
-import type { SendEmailInput } from '../../generated/resolvers';
+import type { SendEmailInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import type { DomainDoc } from './domain.model';
 import { AuthorizedRecipient, Suppression } from './domain-children.model';

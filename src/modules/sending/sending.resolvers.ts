@@ -1,5 +1,5 @@
 // Thin resolvers of the sending area: reads through loaders (lists under a parent via loaders.page()), writes through services.
-import type { Resolvers } from '../../generated/resolvers';
+import type { Resolvers } from '../../generated';
 import { secretBox } from '../../crypto/secrets';
 import { NotFoundError } from '../../errors';
 import type { AccountDoc, WorkspaceDoc } from '../accounts/account.model';

@@ -2,7 +2,7 @@
 // sealed, shown masked but to inbox admins) and forwarding rules. Inbox admins manage them
 // (inboxes:edit); viewers see the address and rules, never the password.
 import type { Context } from '../../graphql/context';
-import type { SetInboxEmailAddressInput, SetInboxForwardingInput } from '../../generated/resolvers';
+import type { SetInboxEmailAddressInput, SetInboxForwardingInput } from '../../generated';
 import { secretBox } from '../../crypto/secrets';
 import { randomSecret } from '../../crypto/tokens';
 import { isDuplicateKey } from '../../db/errors';

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Resolvers } from '../../generated/resolvers';
+import type { Resolvers } from '../../generated';
 import { paginate } from '../../graphql/connection';
 import { BadInputError } from '../../errors';
 import type { Context } from '../../graphql/context';

@@ -9,7 +9,7 @@ import type {
   SendTestEmailInput,
   UpdateInboxInput,
   UpdateProjectInput,
-} from '../../generated/resolvers';
+} from '../../generated';
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/accounts.service';
