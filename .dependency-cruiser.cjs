@@ -50,6 +50,33 @@ const EXCEPTIONS = [
   },
 ];
 
+/**
+ * Deep imports across layers: a file imports another layer's folder by its index.ts (`../db`), never a file
+ * inside it (`../db/ids`). Folders of one layer may import each other's files (they are peers: the module
+ * areas of the policy layer). Not yet checked (DEEP_PENDING): importers in src/authz and the composition
+ * root, and imports into src/authz, which has no index.ts yet. Allowed by name (DEEP_EXCEPTIONS): the
+ * upward exceptions above, each reaching the one file it needs, and these.
+ */
+const DEEP_PENDING = {
+  from: ['^src/authz/', '^src/graphql/(registry|schema|permission-docs)[.]ts$'],
+  to: ['^src/authz/'],
+};
+const DEEP_EXCEPTIONS = [
+  {
+    name: 'composition-root-imported',
+    reason: "the composition root and the schema build are not in src/graphql's index (they import the modules that import it)",
+    from: '^src/',
+    to: '^src/graphql/(registry|schema)[.]ts$',
+  },
+  {
+    name: 'tracing-first',
+    layer: 'entry',
+    reason: 'src/main.ts starts tracing before anything it instruments loads: tracing-start.ts on its own, not the index',
+    from: '^src/main[.]ts$',
+    to: '^src/observability/tracing-start[.]ts$',
+  },
+];
+
 const above = (i) =>
   LAYERS.slice(i + 1)
     .map((l) => `(${l.path})`)
@@ -77,8 +104,35 @@ const layerRules = LAYERS.flatMap((layer, i) => {
   ];
 });
 
+const deepRules = LAYERS.flatMap((layer) => {
+  const comment = `import another layer's folder by its index.ts, not a file inside it (ARCHITECTURE.md "Layers")`;
+  const notDeep = [
+    layer.path,
+    '^src/[^/]+/index[.]ts$',
+    ...DEEP_PENDING.to,
+    ...DEEP_EXCEPTIONS.filter((e) => e.from === '^src/').map((e) => e.to),
+  ];
+  const own = [...EXCEPTIONS, ...DEEP_EXCEPTIONS].filter((e) => e.layer === layer.name);
+  return [
+    {
+      name: 'no-deep-import',
+      severity: 'error',
+      comment,
+      from: { path: layer.path, pathNot: [...DEEP_PENDING.from, ...own.map((e) => e.from)] },
+      to: { path: '^src/[^/]+/', pathNot: notDeep },
+    },
+    ...own.map((e) => ({
+      name: 'no-deep-import',
+      severity: 'error',
+      comment: `${comment}; named exception ${e.name}: ${e.reason}`,
+      from: { path: e.from, pathNot: DEEP_PENDING.from },
+      to: { path: '^src/[^/]+/', pathNot: [...notDeep, e.to] },
+    })),
+  ];
+});
+
 /** @type {import('dependency-cruiser').IConfiguration} */
-module.exports = {
+const config = {
   forbidden: [
     {
       name: 'no-circular',
@@ -95,6 +149,7 @@ module.exports = {
       to: {},
     },
     ...layerRules,
+    ...deepRules,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
@@ -103,3 +158,9 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.json' },
   },
 };
+// The deep-imports codemod (ARCHITECTURE.md "Layers") reads the layers and exceptions from here.
+Object.defineProperties(config, {
+  layers: { value: LAYERS },
+  exceptions: { value: [...EXCEPTIONS, ...DEEP_EXCEPTIONS] },
+});
+module.exports = config;

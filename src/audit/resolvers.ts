@@ -3,7 +3,7 @@
 import type { Resolvers } from '../generated';
 import { nodesHolding } from '../authz/check';
 import type { VisibilityStrategy } from '../authz/visibility';
-import { paginate } from '../graphql/connection';
+import { paginate } from '../graphql';
 import { AuditEvent } from './model';
 import { auditQuery } from './query';
 import { oldestKept, retentionWindow, setRetentionWindow } from './retention-window';

@@ -5,7 +5,7 @@ import { getNamedType, isInterfaceType, isNonNullType, type GraphQLField, type G
 import type { IResolvers } from '@graphql-tools/utils';
 import type { Context } from './context';
 import { RESOURCE_TYPES } from '../authz/resources';
-import { isId } from '../db/ids';
+import { isId } from '../db';
 import { BadInputError, NotFoundError } from '../errors';
 
 interface NodeRoute {

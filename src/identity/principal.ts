@@ -3,7 +3,7 @@
 // with the facts the request gates need (PrincipalFacts): two reads, the credential by its hash and
 // the second factor by the user's id. The result depends only on those two documents, so it can be
 // cached while neither changes.
-import { tokenHash } from '../crypto/tokens';
+import { tokenHash } from '../crypto';
 
 /**
  * What the gates (src/identity/gate.ts) need of the person behind a principal, read with it once per

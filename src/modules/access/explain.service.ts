@@ -1,5 +1,5 @@
 // explainAccess: the decision and its path for a person or a token at a scope node (src/authz/explain.ts).
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import { parsePermission, UnknownPermissionError } from '../../authz/catalogue';
 import { explainAccess as explain } from '../../authz/explain';
 import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs, ScopeInput } from '../../generated';

@@ -1,5 +1,5 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import type {
   CreateRoleInput,
   InstallRolePackInput,

@@ -1,5 +1,5 @@
 // Mailing lists. Deleting a list deletes its contacts (its campaigns keep running without a list).
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import type { CreateListInput, UpdateListInput } from '../../generated';
 import { createInWorkspace, deleteRecorded, saveChanges } from '../save';
 import { cleanName, has } from './common';

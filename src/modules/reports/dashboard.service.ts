@@ -3,7 +3,7 @@
 // unavailable, when their permissions do).
 import mongoose from 'mongoose';
 import type { AddDashboardWidgetInput } from '../../generated';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import { permissionBit } from '../../authz/catalogue';
 import { heldAnywhere } from '../../authz/check';
 import { RESOURCE_TYPES } from '../../authz/resources';
