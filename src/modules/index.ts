@@ -35,6 +35,8 @@ export const moduleResolvers = [
   scimResolvers,
   ssoResolvers,
 ];
+
+// What the layers above (src/seed, src/docs) take of the modules (README.md).
 export { accessDocumentJsonSchema } from './access/access-document';
 export { Workspace } from './accounts/account.model';
 export { createAccount } from './accounts/accounts.service';

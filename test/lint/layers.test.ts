@@ -126,11 +126,14 @@ describe('the layers of ARCHITECTURE.md "Layers" (dependency-cruiser)', () => {
     expect(failure).toMatch(new RegExp(`layer-unknown: ${stray}/a\\.ts`));
   });
 
-  it('refuses a module imported into src/graphql beside the named exception of the composition root, and lets a layer import the ones below', async () => {
+  it('refuses a module imported into src/graphql beside the named exception of the composition root, and a deep import of a lower folder', async () => {
     const edge = `src/graphql/${probe}-layer`;
+    const probeFile = path.join(root, edge, 'a.ts');
     place(edge, { 'a.ts': "import { Member } from '../../modules/accounts/account.model';\nexport const m = Member;\n" });
     await expect(cruise(edge)).rejects.toMatchObject({ stdout: expect.stringMatching(/layer-graphql: .*account\.model\.ts/) });
-    writeFileSync(path.join(root, edge, 'a.ts'), "import { newId } from '../../db/ids';\nexport const id = newId;\n");
+    writeFileSync(probeFile, "import { newId } from '../../db/ids';\nexport const id = newId;\n");
+    await expect(cruise(edge)).rejects.toMatchObject({ stdout: expect.stringMatching(/no-deep-import: .*a\.ts → src\/db\/ids\.ts/) });
+    writeFileSync(probeFile, "import { newId } from '../../db';\nexport const id = newId;\n");
     await expect(cruise(edge, 'src/graphql/registry.ts')).resolves.toMatchObject({
       stdout: expect.stringMatching(/no dependency violations found/),
     });
