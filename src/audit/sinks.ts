@@ -14,7 +14,7 @@ import type { Context } from '../graphql';
 import { secretBox, randomSecret } from '../crypto';
 import { newId, isDuplicateKey } from '../db';
 import { BadInputError, NotFoundError } from '../errors';
-import { assertPublicUrl, egressFetch, egressRefusal, type EgressPolicy } from '../http/egress';
+import { assertPublicUrl, egressFetch, egressRefusal, type EgressPolicy } from '../http';
 import { AuditEvent, exportedEvent, type AuditEventDoc } from './model';
 import { AuditRetention } from './retention-window';
 import { AuditSink, AuditSinkLease, type AuditSinkDoc } from './sink-model';

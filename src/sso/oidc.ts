@@ -10,7 +10,7 @@ import { secretBox, randomSecret, tokenHash } from '../crypto';
 import { claimOnce } from '../db';
 import type { Context } from '../graphql';
 import type { AuthResult } from '../modules/identity/session.service';
-import { egressFetch } from '../http/egress';
+import { egressFetch } from '../http';
 import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
 import { auditedRefusals, completeSsoSignIn, oidcClientSecret, SsoRefusedError, type SsoLinkOffer } from './sso.service';

@@ -22,7 +22,7 @@ import { Account, type AccountDoc } from '../modules/accounts/account.model';
 import type { AuthResult } from '../modules/identity/session.service';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
-import { egressFetch, egressRefusal } from '../http/egress';
+import { egressFetch, egressRefusal } from '../http';
 import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 import {
   assertPersonChangesSso,

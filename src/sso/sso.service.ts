@@ -22,7 +22,7 @@ import { linkLetsIn, offerLink, recordCreatedLink } from './link.service';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-import { assertPublicUrl } from '../http/egress';
+import { assertPublicUrl } from '../http';
 import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 export { isAcceptableIdpUrl };
 
