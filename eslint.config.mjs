@@ -21,7 +21,7 @@ const NO_MODULES = {
 const MAY_IMPORT_MODULES = [
   'src/modules/**',
   'src/graphql/registry.ts',
-  'src/graphql/generated.ts',
+  'src/generated/**',
   'src/seed/**',
   'src/scim/**',
   'src/sso/**',
@@ -47,7 +47,7 @@ const ERROR_CODES = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', 'data/', 'coverage/', 'src/graphql/generated.ts'] },
+  { ignores: ['dist/', 'node_modules/', '.tools/', 'data/', 'coverage/', 'src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -16,7 +16,7 @@ import { randomSecret } from '../src/crypto/tokens';
 import { newId } from '../src/db/ids';
 import { encodeCursor } from '../src/graphql/connection';
 import { createContext } from '../src/graphql/context';
-import { DEFAULT_RATE_LIMITS, RateLimits } from '../src/http/rate-limit';
+import { DEFAULT_RATE_LIMITS, RateLimits } from '../src/limits/rate-limit';
 import { buildBareSchema, buildSchema } from '../src/graphql/schema';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';

@@ -11,17 +11,16 @@
 // compiled permissions are cached per permissionsVersion (read on each request), the audit chain's
 // in-process queue relies on the unique (accountId, seq) index (a collision reloads the tail), claims
 // make the scheduler's sends happen once, and the per-principal request budget counts per worker
-// (src/http/rate-limit.ts). Only the first worker slot runs the background jobs, to poll less.
+// (src/limits/rate-limit.ts). Only the first worker slot runs the background jobs, to poll less.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { WORKER_VARIABLES, type Config } from './config';
-import { configureSecretKey } from './crypto/secrets';
-import { disconnectDatabase } from './db/connect';
-import { openDatabase } from './db/open';
+import { configureSecretKey } from './crypto';
+import { disconnectDatabase, openDatabase } from './db';
 import { registerModules } from './graphql/registry';
-import { RateLimits } from './http/rate-limit';
-import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed/demo';
-import type { StartupProgress } from './observability/startup';
+import { RateLimits } from './limits';
+import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed';
+import type { StartupProgress } from './observability';
 
 /** Set by the primary in a worker's environment: the database it prepared, the worker's slot. */
 export const WORKER_DATABASE_ENV = WORKER_VARIABLES.database;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { projectRoot } from './paths';
-import type { RateLimitConfig } from './http/rate-limit';
+import type { RateLimitConfig } from './limits';
 
 export interface Config {
   port: number;

@@ -4,13 +4,13 @@
 // mongodb before they load.
 import cluster from 'node:cluster';
 import { tracing } from './observability/tracing-start';
+import { startupProgress } from './observability';
 import { runPrimary, workerRole } from './cluster';
 import { loadConfigOrExit, type Config } from './config';
 import type { Logger } from 'pino';
 import { createLogger } from './logger';
 import { startServer } from './server';
-import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed/demo';
-import { startupProgress } from './observability/startup';
+import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed';
 
 /** A worker of the cluster's primary: the database is prepared; it only serves. */
 async function startWorker(worker: NonNullable<ReturnType<typeof workerRole>>, config: Config, log: Logger) {

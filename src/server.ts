@@ -4,17 +4,16 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type Config } from './config';
-import type { EmbeddedDatabase } from './db/embedded';
+import { type EmbeddedDatabase, openDatabase } from './db';
 import mongoose from 'mongoose';
-import { openDatabase } from './db/open';
-import { instrumentDatabaseClient } from './observability/metrics';
-import { configureSecretKey } from './crypto/secrets';
+import { instrumentDatabaseClient } from './observability';
+import { configureSecretKey } from './crypto';
 import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
-import { createGateway, type Gateway } from './http/app';
-import { createMailer, type Mailer } from './mail/mailer';
-import { RateLimits } from './http/rate-limit';
-import { startMetricsListener } from './http/metrics-endpoint';
+import { createGateway, type Gateway } from './app';
+import { createMailer, type Mailer } from './mail';
+import { RateLimits } from './limits';
+import { startMetricsListener } from './http';
 import { configureModules, registerModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
 
 export interface RunningServer {

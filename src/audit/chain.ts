@@ -13,7 +13,7 @@
 // in, reload the head once (the stored one, or the last event by index) and chain the rest after it.
 import { createHash } from 'node:crypto';
 import { AuditEvent, AuditHead, type AuditEventDoc } from './model';
-import { isDuplicateKey } from '../db/errors';
+import { isDuplicateKey } from '../db';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -6,16 +6,16 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { RequestAuth } from '../http/gate';
-import { AccountGateError } from '../identity/gate';
+import type { RequestAuth } from '../http';
+import { AccountGateError } from '../identity';
 import type { CompiledPermissions } from '../authz/compile';
-import { createContext, type Context } from '../graphql/context';
-import type { RateLimits } from '../http/rate-limit';
+import { createContext, type Context } from '../graphql';
+import type { RateLimits } from '../limits';
 import { permissionBit } from '../authz/catalogue';
 import { allowed } from '../authz/check';
-import { isId } from '../db/ids';
+import { isId } from '../db';
 import type { AccountDoc } from '../modules/accounts/account.model';
-import type { Mailer } from '../mail/mailer';
+import type { Mailer } from '../mail';
 import { BadInputError, ErrorCode } from '../errors';
 import { AuditEvent, exportedEvent, type AuditEventDoc } from './model';
 import { auditQuery } from './query';
@@ -51,7 +51,7 @@ export function sendError(res: Response, status: number, code: ErrorCode, messag
 
 /**
  * The request context of a REST endpoint beside /graphql, from what the request gate
- * (src/http/gate.ts, mounted before every such route by src/http/app.ts) resolved: the principal,
+ * (src/http/gate.ts, mounted before every such route by src/app.ts) resolved: the principal,
  * authenticated, within its budget, owing no second factor. The account gate applies where the route
  * touches an account (ctx.authz). Throws when the route was mounted without the gate: fail closed.
  */

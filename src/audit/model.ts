@@ -1,5 +1,5 @@
 import { model, Schema, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../db/schema';
+import { docSchema, type BaseDoc } from '../db';
 
 export interface AuditEventDoc extends BaseDoc {
   accountId: string;

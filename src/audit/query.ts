@@ -1,6 +1,6 @@
 // The filter of an account's audit log, shared by Account.auditLog and GET /audit/export.
 import type { QueryFilter } from 'mongoose';
-import type { AuditFilter } from '../graphql/generated';
+import type { AuditFilter } from '../generated';
 import type { AuditEventDoc } from './model';
 import { BadInputError } from '../errors';
 

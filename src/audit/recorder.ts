@@ -7,8 +7,8 @@
 // end of the request, listing what was revealed (never the values).
 import { chainWriter, type UnchainedEvent } from './chain';
 import { diff } from './redact';
-import { newId } from '../db/ids';
-import { currentRequest } from '../observability/request-context';
+import { newId } from '../db';
+import { currentRequest } from '../observability';
 
 /** The client's X-Request-Id of the request being served, when it sent one (absent otherwise). */
 function clientRequestId(): { clientRequestId?: string } {

@@ -1,9 +1,9 @@
 // Account.auditLog (schema/audit.graphql). The @requires(auditLog:view) directive guards it and, for
 // a viewer holding it only on some workspaces, narrows the items to those workspaces.
-import type { Resolvers } from '../graphql/generated';
+import type { Resolvers } from '../generated';
 import { nodesHolding } from '../authz/check';
 import type { VisibilityStrategy } from '../authz/visibility';
-import { paginate } from '../graphql/connection';
+import { paginate } from '../graphql';
 import { AuditEvent } from './model';
 import { auditQuery } from './query';
 import { oldestKept, retentionWindow, setRetentionWindow } from './retention-window';

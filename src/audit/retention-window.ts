@@ -3,7 +3,7 @@
 // the account id (one `_id` look-up), which also remembers the last purge and the first seq it kept,
 // so the oldest event kept is found by the unique (accountId, seq) key rather than a sort.
 import { model, Schema, type Model } from 'mongoose';
-import type { Context } from '../graphql/context';
+import type { Context } from '../graphql';
 import { BadInputError } from '../errors';
 import { Billing, type PlanName } from '../modules/billing/billing.model';
 import { AuditEvent, type AuditEventDoc } from './model';

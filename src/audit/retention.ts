@@ -3,7 +3,7 @@
 // older than its plan keeps, oldest first, and records itself in the chain (`audit.purged`, with the
 // last purged event's seq and hash, so the chain stays verifiable from there: verifyChain).
 import type { Logger } from 'pino';
-import { claimOnce } from '../db/claims';
+import { claimOnce } from '../db';
 import { Account } from '../modules/accounts/account.model';
 import { Billing, type PlanName } from '../modules/billing/billing.model';
 import { AuditEvent } from './model';

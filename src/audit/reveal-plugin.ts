@@ -5,7 +5,7 @@
 // it), 200 for a mutation (its effect happened and is reported).
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import type { Context } from '../graphql/context';
+import type { Context } from '../graphql';
 import { ErrorCode } from '../errors';
 
 export const WITHHELD_MESSAGE = 'This secret is withheld: its reveal could not be recorded in the audit log. Try again shortly.';

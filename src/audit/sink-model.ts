@@ -2,7 +2,7 @@
 // chain order. The secret signing the deliveries is sealed (AES-256-GCM, src/crypto/secrets.ts) like
 // every other secret; the delivery state says how far the receiver has acknowledged.
 import { model, Schema, type Model } from 'mongoose';
-import { docSchema, type BaseDoc, type InAccount } from '../db/schema';
+import { docSchema, type BaseDoc, type InAccount } from '../db';
 
 export interface AuditSinkDoc extends BaseDoc, InAccount {
   url: string;

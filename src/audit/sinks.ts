@@ -10,13 +10,11 @@
 // `X-Postern-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Context } from '../graphql/context';
-import { secretBox } from '../crypto/secrets';
-import { randomSecret } from '../crypto/tokens';
-import { newId } from '../db/ids';
-import { isDuplicateKey } from '../db/errors';
+import type { Context } from '../graphql';
+import { secretBox, randomSecret } from '../crypto';
+import { newId, isDuplicateKey } from '../db';
 import { BadInputError, NotFoundError } from '../errors';
-import { assertPublicUrl, egressFetch, egressRefusal, type EgressPolicy } from '../http/egress';
+import { assertPublicUrl, egressFetch, egressRefusal, type EgressPolicy } from '../http';
 import { AuditEvent, exportedEvent, type AuditEventDoc } from './model';
 import { AuditRetention } from './retention-window';
 import { AuditSink, AuditSinkLease, type AuditSinkDoc } from './sink-model';

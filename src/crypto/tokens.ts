@@ -11,4 +11,4 @@ export function tokenHash(token: string): string {
 }
 
 /** A new string id, 24 hex characters, ordered by creation time like a MongoDB ObjectId. */
-export { newId } from '../db/ids';
+export { newId } from '../db';

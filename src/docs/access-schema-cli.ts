@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../paths';
-import { accessDocumentJsonSchema } from '../modules/access/access-document';
+import { accessDocumentJsonSchema } from '../modules';
 
 const file = path.join(projectRoot, 'docs', 'access-document.schema.json');
 writeFileSync(file, `${JSON.stringify(accessDocumentJsonSchema(), null, 2)}\n`);

@@ -5,7 +5,7 @@ import { directiveUses } from '../authz/directives';
 import { parsePermission, PERMISSIONS } from '../authz/catalogue';
 import { DEFAULT_ROLES } from '../authz/roles';
 import { buildBareSchema } from '../graphql/schema';
-import { permissionCatalogue, RESOURCES } from '../modules/catalogue/permissions';
+import { permissionCatalogue, RESOURCES } from '../modules';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|');

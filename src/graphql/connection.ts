@@ -3,7 +3,7 @@
 // creation); `totalCount` counts every item the viewer may see, only when a query asks for it.
 import type { QueryFilter, Model } from 'mongoose';
 import { BadInputError } from '../errors';
-import { isId } from '../db/ids';
+import { isId } from '../db';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;

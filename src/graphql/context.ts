@@ -6,10 +6,10 @@
 import type { Logger } from 'pino';
 import { AuditRecorder, type AuditActor } from '../audit/recorder';
 import { RequestAuthz } from '../authz/request';
-import type { Principal } from '../identity/principal';
+import type { Principal } from '../identity';
 import type { ViewAs } from '../authz/view-as.types';
-import type { Mailer } from '../mail/mailer';
-import type { RateLimits } from '../http/rate-limit';
+import type { Mailer } from '../mail';
+import type { RateLimits } from '../limits';
 import { Loaders } from './loaders';
 import { UnauthenticatedError } from '../errors';
 

@@ -4,7 +4,7 @@
 // page) are read in one `$in` query, and every listed document primes the by-id loader.
 import DataLoader from 'dataloader';
 import mongoose, { type Model } from 'mongoose';
-import { isId } from '../db/ids';
+import { isId } from '../db';
 import { NotFoundError } from '../errors';
 import { connectionOf, paginate, pageSize, VISIBILITY, type Connection, type ConnectionArgs } from './connection';
 

@@ -2,10 +2,10 @@
 // root field (`domain(id:)`, `campaign(id:)`, …), so the @requires check on that field decides —
 // NOT_FOUND for another account's id, FORBIDDEN without the permission — and nothing here repeats it.
 import { getNamedType, isInterfaceType, isNonNullType, type GraphQLField, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
-import type { Resolvers } from './generated';
+import type { IResolvers } from '@graphql-tools/utils';
 import type { Context } from './context';
 import { RESOURCE_TYPES } from '../authz/resources';
-import { isId } from '../db/ids';
+import { isId } from '../db';
 import { BadInputError, NotFoundError } from '../errors';
 
 interface NodeRoute {
@@ -49,11 +49,13 @@ async function node(id: string, ctx: Context, info: GraphQLResolveInfo): Promise
   return value ? { ...(value as object), [TYPENAME]: route.typeName } : null;
 }
 
-export const nodeResolvers: Resolvers = {
+// Typed by hand rather than with the generated resolver types: those map GraphQL types to module
+// documents (src/generated, a layer above this one: ARCHITECTURE.md "Layers").
+export const nodeResolvers: IResolvers<unknown, Context> = {
   Query: {
-    node: (_, { id }, ctx, info) => node(id, ctx, info) as never,
+    node: (_: unknown, { id }: { id: string }, ctx: Context, info: GraphQLResolveInfo) => node(id, ctx, info),
   },
   Node: {
-    __resolveType: (obj) => (obj as { [TYPENAME]?: string })[TYPENAME] as never,
+    __resolveType: (obj: { [TYPENAME]?: string }) => obj[TYPENAME] ?? null,
   },
 };

@@ -9,7 +9,7 @@ import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Mailer } from '../mail/mailer';
-import type { RateLimits } from '../http/rate-limit';
+import type { RateLimits } from '../limits/rate-limit';
 import { registerDataUpgrades } from '../db/connect';
 import { moduleResolvers } from '../modules';
 import { registerStoreModels } from '../authz/store/registered';

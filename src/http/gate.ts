@@ -12,10 +12,10 @@
 // ssoRequired, a session reaching only its IdP's account, and tokens acting for their maker.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { authenticate, type Authentication } from '../identity/principal';
-import { isDatabaseUnavailable } from '../db/errors';
+import { authenticate, type Authentication } from '../identity';
+import { isDatabaseUnavailable } from '../db';
 import { ErrorCode, RateLimitedError, ServiceUnavailableError, UNAUTHENTICATED_MESSAGE } from '../errors';
-import type { RateLimits } from './rate-limit';
+import type { RateLimits } from '../limits';
 
 /** The identity module's enrolment rule (src/graphql/registry.ts `requestPolicies.secondFactor`), without a request context. */
 export type EnrolmentCheck = (userId: string) => Promise<void>;

@@ -7,8 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { registry } from '../observability/metrics';
-import { bearerToken } from '../identity/principal';
+import { registry } from '../observability';
+import { bearerToken } from '../identity';
 import { ErrorCode } from '../errors';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

@@ -5,7 +5,7 @@
 // changes, src/modules/identity/two-factor.service.ts), so revocation, logout and enrolment are in
 // force on the next request on every worker and replica. A partner token, and a session issued
 // before the mirror existed, read the second factor by the user's id besides.
-import { tokenHash } from '../crypto/tokens';
+import { tokenHash } from '../crypto';
 
 /**
  * What the gates (src/identity/gate.ts) need of the person behind a principal, read with it once per

@@ -12,7 +12,7 @@ import { testingResolvers } from './testing';
 import { billingResolvers } from './billing';
 import { auditResolvers } from '../audit/resolvers';
 import { catalogueResolvers } from './catalogue/catalogue.resolvers';
-import { nodeResolvers } from '../graphql/node';
+import { nodeResolvers } from '../graphql';
 import { navigationResolvers } from './navigation/navigation.resolvers';
 import { reportsResolvers } from './reports/reports.resolvers';
 import { scimResolvers } from '../scim/scim.resolvers';
@@ -35,3 +35,27 @@ export const moduleResolvers = [
   scimResolvers,
   ssoResolvers,
 ];
+
+// What the layers above (src/seed, src/docs) take of the modules (README.md).
+export { accessDocumentJsonSchema } from './access/access-document';
+export { Workspace } from './accounts/account.model';
+export { createAccount } from './accounts/accounts.service';
+export { Billing, SupportTicket, SupportTicketComment } from './billing/billing.model';
+export { PLAN_LIMITS } from './billing/billing.service';
+export { RESOURCES, permissionCatalogue } from './catalogue/permissions';
+export { User, VerifiedEmail } from './identity/user.model';
+export { Automation } from './marketing/automation.model';
+export { Campaign, type CampaignDoc, CampaignSend, type CampaignStatus } from './marketing/campaign.model';
+export { placeContacts } from './marketing/contact-pages.service';
+export { Contact } from './marketing/contact.model';
+export { Form } from './marketing/form.model';
+export { MailingList } from './marketing/list.model';
+export { Template } from './marketing/template.model';
+export { ApiKey } from './sending/api-key.model';
+export { AuthorizedRecipient, Route, Suppression, Webhook } from './sending/domain-children.model';
+export { Domain } from './sending/domain.model';
+export { verifiedNameKey } from './sending/domain.service';
+export { EmailLog, type EmailStatus } from './sending/email-log.model';
+export { SendingServer } from './sending/sending-server.model';
+export { SmtpCredential } from './sending/smtp-credential.model';
+export { Inbox, Message, Project } from './testing/testing.model';

@@ -3,9 +3,9 @@
 // deleteRecorded() removes one. Each keeps the request's loaders in step; a unique-key refusal is
 // BAD_USER_INPUT on the field the caller names; a document deleted meanwhile is NOT_FOUND.
 import type { Model } from 'mongoose';
-import type { Context } from '../graphql/context';
+import type { Context } from '../graphql';
 import { BadInputError, NotFoundError } from '../errors';
-import { isDuplicateKey } from '../db/errors';
+import { isDuplicateKey } from '../db';
 
 export interface StoredDoc {
   _id: string;

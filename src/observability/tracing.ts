@@ -60,7 +60,7 @@ export function startTracing(opts: TracingOptions = {}): NodeSDK | null {
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!),
-        // The request's own span: Postern's events and the request id go on it (src/http/app.ts).
+        // The request's own span: Postern's events and the request id go on it (src/app.ts).
         requestHook: (span, req) => {
           // Incoming requests only (an outgoing ClientRequest has setHeader); node:http itself is not
           // loaded here, before it is instrumented.

@@ -23,7 +23,7 @@ import { filterQuery, type FilterField } from './filter';
 import { ScimGroup, ScimUser, type ScimGroupDoc, type ScimGroupMember, type ScimUserDoc } from './scim.model';
 import { applyPatch, type PatchOperation } from './patch';
 import { assertMakerMay, assertMatches, listPage, resourceMeta, type ScimRequest } from './request';
-import { isDuplicateKey } from '../db/errors';
+import { isDuplicateKey } from '../db';
 
 export { GROUP_ROLE_SCHEMA, GROUP_SCHEMA } from './attributes';
 const MAX_MEMBERS = 1000;

@@ -2,8 +2,8 @@
 // token. Bodies are application/scim+json (application/json accepted); errors use SCIM's format.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import type { RateLimits } from '../http/rate-limit';
-import type { Mailer } from '../mail/mailer';
+import type { RateLimits } from '../limits';
+import type { Mailer } from '../mail';
 import { ENTERPRISE_USER_SCHEMA, GROUP_ROLE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './attributes';
 import { MAX_RESULTS, resourceTypes, schemas, serviceProviderConfig } from './discovery';
 import { ScimError, sendScimError, toScimError } from './errors';

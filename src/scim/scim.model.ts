@@ -2,7 +2,7 @@
 // with, the users it provisioned and its groups. Postern's own membership and role bindings are derived
 // from these: an active SCIM user is a member; a member of a group holds the group's role at its scope.
 import { model, type Model } from 'mongoose';
-import { docSchema, issuedToken, inAccount, type BaseDoc, type InAccount, type IssuedToken } from '../db/schema';
+import { docSchema, issuedToken, inAccount, type BaseDoc, type InAccount, type IssuedToken } from '../db';
 
 /** A SCIM bearer token (`scim_…`): shown once, stored hashed. SCIM requests act for the user who made it. */
 export interface ScimTokenDoc extends BaseDoc, InAccount, IssuedToken {}

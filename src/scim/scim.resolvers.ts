@@ -1,5 +1,5 @@
-import type { Resolvers } from '../graphql/generated';
-import { paginate } from '../graphql/connection';
+import type { Resolvers } from '../generated';
+import { paginate } from '../graphql';
 import type { UserDoc } from '../modules/identity/user.model';
 import { ScimToken } from './scim.model';
 import { createScimToken, revokeScimToken } from './tokens.service';

@@ -1,7 +1,7 @@
 // SCIM tokens: made and revoked by holders of security:edit; shown once, stored hashed.
-import type { Context } from '../graphql/context';
-import type { CreateScimTokenInput, RevokeScimTokenInput } from '../graphql/generated';
-import { randomSecret, tokenHash } from '../crypto/tokens';
+import type { Context } from '../graphql';
+import type { CreateScimTokenInput, RevokeScimTokenInput } from '../generated';
+import { randomSecret, tokenHash } from '../crypto';
 import { BadInputError, NotFoundError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';

@@ -2,8 +2,8 @@
 // unless MONGODB_URI is set, exactly as `npm start` connects) when it holds no users yet.
 import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';
-import { configureSecretKey } from '../crypto/secrets';
-import { openDatabase } from '../db/open';
+import { configureSecretKey } from '../crypto';
+import { openDatabase } from '../db';
 import { registerModules } from '../graphql/registry';
 import { demoLogins, seedDemoIfEmpty } from './demo';
 

@@ -5,33 +5,44 @@
 // Documents are written straight through the models (insertMany for bulk), so it takes a second or two.
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { User, VerifiedEmail } from '../modules/identity/user.model';
-import { hashPassword } from '../crypto/passwords';
-import { randomSecret } from '../crypto/tokens';
-import { secretBox } from '../crypto/secrets';
-import { newId } from '../db/ids';
-import { createAccount } from '../modules/accounts/accounts.service';
-import { Workspace } from '../modules/accounts/account.model';
+import {
+  User,
+  VerifiedEmail,
+  createAccount,
+  Workspace,
+  Domain,
+  verifiedNameKey,
+  SmtpCredential,
+  SendingServer,
+  ApiKey,
+  AuthorizedRecipient,
+  Route,
+  Suppression,
+  Webhook,
+  EmailLog,
+  type EmailStatus,
+  MailingList,
+  Contact,
+  placeContacts,
+  Template,
+  Campaign,
+  CampaignSend,
+  type CampaignDoc,
+  type CampaignStatus,
+  Automation,
+  Form,
+  Inbox,
+  Message,
+  Project,
+  Billing,
+  SupportTicket,
+  SupportTicketComment,
+  PLAN_LIMITS,
+} from '../modules';
+import { hashPassword, randomSecret, secretBox } from '../crypto';
+import { newId, Claim } from '../db';
 import { accessStore, type NewBinding } from '../authz/store';
-import { Domain } from '../modules/sending/domain.model';
-import { verifiedNameKey } from '../modules/sending/domain.service';
-import { Claim } from '../db/claims';
-import { SmtpCredential } from '../modules/sending/smtp-credential.model';
-import { SendingServer } from '../modules/sending/sending-server.model';
-import { ApiKey } from '../modules/sending/api-key.model';
-import { AuthorizedRecipient, Route, Suppression, Webhook } from '../modules/sending/domain-children.model';
-import { EmailLog, type EmailStatus } from '../modules/sending/email-log.model';
-import { MailingList } from '../modules/marketing/list.model';
-import { Contact } from '../modules/marketing/contact.model';
-import { placeContacts } from '../modules/marketing/contact-pages.service';
-import { Template } from '../modules/marketing/template.model';
-import { Campaign, CampaignSend, type CampaignDoc, type CampaignStatus } from '../modules/marketing/campaign.model';
-import { Automation } from '../modules/marketing/automation.model';
-import { Form } from '../modules/marketing/form.model';
-import { Inbox, Message, Project } from '../modules/testing/testing.model';
-import { Billing, SupportTicket, SupportTicketComment } from '../modules/billing/billing.model';
-import { PLAN_LIMITS } from '../modules/billing/billing.service';
-import { AuditRecorder, type AuditInput } from '../audit/recorder';
+import { AuditRecorder, type AuditInput } from '../audit';
 import { ROLE_PACKS } from '../authz/packs';
 
 export const DEMO_OWNER = { email: 'owner@demo.postern.dev', password: 'Demo-Owner-2026!', name: 'Dana Demo' };

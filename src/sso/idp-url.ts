@@ -1,7 +1,7 @@
 // Where an identity provider may be reached: https only. Plain http is accepted for a provider on a
 // loopback address, and only when the operator turned on POSTERN_SSO_ALLOW_HTTP_IDP (development and
 // the tests' providers; docs/identity-sso.md "Development setting").
-import type { EgressPolicy } from '../http/egress';
+import type { EgressPolicy } from '../http';
 
 let allowHttp = false;
 

@@ -3,10 +3,9 @@
 // their own password and second factor, that they accept it. Anyone else the provider names gets an
 // offer to link (a short-lived, single-use claim), never a session: whoever configures an IdP cannot
 // use it to become someone who already had a login — least of all the account's owner.
-import type { Context } from '../graphql/context';
-import type { ConfirmSsoLinkInput } from '../graphql/generated';
-import { verifyPassword } from '../crypto/passwords';
-import { randomSecret, tokenHash } from '../crypto/tokens';
+import type { Context } from '../graphql';
+import type { ConfirmSsoLinkInput } from '../generated';
+import { verifyPassword, randomSecret, tokenHash } from '../crypto';
 import { BadInputError, UnauthenticatedError } from '../errors';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import { twoFactorEnabled } from '../modules/identity/two-factor.service';

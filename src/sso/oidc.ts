@@ -6,12 +6,11 @@
 // checks are enabled (they are, for every provider). `alg: none` and symmetric (HS*) algorithms are
 // refused: a key the client also holds proves nothing about who signed.
 import * as client from 'openid-client';
-import { secretBox } from '../crypto/secrets';
-import { randomSecret, tokenHash } from '../crypto/tokens';
-import { claimOnce } from '../db/claims';
-import type { Context } from '../graphql/context';
+import { secretBox, randomSecret, tokenHash } from '../crypto';
+import { claimOnce } from '../db';
+import type { Context } from '../graphql';
 import type { AuthResult } from '../modules/identity/session.service';
-import { egressFetch } from '../http/egress';
+import { egressFetch } from '../http';
 import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
 import { auditedRefusals, completeSsoSignIn, oidcClientSecret, SsoRefusedError, type SsoLinkOffer } from './sso.service';

@@ -3,15 +3,15 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import { isId } from '../db/ids';
-import { createContext, type Context } from '../graphql/context';
-import type { RateLimits } from '../http/rate-limit';
-import type { Mailer } from '../mail/mailer';
+import { isId } from '../db';
+import { createContext, type Context } from '../graphql';
+import type { RateLimits } from '../limits';
+import type { Mailer } from '../mail';
 import type { AuthResult } from '../modules/identity/session.service';
 import { finishOidcSignIn, startOidcSignIn } from './oidc';
 import { finishSamlSignIn, samlMetadata, startSamlSignIn } from './saml';
 import { SsoRefusedError, type SsoLinkOffer } from './sso.service';
-import { randomSecret } from '../crypto/tokens';
+import { randomSecret } from '../crypto';
 import { ErrorCode } from '../errors';
 
 /** A service's refusal (not a crash) while single sign-on adds someone to an account: answered as FORBIDDEN. */

@@ -13,17 +13,16 @@ import { DOMParser } from '@xmldom/xmldom';
 import { model, type Model } from 'mongoose';
 import { generateServiceProviderMetadata, SAML, ValidateInResponseTo, type CacheItem, type CacheProvider } from '@node-saml/node-saml';
 import * as xpath from 'xpath';
-import type { Context } from '../graphql/context';
-import type { ImportSamlMetadataInput } from '../graphql/generated';
-import { randomSecret, tokenHash } from '../crypto/tokens';
-import { claimOnce } from '../db/claims';
-import { docSchema, type BaseDoc } from '../db/schema';
+import type { Context } from '../graphql';
+import type { ImportSamlMetadataInput } from '../generated';
+import { randomSecret, tokenHash } from '../crypto';
+import { claimOnce, docSchema, type BaseDoc } from '../db';
 import { BadInputError } from '../errors';
 import { Account, type AccountDoc } from '../modules/accounts/account.model';
 import type { AuthResult } from '../modules/identity/session.service';
 import { SsoAttempt, SsoConfig, type SsoConfigDoc } from './sso.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
-import { egressFetch, egressRefusal } from '../http/egress';
+import { egressFetch, egressRefusal } from '../http';
 import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 import {
   assertPersonChangesSso,

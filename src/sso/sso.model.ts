@@ -1,7 +1,7 @@
 // Single sign-on settings of an account (one document per account) and the short-lived state of a
 // sign-in in progress. The OIDC client secret is sealed with the gateway's AES key.
 import { model, Schema, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../db/schema';
+import { docSchema, type BaseDoc } from '../db';
 
 export interface SsoConfigDoc extends BaseDoc {
   accountId: string;

@@ -1,4 +1,4 @@
-import type { Resolvers } from '../graphql/generated';
+import type { Resolvers } from '../generated';
 import type { RoleDoc } from '../authz/store';
 import DataLoader from 'dataloader';
 import type { UserDoc } from '../modules/identity/user.model';

@@ -1,11 +1,9 @@
 // Single sign-on: the account's settings (configureSso), the end of every SSO sign-in (OIDC or SAML:
 // domain check, SCIM deprovisioning respected, just-in-time membership with the default role, the
 // session), and "SSO required" (password login refused for members; the owner keeps a break-glass path).
-import type { Context } from '../graphql/context';
-import type { ConfigureSsoInput } from '../graphql/generated';
-import { hashPassword } from '../crypto/passwords';
-import { secretBox } from '../crypto/secrets';
-import { randomSecret } from '../crypto/tokens';
+import type { Context } from '../graphql';
+import type { ConfigureSsoInput } from '../generated';
+import { hashPassword, secretBox, randomSecret } from '../crypto';
 import { BadInputError } from '../errors';
 import { assignRole } from '../modules/access/bindings.service';
 import { takeSeat } from '../modules/billing/seats.service';
@@ -18,13 +16,13 @@ import { completeLogin, type AuthResult } from '../modules/identity/session.serv
 import { ScimUser } from '../scim/scim.model';
 import { assertPlanIncludes } from '../modules/billing/plan.service';
 import { SsoConfig, SsoPendingChange, type SsoConfigDoc, type SsoPendingChangeDoc } from './sso.model';
-import { isEmailAddress } from '../mail/address';
+import { isEmailAddress } from '../mail';
 import { accountMayVouchFor, domainOfAddress, isUnderProvenDomain, provenDomainsOf } from '../modules/sending/trusted-domain.service';
 import { linkLetsIn, offerLink, recordCreatedLink } from './link.service';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-import { assertPublicUrl } from '../http/egress';
+import { assertPublicUrl } from '../http';
 import { HTTPS_REQUIRED, idpEgressPolicy, isAcceptableIdpUrl } from './idp-url';
 export { isAcceptableIdpUrl };
 

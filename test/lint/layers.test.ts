@@ -98,8 +98,45 @@ describe('outside src/modules only the composition root (src/graphql/registry.ts
   });
 
   it('the layers as they are import no module', async () => {
-    const files = ['src/identity/principal.ts', 'src/db/connect.ts', 'src/http/app.ts', 'src/server.ts', 'src/graphql/schema.ts'];
+    const files = ['src/identity/principal.ts', 'src/db/connect.ts', 'src/app.ts', 'src/server.ts', 'src/graphql/schema.ts'];
     expect(await lintAll(files.map((file) => ({ file })))).toEqual(files.map(() => []));
+  });
+});
+
+/** dependency-cruiser with the project's configuration over `paths`: rejects with its report on stdout when a rule fails. */
+function cruise(...paths: string[]) {
+  return run(
+    process.execPath,
+    [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), ...paths, '--config', '.dependency-cruiser.cjs'],
+    { cwd: root },
+  );
+}
+
+describe('the layers of ARCHITECTURE.md "Layers" (dependency-cruiser)', () => {
+  it('refuses an import from a layer above (types included), and a folder of src/ that is in no layer', async () => {
+    const low = `src/db/${probe}-layer`;
+    const stray = `src/${probe}-folder`;
+    place(low, { 'up.ts': "import type { Context } from '../../graphql/context';\nexport type C = Context;\n" });
+    place(stray, { 'a.ts': "import { ErrorCode } from '../errors';\nexport const c = ErrorCode.NOT_FOUND;\n" });
+    const failure = await cruise(low, stray).then(
+      () => null,
+      (err: { stdout: string }) => err.stdout,
+    );
+    expect(failure).toMatch(new RegExp(`layer-db: ${low}/up\\.ts → src/graphql/context\\.ts`));
+    expect(failure).toMatch(new RegExp(`layer-unknown: ${stray}/a\\.ts`));
+  });
+
+  it('refuses a module imported into src/graphql beside the named exception of the composition root, and a deep import of a lower folder', async () => {
+    const edge = `src/graphql/${probe}-layer`;
+    const probeFile = path.join(root, edge, 'a.ts');
+    place(edge, { 'a.ts': "import { Member } from '../../modules/accounts/account.model';\nexport const m = Member;\n" });
+    await expect(cruise(edge)).rejects.toMatchObject({ stdout: expect.stringMatching(/layer-graphql: .*account\.model\.ts/) });
+    writeFileSync(probeFile, "import { newId } from '../../db/ids';\nexport const id = newId;\n");
+    await expect(cruise(edge)).rejects.toMatchObject({ stdout: expect.stringMatching(/no-deep-import: .*a\.ts → src\/db\/ids\.ts/) });
+    writeFileSync(probeFile, "import { newId } from '../../db';\nexport const id = newId;\n");
+    await expect(cruise(edge, 'src/graphql/registry.ts')).resolves.toMatchObject({
+      stdout: expect.stringMatching(/no dependency violations found/),
+    });
   });
 });
 
@@ -121,17 +158,9 @@ describe('no import cycle in src/', () => {
       'a.ts': "import type { B } from './b';\nexport interface A { b: B }\n",
       'b.ts': "import type { A } from './a';\nexport interface B { a?: A }\n",
     });
-    const cruise = () =>
-      promisify(execFile)(
-        process.execPath,
-        [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), dir, '--config', '.dependency-cruiser.cjs'],
-        {
-          cwd: root,
-        },
-      );
-    await expect(cruise()).rejects.toMatchObject({ stdout: expect.stringMatching(/no-circular: .*a\.ts/) });
+    await expect(cruise(dir)).rejects.toMatchObject({ stdout: expect.stringMatching(/no-circular: .*a\.ts/) });
     writeFileSync(path.join(root, dir, 'b.ts'), 'export interface B { n: number }\n');
-    await expect(cruise()).resolves.toMatchObject({ stdout: expect.stringMatching(/no dependency violations found/) });
+    await expect(cruise(dir)).resolves.toMatchObject({ stdout: expect.stringMatching(/no dependency violations found/) });
   });
 });
 

@@ -3,8 +3,7 @@
 // (src/observability/metrics.ts).
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
-import { traceDenial } from '../../observability/trace-events';
-import { countDenial, dbErrors, graphqlDuration, graphqlOperations, operationLabel } from '../../observability/metrics';
+import { traceDenial, countDenial, dbErrors, graphqlDuration, graphqlOperations, operationLabel } from '../../observability';
 import { ErrorCode } from '../../errors';
 
 export function metricsPlugin(): ApolloServerPlugin<Context> {

@@ -4,7 +4,7 @@
 // counted by the login service, which alone knows whether the password was right.
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
-import type { LimitedAction } from '../../http/rate-limit';
+import type { LimitedAction } from '../../limits';
 import { operationRootFields } from './authentication';
 
 const LIMITED: ReadonlySet<string> = new Set<LimitedAction>([

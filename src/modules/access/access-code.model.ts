@@ -3,7 +3,7 @@
 // replica dying mid-way — is rolled back to exactly what the account held; and the approvals that let
 // a partner token apply a plan a person reviewed.
 import { model, Schema, type Model } from 'mongoose';
-import { docSchema, type BaseDoc, type InAccount } from '../../db/schema';
+import { docSchema, type BaseDoc, type InAccount } from '../../db';
 import type { AccessDelta } from '../../authz/access-map';
 
 export type ChangeSetStatus = 'APPLYING' | 'APPLIED' | 'ROLLED_BACK';

@@ -1,5 +1,5 @@
 // Access as code: thin, over src/modules/access/access-code.service.ts.
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { applyAccess, approveAccessPlan, exportAccess, planAccess } from './access-code.service';
 
 export const accessCodeResolvers: Resolvers = {

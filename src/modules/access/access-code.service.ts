@@ -12,7 +12,7 @@
 // Roll back, not forward: a half-made plan is never what anyone reviewed.
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import { accessOf, copyOfAccount, diffAccess } from '../../authz/access-map';
 import { allowed } from '../../authz/check';
 import { permissionBit } from '../../authz/catalogue';
@@ -23,8 +23,7 @@ import { ROLE_PACKS, isAdminRole, type RolePackName } from '../../authz/packs';
 import { RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../authz/resources';
 import { cleanPermissions, isAccountAdmin, PLACED_CHAIN, type Actor } from '../../authz/rules';
 import { accessStore, DuplicateError, type AccessStore, type RoleBindingDoc, type RoleDoc, type TokenDoc } from '../../authz/store';
-import { claimOnce } from '../../db/claims';
-import { newId } from '../../db/ids';
+import { claimOnce, newId } from '../../db';
 import { BadInputError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../../errors';
 import { AuditRetention } from '../../audit/retention-window';
 import { retentionWindow, type RetentionWindow } from '../../audit/retention-window';

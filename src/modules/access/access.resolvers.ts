@@ -1,8 +1,7 @@
 // Roles, bindings, overrides, members, invitations, ownership: thin resolvers over the services.
 import DataLoader from 'dataloader';
-import type { Resolvers } from '../../graphql/generated';
-import type { Context } from '../../graphql/context';
-import { paginate, type ConnectionArgs } from '../../graphql/connection';
+import type { Resolvers } from '../../generated';
+import { type Context, paginate, type ConnectionArgs } from '../../graphql';
 import { can, effectivePermissions, visibleBindings } from '../../authz/introspect';
 import { accessStore, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
 import { invitationsPage, rolesPage } from '../../authz/store/connections';

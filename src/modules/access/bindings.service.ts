@@ -3,8 +3,8 @@
 // too; its check enforces the rules no role can break (docs/permissions-rules.md, src/authz/rules.ts): no owner
 // assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
 // changed by admins. Every write goes through the access store, which bumps permissionsVersion.
-import type { Context } from '../../graphql/context';
-import type { AssignRoleInput, SetPermissionOverridesInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { AssignRoleInput, SetPermissionOverridesInput } from '../../generated';
 import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
 import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspect';
 import { assertMayChangeAccessOf, checkAssignRole, checkOverrides, cleanPermissions } from '../../authz/rules';

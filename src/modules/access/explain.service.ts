@@ -1,8 +1,8 @@
 // explainAccess: the decision and its path for a person or a token at a scope node (src/authz/explain.ts).
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import { parsePermission, UnknownPermissionError } from '../../authz/catalogue';
 import { explainAccess as explain } from '../../authz/explain';
-import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs, ScopeInput } from '../../graphql/generated';
+import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs, ScopeInput } from '../../generated';
 import { loadScopeNode } from '../../authz/introspect';
 import { accessStore } from '../../authz/store';
 import { cachedAccountAccess } from '../../authz/account-access';

@@ -1,5 +1,5 @@
 // Roles, bindings, overrides, members, invitations, partner tokens and access requests.
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { tokensResolvers } from './tokens.resolvers';
 import { requestsResolvers } from './requests.resolvers';
 import { accessManagementResolvers } from './access.resolvers';

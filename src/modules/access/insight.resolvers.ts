@@ -1,7 +1,7 @@
 // whoCan and accessReview: thin resolvers over insight.service.ts. Names of people and scope nodes come
 // through the request's loaders (batched); contact data follows the one rule of src/authz/people.ts.
-import type { Resolvers } from '../../graphql/generated';
-import type { Context } from '../../graphql/context';
+import type { Resolvers } from '../../generated';
+import type { Context } from '../../graphql';
 import { mayReadContact } from '../../authz/people';
 import { SCOPE_MODEL } from '../../authz/resources';
 import type { UserDoc } from '../identity/user.model';

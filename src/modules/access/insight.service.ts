@@ -1,8 +1,8 @@
 // whoCan and accessReview (docs/access-insight.md): the account-wide answers of access insight. The computing is in
 // src/authz (who-can.ts, review.ts, from one read of the account's access facts); here: arguments,
 // the part of the account a review covers, and the audit of every review (GraphQL and CSV alike).
-import type { Context } from '../../graphql/context';
-import type { QueryAccessReviewArgs, QueryWhoCanArgs, ScopeInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { QueryAccessReviewArgs, QueryWhoCanArgs, ScopeInput } from '../../generated';
 import { parsePermission, permissionBit, UnknownPermissionError } from '../../authz/catalogue';
 import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspect';
 import { SCOPE_MODEL } from '../../authz/resources';

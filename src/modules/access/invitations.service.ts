@@ -1,10 +1,9 @@
 // Invitations: invite by email (rules 1, 3 and 4 for the offered role), revoke, accept (a claim per
 // invitation; rule 3 again at acceptance). Every change is audited and bumps permissionsVersion.
 import mongoose from 'mongoose';
-import type { Context } from '../../graphql/context';
-import type { AcceptInvitationInput, InviteUserInput, RevokeInvitationInput } from '../../graphql/generated';
-import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
-import { randomSecret, tokenHash } from '../../crypto/tokens';
+import type { Context } from '../../graphql';
+import type { AcceptInvitationInput, InviteUserInput, RevokeInvitationInput } from '../../generated';
+import { assertStrongPassword, hashPassword, verifyPassword, randomSecret, tokenHash } from '../../crypto';
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
 import { SCOPE_MODEL } from '../../authz/resources';
 import { BadInputError, NotFoundError } from '../../errors';
@@ -15,10 +14,10 @@ import { Account, type AccountDoc } from '../accounts/account.model';
 import { User, VerifiedEmail, type UserDoc } from '../identity/user.model';
 import { issueSession, type AuthResult } from '../identity/session.service';
 import { assertVerified, claimAddress, verifiedHolder } from '../identity/email.service';
-import { isDuplicateKey } from '../../db/errors';
+import { isDuplicateKey } from '../../db';
 // Seats of the plan (MT17): every way in takes one first.
 import { assertSeatFree, takeSeat } from '../billing/seats.service';
-import { cleanEmail } from '../../mail/address';
+import { cleanEmail } from '../../mail';
 import { displayName, optional } from './profile';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;

@@ -1,19 +1,19 @@
 // Membership: an admin creates a member (with a login to verify) or removes one (bindings, tokens,
 // invitations they sent and sessions go with it). Invitations: invitations.service.ts; ownership and
 // account deletion: ownership.service.ts. Every change is audited and bumps permissionsVersion.
-import type { Context } from '../../graphql/context';
-import type { CreateUserInput, RemoveMemberInput } from '../../graphql/generated';
-import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
+import type { Context } from '../../graphql';
+import type { CreateUserInput, RemoveMemberInput } from '../../generated';
+import { assertStrongPassword, hashPassword } from '../../crypto';
 import { BadInputError } from '../../errors';
 import { performChange, removeMemberChange } from '../../authz/changes';
 import { accessStore } from '../../authz/store';
 import type { AccountDoc } from '../accounts/account.model';
 import { Session, User, type UserDoc } from '../identity/user.model';
 import { mailVerification, verifiedHolder } from '../identity/email.service';
-import { isDuplicateKey } from '../../db/errors';
+import { isDuplicateKey } from '../../db';
 // Seats of the plan (MT17): every way in takes one first.
 import { assertSeatFree, seatFreed, takeSeat } from '../billing/seats.service';
-import { cleanEmail } from '../../mail/address';
+import { cleanEmail } from '../../mail';
 import { displayName, optional, SIGNATURE_MAX } from './profile';
 
 export async function createUser(ctx: Context, input: CreateUserInput): Promise<UserDoc> {

@@ -1,7 +1,7 @@
 // Ownership (rule 1: only the owner, rule 8: in person) and its last act, deleting the account.
 import mongoose from 'mongoose';
-import type { Context } from '../../graphql/context';
-import type { TransferOwnershipInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { TransferOwnershipInput } from '../../generated';
 import { BadInputError, NotFoundError } from '../../errors';
 import { accessStore } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/account.model';

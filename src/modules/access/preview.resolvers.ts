@@ -1,5 +1,5 @@
 // previewAccessChange: thin, over src/modules/access/preview.service.ts.
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { previewAccessChange } from './preview.service';
 
 export const previewResolvers: Resolvers = {

@@ -1,8 +1,8 @@
 // previewAccessChange: which change is asked for, run through the same AccessChange as its mutation
 // (src/authz/preview.ts does the dry run).
 import type { GraphQLSchema } from 'graphql';
-import type { Context } from '../../graphql/context';
-import type { AccessChangeInput, AccessDelta } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { AccessChangeInput, AccessDelta } from '../../generated';
 import { removeMemberChange } from '../../authz/changes';
 import { previewChange } from '../../authz/preview';
 import { BadInputError } from '../../errors';

@@ -1,6 +1,6 @@
 // Access requests (docs/permissions-rules.md "Rules no role can break") and the notifications they send.
 import { model, type Model } from 'mongoose';
-import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db';
 import { scopePlacementFields, type ScopePlacement } from '../../authz/store/placement';
 
 export type AccessRequestStatus = 'PENDING' | 'APPROVED' | 'DENIED';

@@ -1,5 +1,5 @@
-import type { Resolvers } from '../../graphql/generated';
-import { paginate } from '../../graphql/connection';
+import type { Resolvers } from '../../generated';
+import { paginate } from '../../graphql';
 import type { UserDoc } from '../identity/user.model';
 import { AccessRequest, Notification } from './requests.model';
 import { nodesHolding } from '../../authz/check';

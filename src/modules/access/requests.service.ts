@@ -2,18 +2,16 @@
 // resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
 import { ancestorIds, loadScopeNode } from '../../authz/introspect';
-import type { RequestAccessInput, ResolveAccessRequestInput } from '../../graphql/generated';
-import type { Context } from '../../graphql/context';
+import type { RequestAccessInput, ResolveAccessRequestInput } from '../../generated';
+import type { Context } from '../../graphql';
 import type { AccountDoc } from '../accounts/account.model';
-import { claimOnce, releaseClaim } from '../../db/claims';
-import { isDuplicateKey } from '../../db/errors';
+import { claimOnce, releaseClaim, isDuplicateKey, newId } from '../../db';
 import { allowed } from '../../authz/check';
 import { permissionBit } from '../../authz/catalogue';
 import { holdersOf } from '../../authz/compile-for';
 import { RESOURCE_TYPES } from '../../authz/resources';
 import { assertGrantable, cleanPermissions, PLACED_CHAIN } from '../../authz/rules';
 import { accessStore, DuplicateError } from '../../authz/store';
-import { newId } from '../../db/ids';
 import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors';
 import { AccessRequest, Notification, pendingKey, type AccessRequestDoc, type NotificationDoc } from './requests.model';
 import { validateExpiry } from './tokens.service';

@@ -1,12 +1,12 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import type {
   CreateRoleInput,
   InstallRolePackInput,
   SetAccessRequestRecipientsInput,
   UpdateAccountSettingsInput,
   UpdateRoleInput,
-} from '../../graphql/generated';
+} from '../../generated';
 import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
 import { ROLE_PACKS, isAdminRole, type RolePack, type RolePackName } from '../../authz/packs';
 import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions, isAccountAdmin } from '../../authz/rules';

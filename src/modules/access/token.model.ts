@@ -1,6 +1,6 @@
 // Partner API tokens. Roles, bindings and invitations live behind the access store (src/authz/store).
 import { model, type Model } from 'mongoose';
-import { docSchema, issuedToken, inAccount, type BaseDoc, type InAccount, type IssuedToken } from '../../db/schema';
+import { docSchema, issuedToken, inAccount, type BaseDoc, type InAccount, type IssuedToken } from '../../db';
 
 /** Partner API token (`pst_…`): shown once, stored as a hash, always expiring. */
 export interface ApiTokenDoc extends BaseDoc, InAccount, IssuedToken {

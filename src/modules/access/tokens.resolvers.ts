@@ -1,5 +1,5 @@
-import type { Resolvers } from '../../graphql/generated';
-import { paginate } from '../../graphql/connection';
+import type { Resolvers } from '../../generated';
+import { paginate } from '../../graphql';
 import type { UserDoc } from '../identity/user.model';
 import { ApiToken } from './token.model';
 import { createApiToken, revokeApiToken, rotateApiToken, updateApiToken } from './tokens.service';

@@ -1,14 +1,14 @@
 // Partner API tokens (docs/design.md "Identity, tokens, audit"; docs/partners.md): shown once, stored hashed, mandatory expiry, scopes the creator
 // holds (no escalation), optional workspace restriction; revocable at once. The token's effective
 // permissions are computed per request by src/authz/compile.ts (creator ∩ scopes ∩ workspaces).
-import type { Context } from '../../graphql/context';
-import type { CreateApiTokenInput, UpdateApiTokenInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CreateApiTokenInput, UpdateApiTokenInput } from '../../generated';
 import { heldAnywhere } from '../../authz/check';
 import { parsePermission, permissionBit, UnknownPermissionError, PERMISSION_COUNT } from '../../authz/catalogue';
-import { randomSecret, tokenHash } from '../../crypto/tokens';
-import { newId, isId } from '../../db/ids';
+import { randomSecret, tokenHash } from '../../crypto';
+import { newId, isId } from '../../db';
 import { BadInputError, NotFoundError, UnauthenticatedError } from '../../errors';
-import { API_TOKEN_PREFIX } from '../../identity/principal';
+import { API_TOKEN_PREFIX } from '../../identity';
 import { namesOwnerOnly } from '../../authz/rules';
 import { accessStore } from '../../authz/store';
 import { Workspace } from '../accounts/account.model';

@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db';
 
 export interface AccountDoc extends BaseDoc {
   name: string;

@@ -1,5 +1,5 @@
-import type { Resolvers } from '../../graphql/generated';
-import { paginate } from '../../graphql/connection';
+import type { Resolvers } from '../../generated';
+import { paginate } from '../../graphql';
 import { Workspace, type AccountDoc, type WorkspaceDoc } from './account.model';
 import type { UserDoc } from '../identity/user.model';
 import { createWorkspace, deleteWorkspace, updateAccount, updateWorkspace } from './accounts.service';

@@ -1,13 +1,13 @@
 // Account life cycle: a new account gets its roles, its owner's membership and owner binding, and a
 // workspace named Default. Without multi-document transactions, a failure undoes what was written.
-import type { Context } from '../../graphql/context';
-import type { CreateWorkspaceInput, UpdateAccountInput, UpdateWorkspaceInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CreateWorkspaceInput, UpdateAccountInput, UpdateWorkspaceInput } from '../../generated';
 import { createRecorded, saveChanges } from '../save';
 import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
 import { accessStore } from '../../authz/store';
 import mongoose from 'mongoose';
 import { Account, Workspace, type AccountDoc, type WorkspaceDoc } from './account.model';
-import { newId } from '../../db/ids';
+import { newId } from '../../db';
 import { BadInputError, NotFoundError } from '../../errors';
 
 export const NAME_MAX = 100;

@@ -2,8 +2,8 @@
 // it, when, and through what (session or token, request, IP), with how much went. The tombstone
 // carries no `accountId` field, so no account-wide deletion or export ever touches it.
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
-import type { Context } from '../../graphql/context';
+import { docSchema, type BaseDoc } from '../../db';
+import type { Context } from '../../graphql';
 import type { AccountDoc } from './account.model';
 
 export interface AccountTombstoneDoc extends BaseDoc {

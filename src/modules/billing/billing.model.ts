@@ -1,7 +1,7 @@
 // Account-level billing (one document per account, created on first read or write) and support
 // tickets with their comments (separate documents: no arrays of subdocuments to grow unbounded).
 import { model, Schema, type Model } from 'mongoose';
-import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db';
 
 export type PlanName = 'FREE' | 'STARTER' | 'GROWTH' | 'SCALE' | 'ENTERPRISE';
 export type CardBrandName = 'VISA' | 'MASTERCARD' | 'AMEX' | 'DISCOVER' | 'DINERS' | 'JCB' | 'UNIONPAY';

@@ -1,6 +1,6 @@
 import { memberLimit, receivesInvoiceEmails, seatsUsed, setInvoiceEmails } from './seats.service';
-import type { Resolvers } from '../../graphql/generated';
-import { paginate } from '../../graphql/connection';
+import type { Resolvers } from '../../generated';
+import { paginate } from '../../graphql';
 import type { UserDoc } from '../identity/user.model';
 import { SupportTicket, SupportTicketComment, type SupportTicketDoc } from './billing.model';
 import {

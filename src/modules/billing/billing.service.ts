@@ -1,12 +1,12 @@
 // Billing (one document per account, created on first read or write) and support tickets.
 // Card numbers and security codes are validated (./card.ts) and never reach the database, a log line
 // or the audit log: only brand, last four digits and expiry are kept. Every billing change is audited.
-import type { Context } from '../../graphql/context';
-import type { CommentOnSupportTicketInput, OpenSupportTicketInput, SetSendLimitInput, UpdateBillingInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CommentOnSupportTicketInput, OpenSupportTicketInput, SetSendLimitInput, UpdateBillingInput } from '../../generated';
 import { saveChanges } from '../save';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/account.model';
-import { newId } from '../../db/ids';
+import { newId, isDuplicateKey } from '../../db';
 import { EmailLog } from '../sending/email-log.model';
 import { validateCard } from './card';
 import {
@@ -20,7 +20,6 @@ import {
   type SupportTicketDoc,
   type SupportTicketStatusName,
 } from './billing.model';
-import { isDuplicateKey } from '../../db/errors';
 
 /** Each plan's monthly maximums; an account's limits may be set lower (setSendLimit), never higher. */
 export const PLAN_LIMITS: Record<PlanName, { send: number; verification: number }> = {

@@ -1,7 +1,7 @@
 // Payment-card validation. The number and cvc are checked here and then dropped: what leaves this file
 // is only the brand, the last four digits and the expiry. Error messages never repeat the input.
 import { BadInputError } from '../../errors';
-import type { CardInput } from '../../graphql/generated';
+import type { CardInput } from '../../generated';
 import type { CardBrandName, CardDoc } from './billing.model';
 
 /** Luhn (mod 10) check of a string of digits. */

@@ -2,7 +2,7 @@
 // `_id` the account's id. Raised only by a guarded $inc (src/modules/billing/seats.service.ts), so
 // concurrent joins never take more seats than the plan includes.
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, type BaseDoc } from '../../db';
 
 export interface SeatCountDoc extends BaseDoc {
   accountId: string;

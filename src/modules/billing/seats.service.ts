@@ -5,10 +5,10 @@
 // account's SeatCount, given back when the join does not happen and when a member is removed. The FREE
 // plan includes the owner alone: user management starts with STARTER (Mailtrap: "available for the
 // Team plan and higher").
-import type { Context } from '../../graphql/context';
-import type { SetInvoiceEmailsInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { SetInvoiceEmailsInput } from '../../generated';
 import { BadInputError, NotFoundError } from '../../errors';
-import { isDuplicateKey } from '../../db/errors';
+import { isDuplicateKey } from '../../db';
 import { Member, type MemberDoc } from '../accounts/account.model';
 import type { BillingDoc, PlanName } from './billing.model';
 import { billingOf } from './billing.service';

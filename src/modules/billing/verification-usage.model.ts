@@ -2,7 +2,7 @@
 // document per (account, month), `_id` `<accountId>:<YYYY-MM>`. The counter is raised only by a
 // guarded $inc (src/modules/billing/verifications.service.ts), never read-then-written.
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, type BaseDoc } from '../../db';
 
 export interface VerificationUsageDoc extends BaseDoc {
   accountId: string;

@@ -2,7 +2,7 @@
 // takes one unit with a single guarded update — `used < limit` and `$inc used` in one findOneAndUpdate
 // on the month's counter — so N concurrent verifications against K units left get exactly K; the
 // others are refused and take nothing.
-import { isDuplicateKey } from '../../db/errors';
+import { isDuplicateKey } from '../../db';
 import { BadInputError } from '../../errors';
 import { VerificationUsage, type VerificationUsageDoc } from './verification-usage.model';
 

@@ -1,4 +1,4 @@
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { permissionCatalogue } from './permissions';
 
 const entries = permissionCatalogue();

@@ -2,9 +2,9 @@
 // is allowed only for a user who belongs to this account alone (else an admin of one account could
 // take over a login used elsewhere), never for the owner, never for oneself (updateMySettings is for
 // that), and an admin's password only by the owner or another admin. The user's sessions end.
-import type { Context } from '../../graphql/context';
-import type { SetUserPasswordInput } from '../../graphql/generated';
-import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
+import type { Context } from '../../graphql';
+import type { SetUserPasswordInput } from '../../generated';
+import { assertStrongPassword, hashPassword } from '../../crypto';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/account.model';
 import { isAccountAdmin } from '../../authz/rules';

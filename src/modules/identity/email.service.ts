@@ -4,10 +4,9 @@
 // but to one VERIFIED user at most: verifying takes the address's unique key (VerifiedEmail), and a
 // later verification by another user is refused. Mailed tokens are random, stored as SHA-256 only,
 // expire, and are used once (a unique claim, whatever the store underneath).
-import type { Context } from '../../graphql/context';
-import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
-import { randomSecret, tokenHash } from '../../crypto/tokens';
-import { claimOnce } from '../../db/claims';
+import type { Context } from '../../graphql';
+import { assertStrongPassword, hashPassword, randomSecret, tokenHash } from '../../crypto';
+import { claimOnce } from '../../db';
 import { BadInputError, ErrorCode } from '../../errors';
 import { Member } from '../accounts/account.model';
 import { EmailToken, Session, User, VerifiedEmail, type EmailTokenDoc, type EmailTokenPurpose, type UserDoc } from './user.model';

@@ -15,13 +15,12 @@
 //   5. the record: the session keeps how it started, the second factor proven, and which account's
 //      provider minted it (it then reaches that account only).
 // Every refusal is audited (`auth.refused`, with the door and the reason) in the user's accounts.
-import type { Context } from '../../graphql/context';
-import type { LoginWithTwoFactorInput } from '../../graphql/generated';
-import { randomSecret, tokenHash } from '../../crypto/tokens';
-import { claimOnce } from '../../db/claims';
+import type { Context } from '../../graphql';
+import type { LoginWithTwoFactorInput } from '../../generated';
+import { randomSecret, tokenHash } from '../../crypto';
+import { claimOnce } from '../../db';
 import { BadInputError, UnauthenticatedError } from '../../errors';
-import { accountRefusal, type AccountGateError, type AccountGateReason } from '../../identity/gate';
-import type { Principal } from '../../identity/principal';
+import { accountRefusal, type AccountGateError, type AccountGateReason, type Principal } from '../../identity';
 import { Account, Member, type AccountDoc } from '../accounts/account.model';
 import { Session, User, type AuthResult, type UserDoc } from './user.model';
 import { LoginChallenge, TwoFactor, type TwoFactorDoc } from './two-factor.model';

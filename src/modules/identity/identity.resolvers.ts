@@ -1,4 +1,4 @@
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import type { AccountDoc } from '../accounts/account.model';
 import { accountIdsOf } from '../../authz/people';
 import type { UserDoc } from './user.model';

@@ -1,9 +1,9 @@
 // Sign-up, login and logout (email ownership: src/modules/identity/email.service.ts). Passwords: scrypt
 // (src/crypto/passwords.ts). Sessions (session.service.ts): random tokens stored only as SHA-256 hashes,
 // with an expiry; logout revokes at once.
-import type { Context } from '../../graphql/context';
-import type { LoginInput, SignUpInput } from '../../graphql/generated';
-import { assertStrongPassword, dummyHash, hashPassword, verifyPassword } from '../../crypto/passwords';
+import type { Context } from '../../graphql';
+import type { LoginInput, SignUpInput } from '../../generated';
+import { assertStrongPassword, dummyHash, hashPassword, verifyPassword } from '../../crypto';
 import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/account.model';
 import { createAccount, cleanName } from '../accounts/accounts.service';

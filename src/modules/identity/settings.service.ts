@@ -1,9 +1,9 @@
 // updateMySettings: every signed-in user may edit their own profile and settings (docs/design.md "Rules no role can break"),
 // whatever their roles, and nobody else's. Changing the password needs the current one, follows the
 // strength rule, and signs out the user's other sessions.
-import type { Context } from '../../graphql/context';
-import type { UpdateMySettingsInput } from '../../graphql/generated';
-import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto/passwords';
+import type { Context } from '../../graphql';
+import type { UpdateMySettingsInput } from '../../generated';
+import { assertStrongPassword, hashPassword, verifyPassword } from '../../crypto';
 import { BadInputError, UnauthenticatedError } from '../../errors';
 import { Member } from '../accounts/account.model';
 import { Session, User, type UserDoc } from './user.model';

@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, type BaseDoc } from '../../db';
 
 /**
  * A user's TOTP factor (RFC 6238). `_id` is the user id: one factor per user. The shared secret is

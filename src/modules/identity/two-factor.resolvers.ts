@@ -1,6 +1,6 @@
 // enableTwoFactor, confirmTwoFactor and disableTwoFactor act on the caller only (no @requires, like
 // updateMySettings); loginWithTwoFactor is public (the challenge is the credential).
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { confirmTwoFactor, disableTwoFactor, enableTwoFactor, setRequireTwoFactor, twoFactorEnabled } from './two-factor.service';
 import { loginWithTwoFactor } from './gate.service';
 

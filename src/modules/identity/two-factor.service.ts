@@ -4,15 +4,14 @@
 // Once-only facts (a time step used, a recovery code used, a login challenge used) are claims
 // (src/db/claims.ts), never a read-then-write.
 import { randomInt } from 'node:crypto';
-import type { SetRequireTwoFactorInput } from '../../graphql/generated';
+import type { SetRequireTwoFactorInput } from '../../generated';
 import { GraphQLError } from 'graphql';
 import { generateSecret, generateURI, verify } from 'otplib';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import { accountIdsOf } from '../../authz/people';
-import { secretBox } from '../../crypto/secrets';
-import { PeopleOnlyError } from '../../identity/gate';
-import { tokenHash } from '../../crypto/tokens';
-import { claimOnce } from '../../db/claims';
+import { secretBox, tokenHash } from '../../crypto';
+import { PeopleOnlyError } from '../../identity';
+import { claimOnce } from '../../db';
 import { BadInputError, UnauthenticatedError, ErrorCode } from '../../errors';
 import { Account, Member, type AccountDoc } from '../accounts/account.model';
 import { Session, type UserDoc } from './user.model';

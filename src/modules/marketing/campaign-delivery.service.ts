@@ -12,10 +12,9 @@
 //   update) and resumes where the logs stop.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { newId } from '../../db/ids';
-import { claimOnce } from '../../db/claims';
-import type { Mailer } from '../../mail/mailer';
-import type { Context } from '../../graphql/context';
+import { newId, claimOnce, isDuplicateKey } from '../../db';
+import type { Mailer } from '../../mail';
+import type { Context } from '../../graphql';
 import { BadInputError, NotFoundError } from '../../errors';
 import { EmailLog, utcDay, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
 import { Domain } from '../sending/domain.model';
@@ -27,7 +26,6 @@ import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
 import { senderProblem } from './sender.service';
-import { isDuplicateKey } from '../../db/errors';
 
 let LEASE_MS = 60_000;
 

@@ -4,12 +4,12 @@
 // campaign-delivery.service.ts sends a campaign once, at most once per contact, for sendCampaign and
 // for the scheduler (scheduler.ts) when a SCHEDULED campaign falls due.
 import type { WorkspaceDoc } from '../accounts/account.model';
-import type { Context } from '../../graphql/context';
-import type { CreateCampaignInput, ScheduleCampaignInput, UpdateCampaignInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CreateCampaignInput, ScheduleCampaignInput, UpdateCampaignInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { assertVerifiedSender } from './sender.service';
-import { cleanEmail } from '../../mail/address';
+import { cleanEmail } from '../../mail';
 import { cleanName, cleanOptional, has, PERSON_NAME_MAX, SUBJECT_MAX } from './common';
 import { Campaign, type CampaignDoc, type CampaignStatus } from './campaign.model';
 import type { MailingListDoc } from './list.model';

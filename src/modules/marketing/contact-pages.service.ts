@@ -15,9 +15,17 @@
 // Lists written before this (no `contactSeq`) are paged by the data upgrade `pageAllLists` at start;
 // a list still without it is read the old way (MongoDB keeps the compound indexes either way).
 import mongoose, { Schema, type Model } from 'mongoose';
-import type { Context } from '../../graphql/context';
-import { connectionOf, decodeCursor, pageSize, paginate, VISIBILITY, type Connection, type ConnectionArgs } from '../../graphql/connection';
-import { claimOnce } from '../../db/claims';
+import {
+  type Context,
+  connectionOf,
+  decodeCursor,
+  pageSize,
+  paginate,
+  VISIBILITY,
+  type Connection,
+  type ConnectionArgs,
+} from '../../graphql';
+import { claimOnce } from '../../db';
 import { Contact, type ContactDoc } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 

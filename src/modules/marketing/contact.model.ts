@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
 
 /** One address on a mailing list. An email is one contact per list (stored lowercased). */
 export interface ContactDoc extends BaseDoc, InWorkspace {

@@ -9,14 +9,13 @@
 // contact this import inserted before the error is returned.
 import { csvWriter } from '../../csv';
 import DataLoader from 'dataloader';
-import type { Context } from '../../graphql/context';
-import type { ContactInput, ImportContactsInput, UpdateContactInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { ContactInput, ImportContactsInput, UpdateContactInput } from '../../generated';
 import { BadInputError, NotFoundError } from '../../errors';
-import { newId } from '../../db/ids';
-import { cleanEmail } from '../../mail/address';
+import { newId, isDuplicateKey, writeErrorsOf } from '../../db';
+import { cleanEmail } from '../../mail';
 import { cleanOptional, has, PERSON_NAME_MAX } from './common';
 import { deleteRecorded, saveChanges } from '../save';
-import { isDuplicateKey, writeErrorsOf } from '../../db/errors';
 import { Contact, type ContactDoc, type ImportResultParent } from './contact.model';
 import { MailingList, type MailingListDoc } from './list.model';
 import { deletePages, dropRefused, reservePlaces, unplace, writePages } from './contact-pages.service';

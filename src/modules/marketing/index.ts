@@ -1,5 +1,5 @@
 // The marketing area's resolvers, merged into the schema by src/modules/index.ts.
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { marketingResolvers as resolvers } from './marketing.resolvers';
 import { verifierResolvers } from './verifier.resolvers';
 

@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
 
 /** A mailing list of a workspace (scope node LIST). Its contacts are Contact documents. */
 export interface MailingListDoc extends BaseDoc, InWorkspace {

@@ -1,6 +1,6 @@
 // Mailing lists. Deleting a list deletes its contacts (its campaigns keep running without a list).
-import type { Context } from '../../graphql/context';
-import type { CreateListInput, UpdateListInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CreateListInput, UpdateListInput } from '../../generated';
 import { createInWorkspace, deleteRecorded, saveChanges } from '../save';
 import { cleanName, has } from './common';
 import { MailingList, type MailingListDoc } from './list.model';

@@ -1,7 +1,7 @@
 // Marketing resolvers: thin. Reads go through the request's loaders (batched: a page of campaigns
 // costs one read per related type, and lists under many parents are one read too: loaders.page()); writes go through the services.
-import type { Resolvers } from '../../graphql/generated';
-import type { Context as Ctx } from '../../graphql/context';
+import type { Resolvers } from '../../generated';
+import type { Context as Ctx } from '../../graphql';
 import type { WorkspaceDoc } from '../accounts/account.model';
 import type { UserDoc } from '../identity/user.model';
 import { NotFoundError } from '../../errors';

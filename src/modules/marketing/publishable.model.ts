@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
 
 /** A workspace resource that does its work only once published (automations, signup forms). */
 export interface PublishableDoc extends BaseDoc, InWorkspace {

@@ -1,8 +1,8 @@
 // Automations and forms: named workspace children with a published flag. Every write is audited
 // (`automation.created`, `form.published`, …).
 import type { Model } from 'mongoose';
-import type { Context } from '../../graphql/context';
-import type { CreateAutomationInput, CreateFormInput, UpdateAutomationInput, UpdateFormInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CreateAutomationInput, CreateFormInput, UpdateAutomationInput, UpdateFormInput } from '../../generated';
 import { NotFoundError } from '../../errors';
 import { createInWorkspace, deleteRecorded, saveChanges } from '../save';
 import { cleanName, has } from './common';

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { AuditRecorder } from '../../audit/recorder';
 import { purgeExpiredAudit } from '../../audit/retention';
-import type { Mailer } from '../../mail/mailer';
+import type { Mailer } from '../../mail';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc } from './campaign.model';
 import { deliver, finishSend, newRunner, sendParts, startSend, takeOver } from './campaign-delivery.service';
 

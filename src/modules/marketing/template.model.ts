@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
 
 /** An email template of a workspace (scope node TEMPLATE). */
 export interface TemplateDoc extends BaseDoc, InWorkspace {

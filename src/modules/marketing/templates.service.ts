@@ -1,7 +1,7 @@
 // Email templates: HTML bodies bounded to 512 KB; cloning makes "Copy of …" owned by the cloner.
 // Audited like every write; the audit diff never holds a body (`html` is redacted by name).
-import type { Context } from '../../graphql/context';
-import type { CreateTemplateInput, UpdateTemplateInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CreateTemplateInput, UpdateTemplateInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { cleanName, has, NAME_MAX } from './common';

@@ -1,5 +1,5 @@
 // The email verifier's resolvers (MC10): thin, the rules are in verifier.service.ts.
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { verificationsThisMonth } from '../billing/verifications.service';
 import { verifyEmailAddress } from './verifier.service';
 

@@ -4,14 +4,14 @@
 // and costs nothing; every DNS verification takes one unit of the account's monthly
 // verificationLimit first (src/modules/billing/verifications.service.ts), and none is taken when the
 // limit is reached (BAD_USER_INPUT).
-import type { Context } from '../../graphql/context';
-import type { VerifyEmailAddressInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { VerifyEmailAddressInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import type { AccountDoc, WorkspaceDoc } from '../accounts/account.model';
 import { billingOf } from '../billing/billing.service';
 import { returnVerification, takeVerification, verificationsThisMonth } from '../billing/verifications.service';
 import { lookupMx } from '../sending/dns-check';
-import { cleanEmail, domainOf } from '../../mail/address';
+import { cleanEmail, domainOf } from '../../mail';
 
 export type EmailVerdict = 'VALID' | 'INVALID' | 'UNKNOWN';
 

@@ -1,4 +1,4 @@
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { pathOf, reachable } from './reachable.service';
 
 export const navigationResolvers: Resolvers = {

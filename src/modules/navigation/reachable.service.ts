@@ -7,8 +7,7 @@ import { permissionBit } from '../../authz/catalogue';
 import { nodesHolding, nodesHoldingOwn } from '../../authz/check';
 import { RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../authz/resources';
 import type { CompiledPermissions } from '../../authz/compile';
-import { emptyConnection, paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
+import { emptyConnection, paginate, type Connection, type ConnectionArgs, type Context } from '../../graphql';
 import { Member } from '../accounts/account.model';
 
 export type ReachableType = Exclude<ScopeType, 'ACCOUNT'>;

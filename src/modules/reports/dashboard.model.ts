@@ -1,7 +1,7 @@
 // Mautic's dashboard: each user's own widgets in an account. What a widget shows is computed per
 // request from the viewer's permissions at that moment, never stored.
 import { model, type Model } from 'mongoose';
-import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db';
 
 export const WIDGET_KINDS = ['EMAIL_STATS', 'CAMPAIGNS', 'CONTACTS', 'TEMPLATES', 'FORMS', 'AUTOMATIONS'] as const;
 export type WidgetKind = (typeof WIDGET_KINDS)[number];

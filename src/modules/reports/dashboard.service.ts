@@ -2,8 +2,8 @@
 // account, and a widget's data covers only what the viewer may view now (it shrinks, or is
 // unavailable, when their permissions do).
 import mongoose from 'mongoose';
-import type { AddDashboardWidgetInput } from '../../graphql/generated';
-import type { Context } from '../../graphql/context';
+import type { AddDashboardWidgetInput } from '../../generated';
+import type { Context } from '../../graphql';
 import { permissionBit } from '../../authz/catalogue';
 import { heldAnywhere } from '../../authz/check';
 import { RESOURCE_TYPES } from '../../authz/resources';

@@ -1,7 +1,7 @@
 // Delivery events a sending provider posts back (delivered, bounced, opened, …), one per provider
 // event id: the unique key (accountId, eventId) makes a re-posted event count once.
 import { model, type Model } from 'mongoose';
-import { docSchema, type BaseDoc } from '../../db/schema';
+import { docSchema, type BaseDoc } from '../../db';
 
 export const DELIVERY_EVENT_TYPES = ['DELIVERED', 'BOUNCED', 'OPENED', 'CLICKED', 'COMPLAINED', 'UNSUBSCRIBED'] as const;
 export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];

@@ -1,7 +1,7 @@
 // exportReport: a domain's or campaign's report as CSV (csv-stringify), audited.
 import { csvText } from '../../csv';
-import type { ExportReportInput } from '../../graphql/generated';
-import type { Context } from '../../graphql/context';
+import type { ExportReportInput } from '../../generated';
+import type { Context } from '../../graphql';
 import { BadInputError } from '../../errors';
 import type { DomainDoc } from '../sending/domain.model';
 import type { CampaignDoc } from '../marketing/campaign.model';

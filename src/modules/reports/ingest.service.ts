@@ -4,8 +4,7 @@
 // Events also move their email log's status forward (never back: STATUS_RANK in email-log.model.ts,
 // one conditional update per log), and a bounce (providers post permanent failures only) or a
 // complaint suppresses the recipient on the sending domain (the suppression's unique key makes it once).
-import { newId } from '../../db/ids';
-import { isDuplicateKey } from '../../db/errors';
+import { newId, isDuplicateKey } from '../../db';
 import { BadInputError } from '../../errors';
 import { EmailLog, statusesBelow, STATUS_RANK, utcDay, type EmailStatus } from '../sending/email-log.model';
 import { suppressFromEvents, type EventLog } from './suppress.service';

@@ -1,4 +1,4 @@
-import type { Resolvers } from '../../graphql/generated';
+import type { Resolvers } from '../../generated';
 import { buildReport, reportRange } from './report.service';
 import { exportReport } from './export.service';
 import { addDashboardWidget, dashboard, removeDashboardWidget, widgetData } from './dashboard.service';

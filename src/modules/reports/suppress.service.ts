@@ -5,10 +5,10 @@
 // unique key (domain, type, address) makes it once however often the event is posted; each new one
 // is audited as `suppression.added` by the system actor `events`.
 import { AuditRecorder } from '../../audit/recorder';
-import { isDuplicateKey } from '../../db/errors';
+import { isDuplicateKey } from '../../db';
 import { Domain, type DomainDoc } from '../sending/domain.model';
 import { Suppression, type SuppressionType } from '../sending/domain-children.model';
-import { domainOf } from '../../mail/address';
+import { domainOf } from '../../mail';
 import type { DeliveryEventDoc, DeliveryEventType } from './event.model';
 import type { EmailLogDoc } from '../sending/email-log.model';
 

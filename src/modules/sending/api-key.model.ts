@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db/schema';
+import { docSchema, inAccount, type BaseDoc, type InAccount } from '../../db';
 
 /** Account API key: revealable to permitted roles, so sealed (AES-256-GCM) rather than hashed. */
 export interface ApiKeyDoc extends BaseDoc, InAccount {

@@ -8,8 +8,8 @@ import type {
   CreateWebhookInput,
   UpdateRouteInput,
   UpdateWebhookInput,
-} from '../../graphql/generated';
-import type { Context } from '../../graphql/context';
+} from '../../generated';
+import type { Context } from '../../graphql';
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import type { DomainDoc } from './domain.model';
@@ -25,7 +25,7 @@ import {
 } from './domain-children.model';
 import { auditView, changedOnly } from './common';
 import { cleanInt, cleanRouteActions, cleanRouteExpression, cleanUrl } from './validate';
-import { cleanEmail } from '../../mail/address';
+import { cleanEmail } from '../../mail';
 
 export const REASON_MAX = 500;
 export const DESCRIPTION_MAX = 500;

@@ -1,6 +1,6 @@
 // Small children of a domain (webhooks, suppressions, authorized recipients) and a workspace's routes.
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
 
 export const WEBHOOK_EVENTS = [
   'ACCEPTED',

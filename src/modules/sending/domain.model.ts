@@ -1,6 +1,6 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
-import { randomSecret } from '../../crypto/tokens';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
+import { randomSecret } from '../../crypto';
 
 export type DomainState = 'UNVERIFIED' | 'VERIFIED';
 export type DnsRecordPurpose = 'OWNERSHIP' | 'SPF' | 'DKIM' | 'MX' | 'TRACKING';

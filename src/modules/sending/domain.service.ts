@@ -1,15 +1,13 @@
 // Sending domains: creation with a generated DKIM key pair and ownership token, settings,
 // verification against DNS (src/modules/sending/dns-check.ts), and deletion with everything below.
 import { generateKeyPair } from 'node:crypto';
-import type { CreateDomainInput, UpdateDomainInput } from '../../graphql/generated';
+import type { CreateDomainInput, UpdateDomainInput } from '../../generated';
 import { promisify } from 'node:util';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 import { createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
-import { secretBox } from '../../crypto/secrets';
-import { randomSecret } from '../../crypto/tokens';
-import { newId } from '../../db/ids';
-import { Claim, claimOnce } from '../../db/claims';
+import { secretBox, randomSecret } from '../../crypto';
+import { newId, Claim, claimOnce } from '../../db';
 import type { WorkspaceDoc } from '../accounts/account.model';
 import { accessStore } from '../../authz/store';
 import { Domain, DNS_PURPOSES, REQUIRED_PURPOSES, type DnsRecordPurpose, type DomainDoc } from './domain.model';
@@ -17,7 +15,7 @@ import { SmtpCredential } from './smtp-credential.model';
 import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.model';
 import { EmailLog } from './email-log.model';
 import { auditView, changedOnly } from './common';
-import { cleanHostname } from '../../mail/address';
+import { cleanHostname } from '../../mail';
 import { checkDns, type DnsRecordView } from './dns-check';
 
 const generateKeyPairAsync = promisify(generateKeyPair);

@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
 
 /** The UTC calendar day of a moment, as reports group by it: YYYY-MM-DD. */
 export function utcDay(d: Date): string {

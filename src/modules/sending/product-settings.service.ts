@@ -1,13 +1,13 @@
 // Renaming a domain (Mailtrap's Domain Admin), setting an API key's expiry (Mailgun's Admin), and a
 // sending server's pool and quotas (Mailers.io's infrastructure owners).
-import type { Context } from '../../graphql/context';
-import type { RenameDomainInput, SetApiKeyExpiryInput, SetSendingServerPoolInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { RenameDomainInput, SetApiKeyExpiryInput, SetSendingServerPoolInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import { saveChanges } from '../save';
 import { auditView } from './common';
 import { cleanInt } from './validate';
-import { cleanHostname } from '../../mail/address';
-import { isDuplicateKey } from '../../db/errors';
+import { cleanHostname } from '../../mail';
+import { isDuplicateKey } from '../../db';
 import { Domain, type DomainDoc } from './domain.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
 import { SendingServer, type SendingServerDoc } from './sending-server.model';

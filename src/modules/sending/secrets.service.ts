@@ -1,17 +1,11 @@
 // Secrets of the sending area: SMTP credentials (generated password), account API keys (generated
 // secret, rotatable) and sending servers (password given by the user). All sealed with AES-256-GCM;
 // every create, rotate, change and delete is audited (the diffs never hold a secret).
-import type { Context } from '../../graphql/context';
-import type {
-  CreateApiKeyInput,
-  CreateSendingServerInput,
-  CreateSmtpCredentialInput,
-  UpdateSendingServerInput,
-} from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CreateApiKeyInput, CreateSendingServerInput, CreateSmtpCredentialInput, UpdateSendingServerInput } from '../../generated';
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
-import { secretBox } from '../../crypto/secrets';
-import { randomSecret } from '../../crypto/tokens';
+import { secretBox, randomSecret } from '../../crypto';
 import { accessStore } from '../../authz/store';
 import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
@@ -19,7 +13,7 @@ import { ApiKey, type ApiKeyDoc } from './api-key.model';
 import { SendingServer, type SendingServerDoc } from './sending-server.model';
 import { auditView, changedOnly } from './common';
 import { cleanHost, cleanInt, cleanText } from './validate';
-import { cleanLocalPart } from '../../mail/address';
+import { cleanLocalPart } from '../../mail';
 
 export const NAME_MAX = 100;
 export const USERNAME_MAX = 255;

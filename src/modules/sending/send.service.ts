@@ -1,12 +1,12 @@
 // Transactional sending through a domain: validate, refuse suppressed (and, while the domain is
 // UNVERIFIED, unauthorized) recipients, log, hand to the mailer, record the outcome.
-import type { Context } from '../../graphql/context';
-import type { SendEmailInput } from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { SendEmailInput } from '../../generated';
 import { BadInputError } from '../../errors';
 import type { DomainDoc } from './domain.model';
 import { AuthorizedRecipient, Suppression } from './domain-children.model';
 import { EmailLog, type EmailLogDoc, type EmailStatus } from './email-log.model';
-import { cleanEmail, domainOf } from '../../mail/address';
+import { cleanEmail, domainOf } from '../../mail';
 
 export const SUBJECT_MAX = 998;
 export const DISPLAY_NAME_MAX = 200;

@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
 
 export const PROVIDERS = ['SMTP', 'AMAZON_SES', 'SENDGRID', 'MAILGUN', 'POSTMARK', 'SPARKPOST', 'MAILJET', 'OTHER'] as const;
 export type SendingServerProvider = (typeof PROVIDERS)[number];

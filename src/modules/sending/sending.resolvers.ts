@@ -1,6 +1,6 @@
 // Thin resolvers of the sending area: reads through loaders (lists under a parent via loaders.page()), writes through services.
-import type { Resolvers } from '../../graphql/generated';
-import { secretBox } from '../../crypto/secrets';
+import type { Resolvers } from '../../generated';
+import { secretBox } from '../../crypto';
 import { NotFoundError } from '../../errors';
 import type { AccountDoc, WorkspaceDoc } from '../accounts/account.model';
 import { Domain, type DomainDoc } from './domain.model';
@@ -34,7 +34,7 @@ import {
 } from './children.service';
 import { sendEmail } from './send.service';
 import { renameDomain, setApiKeyExpiry, setSendingServerPool } from './product-settings.service';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../../graphql';
 
 const workspaceOf = async (p: { workspaceId: string }, ctx: Context) =>
   (await ctx.loaders.load<WorkspaceDoc>('Workspace', p.workspaceId)) ?? Promise.reject(new NotFoundError('Workspace'));

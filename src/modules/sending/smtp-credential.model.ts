@@ -1,5 +1,5 @@
 import { model, type Model } from 'mongoose';
-import { docSchema, onDomain, type BaseDoc, type OnDomain } from '../../db/schema';
+import { docSchema, onDomain, type BaseDoc, type OnDomain } from '../../db';
 
 /** SMTP login on a domain: `localPart@domain`; the generated password is sealed (AES-256-GCM). */
 export interface SmtpCredentialDoc extends BaseDoc, OnDomain {

@@ -1,7 +1,7 @@
 // Input rules of the sending area. Each throws BadInputError naming the offending input field.
 import { isIP } from 'node:net';
 import { BadInputError } from '../../errors';
-import { cleanEmail, cleanHostname } from '../../mail/address';
+import { cleanEmail, cleanHostname } from '../../mail';
 
 /** A hostname, or an IPv4/IPv6 address (for sending servers). */
 export function cleanHost(value: string, field: string): string {

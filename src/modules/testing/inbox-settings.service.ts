@@ -1,14 +1,13 @@
 // Mailtrap's inbox settings (MT12): the inbox's email address, its SMTP credentials (the password
 // sealed, shown masked but to inbox admins) and forwarding rules. Inbox admins manage them
 // (inboxes:edit); viewers see the address and rules, never the password.
-import type { Context } from '../../graphql/context';
-import type { SetInboxEmailAddressInput, SetInboxForwardingInput } from '../../graphql/generated';
-import { secretBox } from '../../crypto/secrets';
-import { randomSecret } from '../../crypto/tokens';
-import { isDuplicateKey } from '../../db/errors';
+import type { Context } from '../../graphql';
+import type { SetInboxEmailAddressInput, SetInboxForwardingInput } from '../../generated';
+import { secretBox, randomSecret } from '../../crypto';
+import { isDuplicateKey } from '../../db';
 import { BadInputError } from '../../errors';
 import { saveChanges } from '../save';
-import { cleanEmail } from '../../mail/address';
+import { cleanEmail } from '../../mail';
 import { Inbox, InboxAddress, type InboxAddressDoc, type InboxDoc } from './testing.model';
 
 export const INBOX_MAIL_DOMAIN = 'inbox.postern.email';

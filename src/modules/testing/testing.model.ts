@@ -1,7 +1,7 @@
 // Email testing (docs/design.md "The resource tree"): Project (workspace child, a scope node) → Inbox (scope node) → Message.
 // Messages are captured, never delivered; their bodies are sensitive (emailContent:view).
 import { model, type Model } from 'mongoose';
-import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db/schema';
+import { docSchema, inWorkspace, type BaseDoc, type InWorkspace } from '../../db';
 
 export interface ProjectDoc extends BaseDoc, InWorkspace {
   name: string;

@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
-import type { Resolvers } from '../../graphql/generated';
-import { paginate } from '../../graphql/connection';
+import type { Resolvers } from '../../generated';
+import { paginate, type Context } from '../../graphql';
 import { BadInputError } from '../../errors';
-import type { Context } from '../../graphql/context';
 import type { WorkspaceDoc } from '../accounts/account.model';
 import { Inbox, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './testing.model';
 import { inboxSmtpPassword, resetInboxCredentials, setInboxEmailAddress, setInboxForwarding } from './inbox-settings.service';

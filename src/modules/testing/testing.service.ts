@@ -2,14 +2,8 @@
 // and delivers nothing. Deleting a parent deletes its children (children first, so a failure leaves
 // the parent in place and the delete can simply be repeated).
 import type { Model } from 'mongoose';
-import type { Context } from '../../graphql/context';
-import type {
-  CreateInboxInput,
-  CreateProjectInput,
-  SendTestEmailInput,
-  UpdateInboxInput,
-  UpdateProjectInput,
-} from '../../graphql/generated';
+import type { Context } from '../../graphql';
+import type { CreateInboxInput, CreateProjectInput, SendTestEmailInput, UpdateInboxInput, UpdateProjectInput } from '../../generated';
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/accounts.service';

@@ -10,7 +10,7 @@ import { bind, memberWith, newMember, ok, roleIds } from '../access/helpers';
 import { emailAt, proveDomain } from '../../helpers/domains';
 import { uniqueDomain } from '../sending/helpers';
 import { REQUEST_GATE } from '../../../src/http/gate';
-import { RateLimits } from '../../../src/http/rate-limit';
+import { RateLimits } from '../../../src/limits/rate-limit';
 import { createContext } from '../../../src/graphql/context';
 import { createLogger } from '../../../src/logger';
 import { issueSession } from '../../../src/modules/identity/gate.service';

@@ -2,8 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserDoc, AuthResult } from '../modules/identity/user.model';
 import type { AccountDoc, WorkspaceDoc, MemberDoc } from '../modules/accounts/account.model';
-import type { AnyConnection } from './connection';
-import type { ViewerParent } from './mappers';
+import type { AnyConnection, ViewerParent, Context } from '../graphql';
 import type { ReachableItem } from '../modules/navigation/reachable.service';
 import type { Report as ReportDoc } from '../modules/reports/report.service';
 import type { DashboardWidgetDoc } from '../modules/reports/dashboard.model';
@@ -34,7 +33,6 @@ import type { AccessPlan as AccessPlanDoc, PlannedStep, AccessChangeSetDoc } fro
 import type { AuditActor as AuditActorDoc } from '../audit/recorder';
 import type { ScimTokenDoc, ScimTokenCreatedResult } from '../scim/scim.model';
 import type { SsoConfigDoc, SsoPendingChangeDoc } from '../sso/sso.model';
-import type { Context } from './context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

@@ -16,35 +16,32 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
-import { requestGate, type RequestAuth } from './gate';
-import { createContext, type Context, type RequestSummary } from '../graphql/context';
-import { formatError } from '../graphql/format-error';
-import { authenticationPlugin } from '../graphql/plugins/authentication';
-import { complexityPlugin } from '../graphql/plugins/complexity';
-import { loggingPlugin } from '../graphql/plugins/logging';
-import { explorerPlugin } from '../graphql/plugins/explorer';
-import { twoFactorGatePlugin } from '../graphql/plugins/two-factor-gate';
-import { viewAsPlugin } from '../graphql/plugins/view-as';
-import { inputErrorsPlugin } from '../graphql/plugins/input-errors';
-import { moduleRoutes, requestPolicies } from '../graphql/registry';
-import { revealAuditPlugin } from '../audit/reveal-plugin';
-import { auditExportHandler } from '../audit/export';
-import { pingDatabase } from '../db/connect';
-import { databaseUnavailable } from '../db/health';
-import { ServiceUnavailableError, ErrorCode } from '../errors';
-import { unavailablePlugin } from '../graphql/plugins/unavailable';
-import type { Mailer } from '../mail/mailer';
-import type { RateLimits } from './rate-limit';
-import { rateLimitPlugin } from '../graphql/plugins/rate-limit';
-import { explorerRouter } from './graphiql';
-import { maxTokensMiddleware } from './max-tokens';
-import { Admission } from './admission';
-import { metricsHandler } from './metrics-endpoint';
-import { metricsPlugin } from '../graphql/plugins/metrics';
-import { httpDuration, httpRequests, routeOf } from '../observability/metrics';
-import { runInRequest, serverSpanOf } from '../observability/request-context';
-import { scimRouter } from '../scim/router';
-import { ssoRouter } from '../sso/router';
+import { requestGate, type RequestAuth, explorerRouter, maxTokensMiddleware, Admission, metricsHandler } from './http';
+import {
+  createContext,
+  type Context,
+  type RequestSummary,
+  formatError,
+  authenticationPlugin,
+  complexityPlugin,
+  loggingPlugin,
+  explorerPlugin,
+  twoFactorGatePlugin,
+  viewAsPlugin,
+  inputErrorsPlugin,
+  unavailablePlugin,
+  rateLimitPlugin,
+  metricsPlugin,
+} from './graphql';
+import { moduleRoutes, requestPolicies } from './graphql/registry';
+import { revealAuditPlugin, auditExportHandler } from './audit';
+import { pingDatabase, databaseUnavailable } from './db';
+import { ServiceUnavailableError, ErrorCode } from './errors';
+import type { Mailer } from './mail';
+import type { RateLimits } from './limits';
+import { httpDuration, httpRequests, routeOf, runInRequest, serverSpanOf } from './observability';
+import { scimRouter } from './scim';
+import { ssoRouter } from './sso';
 
 // GraphQL Armor labels its refusals "Syntax Error: …"; the query is well-formed, only too deep or
 // too wide, so the label goes.

@@ -1,0 +1,4 @@
+// The public face of src/audit (README.md): what the other folders of src/ import from it.
+export { auditExportHandler } from './export';
+export { type AuditInput, AuditRecorder } from './recorder';
+export { revealAuditPlugin } from './reveal-plugin';

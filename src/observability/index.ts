@@ -1,0 +1,17 @@
+// The public face of src/observability (README.md): what the other folders of src/ import from it.
+// Not here: tracing-start.ts, which src/main.ts imports first and alone (tracing starts on import).
+export {
+  countDenial,
+  dbErrors,
+  graphqlDuration,
+  graphqlOperations,
+  httpDuration,
+  httpRequests,
+  instrumentDatabaseClient,
+  operationLabel,
+  registry,
+  routeOf,
+} from './metrics';
+export { currentRequest, runInRequest, serverSpanOf } from './request-context';
+export { type StartupProgress, startupProgress } from './startup';
+export { traceDenial } from './trace-events';
