@@ -18,7 +18,7 @@ import { WORKER_VARIABLES, type Config } from './config';
 import { configureSecretKey } from './crypto/secrets';
 import { disconnectDatabase } from './db/connect';
 import { openDatabase } from './db/open';
-import { registerModules } from './graphql/registry';
+import { createAccessStore, registerModules } from './graphql/registry';
 import { RateLimits } from './http/rate-limit';
 import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed/demo';
 import type { StartupProgress } from './observability/startup';
@@ -50,7 +50,7 @@ export async function runPrimary(config: Config, log: Logger, progress?: Startup
   let demo = false;
   if (config.seedDemo) {
     progress?.step('checking for demo data (seeded into an empty database on first start)');
-    demo = (await seedDemoIfEmpty(log)) || (await hasDemoOwner());
+    demo = (await seedDemoIfEmpty(log, createAccessStore())) || (await hasDemoOwner());
   }
   progress?.step(`starting ${config.workers} workers`);
   await RateLimits.sweep();

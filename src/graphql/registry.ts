@@ -12,8 +12,8 @@ import type { Mailer } from '../mail/mailer';
 import type { RateLimits } from '../http/rate-limit';
 import { registerDataUpgrades } from '../db/connect';
 import { moduleResolvers } from '../modules';
-import { registerStoreModels } from '../authz/store/registered';
-import { registerVisibility } from '../authz/visibility';
+import { createMongoAccessStore, type MongoAccessStore } from '../store/access';
+import type { AccessStore, VisibilityStrategy } from '../authz';
 import { registerCredentialLookup } from '../identity/principal';
 import { Account, Member } from '../modules/accounts/account.model';
 import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.model';
@@ -39,14 +39,25 @@ import { accessDocumentSchemaHandler } from '../modules/access/access-code.http'
 /** Every module's resolvers (listed in src/modules/index.ts), merged by the schema build. */
 export { moduleResolvers };
 
+/**
+ * The process's access store: the MongoDB store (src/store/access) over the modules' account, member
+ * and token documents, where it keeps owners, permission versions, memberships and partner tokens.
+ * Built by the entry points (src/server.ts, src/cluster.ts, src/seed/cli.ts) and handed down: to the
+ * request context (`ctx.access`), the REST routes and the demo seed. No module holds one of its own.
+ */
+export function createAccessStore(): MongoAccessStore {
+  return createMongoAccessStore({ Account, Member, ApiToken });
+}
+
+/** List types of modules whose visibility is not the default scope-node rule (src/authz/visibility.ts), for the schema build. */
+export const moduleVisibility: Readonly<Record<string, VisibilityStrategy>> = {
+  AccessRequest: accessRequestVisibility,
+  AuditEvent: auditEventVisibility,
+};
+
 export function registerModules(): void {
-  // The access store keeps owners, permission versions, memberships and partner tokens in them.
-  registerStoreModels({ Account, Member, ApiToken });
   // Authentication finds sessions and partner tokens by the hash of the token sent (src/identity/principal.ts).
   registerCredentialLookup({ session: sessionByHash, token: tokenByHash, twoFactorEnabled, tokenUsed: noteTokenUsed });
-  // List types whose visibility is not the default scope-node rule (src/authz/visibility.ts).
-  registerVisibility('AccessRequest', accessRequestVisibility);
-  registerVisibility('AuditEvent', auditEventVisibility);
   // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
   // store's unique keys, the unique index on User.email of the days before unverified addresses, the
   // ssoRequired mirror on accounts, and the page directory of mailing lists written before it
@@ -85,7 +96,7 @@ export interface ModuleRoute {
   path: string;
   /** Authenticated by a session or partner token: src/http/app.ts mounts the request gate (src/http/gate.ts) first. */
   gated: boolean;
-  handlers(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): RequestHandler[];
+  handlers(deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore }): RequestHandler[];
 }
 export const moduleRoutes: readonly ModuleRoute[] = [
   { method: 'get', path: '/email-logs/export', gated: true, handlers: (deps) => [emailLogExportHandler(deps)] },

@@ -4,7 +4,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';
 import { configureSecretKey } from '../crypto/secrets';
 import { openDatabase } from '../db/open';
-import { registerModules } from '../graphql/registry';
+import { createAccessStore, registerModules } from '../graphql/registry';
 import { demoLogins, seedDemoIfEmpty } from './demo';
 
 async function main(): Promise<number> {
@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   const db = await openDatabase(config, log);
   try {
     const started = Date.now();
-    if (await seedDemoIfEmpty(log)) {
+    if (await seedDemoIfEmpty(log, createAccessStore())) {
       console.log(`Seeded the demo account in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
       console.log(demoLogins());
     } else {

@@ -12,7 +12,7 @@ import { secretBox } from '../crypto/secrets';
 import { newId } from '../db/ids';
 import { createAccount } from '../modules/accounts/accounts.service';
 import { Workspace } from '../modules/accounts/account.model';
-import { accessStore, type NewBinding } from '../authz/store';
+import { type NewBinding, ROLE_PACKS, type AccessStore } from '../authz';
 import { Domain } from '../modules/sending/domain.model';
 import { verifiedNameKey } from '../modules/sending/domain.service';
 import { Claim } from '../db/claims';
@@ -32,7 +32,6 @@ import { Inbox, Message, Project } from '../modules/testing/testing.model';
 import { Billing, SupportTicket, SupportTicketComment } from '../modules/billing/billing.model';
 import { PLAN_LIMITS } from '../modules/billing/billing.service';
 import { AuditRecorder, type AuditInput } from '../audit/recorder';
-import { ROLE_PACKS } from '../authz/packs';
 
 export const DEMO_OWNER = { email: 'owner@demo.postern.dev', password: 'Demo-Owner-2026!', name: 'Dana Demo' };
 
@@ -63,9 +62,9 @@ export interface DemoSummary {
   members: number;
 }
 
-export async function seedDemoIfEmpty(log: Logger): Promise<boolean> {
+export async function seedDemoIfEmpty(log: Logger, access: AccessStore): Promise<boolean> {
   if (await User.exists({})) return false;
-  await seedDemo(log);
+  await seedDemo(log, access);
   return true;
 }
 
@@ -174,7 +173,7 @@ function bodies(subject: string, greeting: string): { html: string; text: string
   };
 }
 
-export async function seedDemo(log: Logger): Promise<DemoSummary> {
+export async function seedDemo(log: Logger, access: AccessStore): Promise<DemoSummary> {
   const started = Date.now();
   const rand = prng(2026);
   const now = new Date();
@@ -195,7 +194,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       emailVerifiedAt: now, // set directly: the demo's addresses receive no mail
     })
   ).toObject();
-  const { account, workspace: transactional } = await createAccount(owner._id, 'Demo Mail Co');
+  const { account, workspace: transactional } = await createAccount(access, owner._id, 'Demo Mail Co');
   const accountId = account._id;
   const by = owner._id;
   await Workspace.updateOne({ _id: transactional._id }, { $set: { name: 'Transactional' } });
@@ -582,7 +581,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
   ]);
 
   // --- members with different roles (and the Mailtrap role pack installed) ----------------------
-  await accessStore.createRoles(
+  await access.createRoles(
     ROLE_PACKS.mailtrap.roles.map((r) => ({
       accountId,
       key: r.key,
@@ -595,9 +594,9 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       createdBy: by,
     })),
   );
-  const roles = await accessStore.rolesOf(accountId);
+  const roles = await access.rolesOf(accountId);
   const roleId = (key: string) => roles.find((r) => r.key === key)!._id;
-  const [qaRole] = await accessStore.createRoles([
+  const [qaRole] = await access.createRoles([
     {
       accountId,
       key: 'qa-tester',
@@ -624,7 +623,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
   );
   // Verified addresses hold their unique key (src/modules/identity/email.service.ts).
   await VerifiedEmail.insertMany([owner, ...memberUsers].map((u) => ({ _id: u.email, userId: u._id })));
-  await Promise.all(memberUsers.map((u) => accessStore.addMember({ accountId, userId: u._id, createdBy: by })));
+  await Promise.all(memberUsers.map((u) => access.addMember({ accountId, userId: u._id, createdBy: by })));
   const bindings = DEMO_MEMBERS.map((m, i): NewBinding => {
     const userId = memberUsers[i]!._id;
     if (m.scope === 'ACCOUNT')
@@ -642,7 +641,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       createdBy: by,
     };
   });
-  await Promise.all(bindings.map((b) => accessStore.createBinding(b, new Date())));
+  await Promise.all(bindings.map((b) => access.createBinding(b, new Date())));
 
   // --- an audit trail of how the account was set up (a chained log, as the gateway writes it) -----
   const audit = new AuditRecorder(() => ({ type: 'user', id: by, userId: by }), 'demo-seed', null);

@@ -10,7 +10,7 @@ import type { GraphQLError } from 'graphql';
 import { permissionBit, parsePermission } from '../../src/authz/catalogue';
 import { allowed, ownHeldOn } from '../../src/authz/check';
 import { compileFor } from '../../src/authz/compile-for';
-import { contactVisibleIn } from '../../src/authz/people';
+import { contactVisibleIn } from '../../src/authz/contact';
 import { PERMISSION_TARGET, RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../src/authz/resources';
 import { ADMIN_ROLE, OWNER_ROLE } from '../../src/authz/roles';
 import {
@@ -23,8 +23,8 @@ import {
   cleanPermissions,
   type Actor,
 } from '../../src/authz/rules';
-import { accessStore, DuplicateError, MemoryAccessStore, type AccessStore, type InvitationDoc } from '../../src/authz/store';
-import { storeModels } from '../../src/authz/store/registered';
+import { DuplicateError, MemoryAccessStore, type AccessStore, type InvitationDoc } from '../../src/authz/store';
+import { accessStore } from '../helpers/access';
 import { connectTestDatabase } from '../helpers/database';
 import { ForbiddenError } from '../../src/errors';
 import { validateScopes } from '../../src/modules/access/tokens.service';
@@ -117,14 +117,14 @@ function mongoBackend(): Backend {
     },
     async fresh(owners) {
       for (const c of await conn!.db.collections()) await c.deleteMany({});
-      const { Account, Member } = storeModels();
+      const { Account, Member } = accessStore.models;
       for (const [accountId, ownerId] of Object.entries(owners)) {
-        // The store reads only these facts of an account (src/authz/store/registered.ts); written raw, as the
+        // The store reads only these facts of an account (src/store/access/registered.ts); written raw, as the
         // accounts module's other required fields are none of the store's business.
         await Account.collection.insertOne({ _id: accountId, ownerId, permissionsVersion: 0, ownerEpoch: 0 } as never);
         await Member.collection.insertOne({ _id: `${accountId}:${ownerId}`, accountId, userId: ownerId, createdBy: ownerId } as never);
       }
-      return accessStore; // the process's MongoAccessStore: it keeps no state of its own
+      return accessStore; // a MongoAccessStore keeps no state of its own
     },
     async close() {
       await conn?.close();

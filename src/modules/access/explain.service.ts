@@ -1,11 +1,8 @@
 // explainAccess: the decision and its path for a person or a token at a scope node (src/authz/explain.ts).
 import type { Context } from '../../graphql/context';
-import { parsePermission, UnknownPermissionError } from '../../authz/catalogue';
-import { explainAccess as explain } from '../../authz/explain';
+import { parsePermission, UnknownPermissionError, explainAccess as explain, cachedAccountAccess } from '../../authz';
 import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs, ScopeInput } from '../../graphql/generated';
-import { loadScopeNode } from '../../authz/introspect';
-import { accessStore } from '../../authz/store';
-import { cachedAccountAccess } from '../../authz/account-access';
+import { loadScopeNode } from '../../graphql/authz';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { ApiTokenDoc } from './token.model';
 
@@ -22,7 +19,7 @@ export async function explainAccess(ctx: Context, input: QueryExplainAccessArgs)
   const scope = { type: input.scope.type, id: node.doc._id };
   const version = (await ctx.authz.load(node.accountId))?.version;
   // The account's facts, when a whoCan or review read them at this version: no read at all then.
-  const facts = version !== undefined ? cachedAccountAccess(accessStore, node.accountId, version, Date.now()) : undefined;
+  const facts = version !== undefined ? cachedAccountAccess(ctx.access, node.accountId, version, Date.now()) : undefined;
   let userId = input.userId ?? ctx.actorId;
   let token: { id: string; scopes: string[]; workspaceIds: string[] | null } | null = null;
   if (input.tokenId) {
@@ -39,10 +36,10 @@ export async function explainAccess(ctx: Context, input: QueryExplainAccessArgs)
     }
     userId = t.userId;
     token = { id: t._id, scopes: t.scopes, workspaceIds: t.workspaceIds };
-  } else if (!(facts ? facts.members.includes(userId) : await accessStore.isMember(node.accountId, userId))) {
+  } else if (!(facts ? facts.members.includes(userId) : await ctx.access.isMember(node.accountId, userId))) {
     throw new NotFoundError('member', userId);
   }
-  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node, version });
+  const result = await explain(ctx.access, { accountId: node.accountId, userId, token, permission, node, version });
   return { ...result, steps: result.steps.map((s) => ({ ...s, bindingId: s.bindingId ?? null })), permission, scope };
 }
 

@@ -5,8 +5,7 @@ import type { Context } from '../../graphql/context';
 import type { CreateUserInput, RemoveMemberInput } from '../../graphql/generated';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
 import { BadInputError } from '../../errors';
-import { performChange, removeMemberChange } from '../../authz/changes';
-import { accessStore } from '../../authz/store';
+import { performChange, removeMemberChange } from '../../graphql/authz';
 import type { AccountDoc } from '../accounts/account.model';
 import { Session, User, type UserDoc } from '../identity/user.model';
 import { mailVerification, verifiedHolder } from '../identity/email.service';
@@ -49,7 +48,7 @@ export async function createUser(ctx: Context, input: CreateUserInput): Promise<
   }
   try {
     const seat = await takeSeat(account, user._id, 'accountId');
-    if (!(await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId }))) await seat.release();
+    if (!(await ctx.access.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId }))) await seat.release();
   } catch (err) {
     await User.deleteOne({ _id: user._id });
     throw err;
@@ -68,7 +67,7 @@ export async function createUser(ctx: Context, input: CreateUserInput): Promise<
 export async function removeMember(ctx: Context, input: RemoveMemberInput): Promise<boolean> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   // Bindings, pending invitations they sent and their tokens go with the membership (src/authz/changes.ts).
-  const { result } = await performChange(ctx, accessStore, removeMemberChange, input);
+  const { result } = await performChange(ctx, ctx.access, removeMemberChange, input);
   const { bindings, invitationsRevoked, tokensRevoked } = result;
   const now = new Date();
   if (result.removed) await seatFreed(account._id);

@@ -1,9 +1,9 @@
 // A person's contact data (email, username, position, signature, timezone, language) shows only to
-// themselves and to those who may see them as a member (src/authz/people.ts); ids and names show to
+// themselves and to those who may see them as a member (src/graphql/authz/people.ts); ids and names show to
 // whoever reaches the person through a parent link.
 import type { Resolvers } from '../../graphql/generated';
 import type { Context } from '../../graphql/context';
-import { mayReadContact } from '../../authz/people';
+import { mayReadContact } from '../../graphql/authz';
 import type { UserDoc } from '../identity/user.model';
 
 type ContactField = 'email' | 'username' | 'position' | 'signature' | 'timezone' | 'language';

@@ -3,8 +3,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../graphql/context';
 import type { AccessChangeInput, AccessDelta } from '../../graphql/generated';
-import { removeMemberChange } from '../../authz/changes';
-import { previewChange } from '../../authz/preview';
+import { removeMemberChange, previewChange } from '../../graphql/authz';
 import { BadInputError } from '../../errors';
 import { assignRoleChange, setPermissionOverridesChange, unassignRoleChange } from './bindings.service';
 import { installRolePackChange, updateRoleChange } from './roles.service';

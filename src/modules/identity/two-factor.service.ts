@@ -8,7 +8,7 @@ import type { SetRequireTwoFactorInput } from '../../graphql/generated';
 import { GraphQLError } from 'graphql';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Context } from '../../graphql/context';
-import { accountIdsOf } from '../../authz/people';
+import { accountIdsOf } from '../../graphql/authz';
 import { secretBox } from '../../crypto/secrets';
 import { PeopleOnlyError } from '../../identity/gate';
 import { tokenHash } from '../../crypto/tokens';

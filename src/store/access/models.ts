@@ -2,8 +2,7 @@
 // rule enforces it): everything else goes through the access store.
 import { model, type Model } from 'mongoose';
 import { docSchema, inAccount } from '../../db/schema';
-import { scopePlacementFields } from './placement';
-import type { InvitationDoc, RoleBindingDoc, RoleDoc } from './types';
+import { scopePlacementFields, type InvitationDoc, type RoleBindingDoc, type RoleDoc } from '../../authz';
 
 const roleSchema = docSchema<RoleDoc>({
   ...inAccount(),

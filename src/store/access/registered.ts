@@ -1,9 +1,10 @@
 // The documents of modules that the access store keeps facts in: an account's owner, owner epoch and
 // permissionsVersion, memberships, partner tokens. Their models live in the modules (accounts, access);
-// the schema build hands them over in src/graphql/registry.ts, so src/authz imports no module.
+// the composition root (src/graphql/registry.ts: createAccessStore) hands them to the MongoAccessStore's
+// constructor, so the store imports no module.
 import type { Model } from 'mongoose';
 import type { BaseDoc } from '../../db/schema';
-import type { TokenDoc } from './types';
+import type { TokenDoc } from '../../authz';
 
 /** What the store reads and writes of an account. */
 export interface AccountFacts extends BaseDoc {
@@ -26,21 +27,4 @@ export interface StoreModels {
   Account: Model<AccountFacts>;
   Member: Model<MemberFacts>;
   ApiToken: Model<TokenDoc>;
-}
-
-let models: StoreModels | null = null;
-
-/** Set once by registerModules() (src/graphql/registry.ts); the documents must hold the facts above. */
-export function registerStoreModels<A extends AccountFacts, M extends MemberFacts, T extends TokenDoc>(given: {
-  Account: Model<A>;
-  Member: Model<M>;
-  ApiToken: Model<T>;
-}): void {
-  // The constraints above checked the document shapes; the store only touches those fields.
-  models = given as unknown as StoreModels;
-}
-
-export function storeModels(): StoreModels {
-  if (!models) throw new Error('The access store has no models: call registerModules() (src/graphql/registry.ts) first');
-  return models;
 }
