@@ -56,10 +56,12 @@ export class MongoAccessStore implements AccessStore {
   }
 
   async accountsOf(userIds: readonly string[]): Promise<{ userId: string; accountId: string }[]> {
-    return this.models.Member.find({ userId: { $in: [...userIds] } })
+    const rows = await this.models.Member.find({ userId: { $in: [...userIds] } })
       .select({ userId: 1, accountId: 1 })
       .sort({ _id: 1 }) // in the order they joined
       .lean();
+    // The pairs the interface promises, as the in-memory store answers them (not the member's _id too).
+    return rows.map((r) => ({ userId: r.userId, accountId: r.accountId }));
   }
 
   async membersOf(accountId: string): Promise<string[]> {
