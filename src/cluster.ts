@@ -18,7 +18,7 @@ import { WORKER_VARIABLES, type Config } from './config';
 import { configureSecretKey } from './crypto/secrets';
 import { disconnectDatabase } from './db/connect';
 import { openDatabase } from './db/open';
-import { createAccessStore, registerModules } from './graphql/registry';
+import { createAccessStore, dataUpgrades, registerModules } from './graphql/registry';
 import { RateLimits } from './http/rate-limit';
 import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed/demo';
 import type { StartupProgress } from './observability/startup';
@@ -43,7 +43,7 @@ const STOP_WITHIN_MS = 15_000;
 export async function runPrimary(config: Config, log: Logger, progress?: StartupProgress): Promise<void> {
   configureSecretKey(config); // once, so that workers read the same key file
   registerModules();
-  const db = await openDatabase(config, log).catch((err: unknown) => {
+  const db = await openDatabase(config, log, { upgrades: dataUpgrades }).catch((err: unknown) => {
     progress?.stop();
     throw err;
   });

@@ -15,7 +15,14 @@ import { createGateway, type Gateway } from './http/app';
 import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
 import { startMetricsListener } from './http/metrics-endpoint';
-import { configureModules, createAccessStore, registerModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
+import {
+  configureModules,
+  createAccessStore,
+  dataUpgrades,
+  registerModules,
+  startBackgroundJobs,
+  type BackgroundJobs,
+} from './graphql/registry';
 import type { AccessStore } from './authz';
 
 export interface RunningServer {
@@ -59,7 +66,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const access = createAccessStore();
 
   const schema = opts.schema ?? buildSchema();
-  const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands, prepared: opts.prepared });
+  const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands, prepared: opts.prepared, upgrades: dataUpgrades });
   instrumentDatabaseClient(mongoose.connection.getClient());
   try {
     await opts.beforeListen?.(config, log, access);

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Mailer } from '../mail/mailer';
 import type { RateLimits } from '../http/rate-limit';
-import { registerDataUpgrades } from '../db/connect';
+import type { DataUpgrade } from '../db/connect';
 import { moduleResolvers } from '../modules';
 import { createMongoAccessStore, type MongoAccessStore } from '../store/access';
 import type { AccessStore, VisibilityStrategy } from '../authz';
@@ -55,14 +55,22 @@ export const moduleVisibility: Readonly<Record<string, VisibilityStrategy>> = {
   AuditEvent: auditEventVisibility,
 };
 
+/**
+ * Upgrades of older databases, run by src/db/connect.ts before the indexes are built (the entry points
+ * hand them to openDatabase): the access store's unique keys, the unique index on User.email of the days
+ * before unverified addresses, the ssoRequired mirror on accounts, and the page directory of mailing lists
+ * written before it (src/modules/marketing/contact-pages.service.ts).
+ */
+export const dataUpgrades: readonly DataUpgrade[] = [
+  backfillAccessKeys,
+  dropLegacyUniqueEmailIndex,
+  backfillSsoRequiredMirror,
+  pageAllLists,
+];
+
 export function registerModules(): void {
   // Authentication finds sessions and partner tokens by the hash of the token sent (src/identity/principal.ts).
   registerCredentialLookup({ session: sessionByHash, token: tokenByHash, twoFactorEnabled, tokenUsed: noteTokenUsed });
-  // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
-  // store's unique keys, the unique index on User.email of the days before unverified addresses, the
-  // ssoRequired mirror on accounts, and the page directory of mailing lists written before it
-  // (src/modules/marketing/contact-pages.service.ts).
-  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror, pageAllLists]);
 }
 
 /** The settings modules take from the configuration, once at start (src/server.ts). */

@@ -4,7 +4,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';
 import { configureSecretKey } from '../crypto/secrets';
 import { openDatabase } from '../db/open';
-import { createAccessStore, registerModules } from '../graphql/registry';
+import { createAccessStore, dataUpgrades, registerModules } from '../graphql/registry';
 import { demoLogins, seedDemoIfEmpty } from './demo';
 
 async function main(): Promise<number> {
@@ -12,7 +12,7 @@ async function main(): Promise<number> {
   const log = createLogger(config.logLevel);
   configureSecretKey(config);
   registerModules();
-  const db = await openDatabase(config, log);
+  const db = await openDatabase(config, log, { upgrades: dataUpgrades });
   try {
     const started = Date.now();
     if (await seedDemoIfEmpty(log, createAccessStore())) {
