@@ -1,4 +1,4 @@
-// View as (issue 20): an admin holding access:viewAs on an account runs queries as a member of it, as
+// View as (docs/api.md "View as"): an admin holding access:viewAs on an account runs queries as a member of it, as
 // a role bound at a scope of it, or as one of its partner tokens — to see exactly the masks and
 // denials that principal gets, without its password or a minted token. Asked for with the header
 // `X-Postern-View-As` (src/graphql/plugins/view-as.ts):

@@ -3,10 +3,10 @@
 // except the fields reviewed below.
 import { getNamedType, isNonNullType, isObjectType, type GraphQLSchema } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { isPermission } from '../../src/authz/catalogue';
-import { applyAuthzDirectives, directiveUses, SchemaDirectiveError } from '../../src/graphql/authz/directives';
-import { RESOURCE_TYPES } from '../../src/authz/resources';
-import { buildBareSchema, buildSchema } from '../../src/graphql/schema';
+import { isPermission } from '../../../src/authz/catalogue';
+import { applyAuthzDirectives, directiveUses, SchemaDirectiveError } from '../../../src/graphql/authz/directives';
+import { RESOURCE_TYPES } from '../../../src/authz/resources';
+import { buildBareSchema, buildSchema } from '../../../src/graphql/schema';
 
 /**
  * Root fields without @requires, each reviewed. Adding one to the schema fails this test until it is
