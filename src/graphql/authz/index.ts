@@ -5,7 +5,7 @@ export type { AuthzOptions, DirectiveUse, MaskStyle, TargetRef } from './directi
 export { clearCompiledCache, RequestAuthz, type AuthzRestriction } from './request';
 export { can, effectivePermissions, loadScopeNode, visibleBindings } from './scope';
 export { accountIdsOf, mayReadContact } from './people';
-export { performChange, removeMemberChange, type AccessChange, type PreparedChange } from './changes';
+export { performChange, type AccessChange, type PreparedChange } from './changes';
 export { previewChange, type PreviewedMutation } from './preview';
 export { parseViewAs, resolveViewAs, VIEW_AS_PERMISSION, type ViewAs, type ViewAsTarget } from './view-as';
 export { invitationsPage, rolesPage } from './connections';

@@ -4,8 +4,9 @@
 import type { Context } from '../../graphql/context';
 import type { CreateUserInput, RemoveMemberInput } from '../../graphql/generated';
 import { assertStrongPassword, hashPassword } from '../../crypto/passwords';
-import { BadInputError } from '../../errors';
-import { performChange, removeMemberChange } from '../../graphql/authz';
+import { BadInputError, NotFoundError } from '../../errors';
+import { performChange, type AccessChange, type PreparedChange } from '../../graphql/authz';
+import { assertMayChangeAccessOf, type AccessStore } from '../../authz';
 import type { AccountDoc } from '../accounts/account.model';
 import { Session, User, type UserDoc } from '../identity/user.model';
 import { mailVerification, verifiedHolder } from '../identity/email.service';
@@ -14,6 +15,34 @@ import { isDuplicateKey } from '../../db/errors';
 import { assertSeatFree, seatFreed, takeSeat } from '../billing/seats.service';
 import { cleanEmail } from '../../mail/address';
 import { displayName, optional, SIGNATURE_MAX } from './profile';
+
+interface RemoveMember extends PreparedChange {
+  userId: string;
+}
+
+/** removeMember: the membership, every binding, the invitations they sent and their tokens in the account. */
+export const removeMemberChange: AccessChange<
+  { accountId: string; userId: string },
+  RemoveMember,
+  Awaited<ReturnType<AccessStore['removeMember']>>
+> = {
+  async prepare(ctx, input) {
+    if (!(await ctx.access.isMember(input.accountId, input.userId))) throw new NotFoundError('member', input.userId);
+    return {
+      accountId: input.accountId,
+      userId: input.userId,
+      subject: { userId: input.userId, scope: { type: 'ACCOUNT', id: input.accountId } },
+    };
+  },
+  async check(store, actor, p) {
+    if (p.userId === (await store.ownerOf(p.accountId))) {
+      throw new BadInputError('The owner cannot be removed: transfer ownership first', 'userId');
+    }
+    if (p.userId === actor.userId) throw new BadInputError('You cannot remove yourself: ask another admin', 'userId');
+    await assertMayChangeAccessOf(store, { accountId: p.accountId, actorId: actor.userId, targetUserId: p.userId, field: 'userId' });
+  },
+  write: (store, p, now) => store.removeMember(p.accountId, p.userId, now),
+};
 
 export async function createUser(ctx: Context, input: CreateUserInput): Promise<UserDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);

@@ -3,7 +3,8 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from '../../graphql/context';
 import type { AccessChangeInput, AccessDelta } from '../../graphql/generated';
-import { removeMemberChange, previewChange } from '../../graphql/authz';
+import { previewChange } from '../../graphql/authz';
+import { removeMemberChange } from './members.service';
 import { BadInputError } from '../../errors';
 import { assignRoleChange, setPermissionOverridesChange, unassignRoleChange } from './bindings.service';
 import { installRolePackChange, updateRoleChange } from './roles.service';
