@@ -2,9 +2,11 @@
 // of import side effects. Outside src/modules only this file (and the demo seed, the SCIM/SSO
 // adapters, the audit trail and the generated resolver types) imports a module
 // (eslint.config.mjs, "Layers"): authorization, the request plugins, authentication, the database
-// connection, HTTP and the server start get what they need of the modules from here.
-// registerModules() is called by the schema build (src/graphql/schema.ts) and by the entry points
-// that use the database without a schema.
+// connection, HTTP and the server start get what they need of the modules from here, as values the
+// entry points hand down: the access store (createAccessStore), the visibility strategies of module
+// lists (moduleVisibility, for the schema build), the data upgrades (dataUpgrades, for openDatabase).
+// registerModules() — now only authentication's credential lookups — is called by the schema build
+// (src/graphql/schema.ts) and by the entry points that use the database without a schema.
 import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
