@@ -2,11 +2,25 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
-// Only src/authz touches the role, binding and invitation models (the one access store).
+// Only the MongoDB access store (src/store/access) touches the role, binding and invitation models.
 const ACCESS_STORE_INSIDE = {
-  regex: '(^|/)authz/store/(models|mongo)$',
-  message: 'Use the access store (src/authz/store: accessStore) — only src/authz touches the role, binding and invitation models.',
+  regex: '(^|/)store/access/(models|mongo)$',
+  message:
+    'Use the access store (ctx.access, or the AccessStore handed to you) — only src/store/access touches the role, binding and invitation models.',
 };
+// The permission core (src/authz, src/authz/README.md) knows neither GraphQL nor MongoDB, nor any layer above it.
+const CORE_PURE = [
+  {
+    regex: '^(graphql|@graphql-tools/[^/]+|mongoose|mongodb)(/|$)',
+    message: 'The permission core (src/authz) knows neither GraphQL nor MongoDB: that belongs to src/graphql/authz or src/store/access.',
+  },
+  {
+    // src/modules: NO_MODULES below says it for every layer.
+    regex: '^(\\.\\./)+(graphql|db|http|store)(/|$)',
+    message:
+      'The permission core (src/authz) imports nothing of src/graphql, src/db, src/http or src/store (nor src/modules): they call it, it never calls them.',
+  },
+];
 // Mechanism apart from policy: outside src/modules only the composition root imports a module.
 const NO_MODULES = {
   regex: '(^|/)modules(/|$)',
@@ -64,11 +78,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off', 'no-console': 'off' },
   },
   { files: ['scripts/**/*.mjs', 'src/seed/**/*.ts', 'src/main.ts'], rules: { 'no-console': 'off' } },
-  // One access store (src/authz/store): nothing outside src/authz touches the role, binding and
-  // invitation models; services ask the store, which bumps permissionsVersion on every write.
+  // One access store: nothing outside src/store/access touches the role, binding and invitation models
+  // (but the Account connections' pages of roles and invitations, src/graphql/authz/connections.ts);
+  // services ask the store, which bumps permissionsVersion on every write.
   {
     files: ['**/*.ts'],
-    ignores: ['src/authz/**'],
+    ignores: ['src/store/access/**', 'src/graphql/authz/connections.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -99,12 +114,17 @@ export default tseslint.config(
   // the composition root and the adapters of MAY_IMPORT_MODULES.
   {
     files: ['src/authz/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES, ...CORE_PURE] }] },
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/authz/**', ...MAY_IMPORT_MODULES],
+    ignores: ['src/authz/**', 'src/store/access/**', 'src/graphql/authz/connections.ts', ...MAY_IMPORT_MODULES],
     rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES, ACCESS_STORE_INSIDE] }] },
+  },
+  {
+    files: ['src/store/access/**/*.ts', 'src/graphql/authz/connections.ts'],
+    ignores: MAY_IMPORT_MODULES,
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_MODULES] }] },
   },
   // One closed set of error codes: `ErrorCode.NOT_FOUND`, never 'NOT_FOUND' (test/lint/layers.test.ts).
   {

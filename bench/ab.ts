@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config';
 import { configureSecretKey } from '../src/crypto/secrets';
 import { openDatabase } from '../src/db/open';
 import { createLogger } from '../src/logger';
-import { registerModules } from '../src/graphql/registry';
+import { createAccessStore, dataUpgrades, registerModules } from '../src/graphql/registry';
 import { DEMO_MEMBERS, DEMO_OWNER, seedDemo } from '../src/seed/demo';
 import { login, startGatewayProcess, type GatewayProcess } from './gateway';
 import { dashboardLoad, type LoadResult } from './load';
@@ -34,10 +34,10 @@ async function main(): Promise<void> {
   });
   configureSecretKey(config);
   registerModules();
-  const db = await openDatabase(config, createLogger('silent'), {});
+  const db = await openDatabase(config, createLogger('silent'), { upgrades: dataUpgrades });
   const gateways: GatewayProcess[] = [];
   try {
-    const demo = await seedDemo(createLogger('silent'));
+    const demo = await seedDemo(createLogger('silent'), createAccessStore());
     await growDashboard(demo.accountId, demo.ownerId);
     const mongodbUri = config.mongodbUri ?? db.embedded!.uri;
     const workers = Number(env.BENCH_WORKERS ?? os.availableParallelism());

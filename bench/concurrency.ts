@@ -2,11 +2,14 @@
 // members (each must land, and permissionsVersion must move by exactly 100: every replica's next
 // request depends on it), then 100 parallel copies of one assignRole (exactly one binding may come
 // of them, the other 99 refused, the version moved by exactly 1).
+import { createAccessStore } from '../src/graphql/registry';
 import { newId } from '../src/db/ids';
 import { Account, Member } from '../src/modules/accounts/account.model';
-import { accessStore } from '../src/authz/store';
 import { User } from '../src/modules/identity/user.model';
 import { gql, type GatewayProcess } from './gateway';
+
+/** The benchmark's access store, built as the composition root builds the gateway's. */
+const accessStore = createAccessStore();
 
 export const PARALLEL = 100;
 

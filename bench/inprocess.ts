@@ -4,13 +4,10 @@
 // graphql-shield + graphql-middleware (the same rules, bench/shield.ts) — on the same data.
 // Operations of the three alternate one by one, so drift and background load hit all alike; the
 // gateway CPU of each (this process only, not the database) is what the ratios are made of.
+import { createAccessStore } from '../src/graphql/registry';
 import { execute, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import mongoose from 'mongoose';
-import { allowed } from '../src/authz/check';
-import { permissionBit } from '../src/authz/catalogue';
-import { compilePermissions } from '../src/authz/compile';
-import { RESOURCE_TYPES } from '../src/authz/resources';
-import { ANALYST_ROLE, MANAGER_ROLE } from '../src/authz/roles';
+import { allowed, permissionBit, compilePermissions, RESOURCE_TYPES, ANALYST_ROLE, MANAGER_ROLE } from '../src/authz';
 import { secretBox } from '../src/crypto/secrets';
 import { randomSecret } from '../src/crypto/tokens';
 import { newId } from '../src/db/ids';
@@ -21,12 +18,14 @@ import { buildBareSchema, buildSchema } from '../src/graphql/schema';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';
 import { createAccount } from '../src/modules/accounts/accounts.service';
-import { accessStore } from '../src/authz/store';
 import { User } from '../src/modules/identity/user.model';
 import { Domain } from '../src/modules/sending/domain.model';
 import { SmtpCredential } from '../src/modules/sending/smtp-credential.model';
 import { dataInMemory } from './memory';
 import { buildShieldSchema } from './shield';
+
+/** The benchmark's access store, built as the composition root builds the gateway's. */
+const accessStore = createAccessStore();
 
 export const ROWS = 1000;
 
@@ -55,7 +54,7 @@ interface Setup {
 async function seed(): Promise<Setup> {
   const ownerId = newId();
   await User.create({ _id: ownerId, email: `owner-${ownerId}@bench.example.com`, name: 'Owner', passwordHash: 'x' });
-  const { account, workspace } = await createAccount(ownerId, 'Bench');
+  const { account, workspace } = await createAccount(accessStore, ownerId, 'Bench');
   const userId = newId();
   await User.create({ _id: userId, email: `analyst-${userId}@bench.example.com`, name: 'Analyst', passwordHash: 'x' });
   await accessStore.addMember({ accountId: account._id, userId, createdBy: ownerId });
@@ -170,6 +169,7 @@ async function measure(opts: Parameters<typeof runInProcess>[0]): Promise<InProc
       log,
       mailer,
       limits,
+      access: accessStore,
     });
     const r = await execute({ schema: schemas[v], document, variableValues: { d: s.domainId, after: s.after }, contextValue });
     if (r.errors?.length) throw new Error(`${v}: query failed: ${r.errors.map((e) => e.message).join('; ')}`);
@@ -307,6 +307,7 @@ export async function commandsOf(query: string, userId: string): Promise<number>
       log: createLogger('silent'),
       mailer: createMailer(undefined),
       limits: new RateLimits(DEFAULT_RATE_LIMITS),
+      access: accessStore,
     });
   const once = async () => {
     const r = await execute({ schema, document, contextValue: contextValue() });

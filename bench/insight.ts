@@ -3,17 +3,16 @@
 // twice: with the account's access facts cached at its unchanged permissionsVersion (what the gateway
 // serves between two access changes: "from compiled data"), and reading every fact from the store on
 // each call (the first call after a change). Medians over many runs after a warm-up.
+import { createAccessStore } from '../src/graphql/registry';
 import { newId } from '../src/db/ids';
-import { permissionBit } from '../src/authz/catalogue';
-import { explainAccess } from '../src/authz/explain';
-import { RESOURCE_TYPES } from '../src/authz/resources';
-import { accessStore } from '../src/authz/store';
-import { accountAccess, readAccountAccess } from '../src/authz/account-access';
-import { whoCan, whoCanFrom } from '../src/authz/who-can';
+import { permissionBit, explainAccess, RESOURCE_TYPES, accountAccess, readAccountAccess, whoCan, whoCanFrom } from '../src/authz';
 import { registerModules } from '../src/graphql/registry';
 import { createAccount } from '../src/modules/accounts/accounts.service';
 import { Member, Workspace } from '../src/modules/accounts/account.model';
 import { User } from '../src/modules/identity/user.model';
+
+/** The benchmark's access store, built as the composition root builds the gateway's. */
+const accessStore = createAccessStore();
 
 export const INSIGHT_MEMBERS = 1000;
 
@@ -57,7 +56,7 @@ async function seed(): Promise<{ accountId: string; workspaceId: string; sampleU
   registerModules();
   const ownerId = newId();
   await User.create({ _id: ownerId, email: `owner-${ownerId}@insight.bench.example.com`, name: 'Owner', passwordHash: 'x' });
-  const { account, workspace } = await createAccount(ownerId, 'Insight bench');
+  const { account, workspace } = await createAccount(accessStore, ownerId, 'Insight bench');
   const accountId = account._id;
   const other = (await Workspace.create({ _id: newId(), accountId, name: 'Second', createdBy: ownerId })).toObject();
   const users = Array.from({ length: INSIGHT_MEMBERS - 1 }, (_, i) => ({

@@ -10,6 +10,7 @@
 //    changes (concurrency.ts); database commands per dashboard request over HTTP (commands-http.ts).
 // `--smoke`: every phase with tiny sizes (CI runs it so the benchmark cannot break unnoticed); the
 // report goes to stdout and the exit status is 1 if a phase failed.
+import { createAccessStore, dataUpgrades } from '../src/graphql/registry';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   const log = createLogger('silent');
   configureSecretKey(config);
   registerModules(); // the models, data upgrades and access store the database and the seed need
-  const db = await openDatabase(config, log, { monitorCommands: true });
+  const db = await openDatabase(config, log, { monitorCommands: true, upgrades: dataUpgrades });
   const mongodbUri = config.mongodbUri ?? db.embedded!.uri;
   const report: RunReport = {
     command: [
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupted);
   try {
     say(`database: ${report.machine.database}`);
-    const demo = await seedDemo(log);
+    const demo = await seedDemo(log, createAccessStore());
     const dashboard = ['dashboard', 'analyst', 'owner'].some(runs);
     if (dashboard) report.demo = await growDashboard(demo.accountId, demo.ownerId);
 

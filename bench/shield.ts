@@ -7,14 +7,22 @@ import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
 import { getDirective } from '@graphql-tools/utils';
 import { applyMiddleware, type IMiddlewareFunction } from 'graphql-middleware';
 import { allow, and, rule, shield } from 'graphql-shield';
-import { permissionBit, permissionResource } from '../src/authz/catalogue';
-import { allowed } from '../src/authz/check';
-import type { CompiledPermissions } from '../src/authz/compile';
-import { directiveUses, locateTarget, mask, type MaskStyle } from '../src/authz/directives';
-import { accountIdOf, PERMISSION_TARGET, RESOURCE_TYPES, scopeOf } from '../src/authz/resources';
-import { defaultVisibility, VISIBILITY_STRATEGIES } from '../src/authz/visibility';
+import {
+  permissionBit,
+  permissionResource,
+  allowed,
+  type CompiledPermissions,
+  accountIdOf,
+  PERMISSION_TARGET,
+  RESOURCE_TYPES,
+  scopeOf,
+  ACCESS_VISIBILITY,
+  defaultVisibility,
+} from '../src/authz';
+import { directiveUses, locateTarget, mask, type MaskStyle } from '../src/graphql/authz';
+import { moduleVisibility } from '../src/graphql/registry';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../src/errors';
-import { VISIBILITY } from '../src/graphql/connection';
+import { VISIBILITY, visibilityFilter } from '../src/graphql/connection';
 import type { Context } from '../src/graphql/context';
 import { buildBareSchema } from '../src/graphql/schema';
 
@@ -73,10 +81,10 @@ function connectionMiddleware(typeName: string, itemType: string, permission: st
     const compiled = await compiledFor(ctx, accountIdOf(typeName, parent));
     if (!compiled) throw new NotFoundError(typeName, parent._id);
     if (allowed(compiled, bit, parent, chain, false)) return resolve(parent, args, ctx, info);
-    const strategy = VISIBILITY_STRATEGIES[itemType] ?? defaultVisibility;
-    const visible = await strategy({ compiled, bit, parent, parentChain: chain, itemType, ctx });
+    const strategy = moduleVisibility[itemType] ?? ACCESS_VISIBILITY[itemType] ?? defaultVisibility;
+    const visible = await strategy({ compiled, bit, parent, parentChain: chain, itemType, store: ctx.access });
     if (!visible) throw new ForbiddenError(permission, scopeOf(typeName, parent));
-    return resolve(parent, { ...args, [VISIBILITY]: visible }, ctx, info);
+    return resolve(parent, { ...args, [VISIBILITY]: visibilityFilter(visible) }, ctx, info);
   };
 }
 

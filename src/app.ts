@@ -1,6 +1,6 @@
 // Where a request enters. Express routes: /graphql (Apollo Server), /graphiql, /healthz, /readyz.
 // For /graphql: request id → principal (src/identity/principal.ts) → per-request context
-// (src/graphql/context.ts) → Apollo → directives (src/authz/directives.ts) → resolvers.
+// (src/graphql/context.ts) → Apollo → directives (src/graphql/authz/directives.ts) → resolvers.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -42,6 +42,7 @@ import type { RateLimits } from './limits';
 import { httpDuration, httpRequests, routeOf, runInRequest, serverSpanOf } from './observability';
 import { scimRouter } from './scim';
 import { ssoRouter } from './sso';
+import type { AccessStore } from './authz';
 
 // GraphQL Armor labels its refusals "Syntax Error: …"; the query is well-formed, only too deep or
 // too wide, so the label goes.
@@ -58,6 +59,8 @@ export interface GatewayOptions {
   log: Logger;
   mailer: Mailer;
   limits: RateLimits;
+  /** The access store (built by the composition root, src/server.ts): every request context gets it. */
+  access: AccessStore;
   /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For gives the client IP. */
   trustProxy: boolean | number | string;
   maxQueryDepth: number;
@@ -198,7 +201,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   app.use(explorerRouter());
   // One request gate (src/http/gate.ts) in front of /graphql and every REST route a session or partner
   // token calls: principal, request budget, second factor owed; the account gate follows in src/authz.
-  const deps = { log: opts.log, mailer: opts.mailer, limits: opts.limits };
+  const deps = { log: opts.log, mailer: opts.mailer, limits: opts.limits, access: opts.access };
   const restGate = requestGate({
     limits: opts.limits,
     rest: true,
@@ -226,8 +229,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   app.get('/audit/export', restGate, auditExportHandler(deps));
   for (const route of moduleRoutes) app[route.method](route.path, ...(route.gated ? [restGate] : []), ...route.handlers(deps));
-  app.use('/scim/v2', scimRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
-  app.use('/sso', ssoRouter({ log: opts.log, mailer: opts.mailer, limits: opts.limits }));
+  app.use('/scim/v2', scimRouter(deps));
+  app.use('/sso', ssoRouter(deps));
 
   app.use(
     '/graphql',
@@ -257,6 +260,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           log: opts.log,
           mailer: opts.mailer,
           limits: opts.limits,
+          access: opts.access,
         });
         res.locals.summary = ctx.summary;
         return ctx;

@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { WORKER_VARIABLES, type Config } from './config';
 import { configureSecretKey } from './crypto';
 import { disconnectDatabase, openDatabase } from './db';
-import { registerModules } from './graphql/registry';
+import { createAccessStore, dataUpgrades, registerModules } from './graphql/registry';
 import { RateLimits } from './limits';
 import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed';
 import type { StartupProgress } from './observability';
@@ -42,14 +42,14 @@ const STOP_WITHIN_MS = 15_000;
 export async function runPrimary(config: Config, log: Logger, progress?: StartupProgress): Promise<void> {
   configureSecretKey(config); // once, so that workers read the same key file
   registerModules();
-  const db = await openDatabase(config, log).catch((err: unknown) => {
+  const db = await openDatabase(config, log, { upgrades: dataUpgrades }).catch((err: unknown) => {
     progress?.stop();
     throw err;
   });
   let demo = false;
   if (config.seedDemo) {
     progress?.step('checking for demo data (seeded into an empty database on first start)');
-    demo = (await seedDemoIfEmpty(log)) || (await hasDemoOwner());
+    demo = (await seedDemoIfEmpty(log, createAccessStore())) || (await hasDemoOwner());
   }
   progress?.step(`starting ${config.workers} workers`);
   await RateLimits.sweep();

@@ -32,10 +32,10 @@ async function startAlone(config: Config, log: Logger) {
   const server = await startServer({
     config,
     log,
-    beforeListen: async (cfg, l) => {
+    beforeListen: async (cfg, l, access) => {
       if (!cfg.seedDemo) return;
       progress.step('checking for demo data (seeded into an empty database on first start)');
-      demo = (await seedDemoIfEmpty(l)) || (await hasDemoOwner());
+      demo = (await seedDemoIfEmpty(l, access)) || (await hasDemoOwner());
       progress.step('opening the HTTP port');
     },
   }).catch((err: unknown) => {

@@ -14,7 +14,15 @@ import { createGateway, type Gateway } from './app';
 import { createMailer, type Mailer } from './mail';
 import { RateLimits } from './limits';
 import { startMetricsListener } from './http';
-import { configureModules, registerModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
+import {
+  configureModules,
+  createAccessStore,
+  dataUpgrades,
+  registerModules,
+  startBackgroundJobs,
+  type BackgroundJobs,
+} from './graphql/registry';
+import type { AccessStore } from './authz';
 
 export interface RunningServer {
   url: string;
@@ -25,6 +33,8 @@ export interface RunningServer {
   config: Config;
   /** The gateway's mailer (its outbox holds the mail of a gateway without SMTP_URL). */
   mailer: Mailer;
+  /** The access store the composition root built for this gateway. */
+  access: AccessStore;
   /** The supervised embedded database, when MONGODB_URI is unset. */
   embedded: EmbeddedDatabase | null;
   /** Background jobs of this replica: scheduled campaigns, stalled sends. */
@@ -37,7 +47,7 @@ export interface StartOptions {
   log?: Logger;
   schema?: GraphQLSchema;
   /** Runs after the database is connected, before HTTP listens (the demo seed). */
-  beforeListen?: (config: Config, log: Logger) => Promise<void>;
+  beforeListen?: (config: Config, log: Logger, access: AccessStore) => Promise<void>;
   monitorCommands?: boolean;
   /** A cluster worker: the primary opened and prepared the database (src/cluster.ts). */
   prepared?: { uri: string };
@@ -51,12 +61,14 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   configureSecretKey(config);
   registerModules(); // also when given a schema built elsewhere (the tests' probe schema)
   configureModules(config);
+  // The composition root: the one access store of this process, handed to everything that needs it.
+  const access = createAccessStore();
 
   const schema = opts.schema ?? buildSchema();
-  const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands, prepared: opts.prepared });
+  const db = await openDatabase(config, log, { monitorCommands: opts.monitorCommands, prepared: opts.prepared, upgrades: dataUpgrades });
   instrumentDatabaseClient(mongoose.connection.getClient());
   try {
-    await opts.beforeListen?.(config, log);
+    await opts.beforeListen?.(config, log, access);
   } catch (err) {
     await db.close();
     throw err;
@@ -67,6 +79,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     schema,
     log,
     mailer,
+    access,
     limits: new RateLimits(config.rateLimits),
     trustProxy: config.trustProxy,
     maxQueryDepth: config.maxQueryDepth,
@@ -98,5 +111,5 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     })();
     return stopping;
   };
-  return { url, metricsUrl, port, gateway, config, mailer, embedded: db.embedded, scheduler, stop };
+  return { url, metricsUrl, port, gateway, config, mailer, access, embedded: db.embedded, scheduler, stop };
 }

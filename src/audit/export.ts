@@ -8,11 +8,9 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { RequestAuth } from '../http';
 import { AccountGateError } from '../identity';
-import type { CompiledPermissions } from '../authz/compile';
+import { type CompiledPermissions, permissionBit, allowed, type AccessStore } from '../authz';
 import { createContext, type Context } from '../graphql';
 import type { RateLimits } from '../limits';
-import { permissionBit } from '../authz/catalogue';
-import { allowed } from '../authz/check';
 import { isId } from '../db';
 import type { AccountDoc } from '../modules/accounts/account.model';
 import type { Mailer } from '../mail';
@@ -58,7 +56,7 @@ export function sendError(res: Response, status: number, code: ErrorCode, messag
 export function restContext(
   req: Request,
   res: Response,
-  deps: { log: Logger; mailer: Mailer; limits: RateLimits },
+  deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore },
 ): ReturnType<typeof createContext> {
   const auth = res.locals.auth as RequestAuth | undefined;
   if (!auth?.principal) throw new Error(`${req.path} is mounted without the request gate (src/http/gate.ts)`);
@@ -118,7 +116,7 @@ function csvRow(e: AuditEventDoc): Record<(typeof CSV_COLUMNS)[number], unknown>
   };
 }
 
-export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: RateLimits }) {
+export function auditExportHandler(deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore }) {
   return async (req: Request, res: Response): Promise<void> => {
     const requestId = res.locals.requestId as string;
     let accountId: string | undefined;

@@ -1,8 +1,7 @@
 // Account.auditLog (schema/audit.graphql). The @requires(auditLog:view) directive guards it and, for
 // a viewer holding it only on some workspaces, narrows the items to those workspaces.
 import type { Resolvers } from '../generated';
-import { nodesHolding } from '../authz/check';
-import type { VisibilityStrategy } from '../authz/visibility';
+import { nodesHolding, type VisibilityStrategy } from '../authz';
 import { paginate } from '../graphql';
 import { AuditEvent } from './model';
 import { auditQuery } from './query';
@@ -14,7 +13,7 @@ import { createAuditSink, deleteAuditSink, sinkSecret } from './sinks';
 // src/graphql/registry.ts.
 export const auditEventVisibility: VisibilityStrategy = ({ compiled, bit }) => {
   const nodes = nodesHolding(compiled, bit);
-  return nodes.length ? { workspaceId: { $in: nodes } } : null;
+  return nodes.length ? [{ in: { workspaceId: nodes } }] : null;
 };
 
 export const auditResolvers: Resolvers = {

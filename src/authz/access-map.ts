@@ -4,7 +4,7 @@
 // Viewer.permissions answers there. previewAccessChange compares this map before and after a change,
 // made on a copy of the account in the in-memory store (copyOfAccount).
 import { compilePermissions, type CompiledPermissions } from './compile';
-import { permissionsAt } from './introspect';
+import { permissionsAt } from './scope-node';
 import { RESOURCE_TYPES, SCOPE_TYPES, type ScopeType } from './resources';
 import { MemoryAccessStore } from './store/memory';
 import type { AccessStore, RoleBindingDoc, ScopePlacement, TokenDoc } from './store/types';

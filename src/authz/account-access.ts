@@ -1,7 +1,7 @@
 // An account's access facts — members, owner, version, bindings, their roles, partner tokens in force —
 // read in one round, for the account-wide answers of access insight (whoCan, accessReview) and reused
 // by explainAccess while fresh. Reused across requests while the account's permissionsVersion is
-// unchanged, as compiled permissions are (src/authz/request.ts).
+// unchanged, as compiled permissions are (src/graphql/authz/request.ts).
 import { compilePermissions, type CompiledPermissions } from './compile';
 import type { AccessStore, RoleBindingDoc, RoleDoc, TokenDoc } from './store/types';
 
@@ -75,7 +75,7 @@ export function cachedAccountAccess(store: AccessStore, accountId: string, versi
 
 /**
  * The account's access facts, reused across requests while its permissionsVersion is unchanged (as
- * compiled permissions are, src/authz/request.ts): every write to the store bumps the version, and
+ * compiled permissions are, src/graphql/authz/request.ts): every write to the store bumps the version, and
  * the facts are read again once a binding or token in them expires. `version`: the account's version
  * as this request read it (the caller's compiled permissions carry it), read here when not given. The
  * facts are read after the version, so they are at least that new (rule 6).

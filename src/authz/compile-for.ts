@@ -1,5 +1,5 @@
 // The one path from stored access data to compiled permissions, for any principal: the request's
-// authorization (src/authz/request.ts), the rules that re-check someone else's rights (an inviter at
+// authorization (src/graphql/authz/request.ts), the rules that re-check someone else's rights (an inviter at
 // acceptance), "who may resolve this request", and the conformance cases on the in-memory store.
 import { compilePermissions, type CompiledPermissions, type TokenRestriction } from './compile';
 import type { AccessStore } from './store/types';

@@ -10,6 +10,7 @@ import { compilePermissions, roleBits, type CompiledPermissions } from './compil
 import { OWNER_ONLY } from './roles';
 import type { AccessStore, RoleBindingDoc, RoleDoc } from './store/types';
 import { cachedAccountAccess } from './account-access';
+import { NotFoundError } from '../errors';
 
 export type AccessStepKind =
   'OWNER' | 'BINDING' | 'GRANT' | 'OVERRIDE_GRANT' | 'OVERRIDE_REVOKE' | 'EXPIRED' | 'TOKEN' | 'RULE' | 'DECISION';
@@ -34,6 +35,9 @@ export interface ExplainToken {
   id: string;
   scopes: readonly string[];
   workspaceIds: readonly string[] | null;
+  /** A revoked or expired token is denied before anything else (explainAccess). */
+  revokedAt?: Date | null;
+  expiresAt?: Date;
 }
 
 /** What one principal's explanation is made of, read from the store once (explainAccess) or taken from an account-wide read (whoCan). */
@@ -201,8 +205,14 @@ export async function explainAccess(
   const now = (input.now ?? new Date()).getTime();
   const permission = parsePermission(input.permission).text;
   const bit = permissionBit(permission);
+  const t = input.token;
+  const lapsed = !t ? null : t.revokedAt ? 'revoked' : t.expiresAt && new Date(t.expiresAt).getTime() <= now ? 'expired' : null;
+  if (lapsed) return { allowed: false, steps: [{ kind: 'DECISION', grants: false, description: `Denied: token ${t!.id} is ${lapsed}` }] };
   const acc = input.version !== undefined ? cachedAccountAccess(store, input.accountId, input.version, now) : undefined;
+  // A person is explained only in an account they belong to (a token: its maker, whoever that is now).
+  const notMember = () => new NotFoundError('member', input.userId);
   if (acc) {
+    if (!t && !acc.members.includes(input.userId)) throw notMember();
     const data: PrincipalAccess = {
       accountId: input.accountId,
       userId: input.userId,
@@ -221,6 +231,7 @@ export async function explainAccess(
     store.bindingsOf(input.accountId, [input.userId]),
     store.version(input.accountId),
   ]);
+  if (!t && !member) throw notMember();
   const roleIds = [...new Set(bindings.map((b) => b.roleId).filter((id): id is string => !!id))];
   const roles = new Map((roleIds.length ? await store.roles(roleIds) : []).map((r) => [r._id, r]));
   const data: PrincipalAccess = {

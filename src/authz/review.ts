@@ -10,7 +10,7 @@
 // principal is bound (or, for a workspace-restricted token, one of its workspaces). Nothing outside the
 // subtree is listed; bindings are listed when they give access inside it (on the root, above it or below it).
 import { RESOURCE_TYPES, SCOPE_MODEL, SCOPE_TYPES, type ScopeType } from './resources';
-import { permissionsAt } from './introspect';
+import { permissionsAt } from './scope-node';
 import { compileMember, type AccountAccess } from './account-access';
 import type { CompiledPermissions } from './compile';
 import type { RoleBindingDoc, TokenDoc } from './store/types';

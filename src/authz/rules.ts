@@ -6,7 +6,7 @@ import { ADMIN_EQUIVALENT_KEYS, isAdminRole } from './packs';
 import { parsePermission, UnknownPermissionError } from './catalogue';
 import type { CompiledPermissions } from './compile';
 import { compileFor } from './compile-for';
-import { missingAt } from './introspect';
+import { missingAt } from './scope-node';
 import { RESOURCE_TYPES } from './resources';
 import { OWNER_ONLY } from './roles';
 import type { AccessStore, InvitationDoc, RoleBindingDoc, RoleDoc } from './store/types';

@@ -5,13 +5,6 @@ import { databaseUnavailable, watchDatabase } from './health';
 /** Brings data written by an older version up to date; a database it has nothing to do on costs a read or two. */
 export type DataUpgrade = () => Promise<unknown>;
 
-let upgrades: readonly DataUpgrade[] | null = null;
-
-/** The modules' upgrades, set by registerModules() (src/graphql/registry.ts), so that this file imports no module. */
-export function registerDataUpgrades(list: readonly DataUpgrade[]): void {
-  upgrades = list;
-}
-
 export interface DbOptions {
   uri: string;
   dbName: string;
@@ -19,6 +12,11 @@ export interface DbOptions {
   monitorCommands?: boolean;
   /** Run the data upgrades and build the indexes (default true; false when another process did: a cluster worker). */
   prepare?: boolean;
+  /**
+   * The upgrades to run before the indexes are built: the modules' (src/graphql/registry.ts `dataUpgrades`,
+   * handed over by the entry points through openDatabase, so that this file imports no module). None by default.
+   */
+  upgrades?: readonly DataUpgrade[];
 }
 
 /** How long the first connection may take (the database may still be starting). */
@@ -53,8 +51,7 @@ export async function connectDatabase(opts: DbOptions): Promise<typeof mongoose>
   watchDatabase(mongoose.connection.getClient());
   if (opts.prepare === false) return mongoose;
   // Older databases may break the unique indexes about to be built (the access store's keys, say): upgrade them first.
-  if (!upgrades) throw new Error('No data upgrades registered: call registerModules() (src/graphql/registry.ts) first');
-  for (const upgrade of upgrades) await upgrade();
+  for (const upgrade of opts.upgrades ?? []) await upgrade();
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).createIndexes()));
   return mongoose;
 }

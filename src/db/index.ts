@@ -1,6 +1,6 @@
 // The public face of src/db (README.md): what the other folders of src/ import from it.
 export { Claim, claimOnce, releaseClaim } from './claims';
-export { disconnectDatabase, pingDatabase } from './connect';
+export { disconnectDatabase, pingDatabase, type DataUpgrade } from './connect';
 export { type EmbeddedDatabase } from './embedded';
 export { isDatabaseUnavailable, isDuplicateKey, writeErrorsOf } from './errors';
 export { databaseUnavailable } from './health';

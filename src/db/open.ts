@@ -3,7 +3,7 @@
 // (src/server.ts) and the seed command (src/seed/cli.ts).
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { connectDatabase, disconnectDatabase } from './connect';
+import { connectDatabase, disconnectDatabase, type DataUpgrade } from './connect';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
 
 export interface OpenDatabase {
@@ -19,9 +19,11 @@ export interface OpenOptions {
    * this URI, start nothing, run no data upgrade and build no index.
    */
   prepared?: { uri: string };
+  /** The data upgrades to run before the indexes are built (src/graphql/registry.ts `dataUpgrades`). */
+  upgrades: readonly DataUpgrade[];
 }
 
-export async function openDatabase(config: Config, log: Logger, opts: OpenOptions = {}): Promise<OpenDatabase> {
+export async function openDatabase(config: Config, log: Logger, opts: OpenOptions): Promise<OpenDatabase> {
   let embedded: EmbeddedDatabase | null = null;
   let uri = opts.prepared?.uri ?? config.mongodbUri;
   if (!uri) {
@@ -33,7 +35,13 @@ export async function openDatabase(config: Config, log: Logger, opts: OpenOption
     uri = embedded.uri;
   }
   try {
-    await connectDatabase({ uri, dbName: config.dbName, monitorCommands: opts.monitorCommands, prepare: !opts.prepared });
+    await connectDatabase({
+      uri,
+      dbName: config.dbName,
+      monitorCommands: opts.monitorCommands,
+      prepare: !opts.prepared,
+      upgrades: opts.upgrades,
+    });
   } catch (err) {
     await embedded?.stop();
     throw err;

@@ -1,9 +1,8 @@
 // docs/permissions.md, generated from the catalogue (src/authz/catalogue.ts, described in
 // src/modules/catalogue/permissions.ts), the system roles and the schema's directives:
 // `npm run docs:permissions` writes it; test/docs/permissions.test.ts fails when it is stale.
-import { directiveUses } from '../authz/directives';
-import { parsePermission, PERMISSIONS } from '../authz/catalogue';
-import { DEFAULT_ROLES } from '../authz/roles';
+import { directiveUses } from '../graphql';
+import { parsePermission, PERMISSIONS, DEFAULT_ROLES } from '../authz';
 import { buildBareSchema } from '../graphql/schema';
 import { permissionCatalogue, RESOURCES } from '../modules';
 

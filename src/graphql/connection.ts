@@ -4,12 +4,27 @@
 import type { QueryFilter, Model } from 'mongoose';
 import { BadInputError } from '../errors';
 import { isId } from '../db';
+import type { Visible } from '../authz';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;
 
 /** Set by the @requires directive on a connection field: restricts items to what the viewer may see. */
 export const VISIBILITY = Symbol('visibility');
+
+/**
+ * The database filter of what a visibility strategy (src/authz/visibility.ts) says the viewer sees:
+ * any clause, each clause every `field ∈ ids` (and `createdBy` the viewer when set).
+ */
+export function visibilityFilter(visible: Visible): Record<string, unknown> {
+  const ors = visible.map((clause) => {
+    const f: Record<string, unknown> = {};
+    for (const [field, ids] of Object.entries(clause.in)) f[field] = { $in: [...ids] };
+    if (clause.createdBy !== undefined) f.createdBy = clause.createdBy;
+    return f;
+  });
+  return ors.length === 1 ? ors[0]! : { $or: ors };
+}
 
 export interface ConnectionArgs {
   first?: number | null;

@@ -5,13 +5,14 @@
 // request (the principal, after signUp/login) lives in a shared holder behind a prototype getter.
 import type { Logger } from 'pino';
 import { AuditRecorder, type AuditActor } from '../audit/recorder';
-import { RequestAuthz } from '../authz/request';
+import { RequestAuthz } from './authz/request';
 import type { Principal } from '../identity';
-import type { ViewAs } from '../authz/view-as.types';
+import type { ViewAs } from './authz/view-as.types';
 import type { Mailer } from '../mail';
 import type { RateLimits } from '../limits';
 import { Loaders } from './loaders';
 import { UnauthenticatedError } from '../errors';
+import type { AccessStore } from '../authz';
 
 /** What the one request log line says about the operation (filled by src/graphql/plugins/logging.ts). */
 export interface RequestSummary {
@@ -30,6 +31,8 @@ export interface ContextInput {
   log: Logger;
   mailer: Mailer;
   limits: RateLimits;
+  /** The access store (src/authz/store/types.ts), built by the composition root. */
+  access: AccessStore;
 }
 
 export class Context {
@@ -40,6 +43,8 @@ export class Context {
   readonly mailer: Mailer;
   /** Rate limits shared by every replica (src/http/rate-limit.ts). */
   readonly limits: RateLimits;
+  /** The access store every service of this request reads and writes (built by the composition root). */
+  readonly access: AccessStore;
   readonly loaders = new Loaders();
   readonly authz: RequestAuthz;
   readonly audit: AuditRecorder;
@@ -54,6 +59,7 @@ export class Context {
     this.log = input.log;
     this.mailer = input.mailer;
     this.limits = input.limits;
+    this.access = input.access;
     const session: { principal: Principal | null; viewAs: ViewAs | null } = { principal: input.principal, viewAs: null };
     this.session = session;
     // Under view-as the audit log names who looked, never the principal looked through.
@@ -62,6 +68,7 @@ export class Context {
     this.authz = new RequestAuthz(
       () => session.principal,
       this.loaders,
+      input.access,
       (refusal) =>
         this.audit.record({
           accountId: String(refusal.extensions.accountId),
@@ -72,7 +79,7 @@ export class Context {
     );
   }
 
-  /** Set while an admin views the API as someone else (src/authz/view-as.ts): read-only, nothing revealed. */
+  /** Set while an admin views the API as someone else (src/graphql/authz/view-as.ts): read-only, nothing revealed. */
   get viewAs(): ViewAs | null {
     return this.session.viewAs;
   }

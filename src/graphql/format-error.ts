@@ -3,7 +3,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import mongoose from 'mongoose';
-import { UnknownPermissionError } from '../authz/catalogue';
+import { UnknownPermissionError } from '../authz';
 import { isDatabaseUnavailable } from '../db';
 import { ServiceUnavailableError, ErrorCode } from '../errors';
 import { BAD_VALUE } from './plugins/input-errors';

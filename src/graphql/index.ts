@@ -24,3 +24,18 @@ export { rateLimitPlugin } from './plugins/rate-limit';
 export { twoFactorGatePlugin } from './plugins/two-factor-gate';
 export { unavailablePlugin } from './plugins/unavailable';
 export { viewAsPlugin } from './plugins/view-as';
+export {
+  type AccessChange,
+  type PreparedChange,
+  accountIdsOf,
+  can,
+  directiveUses,
+  effectivePermissions,
+  invitationsPage,
+  loadScopeNode,
+  mayReadContact,
+  performChange,
+  previewChange,
+  rolesPage,
+  visibleBindings,
+} from './authz';

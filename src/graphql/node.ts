@@ -4,7 +4,7 @@
 import { getNamedType, isInterfaceType, isNonNullType, type GraphQLField, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import type { IResolvers } from '@graphql-tools/utils';
 import type { Context } from './context';
-import { RESOURCE_TYPES } from '../authz/resources';
+import { RESOURCE_TYPES } from '../authz';
 import { isId } from '../db';
 import { BadInputError, NotFoundError } from '../errors';
 

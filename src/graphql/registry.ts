@@ -2,19 +2,21 @@
 // of import side effects. Outside src/modules only this file (and the demo seed, the SCIM/SSO
 // adapters, the audit trail and the generated resolver types) imports a module
 // (eslint.config.mjs, "Layers"): authorization, the request plugins, authentication, the database
-// connection, HTTP and the server start get what they need of the modules from here.
-// registerModules() is called by the schema build (src/graphql/schema.ts) and by the entry points
-// that use the database without a schema.
+// connection, HTTP and the server start get what they need of the modules from here, as values the
+// entry points hand down: the access store (createAccessStore), the visibility strategies of module
+// lists (moduleVisibility, for the schema build), the data upgrades (dataUpgrades, for openDatabase).
+// registerModules() — now only authentication's credential lookups — is called by the schema build
+// (src/graphql/schema.ts) and by the entry points that use the database without a schema.
 import express, { type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { Mailer } from '../mail/mailer';
-import type { RateLimits } from '../limits/rate-limit';
-import { registerDataUpgrades } from '../db/connect';
+import type { Mailer } from '../mail';
+import type { RateLimits } from '../limits';
+import type { DataUpgrade } from '../db';
 import { moduleResolvers } from '../modules';
-import { registerStoreModels } from '../authz/store/registered';
-import { registerVisibility } from '../authz/visibility';
-import { registerCredentialLookup } from '../identity/principal';
+import { createMongoAccessStore, type MongoAccessStore } from '../store';
+import type { AccessStore, VisibilityStrategy } from '../authz';
+import { registerCredentialLookup } from '../identity';
 import { Account, Member } from '../modules/accounts/account.model';
 import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.model';
 import { accessRequestVisibility } from '../modules/access/requests.resolvers';
@@ -39,19 +41,38 @@ import { accessDocumentSchemaHandler } from '../modules/access/access-code.http'
 /** Every module's resolvers (listed in src/modules/index.ts), merged by the schema build. */
 export { moduleResolvers };
 
+/**
+ * The process's access store: the MongoDB store (src/store/access) over the modules' account, member
+ * and token documents, where it keeps owners, permission versions, memberships and partner tokens.
+ * Built by the entry points (src/server.ts, src/cluster.ts, src/seed/cli.ts) and handed down: to the
+ * request context (`ctx.access`), the REST routes and the demo seed. No module holds one of its own.
+ */
+export function createAccessStore(): MongoAccessStore {
+  return createMongoAccessStore({ Account, Member, ApiToken });
+}
+
+/** List types of modules whose visibility is not the default scope-node rule (src/authz/visibility.ts), for the schema build. */
+export const moduleVisibility: Readonly<Record<string, VisibilityStrategy>> = {
+  AccessRequest: accessRequestVisibility,
+  AuditEvent: auditEventVisibility,
+};
+
+/**
+ * Upgrades of older databases, run by src/db/connect.ts before the indexes are built (the entry points
+ * hand them to openDatabase): the access store's unique keys, the unique index on User.email of the days
+ * before unverified addresses, the ssoRequired mirror on accounts, and the page directory of mailing lists
+ * written before it (src/modules/marketing/contact-pages.service.ts).
+ */
+export const dataUpgrades: readonly DataUpgrade[] = [
+  backfillAccessKeys,
+  dropLegacyUniqueEmailIndex,
+  backfillSsoRequiredMirror,
+  pageAllLists,
+];
+
 export function registerModules(): void {
-  // The access store keeps owners, permission versions, memberships and partner tokens in them.
-  registerStoreModels({ Account, Member, ApiToken });
   // Authentication finds sessions and partner tokens by the hash of the token sent (src/identity/principal.ts).
   registerCredentialLookup({ session: sessionByHash, token: tokenByHash, twoFactorEnabled, tokenUsed: noteTokenUsed });
-  // List types whose visibility is not the default scope-node rule (src/authz/visibility.ts).
-  registerVisibility('AccessRequest', accessRequestVisibility);
-  registerVisibility('AuditEvent', auditEventVisibility);
-  // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
-  // store's unique keys, the unique index on User.email of the days before unverified addresses, the
-  // ssoRequired mirror on accounts, and the page directory of mailing lists written before it
-  // (src/modules/marketing/contact-pages.service.ts).
-  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror, pageAllLists]);
 }
 
 /** The settings modules take from the configuration, once at start (src/server.ts). */
@@ -85,7 +106,7 @@ export interface ModuleRoute {
   path: string;
   /** Authenticated by a session or partner token: src/http/app.ts mounts the request gate (src/http/gate.ts) first. */
   gated: boolean;
-  handlers(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): RequestHandler[];
+  handlers(deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore }): RequestHandler[];
 }
 export const moduleRoutes: readonly ModuleRoute[] = [
   { method: 'get', path: '/email-logs/export', gated: true, handlers: (deps) => [emailLogExportHandler(deps)] },

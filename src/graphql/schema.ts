@@ -1,16 +1,16 @@
 // Builds the executable schema: SDL from schema/*.graphql, resolvers from each module, scalars from
 // graphql-scalars, then the permission notes in descriptions (permission-docs.ts) and the authorization
-// directives (src/authz/directives.ts).
+// directives (src/graphql/authz/directives.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { mergeResolvers } from '@graphql-tools/merge';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver, EmailAddressResolver, JSONResolver, NonEmptyStringResolver, URLResolver } from 'graphql-scalars';
-import { applyAuthzDirectives } from '../authz/directives';
+import { applyAuthzDirectives } from './authz';
 import { describePermissions } from './permission-docs';
 import { schemaDir } from '../paths';
-import { moduleResolvers, registerModules } from './registry';
+import { moduleResolvers, moduleVisibility, registerModules } from './registry';
 
 export function loadTypeDefs(dir = schemaDir): string[] {
   return readdirSync(dir)
@@ -54,5 +54,5 @@ export function buildBareSchema(): GraphQLSchema {
 
 /** The served schema: descriptions name each field's permission, and the directives enforce it. */
 export function buildSchema(): GraphQLSchema {
-  return applyAuthzDirectives(describePermissions(buildBareSchema()));
+  return applyAuthzDirectives(describePermissions(buildBareSchema()), { visibility: moduleVisibility });
 }

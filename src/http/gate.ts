@@ -8,7 +8,7 @@
 // What it decides here, for REST routes: no principal → 401; over budget → 429; a person who owes a
 // second factor to an account (requireTwoFactor) → 403 until they enrol (for /graphql the enrolment
 // fields stay open: src/graphql/plugins/two-factor-gate.ts decides per operation). Where a principal
-// touches an account, the account gate (src/identity/gate.ts, from src/authz/request.ts) adds
+// touches an account, the account gate (src/identity/gate.ts, from src/graphql/authz/request.ts) adds
 // ssoRequired, a session reaching only its IdP's account, and tokens acting for their maker.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';

@@ -1,5 +1,5 @@
 // The account gate: whether a principal may act in an account at all, decided wherever a principal
-// touches an account (src/authz/request.ts, before any permission is compiled), from facts already in
+// touches an account (src/graphql/authz/request.ts, before any permission is compiled), from facts already in
 // hand — the principal's (src/identity/principal.ts) and the account document the check loads anyway.
 // No I/O of its own. The session gate (who gets a session) is src/modules/identity/gate.service.ts;
 // docs/identity.md "Doors and gates" lists both.

@@ -11,7 +11,8 @@ export {
   operationLabel,
   registry,
   routeOf,
+  secretReveals,
 } from './metrics';
 export { currentRequest, runInRequest, serverSpanOf } from './request-context';
 export { type StartupProgress, startupProgress } from './startup';
-export { traceDenial } from './trace-events';
+export { traceDenial, traceReveal } from './trace-events';

@@ -5,7 +5,7 @@
 // sanitised and capped operation names).
 import type { MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { isPermission } from '../authz/catalogue';
+import { isPermission } from '../authz';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });

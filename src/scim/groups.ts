@@ -2,11 +2,9 @@
 // account (Postern's extension schema); each active member holds that role there, bound through the
 // access services (assignRole / unassignRole) acting for the SCIM token's creator, so the rules no
 // role breaks apply to provisioning too.
-import { loadScopeNode } from '../authz/introspect';
-import type { ScopeType } from '../authz/resources';
+import { loadScopeNode } from '../graphql';
+import { type ScopeType, type RoleDoc, assertGrantable, type AccessStore } from '../authz';
 import { assignRole, unassignRole } from '../modules/access/bindings.service';
-import { accessStore, type RoleDoc } from '../authz/store';
-import { assertGrantable } from '../authz/rules';
 import { Workspace } from '../modules/accounts/account.model';
 import {
   assertRequired,
@@ -38,8 +36,8 @@ const GROUP_FILTERS: Record<string, FilterField> = {
 };
 
 /** The roles a group may map to: the account's, but never the owner's (ownership moves only by transferOwnership). */
-export async function mappableRoleIds(accountId: string): Promise<string[]> {
-  return (await accessStore.rolesOf(accountId)).filter((r) => r.key !== 'owner').map((r) => r._id);
+export async function mappableRoleIds(store: AccessStore, accountId: string): Promise<string[]> {
+  return (await store.rolesOf(accountId)).filter((r) => r.key !== 'owner').map((r) => r._id);
 }
 
 /** The scopes /Schemas suggests: the account and its workspaces. */
@@ -119,7 +117,7 @@ async function groupFields(req: ScimRequest, body: Record<string, unknown>): Pro
   const scopeKey = keyOf(extIn, 'scope');
   const scopeRaw = scopeKey ? extIn[scopeKey] : undefined;
   if (scopeKey) delete extIn[scopeKey];
-  const ext = cleanAttributes(groupRoleDef(await mappableRoleIds(req.account._id), []).attributes, extIn);
+  const ext = cleanAttributes(groupRoleDef(await mappableRoleIds(req.ctx.access, req.account._id), []).attributes, extIn);
   const roleId = (ext.roleId as string | undefined) ?? null;
   let scopeType: ScopeType | null = null;
   let scopeId: string | null = null;
@@ -172,7 +170,7 @@ async function bind(req: ScimRequest, g: Pick<ScimGroupDoc, 'roleId' | 'scopeTyp
   const scope = effectiveScope(req, g);
   const u = await ScimUser.findOne({ accountId: req.account._id, userId }).lean<ScimUserDoc>();
   if (!u?.active) return null;
-  const held = (await accessStore.bindingsOf(req.account._id, [userId])).some((b) => b.roleId === g.roleId && b.scopeId === scope.id);
+  const held = (await req.ctx.access.bindingsOf(req.account._id, [userId])).some((b) => b.roleId === g.roleId && b.scopeId === scope.id);
   if (held) return null;
   // assignRole applies the rules no role breaks: the maker may grant only what they hold (403 otherwise).
   await assertMakerMay(req, 'roles:assign', scope, 'assign roles there');
@@ -181,7 +179,7 @@ async function bind(req: ScimRequest, g: Pick<ScimGroupDoc, 'roleId' | 'scopeTyp
 }
 
 async function unbind(req: ScimRequest, bindingId: string | null): Promise<void> {
-  const binding = bindingId ? await accessStore.binding(bindingId) : null;
+  const binding = bindingId ? await req.ctx.access.binding(bindingId) : null;
   if (!binding) return;
   await assertMakerMay(req, 'roles:assign', { type: binding.scopeType as ScopeType, id: binding.scopeId }, 'remove roles there');
   await unassignRole(req.ctx, binding._id);

@@ -4,13 +4,12 @@
 import type { Request } from 'express';
 import type { Model } from 'mongoose';
 import type { Logger } from 'pino';
-import { can } from '../authz/introspect';
+import { can, createContext, type Context } from '../graphql';
 import { tokenHash } from '../crypto';
-import { createContext, type Context } from '../graphql';
 import type { RateLimits } from '../limits';
 import type { Mailer } from '../mail';
 import type { AccountDoc } from '../modules/accounts/account.model';
-import type { ScopeType } from '../authz/resources';
+import type { ScopeType, AccessStore } from '../authz';
 import { ScimError } from './errors';
 import { ScimToken } from './scim.model';
 
@@ -96,7 +95,7 @@ export function resourceMeta(
 
 export async function authenticateScim(
   req: Request,
-  deps: { log: Logger; mailer: Mailer; limits: RateLimits; requestId: string },
+  deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore; requestId: string },
 ): Promise<ScimRequest> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
   const token = m?.[1];
@@ -115,6 +114,7 @@ export async function authenticateScim(
     log: deps.log,
     mailer: deps.mailer,
     limits: deps.limits,
+    access: deps.access,
   });
   const account = await ctx.loaders.load<AccountDoc>('Account', t.accountId);
   if (!account) throw new ScimError(401, 'The SCIM token is unknown or revoked');

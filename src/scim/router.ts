@@ -12,6 +12,7 @@ import { patchOperations, type PatchOperation } from './patch';
 import { attributeList, project, type Projection } from './projection';
 import { authenticateScim, type ScimRequest } from './request';
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from './users';
+import type { AccessStore } from '../authz';
 
 const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const SEARCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -82,7 +83,7 @@ interface ResourceOps {
   remove(s: ScimRequest, id: string): Promise<void>;
 }
 
-export function scimRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): Router {
+export function scimRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore }): Router {
   const router = express.Router();
   router.use(express.json({ type: ['application/json', SCIM_JSON], limit: '1mb' }));
 
@@ -149,7 +150,7 @@ export function scimRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimi
   discovery('/ResourceTypes', async (s) => resourceTypes(s.baseUrl), 'resource type');
   discovery(
     '/Schemas',
-    async (s) => schemas(s.baseUrl, await mappableRoleIds(s.account._id), await suggestedScopes(s.account._id)),
+    async (s) => schemas(s.baseUrl, await mappableRoleIds(s.ctx.access, s.account._id), await suggestedScopes(s.account._id)),
     'schema',
   );
 

@@ -3,7 +3,6 @@
 // the membership through removeMember, which ends the user's sessions and their tokens at once.
 // Addresses: a user is created only at an address under a domain the account proved through DNS
 // (trusted-domain.service); an existing login at the address is linked, never overwritten.
-import { accessStore } from '../authz/store';
 import { removeMember } from '../modules/access/members.service';
 import { takeSeat } from '../modules/billing/seats.service';
 import { User } from '../modules/identity/user.model';
@@ -137,14 +136,14 @@ async function activate(req: ScimRequest, u: ScimUserDoc): Promise<void> {
   // A seat of the plan first (all taken: 400). The access store bumps the account's permissionsVersion
   // itself; false when already a member.
   const seat = await takeSeat(req.account, u.userId, 'active');
-  if (!(await accessStore.addMember({ accountId: req.account._id, userId: u.userId, createdBy: req.ctx.actorId }))) await seat.release();
+  if (!(await req.ctx.access.addMember({ accountId: req.account._id, userId: u.userId, createdBy: req.ctx.actorId }))) await seat.release();
   await rebindGroupsOf(req, u.userId);
 }
 
 /** Ends the membership: bindings removed, sessions and the user's tokens in this account ended at once. */
 async function deactivate(req: ScimRequest, u: ScimUserDoc): Promise<void> {
   if (u.userId === req.account.ownerId) throw new ScimError(400, 'The account owner cannot be deprovisioned', 'mutability');
-  if (await accessStore.isMember(req.account._id, u.userId)) {
+  if (await req.ctx.access.isMember(req.account._id, u.userId)) {
     await removeMember(req.ctx, { accountId: req.account._id, userId: u.userId });
   }
   await dropFromGroups(req, u.userId, { keepMembership: true });
@@ -182,7 +181,7 @@ export async function createUser(req: ScimRequest, body: Json): Promise<Json> {
   }
   const { user, created: createdUser } = found;
   // A linked login that is already a member, provisioned as inactive, leaves the account (the rule of active).
-  const leaves = !fields.active && !createdUser && (await accessStore.isMember(req.account._id, user._id));
+  const leaves = !fields.active && !createdUser && (await req.ctx.access.isMember(req.account._id, user._id));
   if (leaves) {
     if (user._id === req.account.ownerId) throw new ScimError(400, 'The account owner cannot be deprovisioned', 'mutability');
     await assertMakerMay(req, 'members:remove', ACCOUNT(req), 'remove members');

@@ -4,7 +4,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';
 import { configureSecretKey } from '../crypto';
 import { openDatabase } from '../db';
-import { registerModules } from '../graphql/registry';
+import { createAccessStore, dataUpgrades, registerModules } from '../graphql/registry';
 import { demoLogins, seedDemoIfEmpty } from './demo';
 
 async function main(): Promise<number> {
@@ -12,10 +12,10 @@ async function main(): Promise<number> {
   const log = createLogger(config.logLevel);
   configureSecretKey(config);
   registerModules();
-  const db = await openDatabase(config, log);
+  const db = await openDatabase(config, log, { upgrades: dataUpgrades });
   try {
     const started = Date.now();
-    if (await seedDemoIfEmpty(log)) {
+    if (await seedDemoIfEmpty(log, createAccessStore())) {
       console.log(`Seeded the demo account in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
       console.log(demoLogins());
     } else {

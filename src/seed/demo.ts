@@ -41,9 +41,8 @@ import {
 } from '../modules';
 import { hashPassword, randomSecret, secretBox } from '../crypto';
 import { newId, Claim } from '../db';
-import { accessStore, type NewBinding } from '../authz/store';
+import { type NewBinding, ROLE_PACKS, type AccessStore } from '../authz';
 import { AuditRecorder, type AuditInput } from '../audit';
-import { ROLE_PACKS } from '../authz/packs';
 
 export const DEMO_OWNER = { email: 'owner@demo.postern.dev', password: 'Demo-Owner-2026!', name: 'Dana Demo' };
 
@@ -74,9 +73,9 @@ export interface DemoSummary {
   members: number;
 }
 
-export async function seedDemoIfEmpty(log: Logger): Promise<boolean> {
+export async function seedDemoIfEmpty(log: Logger, access: AccessStore): Promise<boolean> {
   if (await User.exists({})) return false;
-  await seedDemo(log);
+  await seedDemo(log, access);
   return true;
 }
 
@@ -185,7 +184,7 @@ function bodies(subject: string, greeting: string): { html: string; text: string
   };
 }
 
-export async function seedDemo(log: Logger): Promise<DemoSummary> {
+export async function seedDemo(log: Logger, access: AccessStore): Promise<DemoSummary> {
   const started = Date.now();
   const rand = prng(2026);
   const now = new Date();
@@ -206,7 +205,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       emailVerifiedAt: now, // set directly: the demo's addresses receive no mail
     })
   ).toObject();
-  const { account, workspace: transactional } = await createAccount(owner._id, 'Demo Mail Co');
+  const { account, workspace: transactional } = await createAccount(access, owner._id, 'Demo Mail Co');
   const accountId = account._id;
   const by = owner._id;
   await Workspace.updateOne({ _id: transactional._id }, { $set: { name: 'Transactional' } });
@@ -593,7 +592,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
   ]);
 
   // --- members with different roles (and the Mailtrap role pack installed) ----------------------
-  await accessStore.createRoles(
+  await access.createRoles(
     ROLE_PACKS.mailtrap.roles.map((r) => ({
       accountId,
       key: r.key,
@@ -606,9 +605,9 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       createdBy: by,
     })),
   );
-  const roles = await accessStore.rolesOf(accountId);
+  const roles = await access.rolesOf(accountId);
   const roleId = (key: string) => roles.find((r) => r.key === key)!._id;
-  const [qaRole] = await accessStore.createRoles([
+  const [qaRole] = await access.createRoles([
     {
       accountId,
       key: 'qa-tester',
@@ -635,7 +634,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
   );
   // Verified addresses hold their unique key (src/modules/identity/email.service.ts).
   await VerifiedEmail.insertMany([owner, ...memberUsers].map((u) => ({ _id: u.email, userId: u._id })));
-  await Promise.all(memberUsers.map((u) => accessStore.addMember({ accountId, userId: u._id, createdBy: by })));
+  await Promise.all(memberUsers.map((u) => access.addMember({ accountId, userId: u._id, createdBy: by })));
   const bindings = DEMO_MEMBERS.map((m, i): NewBinding => {
     const userId = memberUsers[i]!._id;
     if (m.scope === 'ACCOUNT')
@@ -653,7 +652,7 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
       createdBy: by,
     };
   });
-  await Promise.all(bindings.map((b) => accessStore.createBinding(b, new Date())));
+  await Promise.all(bindings.map((b) => access.createBinding(b, new Date())));
 
   // --- an audit trail of how the account was set up (a chained log, as the gateway writes it) -----
   const audit = new AuditRecorder(() => ({ type: 'user', id: by, userId: by }), 'demo-seed', null);

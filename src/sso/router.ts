@@ -13,6 +13,7 @@ import { finishSamlSignIn, samlMetadata, startSamlSignIn } from './saml';
 import { SsoRefusedError, type SsoLinkOffer } from './sso.service';
 import { randomSecret } from '../crypto';
 import { ErrorCode } from '../errors';
+import type { AccessStore } from '../authz';
 
 /** A service's refusal (not a crash) while single sign-on adds someone to an account: answered as FORBIDDEN. */
 const REFUSALS = new Set<string>([ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND]);
@@ -48,7 +49,7 @@ function bindBrowser(req: Request, res: Response): string {
   return value;
 }
 
-export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimits }): Router {
+export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore }): Router {
   const router = express.Router();
   const context = (req: Request, res: Response): Context =>
     createContext({
@@ -59,6 +60,7 @@ export function ssoRouter(deps: { log: Logger; mailer: Mailer; limits: RateLimit
       log: deps.log,
       mailer: deps.mailer,
       limits: deps.limits,
+      access: deps.access,
     });
 
   const fail = (res: Response, err: unknown) => {

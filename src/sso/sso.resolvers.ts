@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated';
-import type { RoleDoc } from '../authz/store';
+import type { RoleDoc } from '../authz';
 import DataLoader from 'dataloader';
 import type { UserDoc } from '../modules/identity/user.model';
 import { SsoConfig, SsoPendingChange, type SsoConfigDoc, type SsoPendingChangeDoc } from './sso.model';

@@ -7,8 +7,7 @@ import { hashPassword, secretBox, randomSecret } from '../crypto';
 import { BadInputError } from '../errors';
 import { assignRole } from '../modules/access/bindings.service';
 import { takeSeat } from '../modules/billing/seats.service';
-import type { RoleDoc } from '../authz/store';
-import { accessStore } from '../authz/store';
+import type { RoleDoc } from '../authz';
 import { Account, Member, type AccountDoc } from '../modules/accounts/account.model';
 import { Session, User, type UserDoc } from '../modules/identity/user.model';
 import { claimAddress, SYSTEM_FROM, verifiedHolder } from '../modules/identity/email.service';
@@ -430,7 +429,7 @@ export async function completeSsoSignIn(ctx: Context, config: SsoConfigDoc, iden
   if (await ScimUser.exists({ accountId: account._id, userId: user._id, active: false })) {
     throw new SsoRefusedError('This user was deprovisioned from the account by its identity provider', 403, 'deprovisioned');
   }
-  if (!(await accessStore.isMember(account._id, user._id))) await joinJustInTime(ctx, config, account, user, identity.method);
+  if (!(await ctx.access.isMember(account._id, user._id))) await joinJustInTime(ctx, config, account, user, identity.method);
   const result = await completeLogin(ctx, user, `sso:${identity.method}`, { ssoAccountId: account._id, idpMfa: identity.idpMfa, account });
   return { ...result, account };
 }
@@ -447,7 +446,7 @@ async function joinJustInTime(ctx: Context, config: SsoConfigDoc, account: Accou
     if (err instanceof BadInputError) throw new SsoRefusedError(err.message, 403, 'no seat');
     throw err;
   }
-  const joined = await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: config.configuredBy });
+  const joined = await ctx.access.addMember({ accountId: account._id, userId: user._id, createdBy: config.configuredBy });
   if (!joined) {
     await seat.release();
     return;

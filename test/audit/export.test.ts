@@ -1,5 +1,5 @@
-// Reading and exporting the audit log (CONTRACT.md: Account.auditLog, GET /audit/export) and the
-// integrity of its hash chain (DESIGN.md §6).
+// Reading and exporting the audit log (docs/api.md: Account.auditLog, GET /audit/export) and the
+// integrity of its hash chain (docs/design.md "Identity, tokens, audit").
 import mongoose from 'mongoose';
 import { verifyChain } from '../../src/audit/recorder';
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';

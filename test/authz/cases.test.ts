@@ -10,7 +10,7 @@ import type { GraphQLError } from 'graphql';
 import { permissionBit, parsePermission } from '../../src/authz/catalogue';
 import { allowed, ownHeldOn } from '../../src/authz/check';
 import { compileFor } from '../../src/authz/compile-for';
-import { contactVisibleIn } from '../../src/authz/people';
+import { contactVisibleIn } from '../../src/authz/contact';
 import { PERMISSION_TARGET, RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../src/authz/resources';
 import { ADMIN_ROLE, OWNER_ROLE } from '../../src/authz/roles';
 import {
@@ -23,9 +23,8 @@ import {
   cleanPermissions,
   type Actor,
 } from '../../src/authz/rules';
-import { accessStore, DuplicateError, MemoryAccessStore, type AccessStore, type InvitationDoc } from '../../src/authz/store';
-import { storeModels } from '../../src/authz/store/registered';
-import { connectTestDatabase } from '../helpers/database';
+import { DuplicateError, type AccessStore, type InvitationDoc } from '../../src/authz/store';
+import { memoryBackend, mongoBackend, type Backend } from '../helpers/access-stores';
 import { ForbiddenError } from '../../src/errors';
 import { validateScopes } from '../../src/modules/access/tokens.service';
 
@@ -86,50 +85,6 @@ function parseTime(s: string | undefined): Date | null {
   if (!m) throw new Error(`bad time ${s} (use +1h, -5m, …)`);
   const unit = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[3] as 's' | 'm' | 'h' | 'd'];
   return new Date(Date.now() + (m[1] === '-' ? -1 : 1) * Number(m[2]) * unit);
-}
-
-/** How a case gets an empty store holding the two accounts and their owners. */
-interface Backend {
-  name: string;
-  open(): Promise<void>;
-  fresh(owners: Record<string, string>): Promise<AccessStore>;
-  close(): Promise<void>;
-}
-
-const memoryBackend: Backend = {
-  name: 'in-memory store',
-  async open() {},
-  async fresh(owners) {
-    const store = new MemoryAccessStore();
-    for (const [accountId, ownerId] of Object.entries(owners)) store.addAccount(accountId, ownerId);
-    return store;
-  },
-  async close() {},
-};
-
-/** The mongoose store on the run's database (embedded, or MONGODB_URI), emptied between cases with its indexes kept. */
-function mongoBackend(): Backend {
-  let conn: Awaited<ReturnType<typeof connectTestDatabase>> | null = null;
-  return {
-    name: 'MongoDB store',
-    async open() {
-      conn = await connectTestDatabase();
-    },
-    async fresh(owners) {
-      for (const c of await conn!.db.collections()) await c.deleteMany({});
-      const { Account, Member } = storeModels();
-      for (const [accountId, ownerId] of Object.entries(owners)) {
-        // The store reads only these facts of an account (src/authz/store/registered.ts); written raw, as the
-        // accounts module's other required fields are none of the store's business.
-        await Account.collection.insertOne({ _id: accountId, ownerId, permissionsVersion: 0, ownerEpoch: 0 } as never);
-        await Member.collection.insertOne({ _id: `${accountId}:${ownerId}`, accountId, userId: ownerId, createdBy: ownerId } as never);
-      }
-      return accessStore; // the process's MongoAccessStore: it keeps no state of its own
-    },
-    async close() {
-      await conn?.close();
-    },
-  };
 }
 
 /** Builds the world in a fresh store; returns it with the node docs. */

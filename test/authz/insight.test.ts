@@ -5,7 +5,7 @@
 import { permissionBit } from '../../src/authz/catalogue';
 import { allowed } from '../../src/authz/check';
 import { compileFor } from '../../src/authz/compile-for';
-import { permissionsAt } from '../../src/authz/introspect';
+import { permissionsAt } from '../../src/authz/scope-node';
 import { RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../src/authz/resources';
 import { readAccountAccess } from '../../src/authz/account-access';
 import { reviewFrom } from '../../src/authz/review';

@@ -5,7 +5,7 @@ import { getNamedType, isInputObjectType, isObjectType, type GraphQLSchema } fro
 import { allowed } from '../../src/authz/check';
 import { PERMISSIONS, permissionBit } from '../../src/authz/catalogue';
 import { compilePermissions, type CompiledPermissions } from '../../src/authz/compile';
-import { directiveUses, INPUT_ARGS, locateTarget, type DirectiveUse } from '../../src/authz/directives';
+import { directiveUses, INPUT_ARGS, locateTarget, type DirectiveUse } from '../../src/graphql/authz/directives';
 import { RESOURCE_TYPES } from '../../src/authz/resources';
 import { OWNER_ONLY } from '../../src/authz/roles';
 import { newId } from '../../src/db/ids';

@@ -1,4 +1,4 @@
-// Freshness across replicas (DESIGN.md §4 rule 6): two gateway processes on one database. A change made
+// Freshness across replicas (docs/permissions-rules.md "Rules no role can break", rule 6): two gateway processes on one database. A change made
 // through one is enforced by the other on its very next request, even though the other has the
 // principal's permissions compiled and cached from the request before.
 import mongoose from 'mongoose';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type mongoose from 'mongoose';
 import { isDuplicateKey } from '../../src/db/errors';
 import { Account } from '../../src/modules/accounts/account.model';
-import { accessStore } from '../../src/authz/store';
+import { accessStore } from '../helpers/access';
 import { connectTestDatabase } from '../helpers/database';
 
 let db: mongoose.mongo.Db;

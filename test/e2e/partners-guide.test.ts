@@ -10,6 +10,7 @@ import { projectRoot } from '../../src/paths';
 import { createLogger } from '../../src/logger';
 import { seedDemo } from '../../src/seed/demo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { accessStore } from '../helpers/access';
 
 interface Step {
   script: string;
@@ -59,7 +60,7 @@ function matches(expected: unknown, actual: unknown, where: string): string | nu
 let gw: TestGateway;
 beforeAll(async () => {
   gw = await startTestGateway();
-  await seedDemo(createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() })));
+  await seedDemo(createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() })), accessStore);
 });
 afterAll(() => gw.stop());
 

@@ -1,9 +1,11 @@
 // Roles and bindings written straight through the access store (as the access module would), for
 // tests that need a member with exactly some permissions. The store bumps permissionsVersion.
 import { randomBytes } from 'node:crypto';
-import { accessStore, type NewBinding, type NewRole, type RoleBindingDoc, type RoleDoc } from '../../src/authz/store';
+import type { NewBinding, NewRole, RoleBindingDoc, RoleDoc } from '../../src/authz/store';
+import { createAccessStore } from '../../src/graphql/registry';
 
-export { accessStore };
+/** The tests' MongoDB access store, built as the composition root builds the gateway's (it keeps no state of its own). */
+export const accessStore = createAccessStore();
 
 /** A custom role (key, name and description made up unless given). */
 export async function createRoleDoc(r: Partial<NewRole> & Pick<NewRole, 'accountId' | 'permissions' | 'createdBy'>): Promise<RoleDoc> {

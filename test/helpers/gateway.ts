@@ -6,7 +6,7 @@ import mongoose from 'mongoose';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server';
-import { clearCompiledCache } from '../../src/authz/request';
+import { clearCompiledCache } from '../../src/graphql/authz/request';
 import { startDnsServer, type TestDns } from './dns';
 import type { OutgoingMail } from '../../src/mail/mailer';
 import type { Mailbox } from './mailbox';

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { errorCode, startTestGateway, type TestGateway } from '../helpers/gateway';
+import { accessStore } from '../helpers/access';
 import { createLogger } from '../../src/logger';
 import { DEMO_CONTACTS, DEMO_MEMBERS, DEMO_OWNER, seedDemo, seedDemoIfEmpty } from '../../src/seed/demo';
 import { secretBox } from '../../src/crypto/secrets';
@@ -22,7 +23,7 @@ let summary: Awaited<ReturnType<typeof seedDemo>>;
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  summary = await seedDemo(quiet);
+  summary = await seedDemo(quiet, accessStore);
 });
 afterAll(() => gw.stop());
 
@@ -95,7 +96,7 @@ describe('demo seed', () => {
   });
 
   it('seeds only an empty database', async () => {
-    expect(await seedDemoIfEmpty(quiet)).toBe(false);
+    expect(await seedDemoIfEmpty(quiet, accessStore)).toBe(false);
     expect(await Workspace.countDocuments({ accountId: summary.accountId })).toBe(2);
   });
 });

@@ -1,9 +1,4 @@
-// The process's access store: MongoAccessStore. Services import `accessStore` from here; the
-// conformance cases build a MemoryAccessStore.
-import { MongoAccessStore } from './mongo';
-import type { AccessStore } from './types';
-
-export const accessStore: AccessStore = new MongoAccessStore();
-
+// The access store's interface (types.ts) and its in-memory implementation (memory.ts). The MongoDB
+// implementation lives in src/store/access; which one a process uses is the composition root's choice.
 export { MemoryAccessStore } from './memory';
 export * from './types';

@@ -2,9 +2,21 @@
 // MongoAccessStore, used by the conformance cases (test/authz/cases.yaml) to run the compiler, the
 // checker and the rules in milliseconds. Unique keys are kept in maps; operations are synchronous
 // between awaits, so they are atomic as a database's single-document writes are.
-import { newId } from '../../db/ids';
+import { randomBytes } from 'node:crypto';
 import { bindingKey, DuplicateError } from './types';
 import type * as Store from './types';
+
+let counter = randomBytes(3).readUIntBE(0, 3);
+const processPart = randomBytes(5).toString('hex');
+
+/** Ids as the database makes them (src/db/ids.ts): 24 hex characters, ordered by creation (an ObjectId's layout). */
+function newId(): string {
+  counter = (counter + 1) % 0x1000000;
+  const seconds = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return seconds + processPart + counter.toString(16).padStart(6, '0');
+}
 
 interface AccountState {
   ownerId: string;

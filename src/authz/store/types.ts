@@ -2,9 +2,11 @@
 // roles, bindings (with their overrides and the time-bound grants of approved access requests),
 // memberships and the owner, invitations' role offers, partner tokens — and of each account's
 // permissionsVersion. Every write goes through it and bumps the version itself (an atomic `$inc`), so
-// a change is in force on every replica's next request (docs/permissions-rules.md, rule 6). Services ask the store;
-// only src/authz touches the models. Two implementations: MongoAccessStore (mongoose) and
-// MemoryAccessStore (the conformance cases of test/authz/cases.yaml run on it in milliseconds).
+// a change is in force on every replica's next request (docs/permissions-rules.md, rule 6). Services ask the
+// store they are handed (`ctx.access`); only src/store/access touches the models. Two implementations:
+// MongoAccessStore (src/store/access) and MemoryAccessStore (memory.ts: the dry runs of previews and
+// access plans). One contract suite and the conformance cases run on both (test/authz/store.test.ts,
+// test/authz/cases.test.ts), so a preview on the memory copy answers what the database store would do.
 import type { ScopeType } from '../resources';
 import type { ScopePlacement } from './placement';
 

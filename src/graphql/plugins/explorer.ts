@@ -4,9 +4,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
-import { permissionBit } from '../../authz/catalogue';
-import { heldAnywhere } from '../../authz/check';
-import { accessStore } from '../../authz/store';
+import { permissionBit, heldAnywhere } from '../../authz';
 import { ForbiddenError, UnauthenticatedError, ErrorCode } from '../../errors';
 
 export const EXPLORER_HEADER = 'x-postern-client';
@@ -21,7 +19,7 @@ async function explorerAccount(ctx: Context): Promise<{ allowed: boolean; firstA
   const accountIds =
     principal.kind === 'token'
       ? [principal.accountId]
-      : (await accessStore.accountsOf([principal.userId]))
+      : (await ctx.access.accountsOf([principal.userId]))
           .map((m) => m.accountId)
           .sort()
           .slice(0, MAX_ACCOUNTS);

@@ -1,4 +1,4 @@
-// `X-Postern-View-As` (src/authz/view-as.ts): decided once the operation is known, before anything
+// `X-Postern-View-As` (src/graphql/authz/view-as.ts): decided once the operation is known, before anything
 // runs. A mutation is refused (view-as is read-only); the admin's right to view as is checked and
 // the use audited (`access.viewedAs`, actor: the admin); then, as execution starts, the request's
 // principal becomes the one viewed — after the gates (sign-in, two-factor, the explorer's
@@ -6,7 +6,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
-import { resolveViewAs, VIEW_AS_PERMISSION, type ViewAs } from '../../authz/view-as';
+import { resolveViewAs, VIEW_AS_PERMISSION, type ViewAs } from '../authz';
 import { ErrorCode, UnauthenticatedError } from '../../errors';
 
 export const VIEW_AS_HEADER = 'x-postern-view-as';

@@ -4,7 +4,7 @@
 // a partner token apply a plan a person reviewed.
 import { model, Schema, type Model } from 'mongoose';
 import { docSchema, type BaseDoc, type InAccount } from '../../db';
-import type { AccessDelta } from '../../authz/access-map';
+import type { AccessDelta } from '../../authz';
 
 export type ChangeSetStatus = 'APPLYING' | 'APPLIED' | 'ROLLED_BACK';
 

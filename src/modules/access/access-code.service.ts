@@ -13,16 +13,32 @@
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { Context } from '../../graphql';
-import { accessOf, copyOfAccount, diffAccess } from '../../authz/access-map';
-import { allowed } from '../../authz/check';
-import { permissionBit } from '../../authz/catalogue';
-import type { CompiledPermissions } from '../../authz/compile';
-import { compileFor } from '../../authz/compile-for';
-import { ancestorIds, type ScopeNode } from '../../authz/introspect';
-import { ROLE_PACKS, isAdminRole, type RolePackName } from '../../authz/packs';
-import { RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../authz/resources';
-import { cleanPermissions, isAccountAdmin, PLACED_CHAIN, type Actor } from '../../authz/rules';
-import { accessStore, DuplicateError, type AccessStore, type RoleBindingDoc, type RoleDoc, type TokenDoc } from '../../authz/store';
+import {
+  accessOf,
+  copyOfAccount,
+  diffAccess,
+  allowed,
+  permissionBit,
+  type CompiledPermissions,
+  compileFor,
+  ancestorIds,
+  type ScopeNode,
+  ROLE_PACKS,
+  isAdminRole,
+  type RolePackName,
+  RESOURCE_TYPES,
+  SCOPE_MODEL,
+  type ScopeType,
+  cleanPermissions,
+  isAccountAdmin,
+  PLACED_CHAIN,
+  type Actor,
+  DuplicateError,
+  type AccessStore,
+  type RoleBindingDoc,
+  type RoleDoc,
+  type TokenDoc,
+} from '../../authz';
 import { claimOnce, newId } from '../../db';
 import { BadInputError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../../errors';
 import { AuditRetention } from '../../audit/retention-window';
@@ -130,17 +146,17 @@ async function pathsOf(accountId: string, bindings: RoleBindingDoc[], tokens: To
   return out;
 }
 
-async function loadState(accountId: string): Promise<AccountState> {
+async function loadState(store: AccessStore, accountId: string): Promise<AccountState> {
   const now = new Date();
   const account = await Account.findById(accountId).lean<AccountDoc>();
   if (!account) throw new NotFoundError('account', accountId);
   const [version, ownerId, members, roles, bindings, tokens, retention] = await Promise.all([
-    accessStore.version(accountId),
-    accessStore.ownerOf(accountId),
-    accessStore.membersOf(accountId),
-    accessStore.rolesOf(accountId),
-    accessStore.bindingsOfAccount(accountId),
-    accessStore.tokensOf(accountId, now),
+    store.version(accountId),
+    store.ownerOf(accountId),
+    store.membersOf(accountId),
+    store.rolesOf(accountId),
+    store.bindingsOfAccount(accountId),
+    store.tokensOf(accountId, now),
     retentionWindow(accountId),
   ]);
   const users = await User.find({ _id: { $in: members } })
@@ -223,7 +239,7 @@ async function assertMayReadMembers(ctx: Context, accountId: string): Promise<vo
 
 export async function exportAccess(ctx: Context, accountId: string): Promise<AccessDocument> {
   await assertMayReadMembers(ctx, accountId);
-  return documentOf(await loadState(accountId));
+  return documentOf(await loadState(ctx.access, accountId));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,6 +496,8 @@ const normTokens = (t: AccessDocument['tokens']) =>
 
 interface Runner {
   store: AccessStore;
+  /** The account's own store (an apply), not the plan's copy: settings that are not access data are written only then. */
+  live: boolean;
   accountId: string;
   actor: Actor;
   /** The actor's usable permissions: each step needs its mutation's permission, as its mutation would. */
@@ -702,7 +720,7 @@ async function write(r: Runner, s: Step, before: (undo: UndoOp) => Promise<void>
     }
     case 'setDefaultRole':
       r.defaultKey = s.role;
-      if (store !== accessStore) return; // not access data: nothing to write on the plan's copy
+      if (!r.live) return; // not access data: nothing to write on the plan's copy
       {
         const account = await Account.findById(accountId).lean<AccountDoc>();
         await before({ op: 'accountSettings', set: { defaultRoleId: account?.defaultRoleId ?? null } });
@@ -711,7 +729,7 @@ async function write(r: Runner, s: Step, before: (undo: UndoOp) => Promise<void>
       }
       return;
     case 'setAccessRequestRecipients':
-      if (store !== accessStore) return;
+      if (!r.live) return;
       {
         const account = await Account.findById(accountId).lean<AccountDoc>();
         await before({ op: 'accountSettings', set: { accessRequestRecipients: account?.accessRequestRecipients ?? 'RESOLVERS' } });
@@ -719,7 +737,7 @@ async function write(r: Runner, s: Step, before: (undo: UndoOp) => Promise<void>
       }
       return;
     case 'setAuditRetention':
-      if (store !== accessStore) return;
+      if (!r.live) return;
       {
         const w = await retentionWindow(accountId);
         await before({ op: 'auditRetention', days: w.custom ? w.days : null });
@@ -737,8 +755,7 @@ async function write(r: Runner, s: Step, before: (undo: UndoOp) => Promise<void>
 }
 
 /** Undoes one write; idempotent, so a rollback may run twice (or after a write that never happened). */
-async function undo(accountId: string, u: UndoOp): Promise<void> {
-  const store = accessStore;
+async function undo(store: AccessStore, accountId: string, u: UndoOp): Promise<void> {
   switch (u.op) {
     case 'deleteRoles':
       for (const id of u.ids) await store.deleteRole(id);
@@ -787,18 +804,20 @@ interface PlanAs {
 }
 
 async function planWith(
+  store: AccessStore,
   accountId: string,
   doc: AccessDocument,
   as: PlanAs,
 ): Promise<{ plan: AccessPlan; steps: Step[]; state: AccountState }> {
-  const state = await loadState(accountId);
+  const state = await loadState(store, accountId);
   const { steps, notes } = await stepsFor(state, doc);
   const now = new Date();
-  const copy = await copyOfAccount(accessStore, accountId, now);
+  const copy = await copyOfAccount(store, accountId, now);
   const users = new Map((await User.find({ _id: { $in: [...state.emailOf.keys()] } }).lean<UserDoc[]>()).map((u) => [u._id, u] as const));
   const defaultRole = state.account.defaultRoleId ? state.roles.find((r) => r._id === state.account.defaultRoleId) : null;
   const runner: Runner = {
     store: copy,
+    live: false,
     accountId,
     actor: as.actor,
     perms: as.perms,
@@ -859,10 +878,10 @@ async function asCaller(ctx: Context, accountId: string): Promise<PlanAs> {
 }
 
 /** The person a token's apply acts for: the one who approved the plan. */
-async function asPerson(accountId: string, userId: string): Promise<PlanAs> {
+async function asPerson(store: AccessStore, accountId: string, userId: string): Promise<PlanAs> {
   const [grantable, perms] = await Promise.all([
-    compileFor(accessStore, { accountId, userId, grantable: true }),
-    compileFor(accessStore, { accountId, userId }),
+    compileFor(store, { accountId, userId, grantable: true }),
+    compileFor(store, { accountId, userId }),
   ]);
   return { actor: { userId, grantable, viaToken: false }, perms };
 }
@@ -874,13 +893,13 @@ export async function planAccess(ctx: Context, accountId: string, text: string):
   if (principal?.kind === 'token') {
     // A token grants nothing itself (rule 7): the rules are checked as the person who made it, who (or
     // another person) approves the plan before the token applies it.
-    const { plan } = await planWith(accountId, doc, await asPerson(accountId, principal.userId));
+    const { plan } = await planWith(ctx.access, accountId, doc, await asPerson(ctx.access, accountId, principal.userId));
     plan.notes.push(
       'planned with a partner token: the rules were checked as the person who made it; a person approves the plan (approveAccessPlan) before a token applies it, and it is then checked as the approver',
     );
     return plan;
   }
-  return (await planWith(accountId, doc, await asCaller(ctx, accountId))).plan;
+  return (await planWith(ctx.access, accountId, doc, await asCaller(ctx, accountId))).plan;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -909,7 +928,7 @@ export async function approveAccessPlan(
 ): Promise<{ planHash: string; expiresAt: Date }> {
   if (ctx.principal?.kind !== 'user')
     throw new BadInputError('Plans are approved by people: sign in rather than use an API token', 'planHash');
-  const { plan } = await planWith(accountId, parseAccessDocument(text), await asCaller(ctx, accountId));
+  const { plan } = await planWith(ctx.access, accountId, parseAccessDocument(text), await asCaller(ctx, accountId));
   if (plan.planHash !== planHash) throw new BadInputError(STALE, 'planHash');
   assertNotRefused(plan);
   const expiresAt = new Date(Date.now() + APPROVAL_TTL_MS);
@@ -927,17 +946,17 @@ export async function approveAccessPlan(
   return { planHash, expiresAt };
 }
 
-async function rollBack(set: Pick<AccessChangeSetDoc, '_id' | 'accountId' | 'undo'>, error: string): Promise<void> {
-  for (const u of [...set.undo].reverse()) await undo(set.accountId, u);
+async function rollBack(store: AccessStore, set: Pick<AccessChangeSetDoc, '_id' | 'accountId' | 'undo'>, error: string): Promise<void> {
+  for (const u of [...set.undo].reverse()) await undo(store, set.accountId, u);
   await AccessChangeSet.updateOne({ _id: set._id }, { $set: { status: 'ROLLED_BACK', error, finishedAt: new Date() } });
 }
 
 /** Change sets left APPLYING by a replica that died (lease lapsed) are rolled back before anything new. */
-export async function recoverChangeSets(accountId: string, now = new Date()): Promise<number> {
+export async function recoverChangeSets(store: AccessStore, accountId: string, now = new Date()): Promise<number> {
   const stale = await AccessChangeSet.find({ accountId, status: 'APPLYING', leaseUntil: { $lt: now } }).lean<AccessChangeSetDoc[]>();
   for (const set of stale) {
     if (!(await claimOnce(`access-rollback:${set._id}`, accountId))) continue;
-    await rollBack(set, 'abandoned: its replica stopped before finishing; rolled back');
+    await rollBack(store, set, 'abandoned: its replica stopped before finishing; rolled back');
   }
   return stale.length;
 }
@@ -958,12 +977,12 @@ export async function applyAccess(ctx: Context, accountId: string, text: string,
       );
     }
     approvedBy = approval.approvedBy;
-    as = await asPerson(accountId, approval.approvedBy);
+    as = await asPerson(ctx.access, accountId, approval.approvedBy);
   } else {
     as = await asCaller(ctx, accountId);
   }
-  await recoverChangeSets(accountId);
-  const { plan, steps, state } = await planWith(accountId, doc, as);
+  await recoverChangeSets(ctx.access, accountId);
+  const { plan, steps, state } = await planWith(ctx.access, accountId, doc, as);
   if (plan.planHash !== planHash) throw new BadInputError(STALE, 'planHash');
   assertNotRefused(plan);
   // One apply per permissions version: of two applies of plans made at the same version, one wins.
@@ -984,7 +1003,8 @@ export async function applyAccess(ctx: Context, accountId: string, text: string,
   ).toObject<AccessChangeSetDoc>();
   const undone: UndoOp[] = [];
   const runner: Runner = {
-    store: accessStore,
+    store: ctx.access,
+    live: true,
     accountId,
     actor: as.actor,
     perms: as.perms,
@@ -1009,12 +1029,12 @@ export async function applyAccess(ctx: Context, accountId: string, text: string,
       action: 'access.applied',
       target: { type: 'AccessChangeSet', id: set._id },
       before: { permissionsVersion: state.version },
-      after: { permissionsVersion: await accessStore.version(accountId) },
+      after: { permissionsVersion: await ctx.access.version(accountId) },
       meta: { planHash, approvedBy, steps: plan.steps.map((s) => s.summary), deltas: plan.deltas.length },
     });
   } catch (err) {
     ctx.log.warn({ err, changeSetId: set._id, accountId }, 'applying an access plan failed: rolling back');
-    await rollBack({ _id: set._id, accountId, undo: undone }, (err as Error).message);
+    await rollBack(ctx.access, { _id: set._id, accountId, undo: undone }, (err as Error).message);
     ctx.loaders.forget('Account', accountId);
     await ctx.audit
       .record({

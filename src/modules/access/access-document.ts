@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BadInputError } from '../../errors';
-import type { RolePackName } from '../../authz/packs';
+import type { RolePackName } from '../../authz';
 
 export const DOCUMENT_VERSION = 1;
 export const MAX_DOCUMENT_CHARS = 1_000_000;

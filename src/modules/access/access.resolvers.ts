@@ -1,10 +1,17 @@
 // Roles, bindings, overrides, members, invitations, ownership: thin resolvers over the services.
 import DataLoader from 'dataloader';
 import type { Resolvers } from '../../generated';
-import { type Context, paginate, type ConnectionArgs } from '../../graphql';
-import { can, effectivePermissions, visibleBindings } from '../../authz/introspect';
-import { accessStore, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
-import { invitationsPage, rolesPage } from '../../authz/store/connections';
+import {
+  type Context,
+  paginate,
+  type ConnectionArgs,
+  can,
+  effectivePermissions,
+  visibleBindings,
+  invitationsPage,
+  rolesPage,
+} from '../../graphql';
+import { type RoleBindingDoc, type RoleDoc, type AccessStore } from '../../authz';
 import { Member, type AccountDoc } from '../accounts/account.model';
 import type { UserDoc } from '../identity/user.model';
 import { assignRole, setPermissionOverrides, unassignRole } from './bindings.service';
@@ -21,8 +28,8 @@ async function user(ctx: Context, id: string): Promise<UserDoc> {
 }
 
 /** Members with a current binding at or below a node. */
-async function membersBelow(accountId: string, id: string, args: ConnectionArgs) {
-  const userIds = await accessStore.usersBoundBelow(accountId, [id], new Date());
+async function membersBelow(store: AccessStore, accountId: string, id: string, args: ConnectionArgs) {
+  const userIds = await store.usersBoundBelow(accountId, [id], new Date());
   return paginate(Member, { accountId, userId: { $in: userIds } }, args);
 }
 
@@ -55,10 +62,10 @@ export const accessManagementResolvers: Resolvers = {
     invitations: (a, args) => invitationsPage(a._id, args),
     settings: (a) => a,
   },
-  Workspace: { members: (w, args) => membersBelow(w.accountId, w._id, args) },
-  Domain: { members: (d, args) => membersBelow(d.accountId, d._id, args) },
-  Project: { members: (p, args) => membersBelow(p.accountId, p._id, args) },
-  Inbox: { members: (i, args) => membersBelow(i.accountId, i._id, args) },
+  Workspace: { members: (w, args, ctx) => membersBelow(ctx.access, w.accountId, w._id, args) },
+  Domain: { members: (d, args, ctx) => membersBelow(ctx.access, d.accountId, d._id, args) },
+  Project: { members: (p, args, ctx) => membersBelow(ctx.access, p.accountId, p._id, args) },
+  Inbox: { members: (i, args, ctx) => membersBelow(ctx.access, i.accountId, i._id, args) },
   AccountSettings: {
     accessRequestRecipients: (a: AccountDoc) => a.accessRequestRecipients ?? 'RESOLVERS',
     defaultRole: (a: AccountDoc, _, ctx) => (a.defaultRoleId ? ctx.loaders.load<RoleDoc>('Role', a.defaultRoleId) : null),
@@ -87,7 +94,7 @@ export const accessManagementResolvers: Resolvers = {
       // One query for every member on the page.
       const loader = ctx.loaders.keyed(`bindingsOf:${m.accountId}`, () => {
         return new DataLoader<string, RoleBindingDoc[]>(async (userIds) => {
-          const all = await accessStore.bindingsOf(m.accountId, userIds);
+          const all = await ctx.access.bindingsOf(m.accountId, userIds);
           return userIds.map((id) => all.filter((b) => b.userId === id));
         });
       });

@@ -1,10 +1,10 @@
 // Databases written before the access store lack the natural unique keys of bindings (`key`, set by
-// the store: src/authz/store/backfill.ts) and of pending access requests (`pendingKey`), and may hold
+// the store: src/store/access/backfill.ts) and of pending access requests (`pendingKey`), and may hold
 // the duplicates those keys now forbid (the races of concurrent grants: docs/permissions-rules.md). Run before the unique indexes are built
 // (src/db/connect.ts): duplicate bindings are removed, duplicate pending requests closed. A database
 // written by this version has nothing to do: two indexed reads.
 import type { Logger } from 'pino';
-import { backfillAdminPermissions, backfillBindingKeys } from '../../authz/store/backfill';
+import { backfillAdminPermissions, backfillBindingKeys } from '../../store';
 import { AccessRequest, pendingKey } from './requests.model';
 
 export async function backfillAccessKeys(log?: Pick<Logger, 'warn'>): Promise<{ bindings: number; duplicates: number; requests: number }> {

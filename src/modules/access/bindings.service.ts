@@ -3,13 +3,20 @@
 // too; its check enforces the rules no role can break (docs/permissions-rules.md, src/authz/rules.ts): no owner
 // assignment, no self-edits, no granting what one may not grant, no overrides on owner/admin, admins
 // changed by admins. Every write goes through the access store, which bumps permissionsVersion.
-import type { Context } from '../../graphql';
+import { type Context, performChange, type AccessChange, type PreparedChange, loadScopeNode } from '../../graphql';
 import type { AssignRoleInput, SetPermissionOverridesInput } from '../../generated';
-import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
-import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspect';
-import { assertMayChangeAccessOf, checkAssignRole, checkOverrides, cleanPermissions } from '../../authz/rules';
-import { isAdminRole } from '../../authz/packs';
-import { accessStore, DuplicateError, type RoleBindingDoc, type RoleDoc } from '../../authz/store';
+import {
+  ancestorIds,
+  type ScopeNode,
+  assertMayChangeAccessOf,
+  checkAssignRole,
+  checkOverrides,
+  cleanPermissions,
+  isAdminRole,
+  DuplicateError,
+  type RoleBindingDoc,
+  type RoleDoc,
+} from '../../authz';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { AccountDoc } from '../accounts/account.model';
 import type { UserDoc } from '../identity/user.model';
@@ -84,7 +91,7 @@ export const assignRoleChange: AccessChange<AssignRoleInput, AssignPrepared, Rol
 };
 
 export async function assignRole(ctx: Context, input: AssignRoleInput): Promise<RoleBindingDoc> {
-  const { result: binding } = await performChange(ctx, accessStore, assignRoleChange, input);
+  const { result: binding } = await performChange(ctx, ctx.access, assignRoleChange, input);
   try {
     await ctx.audit.change({
       accountId: binding.accountId,
@@ -94,7 +101,7 @@ export async function assignRole(ctx: Context, input: AssignRoleInput): Promise<
       after: summary(binding),
     });
   } catch (err) {
-    await accessStore.deleteBinding(binding._id); // no unaudited access
+    await ctx.access.deleteBinding(binding._id); // no unaudited access
     throw err;
   }
   return binding;
@@ -132,7 +139,7 @@ export const unassignRoleChange: AccessChange<{ id: string }, BindingPrepared, R
 };
 
 export async function unassignRole(ctx: Context, id: string): Promise<boolean> {
-  const { prepared, result: gone } = await performChange(ctx, accessStore, unassignRoleChange, { id });
+  const { prepared, result: gone } = await performChange(ctx, ctx.access, unassignRoleChange, { id });
   const { binding } = prepared;
   ctx.loaders.forget('RoleBinding', binding._id);
   if (!gone) return true; // removed concurrently
@@ -170,7 +177,7 @@ export const setPermissionOverridesChange: AccessChange<SetPermissionOverridesIn
 };
 
 export async function setPermissionOverrides(ctx: Context, input: SetPermissionOverridesInput): Promise<RoleBindingDoc> {
-  const { prepared, result: updated } = await performChange(ctx, accessStore, setPermissionOverridesChange, input);
+  const { prepared, result: updated } = await performChange(ctx, ctx.access, setPermissionOverridesChange, input);
   const { binding, grant, revoke } = prepared;
   ctx.loaders.forget('RoleBinding', binding._id);
   await ctx.audit
@@ -183,7 +190,7 @@ export async function setPermissionOverrides(ctx: Context, input: SetPermissionO
       after: { grant, revoke },
     })
     .catch(async (err: unknown) => {
-      await accessStore.setOverrides(binding._id, binding.grant, binding.revoke); // no unaudited access
+      await ctx.access.setOverrides(binding._id, binding.grant, binding.revoke); // no unaudited access
       throw err;
     });
   return updated;

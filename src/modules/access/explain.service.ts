@@ -1,11 +1,8 @@
-// explainAccess: the decision and its path for a person or a token at a scope node (src/authz/explain.ts).
-import type { Context } from '../../graphql';
-import { parsePermission, UnknownPermissionError } from '../../authz/catalogue';
-import { explainAccess as explain } from '../../authz/explain';
+// explainAccess: the decision and its path for a person or a token at a scope node. The service reads the
+// input (permission, scope node, token) through the request; everything decided is src/authz/explain.ts.
+import { type Context, loadScopeNode } from '../../graphql';
+import { parsePermission, UnknownPermissionError, explainAccess as explain, type ExplainToken } from '../../authz';
 import type { AccessExplanation as GqlExplanation, QueryExplainAccessArgs, ScopeInput } from '../../generated';
-import { loadScopeNode } from '../../authz/introspect';
-import { accessStore } from '../../authz/store';
-import { cachedAccountAccess } from '../../authz/account-access';
 import { BadInputError, NotFoundError } from '../../errors';
 import type { ApiTokenDoc } from './token.model';
 
@@ -20,29 +17,18 @@ export async function explainAccess(ctx: Context, input: QueryExplainAccessArgs)
   }
   const node = (await loadScopeNode(ctx, input.scope))!; // located and checked by the directive
   const scope = { type: input.scope.type, id: node.doc._id };
+  // The account's version as this request read it: the core reuses the facts a whoCan or review read at it.
   const version = (await ctx.authz.load(node.accountId))?.version;
-  // The account's facts, when a whoCan or review read them at this version: no read at all then.
-  const facts = version !== undefined ? cachedAccountAccess(accessStore, node.accountId, version, Date.now()) : undefined;
   let userId = input.userId ?? ctx.actorId;
-  let token: { id: string; scopes: string[]; workspaceIds: string[] | null } | null = null;
+  let token: ExplainToken | null = null;
   if (input.tokenId) {
     const t = await ctx.loaders.load<ApiTokenDoc>('ApiToken', input.tokenId);
     if (!t || t.accountId !== node.accountId) throw new NotFoundError('ApiToken', input.tokenId);
-    const lapsed = t.revokedAt ? 'revoked' : new Date(t.expiresAt).getTime() <= Date.now() ? 'expired' : null;
-    if (lapsed) {
-      return {
-        permission,
-        scope,
-        allowed: false,
-        steps: [{ kind: 'DECISION', grants: false, bindingId: null, description: `Denied: token ${t._id} is ${lapsed}` }],
-      };
-    }
     userId = t.userId;
-    token = { id: t._id, scopes: t.scopes, workspaceIds: t.workspaceIds };
-  } else if (!(facts ? facts.members.includes(userId) : await accessStore.isMember(node.accountId, userId))) {
-    throw new NotFoundError('member', userId);
+    token = { id: t._id, scopes: t.scopes, workspaceIds: t.workspaceIds, revokedAt: t.revokedAt, expiresAt: t.expiresAt };
   }
-  const result = await explain(accessStore, { accountId: node.accountId, userId, token, permission, node, version });
+  // The decision, its path, a lapsed token and a person who is no member (NOT_FOUND) are the core's (src/authz/explain.ts).
+  const result = await explain(ctx.access, { accountId: node.accountId, userId, token, permission, node, version });
   return { ...result, steps: result.steps.map((s) => ({ ...s, bindingId: s.bindingId ?? null })), permission, scope };
 }
 

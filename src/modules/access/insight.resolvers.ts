@@ -1,9 +1,8 @@
 // whoCan and accessReview: thin resolvers over insight.service.ts. Names of people and scope nodes come
-// through the request's loaders (batched); contact data follows the one rule of src/authz/people.ts.
+// through the request's loaders (batched); contact data follows the one rule of src/graphql/authz/people.ts.
 import type { Resolvers } from '../../generated';
-import type { Context } from '../../graphql';
-import { mayReadContact } from '../../authz/people';
-import { SCOPE_MODEL } from '../../authz/resources';
+import { type Context, mayReadContact } from '../../graphql';
+import { SCOPE_MODEL } from '../../authz';
 import type { UserDoc } from '../identity/user.model';
 import { accessReview, whoCan } from './insight.service';
 

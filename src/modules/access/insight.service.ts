@@ -1,15 +1,22 @@
 // whoCan and accessReview (docs/access-insight.md): the account-wide answers of access insight. The computing is in
 // src/authz (who-can.ts, review.ts, from one read of the account's access facts); here: arguments,
 // the part of the account a review covers, and the audit of every review (GraphQL and CSV alike).
-import type { Context } from '../../graphql';
+import { type Context, loadScopeNode } from '../../graphql';
 import type { QueryAccessReviewArgs, QueryWhoCanArgs, ScopeInput } from '../../generated';
-import { parsePermission, permissionBit, UnknownPermissionError } from '../../authz/catalogue';
-import { ancestorIds, loadScopeNode, type ScopeNode } from '../../authz/introspect';
-import { SCOPE_MODEL } from '../../authz/resources';
-import { reviewFrom, type ReviewEntry, type ReviewNode } from '../../authz/review';
-import { accessStore } from '../../authz/store';
-import { accountAccess } from '../../authz/account-access';
-import { whoCan as holdersAt, type Holder } from '../../authz/who-can';
+import {
+  parsePermission,
+  permissionBit,
+  UnknownPermissionError,
+  ancestorIds,
+  type ScopeNode,
+  SCOPE_MODEL,
+  reviewFrom,
+  type ReviewEntry,
+  type ReviewNode,
+  accountAccess,
+  whoCan as holdersAt,
+  type Holder,
+} from '../../authz';
 import { BadInputError, NotFoundError } from '../../errors';
 
 /** A plain `resource:action` of the catalogue; anything else is BAD_USER_INPUT on `permission`. */
@@ -29,7 +36,7 @@ export async function whoCan(ctx: Context, input: QueryWhoCanArgs): Promise<Hold
   const node = await loadScopeNode(ctx, input.scope); // located and checked by the directive
   if (!node) throw new NotFoundError(input.scope.type.toLowerCase(), input.scope.id);
   const version = (await ctx.authz.load(node.accountId))?.version;
-  return holdersAt(accessStore, { accountId: node.accountId, permission, bit: permissionBit(permission), node, version });
+  return holdersAt(ctx.access, { accountId: node.accountId, permission, bit: permissionBit(permission), node, version });
 }
 
 /** The root of a review: the scope node, which must lie in the account. */
@@ -56,7 +63,7 @@ export async function reviewAccess(
   meta: Record<string, unknown> = {},
 ): Promise<ReviewEntry[]> {
   const now = new Date();
-  const acc = await accountAccess(accessStore, node.accountId, now, (await ctx.authz.load(node.accountId))?.version);
+  const acc = await accountAccess(ctx.access, node.accountId, now, (await ctx.authz.load(node.accountId))?.version);
   const root = reviewRoot(node);
   const entries = reviewFrom(acc, root, now.getTime(), { everyMember: root.type === 'ACCOUNT' });
   await ctx.audit.record({

@@ -1,15 +1,21 @@
 // Invitations: invite by email (rules 1, 3 and 4 for the offered role), revoke, accept (a claim per
 // invitation; rule 3 again at acceptance). Every change is audited and bumps permissionsVersion.
 import mongoose from 'mongoose';
-import type { Context } from '../../graphql';
+import { type Context, loadScopeNode } from '../../graphql';
 import type { AcceptInvitationInput, InviteUserInput, RevokeInvitationInput } from '../../generated';
 import { assertStrongPassword, hashPassword, verifyPassword, randomSecret, tokenHash } from '../../crypto';
-import { ancestorIds, loadScopeNode } from '../../authz/introspect';
-import { SCOPE_MODEL } from '../../authz/resources';
+import {
+  ancestorIds,
+  SCOPE_MODEL,
+  assertGrantable,
+  assertInviterMayStillGrant,
+  isAccountAdmin,
+  isAdminRole,
+  DuplicateError,
+  type InvitationDoc,
+  type RoleDoc,
+} from '../../authz';
 import { BadInputError, NotFoundError } from '../../errors';
-import { assertGrantable, assertInviterMayStillGrant, isAccountAdmin } from '../../authz/rules';
-import { isAdminRole } from '../../authz/packs';
-import { accessStore, DuplicateError, type InvitationDoc, type RoleDoc } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/account.model';
 import { User, VerifiedEmail, type UserDoc } from '../identity/user.model';
 import { issueSession, type AuthResult } from '../identity/session.service';
@@ -43,7 +49,7 @@ async function invitedRole(
   }
   try {
     if (role.key === 'owner') throw new BadInputError('The owner role is never assigned: use transferOwnership', 'roleId');
-    if ((role.key === 'admin' || isAdminRole(role)) && !(await isAccountAdmin(accessStore, account._id, ctx.actorId))) {
+    if ((role.key === 'admin' || isAdminRole(role)) && !(await isAccountAdmin(ctx.access, account._id, ctx.actorId))) {
       throw new BadInputError('Admins are bound only by the owner and other admins', 'roleId');
     }
     assertGrantable(await ctx.authz.grantable(account._id), role.permissions, node, 'roleId', {
@@ -67,14 +73,14 @@ export async function inviteUser(ctx: Context, input: InviteUserInput): Promise<
   const email = cleanEmail(input.email, 'email');
   const role = await invitedRole(ctx, account, input.roleId, node);
   const existing = await verifiedHolder(email);
-  if (existing && (await accessStore.isMember(account._id, existing._id))) {
+  if (existing && (await ctx.access.isMember(account._id, existing._id))) {
     throw new BadInputError('This user is already a member: assign them a role with assignRole', 'email');
   }
   await assertSeatFree(account, 'email');
   const token = randomSecret(32);
   const now = new Date();
   // One valid invitation per address: a new one replaces those still pending.
-  const inv = await accessStore.createInvitation(
+  const inv = await ctx.access.createInvitation(
     {
       ...ancestorIds(node),
       email,
@@ -119,7 +125,7 @@ export async function revokeInvitation(ctx: Context, input: RevokeInvitationInpu
   if (!inv || inv.accountId !== input.accountId) throw new NotFoundError('invitation', input.invitationId);
   if (inv.acceptedAt) throw new BadInputError('This invitation was already accepted: remove the member instead', 'invitationId');
   if (!inv.revokedAt) {
-    await accessStore.revokeInvitations(inv.accountId, { ids: [inv._id] }, new Date());
+    await ctx.access.revokeInvitations(inv.accountId, { ids: [inv._id] }, new Date());
     ctx.loaders.forget('Invitation', inv._id);
     await ctx.audit.change({
       accountId: inv.accountId,
@@ -135,7 +141,7 @@ export const INVALID_INVITATION = 'This invitation is invalid, used, revoked or 
 
 export async function acceptInvitation(ctx: Context, input: AcceptInvitationInput): Promise<AuthResult> {
   if (typeof input.token !== 'string' || input.token.length > 200) throw new BadInputError(INVALID_INVITATION, 'token');
-  const inv = await accessStore.invitationByTokenHash(tokenHash(input.token));
+  const inv = await ctx.access.invitationByTokenHash(tokenHash(input.token));
   const now = new Date();
   if (!inv || inv.acceptedAt || inv.revokedAt || new Date(inv.expiresAt) <= now) throw new BadInputError(INVALID_INVITATION, 'token');
   const account = await Account.findById(inv.accountId).lean<AccountDoc>();
@@ -144,7 +150,7 @@ export async function acceptInvitation(ctx: Context, input: AcceptInvitationInpu
   const lastName = optional(input.lastName, 'lastName');
   // Rule 3 at acceptance: the offer stands only while its inviter may still grant the role there.
   const offered = inv.roleId ? await ctx.loaders.load<RoleDoc>('Role', inv.roleId) : null;
-  if (offered && offered.accountId === account._id) await assertInviterMayStillGrant(accessStore, inv, offered, now);
+  if (offered && offered.accountId === account._id) await assertInviterMayStillGrant(ctx.access, inv, offered, now);
 
   // The verified login of the address joins; an unverified one must verify first; with neither, the
   // invitation (mailed to the address) proves it, and a new verified login is made.
@@ -199,20 +205,20 @@ export async function acceptInvitation(ctx: Context, input: AcceptInvitationInpu
     throw err;
   }
   // One acceptance per invitation, whatever the store underneath (a claim, src/db/claims.ts).
-  if (!(await accessStore.acceptInvitation(inv._id, u._id, now))) {
+  if (!(await ctx.access.acceptInvitation(inv._id, u._id, now))) {
     await seat.release();
     if (createdUser) await User.deleteOne({ _id: u._id });
     if (createdUser) await VerifiedEmail.deleteOne({ _id: u.email, userId: u._id });
     throw new BadInputError(INVALID_INVITATION, 'token');
   }
-  if (!(await accessStore.addMember({ accountId: account._id, userId: u._id, createdBy: inv.createdBy }))) await seat.release();
+  if (!(await ctx.access.addMember({ accountId: account._id, userId: u._id, createdBy: inv.createdBy }))) await seat.release();
   let bindingId: string | null = null;
   const scopeModel = SCOPE_MODEL[inv.scopeType];
   const scopeStillThere = scopeModel ? await mongoose.model(scopeModel).exists({ _id: inv.scopeId }) : null;
   const role = offered;
   if (role && role.accountId === account._id && role.key !== 'owner' && scopeStillThere) {
     try {
-      const b = await accessStore.createBinding(
+      const b = await ctx.access.createBinding(
         {
           accountId: account._id,
           userId: u._id,

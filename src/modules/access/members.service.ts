@@ -1,12 +1,11 @@
 // Membership: an admin creates a member (with a login to verify) or removes one (bindings, tokens,
 // invitations they sent and sessions go with it). Invitations: invitations.service.ts; ownership and
 // account deletion: ownership.service.ts. Every change is audited and bumps permissionsVersion.
-import type { Context } from '../../graphql';
+import { type Context, performChange, type AccessChange, type PreparedChange } from '../../graphql';
 import type { CreateUserInput, RemoveMemberInput } from '../../generated';
 import { assertStrongPassword, hashPassword } from '../../crypto';
-import { BadInputError } from '../../errors';
-import { performChange, removeMemberChange } from '../../authz/changes';
-import { accessStore } from '../../authz/store';
+import { BadInputError, NotFoundError } from '../../errors';
+import { assertMayChangeAccessOf, type AccessStore } from '../../authz';
 import type { AccountDoc } from '../accounts/account.model';
 import { Session, User, type UserDoc } from '../identity/user.model';
 import { mailVerification, verifiedHolder } from '../identity/email.service';
@@ -15,6 +14,34 @@ import { isDuplicateKey } from '../../db';
 import { assertSeatFree, seatFreed, takeSeat } from '../billing/seats.service';
 import { cleanEmail } from '../../mail';
 import { displayName, optional, SIGNATURE_MAX } from './profile';
+
+interface RemoveMember extends PreparedChange {
+  userId: string;
+}
+
+/** removeMember: the membership, every binding, the invitations they sent and their tokens in the account. */
+export const removeMemberChange: AccessChange<
+  { accountId: string; userId: string },
+  RemoveMember,
+  Awaited<ReturnType<AccessStore['removeMember']>>
+> = {
+  async prepare(ctx, input) {
+    if (!(await ctx.access.isMember(input.accountId, input.userId))) throw new NotFoundError('member', input.userId);
+    return {
+      accountId: input.accountId,
+      userId: input.userId,
+      subject: { userId: input.userId, scope: { type: 'ACCOUNT', id: input.accountId } },
+    };
+  },
+  async check(store, actor, p) {
+    if (p.userId === (await store.ownerOf(p.accountId))) {
+      throw new BadInputError('The owner cannot be removed: transfer ownership first', 'userId');
+    }
+    if (p.userId === actor.userId) throw new BadInputError('You cannot remove yourself: ask another admin', 'userId');
+    await assertMayChangeAccessOf(store, { accountId: p.accountId, actorId: actor.userId, targetUserId: p.userId, field: 'userId' });
+  },
+  write: (store, p, now) => store.removeMember(p.accountId, p.userId, now),
+};
 
 export async function createUser(ctx: Context, input: CreateUserInput): Promise<UserDoc> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
@@ -49,7 +76,7 @@ export async function createUser(ctx: Context, input: CreateUserInput): Promise<
   }
   try {
     const seat = await takeSeat(account, user._id, 'accountId');
-    if (!(await accessStore.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId }))) await seat.release();
+    if (!(await ctx.access.addMember({ accountId: account._id, userId: user._id, createdBy: ctx.actorId }))) await seat.release();
   } catch (err) {
     await User.deleteOne({ _id: user._id });
     throw err;
@@ -68,7 +95,7 @@ export async function createUser(ctx: Context, input: CreateUserInput): Promise<
 export async function removeMember(ctx: Context, input: RemoveMemberInput): Promise<boolean> {
   const account = await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
   // Bindings, pending invitations they sent and their tokens go with the membership (src/authz/changes.ts).
-  const { result } = await performChange(ctx, accessStore, removeMemberChange, input);
+  const { result } = await performChange(ctx, ctx.access, removeMemberChange, input);
   const { bindings, invitationsRevoked, tokensRevoked } = result;
   const now = new Date();
   if (result.removed) await seatFreed(account._id);

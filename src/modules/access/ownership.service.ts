@@ -3,7 +3,6 @@ import mongoose from 'mongoose';
 import type { Context } from '../../graphql';
 import type { TransferOwnershipInput } from '../../generated';
 import { BadInputError, NotFoundError } from '../../errors';
-import { accessStore } from '../../authz/store';
 import { Account, type AccountDoc } from '../accounts/account.model';
 import { closeTombstone, openTombstone } from '../accounts/tombstone';
 
@@ -18,9 +17,9 @@ export async function transferOwnership(ctx: Context, input: TransferOwnershipIn
   const me = ctx.actorId;
   assertOwnerInPerson(ctx, account, 'accountId', 'transfer its ownership');
   if (input.userId === me) throw new BadInputError('You already own this account', 'userId');
-  if (!(await accessStore.isMember(account._id, input.userId))) throw new NotFoundError('member', input.userId);
+  if (!(await ctx.access.isMember(account._id, input.userId))) throw new NotFoundError('member', input.userId);
   // Rule 9: one transfer per owner epoch (a claim), so concurrent transfers have one winner.
-  if (!(await accessStore.transferOwnership(account._id, me, input.userId, me))) {
+  if (!(await ctx.access.transferOwnership(account._id, me, input.userId, me))) {
     throw new BadInputError('Ownership changed meanwhile: reload and try again', 'accountId');
   }
   ctx.loaders.forget('Account', account._id);
@@ -40,7 +39,7 @@ export async function deleteAccount(ctx: Context, id: string): Promise<boolean> 
   // The account's audit chain goes with it: a tombstone outside that chain keeps who, when and how.
   const tombstone = await openTombstone(ctx, account);
   const counts: Record<string, number> = {};
-  await accessStore.dropAccount(account._id);
+  await ctx.access.dropAccount(account._id);
   for (const name of mongoose.modelNames()) {
     if (name === 'Account') continue;
     const M = mongoose.model(name);

@@ -1,9 +1,8 @@
 // A person's contact data (email, username, position, signature, timezone, language) shows only to
-// themselves and to those who may see them as a member (src/authz/people.ts); ids and names show to
+// themselves and to those who may see them as a member (src/graphql/authz/people.ts); ids and names show to
 // whoever reaches the person through a parent link.
 import type { Resolvers } from '../../generated';
-import type { Context } from '../../graphql';
-import { mayReadContact } from '../../authz/people';
+import { type Context, mayReadContact } from '../../graphql';
 import type { UserDoc } from '../identity/user.model';
 
 type ContactField = 'email' | 'username' | 'position' | 'signature' | 'timezone' | 'language';

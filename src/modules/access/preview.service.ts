@@ -1,10 +1,9 @@
 // previewAccessChange: which change is asked for, run through the same AccessChange as its mutation
 // (src/authz/preview.ts does the dry run).
 import type { GraphQLSchema } from 'graphql';
-import type { Context } from '../../graphql';
+import { type Context, previewChange } from '../../graphql';
 import type { AccessChangeInput, AccessDelta } from '../../generated';
-import { removeMemberChange } from '../../authz/changes';
-import { previewChange } from '../../authz/preview';
+import { removeMemberChange } from './members.service';
 import { BadInputError } from '../../errors';
 import { assignRoleChange, setPermissionOverridesChange, unassignRoleChange } from './bindings.service';
 import { installRolePackChange, updateRoleChange } from './roles.service';

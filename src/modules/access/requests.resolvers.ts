@@ -2,8 +2,7 @@ import type { Resolvers } from '../../generated';
 import { paginate } from '../../graphql';
 import type { UserDoc } from '../identity/user.model';
 import { AccessRequest, Notification } from './requests.model';
-import { nodesHolding } from '../../authz/check';
-import type { VisibilityStrategy } from '../../authz/visibility';
+import { nodesHolding, inSubtree, type VisibilityStrategy } from '../../authz';
 import { markNotificationRead, requestAccess, resolveAccessRequest } from './requests.service';
 
 export const requestsResolvers: Resolvers = {
@@ -33,5 +32,5 @@ export const requestsResolvers: Resolvers = {
 export const accessRequestVisibility: VisibilityStrategy = ({ compiled, bit }) => {
   const ids = nodesHolding(compiled, bit);
   if (!ids.length) return null;
-  return { $or: ['scopeId', 'workspaceId', 'domainId', 'projectId', 'inboxId'].map((k) => ({ [k]: { $in: ids } })) };
+  return inSubtree(ids);
 };

@@ -1,17 +1,22 @@
 // Access requests (docs/permissions-rules.md "Rules no role can break", 2, 3, 7): a member who met a FORBIDDEN asks for the missing permission on that
 // resource; the owner and those holding accessRequests:resolve there are notified; approval creates a
 // time-bound grant (a binding with no role), denial records a reason. Both are audited.
-import { ancestorIds, loadScopeNode } from '../../authz/introspect';
+import { loadScopeNode, type Context } from '../../graphql';
+import {
+  ancestorIds,
+  allowed,
+  permissionBit,
+  holdersOf,
+  RESOURCE_TYPES,
+  assertGrantable,
+  cleanPermissions,
+  PLACED_CHAIN,
+  DuplicateError,
+  type AccessStore,
+} from '../../authz';
 import type { RequestAccessInput, ResolveAccessRequestInput } from '../../generated';
-import type { Context } from '../../graphql';
 import type { AccountDoc } from '../accounts/account.model';
 import { claimOnce, releaseClaim, isDuplicateKey, newId } from '../../db';
-import { allowed } from '../../authz/check';
-import { permissionBit } from '../../authz/catalogue';
-import { holdersOf } from '../../authz/compile-for';
-import { RESOURCE_TYPES } from '../../authz/resources';
-import { assertGrantable, cleanPermissions, PLACED_CHAIN } from '../../authz/rules';
-import { accessStore, DuplicateError } from '../../authz/store';
 import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors';
 import { AccessRequest, Notification, pendingKey, type AccessRequestDoc, type NotificationDoc } from './requests.model';
 import { validateExpiry } from './tokens.service';
@@ -33,10 +38,10 @@ function cleanText(value: string | null | undefined, field: string): string | nu
  * Users notified of `req`: the owner, and whoever holds accessRequests:resolve on its scope — or the
  * owner alone when the account says so (Mailercloud: requests go to the Owner).
  */
-export async function resolversOf(req: AccessRequestDoc, account?: AccountDoc | null): Promise<string[]> {
+export async function resolversOf(store: AccessStore, req: AccessRequestDoc, account?: AccountDoc | null): Promise<string[]> {
   if (account?.accessRequestRecipients === 'OWNER') return [account.ownerId];
   const bit = permissionBit('accessRequests:resolve');
-  return holdersOf(accessStore, req.accountId, (c) => allowed(c, bit, req, REQUEST_CHAIN, false));
+  return holdersOf(store, req.accountId, (c) => allowed(c, bit, req, REQUEST_CHAIN, false));
 }
 
 async function notify(docs: Omit<NotificationDoc, '_id' | 'createdAt' | 'updatedAt'>[]): Promise<void> {
@@ -92,7 +97,9 @@ export async function requestAccess(ctx: Context, input: RequestAccessInput): Pr
     throw new BadInputError('This request was resolved meanwhile: ask again', 'permission');
   }
   try {
-    const recipients = (await resolversOf(req, await ctx.loaders.load<AccountDoc>('Account', req.accountId))).filter((u) => u !== p.userId);
+    const recipients = (await resolversOf(ctx.access, req, await ctx.loaders.load<AccountDoc>('Account', req.accountId))).filter(
+      (u) => u !== p.userId,
+    );
     await notify(
       recipients.map((userId) => ({
         accountId,
@@ -145,7 +152,7 @@ export async function resolveAccessRequest(ctx: Context, input: ResolveAccessReq
     assertGrantable(await ctx.authz.grantable(req.accountId), [req.permission], { doc: req as never, chain: PLACED_CHAIN }, 'id', {
       viaToken: p.kind === 'token',
     });
-    if (!(await accessStore.isMember(req.accountId, req.requesterId))) {
+    if (!(await ctx.access.isMember(req.accountId, req.requesterId))) {
       throw new BadInputError('The requester is no longer a member of this account', 'id');
     }
   }
@@ -166,7 +173,7 @@ export async function resolveAccessRequest(ctx: Context, input: ResolveAccessReq
 
   try {
     if (input.approve) {
-      await accessStore
+      await ctx.access
         .createBinding(
           {
             _id: bindingId!,
@@ -211,7 +218,7 @@ export async function resolveAccessRequest(ctx: Context, input: ResolveAccessReq
     });
   } catch (err) {
     // Undo: the request goes back to pending, and no grant outlives a failed approval.
-    if (bindingId) await accessStore.deleteBinding(bindingId);
+    if (bindingId) await ctx.access.deleteBinding(bindingId);
     await AccessRequest.updateOne(
       { _id: req._id },
       {

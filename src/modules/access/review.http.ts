@@ -2,20 +2,24 @@
 // one row per (principal, scope, permission), for compliance. Same check as the GraphQL field
 // (access:review on the account, or on the given scope); another account's id is a 404 (ids cannot
 // be probed); the export is audited (`access.review.exported`). Contact data only where the asker may
-// see it (src/authz/people.ts); no secret is in a review.
+// see it (src/graphql/authz/people.ts); no secret is in a review.
 import { csvWriter } from '../../csv';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { queryString, restContext, restPermissions, sendError } from '../../audit/export';
-import { permissionBit } from '../../authz/catalogue';
-import { allowed } from '../../authz/check';
-import { loadScopeNode } from '../../authz/introspect';
-import { mayReadContact } from '../../authz/people';
-import { SCOPE_MODEL, SCOPE_TYPES, type ScopeType } from '../../authz/resources';
-import type { ReviewEntry, ScopePermissions } from '../../authz/review';
-import type { Context } from '../../graphql';
+import {
+  permissionBit,
+  allowed,
+  SCOPE_MODEL,
+  SCOPE_TYPES,
+  type ScopeType,
+  type ReviewEntry,
+  type ScopePermissions,
+  type AccessStore,
+} from '../../authz';
+import { loadScopeNode, mayReadContact, type Context } from '../../graphql';
 import type { RateLimits } from '../../limits';
 import type { Mailer } from '../../mail';
 import { BadInputError, ErrorCode } from '../../errors';
@@ -79,7 +83,7 @@ async function* rows(ctx: Context, entries: readonly ReviewEntry[]): AsyncGenera
   }
 }
 
-export function accessReviewExportHandler(deps: { log: Logger; mailer: Mailer; limits: RateLimits }) {
+export function accessReviewExportHandler(deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore }) {
   return async (req: Request, res: Response): Promise<void> => {
     const requestId = res.locals.requestId as string;
     let accountId: string;

@@ -1,5 +1,5 @@
 // Custom and preset roles: create, edit, delete, install role packs. System roles never change.
-import type { Context } from '../../graphql';
+import { type Context, performChange, type AccessChange, type PreparedChange } from '../../graphql';
 import type {
   CreateRoleInput,
   InstallRolePackInput,
@@ -7,10 +7,19 @@ import type {
   UpdateAccountSettingsInput,
   UpdateRoleInput,
 } from '../../generated';
-import { performChange, type AccessChange, type PreparedChange } from '../../authz/changes';
-import { ROLE_PACKS, isAdminRole, type RolePack, type RolePackName } from '../../authz/packs';
-import { assertNotBoundToSelf, checkRoleEdit, cleanPermissions, isAccountAdmin } from '../../authz/rules';
-import { accessStore, DuplicateError, type AccessStore, type RoleDoc } from '../../authz/store';
+import {
+  ROLE_PACKS,
+  isAdminRole,
+  type RolePack,
+  type RolePackName,
+  assertNotBoundToSelf,
+  checkRoleEdit,
+  cleanPermissions,
+  isAccountAdmin,
+  DuplicateError,
+  type AccessStore,
+  type RoleDoc,
+} from '../../authz';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Account, type AccountDoc } from '../accounts/account.model';
 import { cleanName } from '../accounts/accounts.service';
@@ -25,7 +34,7 @@ function cleanDescription(value: string | null | undefined): string {
 }
 
 /** Role names are unique in an account (case-insensitive), so people pick the right one. */
-async function assertNameFree(accountId: string, name: string, exceptId?: string, store: AccessStore = accessStore): Promise<void> {
+async function assertNameFree(store: AccessStore, accountId: string, name: string, exceptId?: string): Promise<void> {
   const same = await store.roleNamed(accountId, name);
   if (same && same._id !== exceptId) throw new BadInputError(`A role named "${name}" already exists in this account`, 'name');
 }
@@ -41,8 +50,8 @@ function slug(name: string): string {
   );
 }
 
-async function freeKey(accountId: string, base: string): Promise<string> {
-  const taken = new Set((await accessStore.rolesOf(accountId, { keyPrefix: base })).map((r) => r.key));
+async function freeKey(store: AccessStore, accountId: string, base: string): Promise<string> {
+  const taken = new Set((await store.rolesOf(accountId, { keyPrefix: base })).map((r) => r.key));
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
@@ -52,12 +61,12 @@ export async function createRole(ctx: Context, input: CreateRoleInput): Promise<
   const description = cleanDescription(input.description);
   const permissions = cleanPermissions(input.permissions, 'permissions', { allowWildcard: true });
   await ctx.loaders.existing<AccountDoc>('Account', input.accountId);
-  await assertNameFree(input.accountId, name);
+  await assertNameFree(ctx.access, input.accountId, name);
   let role: RoleDoc | undefined;
   for (let attempt = 0; !role; attempt++) {
-    const key = await freeKey(input.accountId, `custom-${slug(name)}`);
+    const key = await freeKey(ctx.access, input.accountId, `custom-${slug(name)}`);
     try {
-      [role] = await accessStore.createRoles([
+      [role] = await ctx.access.createRoles([
         {
           accountId: input.accountId,
           key,
@@ -101,7 +110,7 @@ export const updateRoleChange: AccessChange<{ id: string; input: UpdateRoleInput
       throw new BadInputError(`"${role.name}" stands for the administrator: it cannot be edited, as the admin role cannot`, 'id');
     // Rule 7: nobody edits a role bound to themselves.
     await assertNotBoundToSelf(store, role, actor.userId);
-    if (set.name !== undefined) await assertNameFree(role.accountId, set.name, role._id, store);
+    if (set.name !== undefined) await assertNameFree(store, role.accountId, set.name, role._id);
     if (set.permissions) await checkRoleEdit(store, actor, role, set.permissions);
   },
   async write(store, { role, set }) {
@@ -112,7 +121,7 @@ export const updateRoleChange: AccessChange<{ id: string; input: UpdateRoleInput
 };
 
 export async function updateRole(ctx: Context, id: string, input: UpdateRoleInput): Promise<RoleDoc> {
-  const { prepared, result: updated } = await performChange(ctx, accessStore, updateRoleChange, { id, input });
+  const { prepared, result: updated } = await performChange(ctx, ctx.access, updateRoleChange, { id, input });
   const { role } = prepared;
   ctx.loaders.forget('Role', role._id);
   await ctx.audit.change({
@@ -132,7 +141,7 @@ export async function deleteRole(ctx: Context, id: string): Promise<boolean> {
   if (account.defaultRoleId === role._id) {
     throw new BadInputError(`"${role.name}" is the account's default role: choose another default first`, 'id');
   }
-  const bindings = await accessStore.bindingsOfRole(role.accountId, role._id, 20);
+  const bindings = await ctx.access.bindingsOfRole(role.accountId, role._id, 20);
   if (bindings.length) {
     const users = await User.find({ _id: { $in: [...new Set(bindings.map((b) => b.userId))] } })
       .select({ email: 1 })
@@ -141,14 +150,14 @@ export async function deleteRole(ctx: Context, id: string): Promise<boolean> {
     const list = bindings.map((b) => `${email.get(b.userId) ?? b.userId} on ${b.scopeType} ${b.scopeId}`).join('; ');
     throw new BadInputError(`Role "${role.name}" is still bound — unassign it first: ${list}`, 'id');
   }
-  const pending = await accessStore.pendingOffersOfRole(role._id, new Date(), 20);
+  const pending = await ctx.access.pendingOffersOfRole(role._id, new Date(), 20);
   if (pending.length) {
     throw new BadInputError(
       `Role "${role.name}" is offered by pending invitations — revoke them first: ${pending.map((i) => i.email).join(', ')}`,
       'id',
     );
   }
-  await accessStore.deleteRole(role._id);
+  await ctx.access.deleteRole(role._id);
   ctx.loaders.forget('Role', role._id);
   await ctx.audit.change({ accountId: role.accountId, action: 'role.deleted', target: { type: 'Role', id: role._id }, before: role });
   return true;
@@ -207,14 +216,14 @@ export const installRolePackChange: AccessChange<InstallRolePackInput, PackPrepa
 
 /** Installs a pack's roles as customisable presets; roles already installed are left as they are. */
 export async function installRolePack(ctx: Context, input: InstallRolePackInput): Promise<RoleDoc[]> {
-  const { prepared, result: created } = await performChange(ctx, accessStore, installRolePackChange, input);
+  const { prepared, result: created } = await performChange(ctx, ctx.access, installRolePackChange, input);
   const { pack } = prepared;
   if (pack.settings?.accessRequestRecipients) {
     await Account.updateOne({ _id: input.accountId }, { $set: { accessRequestRecipients: pack.settings.accessRequestRecipients } });
     ctx.loaders.forget('Account', input.accountId);
   }
   const defaultKey = pack.settings?.defaultRoleKey;
-  const defaultRole = defaultKey ? await accessStore.roleByKey(input.accountId, defaultKey) : null;
+  const defaultRole = defaultKey ? await ctx.access.roleByKey(input.accountId, defaultKey) : null;
   // The product's default role becomes the account's (MG13, MA8); invitations still bind it only for
   // those who may grant it (invitations.service.ts).
   if (defaultRole && created.some((r) => r._id === defaultRole._id)) {
@@ -230,7 +239,7 @@ export async function installRolePack(ctx: Context, input: InstallRolePackInput)
     });
   }
   const keys = pack.roles.map((r) => r.key);
-  const roles = await accessStore.rolesOf(input.accountId, { keys });
+  const roles = await ctx.access.rolesOf(input.accountId, { keys });
   const order = new Map(keys.map((k, i) => [k, i]));
   return roles.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
 }
@@ -248,7 +257,7 @@ export async function updateAccountSettings(ctx: Context, input: UpdateAccountSe
     if (!role || role.accountId !== account._id) throw new NotFoundError('role', input.defaultRoleId);
     if (role.key === 'owner')
       throw new BadInputError('The default role cannot be the owner role: ownership is transferred, never assigned', 'defaultRoleId');
-    if ((role.key === 'admin' || isAdminRole(role)) && !(await isAccountAdmin(accessStore, account._id, ctx.actorId)))
+    if ((role.key === 'admin' || isAdminRole(role)) && !(await isAccountAdmin(ctx.access, account._id, ctx.actorId)))
       throw new BadInputError(`Only the owner and admins make "${role.name}", an admin role, the default`, 'defaultRoleId');
     defaultRoleId = role._id;
   }

@@ -3,14 +3,11 @@
 // permissions are computed per request by src/authz/compile.ts (creator ∩ scopes ∩ workspaces).
 import type { Context } from '../../graphql';
 import type { CreateApiTokenInput, UpdateApiTokenInput } from '../../generated';
-import { heldAnywhere } from '../../authz/check';
-import { parsePermission, permissionBit, UnknownPermissionError, PERMISSION_COUNT } from '../../authz/catalogue';
+import { heldAnywhere, parsePermission, permissionBit, UnknownPermissionError, PERMISSION_COUNT, namesOwnerOnly } from '../../authz';
 import { randomSecret, tokenHash } from '../../crypto';
 import { newId, isId } from '../../db';
 import { BadInputError, NotFoundError, UnauthenticatedError } from '../../errors';
 import { API_TOKEN_PREFIX } from '../../identity';
-import { namesOwnerOnly } from '../../authz/rules';
-import { accessStore } from '../../authz/store';
 import { Workspace } from '../accounts/account.model';
 import { cleanName } from '../accounts/accounts.service';
 import { ApiToken, type ApiTokenCreatedResult, type ApiTokenDoc } from './token.model';
@@ -117,7 +114,7 @@ export async function createApiToken(ctx: Context, input: CreateApiTokenInput): 
   await assertHoldsScopes(ctx, input.accountId, scopes, 'A token cannot hold');
 
   const { token, ...secret } = newTokenSecret();
-  const doc = await accessStore.createToken<ApiTokenDoc>({
+  const doc = await ctx.access.createToken<ApiTokenDoc>({
     _id: newId(),
     accountId: input.accountId,
     userId,
@@ -138,7 +135,7 @@ export async function createApiToken(ctx: Context, input: CreateApiTokenInput): 
       after: described(doc),
     });
   } catch (err) {
-    await accessStore.revokeToken(doc._id, new Date());
+    await ctx.access.revokeToken(doc._id, new Date());
     throw err;
   }
   ctx.loaders.prime('ApiToken', doc);
@@ -148,7 +145,7 @@ export async function createApiToken(ctx: Context, input: CreateApiTokenInput): 
 export async function revokeApiToken(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<ApiTokenDoc>('ApiToken', id);
   if (before.revokedAt) return true;
-  const after = await accessStore.revokeToken<ApiTokenDoc>(id, new Date());
+  const after = await ctx.access.revokeToken<ApiTokenDoc>(id, new Date());
   ctx.loaders.forget('ApiToken', id);
   if (!after) return true; // revoked concurrently
   await ctx.audit.change({

@@ -3,8 +3,7 @@
 import type { Context } from '../../graphql';
 import type { CreateWorkspaceInput, UpdateAccountInput, UpdateWorkspaceInput } from '../../generated';
 import { createRecorded, saveChanges } from '../save';
-import { DEFAULT_ROLES, OWNER_ROLE } from '../../authz/roles';
-import { accessStore } from '../../authz/store';
+import { DEFAULT_ROLES, OWNER_ROLE, type AccessStore } from '../../authz';
 import mongoose from 'mongoose';
 import { Account, Workspace, type AccountDoc, type WorkspaceDoc } from './account.model';
 import { newId } from '../../db';
@@ -19,14 +18,18 @@ export function cleanName(value: string, field: string, max = NAME_MAX): string 
   return name;
 }
 
-export async function createAccount(ownerId: string, name: string): Promise<{ account: AccountDoc; workspace: WorkspaceDoc }> {
+export async function createAccount(
+  store: AccessStore,
+  ownerId: string,
+  name: string,
+): Promise<{ account: AccountDoc; workspace: WorkspaceDoc }> {
   const accountId = newId();
   const roleIds = new Map(DEFAULT_ROLES.map((r) => [r.key, newId()]));
   try {
     const account = (
       await Account.create({ _id: accountId, name, ownerId, createdBy: ownerId, defaultRoleId: roleIds.get('viewer') })
     ).toObject();
-    await accessStore.createRoles(
+    await store.createRoles(
       DEFAULT_ROLES.map((r) => ({
         _id: roleIds.get(r.key),
         accountId,
@@ -40,15 +43,15 @@ export async function createAccount(ownerId: string, name: string): Promise<{ ac
         createdBy: ownerId,
       })),
     );
-    await accessStore.addMember({ accountId, userId: ownerId, createdBy: ownerId });
-    await accessStore.createBinding(
+    await store.addMember({ accountId, userId: ownerId, createdBy: ownerId });
+    await store.createBinding(
       { accountId, userId: ownerId, roleId: roleIds.get(OWNER_ROLE.key)!, scopeType: 'ACCOUNT', scopeId: accountId, createdBy: ownerId },
       new Date(),
     );
     const workspace = (await Workspace.create({ accountId, name: 'Default', createdBy: ownerId })).toObject();
     return { account, workspace };
   } catch (err) {
-    await Promise.all([Account.deleteOne({ _id: accountId }), accessStore.dropAccount(accountId), Workspace.deleteMany({ accountId })]);
+    await Promise.all([Account.deleteOne({ _id: accountId }), store.dropAccount(accountId), Workspace.deleteMany({ accountId })]);
     throw err;
   }
 }
@@ -89,10 +92,10 @@ export async function deleteWorkspace(ctx: Context, id: string): Promise<boolean
   const deleted: Record<string, number> = {};
   // Access placed on the workspace or inside it goes first (the store bumps permissionsVersion).
   const bindings =
-    (await accessStore.deleteBindingsAt(ws.accountId, { field: 'workspaceId', ids: [id] })) +
-    (await accessStore.deleteBindingsAt(ws.accountId, { field: 'scopeId', ids: [id] }));
+    (await ctx.access.deleteBindingsAt(ws.accountId, { field: 'workspaceId', ids: [id] })) +
+    (await ctx.access.deleteBindingsAt(ws.accountId, { field: 'scopeId', ids: [id] }));
   if (bindings) deleted.RoleBinding = bindings;
-  const invitations = await accessStore.revokeInvitations(ws.accountId, { placement: { field: 'workspaceId', ids: [id] } }, new Date());
+  const invitations = await ctx.access.revokeInvitations(ws.accountId, { placement: { field: 'workspaceId', ids: [id] } }, new Date());
   if (invitations) deleted.Invitation = invitations;
   for (const name of mongoose.modelNames()) {
     const M = mongoose.model(name);

@@ -1,8 +1,7 @@
 // The permission catalogue as partners and admins read it: each permission of src/authz/catalogue.ts
 // with a sentence saying what it allows and whether a partner API token may hold it. Served by the
 // `permissionCatalogue` query and written to docs/permissions.md (npm run docs:permissions).
-import { CATALOGUE, PERMISSIONS } from '../../authz/catalogue';
-import { OWNER_ONLY } from '../../authz/roles';
+import { CATALOGUE, PERMISSIONS, OWNER_ONLY } from '../../authz';
 
 /** What each resource covers, as the object of a sentence. */
 const SUBJECTS: Record<string, string> = {

@@ -7,8 +7,7 @@ import type { SetUserPasswordInput } from '../../generated';
 import { assertStrongPassword, hashPassword } from '../../crypto';
 import { BadInputError, NotFoundError } from '../../errors';
 import { Member, type AccountDoc } from '../accounts/account.model';
-import { isAccountAdmin } from '../../authz/rules';
-import { accessStore } from '../../authz/store';
+import { isAccountAdmin } from '../../authz';
 import { Session, User, type UserDoc } from './user.model';
 
 export async function setUserPassword(ctx: Context, input: SetUserPasswordInput): Promise<UserDoc> {
@@ -23,7 +22,7 @@ export async function setUserPassword(ctx: Context, input: SetUserPasswordInput)
       'userId',
     );
   }
-  if ((await isAccountAdmin(accessStore, account._id, input.userId)) && !(await isAccountAdmin(accessStore, account._id, ctx.actorId))) {
+  if ((await isAccountAdmin(ctx.access, account._id, input.userId)) && !(await isAccountAdmin(ctx.access, account._id, ctx.actorId))) {
     throw new BadInputError("An admin's password is set only by the owner or another admin", 'userId');
   }
   assertStrongPassword(input.password, 'password');

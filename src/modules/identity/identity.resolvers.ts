@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated';
 import type { AccountDoc } from '../accounts/account.model';
-import { accountIdsOf } from '../../authz/people';
+import { accountIdsOf } from '../../graphql';
 import type { UserDoc } from './user.model';
 import { login, logout, signUp } from './identity.service';
 import { setUserPassword } from './admin-password.service';
@@ -27,7 +27,7 @@ export const identityResolvers: Resolvers = {
     accounts: async (_, __, ctx) => {
       const p = ctx.principal!;
       const ids = p.kind === 'token' ? [p.accountId] : await accountIdsOf(ctx, p.userId); // the two-factor gate asked the same: read once
-      // Viewing as someone (src/authz/view-as.ts) shows the one account the view is in.
+      // Viewing as someone (src/graphql/authz/view-as.ts) shows the one account the view is in.
       const shown = ctx.viewAs ? ids.filter((id) => id === ctx.viewAs!.accountId) : ids;
       const accounts = await Promise.all(shown.map((id) => ctx.loaders.load<AccountDoc>('Account', id)));
       return accounts.filter((a): a is AccountDoc => !!a);

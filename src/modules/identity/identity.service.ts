@@ -26,7 +26,7 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResu
   const user = (await User.create({ email, name, passwordHash: await hashPassword(input.password) })).toObject();
   let account: AccountDoc;
   try {
-    ({ account } = await createAccount(user._id, accountName));
+    ({ account } = await createAccount(ctx.access, user._id, accountName));
   } catch (err) {
     await User.deleteOne({ _id: user._id });
     throw err;

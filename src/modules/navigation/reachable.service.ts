@@ -3,10 +3,15 @@
 // lists the nodes of one type where the type's :view permission is held (or :own, on nodes the
 // principal created), by querying the scope ids of the bindings — never a scan of the account.
 import mongoose, { type QueryFilter } from 'mongoose';
-import { permissionBit } from '../../authz/catalogue';
-import { nodesHolding, nodesHoldingOwn } from '../../authz/check';
-import { RESOURCE_TYPES, SCOPE_MODEL, type ScopeType } from '../../authz/resources';
-import type { CompiledPermissions } from '../../authz/compile';
+import {
+  permissionBit,
+  nodesHolding,
+  nodesHoldingOwn,
+  RESOURCE_TYPES,
+  SCOPE_MODEL,
+  type ScopeType,
+  type CompiledPermissions,
+} from '../../authz';
 import { emptyConnection, paginate, type Connection, type ConnectionArgs, type Context } from '../../graphql';
 import { Member } from '../accounts/account.model';
 

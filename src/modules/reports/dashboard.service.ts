@@ -4,9 +4,7 @@
 import mongoose from 'mongoose';
 import type { AddDashboardWidgetInput } from '../../generated';
 import type { Context } from '../../graphql';
-import { permissionBit } from '../../authz/catalogue';
-import { heldAnywhere } from '../../authz/check';
-import { RESOURCE_TYPES } from '../../authz/resources';
+import { permissionBit, heldAnywhere, RESOURCE_TYPES } from '../../authz';
 import { BadInputError, ForbiddenError, NotFoundError } from '../../errors';
 import { compiledAccounts, heldFilter } from '../navigation/reachable.service';
 import { buildReport, reportRange, type Counts } from './report.service';

@@ -8,9 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { permissionBit } from '../../authz/catalogue';
-import { allowed } from '../../authz/check';
-import { RESOURCE_TYPES } from '../../authz/resources';
+import { permissionBit, allowed, RESOURCE_TYPES, type AccessStore } from '../../authz';
 import { BadInputError, ErrorCode } from '../../errors';
 import { isId } from '../../db';
 import { date, queryString, restContext, restPermissions, sendError } from '../../audit/export';
@@ -71,7 +69,7 @@ function row(l: EmailLogDoc): Record<string, unknown> {
   };
 }
 
-export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limits: RateLimits }) {
+export function emailLogExportHandler(deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore }) {
   return async (req: Request, res: Response): Promise<void> => {
     const requestId = res.locals.requestId as string;
     let target: { type: 'Domain' | 'Campaign'; field: 'domainId' | 'campaignId'; id: string };

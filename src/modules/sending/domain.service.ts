@@ -9,7 +9,6 @@ import { BadInputError } from '../../errors';
 import { secretBox, randomSecret } from '../../crypto';
 import { newId, Claim, claimOnce } from '../../db';
 import type { WorkspaceDoc } from '../accounts/account.model';
-import { accessStore } from '../../authz/store';
 import { Domain, DNS_PURPOSES, REQUIRED_PURPOSES, type DnsRecordPurpose, type DomainDoc } from './domain.model';
 import { SmtpCredential } from './smtp-credential.model';
 import { AuthorizedRecipient, Suppression, Webhook } from './domain-children.model';
@@ -17,6 +16,7 @@ import { EmailLog } from './email-log.model';
 import { auditView, changedOnly } from './common';
 import { cleanHostname } from '../../mail';
 import { checkDns, type DnsRecordView } from './dns-check';
+import type { AccessStore } from '../../authz';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -175,7 +175,7 @@ export async function verifyDomain(ctx: Context, id: string): Promise<DomainDoc>
 }
 
 /** Removes everything below the given domains (children first, so a failed run can be retried). */
-export async function deleteDomainChildren(accountId: string, domainIds: string[]): Promise<Record<string, number>> {
+export async function deleteDomainChildren(store: AccessStore, accountId: string, domainIds: string[]): Promise<Record<string, number>> {
   if (domainIds.length === 0) return {};
   const inIds = { $in: domainIds };
   const [cred, hooks, supp, recip, logs, roleBindings] = await Promise.all([
@@ -184,7 +184,7 @@ export async function deleteDomainChildren(accountId: string, domainIds: string[
     Suppression.deleteMany({ domainId: inIds }),
     AuthorizedRecipient.deleteMany({ domainId: inIds }),
     EmailLog.deleteMany({ domainId: inIds }),
-    accessStore.deleteBindingsAt(accountId, { field: 'scopeId', ids: domainIds, scopeType: 'DOMAIN' }),
+    store.deleteBindingsAt(accountId, { field: 'scopeId', ids: domainIds, scopeType: 'DOMAIN' }),
   ]);
   return {
     smtpCredentials: cred.deletedCount,
@@ -198,7 +198,7 @@ export async function deleteDomainChildren(accountId: string, domainIds: string[
 
 export async function deleteDomain(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<DomainDoc>('Domain', id);
-  const removed = await deleteDomainChildren(before.accountId, [id]);
+  const removed = await deleteDomainChildren(ctx.access, before.accountId, [id]);
   if (before.state === 'VERIFIED') await releaseVerifiedName(before.name, before.accountId);
   return deleteRecorded(ctx, Domain, before, { action: 'domain.deleted', view: auditView, meta: { removed } });
 }

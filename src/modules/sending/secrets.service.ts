@@ -6,7 +6,6 @@ import type { CreateApiKeyInput, CreateSendingServerInput, CreateSmtpCredentialI
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { secretBox, randomSecret } from '../../crypto';
-import { accessStore } from '../../authz/store';
 import type { DomainDoc } from './domain.model';
 import { SmtpCredential, type SmtpCredentialDoc } from './smtp-credential.model';
 import { ApiKey, type ApiKeyDoc } from './api-key.model';
@@ -169,7 +168,7 @@ export async function updateSendingServer(ctx: Context, id: string, input: Updat
 
 export async function deleteSendingServer(ctx: Context, id: string): Promise<boolean> {
   const before = await ctx.loaders.existing<SendingServerDoc>('SendingServer', id);
-  const removedBindings = await accessStore.deleteBindingsAt(before.accountId, {
+  const removedBindings = await ctx.access.deleteBindingsAt(before.accountId, {
     field: 'scopeId',
     ids: [id],
     scopeType: 'SENDING_SERVER',

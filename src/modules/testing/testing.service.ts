@@ -7,7 +7,7 @@ import type { CreateInboxInput, CreateProjectInput, SendTestEmailInput, UpdateIn
 import { createInWorkspace, createRecorded, deleteRecorded, saveChanges } from '../save';
 import { BadInputError } from '../../errors';
 import { cleanName } from '../accounts/accounts.service';
-import { accessStore, type PlacementFilter } from '../../authz/store';
+import { type PlacementFilter, type AccessStore } from '../../authz';
 import { AccessRequest } from '../access/requests.model';
 import { Inbox, InboxAddress, Message, Project, type InboxDoc, type MessageDoc, type ProjectDoc } from './testing.model';
 
@@ -21,9 +21,9 @@ export const INBOX_MAX_MESSAGES = 1000;
  * Access placed on deleted scope nodes (a project and its inboxes, or one inbox) goes with them: role
  * bindings are removed, pending invitations revoked and pending access requests dropped, so none dangle.
  */
-async function dropAccess(accountId: string, where: PlacementFilter): Promise<void> {
-  await accessStore.deleteBindingsAt(accountId, where);
-  await accessStore.revokeInvitations(accountId, { placement: where }, new Date());
+async function dropAccess(store: AccessStore, accountId: string, where: PlacementFilter): Promise<void> {
+  await store.deleteBindingsAt(accountId, where);
+  await store.revokeInvitations(accountId, { placement: where }, new Date());
   await AccessRequest.deleteMany({ accountId, [where.field]: { $in: [...where.ids] }, status: 'PENDING' });
 }
 
@@ -56,7 +56,7 @@ export async function deleteProject(ctx: Context, id: string): Promise<boolean> 
   const inboxIds = (await Inbox.find({ projectId: id }).select({ _id: 1 }).lean()).map((i) => i._id);
   await InboxAddress.deleteMany({ inboxId: { $in: inboxIds } }); // their addresses are free again
   await Inbox.deleteMany({ projectId: id });
-  await dropAccess(project.accountId, { field: 'projectId', ids: [id] });
+  await dropAccess(ctx.access, project.accountId, { field: 'projectId', ids: [id] });
   return deleteRecorded(ctx, Project, project, { action: 'project.deleted' });
 }
 
@@ -81,7 +81,7 @@ export async function deleteInbox(ctx: Context, id: string): Promise<boolean> {
   const inbox = await ctx.loaders.existing<InboxDoc>('Inbox', id);
   await Message.deleteMany({ inboxId: id });
   await InboxAddress.deleteMany({ inboxId: id }); // its address is free again
-  await dropAccess(inbox.accountId, { field: 'inboxId', ids: [id] });
+  await dropAccess(ctx.access, inbox.accountId, { field: 'inboxId', ids: [id] });
   return deleteRecorded(ctx, Inbox, inbox, { action: 'inbox.deleted' });
 }
 

@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { startTestGateway, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import { acct, bind, err, memberWith, ok, roleIds, type TestMember } from './helpers';
-import { accessStore } from '../../../src/authz/store';
 import { AuditEvent } from '../../../src/audit/model';
 import { AccessChangeSet } from '../../../src/modules/access/access-code.model';
 import { accessDocumentJsonSchema } from '../../../src/modules/access/access-document';
@@ -192,7 +191,7 @@ describe('access as code', () => {
     const doc = edited(before, w);
     const plan = await planOf(w, doc);
     // The database fails on the binding write, after the role was created.
-    const spy = jest.spyOn(accessStore, 'createBinding').mockRejectedValueOnce(new Error('connection reset by peer'));
+    const spy = jest.spyOn(gw.server.access, 'createBinding').mockRejectedValueOnce(new Error('connection reset by peer'));
     try {
       const r = await gw.gql(APPLY, { a: w.owner.accountId, d: JSON.stringify(doc), h: plan.planHash }, w.owner.token);
       expect(err(r)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('nothing was applied') });

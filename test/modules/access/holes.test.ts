@@ -1,5 +1,6 @@
-// The escalation holes of issue #8, tried as an attacker would through the real gateway: each is
-// refused with a clear error and nothing changes.
+// The escalation holes (docs/permissions-rules.md "Rules no role can break"; `holeN` in
+// test/authz/cases.yaml), tried as an attacker would through the real gateway: each is refused with
+// a clear error and nothing changes.
 import mongoose from 'mongoose';
 import { STRONG_PASSWORD, uniqueEmail, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import type { Mailbox } from '../../helpers/mailbox';

@@ -572,6 +572,7 @@ describe('an identity provider’s MFA assertion', () => {
         authRejected: false,
         log: createLogger('silent'),
         mailer: gw.server.mailer,
+        access: gw.server.access,
         limits: new RateLimits(gw.server.config.rateLimits),
       });
     // The SSO callback's call (src/sso/sso.service.ts): the account's IdP asserted MFA, not trusted by default.

@@ -10,10 +10,13 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { parsePermission, permissionBit, permissionResource, UnknownPermissionError } from './catalogue';
-import { allowed } from './check';
-import type { CompiledPermissions } from './compile';
 import {
+  parsePermission,
+  permissionBit,
+  permissionResource,
+  UnknownPermissionError,
+  allowed,
+  type CompiledPermissions,
   GENERAL_KEYS,
   ID_TARGET_BY_FIELD,
   KEY_MODEL,
@@ -24,13 +27,14 @@ import {
   accountIdOf,
   scopeOf,
   type ScopeType,
-} from './resources';
-import { defaultVisibility, VISIBILITY_STRATEGIES } from './visibility';
-import { VISIBILITY } from '../graphql/connection';
-import type { Context } from '../graphql/context';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
-import { secretReveals } from '../observability/metrics';
-import { traceReveal } from '../observability/trace-events';
+  ACCESS_VISIBILITY,
+  defaultVisibility,
+  type VisibilityStrategy,
+} from '../../authz';
+import { VISIBILITY, visibilityFilter } from '../connection';
+import type { Context } from '../context';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors';
+import { secretReveals, traceReveal } from '../../observability';
 
 type Doc = Record<string, unknown> & { _id: string };
 type Resolver = NonNullable<GraphQLFieldConfig<unknown, Context>['resolve']>;
@@ -196,18 +200,23 @@ function wrapField(typeName: string, perms: { text: string; bit: number }[], res
 // ---------------------------------------------------------------------------------------------
 // Connection fields: held on the parent → everything; held on some items → those; else FORBIDDEN.
 
-function wrapConnection(typeName: string, itemType: string, perm: { text: string; bit: number }, resolve: Resolver): Resolver {
+function wrapConnection(
+  typeName: string,
+  itemType: string,
+  perm: { text: string; bit: number },
+  strategy: VisibilityStrategy,
+  resolve: Resolver,
+): Resolver {
   const chain = RESOURCE_TYPES[typeName]!.chain;
-  const strategy = () => VISIBILITY_STRATEGIES[itemType] ?? defaultVisibility;
   return async (parent, args, ctx, info) => {
     requireLogin(ctx);
     const doc = parent as Doc;
     const compiled = await compiledFor(ctx, accountIdOf(typeName, doc));
     if (!compiled) throw new NotFoundError(typeName, doc._id);
     if (allowed(compiled, perm.bit, doc, chain, false)) return resolve(parent, args, ctx, info);
-    const visible = await strategy()({ compiled, bit: perm.bit, parent: doc, parentChain: chain, itemType, ctx });
+    const visible = await strategy({ compiled, bit: perm.bit, parent: doc, parentChain: chain, itemType, store: ctx.access });
     if (!visible) throw new ForbiddenError(perm.text, scopeOf(typeName, doc), ctx.principal);
-    return resolve(parent, { ...(args as object), [VISIBILITY]: visible }, ctx, info);
+    return resolve(parent, { ...(args as object), [VISIBILITY]: visibilityFilter(visible) }, ctx, info);
   };
 }
 
@@ -229,7 +238,7 @@ function wrapSensitive(
   const chain = RESOURCE_TYPES[typeName]!.chain;
   const decide: (compiled: CompiledPermissions | null, ...a: Parameters<Resolver>) => unknown = (compiled, parent, args, ctx, info) => {
     const doc = parent as Doc;
-    // Viewing as someone else (src/authz/view-as.ts) reveals nothing, whatever they could reveal.
+    // Viewing as someone else (src/graphql/authz/view-as.ts) reveals nothing, whatever they could reveal.
     if (!compiled || ctx.viewAs || !allowed(compiled, perm.bit, doc, chain, false)) {
       // FULL shows the same mask whatever the value (nothing about it, not even whether it is set).
       if (style === 'NULL') return null;
@@ -280,12 +289,21 @@ export interface DirectiveUse {
 /** Walks the schema's directives without wrapping anything (for schema tests and tooling). */
 export function directiveUses(schema: GraphQLSchema): DirectiveUse[] {
   const uses: DirectiveUse[] = [];
-  applyAuthzDirectives(schema, (u) => uses.push(u));
+  applyAuthzDirectives(schema, { onUse: (u) => uses.push(u) });
   return uses;
 }
 
+export interface AuthzOptions {
+  /** How lists of these item types narrow (the modules' own, from the composition root); the access lists' are built in. */
+  visibility?: Readonly<Record<string, VisibilityStrategy>>;
+  /** Hears every use of a directive (src/graphql/permission-docs.ts, the tests). */
+  onUse?: (u: DirectiveUse) => void;
+}
+
 /** Wraps every annotated field; throws SchemaDirectiveError for an unknown permission or an unguardable field. */
-export function applyAuthzDirectives(schema: GraphQLSchema, onUse?: (u: DirectiveUse) => void): GraphQLSchema {
+export function applyAuthzDirectives(schema: GraphQLSchema, opts: AuthzOptions = {}): GraphQLSchema {
+  const { onUse } = opts;
+  const strategies: Readonly<Record<string, VisibilityStrategy>> = { ...ACCESS_VISIBILITY, ...opts.visibility };
   const rootTypes = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
@@ -324,7 +342,7 @@ export function applyAuthzDirectives(schema: GraphQLSchema, onUse?: (u: Directiv
         if (fieldPerm && named.endsWith('Connection')) {
           const itemType = named.slice(0, -'Connection'.length);
           onUse?.({ type: typeName, field: fieldName, directive: 'requires', permission: fieldPerm.text, mode: 'connection' });
-          resolve = wrapConnection(typeName, itemType, fieldPerm, resolve);
+          resolve = wrapConnection(typeName, itemType, fieldPerm, strategies[itemType] ?? defaultVisibility, resolve);
           if (typePerm) resolve = wrapField(typeName, [typePerm], resolve);
         } else {
           const perms = [typePerm, fieldPerm].filter((p): p is { text: string; bit: number } => !!p);

@@ -1,9 +1,8 @@
 // The mongoose models of roles, bindings and invitations. Only src/authz imports this file (an ESLint
 // rule enforces it): everything else goes through the access store.
 import { model, type Model } from 'mongoose';
-import { docSchema, inAccount } from '../../db/schema';
-import { scopePlacementFields } from './placement';
-import type { InvitationDoc, RoleBindingDoc, RoleDoc } from './types';
+import { docSchema, inAccount } from '../../db';
+import { scopePlacementFields, type InvitationDoc, type RoleBindingDoc, type RoleDoc } from '../../authz';
 
 const roleSchema = docSchema<RoleDoc>({
   ...inAccount(),

@@ -1,10 +1,10 @@
 // A database written before the access store: bindings and pending requests without their unique keys
 // get them at start-up, and the duplicates the keys forbid are resolved (one binding kept).
 import mongoose from 'mongoose';
-import { backfillAccessKeys } from '../../src/modules/access/backfill';
-import { newId } from '../../src/db/ids';
-import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { accessStore } from '../helpers/access';
+import { backfillAccessKeys } from '../../../src/modules/access/backfill';
+import { newId } from '../../../src/db/ids';
+import { startTestGateway, type TestGateway, type TestOwner } from '../../helpers/gateway';
+import { accessStore } from '../../helpers/access';
 
 let gw: TestGateway;
 let owner: TestOwner;

@@ -1,8 +1,7 @@
-// What a view-as is (src/authz/view-as.ts resolves one): types only, so that the request context can
+// What a view-as is (src/graphql/authz/view-as.ts resolves one): types only, so that the request context can
 // hold a view without importing the code that makes it (which takes the context).
-import type { Principal } from '../identity/principal';
-import type { CompiledPermissions } from './compile';
-import type { ScopeType } from './resources';
+import type { Principal } from '../../identity';
+import type { CompiledPermissions, ScopeType } from '../../authz';
 
 export type ViewAsTarget =
   | { kind: 'member'; userId: string }

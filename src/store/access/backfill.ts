@@ -3,10 +3,8 @@
 // (through backfillAccessKeys(), src/modules/access/backfill.ts): it sets the keys and removes duplicate
 // bindings (identical user, role and scope: one is kept). A database written by this version has
 // nothing to do: one indexed read.
-import { ADMIN_EQUIVALENT_KEYS } from '../packs';
-import { ADMIN_ROLE } from '../roles';
+import { ADMIN_EQUIVALENT_KEYS, ADMIN_ROLE, bindingKey, type RoleBindingDoc } from '../../authz';
 import { Role, RoleBinding } from './models';
-import { bindingKey, type RoleBindingDoc } from './types';
 
 export async function backfillBindingKeys(): Promise<{ bindings: number; duplicates: number }> {
   const legacy = await RoleBinding.find({ key: null }).sort({ _id: 1 }).lean<RoleBindingDoc[]>();

@@ -1,12 +1,12 @@
-// Static checks over the built schema (DESIGN.md §5): guarded fields are nullable, directives name
+// Static checks over the built schema (docs/design.md "Where the checks live"): guarded fields are nullable, directives name
 // catalogue permissions, a bad directive stops the start, and nothing reaches account data unguarded
 // except the fields reviewed below.
 import { getNamedType, isNonNullType, isObjectType, type GraphQLSchema } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { isPermission } from '../../src/authz/catalogue';
-import { applyAuthzDirectives, directiveUses, SchemaDirectiveError } from '../../src/authz/directives';
-import { RESOURCE_TYPES } from '../../src/authz/resources';
-import { buildBareSchema, buildSchema } from '../../src/graphql/schema';
+import { isPermission } from '../../../src/authz/catalogue';
+import { applyAuthzDirectives, directiveUses, SchemaDirectiveError } from '../../../src/graphql/authz/directives';
+import { RESOURCE_TYPES } from '../../../src/authz/resources';
+import { buildBareSchema, buildSchema } from '../../../src/graphql/schema';
 
 /**
  * Root fields without @requires, each reviewed. Adding one to the schema fails this test until it is

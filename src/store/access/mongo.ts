@@ -1,23 +1,22 @@
 // The access store on mongoose. Unique facts rest on unique keys (binding key, role key, member
 // (account, user)) and one-time claims (src/db/claims.ts), never on a read-then-write; the version is
 // bumped by `$inc` after every write that changes what someone may do.
-import { claimOnce, releaseClaim } from '../../db/claims';
-import { isDuplicateKey } from '../../db/errors';
-import { newId } from '../../db/ids';
+import { claimOnce, releaseClaim, isDuplicateKey, newId } from '../../db';
 import { Invitation, Role, RoleBinding } from './models';
-import { storeModels } from './registered';
-import { bindingKey, DuplicateError } from './types';
-import type {
-  AccessStore,
-  InvitationDoc,
-  NewBinding,
-  NewInvitation,
-  NewRole,
-  PlacementFilter,
-  RoleBindingDoc,
-  RoleDoc,
-  TokenDoc,
-} from './types';
+import type { StoreModels } from './registered';
+import {
+  bindingKey,
+  DuplicateError,
+  type AccessStore,
+  type InvitationDoc,
+  type NewBinding,
+  type NewInvitation,
+  type NewRole,
+  type PlacementFilter,
+  type RoleBindingDoc,
+  type RoleDoc,
+  type TokenDoc,
+} from '../../authz';
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -32,40 +31,44 @@ function placementQuery(where: PlacementFilter): Record<string, unknown> {
 const current = (now: Date) => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
 
 export class MongoAccessStore implements AccessStore {
+  /** `models`: the module documents the store keeps facts in (accounts, members, tokens), handed over by the composition root (src/graphql/registry.ts). */
+  constructor(readonly models: StoreModels) {}
+
   /** The one place the version moves: an atomic `$inc` (exact on MongoDB and mongo-java-server). */
   private async bump(accountId: string): Promise<void> {
-    await storeModels().Account.updateOne({ _id: accountId }, { $inc: { permissionsVersion: 1 } });
+    await this.models.Account.updateOne({ _id: accountId }, { $inc: { permissionsVersion: 1 } });
   }
 
   async version(accountId: string): Promise<number> {
-    const a = await storeModels().Account.findById(accountId).select({ permissionsVersion: 1 }).lean();
+    const a = await this.models.Account.findById(accountId).select({ permissionsVersion: 1 }).lean();
     return a?.permissionsVersion ?? 0;
   }
 
   async ownerOf(accountId: string): Promise<string | null> {
-    const a = await storeModels().Account.findById(accountId).select({ ownerId: 1 }).lean();
+    const a = await this.models.Account.findById(accountId).select({ ownerId: 1 }).lean();
     return a?.ownerId ?? null;
   }
 
   async isMember(accountId: string, userId: string): Promise<boolean> {
-    return !!(await storeModels().Member.exists({ accountId, userId }));
+    return !!(await this.models.Member.exists({ accountId, userId }));
   }
 
   async accountsOf(userIds: readonly string[]): Promise<{ userId: string; accountId: string }[]> {
-    return storeModels()
-      .Member.find({ userId: { $in: [...userIds] } })
+    const rows = await this.models.Member.find({ userId: { $in: [...userIds] } })
       .select({ userId: 1, accountId: 1 })
       .sort({ _id: 1 }) // in the order they joined
       .lean();
+    // The pairs the interface promises, as the in-memory store answers them (not the member's _id too).
+    return rows.map((r) => ({ userId: r.userId, accountId: r.accountId }));
   }
 
   async membersOf(accountId: string): Promise<string[]> {
-    return (await storeModels().Member.find({ accountId }).select({ userId: 1 }).lean()).map((m) => m.userId);
+    return (await this.models.Member.find({ accountId }).select({ userId: 1 }).lean()).map((m) => m.userId);
   }
 
   async addMember(m: { accountId: string; userId: string; createdBy: string }): Promise<boolean> {
     try {
-      await storeModels().Member.create(m);
+      await this.models.Member.create(m);
     } catch (err) {
       if (isDuplicateKey(err)) return false;
       throw err;
@@ -76,14 +79,14 @@ export class MongoAccessStore implements AccessStore {
 
   async removeMember(accountId: string, userId: string, now: Date) {
     const bindings = await RoleBinding.find({ accountId, userId }).lean<RoleBindingDoc[]>();
-    const member = await storeModels().Member.deleteOne({ accountId, userId });
+    const member = await this.models.Member.deleteOne({ accountId, userId });
     await RoleBinding.deleteMany({ accountId, userId });
     // Invitations they sent offer nothing more once they are gone; their tokens end.
     const invitations = await Invitation.updateMany(
       { accountId, createdBy: userId, acceptedAt: null, revokedAt: null },
       { $set: { revokedAt: now } },
     );
-    const tokens = await storeModels().ApiToken.updateMany({ accountId, userId, revokedAt: null }, { $set: { revokedAt: now } });
+    const tokens = await this.models.ApiToken.updateMany({ accountId, userId, revokedAt: null }, { $set: { revokedAt: now } });
     await this.bump(accountId);
     return {
       removed: member.deletedCount > 0,
@@ -94,7 +97,7 @@ export class MongoAccessStore implements AccessStore {
   }
 
   async transferOwnership(accountId: string, from: string, to: string, by: string): Promise<boolean> {
-    const account = await storeModels().Account.findById(accountId).select({ ownerId: 1, ownerEpoch: 1 }).lean();
+    const account = await this.models.Account.findById(accountId).select({ ownerId: 1, ownerEpoch: 1 }).lean();
     if (!account || account.ownerId !== from) return false;
     const epoch = account.ownerEpoch ?? 0;
     // One transfer per owner epoch: concurrent transfers read the same epoch, and all but one lose the claim.
@@ -105,7 +108,7 @@ export class MongoAccessStore implements AccessStore {
       await releaseClaim(claim);
       throw new Error(`account ${accountId} lacks its system roles`);
     }
-    await storeModels().Account.updateOne({ _id: accountId, ownerId: from }, { $set: { ownerId: to, ownerEpoch: epoch + 1 } });
+    await this.models.Account.updateOne({ _id: accountId, ownerId: from }, { $set: { ownerId: to, ownerEpoch: epoch + 1 } });
     try {
       const moved = await RoleBinding.updateOne(
         { key: bindingKey({ accountId, userId: from, roleId: ownerRole._id, scopeId: accountId }, true) },
@@ -126,7 +129,7 @@ export class MongoAccessStore implements AccessStore {
         if (!(err instanceof DuplicateError)) throw err; // already an admin
       }
     } catch (err) {
-      await storeModels().Account.updateOne({ _id: accountId }, { $set: { ownerId: from, ownerEpoch: epoch } });
+      await this.models.Account.updateOne({ _id: accountId }, { $set: { ownerId: from, ownerEpoch: epoch } });
       await RoleBinding.updateOne({ key: `owner|${accountId}` }, { $set: { userId: from } });
       await releaseClaim(claim);
       throw err;
@@ -324,27 +327,28 @@ export class MongoAccessStore implements AccessStore {
   // --- tokens --------------------------------------------------------------------------------
 
   async createToken<T extends TokenDoc>(token: T): Promise<T> {
-    const doc = (await storeModels().ApiToken.create(token)).toObject() as unknown as T;
+    const doc = (await this.models.ApiToken.create(token)).toObject() as unknown as T;
     try {
       await this.bump(doc.accountId);
     } catch (err) {
-      await storeModels().ApiToken.deleteOne({ _id: doc._id });
+      await this.models.ApiToken.deleteOne({ _id: doc._id });
       throw err;
     }
     return doc;
   }
 
   async revokeToken<T extends TokenDoc>(id: string, now: Date): Promise<T | null> {
-    const after = await storeModels()
-      .ApiToken.findOneAndUpdate({ _id: id, revokedAt: null }, { $set: { revokedAt: now } }, { returnDocument: 'after' })
-      .lean<T>();
+    const after = await this.models.ApiToken.findOneAndUpdate(
+      { _id: id, revokedAt: null },
+      { $set: { revokedAt: now } },
+      { returnDocument: 'after' },
+    ).lean<T>();
     if (after) await this.bump(after.accountId);
     return after;
   }
 
   async tokensOf(accountId: string, now: Date): Promise<TokenDoc[]> {
-    return storeModels()
-      .ApiToken.find({ accountId, revokedAt: null, expiresAt: { $gt: now } })
+    return this.models.ApiToken.find({ accountId, revokedAt: null, expiresAt: { $gt: now } })
       .select({ tokenHash: 0 })
       .lean<TokenDoc[]>();
   }
@@ -354,7 +358,7 @@ export class MongoAccessStore implements AccessStore {
       RoleBinding.deleteMany({ accountId }),
       Role.deleteMany({ accountId }),
       Invitation.deleteMany({ accountId }),
-      storeModels().Member.deleteMany({ accountId }),
+      this.models.Member.deleteMany({ accountId }),
     ]);
   }
 }

@@ -1,14 +1,14 @@
-// View as (issue 20): an admin sends `X-Postern-View-As` and sees exactly what the analyst, a role at a
+// View as (docs/api.md "View as"): an admin sends `X-Postern-View-As` and sees exactly what the analyst, a role at a
 // scope or a partner token sees — the same masks, the same denials — with no secret ever in
 // plaintext, nothing written but the audit event naming who looked as whom, and nothing of another
 // account.
-import { AuditEvent } from '../../src/audit/model';
-import { newId } from '../../src/db/ids';
-import { Member } from '../../src/modules/accounts/account.model';
-import { DASHBOARD, fillWorkspace, type Filled } from '../helpers/dashboard';
-import { errorCode, startTestGateway, type GqlResponse, type TestGateway, type TestOwner } from '../helpers/gateway';
-import { addMember, type TestMember } from '../helpers/members';
-import { createRoleDoc } from '../helpers/access';
+import { AuditEvent } from '../../../src/audit/model';
+import { newId } from '../../../src/db/ids';
+import { Member } from '../../../src/modules/accounts/account.model';
+import { DASHBOARD, fillWorkspace, type Filled } from '../../helpers/dashboard';
+import { errorCode, startTestGateway, type GqlResponse, type TestGateway, type TestOwner } from '../../helpers/gateway';
+import { addMember, type TestMember } from '../../helpers/members';
+import { createRoleDoc } from '../../helpers/access';
 
 const ANALYST = ['account:view', 'workspaces:view', 'domains:view', 'smtpCredentials:view'];
 

@@ -1,25 +1,19 @@
-// Who may read a person's contact data (docs/permissions-rules.md "Rules no role can break": contact data). Parent links
-// (`campaign.createdBy`, `account.owner`, `binding.user`, …) reach users from anywhere a viewer may
-// look; they show ids and names. Contact data — email, username, position, signature, timezone,
-// language — shows to the person themselves, and to whoever holds members:view in an account the person
-// belongs to: on the account itself, or on a node the person is bound at or below (an Inbox admin sees
-// that inbox's members). Anyone able to list the person as a member sees the same data there.
+// Who may read a person's contact data, per request (the rule: src/authz/contact.ts, docs/permissions-rules.md
+// "Rules no role can break": contact data). Parent links (`campaign.createdBy`, `account.owner`,
+// `binding.user`, …) reach users from anywhere a viewer may look; they show ids and names. Contact data —
+// email, username, position, signature, timezone, language — shows as the rule says, answered here with
+// the request's loaders: memberships and the users visible below a node read once per request. Anyone
+// able to list the person as a member sees the same data there.
 import DataLoader from 'dataloader';
-import { permissionBit } from './catalogue';
-import { allowed, nodesHolding } from './check';
-import { accessStore, type AccessStore } from './store';
-import type { CompiledPermissions } from './compile';
-import type { Context } from '../graphql/context';
-
-const MEMBERS_VIEW = permissionBit('members:view');
-const ACCOUNT_CHAIN = ['_id'] as const;
+import { ACCOUNT_CHAIN, allowed, MEMBERS_VIEW, nodesHolding, type AccessStore } from '../../authz';
+import type { Context } from '../context';
 
 function membershipsLoader(ctx: Context): DataLoader<string, string[]> {
   return ctx.loaders.keyed(
     'people:accountsOf',
     () =>
       new DataLoader<string, string[]>(async (userIds) => {
-        const rows = await accessStore.accountsOf(userIds);
+        const rows = await ctx.access.accountsOf(userIds);
         return userIds.map((id) => rows.filter((r) => r.userId === id).map((r) => r.accountId));
       }),
   );
@@ -43,22 +37,11 @@ function visibleBelowLoader(ctx: Context): DataLoader<string, Set<string>> {
           accountIds.map(async (accountId) => {
             const c = await ctx.authz.loadReachable(accountId);
             const nodes = c ? nodesHolding(c, MEMBERS_VIEW) : [];
-            return new Set(nodes.length ? await accessStore.usersBoundBelow(accountId, nodes, new Date()) : []);
+            return new Set(nodes.length ? await ctx.access.usersBoundBelow(accountId, nodes, new Date()) : []);
           }),
         ),
       ),
   );
-}
-
-/**
- * Whether compiled permissions `c` in one account show `targetUserId`'s contact data: members:view on
- * the account, or on a node the target is bound at or below.
- */
-export async function contactVisibleIn(store: AccessStore, c: CompiledPermissions | null, targetUserId: string): Promise<boolean> {
-  if (!c) return false;
-  if (allowed(c, MEMBERS_VIEW, { _id: c.accountId }, ACCOUNT_CHAIN, false)) return true;
-  const nodes = nodesHolding(c, MEMBERS_VIEW);
-  return nodes.length > 0 && (await store.usersBoundBelow(c.accountId, nodes, new Date())).includes(targetUserId);
 }
 
 const MAX_MEMBER_SETS = 256;
@@ -104,7 +87,7 @@ export async function mayReadContact(ctx: Context, userId: string): Promise<bool
   const accounts = p.kind === 'token' ? [p.accountId] : await accountIdsOf(ctx, p.userId);
   const compiled = await Promise.all(accounts.map((id) => ctx.authz.loadReachable(id)));
   for (const c of compiled) {
-    if (!c || !(await membersAt(accessStore, c.accountId, c.version)).has(userId)) continue;
+    if (!c || !(await membersAt(ctx.access, c.accountId, c.version)).has(userId)) continue;
     if (allowed(c, MEMBERS_VIEW, { _id: c.accountId }, ACCOUNT_CHAIN, false)) return true;
     if ((await visibleBelowLoader(ctx).load(c.accountId)).has(userId)) return true;
   }

@@ -1,4 +1,4 @@
-// View as (issue 20): an admin holding access:viewAs on an account runs queries as a member of it, as
+// View as (docs/api.md "View as"): an admin holding access:viewAs on an account runs queries as a member of it, as
 // a role bound at a scope of it, or as one of its partner tokens — to see exactly the masks and
 // denials that principal gets, without its password or a minted token. Asked for with the header
 // `X-Postern-View-As` (src/graphql/plugins/view-as.ts):
@@ -11,14 +11,22 @@
 // Read-only (only queries run), never a secret in plaintext (every @sensitive field is masked,
 // even where the viewed principal could reveal it), one account only (every other account is
 // not found), and every use is audited as `access.viewedAs` with who looked as whom.
-import type { Context } from '../graphql/context';
-import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
-import { permissionBit } from './catalogue';
-import { allowed } from './check';
-import { compilePermissions, type CompiledPermissions } from './compile';
-import { ancestorIds, loadScopeNode, type ScopeNode } from './introspect';
-import { RESOURCE_TYPES, SCOPE_TYPES, type ScopeType } from './resources';
-import { accessStore, type RoleDoc, type TokenDoc } from './store';
+import type { Context } from '../context';
+import { BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors';
+import {
+  permissionBit,
+  allowed,
+  compilePermissions,
+  type CompiledPermissions,
+  ancestorIds,
+  type ScopeNode,
+  RESOURCE_TYPES,
+  SCOPE_TYPES,
+  type ScopeType,
+  type RoleDoc,
+  type TokenDoc,
+} from '../../authz';
+import { loadScopeNode } from './scope';
 
 export const VIEW_AS_PERMISSION = 'access:viewAs';
 const VIEW_AS_BIT = permissionBit(VIEW_AS_PERMISSION);
@@ -81,7 +89,7 @@ export async function resolveViewAs(ctx: Context, raw: string): Promise<ViewAs> 
   const target = parseViewAs(raw);
 
   if (target.kind === 'member') {
-    const [mine, theirs] = await Promise.all([accessStore.accountsOf([by.userId]), accessStore.accountsOf([target.userId])]);
+    const [mine, theirs] = await Promise.all([ctx.access.accountsOf([by.userId]), ctx.access.accountsOf([target.userId])]);
     const shared = new Set(theirs.map((m) => m.accountId));
     const accounts = mine
       .map((m) => m.accountId)
@@ -109,7 +117,7 @@ export async function resolveViewAs(ctx: Context, raw: string): Promise<ViewAs> 
 
   if (target.kind === 'token') {
     const token = await ctx.loaders.load<TokenDoc>('ApiToken', target.tokenId);
-    if (!token || !(await accessStore.isMember(token.accountId, by.userId))) throw new NotFoundError('API token', target.tokenId);
+    if (!token || !(await ctx.access.isMember(token.accountId, by.userId))) throw new NotFoundError('API token', target.tokenId);
     await assertMayViewAs(ctx, token.accountId);
     if (token.revokedAt || new Date(token.expiresAt).getTime() <= Date.now()) {
       throw new BadInputError('This API token is revoked or expired: it sees nothing', 'X-Postern-View-As');
@@ -132,7 +140,7 @@ export async function resolveViewAs(ctx: Context, raw: string): Promise<ViewAs> 
   }
 
   const role = await ctx.loaders.load<RoleDoc>('Role', target.roleId);
-  if (!role || !(await accessStore.isMember(role.accountId, by.userId))) throw new NotFoundError('role', target.roleId);
+  if (!role || !(await ctx.access.isMember(role.accountId, by.userId))) throw new NotFoundError('role', target.roleId);
   await assertMayViewAs(ctx, role.accountId);
   const node = await scopeNode(ctx, target.scope);
   if (!node || node.accountId !== role.accountId) throw new NotFoundError('scope', target.scope.id);
@@ -146,7 +154,7 @@ export async function resolveViewAs(ctx: Context, raw: string): Promise<ViewAs> 
       : compilePermissions({
           userId: by.userId,
           accountId,
-          version: await accessStore.version(accountId),
+          version: await ctx.access.version(accountId),
           isOwner: false,
           bindings: [{ _id: 'view-as', roleId: role._id, scopeType: node.type, scopeId: node.doc._id, workspaceId: place.workspaceId }],
           roles: new Map([[role._id, role]]),

@@ -1,13 +1,10 @@
 // Per-request authorization state: the principal's compiled permissions for each account it touches,
 // loaded at most once per request, and reused across requests while the account's
 // permissionsVersion is unchanged (one indexed read — the account by id — keeps it fresh).
-import type { Loaders } from '../graphql/loaders';
-import type { Principal } from '../identity/principal';
-import type { AccountFacts } from './store/registered';
-import type { CompiledPermissions } from './compile';
-import { compileFor } from './compile-for';
-import { accessStore } from './store';
-import { AccountGateError, accountRefusal } from '../identity/gate';
+import type { Loaders } from '../loaders';
+import { type Principal, AccountGateError, accountRefusal } from '../../identity';
+import type { AccountFacts } from '../../store';
+import { type CompiledPermissions, compileFor, type AccessStore } from '../../authz';
 
 const MAX_CACHED = 20_000;
 const processCache = new Map<string, CompiledPermissions>();
@@ -21,7 +18,7 @@ export function clearCompiledCache(): void {
   processCache.clear();
 }
 
-/** View-as (src/authz/view-as.ts): one account only, optionally compiled by the caller (a role at a scope). */
+/** View-as (src/graphql/authz/view-as.ts): one account only, optionally compiled by the caller (a role at a scope). */
 export interface AuthzRestriction {
   accountId: string;
   compile?: (accountId: string) => Promise<CompiledPermissions | null>;
@@ -36,6 +33,7 @@ export class RequestAuthz {
   constructor(
     private readonly currentPrincipal: () => Principal | null,
     private readonly loaders: Loaders,
+    private readonly access: AccessStore,
     private readonly refused: (err: AccountGateError) => Promise<void> = async () => undefined,
   ) {}
 
@@ -110,7 +108,7 @@ export class RequestAuthz {
     if (this.restriction && (this.restriction.accountId !== accountId || this.restriction.compile)) return null;
     const account = await this.loaders.load<AccountFacts>('Account', accountId);
     if (!account) return null;
-    const c = await compileFor(accessStore, {
+    const c = await compileFor(this.access, {
       accountId,
       userId: principal.userId,
       ownerId: account.ownerId,
@@ -157,7 +155,7 @@ export class RequestAuthz {
     const now = Date.now();
     if (hit && hit.version === version && now < hit.validUntil) return hit;
 
-    const compiled = await compileFor(accessStore, {
+    const compiled = await compileFor(this.access, {
       accountId,
       userId: principal.userId,
       ownerId: account.ownerId,

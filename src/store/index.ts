@@ -1,0 +1,3 @@
+// Storage adapters of the core's interfaces (src/store/README.md): the MongoDB access store.
+export * from './access';
+export { Invitation, Role } from './access/models';
