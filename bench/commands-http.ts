@@ -1,4 +1,4 @@
-// Database commands per dashboard request over HTTP (issue #19), in a process of its own (the
+// Database commands per dashboard request over HTTP, in a process of its own (the
 // benchmark's process holds its own connection): a gateway started here (`startServer`, one
 // process, background jobs off) with the driver's command monitoring on, on the benchmark's
 // database; each principal logs in, sends the dashboard twice to warm the caches a running gateway

@@ -1,4 +1,4 @@
-// Access insight figures (issue #12): explainAccess for one person, and whoCan over an account of
+// Access insight figures: explainAccess for one person, and whoCan over an account of
 // 1,000 members, in process on the benchmark's database, through the access store. Each is measured
 // twice: with the account's access facts cached at its unchanged permissionsVersion (what the gateway
 // serves between two access changes: "from compiled data"), and reading every fact from the store on

@@ -1,4 +1,4 @@
-// Every core (issue #19): `npm start` runs one gateway worker per core (POSTERN_WORKERS, default the
+// Every core: `npm start` runs one gateway worker per core (POSTERN_WORKERS, default the
 // machine's cores; 1 runs no cluster) behind one port with node:cluster. This, the primary process:
 // - prepares the database once: starts the embedded database when MONGODB_URI is unset (and keeps
 //   supervising it), makes the secret key file, runs the data upgrades, builds the indexes, seeds the

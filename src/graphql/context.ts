@@ -1,4 +1,4 @@
-// The per-request context: built once per HTTP request in src/http/app.ts, after the principal is
+// The per-request context: built once per HTTP request in src/app.ts, after the principal is
 // resolved. Resolvers and directives reach loaders, authorization state and the audit recorder here.
 //
 // Apollo Server shallow-copies the context object per operation, so state that changes during a
@@ -41,7 +41,7 @@ export class Context {
   readonly authRejected: boolean;
   readonly log: Logger;
   readonly mailer: Mailer;
-  /** Rate limits shared by every replica (src/http/rate-limit.ts). */
+  /** Rate limits shared by every replica (src/limits/rate-limit.ts). */
   readonly limits: RateLimits;
   /** The access store every service of this request reads and writes (built by the composition root). */
   readonly access: AccessStore;

@@ -100,11 +100,11 @@ export function startBackgroundJobs(deps: { log: Logger; mailer: Mailer; interva
   };
 }
 
-/** The REST endpoints of modules, mounted by src/http/app.ts beside /graphql. */
+/** The REST endpoints of modules, mounted by src/app.ts beside /graphql. */
 export interface ModuleRoute {
   method: 'get' | 'post';
   path: string;
-  /** Authenticated by a session or partner token: src/http/app.ts mounts the request gate (src/http/gate.ts) first. */
+  /** Authenticated by a session or partner token: src/app.ts mounts the request gate (src/http/gate.ts) first. */
   gated: boolean;
   handlers(deps: { log: Logger; mailer: Mailer; limits: RateLimits; access: AccessStore }): RequestHandler[];
 }
@@ -117,7 +117,7 @@ export const moduleRoutes: readonly ModuleRoute[] = [
   { method: 'post', path: '/events/:accountId', gated: false, handlers: (deps) => [express.json({ limit: '2mb' }), eventsHandler(deps)] },
 ];
 
-/** Module rules the request plugins apply before any resolver (src/http/app.ts hands them over). */
+/** Module rules the request plugins apply before any resolver (src/app.ts hands them over). */
 export const requestPolicies = {
   /** Accounts requiring two-factor: src/graphql/plugins/two-factor-gate.ts. */
   secondFactor: assertEnrolledWhereRequired,

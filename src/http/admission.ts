@@ -1,4 +1,4 @@
-// Fair latency under overload (issue #19): at most `maxConcurrent` GraphQL requests execute at once
+// Fair latency under overload: at most `maxConcurrent` GraphQL requests execute at once
 // in this process; the others wait in a first-in, first-out queue. A request that would wait and run
 // past the latency budget (the queue ahead of it divided by the concurrency, times the recent
 // execution time, plus one execution) is refused at once with HTTP 503, `Retry-After` (the time until

@@ -2,7 +2,7 @@
 // (/audit/export, /access/review.csv, /email-logs/export). It resolves the principal with the facts
 // the gates need (src/identity/principal.ts: the credential by its hash, the second factor by the
 // user's id) and spends the principal's request budget (counted in this worker's memory:
-// src/http/rate-limit.ts), then hands the result on in `res.locals.auth`. No write, ever: a refusal is
+// src/limits/rate-limit.ts), then hands the result on in `res.locals.auth`. No write, ever: a refusal is
 // written to the audit log, a pass is not.
 //
 // What it decides here, for REST routes: no principal → 401; over budget → 429; a person who owes a

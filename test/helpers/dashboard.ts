@@ -1,4 +1,4 @@
-// The dashboard query of issue #7 (the benchmark uses the same one) and a fixture that fills an
+// The dashboard query (the benchmark uses the same one) and a fixture that fills an
 // account's Default workspace with domains, SMTP credentials and campaigns straight in the database.
 import { newId } from '../../src/db/ids';
 import { secretBox } from '../../src/crypto/secrets';

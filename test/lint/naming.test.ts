@@ -1,4 +1,4 @@
-// One naming scheme (issue #13): a module file says what it holds — `<subject>.<kind>.ts` for models,
+// One naming scheme: a module file says what it holds — `<subject>.<kind>.ts` for models,
 // services, resolvers and HTTP routes, plain `<name>.ts` for pure helpers, never a bare `model.ts` —
 // and the test tree mirrors src/, apart from the shared helpers, the cross-cutting scenario suites
 // (test/e2e) and the checks of the repository's own lint rules (test/lint).

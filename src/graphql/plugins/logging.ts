@@ -1,5 +1,5 @@
 // Records what the one request log line needs (operation, principal, outcome) and logs unexpected
-// errors with the request id. The line itself is written by the request middleware in src/http/app.ts.
+// errors with the request id. The line itself is written by the request middleware in src/app.ts.
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
 import { isUnexpected } from '../format-error';

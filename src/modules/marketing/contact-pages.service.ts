@@ -1,4 +1,4 @@
-// A list's contacts in pages the store finds by `_id` (issue #19). The embedded database uses an
+// A list's contacts in pages the store finds by `_id`. The embedded database uses an
 // index only for `_id` and unique keys, never for a range: `find({listId}).sort({_id}).limit(51)`
 // read a large part of a 100k list. So every contact gets a place in its list, `seq` (dense, in
 // import order; the list's `contactSeq` counts them), and the list has a directory of pages: one

@@ -1,4 +1,4 @@
-// Email ownership (issue #11) and account enumeration (issue #8.7): verification links, one verified
+// Email ownership and account enumeration: verification links, one verified
 // login per address, password reset by mail, and no binding of unverified users.
 import { EmailToken } from '../../../src/modules/identity/user.model';
 import { AuditEvent } from '../../../src/audit/model';

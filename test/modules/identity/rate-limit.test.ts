@@ -1,4 +1,4 @@
-// Brute force (issue #8.6): failed logins per (email, client IP) and per IP, anonymous actions per
+// Brute force: failed logins per (email, client IP) and per IP, anonymous actions per
 // IP and a per-principal request budget, counted in the database and refused with HTTP 429.
 import { errorCode, startTestGateway, STRONG_PASSWORD, uniqueEmail, type GqlResponse, type TestGateway } from '../../helpers/gateway';
 

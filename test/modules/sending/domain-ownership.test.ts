@@ -1,4 +1,4 @@
-// Cross-tenant domain claims (issue #8.9): verification needs the account's own TXT token found in
+// Cross-tenant domain claims: verification needs the account's own TXT token found in
 // real DNS (a dns2 server on 127.0.0.1), and a name verified by one account cannot be verified by another.
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../../helpers/gateway';
 import { publishDomain, verifyThroughDns } from '../../helpers/dns';

@@ -1,0 +1,2 @@
+import type { Context } from '../../graphql/context';
+export type C = Context;

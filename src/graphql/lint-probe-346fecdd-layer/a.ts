@@ -1,0 +1,2 @@
+import { newId } from '../../db';
+export const id = newId;

@@ -1,0 +1,2 @@
+import { ErrorCode } from '../errors';
+export const c = ErrorCode.NOT_FOUND;

@@ -1,0 +1,1 @@
+export interface B { n: number }
