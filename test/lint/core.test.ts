@@ -21,7 +21,7 @@ const BAD: Record<string, string> = {
   mongodb: "import type { Db } from 'mongodb';\nexport type D = Db;\n",
   'src/graphql': "import type { Context } from '../graphql/context';\nexport type C = Context;\n",
   'src/db': "import { newId } from '../db/ids';\nexport const id = newId;\n",
-  'src/http': "import type { RateLimits } from '../limits';\nexport type R = RateLimits;\n",
+  'src/http': "import { egressFetch } from '../http';\nexport const f = egressFetch;\n",
   'src/store': "import { MongoAccessStore } from '../store/access';\nexport const S = MongoAccessStore;\n",
   'src/modules': "import { Member } from '../modules/accounts/account.model';\nexport const M = Member;\n",
 };

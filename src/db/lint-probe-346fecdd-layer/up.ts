@@ -1,2 +1,0 @@
-import type { Context } from '../../graphql/context';
-export type C = Context;

@@ -1,2 +1,0 @@
-import { newId } from '../../db';
-export const id = newId;

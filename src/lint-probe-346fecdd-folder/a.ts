@@ -1,2 +1,0 @@
-import { ErrorCode } from '../errors';
-export const c = ErrorCode.NOT_FOUND;

@@ -1,1 +1,0 @@
-export interface B { n: number }
