@@ -3,9 +3,7 @@
 import type { Resolvers } from '../graphql/generated';
 import { nodesHolding } from '../authz/check';
 import type { VisibilityStrategy } from '../authz/visibility';
-import { paginate } from '../graphql/connection';
-import { AuditEvent } from './model';
-import { auditQuery } from './query';
+import { auditLogPage } from './pages';
 import { oldestKept, retentionWindow, setRetentionWindow } from './retention-window';
 import { AuditSink, type AuditSinkDoc } from './sink-model';
 import { createAuditSink, deleteAuditSink, sinkSecret } from './sinks';
@@ -19,7 +17,7 @@ export const auditEventVisibility: VisibilityStrategy = ({ compiled, bit }) => {
 
 export const auditResolvers: Resolvers = {
   Account: {
-    auditLog: (account, args) => paginate(AuditEvent, auditQuery(account._id, args.filter), args),
+    auditLog: (account, args) => auditLogPage(account._id, args.filter, args),
     auditRetention: (account) => retentionWindow(account._id),
     auditSinks: (account) => AuditSink.find({ accountId: account._id }).sort({ _id: 1 }).lean<AuditSinkDoc[]>().exec(),
   },

@@ -24,6 +24,7 @@ import { assertEnrolledWhereRequired, assertEnrolledWhereRequiredRest, twoFactor
 import { backfillAccessKeys } from '../modules/access/backfill';
 import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
 import { pageAllLists } from '../modules/marketing/contact-pages.service';
+import { placeAuditEvents } from '../audit/pages';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
 import { setSessionTtlHours } from '../modules/identity/session.service';
 import { setAppUrl } from '../modules/identity/email.service';
@@ -50,8 +51,8 @@ export function registerModules(): void {
   // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
   // store's unique keys, the unique index on User.email of the days before unverified addresses, the
   // ssoRequired mirror on accounts, and the page directory of mailing lists written before it
-  // (src/modules/marketing/contact-pages.service.ts).
-  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror, pageAllLists]);
+  // (src/modules/marketing/contact-pages.service.ts), the places of audit events (src/audit/pages.ts).
+  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror, pageAllLists, placeAuditEvents]);
 }
 
 /** The settings modules take from the configuration, once at start (src/server.ts). */
