@@ -6,6 +6,7 @@
 // registerModules() is called by the schema build (src/graphql/schema.ts) and by the entry points
 // that use the database without a schema.
 import express, { type RequestHandler } from 'express';
+import type { Model } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Mailer } from '../mail/mailer';
@@ -25,6 +26,9 @@ import { backfillAccessKeys } from '../modules/access/backfill';
 import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
 import { pageAllLists } from '../modules/marketing/contact-pages.service';
 import { placeAuditEvents } from '../audit/pages';
+import { placeEmailLogs, type LogParent } from '../modules/sending/email-log-pages.service';
+import { Domain } from '../modules/sending/domain.model';
+import { Campaign } from '../modules/marketing/campaign.model';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
 import { setSessionTtlHours } from '../modules/identity/session.service';
 import { setAppUrl } from '../modules/identity/email.service';
@@ -51,8 +55,17 @@ export function registerModules(): void {
   // Upgrades of older databases, run by src/db/connect.ts before the indexes are built: the access
   // store's unique keys, the unique index on User.email of the days before unverified addresses, the
   // ssoRequired mirror on accounts, and the page directory of mailing lists written before it
-  // (src/modules/marketing/contact-pages.service.ts), the places of audit events (src/audit/pages.ts).
-  registerDataUpgrades([backfillAccessKeys, dropLegacyUniqueEmailIndex, backfillSsoRequiredMirror, pageAllLists, placeAuditEvents]);
+  // (src/modules/marketing/contact-pages.service.ts), the places of audit events (src/audit/pages.ts)
+  // and of email logs (src/modules/sending/email-log-pages.service.ts).
+  const logParents = { domainId: Domain, campaignId: Campaign } as unknown as Record<'domainId' | 'campaignId', Model<LogParent>>;
+  registerDataUpgrades([
+    backfillAccessKeys,
+    dropLegacyUniqueEmailIndex,
+    backfillSsoRequiredMirror,
+    pageAllLists,
+    placeAuditEvents,
+    () => placeEmailLogs(logParents),
+  ]);
 }
 
 /** The settings modules take from the configuration, once at start (src/server.ts). */

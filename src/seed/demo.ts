@@ -14,6 +14,7 @@ import { createAccount } from '../modules/accounts/accounts.service';
 import { Workspace } from '../modules/accounts/account.model';
 import { accessStore, type NewBinding } from '../authz/store';
 import { Domain } from '../modules/sending/domain.model';
+import { placeEmailLogs } from '../modules/sending/email-log-pages.service';
 import { verifiedNameKey } from '../modules/sending/domain.service';
 import { Claim } from '../db/claims';
 import { SmtpCredential } from '../modules/sending/smtp-credential.model';
@@ -488,6 +489,8 @@ export async function seedDemo(log: Logger): Promise<DemoSummary> {
     }
   }
   await EmailLog.insertMany(logs);
+  // Numbered in their campaigns' lists, as sends number theirs (email-log-pages.service.ts).
+  await placeEmailLogs({ domainId: Domain, campaignId: Campaign } as unknown as Parameters<typeof placeEmailLogs>[0]);
 
   // --- email testing: projects, inboxes, captured messages ---------------------------------------
   const project = (name: string, workspaceId: string, days: number) => ({
