@@ -15,6 +15,7 @@ import { createGateway, type Gateway } from './http/app';
 import { createMailer, type Mailer } from './mail/mailer';
 import { RateLimits } from './http/rate-limit';
 import { startMetricsListener } from './http/metrics-endpoint';
+import { shareWorkerMetrics } from './observability/cluster-metrics';
 import { configureModules, registerModules, startBackgroundJobs, type BackgroundJobs } from './graphql/registry';
 
 export interface RunningServer {
@@ -83,7 +84,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const url = `http://${config.host}:${port}`;
   const scheduler = startBackgroundJobs({ log, mailer, intervalMs: opts.backgroundJobs === false ? 0 : config.schedulerIntervalMs });
   // /metrics is never public by default: on its own port unless a token guards it on the API's.
-  const metrics = config.metricsToken ? null : await startMetricsListener(config.metricsHost, config.metricsPort, log);
+  // A cluster's worker shares its registry with the primary, which serves the metrics port.
+  if (opts.prepared) shareWorkerMetrics();
+  const metrics = config.metricsToken || opts.prepared ? null : await startMetricsListener(config.metricsHost, config.metricsPort, log);
   const metricsUrl = config.metricsToken ? `${url}/metrics` : (metrics?.url ?? null);
 
   let stopping: Promise<void> | undefined;
