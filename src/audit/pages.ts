@@ -41,7 +41,9 @@ export async function auditLogPage(
         model: AuditEvent,
         parentId: accountId,
         from: Math.max(afterSeq + 1, window?.keptFromSeq ?? 1),
-        to: head.seq + 1,
+        // A little past the stored head: it is moved after the events are written, and may lag
+        // (a writer that died between the two) until the next append.
+        to: head.seq + 2 + limit,
         want: limit + 1,
       });
       if (docs) return connectionOf(docs, limit, { after: args.after, totalCount });

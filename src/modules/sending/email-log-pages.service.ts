@@ -27,7 +27,8 @@ export type LogParentField = 'domainId' | 'campaignId';
 /** `n` places on the parent, one `$inc`: the first one, or null when the parent is gone. */
 export async function reserveLogPlaces(parents: Model<LogParent>, parentId: string, n: number): Promise<number | null> {
   const after = await parents
-    .findOneAndUpdate({ _id: parentId }, { $inc: { logSeq: n } }, { returnDocument: 'after', projection: { logSeq: 1 } })
+    // Not an edit of the parent: its updatedAt stays.
+    .findOneAndUpdate({ _id: parentId }, { $inc: { logSeq: n } }, { returnDocument: 'after', projection: { logSeq: 1 }, timestamps: false })
     .lean<LogParent | null>();
   return typeof after?.logSeq === 'number' ? after.logSeq - n : null;
 }

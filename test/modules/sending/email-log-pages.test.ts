@@ -89,6 +89,7 @@ it('pages 2,000 logs of a domain oldest first, each once, the sendEmail ones fir
     ),
   );
   const SEND = `mutation($input: SendEmailInput!) { sendEmail(input: $input) { id } }`;
+  const editedAt = (await Domain.findById(domainId).lean())!.updatedAt;
   const sent: string[] = [];
   for (let i = 0; i < 3; i++) {
     sent.push(
@@ -101,6 +102,8 @@ it('pages 2,000 logs of a domain oldest first, each once, the sendEmail ones fir
   const expected = await stored({ domainId });
   expect(expected).toHaveLength(2000);
   expect(expected.slice(0, 3)).toEqual(sent);
+  // Reserving places is not an edit of the domain.
+  expect((await Domain.findById(domainId).lean())!.updatedAt).toEqual(editedAt);
   for (const first of [50, 500]) expect((await walk(LOGS, domainId, first)).map((r) => r.id)).toEqual(expected);
   const deep = await walk(LOGS, domainId, 50, undefined, encodeCursor(expected[1899]!));
   expect(deep.map((r) => r.id)).toEqual(expected.slice(1900));
