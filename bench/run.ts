@@ -26,6 +26,7 @@ import { Workspace } from '../src/modules/accounts/account.model';
 import { User } from '../src/modules/identity/user.model';
 import { concurrencyFigures } from './concurrency';
 import { contactsFigures, IMPORT_ROWS, LIST_SIZE } from './contacts';
+import { LIST_ROWS, listsFigures, renderLists, type ListsResult } from './lists';
 import type { HttpCommands } from './commands-http';
 import { login, startGatewayProcess } from './gateway';
 import { checksPerSecond, commandsOf, runInProcess } from './inprocess';
@@ -69,6 +70,7 @@ const PHASES = [
   'single',
   'concurrency',
   'contacts',
+  'lists',
   'insight',
 ] as const;
 for (const p of ONLY)
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
   registerModules(); // the models, data upgrades and access store the database and the seed need
   const db = await openDatabase(config, log, { monitorCommands: true, upgrades: dataUpgrades });
   const mongodbUri = config.mongodbUri ?? db.embedded!.uri;
+  let lists: ListsResult | undefined;
   const report: RunReport = {
     command: [
       ...Object.keys(env)
@@ -224,7 +227,8 @@ async function main(): Promise<void> {
     }
 
     const load = !SKIP.has('load');
-    const needGateway = (load && (runs('analyst') || runs('owner') || runs('single'))) || runs('contacts') || runs('concurrency');
+    const needGateway =
+      (load && (runs('analyst') || runs('owner') || runs('single'))) || runs('contacts') || runs('concurrency') || runs('lists');
     const startGateway = (workers: number) =>
       startGatewayProcess({
         mongodbUri,
@@ -300,6 +304,15 @@ async function main(): Promise<void> {
           say(`  first page ${report.contacts.firstPage.medianMs} ms, deep page ${report.contacts.deepPage.medianMs} ms`);
         });
       }
+      if (runs('lists')) {
+        say('100k audit trail and email log, beside the contact list (bench/lists.ts)');
+        await phase('lists', async () => {
+          lists = await listsFigures(gateway!, ownerToken, demo.accountId, say, {
+            rows: SMOKE ? 2_000 : LIST_ROWS,
+            contacts: report.contacts,
+          });
+        });
+      }
     }
   } finally {
     await gateway?.stop();
@@ -310,10 +323,10 @@ async function main(): Promise<void> {
   report.seconds = (performance.now() - t0) / 1000;
   report.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   if (OUT) {
-    writeFileSync(OUT, renderReport(report));
+    writeFileSync(OUT, renderReport(report) + renderLists(lists, report.failures.lists));
     say(`wrote ${path.relative(process.cwd(), OUT) || OUT}`);
   } else {
-    say(`\n${renderReport(report)}`);
+    say(`\n${renderReport(report)}${renderLists(lists, report.failures.lists)}`);
     say('(a partial run: BENCHMARKS.md left as it was; set BENCH_OUT to write this report to a file)');
   }
   const failed = Object.keys(report.failures);

@@ -12,6 +12,7 @@
 // in-process queue relies on the unique (accountId, seq) index (a collision reloads the tail), claims
 // make the scheduler's sends happen once, and the per-principal request budget counts per worker
 // (src/limits/rate-limit.ts). Only the first worker slot runs the background jobs, to poll less.
+// /metrics is the sum over the workers: the primary serves the metrics port (src/observability/cluster-metrics.ts).
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { WORKER_VARIABLES, type Config } from './config';
@@ -20,7 +21,8 @@ import { disconnectDatabase, openDatabase } from './db';
 import { createAccessStore, dataUpgrades, registerModules } from './graphql/registry';
 import { RateLimits } from './limits';
 import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed';
-import type { StartupProgress } from './observability';
+import { type StartupProgress, clusterMetrics, followWorker } from './observability';
+import { startMetricsListener } from './http';
 
 /** Set by the primary in a worker's environment: the database it prepared, the worker's slot. */
 export const WORKER_DATABASE_ENV = WORKER_VARIABLES.database;
@@ -71,6 +73,7 @@ export async function runPrimary(config: Config, log: Logger, progress?: Startup
       NODE_ENV: process.env.NODE_ENV ?? 'production',
     });
     slots.set(slot, worker);
+    followWorker(worker); // its metrics, summed on the metrics port (and for a worker serving /metrics with METRICS_TOKEN)
     worker.on('message', (m: { type?: string; url?: string }) => {
       if (m?.type !== 'listening') return;
       listening.add(slot);
@@ -95,6 +98,8 @@ export async function runPrimary(config: Config, log: Logger, progress?: Startup
     });
   };
   for (let slot = 0; slot < config.workers; slot++) fork(slot);
+  // The metrics port: the workers' metrics summed (src/observability/cluster-metrics.ts).
+  const metrics = config.metricsToken ? null : await startMetricsListener(config.metricsHost, config.metricsPort, log, clusterMetrics);
 
   const exitAfterFlush = (code: number) => log.flush(() => process.exit(code));
   const shutdown = (signal: string) => {
@@ -119,7 +124,7 @@ export async function runPrimary(config: Config, log: Logger, progress?: Startup
       for (const w of workers) if (!w.isDead()) w.process.kill('SIGKILL');
     }, STOP_WITHIN_MS);
     force.unref();
-    void Promise.all(exits)
+    void Promise.all([...exits, metrics?.close()])
       .then(() => db.embedded?.stop())
       .then(
         () => {

@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { loadConfig, type Config } from './config';
 import { type EmbeddedDatabase, openDatabase } from './db';
 import mongoose from 'mongoose';
-import { instrumentDatabaseClient } from './observability';
+import { instrumentDatabaseClient, shareWorkerMetrics } from './observability';
 import { configureSecretKey } from './crypto';
 import { createLogger } from './logger';
 import { buildSchema } from './graphql/schema';
@@ -95,7 +95,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const url = `http://${config.host}:${port}`;
   const scheduler = startBackgroundJobs({ log, mailer, intervalMs: opts.backgroundJobs === false ? 0 : config.schedulerIntervalMs });
   // /metrics is never public by default: on its own port unless a token guards it on the API's.
-  const metrics = config.metricsToken ? null : await startMetricsListener(config.metricsHost, config.metricsPort, log);
+  // A cluster's worker shares its registry with the primary, which serves the metrics port.
+  if (opts.prepared) shareWorkerMetrics();
+  const metrics = config.metricsToken || opts.prepared ? null : await startMetricsListener(config.metricsHost, config.metricsPort, log);
   const metricsUrl = config.metricsToken ? `${url}/metrics` : (metrics?.url ?? null);
 
   let stopping: Promise<void> | undefined;

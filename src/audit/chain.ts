@@ -13,7 +13,7 @@
 // in, reload the head once (the stored one, or the last event by index) and chain the rest after it.
 import { createHash } from 'node:crypto';
 import { AuditEvent, AuditHead, type AuditEventDoc } from './model';
-import { isDuplicateKey } from '../db';
+import { isDuplicateKey, placeKey } from '../db';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -68,7 +68,7 @@ function chainAfter(head: Head, events: UnchainedEvent[]): AuditEventDoc[] {
     seq += 1;
     const withSeq = { ...e, seq };
     const hash = eventHash(prev, withSeq);
-    const doc = { ...withSeq, prevHash: prev, hash } as AuditEventDoc;
+    const doc = { ...withSeq, place: placeKey(e.accountId, seq), prevHash: prev, hash } as AuditEventDoc;
     prev = hash;
     return doc;
   });
@@ -147,7 +147,7 @@ class AccountChain {
     return tail;
   }
 
-  private async write(events: UnchainedEvent[]): Promise<void> {
+  private async write(events: UnchainedEvent[], retries = 0): Promise<void> {
     let head = this.head ?? (await loadHead(this.accountId));
     let rest = events;
     for (let collisions = 0; ; collisions++) {
@@ -172,9 +172,29 @@ class AccountChain {
         if (rest.length === 0) break;
       }
     }
-    this.head = head;
     // Forward only: a slower writer never moves it back.
-    await AuditHead.updateOne({ _id: this.accountId, seq: { $lt: head.seq } }, { $set: { seq: head.seq, hash: head.hash } });
+    const moved = await AuditHead.updateOne({ _id: this.accountId, seq: { $lt: head.seq } }, { $set: { seq: head.seq, hash: head.hash } });
+    if (moved.matchedCount === 0 && (await this.forked(head))) {
+      // Our cached head was stale and the seqs after it had been purged by retention (src/audit/retention.ts),
+      // so nothing collided: our events sit before the chain's head, a fork. Take them back and append
+      // them after the stored head.
+      await AuditEvent.deleteMany({ _id: { $in: events.map((e) => e._id) } });
+      this.head = null;
+      if (retries >= MAX_COLLISIONS) throw new Error(`The audit chain of ${this.accountId} kept moving under its writer`);
+      return this.write(events, retries + 1);
+    }
+    this.head = head;
+  }
+
+  /**
+   * The stored head did not move: either a writer already moved it past ours (it appended right after
+   * us, so the event after our last one links to it), or we wrote where retention had deleted events.
+   */
+  private async forked(head: Head): Promise<boolean> {
+    const next = await AuditEvent.findOne({ place: placeKey(this.accountId, head.seq + 1) })
+      .select({ prevHash: 1 })
+      .lean();
+    return next?.prevHash !== head.hash;
   }
 }
 
@@ -223,7 +243,7 @@ export async function verifyChain(accountId: string): Promise<number | null> {
     expectedSeq = first.seq;
   }
   for await (const e of AuditEvent.find({ accountId }).sort({ seq: 1 }).lean().cursor()) {
-    const { hash, prevHash, createdAt: _c, updatedAt: _u, ...rest } = e as AuditEventDoc;
+    const { hash, prevHash, createdAt: _c, updatedAt: _u, place: _p, ...rest } = e as AuditEventDoc;
     if (e.seq !== expectedSeq || prevHash !== prev || eventHash(prev, { ...rest, at: new Date(e.at) }) !== hash) return e.seq;
     prev = hash;
     expectedSeq += 1;

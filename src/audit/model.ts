@@ -6,6 +6,8 @@ export interface AuditEventDoc extends BaseDoc {
   workspaceId?: string | null;
   /** Position in the account's chain: unique per account, so concurrent writers cannot fork it. */
   seq: number;
+  /** `"<accountId>:<seq>"`, unique: the embedded database finds a page of the log by it (src/audit/pages.ts); not in the hash. */
+  place?: string;
   prevHash: string;
   hash: string;
   at: Date;
@@ -27,6 +29,7 @@ const auditSchema = docSchema<AuditEventDoc>(
     accountId: { type: String, required: true },
     workspaceId: { type: String, default: null },
     seq: { type: Number, required: true },
+    place: { type: String },
     prevHash: { type: String, required: true },
     hash: { type: String, required: true },
     at: { type: Date, required: true },
@@ -43,12 +46,13 @@ const auditSchema = docSchema<AuditEventDoc>(
   { timestamps: false },
 );
 auditSchema.index({ accountId: 1, seq: 1 }, { unique: true });
+// A page of the log by `place $in` on the embedded database (a compound key serves equality only there).
+auditSchema.index({ place: 1 }, { unique: true });
 auditSchema.index({ accountId: 1, at: 1 });
-auditSchema.index({ accountId: 1, action: 1 });
-// Account.auditLog pages by _id; its filters name the actor or the target.
-auditSchema.index({ accountId: 1, _id: 1 });
-auditSchema.index({ accountId: 1, 'actor.id': 1 });
-auditSchema.index({ accountId: 1, 'target.id': 1 });
+// Account.auditLog pages in seq order; its filters name the action, the actor or the target (MongoDB).
+auditSchema.index({ accountId: 1, action: 1, seq: 1 });
+auditSchema.index({ accountId: 1, 'actor.id': 1, seq: 1 });
+auditSchema.index({ accountId: 1, 'target.id': 1, seq: 1 });
 
 export const AuditEvent: Model<AuditEventDoc> = model<AuditEventDoc>('AuditEvent', auditSchema);
 

@@ -2,9 +2,7 @@
 // a viewer holding it only on some workspaces, narrows the items to those workspaces.
 import type { Resolvers } from '../generated';
 import { nodesHolding, type VisibilityStrategy } from '../authz';
-import { paginate } from '../graphql';
-import { AuditEvent } from './model';
-import { auditQuery } from './query';
+import { auditLogPage } from './pages';
 import { oldestKept, retentionWindow, setRetentionWindow } from './retention-window';
 import { AuditSink, type AuditSinkDoc } from './sink-model';
 import { createAuditSink, deleteAuditSink, sinkSecret } from './sinks';
@@ -18,7 +16,7 @@ export const auditEventVisibility: VisibilityStrategy = ({ compiled, bit }) => {
 
 export const auditResolvers: Resolvers = {
   Account: {
-    auditLog: (account, args) => paginate(AuditEvent, auditQuery(account._id, args.filter), args),
+    auditLog: (account, args) => auditLogPage(account._id, args.filter, args),
     auditRetention: (account) => retentionWindow(account._id),
     auditSinks: (account) => AuditSink.find({ accountId: account._id }).sort({ _id: 1 }).lean<AuditSinkDoc[]>().exec(),
   },

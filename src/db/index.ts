@@ -18,3 +18,4 @@ export {
   issuedToken,
   onDomain,
 } from './schema';
+export { placeKey, placeNumber, walkPlaces } from './places';

@@ -8,6 +8,7 @@
 // registerModules() — now only authentication's credential lookups — is called by the schema build
 // (src/graphql/schema.ts) and by the entry points that use the database without a schema.
 import express, { type RequestHandler } from 'express';
+import type { Model } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Mailer } from '../mail';
@@ -26,6 +27,10 @@ import { assertEnrolledWhereRequired, assertEnrolledWhereRequiredRest, twoFactor
 import { backfillAccessKeys } from '../modules/access/backfill';
 import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
 import { pageAllLists } from '../modules/marketing/contact-pages.service';
+import { placeAuditEvents } from '../audit/pages';
+import { placeEmailLogs, type LogParent } from '../modules/sending/email-log-pages.service';
+import { Domain } from '../modules/sending/domain.model';
+import { Campaign } from '../modules/marketing/campaign.model';
 import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
 import { setSessionTtlHours } from '../modules/identity/session.service';
 import { setAppUrl } from '../modules/identity/email.service';
@@ -57,17 +62,22 @@ export const moduleVisibility: Readonly<Record<string, VisibilityStrategy>> = {
   AuditEvent: auditEventVisibility,
 };
 
+const logParents = { domainId: Domain, campaignId: Campaign } as unknown as Record<'domainId' | 'campaignId', Model<LogParent>>;
+
 /**
  * Upgrades of older databases, run by src/db/connect.ts before the indexes are built (the entry points
  * hand them to openDatabase): the access store's unique keys, the unique index on User.email of the days
- * before unverified addresses, the ssoRequired mirror on accounts, and the page directory of mailing lists
- * written before it (src/modules/marketing/contact-pages.service.ts).
+ * before unverified addresses, the ssoRequired mirror on accounts, the page directory of mailing lists
+ * written before it (src/modules/marketing/contact-pages.service.ts), the places of audit events
+ * (src/audit/pages.ts) and of email logs (src/modules/sending/email-log-pages.service.ts).
  */
 export const dataUpgrades: readonly DataUpgrade[] = [
   backfillAccessKeys,
   dropLegacyUniqueEmailIndex,
   backfillSsoRequiredMirror,
   pageAllLists,
+  placeAuditEvents,
+  () => placeEmailLogs(logParents),
 ];
 
 export function registerModules(): void {

@@ -1,13 +1,15 @@
 // GET /metrics in the Prometheus text format, never public by default. With METRICS_TOKEN set it is
 // served on the API's port and needs `Authorization: Bearer <that token>` (compared in constant time);
 // without, the API's port answers 404 and the metrics are served on a port of their own
-// (METRICS_HOST:METRICS_PORT, 127.0.0.1:9464 by default), for a scraper beside the gateway.
+// (METRICS_HOST:METRICS_PORT, 127.0.0.1:9464 by default), for a scraper beside the gateway. Under
+// node:cluster both answer the sum over the workers (src/observability/cluster-metrics.ts): the
+// metrics port is the primary's, and a worker asks the primary for the sum.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { registry } from '../observability';
+import { registry, metricsText } from '../observability';
 import { bearerToken } from '../identity';
 import { ErrorCode } from '../errors';
 
@@ -41,7 +43,7 @@ export function metricsHandler(token: string | undefined) {
     }
     res.setHeader('content-type', registry.contentType);
     res.setHeader('cache-control', 'no-store');
-    res.send(await registry.metrics());
+    res.send(await metricsText());
   };
 }
 
@@ -53,15 +55,20 @@ export async function startMetricsListener(
   host: string,
   port: number,
   log: Logger,
+  /** What is served: this process's registry; in a cluster's primary, the workers' sum. */
+  text: () => Promise<string> = () => registry.metrics(),
 ): Promise<{ url: string; close(): Promise<void> } | null> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics is served here\n');
       return;
     }
-    registry.metrics().then(
+    text().then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' }).end(text),
-      () => res.writeHead(500).end(),
+      (err: unknown) => {
+        log.error({ err }, 'metrics could not be gathered');
+        res.writeHead(500).end();
+      },
     );
   });
   try {

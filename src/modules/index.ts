@@ -59,3 +59,4 @@ export { EmailLog, type EmailStatus } from './sending/email-log.model';
 export { SendingServer } from './sending/sending-server.model';
 export { SmtpCredential } from './sending/smtp-credential.model';
 export { Inbox, Message, Project } from './testing/testing.model';
+export { placeEmailLogs } from './sending/email-log-pages.service';

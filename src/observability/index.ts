@@ -16,3 +16,4 @@ export {
 export { currentRequest, runInRequest, serverSpanOf } from './request-context';
 export { type StartupProgress, startupProgress } from './startup';
 export { traceDenial, traceReveal } from './trace-events';
+export { clusterMetrics, followWorker, metricsText, shareWorkerMetrics } from './cluster-metrics';

@@ -38,6 +38,7 @@ import {
   SupportTicket,
   SupportTicketComment,
   PLAN_LIMITS,
+  placeEmailLogs,
 } from '../modules';
 import { hashPassword, randomSecret, secretBox } from '../crypto';
 import { newId, Claim } from '../db';
@@ -498,6 +499,8 @@ export async function seedDemo(log: Logger, access: AccessStore): Promise<DemoSu
     }
   }
   await EmailLog.insertMany(logs);
+  // Numbered in their campaigns' lists, as sends number theirs (email-log-pages.service.ts).
+  await placeEmailLogs({ domainId: Domain, campaignId: Campaign } as unknown as Parameters<typeof placeEmailLogs>[0]);
 
   // --- email testing: projects, inboxes, captured messages ---------------------------------------
   const project = (name: string, workspaceId: string, days: number) => ({

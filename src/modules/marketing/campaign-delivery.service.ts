@@ -17,7 +17,9 @@ import type { Mailer } from '../../mail';
 import type { Context } from '../../graphql';
 import { BadInputError, NotFoundError } from '../../errors';
 import { EmailLog, utcDay, type EmailLogDoc, type EmailStatus } from '../sending/email-log.model';
+import type { Model } from 'mongoose';
 import { Domain } from '../sending/domain.model';
+import { placeLogs, type LogParent } from '../sending/email-log-pages.service';
 import { Suppression } from '../sending/domain-children.model';
 import { User, type UserDoc } from '../identity/user.model';
 import { Campaign, CampaignSend, type CampaignDoc, type CampaignSendDoc, type CampaignStatus } from './campaign.model';
@@ -221,6 +223,9 @@ export async function deliver(
       }
     }
     if (!docs.length) return renew();
+    // Their places in the campaign's logs (email-log-pages.service.ts): one `$inc` for the batch. A log
+    // an earlier run wrote is refused below; its place stays a gap.
+    await placeLogs(Campaign as unknown as Model<LogParent>, c._id, docs);
     try {
       await EmailLog.insertMany(docs, { ordered: false, lean: true });
     } catch (err) {
@@ -330,7 +335,9 @@ export async function sendCampaign(ctx: Context, id: string): Promise<CampaignDo
     // campaign stays SENDING and the scheduler of any replica resumes it once the lease lapses.
     if (!ctx.mailer.configured || (await EmailLog.countDocuments({ campaignId: id, status: 'DELIVERED' })) === 0) {
       await EmailLog.deleteMany({ campaignId: current._id });
-      await Campaign.updateOne({ _id: id }, { $set: { status: current.status } });
+      // Its next logs are placed after the deleted ones' places: pages start there.
+      const placed = await Campaign.findById(id).select({ logSeq: 1 }).lean();
+      await Campaign.updateOne({ _id: id }, { $set: { status: current.status, logFrom: placed?.logSeq ?? 0 } });
       await CampaignSend.deleteOne({ _id: id });
     }
     throw err;

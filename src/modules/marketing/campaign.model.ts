@@ -21,6 +21,9 @@ export interface CampaignDoc extends BaseDoc, InWorkspace {
   recipientCount: number;
   /** Why the scheduler could not send it (meaningful while FAILED). */
   failureReason?: string | null;
+  /** Places of its email logs (email-log-pages.service.ts): the next to reserve, and the first live one. */
+  logSeq?: number | null;
+  logFrom?: number | null;
 }
 
 const campaignSchema = docSchema<CampaignDoc>({
@@ -36,6 +39,8 @@ const campaignSchema = docSchema<CampaignDoc>({
   sentAt: { type: Date, default: null },
   recipientCount: { type: Number, default: 0 },
   failureReason: { type: String, default: null },
+  logSeq: { type: Number },
+  logFrom: { type: Number },
 });
 campaignSchema.index({ workspaceId: 1, _id: 1 });
 campaignSchema.index({ accountId: 1 });

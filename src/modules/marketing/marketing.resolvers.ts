@@ -6,7 +6,7 @@ import type { WorkspaceDoc } from '../accounts/account.model';
 import type { UserDoc } from '../identity/user.model';
 import { NotFoundError } from '../../errors';
 import { Campaign, type CampaignDoc } from './campaign.model';
-import { EmailLog } from '../sending/email-log.model';
+import { emailLogPage } from '../sending/email-log-pages.service';
 import { MailingList, type MailingListDoc } from './list.model';
 import { Template, type TemplateDoc } from './template.model';
 import { Automation, type AutomationDoc } from './automation.model';
@@ -85,7 +85,7 @@ export const marketingResolvers: Resolvers = {
     createdBy: userOf,
     list: (c, _, ctx) => (c.listId ? ctx.loaders.load<MailingListDoc>('MailingList', c.listId) : null),
     template: (c, _, ctx) => (c.templateId ? ctx.loaders.load<TemplateDoc>('Template', c.templateId) : null),
-    emailLogs: (c, args, ctx) => ctx.loaders.page(EmailLog, 'campaignId', c._id, args),
+    emailLogs: (c, args, ctx) => emailLogPage(ctx, 'campaignId', c, args),
     failureReason: (c) => (c.status === 'FAILED' ? (c.failureReason ?? null) : null),
   },
   Automation: { workspace: workspaceOf, createdBy: userOf },

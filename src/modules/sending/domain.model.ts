@@ -30,6 +30,9 @@ export interface DomainDoc extends BaseDoc, InWorkspace {
   trackOpens: boolean;
   trackClicks: boolean;
   unsubscribeFooter: string | null;
+  /** Places of its email logs (email-log-pages.service.ts): the next to reserve, and the first live one. */
+  logSeq?: number | null;
+  logFrom?: number | null;
 }
 
 const domainSchema = docSchema<DomainDoc>({
@@ -47,6 +50,8 @@ const domainSchema = docSchema<DomainDoc>({
   trackOpens: { type: Boolean, default: false },
   trackClicks: { type: Boolean, default: false },
   unsubscribeFooter: { type: String, default: null },
+  logSeq: { type: Number },
+  logFrom: { type: Number },
 });
 domainSchema.index({ accountId: 1, name: 1 }, { unique: true });
 domainSchema.index({ workspaceId: 1, _id: 1 });

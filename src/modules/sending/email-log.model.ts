@@ -61,6 +61,11 @@ export interface EmailLogDoc extends BaseDoc, InWorkspace {
   day?: string;
   /** The campaign delivery run that wrote it (tells a resumed run what it wrote itself). */
   runId?: string | null;
+  /**
+   * `"<domainId or campaignId>:<n>"`, unique: where it stands in its parent's list, which is paged by
+   * it (email-log-pages.service.ts); `~<_id>` until numbered.
+   */
+  place?: string | null;
 }
 
 const emailLogSchema = docSchema<EmailLogDoc>({
@@ -77,7 +82,15 @@ const emailLogSchema = docSchema<EmailLogDoc>({
   error: { type: String, default: null },
   day: { type: String, default: () => utcDay(new Date()) },
   runId: { type: String, default: null },
+  place: {
+    type: String,
+    default: function (this: { _id: string }) {
+      return `~${this._id}`;
+    },
+  },
 });
+// Pages of a domain's or a campaign's logs by `place $in` on the embedded database.
+emailLogSchema.index({ place: 1 }, { unique: true });
 emailLogSchema.index({ domainId: 1, _id: 1 });
 emailLogSchema.index({ campaignId: 1, _id: 1 });
 emailLogSchema.index({ workspaceId: 1, _id: 1 });

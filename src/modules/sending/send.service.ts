@@ -3,7 +3,10 @@
 import type { Context } from '../../graphql';
 import type { SendEmailInput } from '../../generated';
 import { BadInputError } from '../../errors';
-import type { DomainDoc } from './domain.model';
+import type { Model } from 'mongoose';
+import { newId } from '../../db';
+import { Domain, type DomainDoc } from './domain.model';
+import { placeLogs, type LogParent } from './email-log-pages.service';
 import { AuthorizedRecipient, Suppression } from './domain-children.model';
 import { EmailLog, type EmailLogDoc, type EmailStatus } from './email-log.model';
 import { cleanEmail, domainOf } from '../../mail';
@@ -66,8 +69,12 @@ export async function sendEmail(ctx: Context, input: SendEmailInput): Promise<Em
     if (html !== null) html = `${html}\n<p>${escapeHtml(domain.unsubscribeFooter)}</p>`;
   }
 
+  // Its place in the domain's logs (email-log-pages.service.ts): one `$inc` on the domain.
+  const placed = { _id: newId(), place: null as string | null };
+  await placeLogs(Domain as unknown as Model<LogParent>, domain._id, [placed]);
   const log = (
     await EmailLog.create({
+      ...placed,
       accountId: domain.accountId,
       workspaceId: domain.workspaceId,
       domainId: domain._id,

@@ -8,7 +8,7 @@ import { SmtpCredential } from './smtp-credential.model';
 import { ApiKey } from './api-key.model';
 import { SendingServer, type SendingServerDoc } from './sending-server.model';
 import { AuthorizedRecipient, Route, Suppression, Webhook } from './domain-children.model';
-import { EmailLog } from './email-log.model';
+import { emailLogPage } from './email-log-pages.service';
 import { createDomain, deleteDomain, dnsRecords, updateDomain, verifyDomain } from './domain.service';
 import {
   createApiKey,
@@ -90,7 +90,7 @@ export const sendingResolvers: Resolvers = {
     webhooks: (d, args, ctx) => ctx.loaders.page(Webhook, 'domainId', d._id, args),
     suppressions: (d, args, ctx) => ctx.loaders.page(Suppression, 'domainId', d._id, args),
     authorizedRecipients: (d, args, ctx) => ctx.loaders.page(AuthorizedRecipient, 'domainId', d._id, args),
-    emailLogs: (d, args, ctx) => ctx.loaders.page(EmailLog, 'domainId', d._id, args),
+    emailLogs: (d, args, ctx) => emailLogPage(ctx, 'domainId', d, args),
   },
   SmtpCredential: {
     login: async (c, _, ctx) => `${c.localPart}@${(await domainOf(c, ctx)).name}`,
