@@ -19,3 +19,4 @@ export {
   onDomain,
 } from './schema';
 export { placeKey, placeNumber, walkPlaces } from './places';
+export { SWEEP_GRACE_MS, startSweeper, sweepExpired, type Expiring, type Sweeper } from './sweep';

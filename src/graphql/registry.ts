@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Mailer } from '../mail';
 import type { RateLimits } from '../limits';
-import type { DataUpgrade } from '../db';
+import { startSweeper, type DataUpgrade, type Expiring, type Sweeper } from '../db';
 import { moduleResolvers } from '../modules';
 import { createMongoAccessStore, type MongoAccessStore } from '../store';
 import type { AccessStore, VisibilityStrategy } from '../authz';
@@ -31,7 +31,9 @@ import { placeAuditEvents } from '../audit/pages';
 import { placeEmailLogs, type LogParent } from '../modules/sending/email-log-pages.service';
 import { Domain } from '../modules/sending/domain.model';
 import { Campaign } from '../modules/marketing/campaign.model';
-import { dropLegacyUniqueEmailIndex, sessionByHash } from '../modules/identity/user.model';
+import { dropLegacyUniqueEmailIndex, EmailToken, Session, sessionByHash } from '../modules/identity/user.model';
+import { LoginChallenge } from '../modules/identity/two-factor.model';
+import { SsoAttempt, SsoLinkClaim, SsoPendingChange } from '../sso/sso.model';
 import { setSessionTtlHours } from '../modules/identity/session.service';
 import { setAppUrl } from '../modules/identity/email.service';
 import { setSendLeaseMs } from '../modules/marketing/campaign-delivery.service';
@@ -96,15 +98,25 @@ export function configureModules(config: Config): void {
   configureAuditSinks(config.auditSinks);
 }
 
-/** The modules' background jobs of one replica: scheduled and stalled campaign sends, audit retention, audit sinks. */
-export type BackgroundJobs = Scheduler & { auditSinks: SinkDelivery };
+/** What lapses (`expiresAt`) and is swept away a day after (src/db/sweep.ts). */
+export const expiringModels: readonly Expiring[] = [Session, EmailToken, LoginChallenge, SsoAttempt, SsoLinkClaim, SsoPendingChange];
+
+/**
+ * The modules' background jobs of one replica: scheduled and stalled campaign sends, audit retention,
+ * audit sinks, and the hourly sweep of lapsed sessions, links and sign-in attempts.
+ */
+export type BackgroundJobs = Scheduler & { auditSinks: SinkDelivery; expired: Sweeper };
 export function startBackgroundJobs(deps: { log: Logger; mailer: Mailer; intervalMs: number }): BackgroundJobs {
   const scheduler = createScheduler(deps);
   const auditSinks = startSinkDelivery(deps.log);
+  // No background pass where the scheduler has none (tests drive them): the sweep is then called by hand.
+  const expired = startSweeper(expiringModels, deps.log, deps.intervalMs > 0 ? undefined : 0);
   return {
     tick: () => scheduler.tick(),
     auditSinks,
+    expired,
     async stop() {
+      expired.stop();
       await Promise.all([scheduler.stop(), auditSinks.stop()]);
     },
   };
