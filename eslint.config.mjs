@@ -25,16 +25,16 @@ const CORE_PURE = [
 const NO_MODULES = {
   regex: '(^|/)modules(/|$)',
   message:
-    'Only src/modules and the composition root import a module: what this layer needs of a module is registered in src/graphql/registry.ts (registerModules() and its lists).',
+    'Only src/modules and the composition root import a module: what this layer needs of a module is registered in src/composition/registry.ts (registerModules() and its lists).',
 };
 // What may import module internals outside src/modules: the composition root that builds the one list
-// (src/graphql/registry.ts); the generated resolver types (codegen maps types to module documents);
+// (src/composition/registry.ts); the generated resolver types (codegen maps types to module documents);
 // and the parts that are module-like adapters themselves: the demo seed writes every module's
 // documents, src/scim and src/sso drive membership through the access services, the audit trail
 // reads accounts and plans for retention and export, src/docs prints the module catalogue.
 const MAY_IMPORT_MODULES = [
   'src/modules/**',
-  'src/graphql/registry.ts',
+  'src/composition/registry.ts',
   'src/generated/**',
   'src/seed/**',
   'src/scim/**',
@@ -108,7 +108,7 @@ export default tseslint.config(
   },
   // Mechanism apart from policy: src/authz, src/graphql/plugins (and the layers below) import no
   // module's models or services. Modules register what authorization needs (models of scope nodes, visibility
-  // strategies) in one list, src/graphql/registry.ts, read by the schema build.
+  // strategies) in one list, src/composition/registry.ts, read by the schema build.
   // The same holds for every other layer outside src/modules — authentication (src/identity), the
   // database (src/db), HTTP (src/http), the server start (src/server.ts), the GraphQL plumbing — except
   // the composition root and the adapters of MAY_IMPORT_MODULES.

@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config';
 import { configureSecretKey } from '../src/crypto/secrets';
 import { openDatabase } from '../src/db/open';
 import { createLogger } from '../src/logger';
-import { createAccessStore, dataUpgrades, registerModules } from '../src/graphql/registry';
+import { createAccessStore, dataUpgrades, registerModules } from '../src/composition/registry';
 import { DEMO_MEMBERS, DEMO_OWNER, seedDemo } from '../src/seed/demo';
 import { login, startGatewayProcess, type GatewayProcess } from './gateway';
 import { dashboardLoad, type LoadResult } from './load';

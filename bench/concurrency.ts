@@ -2,7 +2,7 @@
 // members (each must land, and permissionsVersion must move by exactly 100: every replica's next
 // request depends on it), then 100 parallel copies of one assignRole (exactly one binding may come
 // of them, the other 99 refused, the version moved by exactly 1).
-import { createAccessStore } from '../src/graphql/registry';
+import { createAccessStore } from '../src/composition/registry';
 import { newId } from '../src/db/ids';
 import { Account, Member } from '../src/modules/accounts/account.model';
 import { User } from '../src/modules/identity/user.model';

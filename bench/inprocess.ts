@@ -4,7 +4,7 @@
 // graphql-shield + graphql-middleware (the same rules, bench/shield.ts) — on the same data.
 // Operations of the three alternate one by one, so drift and background load hit all alike; the
 // gateway CPU of each (this process only, not the database) is what the ratios are made of.
-import { createAccessStore } from '../src/graphql/registry';
+import { createAccessStore } from '../src/composition/registry';
 import { execute, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import mongoose from 'mongoose';
 import { allowed, permissionBit, compilePermissions, RESOURCE_TYPES, ANALYST_ROLE, MANAGER_ROLE } from '../src/authz';
@@ -14,7 +14,7 @@ import { newId } from '../src/db/ids';
 import { encodeCursor } from '../src/graphql/connection';
 import { createContext } from '../src/graphql/context';
 import { DEFAULT_RATE_LIMITS, RateLimits } from '../src/limits/rate-limit';
-import { buildBareSchema, buildSchema } from '../src/graphql/schema';
+import { buildBareSchema, buildSchema } from '../src/composition/schema';
 import { createLogger } from '../src/logger';
 import { createMailer } from '../src/mail/mailer';
 import { createAccount } from '../src/modules/accounts/accounts.service';

@@ -3,10 +3,10 @@
 // twice: with the account's access facts cached at its unchanged permissionsVersion (what the gateway
 // serves between two access changes: "from compiled data"), and reading every fact from the store on
 // each call (the first call after a change). Medians over many runs after a warm-up.
-import { createAccessStore } from '../src/graphql/registry';
+import { createAccessStore } from '../src/composition/registry';
 import { newId } from '../src/db/ids';
 import { permissionBit, explainAccess, RESOURCE_TYPES, accountAccess, readAccountAccess, whoCan, whoCanFrom } from '../src/authz';
-import { registerModules } from '../src/graphql/registry';
+import { registerModules } from '../src/composition/registry';
 import { createAccount } from '../src/modules/accounts/accounts.service';
 import { Member, Workspace } from '../src/modules/accounts/account.model';
 import { User } from '../src/modules/identity/user.model';

@@ -20,11 +20,11 @@ import {
   defaultVisibility,
 } from '../src/authz';
 import { directiveUses, locateTarget, mask, type MaskStyle } from '../src/graphql/authz';
-import { moduleVisibility } from '../src/graphql/registry';
+import { moduleVisibility } from '../src/composition/registry';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../src/errors';
 import { VISIBILITY, visibilityFilter } from '../src/graphql/connection';
 import type { Context } from '../src/graphql/context';
-import { buildBareSchema } from '../src/graphql/schema';
+import { buildBareSchema } from '../src/composition/schema';
 
 type Doc = Record<string, unknown> & { _id: string };
 type Rule = ReturnType<ReturnType<typeof rule>>;

@@ -33,7 +33,7 @@ import {
   rateLimitPlugin,
   metricsPlugin,
 } from './graphql';
-import { moduleRoutes, requestPolicies } from './graphql/registry';
+import { moduleRoutes, requestPolicies } from './composition';
 import { revealAuditPlugin, auditExportHandler } from './audit';
 import { pingDatabase, databaseUnavailable } from './db';
 import { ServiceUnavailableError, ErrorCode } from './errors';

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { WORKER_VARIABLES, type Config } from './config';
 import { configureSecretKey } from './crypto';
 import { disconnectDatabase, openDatabase } from './db';
-import { createAccessStore, dataUpgrades, registerModules } from './graphql/registry';
+import { createAccessStore, dataUpgrades, registerModules } from './composition';
 import { RateLimits } from './limits';
 import { demoLogins, hasDemoOwner, seedDemoIfEmpty } from './seed';
 import { type StartupProgress, clusterMetrics, followWorker } from './observability';

@@ -9,19 +9,19 @@ import mongoose from 'mongoose';
 import { instrumentDatabaseClient, shareWorkerMetrics } from './observability';
 import { configureSecretKey } from './crypto';
 import { createLogger } from './logger';
-import { buildSchema } from './graphql/schema';
-import { createGateway, type Gateway } from './app';
-import { createMailer, type Mailer } from './mail';
-import { RateLimits } from './limits';
-import { startMetricsListener } from './http';
 import {
+  buildSchema,
   configureModules,
   createAccessStore,
   dataUpgrades,
   registerModules,
   startBackgroundJobs,
   type BackgroundJobs,
-} from './graphql/registry';
+} from './composition';
+import { createGateway, type Gateway } from './app';
+import { createMailer, type Mailer } from './mail';
+import { RateLimits } from './limits';
+import { startMetricsListener } from './http';
 import type { AccessStore } from './authz';
 
 export interface RunningServer {

@@ -8,7 +8,7 @@ import { AuditSink, type AuditSinkDoc } from './sink-model';
 import { createAuditSink, deleteAuditSink, sinkSecret } from './sinks';
 
 // Held only on some workspaces (a workspace admin): the events of those workspaces. Registered in
-// src/graphql/registry.ts.
+// src/composition/registry.ts.
 export const auditEventVisibility: VisibilityStrategy = ({ compiled, bit }) => {
   const nodes = nodesHolding(compiled, bit);
   return nodes.length ? [{ in: { workspaceId: nodes } }] : null;

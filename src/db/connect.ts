@@ -13,7 +13,7 @@ export interface DbOptions {
   /** Run the data upgrades and build the indexes (default true; false when another process did: a cluster worker). */
   prepare?: boolean;
   /**
-   * The upgrades to run before the indexes are built: the modules' (src/graphql/registry.ts `dataUpgrades`,
+   * The upgrades to run before the indexes are built: the modules' (src/composition/registry.ts `dataUpgrades`,
    * handed over by the entry points through openDatabase, so that this file imports no module). None by default.
    */
   upgrades?: readonly DataUpgrade[];

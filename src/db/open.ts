@@ -19,7 +19,7 @@ export interface OpenOptions {
    * this URI, start nothing, run no data upgrade and build no index.
    */
   prepared?: { uri: string };
-  /** The data upgrades to run before the indexes are built (src/graphql/registry.ts `dataUpgrades`). */
+  /** The data upgrades to run before the indexes are built (src/composition/registry.ts `dataUpgrades`). */
   upgrades: readonly DataUpgrade[];
 }
 

@@ -3,7 +3,7 @@
 // `npm run docs:permissions` writes it; test/docs/permissions.test.ts fails when it is stale.
 import { directiveUses } from '../graphql';
 import { parsePermission, PERMISSIONS, DEFAULT_ROLES } from '../authz';
-import { buildBareSchema } from '../graphql/schema';
+import { buildBareSchema } from '../composition';
 import { permissionCatalogue, RESOURCES } from '../modules';
 
 function cell(text: string): string {

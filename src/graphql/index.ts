@@ -38,4 +38,6 @@ export {
   previewChange,
   rolesPage,
   visibleBindings,
+  applyAuthzDirectives,
 } from './authz';
+export { describePermissions } from './permission-docs';

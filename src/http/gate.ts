@@ -17,7 +17,7 @@ import { isDatabaseUnavailable } from '../db';
 import { ErrorCode, RateLimitedError, ServiceUnavailableError, UNAUTHENTICATED_MESSAGE } from '../errors';
 import type { RateLimits } from '../limits';
 
-/** The identity module's enrolment rule (src/graphql/registry.ts `requestPolicies.secondFactor`), without a request context. */
+/** The identity module's enrolment rule (src/composition/registry.ts `requestPolicies.secondFactor`), without a request context. */
 export type EnrolmentCheck = (userId: string) => Promise<void>;
 
 export interface GateOptions {

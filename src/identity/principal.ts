@@ -75,13 +75,13 @@ export interface CredentialLookup {
 
 let credentials: CredentialLookup | null = null;
 
-/** Set by registerModules() (src/graphql/registry.ts), so that this file imports no module. */
+/** Set by registerModules() (src/composition/registry.ts), so that this file imports no module. */
 export function registerCredentialLookup(lookup: CredentialLookup): void {
   credentials = lookup;
 }
 
 function credentialLookup(): CredentialLookup {
-  if (!credentials) throw new Error('No session or token lookup: call registerModules() (src/graphql/registry.ts) first');
+  if (!credentials) throw new Error('No session or token lookup: call registerModules() (src/composition/registry.ts) first');
   return credentials;
 }
 

@@ -36,17 +36,17 @@ export const moduleResolvers = [
   ssoResolvers,
 ];
 
-// What the layers above (src/seed, src/docs) take of the modules (README.md).
+// What the layers above (the composition root, src/seed, src/docs) take of the modules (README.md).
 export { accessDocumentJsonSchema } from './access/access-document';
-export { Workspace } from './accounts/account.model';
+export { Workspace, Account, Member } from './accounts/account.model';
 export { createAccount } from './accounts/accounts.service';
 export { Billing, SupportTicket, SupportTicketComment } from './billing/billing.model';
 export { PLAN_LIMITS } from './billing/billing.service';
 export { RESOURCES, permissionCatalogue } from './catalogue/permissions';
-export { User, VerifiedEmail } from './identity/user.model';
+export { User, VerifiedEmail, EmailToken, Session, dropLegacyUniqueEmailIndex, sessionByHash } from './identity/user.model';
 export { Automation } from './marketing/automation.model';
 export { Campaign, type CampaignDoc, CampaignSend, type CampaignStatus } from './marketing/campaign.model';
-export { placeContacts } from './marketing/contact-pages.service';
+export { placeContacts, pageAllLists } from './marketing/contact-pages.service';
 export { Contact } from './marketing/contact.model';
 export { Form } from './marketing/form.model';
 export { MailingList } from './marketing/list.model';
@@ -59,4 +59,19 @@ export { EmailLog, type EmailStatus } from './sending/email-log.model';
 export { SendingServer } from './sending/sending-server.model';
 export { SmtpCredential } from './sending/smtp-credential.model';
 export { Inbox, Message, Project } from './testing/testing.model';
-export { placeEmailLogs } from './sending/email-log-pages.service';
+export { placeEmailLogs, type LogParent } from './sending/email-log-pages.service';
+export { accessDocumentSchemaHandler } from './access/access-code.http';
+export { backfillAccessKeys } from './access/backfill';
+export { accessRequestVisibility } from './access/requests.resolvers';
+export { accessReviewExportHandler } from './access/review.http';
+export { ApiToken, noteTokenUsed, tokenByHash } from './access/token.model';
+export { backfillSsoRequiredMirror } from './accounts/sso-mirror';
+export { setPlanMemberLimits } from './billing/seats.service';
+export { setAppUrl } from './identity/email.service';
+export { setSessionTtlHours } from './identity/session.service';
+export { LoginChallenge } from './identity/two-factor.model';
+export { assertEnrolledWhereRequired, assertEnrolledWhereRequiredRest, twoFactorEnabled } from './identity/two-factor.service';
+export { setSendLeaseMs } from './marketing/campaign-delivery.service';
+export { type Scheduler, createScheduler } from './marketing/scheduler';
+export { emailLogExportHandler, eventsHandler } from './reports/reports.http';
+export { setDnsServers } from './sending/dns-check';

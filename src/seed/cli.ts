@@ -4,7 +4,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';
 import { configureSecretKey } from '../crypto';
 import { openDatabase } from '../db';
-import { createAccessStore, dataUpgrades, registerModules } from '../graphql/registry';
+import { createAccessStore, dataUpgrades, registerModules } from '../composition';
 import { demoLogins, seedDemoIfEmpty } from './demo';
 
 async function main(): Promise<number> {

@@ -9,7 +9,7 @@ import { directiveUses, INPUT_ARGS, locateTarget, type DirectiveUse } from '../.
 import { RESOURCE_TYPES } from '../../src/authz/resources';
 import { OWNER_ONLY } from '../../src/authz/roles';
 import { newId } from '../../src/db/ids';
-import { buildSchema } from '../../src/graphql/schema';
+import { buildSchema } from '../../src/composition/schema';
 import { startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { addMember, allBut, errorsOf } from './fixtures';
 

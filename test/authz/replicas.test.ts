@@ -4,7 +4,7 @@
 import mongoose from 'mongoose';
 import { generate } from 'otplib';
 import { connectDatabase } from '../../src/db/connect';
-import { registerModules } from '../../src/graphql/registry';
+import { registerModules } from '../../src/composition/registry';
 import { AccessRequest } from '../../src/modules/access/requests.model';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/gateway';
 import { gqlAt, replicaSet, type Replica } from '../helpers/replicas';

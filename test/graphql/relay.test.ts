@@ -1,7 +1,7 @@
 // What a frontend (Relay, Apollo Client, urql) relies on: complete connections (pageInfo, totalCount
 // narrowed to what the viewer may see), the Node interface with node(id:), and query-shape refusals
 // that say what is wrong, on the field that is wrong.
-import { buildSchema } from '../../src/graphql/schema';
+import { buildSchema } from '../../src/composition/schema';
 import { getNamedType, isObjectType } from 'graphql';
 import { errorCode, startTestGateway, type TestGateway, type TestOwner } from '../helpers/gateway';
 import { addMember, bind, errorsOf } from '../authz/fixtures';

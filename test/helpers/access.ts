@@ -2,7 +2,7 @@
 // tests that need a member with exactly some permissions. The store bumps permissionsVersion.
 import { randomBytes } from 'node:crypto';
 import type { NewBinding, NewRole, RoleBindingDoc, RoleDoc } from '../../src/authz/store';
-import { createAccessStore } from '../../src/graphql/registry';
+import { createAccessStore } from '../../src/composition/registry';
 
 /** The tests' MongoDB access store, built as the composition root builds the gateway's (it keeps no state of its own). */
 export const accessStore = createAccessStore();

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connect';
-import { registerModules } from '../../src/graphql/registry';
+import { registerModules } from '../../src/composition/registry';
 
 export async function connectTestDatabase(): Promise<{ db: mongoose.mongo.Db; close(): Promise<void> }> {
   const uri = process.env.POSTERN_TEST_MONGODB_URI;

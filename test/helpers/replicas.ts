@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { freePort } from '../../src/db/embedded';
 import { connectDatabase } from '../../src/db/connect';
-import { registerModules } from '../../src/graphql/registry';
+import { registerModules } from '../../src/composition/registry';
 import { setSecretKey } from '../../src/crypto/secrets';
 import { STRONG_PASSWORD, TEST_SECRET_KEY, uniqueEmail, type GqlResponse, type TestOwner } from './gateway';
 import { fillWorkspace } from './dashboard';

@@ -40,7 +40,7 @@ const MODEL_IMPORT = "import { Member } from '../modules/accounts/account.model'
 describe('src/authz and src/graphql/plugins import no module', () => {
   it('refuses a module model imported into src/authz', async () => {
     const messages = await lint(`src/authz/${probe}.ts`, MODEL_IMPORT);
-    expect(messages).toEqual([expect.stringMatching(/^no-restricted-imports: .*src\/graphql\/registry\.ts/)]);
+    expect(messages).toEqual([expect.stringMatching(/^no-restricted-imports: .*src\/composition\/registry\.ts/)]);
   });
 
   it('refuses a type-only import of a module service, and one into src/graphql/plugins', async () => {
@@ -58,12 +58,12 @@ describe('src/authz and src/graphql/plugins import no module', () => {
     ).toEqual([expect.stringMatching(/^no-restricted-imports: /)]);
   });
 
-  it('lets the registry (src/graphql/registry.ts) import the same model', async () => {
-    expect(await lint('src/graphql/registry.ts', MODEL_IMPORT)).toEqual([]);
+  it('lets the registry (src/composition/registry.ts) import the same model', async () => {
+    expect(await lint('src/composition/registry.ts', MODEL_IMPORT)).toEqual([]);
   });
 });
 
-describe('outside src/modules only the composition root (src/graphql/registry.ts) imports a module', () => {
+describe('outside src/modules only the composition root (src/composition/registry.ts) imports a module', () => {
   it('refuses module imports into authentication, the database, HTTP and the server start', async () => {
     const results = await lintAll([
       { file: `src/identity/${probe}.ts`, code: "import { Session } from '../modules/identity/user.model';\nexport const s = Session;\n" },
@@ -88,17 +88,17 @@ describe('outside src/modules only the composition root (src/graphql/registry.ts
   it('lets the composition root import them, and the layers import the root', async () => {
     const [root, server] = await lintAll([
       {
-        file: 'src/graphql/registry.ts',
+        file: 'src/composition/registry.ts',
         code: "import { setAppUrl } from '../modules/identity/email.service';\nexport const a = setAppUrl;\n",
       },
-      { file: 'src/server.ts', code: "import { configureModules } from './graphql/registry';\nexport const c = configureModules;\n" },
+      { file: 'src/server.ts', code: "import { configureModules } from './composition/registry';\nexport const c = configureModules;\n" },
     ]);
     expect(root).toEqual([]);
     expect(server).toEqual([]);
   });
 
   it('the layers as they are import no module', async () => {
-    const files = ['src/identity/principal.ts', 'src/db/connect.ts', 'src/app.ts', 'src/server.ts', 'src/graphql/schema.ts'];
+    const files = ['src/identity/principal.ts', 'src/db/connect.ts', 'src/app.ts', 'src/server.ts', 'src/composition/schema.ts'];
     expect(await lintAll(files.map((file) => ({ file })))).toEqual(files.map(() => []));
   });
 });
@@ -126,7 +126,7 @@ describe('the layers of ARCHITECTURE.md "Layers" (dependency-cruiser)', () => {
     expect(failure).toMatch(new RegExp(`layer-unknown: ${stray}/a\\.ts`));
   });
 
-  it('refuses a module imported into src/graphql beside the named exception of the composition root, and a deep import of a lower folder', async () => {
+  it('refuses a module imported into src/graphql (the composition root above it may), and a deep import of a lower folder', async () => {
     const edge = `src/graphql/${probe}-layer`;
     const probeFile = path.join(root, edge, 'a.ts');
     place(edge, { 'a.ts': "import { Member } from '../../modules/accounts/account.model';\nexport const m = Member;\n" });
@@ -134,7 +134,7 @@ describe('the layers of ARCHITECTURE.md "Layers" (dependency-cruiser)', () => {
     writeFileSync(probeFile, "import { newId } from '../../db/ids';\nexport const id = newId;\n");
     await expect(cruise(edge)).rejects.toMatchObject({ stdout: expect.stringMatching(/no-deep-import: .*a\.ts → src\/db\/ids\.ts/) });
     writeFileSync(probeFile, "import { newId } from '../../db';\nexport const id = newId;\n");
-    await expect(cruise(edge, 'src/graphql/registry.ts')).resolves.toMatchObject({
+    await expect(cruise(edge, 'src/composition/registry.ts')).resolves.toMatchObject({
       stdout: expect.stringMatching(/no dependency violations found/),
     });
   });

@@ -21,7 +21,7 @@ export const ENROLMENT_ROOT_FIELDS = new Set([
 ]);
 
 /**
- * The identity module's rule (given in src/graphql/registry.ts, `requestPolicies`): throws when the user
+ * The identity module's rule (given in src/composition/registry.ts, `requestPolicies`): throws when the user
  * has no second factor and an account of theirs requires one.
  */
 export type SecondFactorCheck = (ctx: Context, userId: string) => Promise<void>;

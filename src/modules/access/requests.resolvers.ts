@@ -28,7 +28,7 @@ export const requestsResolvers: Resolvers = {
 
 // Account.accessRequests for someone who may view requests only below the account: the requests whose
 // scope lies at or under a node where they hold the permission.
-// Registered in src/graphql/registry.ts.
+// Registered in src/composition/registry.ts.
 export const accessRequestVisibility: VisibilityStrategy = ({ compiled, bit }) => {
   const ids = nodesHolding(compiled, bit);
   if (!ids.length) return null;

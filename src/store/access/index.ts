@@ -1,5 +1,5 @@
 // The MongoDB access store: the AccessStore interface of the permission core (src/authz/store/types.ts)
-// on mongoose. The composition root builds one (src/graphql/registry.ts: createAccessStore) and hands
+// on mongoose. The composition root builds one (src/composition/registry.ts: createAccessStore) and hands
 // it down: to the request context (`ctx.access`), the background jobs and the entry points.
 import type { Model } from 'mongoose';
 import type { TokenDoc } from '../../authz';

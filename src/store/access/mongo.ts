@@ -31,7 +31,7 @@ function placementQuery(where: PlacementFilter): Record<string, unknown> {
 const current = (now: Date) => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
 
 export class MongoAccessStore implements AccessStore {
-  /** `models`: the module documents the store keeps facts in (accounts, members, tokens), handed over by the composition root (src/graphql/registry.ts). */
+  /** `models`: the module documents the store keeps facts in (accounts, members, tokens), handed over by the composition root (src/composition/registry.ts). */
   constructor(readonly models: StoreModels) {}
 
   /** The one place the version moves: an atomic `$inc` (exact on MongoDB and mongo-java-server). */

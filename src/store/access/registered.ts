@@ -1,6 +1,6 @@
 // The documents of modules that the access store keeps facts in: an account's owner, owner epoch and
 // permissionsVersion, memberships, partner tokens. Their models live in the modules (accounts, access);
-// the composition root (src/graphql/registry.ts: createAccessStore) hands them to the MongoAccessStore's
+// the composition root (src/composition/registry.ts: createAccessStore) hands them to the MongoAccessStore's
 // constructor, so the store imports no module.
 import type { Model } from 'mongoose';
 import type { BaseDoc } from '../../db';

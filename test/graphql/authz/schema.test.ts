@@ -6,7 +6,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { isPermission } from '../../../src/authz/catalogue';
 import { applyAuthzDirectives, directiveUses, SchemaDirectiveError } from '../../../src/graphql/authz/directives';
 import { RESOURCE_TYPES } from '../../../src/authz/resources';
-import { buildBareSchema, buildSchema } from '../../../src/graphql/schema';
+import { buildBareSchema, buildSchema } from '../../../src/composition/schema';
 
 /**
  * Root fields without @requires, each reviewed. Adding one to the schema fails this test until it is

@@ -3,7 +3,7 @@
 // replica is resumed without mailing anyone twice.
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../../src/db/connect';
-import { registerModules } from '../../../src/graphql/registry';
+import { registerModules } from '../../../src/composition/registry';
 import { newId } from '../../../src/db/ids';
 import { Campaign, CampaignSend } from '../../../src/modules/marketing/campaign.model';
 import { campaignLogId } from '../../../src/modules/marketing/campaign-delivery.service';

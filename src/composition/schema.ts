@@ -7,8 +7,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { mergeResolvers } from '@graphql-tools/merge';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver, EmailAddressResolver, JSONResolver, NonEmptyStringResolver, URLResolver } from 'graphql-scalars';
-import { applyAuthzDirectives } from './authz';
-import { describePermissions } from './permission-docs';
+import { applyAuthzDirectives, describePermissions } from '../graphql';
 import { schemaDir } from '../paths';
 import { moduleResolvers, moduleVisibility, registerModules } from './registry';
 

@@ -6,7 +6,7 @@
 // entry points hand down: the access store (createAccessStore), the visibility strategies of module
 // lists (moduleVisibility, for the schema build), the data upgrades (dataUpgrades, for openDatabase).
 // registerModules() — now only authentication's credential lookups — is called by the schema build
-// (src/graphql/schema.ts) and by the entry points that use the database without a schema.
+// (src/composition/schema.ts) and by the entry points that use the database without a schema.
 import express, { type RequestHandler } from 'express';
 import type { Model } from 'mongoose';
 import type { Logger } from 'pino';
@@ -14,36 +14,46 @@ import type { Config } from '../config';
 import type { Mailer } from '../mail';
 import type { RateLimits } from '../limits';
 import { startSweeper, type DataUpgrade, type Expiring, type Sweeper } from '../db';
-import { moduleResolvers } from '../modules';
+import {
+  moduleResolvers,
+  Account,
+  Member,
+  ApiToken,
+  noteTokenUsed,
+  tokenByHash,
+  accessRequestVisibility,
+  assertEnrolledWhereRequired,
+  assertEnrolledWhereRequiredRest,
+  twoFactorEnabled,
+  backfillAccessKeys,
+  backfillSsoRequiredMirror,
+  pageAllLists,
+  placeEmailLogs,
+  type LogParent,
+  Domain,
+  Campaign,
+  dropLegacyUniqueEmailIndex,
+  EmailToken,
+  Session,
+  sessionByHash,
+  LoginChallenge,
+  setSessionTtlHours,
+  setAppUrl,
+  setSendLeaseMs,
+  createScheduler,
+  type Scheduler,
+  setDnsServers,
+  setPlanMemberLimits,
+  emailLogExportHandler,
+  eventsHandler,
+  accessReviewExportHandler,
+  accessDocumentSchemaHandler,
+} from '../modules';
 import { createMongoAccessStore, type MongoAccessStore } from '../store';
 import type { AccessStore, VisibilityStrategy } from '../authz';
 import { registerCredentialLookup } from '../identity';
-import { Account, Member } from '../modules/accounts/account.model';
-import { ApiToken, noteTokenUsed, tokenByHash } from '../modules/access/token.model';
-import { accessRequestVisibility } from '../modules/access/requests.resolvers';
-import { auditEventVisibility } from '../audit/resolvers';
-import { configureAuditSinks, startSinkDelivery, type SinkDelivery } from '../audit/sinks';
-import { assertEnrolledWhereRequired, assertEnrolledWhereRequiredRest, twoFactorEnabled } from '../modules/identity/two-factor.service';
-import { backfillAccessKeys } from '../modules/access/backfill';
-import { backfillSsoRequiredMirror } from '../modules/accounts/sso-mirror';
-import { pageAllLists } from '../modules/marketing/contact-pages.service';
-import { placeAuditEvents } from '../audit/pages';
-import { placeEmailLogs, type LogParent } from '../modules/sending/email-log-pages.service';
-import { Domain } from '../modules/sending/domain.model';
-import { Campaign } from '../modules/marketing/campaign.model';
-import { dropLegacyUniqueEmailIndex, EmailToken, Session, sessionByHash } from '../modules/identity/user.model';
-import { LoginChallenge } from '../modules/identity/two-factor.model';
-import { SsoAttempt, SsoLinkClaim, SsoPendingChange } from '../sso/sso.model';
-import { setSessionTtlHours } from '../modules/identity/session.service';
-import { setAppUrl } from '../modules/identity/email.service';
-import { setSendLeaseMs } from '../modules/marketing/campaign-delivery.service';
-import { createScheduler, type Scheduler } from '../modules/marketing/scheduler';
-import { setDnsServers } from '../modules/sending/dns-check';
-import { setAllowHttpIdp } from '../sso/idp-url';
-import { setPlanMemberLimits } from '../modules/billing/seats.service';
-import { emailLogExportHandler, eventsHandler } from '../modules/reports/reports.http';
-import { accessReviewExportHandler } from '../modules/access/review.http';
-import { accessDocumentSchemaHandler } from '../modules/access/access-code.http';
+import { auditEventVisibility, configureAuditSinks, startSinkDelivery, type SinkDelivery, placeAuditEvents } from '../audit';
+import { SsoAttempt, SsoLinkClaim, SsoPendingChange, setAllowHttpIdp } from '../sso';
 
 /** Every module's resolvers (listed in src/modules/index.ts), merged by the schema build. */
 export { moduleResolvers };
