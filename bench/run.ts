@@ -10,7 +10,7 @@
 //    changes (concurrency.ts); database commands per dashboard request over HTTP (commands-http.ts).
 // `--smoke`: every phase with tiny sizes (CI runs it so the benchmark cannot break unnoticed); the
 // report goes to stdout and the exit status is 1 if a phase failed.
-import { createAccessStore, dataUpgrades } from '../src/graphql/registry';
+import { createAccessStore, dataUpgrades } from '../src/composition/registry';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +27,7 @@ import { User } from '../src/modules/identity/user.model';
 import { concurrencyFigures } from './concurrency';
 import { contactsFigures, IMPORT_ROWS, LIST_SIZE } from './contacts';
 import { LIST_ROWS, listsFigures, renderLists, type ListsResult } from './lists';
+import { profileFigures, renderProfile, type ProfileResult } from './profile';
 import type { HttpCommands } from './commands-http';
 import { login, startGatewayProcess } from './gateway';
 import { checksPerSecond, commandsOf, runInProcess } from './inprocess';
@@ -34,7 +35,7 @@ import { DASHBOARD_QUERY, dashboardLoad } from './load';
 import { describeDatabase, embeddedStoreName, machine } from './machine';
 import { renderReport, type RunReport } from './report';
 import { growDashboard } from './seed';
-import { registerModules } from '../src/graphql/registry';
+import { registerModules } from '../src/composition/registry';
 import { insightFigures } from './insight';
 
 const env = process.env;
@@ -48,6 +49,7 @@ const KNOBS = {
   BENCH_CHECKS: num('BENCH_CHECKS', 20_000_000, 100_000),
   BENCH_CONTACTS_BUDGET_SECONDS: num('BENCH_CONTACTS_BUDGET_SECONDS', 600, 30),
   BENCH_WORKERS: num('BENCH_WORKERS', os.availableParallelism(), 2),
+  BENCH_PROFILE_SECONDS: num('BENCH_PROFILE_SECONDS', 20, 2),
 };
 /** The big list: 100k in ten imports of 10k; a smoke run, 2k in two of 1k. */
 const CONTACTS = SMOKE ? { list: 2_000, rows: 1_000 } : { list: LIST_SIZE, rows: IMPORT_ROWS };
@@ -68,6 +70,7 @@ const PHASES = [
   'analyst',
   'owner',
   'single',
+  'profile',
   'concurrency',
   'contacts',
   'lists',
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, log, { monitorCommands: true, upgrades: dataUpgrades });
   const mongodbUri = config.mongodbUri ?? db.embedded!.uri;
   let lists: ListsResult | undefined;
+  let profile: ProfileResult | undefined;
   const report: RunReport = {
     command: [
       ...Object.keys(env)
@@ -228,7 +232,10 @@ async function main(): Promise<void> {
 
     const load = !SKIP.has('load');
     const needGateway =
-      (load && (runs('analyst') || runs('owner') || runs('single'))) || runs('contacts') || runs('concurrency') || runs('lists');
+      (load && (runs('analyst') || runs('owner') || runs('single') || runs('profile'))) ||
+      runs('contacts') ||
+      runs('concurrency') ||
+      runs('lists');
     const startGateway = (workers: number) =>
       startGatewayProcess({
         mongodbUri,
@@ -281,6 +288,30 @@ async function main(): Promise<void> {
           });
         }
       }
+      if (load && runs('profile')) {
+        say(`where the gateway's CPU goes: the analyst's dashboard on profiled workers, ${KNOBS.BENCH_PROFILE_SECONDS} s`);
+        await phase('profile', async () => {
+          profile = await profileFigures(
+            (nodeArgs) =>
+              startGatewayProcess({
+                mongodbUri,
+                dbName: config.dbName,
+                secretKey,
+                logFile: gatewayLog,
+                nodeArgs,
+                workers: KNOBS.BENCH_WORKERS,
+              }),
+            (url) => login(url, analyst.email, DEMO_OWNER.password),
+            { seconds: KNOBS.BENCH_PROFILE_SECONDS, connections: KNOBS.BENCH_CONNECTIONS },
+          );
+          say(
+            `  ${profile.byPlace
+              .slice(0, 4)
+              .map((p) => `${p.place} ${p.share} %`)
+              .join(', ')}`,
+          );
+        });
+      }
       // Before the big list: its load on the store must not colour the other figures.
       if (runs('concurrency')) {
         say('100 concurrent permission changes');
@@ -323,10 +354,10 @@ async function main(): Promise<void> {
   report.seconds = (performance.now() - t0) / 1000;
   report.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   if (OUT) {
-    writeFileSync(OUT, renderReport(report) + renderLists(lists, report.failures.lists));
+    writeFileSync(OUT, renderReport(report) + renderProfile(profile, report.failures.profile) + renderLists(lists, report.failures.lists));
     say(`wrote ${path.relative(process.cwd(), OUT) || OUT}`);
   } else {
-    say(`\n${renderReport(report)}${renderLists(lists, report.failures.lists)}`);
+    say(`\n${renderReport(report)}${renderProfile(profile, report.failures.profile)}${renderLists(lists, report.failures.lists)}`);
     say('(a partial run: BENCHMARKS.md left as it was; set BENCH_OUT to write this report to a file)');
   }
   const failed = Object.keys(report.failures);
