@@ -194,7 +194,10 @@ function heldBack(r: RunReport): string[] {
     );
   }
   if (out.length)
-    out.unshift("What holds it back (CPU per request from /proc, the gateway's processes, the database's and this one's):", '');
+    out.unshift(
+      "What holds it back (CPU per request from /proc, the gateway's processes, the database's and this one's; where the gateway's share goes: the profile in \"Where the gateway's CPU goes\" below):",
+      '',
+    );
   return out.length ? [...out, ''] : [];
 }
 
