@@ -14,7 +14,7 @@ import type { Context } from '../graphql';
 import { secretBox, randomSecret } from '../crypto';
 import { newId, isDuplicateKey } from '../db';
 import { BadInputError, NotFoundError } from '../errors';
-import { assertPublicUrl, egressFetch, egressRefusal, type EgressPolicy } from '../http';
+import { assertPublicUrl, egressFetch, egressRefusal, isLoopbackHostname, type EgressPolicy } from '../http';
 import { AuditEvent, exportedEvent, type AuditEventDoc } from './model';
 import { AuditRetention } from './retention-window';
 import { AuditSink, AuditSinkLease, type AuditSinkDoc } from './sink-model';
@@ -24,7 +24,6 @@ const BATCH = 50;
 const TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 const MAX_SINKS_PER_ACCOUNT = 5;
-const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
 const settings = { intervalMs: 1_000, retryBaseMs: 1_000, allowLoopbackHttp: false };
 /** From the configuration (POSTERN_AUDIT_SINK_*), at start-up. */
@@ -42,7 +41,7 @@ export function cleanSinkUrl(raw: string): string {
   }
   if (String(raw).length > 2000) throw new BadInputError('url must be at most 2000 characters', 'url');
   if (url.username || url.password) throw new BadInputError('url must not carry credentials: deliveries are signed instead', 'url');
-  const loopbackHttp = url.protocol === 'http:' && settings.allowLoopbackHttp && LOOPBACK.has(url.hostname);
+  const loopbackHttp = url.protocol === 'http:' && settings.allowLoopbackHttp && isLoopbackHostname(url.hostname);
   if (url.protocol !== 'https:' && !loopbackHttp) {
     throw new BadInputError(
       'url must use https:// (http:// only to a loopback address, with POSTERN_AUDIT_SINK_ALLOW_HTTP_LOOPBACK in development)',

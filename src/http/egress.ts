@@ -34,12 +34,27 @@ export interface EgressPolicy {
   allowLoopback: boolean;
 }
 
+/** A URL's hostname without the brackets of an IPv6 literal (`[::1]` → `::1`). */
+const unbracketed = (host: string): string => host.replace(/^\[|\]$/g, '');
+
+/** The host names of this machine a URL may give for the development settings' plain http (URL.hostname form). */
+const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+export function isLoopbackHostname(hostname: string): boolean {
+  return LOOPBACK_HOSTNAMES.has(hostname);
+}
+
 /** Whether a request may connect to this IP address under the policy. */
 export function isAllowedAddress(address: string, policy: EgressPolicy): boolean {
-  const bare = address.replace(/^\[|\]$/g, '');
+  const bare = unbracketed(address);
   if (!ipaddr.isValid(bare)) return false;
   const range = ipaddr.process(bare).range();
   return range === 'unicast' || (policy.allowLoopback && range === 'loopback');
+}
+
+/** The refusal for the first of a host's addresses the policy does not allow, if any. */
+function refusalAmong(host: string, addresses: readonly LookupAddress[], policy: EgressPolicy): EgressRefusedError | undefined {
+  const refused = addresses.find((a) => !isAllowedAddress(a.address, policy));
+  return refused ? new EgressRefusedError(host, refused.address) : undefined;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -48,8 +63,8 @@ function guardedLookup(policy: EgressPolicy) {
   return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
-      const refused = addresses.find((a) => !isAllowedAddress(a.address, policy));
-      if (refused) return callback(new EgressRefusedError(hostname, refused.address), []);
+      const refusal = refusalAmong(hostname, addresses, policy);
+      if (refusal) return callback(refusal, []);
       if (options.all) return callback(null, addresses);
       const first = addresses[0]!;
       callback(null, first.address, first.family);
@@ -62,7 +77,7 @@ function agentFor(policy: EgressPolicy): Agent {
   return new Agent({
     connect: (options, callback) => {
       // An address written in the URL is never looked up: check it here.
-      const host = options.hostname.replace(/^\[|\]$/g, '');
+      const host = unbracketed(options.hostname);
       if (isIP(host) && !isAllowedAddress(host, policy)) return callback(new EgressRefusedError(host, host), null);
       connect(options, callback);
     },
@@ -91,7 +106,7 @@ export function egressRefusal(err: unknown): EgressRefusedError | undefined {
  * saved. (Connections are checked again when made: this is for the message, not the guarantee.)
  */
 export async function assertPublicUrl(raw: string, policy: EgressPolicy): Promise<void> {
-  const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
+  const host = unbracketed(new URL(raw).hostname);
   if (isIP(host)) {
     if (!isAllowedAddress(host, policy)) throw new EgressRefusedError(host, host);
     return;
@@ -99,6 +114,6 @@ export async function assertPublicUrl(raw: string, policy: EgressPolicy): Promis
   const addresses = await new Promise<LookupAddress[]>((resolve) =>
     dnsLookup(host, { all: true }, (err, list) => resolve(err ? [] : list)),
   );
-  const refused = addresses.find((a) => !isAllowedAddress(a.address, policy));
-  if (refused) throw new EgressRefusedError(host, refused.address);
+  const refusal = refusalAmong(host, addresses, policy);
+  if (refusal) throw refusal;
 }

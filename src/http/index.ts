@@ -4,4 +4,4 @@ export { type RequestAuth, requestGate } from './gate';
 export { explorerRouter } from './graphiql';
 export { maxTokensMiddleware } from './max-tokens';
 export { metricsHandler, startMetricsListener } from './metrics-endpoint';
-export { type EgressPolicy, assertPublicUrl, egressFetch, egressRefusal } from './egress';
+export { type EgressPolicy, assertPublicUrl, egressFetch, egressRefusal, isLoopbackHostname } from './egress';

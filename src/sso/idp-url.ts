@@ -1,7 +1,7 @@
 // Where an identity provider may be reached: https only. Plain http is accepted for a provider on a
 // loopback address, and only when the operator turned on POSTERN_SSO_ALLOW_HTTP_IDP (development and
 // the tests' providers; docs/identity-sso.md "Development setting").
-import type { EgressPolicy } from '../http';
+import { isLoopbackHostname, type EgressPolicy } from '../http';
 
 let allowHttp = false;
 
@@ -17,8 +17,6 @@ export function idpEgressPolicy(): EgressPolicy {
   return { allowLoopback: allowHttp };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** https, or (development setting) http on a loopback address. */
 export function isAcceptableIdpUrl(raw: string): boolean {
   let url: URL;
@@ -28,7 +26,7 @@ export function isAcceptableIdpUrl(raw: string): boolean {
     return false;
   }
   if (url.protocol === 'https:') return true;
-  return allowHttp && url.protocol === 'http:' && LOOPBACK.has(url.hostname);
+  return allowHttp && url.protocol === 'http:' && isLoopbackHostname(url.hostname);
 }
 
 export const HTTPS_REQUIRED =
