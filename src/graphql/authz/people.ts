@@ -68,11 +68,6 @@ function membersAt(store: AccessStore, accountId: string, version: number): Prom
   return members;
 }
 
-/** Forgets the member sets (tests that change the store behind the version's back). */
-export function clearMemberSets(): void {
-  memberSets.clear();
-}
-
 /**
  * Whether the principal may read `userId`'s contact data. Only an account the principal acts in can
  * show it (the rule above asks for members:view there), so the accounts looked at are the
